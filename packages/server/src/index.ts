@@ -1,1 +1,5 @@
-export {};
+export * from './config/config.js';
+export * from './server.js';
+export * from './warehouse/warehouse.js';
+export { openWarehouse } from './warehouse/open-warehouse.js';
+export { main as cli } from './cli/main.js';

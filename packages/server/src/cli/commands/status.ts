@@ -1,0 +1,52 @@
+import { join, resolve } from 'node:path';
+import type { pipelineStatus } from '../../collector/admin-routes.js';
+import type { Config } from '../../config/config.js';
+import { listSegments } from '../../spool/segments.js';
+import { openWarehouse } from '../../warehouse/open-warehouse.js';
+import { findRunningServer } from '../server-handle.js';
+
+type Status = Awaited<ReturnType<typeof pipelineStatus>>;
+
+const mb = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MB`;
+
+/** `touchline status`: spool depth, loader lag, events and failures per source. */
+export async function statusCommand(config: Config, json: boolean, out: (s: string) => void): Promise<void> {
+  const server = await findRunningServer(config);
+  if (server) {
+    const s = await server.call<Status>('GET', '/admin/status');
+    if (json) return out(JSON.stringify(s, null, 2));
+    out(`Touchline at ${server.url} — running ${s.uptimeSeconds}s, warehouse ${s.engine}`);
+    out(`Spool    ${s.spool.sealedSegments} sealed segment(s), ${mb(s.spool.bytes)} of ${mb(s.spool.maxBytes)} cap`);
+    out(
+      `Loader   lag ${(s.loader.lagMs / 1000).toFixed(1)}s, loaded ${s.loader.loadedEvents} events, ` +
+        `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +
+        (s.loader.lastError ? `, last error: ${s.loader.lastError}` : ''),
+    );
+    printSources(s.sources, out);
+    return;
+  }
+  const dataDir = resolve(config.dataDir);
+  const segs = await listSegments(join(dataDir, 'spool')).catch(() => ({ sealed: [], open: [] }));
+  const bytes = [...segs.sealed, ...segs.open].reduce((n, f) => n + f.bytes, 0);
+  const warehouse = await openWarehouse(config, dataDir, { readOnly: true });
+  try {
+    const stats = await warehouse.sourceStats();
+    const names = new Map((await warehouse.listSources()).map((x) => [x.id, x]));
+    const sources = stats.map((x) => ({ ...x, name: names.get(x.sourceId)?.name ?? null, revoked: Boolean(names.get(x.sourceId)?.revokedAt) }));
+    if (json) return out(JSON.stringify({ running: false, spool: { segments: segs.sealed.length + segs.open.length, bytes }, sources }, null, 2));
+    out(`Touchline is not running (data dir ${dataDir}, warehouse ${warehouse.engine})`);
+    out(`Spool    ${segs.sealed.length + segs.open.length} segment(s) waiting, ${mb(bytes)} — they load on the next start`);
+    printSources(sources, out);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function printSources(sources: Status['sources'], out: (s: string) => void): void {
+  out('');
+  out(`${'source'.padEnd(20)} ${'events'.padStart(12)} ${'failed'.padStart(10)}  last received`);
+  for (const s of sources) {
+    const name = (s.name ?? s.sourceId) + (s.revoked ? ' (revoked)' : '');
+    out(`${name.padEnd(20)} ${String(s.events).padStart(12)} ${String(s.failedEvents).padStart(10)}  ${s.lastReceivedAt ?? '-'}`);
+  }
+}

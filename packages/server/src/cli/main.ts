@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config.js';
+import { importFile } from './commands/import.js';
+import { sourcesCommand } from './commands/sources.js';
+import { sqlCommand } from './commands/sql.js';
+import { startCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
+import type { OutputFormat } from './format.js';
+import { loadConfig } from './load-config.js';
+
+const HELP = `touchline — first-party marketing data: collect, attribute, activate
+
+Usage:
+  touchline start   [--port 8080] [--data-dir .touchline]   collector + loader + warehouse
+  touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
+  touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events
+  touchline status  [--json]                               spool, loader lag, events per source
+  touchline sources list | create <name> | revoke <name>   write keys
+
+Every command takes --config <file> (default ./touchline.config.json if present),
+--data-dir, --port, --host, --warehouse duckdb|clickhouse, --clickhouse-url.
+Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_WRITE_KEY, TOUCHLINE_ADMIN_TOKEN, …
+(flags override the environment, which overrides the file).`;
+
+const FORMATS = new Set(['table', 'json', 'csv']);
+
+export async function main(argv: string[], out = (s: string) => console.log(s)): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      warehouse: { type: 'string' },
+      'clickhouse-url': { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      source: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-progress': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (!command || values.help) {
+    out(HELP);
+    return command || values.help ? 0 : 1;
+  }
+  const config = loadConfig(values);
+  switch (command) {
+    case 'start':
+      await startCommand(config, out);
+      return -1; // keeps running
+    case 'sql': {
+      const sql = args.join(' ').trim();
+      if (!sql) throw new ConfigError('usage: touchline sql "<query>" [--format table|json|csv]');
+      if (!FORMATS.has(values.format)) throw new ConfigError(`--format must be table, json or csv (got ${values.format})`);
+      await sqlCommand(config, sql, values.format as OutputFormat, out);
+      return 0;
+    }
+    case 'import': {
+      const file = args[0];
+      if (!file) throw new ConfigError('usage: touchline import <file.ndjson|file.csv> [--source <name>]');
+      const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY });
+      out(`imported ${s.lines} events from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
+      for (const r of s.reasons) out(`  ${String(r.count).padStart(8)}  ${r.reason}`);
+      if (s.quarantined > 0) out(`quarantined events are in failed_events: touchline sql "select reason, raw from failed_events"`);
+      return 0;
+    }
+    case 'status':
+      await statusCommand(config, values.json, out);
+      return 0;
+    case 'sources':
+      await sourcesCommand(config, args, out);
+      return 0;
+    default:
+      throw new ConfigError(`unknown command "${command}"\n\n${HELP}`);
+  }
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { PassThrough } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import { ClientError, InvalidJsonError, describeJsonError } from './http-errors.js';
+
+/**
+ * Request bodies: JSON sent as `application/json` or `text/plain` (what `sendBeacon` and
+ * preflight-free `fetch` send), optionally gzip- or deflate-compressed. Body limits apply to the
+ * decompressed bytes, so a small compressed bomb is still refused with 413.
+ */
+export function registerBodyParsing(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.length === 0) {
+      done(new ClientError(400, 'empty_body', 'the request body is empty'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new InvalidJsonError(describeJsonError(err as Error, text), text), undefined);
+    }
+  });
+  app.addContentTypeParser('*', (_req, _payload, done) => {
+    done(new ClientError(415, 'unsupported_media_type', 'send Content-Type: application/json (or text/plain for beacons)'), undefined);
+  });
+
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    if (encoding === 'identity' || encoding === '') return payload;
+    let inflate;
+    if (encoding === 'gzip' || encoding === 'x-gzip') inflate = createGunzip();
+    else if (encoding === 'deflate') inflate = createInflate();
+    else throw new ClientError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported (use gzip or deflate)`);
+    // fastify compares Content-Length with the bytes read from the wire, not the inflated ones.
+    const out = new PassThrough() as PassThrough & { receivedEncodedLength: number };
+    out.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => {
+      out.receivedEncodedLength += chunk.length;
+    });
+    inflate.on('error', (err) => out.destroy(err));
+    payload.pipe(inflate).pipe(out);
+    return out;
+  });
+}

@@ -1,0 +1,186 @@
+import {
+  CLICK_IDS,
+  UTM_KEYS,
+  hostOf,
+  parseIsoTime,
+  touchFromLanding,
+  type JsonObject,
+  type SegmentEvent,
+  type Touch,
+} from '@touchline/protocol';
+import { truncateIp, type IpTruncation } from './ip.js';
+import type { UserAgentInfo } from './user-agent.js';
+
+/** What the HTTP request tells about every event in it. */
+export interface RequestFacts {
+  readonly sourceId: string;
+  readonly endpoint: string;
+  readonly requestId: string;
+  /** Server clock, ISO-8601. */
+  readonly receivedAt: string;
+  readonly ip: string | undefined;
+  readonly userAgent: string | undefined;
+  /** `Sec-GPC: 1`. */
+  readonly gpc: boolean;
+  /** Batch-level `sentAt`. */
+  readonly sentAt?: string | undefined;
+}
+
+export interface RowBuilderDeps {
+  readonly parseUserAgent: (ua: string | undefined) => UserAgentInfo;
+  readonly newMessageId: () => string;
+  readonly ipTruncation: IpTruncation;
+  readonly maxEventBytes: number;
+}
+
+export type BuiltRow =
+  | { readonly ok: true; readonly messageId: string; readonly line: string }
+  | { readonly ok: false; readonly reason: string; readonly field: string };
+
+type Row = Record<string, string | number | boolean>;
+
+// Lone surrogates and NUL cannot be stored as text by the warehouses: replaced, never refused.
+const UNSTORABLE = /[\u0000\ud800-\udfff]/;
+function clean(s: string): string {
+  if (!UNSTORABLE.test(s)) return s;
+  return s.replace(/\u0000/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+function put(row: Row, key: string, v: unknown): void {
+  if (typeof v === 'string') {
+    if (v !== '') row[key] = clean(v);
+  } else if (typeof v === 'number' && Number.isFinite(v)) row[key] = String(v);
+  else if (typeof v === 'boolean') row[key] = v;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function obj(v: unknown): JsonObject | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
+}
+
+/** Segment: `timestamp = receivedAt - (sentAt - originalTimestamp)` when the client sent `sentAt`. */
+export function correctedTimestamp(original: string | undefined, sentAt: string | undefined, receivedAt: string): string {
+  if (!original) return receivedAt;
+  if (!sentAt) return original;
+  const t = Date.parse(receivedAt) - (Date.parse(sentAt) - Date.parse(original));
+  const iso = Number.isFinite(t) ? new Date(t).toISOString() : '';
+  return iso.length === 24 ? iso : original;
+}
+
+function putTouch(row: Row, prefix: 'first' | 'last', t: unknown): void {
+  const touch = obj(t) as Touch | undefined;
+  if (!touch) return;
+  const at = parseIsoTime(touch.at);
+  if (at) row[`${prefix}_touch_at`] = at;
+  put(row, `${prefix}_url`, touch.url);
+  put(row, `${prefix}_referrer_domain`, touch.referrer_domain ?? hostOf(str(touch.referrer)));
+  for (const k of UTM_KEYS) put(row, `${prefix}_${k}`, touch[k]);
+  put(row, `${prefix}_click_id_type`, touch.click_id_type);
+  put(row, `${prefix}_click_id`, touch.click_id);
+}
+
+function stringify(v: JsonObject | undefined): string | undefined {
+  return v === undefined ? undefined : JSON.stringify(v);
+}
+
+/**
+ * Turns a validated event into its warehouse row (one JSON line for the spool): ids, corrected
+ * times, page, the touch (UTMs, click ids, referrer), first/last touch, user agent, bot flag, IP
+ * and the JSON blobs. Refuses an event whose stored size exceeds the per-event limit.
+ */
+export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuilderDeps): BuiltRow {
+  const ctx = e.context ?? {};
+  const props = e.properties ?? {};
+  const page = obj(ctx.page) ?? {};
+  const isPage = e.type === 'page';
+  const url = str(page['url']) ?? (isPage ? str(props['url']) : undefined);
+  const referrer = str(page['referrer']) ?? (isPage ? str(props['referrer']) : undefined);
+  const messageId = e.messageId ?? deps.newMessageId();
+  const sentAt = e.sentAt ?? req.sentAt;
+
+  const row: Row = { kind: 'event' };
+  put(row, 'message_id', messageId);
+  put(row, 'source_id', req.sourceId);
+  put(row, 'type', e.type);
+  put(row, 'event', e.event);
+  put(row, 'name', e.name ?? (isPage ? str(props['name']) : undefined));
+  put(row, 'category', e.category);
+  put(row, 'anonymous_id', e.anonymousId);
+  put(row, 'user_id', e.userId);
+  put(row, 'group_id', e.groupId);
+  put(row, 'previous_id', e.previousId);
+  row['timestamp'] = correctedTimestamp(e.timestamp, sentAt, req.receivedAt);
+  put(row, 'original_timestamp', e.timestamp);
+  put(row, 'sent_at', sentAt);
+  row['received_at'] = req.receivedAt;
+
+  let parsed: URL | undefined;
+  if (url) {
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  put(row, 'url', url);
+  put(row, 'host', parsed?.hostname);
+  put(row, 'path', str(page['path']) ?? (isPage ? str(props['path']) : undefined) ?? parsed?.pathname);
+  put(row, 'search', str(page['search']) ?? (parsed?.search || undefined));
+  put(row, 'title', str(page['title']) ?? (isPage ? str(props['title']) : undefined));
+  put(row, 'referrer', referrer);
+
+  const touch = touchFromLanding(url, referrer, obj(ctx.campaign));
+  put(row, 'referrer_domain', touch.referrer_domain);
+  for (const k of UTM_KEYS) put(row, k, touch[k]);
+  put(row, 'click_id_type', touch.click_id_type);
+  put(row, 'click_id', touch.click_id);
+  if (touch.click_ids) for (const c of CLICK_IDS) put(row, c.column, touch.click_ids[c.column]);
+
+  const touches = obj(ctx.touches);
+  if (touches) {
+    putTouch(row, 'first', touches['first']);
+    putTouch(row, 'last', touches['last']);
+  }
+  put(row, 'session_id', ctx.sessionId);
+
+  const ua = str(ctx.userAgent) ?? req.userAgent;
+  put(row, 'user_agent', ua);
+  const info = deps.parseUserAgent(ua);
+  for (const [k, v] of Object.entries(info)) put(row, k, v);
+  put(row, 'ip', truncateIp(str(ctx.ip) ?? req.ip, deps.ipTruncation));
+  put(row, 'locale', ctx.locale);
+  put(row, 'timezone', ctx.timezone);
+  const lib = obj(ctx.library);
+  put(row, 'library_name', lib?.['name']);
+  put(row, 'library_version', lib?.['version']);
+  row['gpc'] = ctx.gpc === true || ctx.gpc === 1 || ctx.gpc === '1' || req.gpc;
+
+  let size = 0;
+  try {
+    const blobs: [string, string | undefined][] = [
+      ['consent', stringify(obj(ctx.consent))],
+      ['properties', stringify(e.properties)],
+      ['traits', stringify(e.traits)],
+      ['context', stringify(e.context)],
+    ];
+    for (const [k, v] of blobs) {
+      if (v === undefined) continue;
+      row[k] = v;
+      size += Buffer.byteLength(v);
+    }
+  } catch (err) {
+    return { ok: false, field: 'properties', reason: `the event cannot be serialised (${(err as Error).message}); is it nested too deeply?` };
+  }
+  // The blobs carry nearly all of an event's bytes: ids and names are bounded by validation.
+  if (size > deps.maxEventBytes) {
+    return {
+      ok: false,
+      field: '',
+      reason: `the event is larger than ${deps.maxEventBytes} bytes (limits.maxEventBytes)`,
+    };
+  }
+  return { ok: true, messageId, line: JSON.stringify(row) };
+}

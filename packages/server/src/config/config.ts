@@ -1,0 +1,156 @@
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
+import { z } from 'zod';
+
+/**
+ * Touchline's one configuration object. It is read once (file, then environment, then flags,
+ * each overriding the one before), validated here, and handed down; no other module reads
+ * `process.env` or a config file.
+ */
+export const ConfigSchema = z
+  .object({
+    /** Where the spool, the embedded warehouse and the generated secrets live. @defaultValue `.touchline` */
+    dataDir: z.string().min(1).default('.touchline'),
+    /** @defaultValue 8080 */
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** @defaultValue `0.0.0.0` */
+    host: z.string().default('0.0.0.0'),
+    /** Write key of the `default` source (generated on first start when absent). */
+    writeKey: z.string().min(8).optional(),
+    /** Bearer token for the admin API and the CLI (generated on first start when absent). */
+    adminToken: z.string().min(16).optional(),
+    warehouse: z
+      .object({
+        engine: z.enum(['duckdb', 'clickhouse']).default('duckdb'),
+        /** DuckDB file; relative paths are inside `dataDir`. @defaultValue `warehouse.duckdb` */
+        duckdbPath: z.string().default('warehouse.duckdb'),
+        clickhouse: z
+          .object({
+            url: z.string().url().default('http://localhost:8123'),
+            database: z.string().default('touchline'),
+            username: z.string().default('default'),
+            password: z.string().default(''),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    limits: z
+      .object({
+        /** Largest single event (and single-event request). @defaultValue 32 KB, as Segment */
+        maxEventBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_EVENT_BYTES),
+        /** Largest batch request. @defaultValue 500 KB, as Segment */
+        maxBatchBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_BATCH_BYTES),
+      })
+      .prefault({}),
+    spool: z
+      .object({
+        /** Unloaded bytes on disk before the collector answers 503. @defaultValue 1 GiB */
+        maxBytes: z.coerce.number().int().positive().default(1024 ** 3),
+        /** @defaultValue 16 MiB */
+        segmentBytes: z.coerce.number().int().positive().default(16 * 1024 ** 2),
+        /** @defaultValue 200 ms */
+        rollIntervalMs: z.coerce.number().int().positive().default(200),
+        /** Seconds a sender is asked to wait when the spool is full. @defaultValue 5 */
+        retryAfterSeconds: z.coerce.number().int().positive().default(5),
+      })
+      .prefault({}),
+    dedup: z
+      .object({
+        /** Window for messageId deduplication per source, in the warehouse. @defaultValue 24 h */
+        windowHours: z.coerce.number().positive().default(24),
+        /** Recent message ids remembered in memory (fast duplicate answers). @defaultValue 200000 */
+        memoryEntries: z.coerce.number().int().nonnegative().default(200_000),
+      })
+      .prefault({}),
+    ip: z
+      .object({
+        /**
+         * Trust `X-Forwarded-For` from these proxies (fastify `trustProxy`: `true`, a hop count,
+         * or addresses/CIDRs). Off by default: a client can forge the header. @defaultValue false
+         */
+        trustProxy: z.union([z.boolean(), z.number().int(), z.array(z.string())]).default(false),
+        /** `none`, `last-octet` (IPv4 /24, IPv6 /48) or `remove`. @defaultValue `none` */
+        truncate: z.enum(['none', 'last-octet', 'remove']).default('none'),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variables and the config key each sets. One table, one place. */
+export const ENV_KEYS: Readonly<Record<string, string>> = {
+  TOUCHLINE_DATA_DIR: 'dataDir',
+  TOUCHLINE_PORT: 'port',
+  TOUCHLINE_HOST: 'host',
+  TOUCHLINE_WRITE_KEY: 'writeKey',
+  TOUCHLINE_ADMIN_TOKEN: 'adminToken',
+  TOUCHLINE_WAREHOUSE: 'warehouse.engine',
+  TOUCHLINE_CLICKHOUSE_URL: 'warehouse.clickhouse.url',
+  TOUCHLINE_CLICKHOUSE_DATABASE: 'warehouse.clickhouse.database',
+  TOUCHLINE_CLICKHOUSE_USER: 'warehouse.clickhouse.username',
+  TOUCHLINE_CLICKHOUSE_PASSWORD: 'warehouse.clickhouse.password',
+  TOUCHLINE_TRUST_PROXY: 'ip.trustProxy',
+  TOUCHLINE_IP_TRUNCATE: 'ip.truncate',
+};
+
+/** Sets `a.b.c` in a nested plain object. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = o[k];
+    if (typeof next !== 'object' || next === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[keys[keys.length - 1]!] = value;
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function envValue(key: string, raw: string): unknown {
+  if (key === 'ip.trustProxy') {
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    if (/^\d+$/.test(raw)) return Number(raw);
+    return raw.split(',').map((s) => s.trim());
+  }
+  return raw;
+}
+
+/** A configuration problem, naming the key and what to do. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Builds the configuration: `file` (parsed JSON) < `env` < `flags`. Throws {@link ConfigError}
+ * listing every invalid key.
+ */
+export function resolveConfig(
+  file: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+  flags: Record<string, unknown>,
+): Config {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') setPath(fromEnv, key, envValue(key, raw));
+  }
+  const merged = deepMerge(deepMerge(file, fromEnv), flags);
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,155 @@
+import type { Spool } from '../spool/spool.js';
+import type { LoadResult, Warehouse } from '../warehouse/warehouse.js';
+
+/**
+ * Moves sealed spool segments into the warehouse. Each batch is loaded together with its
+ * checkpoint; only then are its files deleted. After a crash the spool replays from the
+ * checkpoint, and (source_id, message_id) deduplication keeps every event exactly once.
+ */
+export interface LoaderOptions {
+  readonly collectorId: string;
+  readonly spool: Spool;
+  readonly warehouse: Warehouse;
+  /** Segments larger together than this are split over several loads. @defaultValue 256 MiB */
+  readonly maxBatchBytes?: number;
+  /** @defaultValue 24 h */
+  readonly dedupWindowMs?: number;
+  /** Polling interval when idle (sealing also wakes the loader). @defaultValue 250 ms */
+  readonly intervalMs?: number;
+  /** Longest back-off after a failed load. @defaultValue 30 s */
+  readonly maxBackoffMs?: number;
+  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LoaderStats {
+  readonly loadedEvents: number;
+  readonly loadedFailed: number;
+  readonly duplicates: number;
+  readonly unloadable: number;
+  readonly batches: number;
+  readonly lastLoadAt: string | null;
+  readonly lastError: string | null;
+  /** Time the oldest sealed segment has been waiting, in ms (0 when caught up). */
+  readonly lagMs: number;
+}
+
+export interface Loader {
+  start(): void;
+  /** Loads everything sealed now (rolls the active segment first). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): LoaderStats;
+}
+
+export function createLoader(options: LoaderOptions): Loader {
+  const { spool, warehouse, collectorId } = options;
+  const maxBatchBytes = options.maxBatchBytes ?? 256 * 1024 ** 2;
+  const dedupWindowMs = options.dedupWindowMs ?? 24 * 3600 * 1000;
+  const intervalMs = options.intervalMs ?? 250;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const log = options.log ?? (() => undefined);
+
+  let running = false;
+  let busy: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let failures = 0;
+  let retryAt = 0;
+  const sealedAt = new Map<number, number>();
+  const totals = { loadedEvents: 0, loadedFailed: 0, duplicates: 0, unloadable: 0, batches: 0 };
+  let lastLoadAt: string | null = null;
+  let lastError: string | null = null;
+
+  spool.onSealed(() => {
+    for (const f of spool.sealed()) if (!sealedAt.has(f.seq)) sealedAt.set(f.seq, Date.now());
+    if (running) tick();
+  });
+
+  async function loadOnce(): Promise<boolean> {
+    const segs = spool.sealed();
+    if (segs.length === 0) return false;
+    const files: string[] = [];
+    let bytes = 0;
+    let lastSeq = 0;
+    for (const s of segs) {
+      if (files.length > 0 && bytes + s.bytes > maxBatchBytes) break;
+      files.push(s.path);
+      bytes += s.bytes;
+      lastSeq = s.seq;
+    }
+    const r: LoadResult = await warehouse.load({ collectorId, files, lastSeq, dedupWindowMs });
+    await spool.release(lastSeq);
+    for (const seq of [...sealedAt.keys()]) if (seq <= lastSeq) sealedAt.delete(seq);
+    totals.loadedEvents += r.events;
+    totals.loadedFailed += r.failed;
+    totals.duplicates += r.duplicates;
+    totals.unloadable += r.unloadable;
+    totals.batches++;
+    lastLoadAt = new Date().toISOString();
+    if (r.unloadable > 0) log('rows the warehouse refused were quarantined', { count: r.unloadable });
+    return true;
+  }
+
+  // Loads never overlap: the background loop and flush() share this chain.
+  let chain: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async function loop(): Promise<void> {
+    try {
+      while (Date.now() >= retryAt && (await exclusive(loadOnce))) {
+        failures = 0;
+        lastError = null;
+      }
+    } catch (err) {
+      failures++;
+      lastError = (err as Error).message;
+      const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(failures, 10));
+      retryAt = Date.now() + backoff;
+      log('load failed; the spool keeps the rows and the loader retries', { error: lastError, retryInMs: backoff });
+    }
+  }
+
+  function tick(): void {
+    if (busy) return;
+    busy = loop().finally(() => {
+      busy = null;
+    });
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      for (const f of spool.sealed()) sealedAt.set(f.seq, Date.now());
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+      tick();
+    },
+    async flush() {
+      // For shutdown and tests: errors surface to the caller instead of backing off.
+      await spool.roll();
+      retryAt = 0;
+      while (await exclusive(loadOnce)) {
+        /* until nothing is sealed */
+      }
+    },
+    async stop() {
+      running = false;
+      if (timer) clearInterval(timer);
+      while (busy) await busy;
+    },
+    stats() {
+      const oldest = Math.min(...sealedAt.values());
+      return {
+        ...totals,
+        lastLoadAt,
+        lastError,
+        lagMs: Number.isFinite(oldest) ? Date.now() - oldest : 0,
+      };
+    },
+  };
+
+}

@@ -1,0 +1,158 @@
+import type { FastifyInstance } from 'fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { buildCollectorApp } from './collector/app.js';
+import { createRecentIds } from './collector/dedup.js';
+import { createIngest, type Ingest } from './collector/ingest.js';
+import { createUserAgentParser } from './collector/user-agent.js';
+import type { Config } from './config/config.js';
+import { createLoader, type Loader } from './loader/loader.js';
+import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
+import { openSpool, type Spool } from './spool/spool.js';
+import { openWarehouse } from './warehouse/open-warehouse.js';
+import type { Warehouse } from './warehouse/warehouse.js';
+
+/** A running Touchline: collector, spool, loader and warehouse, composed. */
+export interface Touchline {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly writeKey: string;
+  readonly adminToken: string;
+  readonly collectorId: string;
+  readonly warehouse: Warehouse;
+  readonly spool: Spool;
+  readonly loader: Loader;
+  readonly sources: SourceRegistry;
+  readonly ingest: Ingest;
+  /** Stops accepting, loads what is spooled, and closes everything. */
+  close(): Promise<void>;
+}
+
+interface Secrets {
+  adminToken: string;
+  collectorId: string;
+}
+
+/** Generated once per data dir and kept there, so restarts keep their tokens. */
+async function loadSecrets(dataDir: string): Promise<Secrets> {
+  const file = join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Secrets;
+  } catch {
+    const s: Secrets = { adminToken: randomBytes(24).toString('base64url'), collectorId: `col_${randomBytes(6).toString('hex')}` };
+    await writeFile(file, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+    return s;
+  }
+}
+
+export function dataPath(config: Config, p: string): string {
+  return isAbsolute(p) ? p : join(resolve(config.dataDir), p);
+}
+
+export interface StartOptions {
+  /** Listen on the configured port (false: in-process only, for tests). @defaultValue true */
+  readonly listen?: boolean;
+  readonly now?: () => Date;
+  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? ((msg, fields) => console.error(`touchline: ${msg}`, fields ? JSON.stringify(fields) : ''));
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const secrets = await loadSecrets(dataDir);
+  const adminToken = config.adminToken ?? secrets.adminToken;
+
+  const warehouse = await openWarehouse(config, dataDir);
+  try {
+    await warehouse.migrate();
+    const sources = await openSourceRegistry(warehouse, now);
+    const writeKey = await ensureDefaultSource(sources, config.writeKey);
+
+    const checkpoint = await warehouse.checkpoint(secrets.collectorId);
+    const { spool, recoveredDropped } = await openSpool(
+      {
+        dir: join(dataDir, 'spool'),
+        maxBytes: config.spool.maxBytes,
+        segmentBytes: config.spool.segmentBytes,
+        rollIntervalMs: config.spool.rollIntervalMs,
+      },
+      checkpoint,
+    );
+    if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
+    const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
+    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, log });
+    loader.start();
+
+    const ingest = createIngest({
+      spool,
+      recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
+      parseUserAgent: createUserAgentParser(),
+      newMessageId: randomUUID,
+      ipTruncation: config.ip.truncate,
+      maxEventBytes: config.limits.maxEventBytes,
+    });
+    const app = await buildCollectorApp({
+      tracking: {
+        ingest,
+        sources,
+        now,
+        maxEventBytes: config.limits.maxEventBytes,
+        maxBatchBytes: config.limits.maxBatchBytes,
+      },
+      admin: { adminToken, warehouse, sources, spool, loader, startedAt: now() },
+      spool,
+      trustProxy: config.ip.trustProxy,
+      retryAfterSeconds: config.spool.retryAfterSeconds,
+    });
+    let url = `http://localhost:${config.port}`;
+    if (options.listen !== false) {
+      const address = await app.listen({ port: config.port, host: config.host });
+      const port = new URL(address).port;
+      url = `http://localhost:${port}`;
+    } else {
+      await app.ready();
+    }
+
+    let closed = false;
+    return {
+      app,
+      url,
+      writeKey,
+      adminToken,
+      collectorId: secrets.collectorId,
+      warehouse,
+      spool,
+      loader,
+      sources,
+      ingest,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        await loader.stop();
+        await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
+        await spool.close();
+        await warehouse.close();
+      },
+    };
+  } catch (err) {
+    await warehouse.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The `default` source exists and has the configured write key (or a generated one). */
+async function ensureDefaultSource(sources: SourceRegistry, writeKey: string | undefined): Promise<string> {
+  if (writeKey) {
+    const owner = sources.byWriteKey(writeKey);
+    if (owner) return writeKey;
+    const name = sources.list().some((s) => s.name === 'default') ? `default-${randomBytes(3).toString('hex')}` : 'default';
+    return (await sources.create(name, writeKey)).writeKey;
+  }
+  const existing = sources.list().find((s) => s.name === 'default' && !s.revokedAt);
+  if (existing) return existing.writeKey;
+  return (await sources.create(sources.list().some((s) => s.name === 'default') ? `default-${randomBytes(3).toString('hex')}` : 'default')).writeKey;
+}

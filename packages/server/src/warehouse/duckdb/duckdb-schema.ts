@@ -1,0 +1,75 @@
+import {
+  ColumnType,
+  EVENT_COLUMNS,
+  FAILED_EVENT_COLUMNS,
+  IDENTITY_COLUMNS,
+  SPOOL_COLUMNS,
+  type Column,
+} from '../schema.js';
+import { duckString, quoteIdent } from '../sql-text.js';
+
+const DUCK_TYPES: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMPTZ',
+  bool: 'BOOLEAN',
+  int: 'BIGINT',
+  json: 'JSON',
+};
+
+export function duckType(c: Column): string {
+  return DUCK_TYPES[c.type];
+}
+
+function columnList(cols: readonly Column[]): string {
+  return cols.map((c) => `  ${quoteIdent(c.name)} ${duckType(c)}`).join(',\n');
+}
+
+/** A versioned, append-only migration: never edit one that has shipped; add the next. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const DUCKDB_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, failed_events, identities, sources, loader checkpoints',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS events (\n${columnList(EVENT_COLUMNS)}\n)`,
+      `CREATE TABLE IF NOT EXISTS failed_events (\n${columnList(FAILED_EVENT_COLUMNS)}\n)`,
+      `CREATE TABLE IF NOT EXISTS identities (\n${columnList(IDENTITY_COLUMNS)}\n)`,
+      `CREATE TABLE IF NOT EXISTS sources (
+  id VARCHAR PRIMARY KEY,
+  name VARCHAR NOT NULL UNIQUE,
+  write_key VARCHAR NOT NULL UNIQUE,
+  created_at TIMESTAMPTZ NOT NULL,
+  revoked_at TIMESTAMPTZ
+)`,
+      `CREATE TABLE IF NOT EXISTS loader_checkpoints (
+  collector_id VARCHAR PRIMARY KEY,
+  segment_seq BIGINT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL
+)`,
+    ],
+  },
+];
+
+/** Tables whose columns follow `schema.ts`: columns added there are added here on migrate. */
+export const SCHEMA_TABLES: readonly [string, readonly Column[]][] = [
+  ['events', EVENT_COLUMNS],
+  ['failed_events', FAILED_EVENT_COLUMNS],
+  ['identities', IDENTITY_COLUMNS],
+];
+
+/** `read_json` column spec for spool files: JSON columns are read as text, then cast. */
+export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map(
+  (c) => `${duckString(c.name)}: ${duckString(c.type === ColumnType.Json ? 'VARCHAR' : duckType(c))}`,
+).join(', ')}}`;
+
+/** The same spec as a JSON structure for `json_transform` (checking a single line). */
+export const SPOOL_STRUCTURE = duckString(
+  JSON.stringify(
+    Object.fromEntries(SPOOL_COLUMNS.map((c) => [c.name, c.type === ColumnType.Json ? 'VARCHAR' : duckType(c)])),
+  ),
+);

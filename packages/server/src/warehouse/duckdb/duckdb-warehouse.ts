@@ -1,0 +1,392 @@
+import { DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, SPOOL_COLUMNS } from '../schema.js';
+import { duckString, quoteIdent, trimStatement } from '../sql-text.js';
+import { jsonSafe } from '../json-safe.js';
+import {
+  QueryRefusedError,
+  WarehouseEngine,
+  WarehouseError,
+  type LoadBatch,
+  type LoadResult,
+  type QueryOptions,
+  type QueryResult,
+  type Source,
+  type SourceStats,
+  type Warehouse,
+} from '../warehouse.js';
+import { DUCKDB_MIGRATIONS, SCHEMA_TABLES, SPOOL_READ_COLUMNS, SPOOL_STRUCTURE, duckType } from './duckdb-schema.js';
+
+export interface DuckDBWarehouseOptions {
+  /** Database file, or `:memory:`. */
+  readonly path: string;
+  /** Open read-only (another process may not hold it for writing). @defaultValue false */
+  readonly readOnly?: boolean;
+  /** Worker threads. @defaultValue DuckDB's default (one per core) */
+  readonly threads?: number;
+}
+
+const READ_STATEMENTS = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
+const eventCols = EVENT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+const failedCols = FAILED_EVENT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
+// The conversions the bulk insert performs, for checking one line alone.
+const JSON_CASTS = SPOOL_COLUMNS.map((c) =>
+  c.type === ColumnType.Json ? `${quoteIdent(c.name)}::JSON` : quoteIdent(c.name),
+).join(', ');
+
+/** Opens (creating if needed) an embedded DuckDB warehouse. */
+export async function openDuckDBWarehouse(options: DuckDBWarehouseOptions): Promise<Warehouse> {
+  const config: Record<string, string> = {};
+  if (options.readOnly) config['access_mode'] = 'READ_ONLY';
+  if (options.threads) config['threads'] = String(options.threads);
+  const instance = await DuckDBInstance.create(options.path, config);
+  const main = await instance.connect();
+  // Times are shown in UTC whatever the machine's zone (ICU is built in).
+  await main.run(`SET GLOBAL TimeZone = 'UTC'`);
+  return new DuckDBWarehouse(instance, main);
+}
+
+class DuckDBWarehouse implements Warehouse {
+  readonly engine = WarehouseEngine.DuckDB;
+  // The loader's writes are serialised on the main connection; reads get their own connections.
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly main: DuckDBConnection,
+  ) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(conn: DuckDBConnection, sql: string): Promise<number> {
+    try {
+      const r = await conn.run(sql);
+      return r.rowsChanged;
+    } catch (err) {
+      throw new WarehouseError(`DuckDB: ${(err as Error).message}`, sql, { cause: err });
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    const r = await this.main.runAndReadAll(
+      `SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'`,
+    );
+    if (Number(r.getRows()[0]?.[0] ?? 0) === 0) return 0;
+    const v = await this.main.runAndReadAll('SELECT coalesce(max(version), 0) FROM schema_migrations');
+    return Number(v.getRows()[0]?.[0] ?? 0);
+  }
+
+  migrate(): Promise<number[]> {
+    return this.serial(async () => {
+      await this.run(
+        this.main,
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)`,
+      );
+      const current = await this.schemaVersion();
+      const applied: number[] = [];
+      for (const m of DUCKDB_MIGRATIONS) {
+        if (m.version <= current) continue;
+        await this.run(this.main, 'BEGIN TRANSACTION');
+        try {
+          for (const s of m.statements) await this.run(this.main, s);
+          await this.run(
+            this.main,
+            `INSERT INTO schema_migrations VALUES (${m.version}, ${duckString(m.name)}, now())`,
+          );
+          await this.run(this.main, 'COMMIT');
+        } catch (err) {
+          await this.main.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+        applied.push(m.version);
+      }
+      await this.addMissingColumns();
+      return applied;
+    });
+  }
+
+  /** Columns added to `schema.ts` (e.g. a new click id in the registry) are added in place. */
+  private async addMissingColumns(): Promise<void> {
+    for (const [table, cols] of SCHEMA_TABLES) {
+      const r = await this.main.runAndReadAll(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = ${duckString(table)}`,
+      );
+      const have = new Set(r.getRows().map((row) => String(row[0])));
+      for (const c of cols) {
+        if (!have.has(c.name)) {
+          await this.run(this.main, `ALTER TABLE ${table} ADD COLUMN ${quoteIdent(c.name)} ${duckType(c)}`);
+        }
+      }
+    }
+  }
+
+  load(batch: LoadBatch): Promise<LoadResult> {
+    return this.serial(async () => {
+      try {
+        return await this.loadFiles(batch);
+      } catch (err) {
+        if (!(err instanceof WarehouseError) || !isDataError(err)) throw err;
+        return this.loadLineByLine(batch);
+      }
+    });
+  }
+
+  private async loadFiles(batch: LoadBatch, unloadable: readonly { line: string; reason: string }[] = []): Promise<LoadResult> {
+    const files = `[${batch.files.map(duckString).join(', ')}]`;
+    const c = this.main;
+    await this.run(c, 'BEGIN TRANSACTION');
+    try {
+      await this.run(
+        c,
+        `CREATE OR REPLACE TEMP TABLE _load AS SELECT * FROM read_json(${files}, format = 'newline_delimited', ` +
+          `columns = ${SPOOL_READ_COLUMNS}, maximum_object_size = 67108864)`,
+      );
+      const result = await this.insertFromLoadTable(batch);
+      for (const u of unloadable) {
+        await this.run(
+          c,
+          `INSERT INTO failed_events (received_at, reason, raw) VALUES (now(), ${duckString(
+            'the warehouse could not load this spooled row: ' + u.reason,
+          )}, ${duckString(u.line)})`,
+        );
+      }
+      await this.run(c, 'DROP TABLE _load');
+      await this.run(c, 'COMMIT');
+      return result;
+    } catch (err) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Distributes the rows of `_load` into the tables and moves the checkpoint; inside a transaction. */
+  private async insertFromLoadTable(batch: LoadBatch): Promise<LoadResult> {
+    const c = this.main;
+    const windowMs = Math.max(0, Math.floor(batch.dedupWindowMs));
+    const candidates = await this.scalar(c, `SELECT count(*) FROM _load WHERE kind = 'event'`);
+    const events = await this.run(
+      c,
+      `INSERT INTO events (${eventCols})
+       SELECT ${eventCols} FROM (
+         SELECT *, row_number() OVER (PARTITION BY source_id, message_id ORDER BY received_at) AS _n
+         FROM _load WHERE kind = 'event'
+       ) b
+       WHERE _n = 1 AND NOT EXISTS (
+         SELECT 1 FROM events e
+         WHERE e.source_id = b.source_id AND e.message_id = b.message_id
+           AND e.received_at >= (SELECT min(received_at) FROM _load) - to_milliseconds(${windowMs})
+       )`,
+    );
+    const failed = await this.run(
+      c,
+      `INSERT INTO failed_events (${failedCols}) SELECT ${failedCols} FROM _load WHERE kind = 'failed'`,
+    );
+    await this.run(c, IDENTITY_INSERT);
+    await this.run(
+      c,
+      `INSERT OR REPLACE INTO loader_checkpoints VALUES (${duckString(batch.collectorId)}, ${batch.lastSeq}, now())`,
+    );
+    return { events, duplicates: candidates - events, failed, unloadable: 0 };
+  }
+
+  /**
+   * Safety net for a batch the bulk path refused: each line is checked alone, a line the database
+   * cannot convert is quarantined in failed_events with the database's reason, and the rest loads
+   * in bulk. If no line converts, the fault is not in the data: the error is raised so the loader
+   * backs off and retries.
+   */
+  private async loadLineByLine(batch: LoadBatch): Promise<LoadResult> {
+    const good: string[] = [];
+    const bad: { line: string; reason: string }[] = [];
+    for (const file of batch.files) {
+      const text = await readFile(file, 'utf8');
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          await this.main.run(
+            `SELECT ${JSON_CASTS} FROM (SELECT unnest(json_transform(${duckString(line)}, ${SPOOL_STRUCTURE})))`,
+          );
+          good.push(line);
+        } catch (err) {
+          bad.push({ line, reason: (err as Error).message });
+        }
+      }
+    }
+    if (good.length === 0 && bad.length > 0) {
+      throw new WarehouseError(`DuckDB refused every line of the batch: ${bad[0]?.reason}`, '');
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'touchline-load-'));
+    try {
+      const file = join(dir, 'good.ndjson');
+      await writeFile(file, good.join('\n') + '\n');
+      const result = await this.loadFiles({ ...batch, files: [file] }, bad);
+      return { ...result, unloadable: bad.length };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async scalar(c: DuckDBConnection, sql: string): Promise<number> {
+    try {
+      const r = await c.runAndReadAll(sql);
+      return Number(r.getRows()[0]?.[0] ?? 0);
+    } catch (err) {
+      throw new WarehouseError(`DuckDB: ${(err as Error).message}`, sql, { cause: err });
+    }
+  }
+
+  async checkpoint(collectorId: string): Promise<number | null> {
+    const r = await this.main.runAndReadAll(
+      `SELECT segment_seq FROM loader_checkpoints WHERE collector_id = ${duckString(collectorId)}`,
+    );
+    const v = r.getRows()[0]?.[0];
+    return v === undefined || v === null ? null : Number(v);
+  }
+
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const conn = await this.instance.connect();
+    try {
+      const text = trimStatement(sql);
+      if (options.readOnly !== false) await assertReadOnly(conn, text);
+      const reader = await conn.runAndReadUntil(text, options.maxRows ?? Number.MAX_SAFE_INTEGER).catch((err: Error) => {
+        throw new WarehouseError(`DuckDB: ${err.message}`, text, { cause: err });
+      });
+      let rows = reader.getRowsJS().map((r) => r.map(jsonSafe));
+      if (options.maxRows !== undefined) rows = rows.slice(0, options.maxRows);
+      return { columns: reader.columnNames(), rows };
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  async *stream(sql: string): AsyncIterable<Record<string, unknown>[]> {
+    const conn = await this.instance.connect();
+    try {
+      const text = trimStatement(sql);
+      await assertReadOnly(conn, text);
+      const result = await conn.stream(text);
+      for await (const chunk of result.yieldRowObjectJs()) {
+        yield chunk.map((row) => {
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(row)) out[k] = jsonSafe(v);
+          return out;
+        });
+      }
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  async listSources(): Promise<Source[]> {
+    const r = await this.query(
+      'SELECT id, name, write_key, created_at, revoked_at FROM sources ORDER BY created_at, name',
+    );
+    return r.rows.map(([id, name, writeKey, createdAt, revokedAt]) => ({
+      id: String(id),
+      name: String(name),
+      writeKey: String(writeKey),
+      createdAt: String(createdAt),
+      revokedAt: revokedAt === null ? null : String(revokedAt),
+    }));
+  }
+
+  createSource(s: Omit<Source, 'revokedAt'>): Promise<Source> {
+    return this.serial(async () => {
+      await this.run(
+        this.main,
+        `INSERT INTO sources VALUES (${duckString(s.id)}, ${duckString(s.name)}, ${duckString(s.writeKey)}, ${duckString(
+          s.createdAt,
+        )}::TIMESTAMPTZ, NULL)`,
+      );
+      return { ...s, revokedAt: null };
+    });
+  }
+
+  revokeSource(idOrName: string, at: string): Promise<Source | null> {
+    return this.serial(async () => {
+      const key = duckString(idOrName);
+      await this.run(
+        this.main,
+        `UPDATE sources SET revoked_at = ${duckString(at)}::TIMESTAMPTZ WHERE (id = ${key} OR name = ${key}) AND revoked_at IS NULL`,
+      );
+      const all = await this.listSources();
+      return all.find((x) => x.id === idOrName || x.name === idOrName) ?? null;
+    });
+  }
+
+  async sourceStats(): Promise<SourceStats[]> {
+    const r = await this.query(`
+      WITH e AS (SELECT source_id, count(*) AS n, max(received_at) AS last FROM events GROUP BY source_id),
+           f AS (SELECT source_id, count(*) AS n FROM failed_events GROUP BY source_id),
+           ids AS (SELECT source_id FROM e UNION SELECT source_id FROM f UNION SELECT id FROM sources)
+      SELECT ids.source_id, coalesce(e.n, 0), coalesce(f.n, 0), e.last
+      FROM ids LEFT JOIN e USING (source_id) LEFT JOIN f USING (source_id)
+      ORDER BY 1 NULLS LAST`);
+    return r.rows.map(([sourceId, events, failed, last]) => ({
+      sourceId: sourceId === null ? '(unknown)' : String(sourceId),
+      events: Number(events),
+      failedEvents: Number(failed),
+      lastReceivedAt: last === null ? null : String(last),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    this.main.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Identity links reported by the loaded batch, each link recorded once. */
+const IDENTITY_INSERT = `
+INSERT INTO identities (kind, anonymous_id, user_id, previous_id, source_id, first_seen, message_id)
+SELECT kind, anonymous_id, user_id, previous_id, arg_min(source_id, ts), min(ts), arg_min(message_id, ts)
+FROM (
+  SELECT CASE WHEN type = 'identify' THEN 'identify' ELSE 'event' END AS kind,
+         anonymous_id, user_id, NULL::VARCHAR AS previous_id, source_id, "timestamp" AS ts, message_id
+  FROM _load WHERE kind = 'event' AND anonymous_id IS NOT NULL AND user_id IS NOT NULL
+  UNION ALL
+  SELECT 'alias', NULL, user_id, previous_id, source_id, "timestamp", message_id
+  FROM _load WHERE kind = 'event' AND type = 'alias' AND previous_id IS NOT NULL AND user_id IS NOT NULL
+) n
+WHERE NOT EXISTS (
+  SELECT 1 FROM identities i
+  WHERE i.kind = n.kind AND i.anonymous_id IS NOT DISTINCT FROM n.anonymous_id
+    AND i.user_id IS NOT DISTINCT FROM n.user_id AND i.previous_id IS NOT DISTINCT FROM n.previous_id
+)
+GROUP BY kind, anonymous_id, user_id, previous_id`;
+
+async function assertReadOnly(conn: DuckDBConnection, sql: string): Promise<void> {
+  if (!sql) throw new QueryRefusedError('the query is empty');
+  let extracted;
+  try {
+    extracted = await conn.extractStatements(sql);
+  } catch (err) {
+    throw new QueryRefusedError(`the query does not parse: ${(err as Error).message}`);
+  }
+  if (extracted.count !== 1) {
+    throw new QueryRefusedError(`send one statement at a time (got ${extracted.count})`);
+  }
+  let prepared;
+  try {
+    prepared = await extracted.prepare(0);
+  } catch (err) {
+    throw new QueryRefusedError((err as Error).message);
+  }
+  if (!READ_STATEMENTS.has(prepared.statementType)) {
+    throw new QueryRefusedError('only read queries (SELECT, WITH … SELECT, EXPLAIN) are allowed here');
+  }
+}
+
+/** Errors caused by the content of the rows, as opposed to the database being unable to write. */
+function isDataError(err: WarehouseError): boolean {
+  return /Conversion Error|Invalid Input Error|Malformed JSON|could not convert|Invalid unicode|UTF-?8/i.test(
+    err.message,
+  );
+}

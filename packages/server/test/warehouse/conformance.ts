@@ -1,0 +1,145 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS } from '../../src/warehouse/schema.js';
+import { QueryRefusedError, type Warehouse } from '../../src/warehouse/warehouse.js';
+import { eventLine, failedLine, writeSegment } from '../support/rows.js';
+
+export interface WarehouseFixture {
+  readonly warehouse: Warehouse;
+  /** Drops everything the fixture created. */
+  dispose(): Promise<void>;
+}
+
+const HOUR = 3600_000;
+
+/**
+ * The one warehouse conformance suite: every engine runs exactly these tests. Queries here use
+ * only SQL both engines accept.
+ */
+export function describeWarehouseConformance(engine: string, open: () => Promise<WarehouseFixture>): void {
+  describe(`warehouse conformance: ${engine}`, () => {
+    let fx: WarehouseFixture;
+    let w: Warehouse;
+    let dir: string;
+    let seq = 0;
+    const rows = async (sql: string) => {
+      const r = await w.query(sql);
+      return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
+    };
+    const load = async (lines: string[], dedupWindowMs = 24 * HOUR, collectorId = 'col_a') => {
+      seq++;
+      const file = await writeSegment(dir, seq, lines);
+      return w.load({ collectorId, files: [file], lastSeq: seq, dedupWindowMs });
+    };
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'touchline-conformance-'));
+      fx = await open();
+      w = fx.warehouse;
+      await w.migrate();
+    });
+    afterAll(async () => {
+      await fx?.dispose();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('migrates idempotently and reports its schema version', async () => {
+      expect(await w.migrate()).toEqual([]);
+      expect(await w.schemaVersion()).toBeGreaterThanOrEqual(1);
+    });
+
+    it('has every documented column', async () => {
+      for (const [table, cols] of [['events', EVENT_COLUMNS], ['failed_events', FAILED_EVENT_COLUMNS], ['identities', IDENTITY_COLUMNS]] as const) {
+        const r = await w.query(`SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM ${table} LIMIT 0`);
+        expect(r.columns).toEqual(cols.map((c) => c.name));
+      }
+    });
+
+    it('loads events with typed columns, quarantined rows and identity links', async () => {
+      const r = await load([
+        eventLine({
+          type: 'page', messageId: 'p-1', anonymousId: 'anon-1', name: 'Home', timestamp: '2026-03-01T11:59:58.000Z',
+          context: { page: { url: 'https://www.shop.test/?utm_source=google&utm_medium=cpc&gclid=Cj0-KQ_x', referrer: 'https://www.google.com/search' } },
+          properties: { title: 'Home "quoted" \\ back', n: 3 },
+        }),
+        eventLine({ type: 'identify', messageId: 'i-1', anonymousId: 'anon-1', userId: 'user-1', traits: { email: 'a@b.test' } }),
+        eventLine({ type: 'alias', messageId: 'al-1', previousId: 'old-1', userId: 'user-1' }),
+        failedLine({ type: 'track', anonymousId: 'x' }, '`event` is required on track calls'),
+      ]);
+      expect(r).toEqual({ events: 3, duplicates: 0, failed: 1, unloadable: 0 });
+      const [page] = await rows(`SELECT message_id, type, name, utm_source, utm_medium, gclid, click_id_type, referrer_domain, browser, is_bot, "timestamp", received_at FROM events WHERE message_id = 'p-1'`);
+      expect(page).toEqual({
+        message_id: 'p-1', type: 'page', name: 'Home', utm_source: 'google', utm_medium: 'cpc', gclid: 'Cj0-KQ_x',
+        click_id_type: 'gclid', referrer_domain: 'google.com', browser: 'Safari', is_bot: false,
+        timestamp: '2026-03-01T11:59:58.000Z', received_at: '2026-03-01T12:00:00.000Z',
+      });
+      expect(await rows(`SELECT reason, batch_index FROM failed_events`)).toEqual([{ reason: '`event` is required on track calls', batch_index: 0 }]);
+      const links = await rows(`SELECT kind, anonymous_id, user_id, previous_id FROM identities ORDER BY kind`);
+      expect(links).toEqual([
+        { kind: 'alias', anonymous_id: null, user_id: 'user-1', previous_id: 'old-1' },
+        { kind: 'identify', anonymous_id: 'anon-1', user_id: 'user-1', previous_id: null },
+      ]);
+      expect(await w.checkpoint('col_a')).toBe(seq);
+    });
+
+    it('keeps hostile strings byte for byte', async () => {
+      const nasty = `'; DROP TABLE events; -- <script>alert(1)</script> \\ "q" \u00e9\u{1F600}\n\ttab`;
+      await load([eventLine({ type: 'track', messageId: 'h-1', anonymousId: nasty, event: nasty })]);
+      expect(await rows(`SELECT anonymous_id, event FROM events WHERE message_id = 'h-1'`)).toEqual([{ anonymous_id: nasty, event: nasty }]);
+    });
+
+    it('deduplicates by source and message id, inside a batch and across batches in the window', async () => {
+      const e = (id: string, src = 'src_test', at = '2026-03-01T12:00:00.000Z') =>
+        eventLine({ type: 'track', messageId: id, anonymousId: 'd', event: 'Dup' }, { sourceId: src, receivedAt: at });
+      const first = await load([e('dup-1'), e('dup-1'), e('dup-2'), e('dup-1', 'src_other')]);
+      expect(first).toMatchObject({ events: 3, duplicates: 1 });
+      const again = await load([e('dup-1', 'src_test', '2026-03-01T13:00:00.000Z'), e('dup-3')]);
+      expect(again).toMatchObject({ events: 1, duplicates: 1 });
+      const outside = await load([e('dup-2', 'src_test', '2026-03-03T12:00:00.000Z')], 24 * HOUR);
+      expect(outside).toMatchObject({ events: 1, duplicates: 0 });
+      expect(await rows(`SELECT message_id, source_id, count(*) AS n FROM events WHERE event = 'Dup' GROUP BY message_id, source_id ORDER BY message_id, source_id`)).toEqual([
+        { message_id: 'dup-1', source_id: 'src_other', n: 1 },
+        { message_id: 'dup-1', source_id: 'src_test', n: 1 },
+        { message_id: 'dup-2', source_id: 'src_test', n: 2 },
+        { message_id: 'dup-3', source_id: 'src_test', n: 1 },
+      ]);
+    });
+
+    it('keeps a checkpoint per collector', async () => {
+      await load([eventLine({ type: 'track', messageId: 'c-1', anonymousId: 'c', event: 'C' })], 24 * HOUR, 'col_b');
+      expect(await w.checkpoint('col_b')).toBe(seq);
+      expect(await w.checkpoint('col_never')).toBeNull();
+    });
+
+    it('refuses writes and several statements on the read-only path', async () => {
+      for (const sql of ['DELETE FROM events', 'DROP TABLE events', 'CREATE TABLE x (a INT)', 'INSERT INTO sources VALUES (1)', 'SELECT 1; SELECT 2']) {
+        await expect(w.query(sql)).rejects.toBeInstanceOf(QueryRefusedError);
+      }
+      await expect(w.query('SELECT nope FROM nowhere')).rejects.toThrow();
+      expect((await w.query('SELECT count(*) AS n FROM events')).rows[0]?.[0]).toBeGreaterThan(0);
+    });
+
+    it('limits rows and streams large results in chunks', async () => {
+      const r = await w.query('SELECT message_id FROM events ORDER BY message_id', { maxRows: 2 });
+      expect(r.rows).toHaveLength(2);
+      let n = 0;
+      for await (const chunk of w.stream('SELECT message_id FROM events')) n += chunk.length;
+      const total = Number((await w.query('SELECT count(*) FROM events')).rows[0]?.[0]);
+      expect(n).toBe(total);
+    });
+
+    it('creates, lists and revokes sources, and counts per source', async () => {
+      await w.createSource({ id: 'src_test', name: 'web', writeKey: 'wk-web-123456', createdAt: '2026-03-01T00:00:00.000Z' });
+      await w.createSource({ id: 'src_other', name: 'server', writeKey: 'wk-srv-123456', createdAt: '2026-03-01T00:00:01.000Z' });
+      const revoked = await w.revokeSource('server', '2026-03-02T00:00:00.000Z');
+      expect(revoked).toMatchObject({ id: 'src_other', revokedAt: '2026-03-02T00:00:00.000Z' });
+      expect((await w.listSources()).map((s) => [s.name, s.revokedAt !== null])).toEqual([['web', false], ['server', true]]);
+      const stats = await w.sourceStats();
+      const web = stats.find((s) => s.sourceId === 'src_test');
+      expect(web?.events).toBeGreaterThan(3);
+      expect(web?.failedEvents).toBe(1);
+    });
+  });
+}

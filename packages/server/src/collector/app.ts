@@ -52,7 +52,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     // Malformed JSON from a known source is kept in failed_events too: nothing is lost silently.
     if (err instanceof InvalidJsonError && request.headers.authorization) {
       try {
-        const source = authenticate(options.tracking.sources, request, undefined);
+        const source = authenticate(options.tracking.sources, request, {});
         const facts = requestFacts(request, source, options.tracking.now());
         await quarantine(facts, err.text, err.message, true);
         err.extra['quarantined'] = true;

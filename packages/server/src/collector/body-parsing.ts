@@ -13,7 +13,7 @@ export function registerBodyParsing(app: FastifyInstance): void {
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.length === 0) {
-      done(new ClientError(400, 'empty_body', 'the request body is empty'), undefined);
+      done(null, undefined); // routes that need a body say so (the tracking API does)
       return;
     }
     try {

@@ -33,6 +33,7 @@ export function writeKeyOf(request: FastifyRequest, body: unknown): string | und
 }
 
 export function authenticate(sources: SourceRegistry, request: FastifyRequest, body: unknown): Source {
+  if (body === undefined) throw new ClientError(400, 'empty_body', 'the request body is empty');
   const key = writeKeyOf(request, body);
   if (!key) {
     throw new ClientError(401, 'unauthorized', 'no write key: send it as the HTTP Basic user name or as `writeKey` in the body');

@@ -1,0 +1,115 @@
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { segmentName } from '../../src/spool/segments.js';
+import { nodeSpoolIO, openSpool, SpoolFullError, SpoolWriteError, type SpoolIO } from '../../src/spool/spool.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'touchline-spool-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const row = (i: number) => JSON.stringify({ kind: 'event', message_id: `m-${i}` });
+const linesOf = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+
+describe('spool', () => {
+  it('commits concurrent appends together: many rows, few fsyncs', async () => {
+    const { spool } = await openSpool({ dir, rollIntervalMs: 60_000 }, null);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => spool.append([row(i)])));
+    const s = spool.stats();
+    expect(s.rowsAppended).toBe(500);
+    expect(s.commits).toBeLessThan(50);
+    await spool.roll();
+    const [seg] = spool.sealed();
+    expect(await linesOf(seg!.path)).toHaveLength(500);
+    await spool.close();
+  });
+
+  it('seals by size and by age, and releases loaded segments', async () => {
+    const { spool } = await openSpool({ dir, segmentBytes: 200, rollIntervalMs: 30 }, null);
+    let sealedEvents = 0;
+    spool.onSealed(() => sealedEvents++);
+    // 36- and 37-byte rows: a segment passes 200 bytes with its sixth row and is sealed.
+    for (let i = 0; i < 13; i++) await spool.append([row(i)]);
+    await new Promise((r) => setImmediate(r));
+    expect(spool.sealed().map((f) => f.bytes)).toEqual([216, 218]);
+    await spool.append([row(100)]);
+    await new Promise((r) => setTimeout(r, 120));
+    const all = spool.sealed();
+    const total = (await Promise.all(all.map((f) => linesOf(f.path)))).flat();
+    expect(total).toHaveLength(14);
+    expect(sealedEvents).toBe(all.length);
+    await spool.release(all[all.length - 2]!.seq);
+    expect(spool.sealed()).toHaveLength(1);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.seg'))).toHaveLength(1);
+    await spool.close();
+  });
+
+  it('recovers from a crash: a torn tail is cut, complete rows are kept, loaded segments are dropped', async () => {
+    await writeFile(join(dir, segmentName(3, '.seg')), row(1) + '\n');
+    await writeFile(join(dir, segmentName(4, '.seg')), row(2) + '\n');
+    const open = join(dir, segmentName(5, '.open'));
+    await writeFile(open, row(3) + '\n' + row(4) + '\n' + '{"kind":"event","mess');
+    const { spool, recoveredDropped } = await openSpool({ dir }, 3);
+    expect(recoveredDropped).toBe(1);
+    expect(spool.sealed().map((f) => f.seq)).toEqual([4, 5]);
+    expect(await linesOf(spool.sealed()[1]!.path)).toEqual([row(3), row(4)]);
+    await spool.append([row(6)]);
+    await spool.roll();
+    expect(spool.sealed().map((f) => f.seq)).toEqual([4, 5, 6]);
+    await spool.close();
+  });
+
+  it('cuts garbage left in an interrupted segment at the first unreadable line', async () => {
+    const open = join(dir, segmentName(1, '.open'));
+    await writeFile(open, row(1) + '\n');
+    await appendFile(open, Buffer.alloc(64, 0));
+    await appendFile(open, '\n' + row(2) + '\n');
+    const { spool, recoveredDropped } = await openSpool({ dir }, null);
+    expect(recoveredDropped).toBe(2);
+    expect(await linesOf(spool.sealed()[0]!.path)).toEqual([row(1)]);
+    await spool.close();
+  });
+
+  it('refuses appends beyond its size cap', async () => {
+    const { spool } = await openSpool({ dir, maxBytes: 100, rollIntervalMs: 60_000 }, null);
+    await spool.append([row(1)]);
+    await expect(spool.append([row(2), row(3), row(4)])).rejects.toBeInstanceOf(SpoolFullError);
+    await spool.close();
+  });
+
+  it('acknowledges nothing of a group the disk refuses (ENOSPC), and cuts what reached the file', async () => {
+    let full = false;
+    const io: SpoolIO = {
+      syncDir: nodeSpoolIO.syncDir,
+      async openAppend(path) {
+        const f = await nodeSpoolIO.openAppend(path);
+        return {
+          ...f,
+          async write(buf, pos) {
+            if (full) {
+              await f.write(buf.subarray(0, 7), pos); // a partial write, then the disk is full
+              throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+            }
+            return f.write(buf, pos);
+          },
+        };
+      },
+    };
+    const { spool } = await openSpool({ dir, io, rollIntervalMs: 60_000 }, null);
+    await spool.append([row(1)]);
+    full = true;
+    const err = await spool.append([row(2)]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpoolWriteError);
+    expect((err as SpoolWriteError).code).toBe('ENOSPC');
+    full = false;
+    await spool.append([row(3)]);
+    await spool.roll();
+    expect(await linesOf(spool.sealed()[0]!.path)).toEqual([row(1), row(3)]);
+    await spool.close();
+  });
+});

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/touchline.js');
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+
+/** Child-process tests run the built CLI, as users do: fail loudly if it is not built. */
+export function assertBuilt(): void {
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first (npm ci does it)`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningServer {
+  readonly proc: ChildProcess;
+  readonly url: string;
+  output(): string;
+}
+
+/** Starts `touchline start` in a child process and waits until it answers. */
+export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}): Promise<RunningServer> {
+  assertBuilt();
+  const proc = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`touchline exited with ${proc.exitCode}:\n${out}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return { proc, url, output: () => out };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`touchline did not start within 30 s:\n${out}`);
+}
+
+export function waitForExit(proc: ChildProcess): Promise<number | null> {
+  // A process killed by a signal has exitCode null and signalCode set.
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((r) => proc.once('exit', (code) => r(code)));
+}

@@ -1,4 +1,5 @@
 import type { VendorRule } from '../../http/classify.js';
+import { parseRetryAfter } from '../../http/retry-after.js';
 
 /** Graph throttling codes: app (4), user (17), page (32), API-specific (613), 80000-family. */
 const THROTTLE_CODES = new Set([4, 17, 32, 613]);
@@ -44,7 +45,7 @@ function regainAccessMs(header: string | null): number | undefined {
  * (token) and code 100 (invalid parameter) are permanent.
  */
 export function metaRule(sent: number): VendorRule {
-  return (answer) => {
+  return (answer, now) => {
     if (answer.status >= 200 && answer.status < 300) {
       const received = (answer.body as { events_received?: unknown } | undefined)?.events_received;
       if (received === sent) return { kind: 'success' };
@@ -55,12 +56,12 @@ export function metaRule(sent: number): VendorRule {
       };
     }
     const e = graphError(answer.body);
-    if (!e) return undefined;
+    if (!e || answer.status === 429) return undefined; // a proxy's 429: the generic rule reads Retry-After
     const code = typeof e.code === 'number' ? e.code : undefined;
     const label = `Graph error ${code ?? '?'}${e.error_subcode ? `/${e.error_subcode}` : ''}`;
     const text = e.error_user_title ? `${e.error_user_title}: ${e.error_user_msg ?? ''}` : (e.message ?? '');
     if (code !== undefined && (THROTTLE_CODES.has(code) || (code >= 80000 && code < 80100))) {
-      const wait = regainAccessMs(answer.headers.get('x-business-use-case-usage'));
+      const wait = regainAccessMs(answer.headers.get('x-business-use-case-usage')) ?? parseRetryAfter(answer.headers.get('retry-after'), now);
       return { kind: 'rate_limited', reason: `Meta throttled the request (${label}): ${text}`, code: String(code), ...(wait ? { retryAfterMs: wait } : {}) };
     }
     if (e.is_transient === true || (code !== undefined && TRANSIENT_CODES.has(code))) {

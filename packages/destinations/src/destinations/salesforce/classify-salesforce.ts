@@ -14,7 +14,7 @@ export function salesforceErrors(body: unknown): { message: string; errorCode: s
 export const salesforceRule: VendorRule = (answer) => {
   const errors = salesforceErrors(answer.body);
   const first = errors[0];
-  if (!first || (answer.status >= 200 && answer.status < 300)) return undefined;
+  if (!first || (answer.status >= 200 && answer.status < 300) || answer.status === 429) return undefined;
   const text = `${first.errorCode}: ${first.message}`;
   if (first.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
     return { kind: 'rate_limited', reason: `Salesforce API allocation exhausted (${text}); it refills over a rolling 24 h`, code: first.errorCode };

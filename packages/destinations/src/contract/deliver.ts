@@ -27,6 +27,7 @@ export async function deliver<C, P>(
     throw new RangeError(`deliver: ${refs.length} refs for ${rows.length} rows; pass one ref per row`);
   }
   const slot = new Map<RowRef, number>(refs.map((r, i) => [r, i]));
+  if (slot.size !== refs.length) throw new RangeError('deliver: refs must be unique; results are matched to rows by ref');
   const results: (RowResult<P> | undefined)[] = new Array(rows.length);
   const items: BatchItem<P>[] = [];
   const now = ctx.clock.now();

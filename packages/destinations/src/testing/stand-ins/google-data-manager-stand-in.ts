@@ -1,7 +1,7 @@
 /**
  * Contract stand-in for the Google Data Manager API `POST /v1/events:ingest`.
  *
- * Follows (docs/research/activation-contracts.md):
+ * Follows (shared/research/activation-contracts.md):
  * - §1.11 Data Manager: endpoint, Bearer auth without developer token, IngestEventsRequest
  *   (destinations <= 10, events <= 2000, encoding required with userData, validateOnly),
  *   Event fields, `{requestId}` answer, fast-fail validation, 300 requests/min per project with

@@ -2,7 +2,7 @@
  * Contract stand-in for HubSpot `POST /crm/v3/objects/contacts/batch/upsert` (and the
  * date-versioned `/crm/objects/{2026-03|2026-09}/contacts/batch/upsert`, same contract).
  *
- * Follows (docs/research/activation-contracts.md):
+ * Follows (shared/research/activation-contracts.md):
  * - §6.1 endpoints and Bearer auth (private app / OAuth token);
  * - §6.2 request: `inputs` of {idProperty, id, properties (string values), objectWriteTraceId},
  *   at most 100; idProperty is `email` or a unique-value property; unknown property -> 400

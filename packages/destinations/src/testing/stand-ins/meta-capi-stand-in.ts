@@ -1,7 +1,7 @@
 /**
  * Contract stand-in for the Meta Conversions API `POST /{version}/{pixel}/events`.
  *
- * Follows (docs/research/activation-contracts.md):
+ * Follows (shared/research/activation-contracts.md):
  * - §2.1 endpoint and auth: `access_token` in the query string or the body; JSON bodies and form
  *   bodies whose `data` field is a JSON string;
  *   https://developers.facebook.com/docs/marketing-api/conversions-api/using-the-api;

@@ -2,7 +2,7 @@
  * Contract stand-in for Salesforce sObject Collections upsert,
  * `PATCH /services/data/vXX.X/composite/sobjects/{SObject}/{ExternalIdField}`.
  *
- * Follows (docs/research/activation-contracts.md):
+ * Follows (shared/research/activation-contracts.md):
  * - §7.1 endpoint (API v46.0+) and Bearer auth; 401 `INVALID_SESSION_ID` for a bad token;
  * - §7.2 request: `{allOrNone, records}`, at most 200 records of one sObject type, no `Id` field,
  *   each with the external id value; JSON-typed values, `null` clears a field;

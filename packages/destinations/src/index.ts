@@ -1,1 +1,71 @@
-export {};
+// The contract
+export type { Row, RowRef } from './contract/row.js';
+export {
+  ROW_STATUS,
+  mapped,
+  refuse,
+  type RowStatus,
+  type RowResult,
+  type VendorAnswer,
+  type Rejection,
+  type MappedItem,
+  type MapOutcome,
+  type BatchItem,
+} from './contract/result.js';
+export {
+  systemClock,
+  silentLogger,
+  type Clock,
+  type Logger,
+  type FetchLike,
+  type FetchInit,
+  type FetchResponse,
+  type SendContext,
+  type MapEnv,
+} from './contract/context.js';
+export {
+  SYNC_MODES,
+  MODE_DELETES,
+  type SyncMode,
+  type RateLimit,
+  type TestModeSupport,
+  type Capabilities,
+} from './contract/capabilities.js';
+export { planBatches, itemBytes, type BatchRule, type BatchPlan } from './contract/batching.js';
+export { defineDestination, parseConfig, type Destination } from './contract/destination.js';
+export { deliver, type DeliverOptions } from './contract/deliver.js';
+export { rowResult, wholeBatch } from './contract/row-results.js';
+export { readString, readNumber, readTime } from './contract/row-values.js';
+
+// Failures, rate limits, retries
+export {
+  classifyHttp,
+  classifyNetworkError,
+  OUTCOME,
+  type Classification,
+  type HttpAnswer,
+  type HeaderReader,
+  type VendorRule,
+} from './http/classify.js';
+export { parseRetryAfter, parseProtoDuration } from './http/retry-after.js';
+export { createTokenBucket, createTokenBuckets, type TokenBucket, type TakeResult } from './http/token-bucket.js';
+export {
+  createRetryPolicy,
+  type RetryPolicy,
+  type RetryPolicyOptions,
+  type RetryDecision,
+} from './http/retry-policy.js';
+
+// Consent, normalisation, hashing
+export { adConsentRejection, readFlag, CONSENT_COLUMNS } from './consent/consent-guard.js';
+export { sha256Hex, isSha256Hex, hashNormalized } from './normalize/sha256.js';
+export { normalizeEmailForGoogle, normalizeEmailForMeta } from './normalize/email.js';
+export { toE164, normalizePhoneForMeta } from './normalize/phone.js';
+export * from './normalize/name-address.js';
+
+// Destinations and the registry
+export * from './destinations/google-data-manager/index.js';
+export * from './destinations/meta-capi/index.js';
+export * from './destinations/salesforce/index.js';
+export * from './destinations/hubspot/index.js';
+export { destinations, DESTINATION_NAMES, isDestinationName, type DestinationName, type DestinationOf } from './registry.js';

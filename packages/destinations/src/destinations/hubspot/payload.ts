@@ -1,0 +1,27 @@
+/** One input of `contacts/batch/upsert` (§6.2). Property values are strings. */
+export interface HubspotUpsertInput {
+  idProperty: string;
+  id: string;
+  properties: Record<string, string>;
+  /** Echoed on results and errors; Touchline sets it to the dedup key to match answers to rows. */
+  objectWriteTraceId: string;
+}
+
+/** An element of `results[]` (§6.3). */
+export interface HubspotResult {
+  id: string;
+  properties?: Record<string, string | null>;
+  new?: boolean;
+  objectWriteTraceId?: string;
+}
+
+/** An element of `errors[]` in a 207 (§6.3). */
+export interface HubspotError {
+  status?: string;
+  category?: string;
+  message?: string;
+  context?: { ids?: string[]; [key: string]: unknown };
+  errors?: { message?: string; code?: string; in?: string }[];
+  id?: string;
+  objectWriteTraceId?: string;
+}

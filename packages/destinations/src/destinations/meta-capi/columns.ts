@@ -1,0 +1,21 @@
+/** The row columns the Meta Conversions API destination reads. */
+export const metaCapiColumns = {
+  event_id: 'required: the dedup key shared with the pixel (eventID)',
+  event_name: 'optional: Purchase, Lead, ... (else config defaultEventName)',
+  event_time: 'required: when it happened; at most 7 days old (62 for physical_store)',
+  action_source: 'optional: else config actionSource',
+  event_source_url: 'required for website events',
+  client_user_agent: 'required for website events; sent unhashed',
+  client_ip_address: 'optional; sent unhashed',
+  email: 'optional: raw or SHA-256; trimmed, lowercased, hashed',
+  phone: 'optional: raw or SHA-256; digits with country code, no +, hashed',
+  first_name: 'optional', last_name: 'optional', city: 'optional', state: 'optional',
+  zip: 'optional', country: 'optional: ISO alpha-2', external_id: 'optional: hashed',
+  fbc: 'optional: the _fbc cookie value, kept as is when well formed',
+  fbclid: 'optional: the fbclid from the landing URL; with fbclid_at it builds fbc',
+  fbclid_at: 'optional: when the fbclid was first seen (the click time)',
+  fbp: 'optional: the _fbp cookie value',
+  value: 'required for Purchase: number', currency: 'required for Purchase: ISO 4217',
+  order_id: 'optional',
+  consent_ad_user_data: 'required granted', gpc: 'when set the row is never sent',
+} as const;

@@ -1,0 +1,49 @@
+import type { SendContext } from '../../contract/context.js';
+import type { BatchItem, RowResult } from '../../contract/result.js';
+import { rowResult, wholeBatch } from '../../contract/row-results.js';
+import { classifyHttp } from '../../http/classify.js';
+import { exchangeJson, joinUrl } from '../../http/request.js';
+import { RETRYABLE_RECORD_CODES, salesforceRule } from './classify-salesforce.js';
+import type { SalesforceConfig } from './config.js';
+import type { SalesforceRecord, SalesforceSaveResult } from './payload.js';
+
+/**
+ * Sends one batch as `PATCH {instance}/services/data/{v}/composite/sobjects/{SObject}/{ExtId}`
+ * with `allOrNone: false`, and reads the per-record results, which come back in request order
+ * (§7.3). A failed record's error names the Salesforce field; the result names the row column.
+ */
+export async function sendSalesforce(
+  batch: readonly BatchItem<SalesforceRecord>[],
+  ctx: SendContext<SalesforceConfig>,
+): Promise<RowResult<SalesforceRecord>[]> {
+  const { config } = ctx;
+  const ex = await exchangeJson(ctx, {
+    method: 'PATCH',
+    url: joinUrl(config.endpoint, `services/data/${config.apiVersion}/composite/sobjects/${config.sobject}/${config.externalIdField}`),
+    headers: { authorization: `Bearer ${config.accessToken}` },
+    body: { allOrNone: false, records: batch.map((i) => i.payload) },
+  });
+  if (!ex.ok) return wholeBatch(batch, ex.failure);
+  const { answer } = ex;
+  const c = classifyHttp(answer, ctx.clock.now(), [salesforceRule]);
+  if (c.kind !== 'success') return wholeBatch(batch, c, { answer: { httpStatus: answer.status, body: answer.body } });
+  if (!Array.isArray(answer.body)) {
+    return wholeBatch(batch, { kind: 'retryable', reason: 'Salesforce answered 2xx without a results array', code: 'UNEXPECTED_BODY' });
+  }
+  const results = answer.body as SalesforceSaveResult[];
+  const columnOf = new Map(Object.entries(config.fields).map(([col, field]) => [field, col]));
+  return batch.map((item, i) => {
+    const r = results[i];
+    const vendor = { httpStatus: answer.status, body: r };
+    if (!r) return rowResult(item, { kind: 'retryable', reason: `Salesforce returned no result for record ${i}`, code: 'NO_RESULT' });
+    if (r.success) return rowResult(item, { kind: 'success' }, { answer: vendor });
+    const e = r.errors[0];
+    const code = e?.statusCode ?? 'UNKNOWN';
+    const sfField = e?.fields?.[0];
+    const column = sfField ? columnOf.get(sfField) : undefined;
+    const kind = RETRYABLE_RECORD_CODES.has(code) ? 'retryable' : 'permanent';
+    const where = sfField ? ` on ${sfField}${column ? ` (row column ${column})` : ''}` : '';
+    const result = rowResult(item, { kind, reason: `Salesforce ${code}${where}: ${e?.message ?? 'record failed'}`, code }, { answer: vendor });
+    return column ? { ...result, field: column } : result;
+  });
+}

@@ -1,0 +1,22 @@
+import { googleDataManager } from './destinations/google-data-manager/index.js';
+import { hubspot } from './destinations/hubspot/index.js';
+import { metaCapi } from './destinations/meta-capi/index.js';
+import { salesforce } from './destinations/salesforce/index.js';
+
+/**
+ * Every destination by registry name. Typed per entry, so
+ * `destinations['meta-capi'].configSchema` is Meta's schema and `map` returns Meta events.
+ */
+export const destinations = {
+  'google-data-manager': googleDataManager,
+  'meta-capi': metaCapi,
+  salesforce,
+  hubspot,
+} as const;
+
+export type DestinationName = keyof typeof destinations;
+export type DestinationOf<N extends DestinationName> = (typeof destinations)[N];
+
+export const DESTINATION_NAMES = Object.keys(destinations) as DestinationName[];
+
+export const isDestinationName = (name: string): name is DestinationName => Object.hasOwn(destinations, name);

@@ -1,0 +1,39 @@
+/**
+ * `@touchline/destinations/testing`: contract stand-ins for the destination APIs, reused by the
+ * server's sync-engine tests and benchmark. Each stand-in is a local node:http server written
+ * from the vendor's published contract (every file cites its sources).
+ */
+export type {
+  StandIn,
+  StandInAnswer,
+  ScriptedAnswer,
+  FaultOptions,
+  RateLimitOptions,
+  RecordedRequest,
+  AcceptedItem,
+} from './stand-in-types.js';
+export { startStandIn, type StandInOptions, type VendorContract, type HandlerContext } from './stand-in-server.js';
+export { seededRandom, seededShuffle } from './seeded-random.js';
+export {
+  startGoogleDataManagerStandIn,
+  googleError,
+  type GoogleDataManagerStandIn,
+  type GoogleDataManagerStandInOptions,
+} from './stand-ins/google-data-manager-stand-in.js';
+export { startMetaCapiStandIn, type MetaCapiStandInOptions } from './stand-ins/meta-capi-stand-in.js';
+export {
+  startSalesforceStandIn,
+  DEFAULT_SALESFORCE_OBJECTS,
+  type SalesforceStandIn,
+  type SalesforceStandInOptions,
+  type SalesforceObjectDescribe,
+  type SalesforceFieldType,
+} from './stand-ins/salesforce-stand-in.js';
+export {
+  startHubspotStandIn,
+  DEFAULT_HUBSPOT_PROPERTIES,
+  type HubspotStandIn,
+  type HubspotStandInOptions,
+  type HubspotPropertyDescribe,
+} from './stand-ins/hubspot-stand-in.js';
+export { recordingFetch, type RecordedCall } from './recording-fetch.js';

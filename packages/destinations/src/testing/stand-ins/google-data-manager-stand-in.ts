@@ -1,0 +1,218 @@
+/**
+ * Contract stand-in for the Google Data Manager API `POST /v1/events:ingest`.
+ *
+ * Follows (shared/research/activation-contracts.md):
+ * - §1.11 Data Manager: endpoint, Bearer auth without developer token, IngestEventsRequest
+ *   (destinations <= 10, events <= 2000, encoding required with userData, validateOnly),
+ *   Event fields, `{requestId}` answer, fast-fail validation, 300 requests/min per project with
+ *   RESOURCE_EXHAUSTED / HTTP 429, ErrorReason values (INVALID_SHA256_FORMAT,
+ *   NO_IDENTIFIERS_PROVIDED, TOO_MANY_EVENTS, ...);
+ *   https://developers.google.com/data-manager/api (field mappings, limits),
+ *   https://developers.google.com/data-manager/api/devguides/concepts/formatting (hash formats),
+ *   https://developers.google.com/data-manager/api/devguides/concepts/understand-errors (fast-fail,
+ *   google.rpc.Status with BadRequest field violations);
+ * - §1.4-§1.6, §1.9 Google Ads conversion rules the same conversion action enforces: one of
+ *   gclid / gbraid / wbraid (GBRAID_WBRAID_BOTH_SET), conversion after the click
+ *   (CONVERSION_PRECEDES_EVENT), inside the click-through window (EXPIRED_EVENT), dedup of one
+ *   conversion per transaction id (order id) per action, else per click id + time.
+ */
+import type { StandIn, StandInAnswer } from '../stand-in-types.js';
+import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
+import { asArray, isNonEmptyString, isObject, SHA256_HEX, type Json } from '../json-shape.js';
+
+const DAY = 86_400_000;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const EVENT_SOURCES = new Set(['WEB', 'APP', 'IN_STORE', 'PHONE', 'OTHER']);
+const CONSENT = new Set(['CONSENT_GRANTED', 'CONSENT_DENIED', 'CONSENT_STATUS_UNSPECIFIED']);
+const HTTP_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
+  409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+};
+
+export interface Violation {
+  field: string;
+  description: string;
+  reason: string;
+}
+
+/** A google.rpc.Status answer with ErrorInfo and, when given, BadRequest field violations. */
+export function googleError(http: number, message: string, violations: Violation[] = [], extra: Json[] = []): StandInAnswer {
+  const status = HTTP_STATUS[http] ?? 'UNKNOWN';
+  return {
+    status: http,
+    body: {
+      error: {
+        code: http,
+        message,
+        status,
+        details: [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: violations[0]?.reason ?? status, domain: 'datamanager.googleapis.com' },
+          ...(violations.length ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }] : []),
+          ...extra,
+        ],
+      },
+    },
+  };
+}
+
+/** Options for the Data Manager stand-in. */
+export interface GoogleDataManagerStandInOptions extends StandInOptions {
+  /** Click-through window of the conversion action, in days. @defaultValue 90 */
+  readonly lookbackDays?: number;
+}
+
+export interface GoogleDataManagerStandIn extends StandIn<Json> {
+  /** Tells the stand-in when a click happened, as Google knows it from its own click logs. */
+  registerClick(clickId: string, atMs: number): void;
+}
+
+function checkUserData(userData: unknown, path: string, v: Violation[]): boolean {
+  if (userData === undefined) return false;
+  const ids = isObject(userData) ? asArray(userData['userIdentifiers']) : undefined;
+  if (!ids || ids.length === 0) {
+    v.push({ field: `${path}.user_data.user_identifiers`, description: 'userIdentifiers must not be empty', reason: 'NO_IDENTIFIERS_PROVIDED' });
+    return false;
+  }
+  if (ids.length > 10) v.push({ field: `${path}.user_data.user_identifiers`, description: 'at most 10 identifiers', reason: 'TOO_MANY_USER_IDENTIFIERS' });
+  ids.forEach((id, j) => {
+    const f = `${path}.user_data.user_identifiers[${j}]`;
+    const keys = isObject(id) ? Object.keys(id) : [];
+    if (keys.length !== 1) {
+      v.push({ field: f, description: 'exactly one of emailAddress, phoneNumber, address', reason: 'INVALID_ARGUMENT' });
+      return;
+    }
+    const o = id as Json;
+    for (const k of ['emailAddress', 'phoneNumber'] as const) {
+      if (k in o && !(typeof o[k] === 'string' && SHA256_HEX.test(o[k]))) {
+        v.push({ field: `${f}.${k === 'emailAddress' ? 'email_address' : 'phone_number'}`, description: 'not a SHA-256 hex digest (64 lowercase hex characters)', reason: 'INVALID_SHA256_FORMAT' });
+      }
+    }
+    if ('address' in o) {
+      const a = isObject(o['address']) ? o['address'] : {};
+      for (const k of ['givenName', 'familyName']) {
+        if (!(typeof a[k] === 'string' && SHA256_HEX.test(a[k]))) v.push({ field: `${f}.address.${k}`, description: 'not a SHA-256 hex digest', reason: 'INVALID_SHA256_FORMAT' });
+      }
+      if (!(typeof a['regionCode'] === 'string' && /^[A-Z]{2}$/.test(a['regionCode']))) v.push({ field: `${f}.address.region_code`, description: 'ISO-3166-1 alpha-2 region code required', reason: 'INVALID_REGION_CODE' });
+      if (!isNonEmptyString(a['postalCode'])) v.push({ field: `${f}.address.postal_code`, description: 'postal code required', reason: 'INVALID_POSTAL_CODE' });
+    }
+  });
+  return true;
+}
+
+/** Starts the stand-in on a free port. */
+export async function startGoogleDataManagerStandIn(options: GoogleDataManagerStandInOptions = {}): Promise<GoogleDataManagerStandIn> {
+  const lookback = (options.lookbackDays ?? 90) * DAY;
+  const clicks = new Map<string, number>();
+
+  const validateEvent = (e: unknown, i: number, refs: Set<string>, now: number, v: Violation[]): void => {
+    const path = `events[${i}]`;
+    if (!isObject(e)) {
+      v.push({ field: path, description: 'event must be an object', reason: 'INVALID_ARGUMENT' });
+      return;
+    }
+    const ts = e['eventTimestamp'];
+    const at = typeof ts === 'string' && RFC3339.test(ts) ? Date.parse(ts) : NaN;
+    if (Number.isNaN(at)) {
+      v.push({ field: `${path}.event_timestamp`, description: 'eventTimestamp is required, in RFC 3339 format such as 2026-11-20T19:05:00Z', reason: 'INVALID_TIMESTAMP' });
+    } else if (at > now + 5 * 60_000) {
+      v.push({ field: `${path}.event_timestamp`, description: 'eventTimestamp is in the future', reason: 'INVALID_TIMESTAMP' });
+    } else if (now - at > lookback) {
+      v.push({ field: `${path}.event_timestamp`, description: 'event is older than the conversion action click-through window', reason: 'EXPIRED_EVENT' });
+    }
+    const dr = asArray(e['destinationReferences']);
+    if (refs.size > 1 && (!dr || dr.length === 0)) v.push({ field: `${path}.destination_references`, description: 'required when the request has several destinations', reason: 'INVALID_ARGUMENT' });
+    for (const r of dr ?? []) if (typeof r !== 'string' || !refs.has(r)) v.push({ field: `${path}.destination_references`, description: `unknown destination reference ${String(r)}`, reason: 'INVALID_ARGUMENT' });
+    if (!EVENT_SOURCES.has(String(e['eventSource']))) v.push({ field: `${path}.event_source`, description: 'eventSource is required for conversions: WEB, APP, IN_STORE, PHONE or OTHER', reason: 'INVALID_EVENT_SOURCE' });
+    const ad = isObject(e['adIdentifiers']) ? e['adIdentifiers'] : {};
+    const clickIds = (['gclid', 'gbraid', 'wbraid'] as const).filter((k) => isNonEmptyString(ad[k]));
+    if (isNonEmptyString(ad['gbraid']) && isNonEmptyString(ad['wbraid'])) {
+      v.push({ field: `${path}.ad_identifiers`, description: 'gbraid and wbraid cannot both be set', reason: 'GBRAID_WBRAID_BOTH_SET' });
+    } else if (clickIds.length > 1) {
+      v.push({ field: `${path}.ad_identifiers`, description: 'set only one of gclid, gbraid, wbraid', reason: 'INVALID_ARGUMENT' });
+    }
+    const clickAt = clickIds[0] ? clicks.get(String(ad[clickIds[0]])) : undefined;
+    if (clickAt !== undefined && !Number.isNaN(at)) {
+      if (at < clickAt) v.push({ field: `${path}.event_timestamp`, description: 'conversion precedes the click', reason: 'CONVERSION_PRECEDES_EVENT' });
+      else if (at - clickAt > lookback) v.push({ field: `${path}.ad_identifiers`, description: 'click is outside the click-through window', reason: 'EXPIRED_EVENT' });
+    }
+    const hasUser = checkUserData(e['userData'], path, v);
+    if (clickIds.length === 0 && !hasUser) v.push({ field: `${path}`, description: 'no click id and no user identifiers', reason: 'NO_IDENTIFIERS_PROVIDED' });
+    const value = e['conversionValue'];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) v.push({ field: `${path}.conversion_value`, description: 'conversionValue must be a number >= 0', reason: 'INVALID_COST' });
+    const currency = e['currency'];
+    if (currency !== undefined && !(typeof currency === 'string' && /^[A-Z]{3}$/.test(currency))) v.push({ field: `${path}.currency`, description: 'ISO 4217 currency code', reason: 'INVALID_CURRENCY_CODE' });
+    const consent = isObject(e['consent']) ? e['consent'] : undefined;
+    for (const k of ['adUserData', 'adPersonalization']) {
+      if (consent && consent[k] !== undefined && !CONSENT.has(String(consent[k]))) v.push({ field: `${path}.consent.${k}`, description: 'CONSENT_GRANTED or CONSENT_DENIED', reason: 'INVALID_ARGUMENT' });
+    }
+  };
+
+  const dedupKey = (e: Json): string => {
+    if (isNonEmptyString(e['transactionId'])) return e['transactionId'];
+    const ad = isObject(e['adIdentifiers']) ? e['adIdentifiers'] : {};
+    const k = (['gclid', 'gbraid', 'wbraid'] as const).find((x) => isNonEmptyString(ad[x]));
+    return k ? `${k}:${String(ad[k])}:${new Date(Date.parse(String(e['eventTimestamp']))).toISOString().replace('.000Z', 'Z')}` : `event:${JSON.stringify(e)}`;
+  };
+
+  const contract: VendorContract<Json> = {
+    name: 'google-data-manager',
+    dedupWindowMs: Infinity,
+    route: (r) => r.method === 'POST' && r.path === '/v1/events:ingest',
+    notFound: (r) => googleError(404, `Method not found: ${r.method} ${r.path}`),
+    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    unauthorized: () => googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.'),
+    rateLimited: (ms) =>
+      googleError(429, 'Quota exceeded for quota metric Ingestion mutate requests per minute per project.', [], [
+        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'RATE_LIMIT_EXCEEDED', domain: 'googleapis.com', metadata: { quota_limit: 'IngestionMutateRequestsPerMinutePerProject' } },
+        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.max(1, Math.ceil(ms / 1000))}s` },
+      ]),
+    errorBody: (status) => googleError(status, `${HTTP_STATUS[status] ?? 'ERROR'} (injected by the stand-in)`).body,
+    handle(req, ctx) {
+      const body = req.body;
+      if (!isObject(body)) return googleError(400, 'Invalid JSON payload received.');
+      const v: Violation[] = [];
+      const dests = asArray(body['destinations']) ?? [];
+      if (dests.length === 0 || dests.length > 10) v.push({ field: 'destinations', description: 'between 1 and 10 destinations', reason: 'INVALID_ARGUMENT' });
+      const refs = new Set<string>();
+      dests.forEach((d, j) => {
+        const op = isObject(d) && isObject(d['operatingAccount']) ? d['operatingAccount'] : undefined;
+        if (!op || op['accountType'] !== 'GOOGLE_ADS' || !/^\d{10}$/.test(String(op['accountId']))) {
+          v.push({ field: `destinations[${j}].operating_account`, description: 'operatingAccount {accountType: GOOGLE_ADS, accountId: 10 digits} required', reason: 'INVALID_ARGUMENT' });
+        }
+        if (!isObject(d) || !/^\d+$/.test(String(d['productDestinationId']))) v.push({ field: `destinations[${j}].product_destination_id`, description: 'conversion action id required', reason: 'INVALID_CONVERSION_ACTION_ID' });
+        if (isObject(d) && isNonEmptyString(d['reference'])) refs.add(d['reference']);
+      });
+      const events = asArray(body['events']);
+      if (!events || events.length === 0) return googleError(400, 'events must not be empty', [{ field: 'events', description: 'at least one event', reason: 'INVALID_ARGUMENT' }]);
+      if (events.length > 2000) return googleError(400, 'Too many events in the request.', [{ field: 'events', description: 'at most 2000 events per request', reason: 'TOO_MANY_EVENTS' }]);
+      events.forEach((e, i) => validateEvent(e, i, refs, ctx.now, v));
+      if (events.some((e) => isObject(e) && e['userData'] !== undefined) && !['HEX', 'BASE64'].includes(String(body['encoding']))) {
+        v.push({ field: 'encoding', description: 'encoding is required when user data is sent', reason: 'INVALID_ARGUMENT' });
+      }
+      for (const i of ctx.partial?.indexes ?? []) {
+        if (i < events.length) v.push({ field: `events[${i}].conversion_value`, description: 'scripted failure', reason: ctx.partial?.code ?? 'INVALID_COST' });
+      }
+      if (v.length) return googleError(400, 'There was a problem with the request.', v);
+      const validateOnly = body['validateOnly'] === true;
+      const actions = dests.map((d) => String((d as Json)['productDestinationId']));
+      for (const e of events as Json[]) {
+        const key = dedupKey(e);
+        // One conversion per key per conversion action (§1.6): a repeat is accepted and dropped.
+        for (const action of actions) {
+          if (validateOnly) ctx.acceptTest(key, { ...e, productDestinationId: action });
+          else ctx.accept(`${action}|${key}`, e);
+        }
+      }
+      return { status: 200, body: { requestId: `stand-in-${ctx.request}-${Math.floor(ctx.random() * 1e9)}` } };
+    },
+  };
+  const base = await startStandIn(contract, options);
+  // Dedup is per conversion action; `count(key)` sums over actions, as a test expects.
+  const sum = (f: (k: string) => number) => (key: string) =>
+    [...new Set(base.accepted.map((a) => a.key))].filter((k) => k.endsWith(`|${key}`)).reduce((n, k) => n + f(k), 0);
+  return Object.assign(Object.create(null) as object, base, {
+    count: sum(base.count),
+    received: sum(base.received),
+    registerClick: (id: string, at: number) => void clicks.set(id, at),
+  }) as GoogleDataManagerStandIn;
+}

@@ -1,0 +1,175 @@
+/**
+ * Contract stand-in for HubSpot `POST /crm/v3/objects/contacts/batch/upsert` (and the
+ * date-versioned `/crm/objects/{2026-03|2026-09}/contacts/batch/upsert`, same contract).
+ *
+ * Follows (shared/research/activation-contracts.md):
+ * - §6.1 endpoints and Bearer auth (private app / OAuth token);
+ * - §6.2 request: `inputs` of {idProperty, id, properties (string values), objectWriteTraceId},
+ *   at most 100; idProperty is `email` or a unique-value property; unknown property -> 400
+ *   VALIDATION_ERROR / PROPERTY_DOESNT_EXIST; duplicate ids in one batch -> 400 "Duplicate IDs
+ *   found in batch input";
+ * - §6.3 answers: 200 `status: COMPLETE` with `results[]`; 207 Multi-Status adding
+ *   `numErrors` + `errors[]` for per-input failures (invalid email, invalid enumeration option);
+ *   results and errors are NOT in request order (this stand-in shuffles them, seeded);
+ * - §6.4 limits: 429 with `policyName` TEN_SECONDLY_ROLLING and the X-HubSpot-RateLimit-*
+ *   headers;
+ * - https://developers.hubspot.com/docs/api/crm/contacts (batch upsert),
+ *   https://developers.hubspot.com/docs/api/usage-details (rate limits).
+ */
+import type { StandIn, StandInAnswer } from '../stand-in-types.js';
+import { seededShuffle } from '../seeded-random.js';
+import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
+import { asArray, isNonEmptyString, isObject, type Json } from '../json-shape.js';
+
+/** A contact property as `/crm/v3/properties/contacts` would describe it. */
+export interface HubspotPropertyDescribe {
+  readonly type: 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool';
+  readonly hasUniqueValue?: boolean;
+  /** Option internal names, for enumerations. */
+  readonly options?: readonly string[];
+}
+
+export const DEFAULT_HUBSPOT_PROPERTIES: Readonly<Record<string, HubspotPropertyDescribe>> = {
+  email: { type: 'string', hasUniqueValue: true },
+  firstname: { type: 'string' },
+  lastname: { type: 'string' },
+  phone: { type: 'string' },
+  lifecyclestage: { type: 'enumeration', options: ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'] },
+  ltv_score: { type: 'number' },
+  plan_tier: { type: 'enumeration', options: ['free', 'pro', 'enterprise'] },
+  feature_x_uses: { type: 'number' },
+  last_seen_at: { type: 'datetime' },
+  touchline_id: { type: 'string', hasUniqueValue: true },
+};
+
+export interface HubspotStandInOptions extends StandInOptions {
+  /** @defaultValue {@link DEFAULT_HUBSPOT_PROPERTIES} */
+  readonly properties?: Readonly<Record<string, HubspotPropertyDescribe>>;
+}
+
+export interface HubspotStandIn extends StandIn<Json> {
+  /** Contacts by `<idProperty>:<id>` with merged properties. */
+  readonly contacts: ReadonlyMap<string, Json>;
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const validation = (message: string, errors: Json[] = []): StandInAnswer => ({
+  status: 400,
+  body: { status: 'error', message, correlationId: 'stand-in', category: 'VALIDATION_ERROR', ...(errors.length ? { errors } : {}) },
+});
+
+/** Starts the stand-in on a free port. */
+export async function startHubspotStandIn(options: HubspotStandInOptions = {}): Promise<HubspotStandIn> {
+  const props = options.properties ?? DEFAULT_HUBSPOT_PROPERTIES;
+  const contacts = new Map<string, Json>();
+  const objectIds = new Map<string, string>();
+  const route = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/upsert$/;
+  const stamp = (ms: number) => new Date(ms).toISOString();
+
+  const propertyError = (input: Json, name: string, value: string): Json | undefined => {
+    const p = props[name]!;
+    const code = (c: string, message: string): Json => ({
+      status: 'error',
+      category: 'VALIDATION_ERROR',
+      message,
+      context: { ids: [String(input['id'])] },
+      errors: [{ message, code: c, in: name }],
+      ...(isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {}),
+    });
+    if (name === 'email' && value !== '' && !EMAIL.test(value)) return code('INVALID_EMAIL', `Property values were not valid: email "${value}" is invalid`);
+    if (p.type === 'enumeration' && value !== '' && !p.options?.includes(value)) return code('INVALID_OPTION', `${value} was not one of the allowed options for ${name}`);
+    if (p.type === 'number' && value !== '' && !Number.isFinite(Number(value))) return code('INVALID_INTEGER', `${value} is not a valid number for ${name}`);
+    return undefined;
+  };
+
+  const contract: VendorContract<Json> = {
+    name: 'hubspot',
+    dedupWindowMs: Infinity,
+    route: (r) => r.method === 'POST' && route.test(r.path),
+    notFound: () => ({ status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } }),
+    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    unauthorized: () => ({
+      status: 401,
+      body: { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', category: 'INVALID_AUTHENTICATION' },
+    }),
+    rateLimited: () => ({
+      status: 429,
+      headers: { 'x-hubspot-ratelimit-interval-milliseconds': '10000', 'x-hubspot-ratelimit-max': '100', 'x-hubspot-ratelimit-remaining': '0' },
+      body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: 'stand-in', policyName: 'TEN_SECONDLY_ROLLING' },
+    }),
+    errorBody: (status) =>
+      status === 429
+        ? { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }
+        : status >= 500
+          ? { status: 'error', message: 'internal error (injected)', category: 'INTERNAL_ERROR' }
+          : { status: 'error', message: 'Invalid input JSON (injected)', category: 'VALIDATION_ERROR' },
+    handle(req, ctx) {
+      const inputs = isObject(req.body) ? asArray(req.body['inputs']) : undefined;
+      if (!inputs || inputs.length === 0) return validation('Invalid input JSON: inputs is required');
+      if (inputs.length > 100) return validation(`Batch input size ${inputs.length} exceeds the limit of 100`);
+      const ids = new Set<string>();
+      const dupes = new Set<string>();
+      for (const input of inputs) {
+        if (!isObject(input) || !isNonEmptyString(input['id']) || !isNonEmptyString(input['idProperty']) || !isObject(input['properties'])) {
+          return validation('Invalid input JSON: each input needs idProperty, id and properties');
+        }
+        const p = props[input['idProperty']];
+        if (!p || (input['idProperty'] !== 'email' && !p.hasUniqueValue)) {
+          return validation(`idProperty ${input['idProperty']} is not email or a unique-value property`);
+        }
+        const id = input['idProperty'] === 'email' ? input['id'].toLowerCase() : input['id'];
+        if (ids.has(id)) dupes.add(id);
+        ids.add(id);
+        for (const [k, v] of Object.entries(input['properties'])) {
+          if (!props[k]) return validation('Property values were not valid', [{ message: `Property "${k}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [k] } }]);
+          if (typeof v !== 'string') return validation(`Property values must be strings: ${k}`);
+        }
+      }
+      if (dupes.size) return validation(`Duplicate IDs found in batch input: [${[...dupes].join(', ')}]. IDs must be unique`);
+      const results: Json[] = [];
+      const errors: Json[] = [];
+      (inputs as Json[]).forEach((input, i) => {
+        const properties = input['properties'] as Record<string, string>;
+        const scripted = ctx.partial?.indexes.includes(i);
+        const err = scripted
+          ? { status: 'error', category: ctx.partial?.code ?? 'VALIDATION_ERROR', message: 'Scripted failure', context: { ids: [String(input['id'])] }, errors: [{ message: 'Scripted failure', code: ctx.partial?.code ?? 'INVALID_OPTION' }], ...(isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {}) }
+          : Object.entries(properties).map(([k, v]) => propertyError(input, k, v)).find((e) => e !== undefined);
+        if (err) {
+          errors.push(err);
+          return;
+        }
+        const idValue = input['idProperty'] === 'email' ? String(input['id']).toLowerCase() : String(input['id']);
+        const key = idValue;
+        const existing = contacts.get(`${String(input['idProperty'])}:${key}`);
+        const merged = { ...(existing ?? {}), ...properties, [String(input['idProperty'])]: idValue };
+        contacts.set(`${String(input['idProperty'])}:${key}`, merged);
+        let objectId = objectIds.get(key);
+        if (!objectId) objectIds.set(key, (objectId = String(100 + objectIds.size)));
+        ctx.accept(key, input);
+        results.push({
+          id: objectId,
+          properties: { ...merged, hs_object_id: objectId, lastmodifieddate: stamp(ctx.now) },
+          createdAt: stamp(ctx.now),
+          updatedAt: stamp(ctx.now),
+          archived: false,
+          new: !existing,
+          ...(isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {}),
+        });
+      });
+      const at = stamp(ctx.now);
+      const base = { status: 'COMPLETE', results: seededShuffle(results, ctx.random), requestedAt: at, startedAt: at, completedAt: at };
+      if (errors.length === 0) return { status: 200, body: base };
+      return { status: 207, body: { ...base, numErrors: errors.length, errors: seededShuffle(errors, ctx.random) } };
+    },
+  };
+  const base = await startStandIn(contract, options);
+  const reset = base.reset;
+  return Object.assign(base, {
+    contacts: contacts as ReadonlyMap<string, Json>,
+    reset: () => {
+      reset();
+      contacts.clear();
+      objectIds.clear();
+    },
+  });
+}

@@ -9,6 +9,7 @@ import {
   type Touch,
 } from '@touchline/protocol';
 import { truncateIp, type IpTruncation } from './ip.js';
+import { storableJson, storableText } from './storable.js';
 import type { UserAgentInfo } from './user-agent.js';
 
 /** What the HTTP request tells about every event in it. */
@@ -39,16 +40,9 @@ export type BuiltRow =
 
 type Row = Record<string, string | number | boolean>;
 
-// Lone surrogates and NUL cannot be stored as text by the warehouses: replaced, never refused.
-const UNSTORABLE = /[\u0000\ud800-\udfff]/;
-function clean(s: string): string {
-  if (!UNSTORABLE.test(s)) return s;
-  return s.replace(/\u0000/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-}
-
 function put(row: Row, key: string, v: unknown): void {
   if (typeof v === 'string') {
-    if (v !== '') row[key] = clean(v);
+    if (v !== '') row[key] = storableText(v);
   } else if (typeof v === 'number' && Number.isFinite(v)) row[key] = String(v);
   else if (typeof v === 'boolean') row[key] = v;
 }
@@ -83,7 +77,7 @@ function putTouch(row: Row, prefix: 'first' | 'last', t: unknown): void {
 }
 
 function stringify(v: JsonObject | undefined): string | undefined {
-  return v === undefined ? undefined : JSON.stringify(v);
+  return v === undefined ? undefined : storableJson(JSON.stringify(v));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { validateEvent, type EventType } from '@touchline/protocol';
 import type { Spool } from '../spool/spool.js';
 import { dedupKey, type RecentIds } from './dedup.js';
+import { storableText } from './storable.js';
 import { buildEventRow, type RequestFacts, type RowBuilderDeps } from './event-row.js';
 
 export interface Rejection {
@@ -42,19 +43,19 @@ export function failedRow(
 ): string {
   const messageId =
     typeof raw === 'object' && raw !== null && typeof (raw as { messageId?: unknown }).messageId === 'string'
-      ? ((raw as { messageId: string }).messageId.slice(0, 512))
+      ? storableText((raw as { messageId: string }).messageId.slice(0, 512))
       : undefined;
   return JSON.stringify({
     kind: 'failed',
     received_at: req.receivedAt,
     source_id: req.sourceId,
-    endpoint: req.endpoint,
+    endpoint: storableText(req.endpoint),
     request_id: req.requestId,
     batch_index: index,
     message_id: messageId,
-    reason,
-    field: field || undefined,
-    raw: rawIsText && typeof raw === 'string' ? raw : rawText(raw),
+    reason: storableText(reason),
+    field: field ? storableText(field) : undefined,
+    raw: storableText(rawIsText && typeof raw === 'string' ? raw : rawText(raw)),
   });
 }
 

@@ -67,9 +67,3 @@ export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map(
   (c) => `${duckString(c.name)}: ${duckString(c.type === ColumnType.Json ? 'VARCHAR' : duckType(c))}`,
 ).join(', ')}}`;
 
-/** The same spec as a JSON structure for `json_transform` (checking a single line). */
-export const SPOOL_STRUCTURE = duckString(
-  JSON.stringify(
-    Object.fromEntries(SPOOL_COLUMNS.map((c) => [c.name, c.type === ColumnType.Json ? 'VARCHAR' : duckType(c)])),
-  ),
-);

@@ -3,7 +3,7 @@ import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer 
 import { startFleet, trackEvent, type Fleet } from '../support/collector-fleet.js';
 
 /**
- * ClickHouse goes away under load: the collectors keep answering 200 into their spools, the
+ * ClickHouse goes away under load (killed, as a crash or an OOM kill would): the collectors keep answering 200 into their spools, the
  * loaders back off, and when ClickHouse returns they drain; nothing is lost or doubled.
  * The outage lasts 20 s here; TOUCHLINE_OUTAGE_MS=60000 gives the full minute.
  */
@@ -50,7 +50,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse outage under load',
     };
 
     await pump(2_000);
-    await server.stop();
+    await server.stop({ crash: true });
     phase = 'down';
     await pump(OUTAGE_MS);
     // The loaders noticed: their last attempt failed and the rows wait in the spools.

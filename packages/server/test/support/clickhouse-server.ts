@@ -33,8 +33,11 @@ export interface ClickHouseTestServer {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly dir: string;
-  /** Stops the server (SIGTERM, then SIGKILL after 10 s); data stays for `start()`. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server, data kept for `start()`: SIGTERM (then SIGKILL after 10 s), or with
+   * `crash` SIGKILL at once, as a power cut or an OOM kill would.
+   */
+  stop(options?: { crash?: boolean }): Promise<void>;
   /** Starts it again on the same ports and data. */
   start(): Promise<void>;
   /** Runs SQL over HTTP and returns the text answer. */
@@ -131,12 +134,12 @@ export async function startClickHouseServer(): Promise<ClickHouseTestServer> {
     );
   }
 
-  async function stop(): Promise<void> {
+  async function stop(options: { crash?: boolean } = {}): Promise<void> {
     const c = child;
     child = null;
     if (!c || c.exitCode !== null) return;
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
+    c.kill(options.crash ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
@@ -150,7 +153,7 @@ export async function startClickHouseServer(): Promise<ClickHouseTestServer> {
     start,
     sql,
     async dispose() {
-      await stop();
+      await stop({ crash: true });
       await rm(dir, { recursive: true, force: true });
     },
   };

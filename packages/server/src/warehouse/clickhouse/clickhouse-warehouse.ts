@@ -12,6 +12,7 @@ import {
   type Warehouse,
 } from '../warehouse.js';
 import { detectFeatures, type ClickHouseFeatures } from './clickhouse-features.js';
+import { copyRows, type CopyTable } from './clickhouse-copy.js';
 import { loadBatch } from './clickhouse-load.js';
 import { migrateClickHouse } from './clickhouse-migrate.js';
 import { STORE } from './clickhouse-schema.js';
@@ -35,6 +36,8 @@ export interface ClickHouseWarehouseOptions {
 export interface ClickHouseWarehouse extends Warehouse {
   readonly features: ClickHouseFeatures;
   readonly database: string;
+  /** Writes rows read from another Touchline warehouse as they are (see `clickhouse-copy.ts`). */
+  copyRows(table: CopyTable, rows: readonly Record<string, unknown>[], dedupWindowMs: number): Promise<void>;
 }
 
 const STREAM_CHUNK_ROWS = 2048;
@@ -163,6 +166,10 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
           { collector_id: collectorId, segment_seq: seq, updated_at: Math.floor(Date.now() / 1000) },
         ]),
     }, batch);
+  }
+
+  copyRows(table: CopyTable, rows: readonly Record<string, unknown>[], dedupWindowMs: number): Promise<void> {
+    return copyRows({ flavor: this.features.timestamps, insert: (t, r) => this.insert(t, r) }, table, rows, dedupWindowMs);
   }
 
   async checkpoint(collectorId: string): Promise<number | null> {

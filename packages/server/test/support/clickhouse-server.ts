@@ -58,7 +58,33 @@ async function freePort(): Promise<number> {
   });
 }
 
-function configXml(dir: string, ports: { http: number; tcp: number; interserver: number }): string {
+export interface ServerPorts {
+  readonly http: number;
+  readonly tcp: number;
+  readonly interserver: number;
+}
+
+export interface ClickHouseServerOptions {
+  /** Ports to use (to name this server in another's cluster before it starts); free ones otherwise. */
+  readonly ports?: ServerPorts;
+  /** `remote_servers` clusters: name -> one TCP port per shard (on 127.0.0.1). */
+  readonly clusters?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Free ports for a server, reserved by number only (for building a cluster's configs first). */
+export async function freeServerPorts(): Promise<ServerPorts> {
+  return { http: await freePort(), tcp: await freePort(), interserver: await freePort() };
+}
+
+function remoteServersXml(clusters: Readonly<Record<string, readonly number[]>>): string {
+  const shards = (ports: readonly number[]) =>
+    ports.map((p) => `<shard><replica><host>127.0.0.1</host><port>${p}</port></replica></shard>`).join('');
+  return `<remote_servers>${Object.entries(clusters)
+    .map(([name, ports]) => `<${name}>${shards(ports)}</${name}>`)
+    .join('')}</remote_servers>`;
+}
+
+function configXml(dir: string, ports: ServerPorts, clusters: Readonly<Record<string, readonly number[]>> = {}): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/log/server.log</log><errorlog>${dir}/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
@@ -78,6 +104,7 @@ function configXml(dir: string, ports: { http: number; tcp: number; interserver:
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <mlock_executable>false</mlock_executable>
   <max_concurrent_queries>200</max_concurrent_queries>
+  ${remoteServersXml(clusters)}
 </yandex>
 `;
 }
@@ -91,13 +118,13 @@ const USERS_XML = `<?xml version="1.0"?>
 `;
 
 /** Starts a fresh ClickHouse server; throws with its log if it does not answer within 60 s. */
-export async function startClickHouseServer(): Promise<ClickHouseTestServer> {
+export async function startClickHouseServer(options: ClickHouseServerOptions = {}): Promise<ClickHouseTestServer> {
   const bin = findClickHouseServer();
   if (!bin) throw new Error('clickhouse-server is not installed (apt-get install clickhouse-server)');
   const dir = await mkdtemp(join(tmpdir(), 'touchline-ch-'));
   await mkdir(join(dir, 'log'), { recursive: true });
-  const ports = { http: await freePort(), tcp: await freePort(), interserver: await freePort() };
-  await writeFile(join(dir, 'config.xml'), configXml(dir, ports));
+  const ports = options.ports ?? (await freeServerPorts());
+  await writeFile(join(dir, 'config.xml'), configXml(dir, ports, options.clusters));
   await writeFile(join(dir, 'users.xml'), USERS_XML);
   const url = `http://127.0.0.1:${ports.http}`;
   let child: ChildProcess | null = null;

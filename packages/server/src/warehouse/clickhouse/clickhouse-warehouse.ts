@@ -124,7 +124,14 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   private async insert(table: string, values: readonly Record<string, unknown>[]): Promise<void> {
     if (values.length === 0) return;
     try {
-      await this.client.insert({ table: `${this.db}.${quoteIdent(table)}`, values: values as Record<string, unknown>[], format: 'JSONEachRow' });
+      await this.client.insert({
+        table: `${this.db}.${quoteIdent(table)}`,
+        values: values as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        // On a cluster the store tables are Distributed: the checkpoint may only follow rows the
+        // shards hold, not rows queued on this node. A no-op for plain tables.
+        clickhouse_settings: { insert_distributed_sync: 1 },
+      });
     } catch (err) {
       throw new WarehouseError(`ClickHouse: insert into ${table} failed: ${errorText(err)}`, `INSERT INTO ${table}`, { cause: err });
     }

@@ -1,3 +1,5 @@
+import { clickhouseString } from '../sql-text.js';
+
 /**
  * What the connected ClickHouse can do. Touchline supports every server from 18.16 (Debian's
  * package) to current releases; where a newer feature changes the SQL we write, it is detected
@@ -74,3 +76,14 @@ export const CURRENT_SERVER_FEATURES: ClickHouseFeatures = {
   parquetOutput: true,
   lowCardinality: true,
 };
+
+/**
+ * SQL reading a top-level string field of a JSON text column (`properties`, `traits`, `context`):
+ * `JSONExtractString` where the server has it, `visitParamExtractString` (18.x) otherwise. The
+ * latter reads the first field of that name at any depth and does not unescape every sequence:
+ * good for the flat keys Touchline reads (`revenue`, `currency`, `email`).
+ */
+export function jsonStringSql(f: Pick<ClickHouseFeatures, 'jsonExtract'>, column: string, key: string): string {
+  const k = clickhouseString(key);
+  return f.jsonExtract ? `JSONExtractString(${column}, ${k})` : `visitParamExtractString(${column}, ${k})`;
+}

@@ -5,12 +5,12 @@ import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS } from '../schema.js';
 import type { LoadBatch, LoadResult } from '../warehouse.js';
 import type { TimestampFlavor } from './clickhouse-features.js';
 import { STORE } from './clickhouse-schema.js';
-import { UnloadableValueError, encodeRow, encodeTimestamp } from './clickhouse-values.js';
+import { UnloadableValueError, encodeRow, encodeTimestamp, tsvLine } from './clickhouse-values.js';
 
 /**
  * Loading sealed spool segments into ClickHouse. There are no transactions, so the order of the
- * writes is what makes a crash harmless: events first, then their ids in `event_ids`, then
- * identity links and quarantined rows, and the checkpoint last. A crash anywhere before the
+ * writes is what makes a crash harmless: events before their ids in `event_ids`, identity links
+ * and quarantined rows (both idempotent) as they come, and the checkpoint last. A crash anywhere before the
  * checkpoint replays the batch; the replayed events are found in `event_ids` and dropped, and any
  * that slipped through (crash between the first two writes) have the same sorting key as their
  * first copy, so the `events` view (FINAL) shows them once.
@@ -24,13 +24,21 @@ import { UnloadableValueError, encodeRow, encodeTimestamp } from './clickhouse-v
 export interface LoadPort {
   readonly flavor: TimestampFlavor;
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  /** Inserts TabSeparated lines for these columns (the bulk path for events). */
+  insertTsv(table: string, columns: readonly string[], lines: readonly string[]): Promise<void>;
   /** (source_id, message_id) pairs in `event_ids` among these message ids, received at or after `sinceMs`. */
   loadedIds(messageIds: readonly string[], sinceMs: number): Promise<Set<string>>;
   checkpoint(collectorId: string, seq: number): Promise<void>;
 }
 
-/** Lines handled per round trip: bounds memory and the size of the id lookup. */
+/** Lines parsed and checked against `event_ids` at a time: bounds memory and the lookup's size. */
 const CHUNK_LINES = 10_000;
+/**
+ * Events written per INSERT. Each INSERT makes a part (a few hundred files for this wide table),
+ * so fewer, larger inserts are much faster; pending rows are kept as compact TSV text.
+ */
+const INSERT_ROWS = 100_000;
+const EVENT_STORE_COLUMNS = [...EVENT_COLUMNS.map((c) => c.name), 'dedup_bucket'];
 const EVENT_PREFIX = '{"kind":"event"';
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
@@ -44,10 +52,33 @@ interface Totals {
   unloadable: number;
 }
 
+/** Events accepted but not yet written; written events first, then their ids (see above). */
+class PendingEvents {
+  lines: string[] = [];
+  ids: Record<string, unknown>[] = [];
+
+  constructor(private readonly port: LoadPort) {}
+
+  add(row: Record<string, unknown>, id: Record<string, unknown>): void {
+    this.lines.push(tsvLine(row, EVENT_STORE_COLUMNS));
+    this.ids.push(id);
+  }
+
+  async flush(force: boolean): Promise<void> {
+    if (this.lines.length === 0 || (!force && this.lines.length < INSERT_ROWS)) return;
+    const { lines, ids } = this;
+    this.lines = [];
+    this.ids = [];
+    await this.port.insertTsv(STORE.events, EVENT_STORE_COLUMNS, lines);
+    await this.port.insert(STORE.eventIds, ids);
+  }
+}
+
 export async function loadBatch(port: LoadPort, batch: LoadBatch, now: () => Date = () => new Date()): Promise<LoadResult> {
   const totals: Totals = { events: 0, duplicates: 0, failed: 0, unloadable: 0 };
   const seen = new Set<string>();
   const windowMs = Math.max(0, Math.floor(batch.dedupWindowMs));
+  const pending = new PendingEvents(port);
   let chunk: string[] = [];
   for (const file of batch.files) {
     const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -55,12 +86,14 @@ export async function loadBatch(port: LoadPort, batch: LoadBatch, now: () => Dat
       if (!line) continue;
       chunk.push(line);
       if (chunk.length >= CHUNK_LINES) {
-        await loadChunk(port, chunk, windowMs, seen, totals, now);
+        await loadChunk(port, chunk, windowMs, seen, totals, now, pending);
+        await pending.flush(false);
         chunk = [];
       }
     }
   }
-  if (chunk.length > 0) await loadChunk(port, chunk, windowMs, seen, totals, now);
+  if (chunk.length > 0) await loadChunk(port, chunk, windowMs, seen, totals, now, pending);
+  await pending.flush(true);
   await port.checkpoint(batch.collectorId, batch.lastSeq);
   return totals;
 }
@@ -79,6 +112,7 @@ async function loadChunk(
   seen: Set<string>,
   totals: Totals,
   now: () => Date,
+  pending: PendingEvents,
 ): Promise<void> {
   const flavor = port.flavor;
   const candidates = new Map<string, Candidate>();
@@ -129,12 +163,8 @@ async function loadChunk(
     const ids = [...new Set(fresh.map((c) => String(c.line['message_id'] ?? '')))];
     const loaded = windowMs > 0 ? await port.loadedIds(ids, since) : new Set<string>();
     const keep = fresh.filter((c) => !loaded.has(c.key));
-    if (keep.length > 0) {
-      await port.insert(STORE.events, keep.map((c) => c.row));
-      await port.insert(
-        STORE.eventIds,
-        keep.map((c) => ({ message_id: c.line['message_id'] ?? '', source_id: c.line['source_id'] ?? '', received_ms: c.receivedMs })),
-      );
+    for (const c of keep) {
+      pending.add(c.row, { message_id: c.line['message_id'] ?? '', source_id: c.line['source_id'] ?? '', received_ms: c.receivedMs });
     }
     for (const c of fresh) seen.add(c.key);
     kept = keep.length;

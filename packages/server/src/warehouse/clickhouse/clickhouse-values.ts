@@ -128,3 +128,20 @@ export function decodeValue(type: string, value: unknown, column: string, server
 export function rowDecoder(meta: readonly { name: string; type: string }[], serverTimezone: string): (row: readonly unknown[]) => unknown[] {
   return (row) => row.map((v, i) => decodeValue(meta[i]!.type, v, meta[i]!.name, serverTimezone));
 }
+
+/** One value in ClickHouse's TabSeparated text: `\N` for NULL, backslash escapes inside text. */
+function tsvValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/**
+ * A row as a TabSeparated line for the given columns. The loader writes events this way: it is
+ * the cheapest input format for the server to parse, and Node builds it without JSON encoding.
+ */
+export function tsvLine(row: Record<string, unknown>, columns: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < columns.length; i++) out += (i === 0 ? '' : '\t') + tsvValue(row[columns[i]!]);
+  return out;
+}

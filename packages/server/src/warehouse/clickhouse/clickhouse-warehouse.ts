@@ -1,4 +1,5 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import { clickhouseString, quoteIdent, trimStatement } from '../sql-text.js';
 import {
   WarehouseEngine,
@@ -41,6 +42,22 @@ export interface ClickHouseWarehouse extends Warehouse {
 }
 
 const STREAM_CHUNK_ROWS = 2048;
+
+/** TSV lines as ~1 MB buffers for the request body. */
+function* chunksOf(lines: readonly string[]): Generator<Buffer> {
+  let part: string[] = [];
+  let size = 0;
+  for (const l of lines) {
+    part.push(l);
+    size += l.length + 1;
+    if (size >= 1 << 20) {
+      yield Buffer.from(part.join('\n') + '\n');
+      part = [];
+      size = 0;
+    }
+  }
+  if (part.length > 0) yield Buffer.from(part.join('\n') + '\n');
+}
 
 function newClient(o: ClickHouseWarehouseOptions, database: string | undefined): ClickHouseClient {
   return createClient({
@@ -137,6 +154,21 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     }
   }
 
+  private async insertTsv(table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    try {
+      await this.client.insert({
+        table: `${this.db}.${quoteIdent(table)}`,
+        columns: columns.map(quoteIdent) as [string, ...string[]],
+        values: Readable.from(chunksOf(lines), { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: { insert_distributed_sync: 1 },
+      });
+    } catch (err) {
+      throw new WarehouseError(`ClickHouse: insert into ${table} failed: ${errorText(err)}`, `INSERT INTO ${table}`, { cause: err });
+    }
+  }
+
   async schemaVersion(): Promise<number> {
     const r = await this.rows(
       `SELECT count() FROM system.tables WHERE database = ${clickhouseString(this.database)} AND name = '${STORE.migrations}'`,
@@ -160,6 +192,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     return loadBatch({
       flavor: this.features.timestamps,
       insert: (table, rows) => this.insert(table, rows),
+      insertTsv: (table, columns, lines) => this.insertTsv(table, columns, lines),
       loadedIds: async (ids, sinceMs) => {
         const r = await this.rows(
           `SELECT source_id, message_id FROM ${this.db}.${STORE.eventIds} ` +

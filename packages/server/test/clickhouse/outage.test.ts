@@ -3,8 +3,9 @@ import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer 
 import { startFleet, trackEvent, type Fleet } from '../support/collector-fleet.js';
 
 /**
- * ClickHouse goes away under load (killed, as a crash or an OOM kill would): the collectors keep answering 200 into their spools, the
- * loaders back off, and when ClickHouse returns they drain; nothing is lost or doubled.
+ * ClickHouse goes away under load (killed, as a crash or an OOM kill would): the collectors keep
+ * answering 200 into their spools, the loaders back off, and when ClickHouse returns they drain;
+ * nothing is lost or doubled.
  * The outage lasts 20 s here; TOUCHLINE_OUTAGE_MS=60000 gives the full minute.
  */
 const OUTAGE_MS = Number(process.env['TOUCHLINE_OUTAGE_MS'] ?? 20_000);

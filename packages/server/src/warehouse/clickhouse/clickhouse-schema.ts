@@ -165,6 +165,7 @@ export function viewQueries(database: string): [string, string, readonly string[
   const eventCols = EVENT_COLUMNS.map((c) => q(c.name)).join(', ');
   const failedCols = FAILED_EVENT_COLUMNS.map((c) => q(c.name)).join(', ');
   const identityCols = IDENTITY_COLUMNS.map((c) => {
+    if (c.name === 'kind') return q(c.name);
     if (IDENTITY_KEY_COLUMNS.has(c.name)) return `nullIf(${q(c.name)}, '') AS ${q(c.name)}`;
     if (c.name === 'first_seen') return `min(first_seen) AS first_seen`;
     return `argMin(${q(c.name)}, first_seen_ms) AS ${q(c.name)}`;

@@ -31,7 +31,15 @@ export interface ClickHouseWarehouseOptions {
   readonly password?: string;
   /** Per-request timeout. @defaultValue 300 s */
   readonly requestTimeoutMs?: number;
+  /**
+   * Makes the transport instead of HTTP (the client's experimental `connection` option), e.g.
+   * chDB's in-process ClickHouse: the tests use it to run the conformance suite against a current
+   * ClickHouse release where only an old server package is installed.
+   */
+  readonly connection?: () => ClientConnection;
 }
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
 /** The ClickHouse engine, plus what it detected about its server (for tools and tests). */
 export interface ClickHouseWarehouse extends Warehouse {
@@ -69,6 +77,7 @@ function newClient(o: ClickHouseWarehouseOptions, database: string | undefined):
     compression: { request: false, response: false },
     request_timeout: o.requestTimeoutMs ?? 300_000,
     log: { level: ClickHouseLogLevel.OFF },
+    ...(o.connection ? { connection: o.connection() } : {}),
   });
 }
 

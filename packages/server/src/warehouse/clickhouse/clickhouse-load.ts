@@ -161,7 +161,7 @@ async function loadChunk(
   if (fresh.length > 0) {
     const since = Math.min(...fresh.map((c) => c.receivedMs)) - windowMs;
     const ids = [...new Set(fresh.map((c) => String(c.line['message_id'] ?? '')))];
-    const loaded = windowMs > 0 ? await port.loadedIds(ids, since) : new Set<string>();
+    const loaded = await port.loadedIds(ids, since);
     const keep = fresh.filter((c) => !loaded.has(c.key));
     for (const c of keep) {
       pending.add(c.row, { message_id: c.line['message_id'] ?? '', source_id: c.line['source_id'] ?? '', received_ms: c.receivedMs });

@@ -57,6 +57,9 @@ const REFUSED_CODES = new Set([
 
 /** The server's error code, from either the 18.x (`Code: 62, e.displayText() = …`) or current wording. */
 export function errorCode(err: unknown): number | null {
+  // The client parses current servers' errors into `code`; 18.x wording stays in the message.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code);
   const m = /Code: (\d+)/.exec((err as Error)?.message ?? '');
   return m ? Number(m[1]) : null;
 }

@@ -9,7 +9,14 @@ import { BOOL_COLUMNS } from './clickhouse-schema.js';
  */
 
 /** A timestamp the way the table stores it, or null if the text is not a time. */
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function encodeTimestamp(v: unknown, flavor: TimestampFlavor): string | null {
+  // The spool writes timestamps as toISOString() does: keep those as they are when valid.
+  if (flavor === TimestampFlavor.IsoString && typeof v === 'string' && CANONICAL_ISO.test(v)) {
+    const ms = Date.parse(v);
+    return Number.isFinite(ms) && new Date(ms).toISOString() === v ? v : null;
+  }
   if (typeof v !== 'string' && typeof v !== 'number') return null;
   const ms = typeof v === 'number' ? v : Date.parse(v);
   if (!Number.isFinite(ms)) return null;
@@ -130,10 +137,13 @@ export function rowDecoder(meta: readonly { name: string; type: string }[], serv
 }
 
 /** One value in ClickHouse's TabSeparated text: `\N` for NULL, backslash escapes inside text. */
+const TSV_SPECIAL = /[\\\t\n\r]/;
 function tsvValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'number') return String(v);
-  return String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  const text = typeof v === 'string' ? v : String(v);
+  // Most values need no escaping: test once, replace only when needed.
+  if (!TSV_SPECIAL.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
 /**

@@ -78,4 +78,20 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse load path', () => {
     await w.load({ collectorId: 'q', files: [file], lastSeq: seq, dedupWindowMs: DAY });
     expect(await count(`SELECT count(*) FROM failed_events WHERE reason LIKE 'the warehouse could not load%'`)).toBe(2);
   });
+
+  it('drops event_ids months that ended before the dedup window, keeping what lookups need', async () => {
+    const fresh = await openClickHouseWarehouse({ url: server.url, database: 'touchline_prune' });
+    try {
+      await fresh.migrate();
+      const at = (receivedAt: string, id: string) => eventLine({ type: 'track', messageId: id, anonymousId: 'p', event: 'Prune' }, { receivedAt });
+      const file = await writeSegment(join(dir, 'prune'), 1, [at('2026-01-15T00:00:00.000Z', 'old'), at('2026-02-25T00:00:00.000Z', 'feb'), at('2026-03-20T00:00:00.000Z', 'new')]);
+      await fresh.load({ collectorId: 'p', files: [file], lastSeq: 1, dedupWindowMs: 30 * DAY });
+      const partitions = await server.sql(`SELECT DISTINCT partition FROM system.parts WHERE database = 'touchline_prune' AND table = 'event_ids' AND active ORDER BY partition`);
+      // Newest load 2026-03-20, window 30 days: lookups reach back to 2026-02-18, so January goes.
+      expect(partitions.trim().split('\n')).toEqual(['202602', '202603']);
+      expect(Number(await server.sql(`SELECT count() FROM touchline_prune.events WHERE event = 'Prune'`))).toBe(3);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -197,7 +197,39 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     });
   }
 
-  load(batch: LoadBatch): Promise<LoadResult> {
+  async load(batch: LoadBatch): Promise<LoadResult> {
+    const result = await this.loadOnce(batch);
+    await this.pruneEventIds(batch.dedupWindowMs);
+    return result;
+  }
+
+  private lastPrune = 0;
+
+  /**
+   * `event_ids` only answers "loaded within the window?": months that ended before the window
+   * (counted back from the newest load) began are dropped, at most once an hour (18.x has no TTL). A replay older than that is still
+   * shown once: its copies share a sorting key in `events_store`.
+   */
+  private async pruneEventIds(windowMs: number): Promise<void> {
+    if (Date.now() - this.lastPrune < 3600_000) return;
+    this.lastPrune = Date.now();
+    const where = `database = ${clickhouseString(this.database)} AND table = '${STORE.eventIds}'`;
+    const engine = await this.rows(`SELECT any(engine) FROM system.tables WHERE database = ${clickhouseString(this.database)} AND name = '${STORE.eventIds}'`);
+    if (String(engine.rows[0]?.[0] ?? '') === 'Distributed') return; // on a cluster: drop on the locals, ON CLUSTER
+    // Relative to the newest load, not the wall clock: imports and tests carry older times.
+    const newest = Number((await this.rows(`SELECT max(received_ms) FROM ${this.db}.${STORE.eventIds}`)).rows[0]?.[0] ?? 0);
+    if (!newest) return;
+    const cutoff = new Date(newest - Math.max(0, windowMs) - 86_400_000);
+    const month = cutoff.getUTCFullYear() * 100 + cutoff.getUTCMonth() + 1;
+    const parts = await this.rows(`SELECT DISTINCT partition FROM system.parts WHERE ${where} AND active`);
+    for (const [p] of parts.rows) {
+      if (/^\d{6}$/.test(String(p)) && Number(p) < month) {
+        await this.command(`ALTER TABLE ${this.db}.${STORE.eventIds} DROP PARTITION ${String(p)}`);
+      }
+    }
+  }
+
+  private loadOnce(batch: LoadBatch): Promise<LoadResult> {
     return loadBatch({
       flavor: this.features.timestamps,
       insert: (table, rows) => this.insert(table, rows),

@@ -117,8 +117,20 @@ const USERS_XML = `<?xml version="1.0"?>
 </yandex>
 `;
 
-/** Starts a fresh ClickHouse server; throws with its log if it does not answer within 60 s. */
+/**
+ * Starts a fresh ClickHouse server; throws with its log if it does not answer within 60 s. With
+ * ports chosen here, a second attempt on new ports covers a port taken between probe and bind.
+ */
 export async function startClickHouseServer(options: ClickHouseServerOptions = {}): Promise<ClickHouseTestServer> {
+  try {
+    return await startOnce(options);
+  } catch (err) {
+    if (options.ports) throw err;
+    return startOnce(options);
+  }
+}
+
+async function startOnce(options: ClickHouseServerOptions): Promise<ClickHouseTestServer> {
   const bin = findClickHouseServer();
   if (!bin) throw new Error('clickhouse-server is not installed (apt-get install clickhouse-server)');
   const dir = await mkdtemp(join(tmpdir(), 'touchline-ch-'));
@@ -172,7 +184,12 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
     clearTimeout(timer);
   }
 
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     dir,

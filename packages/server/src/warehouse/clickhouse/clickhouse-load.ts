@@ -105,6 +105,53 @@ interface Candidate {
   readonly line: Record<string, unknown>;
 }
 
+interface Classified {
+  readonly candidates: Map<string, Candidate>;
+  readonly events: Record<string, unknown>[];
+  readonly failed: Record<string, unknown>[];
+  readonly unloadable: { line: string; reason: string }[];
+  /** Event lines that could be loaded (kept or duplicate). */
+  eventLines: number;
+}
+
+/** Parses and encodes a chunk's lines: event candidates (earliest copy per id), quarantine rows, unloadables. */
+function classify(lines: readonly string[], windowMs: number, flavor: TimestampFlavor, now: () => Date): Classified {
+  const out: Classified = { candidates: new Map(), events: [], failed: [], unloadable: [], eventLines: 0 };
+  for (const text of lines) {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      out.unloadable.push({ line: text, reason: `not JSON (${(err as Error).message})` });
+      continue;
+    }
+    try {
+      if (text.startsWith(EVENT_PREFIX) || line['kind'] === 'event') {
+        const receivedMs = Date.parse(String(line['received_at']));
+        if (!Number.isFinite(receivedMs)) throw new UnloadableValueError('received_at is missing or not a timestamp');
+        const row = encodeRow(line, EVENT_COLUMNS, flavor);
+        row['dedup_bucket'] = windowMs > 0 ? Math.floor(receivedMs / windowMs) * windowMs : receivedMs;
+        out.eventLines++;
+        out.events.push(line);
+        const key = idKey(String(line['source_id'] ?? ''), String(line['message_id'] ?? ''));
+        const prev = out.candidates.get(key);
+        // Inside one batch the earliest received copy wins, as in DuckDB.
+        if (!prev || receivedMs < prev.receivedMs) out.candidates.set(key, { key, receivedMs, row, line });
+      } else {
+        const row = encodeRow(line, FAILED_EVENT_COLUMNS, flavor);
+        const receivedMs = Date.parse(String(line['received_at']));
+        row['row_key'] = sha1(text);
+        row['received_ms'] = Number.isFinite(receivedMs) ? receivedMs : now().getTime();
+        out.failed.push(row);
+      }
+    } catch (err) {
+      if (!(err instanceof UnloadableValueError)) throw err;
+      out.unloadable.push({ line: text, reason: err.message });
+    }
+  }
+  return out;
+}
+
 async function loadChunk(
   port: LoadPort,
   lines: readonly string[],
@@ -115,45 +162,7 @@ async function loadChunk(
   pending: PendingEvents,
 ): Promise<void> {
   const flavor = port.flavor;
-  const candidates = new Map<string, Candidate>();
-  const parsedEvents: Record<string, unknown>[] = [];
-  const failed: Record<string, unknown>[] = [];
-  const unloadable: { line: string; reason: string }[] = [];
-  let eventLines = 0;
-
-  for (const text of lines) {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      unloadable.push({ line: text, reason: `not JSON (${(err as Error).message})` });
-      continue;
-    }
-    try {
-      if (text.startsWith(EVENT_PREFIX) || line['kind'] === 'event') {
-        eventLines++;
-        const receivedMs = Date.parse(String(line['received_at']));
-        if (!Number.isFinite(receivedMs)) throw new UnloadableValueError('received_at is missing or not a timestamp');
-        const row = encodeRow(line, EVENT_COLUMNS, flavor);
-        row['dedup_bucket'] = windowMs > 0 ? Math.floor(receivedMs / windowMs) * windowMs : receivedMs;
-        parsedEvents.push(line);
-        const key = idKey(String(line['source_id'] ?? ''), String(line['message_id'] ?? ''));
-        const prev = candidates.get(key);
-        // Inside one batch the earliest received copy wins, as in DuckDB.
-        if (!prev || receivedMs < prev.receivedMs) candidates.set(key, { key, receivedMs, row, line });
-      } else {
-        const row = encodeRow(line, FAILED_EVENT_COLUMNS, flavor);
-        const receivedMs = Date.parse(String(line['received_at']));
-        row['row_key'] = sha1(text);
-        row['received_ms'] = Number.isFinite(receivedMs) ? receivedMs : now().getTime();
-        failed.push(row);
-      }
-    } catch (err) {
-      if (!(err instanceof UnloadableValueError)) throw err;
-      if (text.startsWith(EVENT_PREFIX)) eventLines--;
-      unloadable.push({ line: text, reason: err.message });
-    }
-  }
+  const { candidates, events: parsedEvents, failed, unloadable, eventLines } = classify(lines, windowMs, flavor, now);
 
   // Duplicates of rows loaded earlier (this batch, or within the window before it).
   const fresh = [...candidates.values()].filter((c) => !seen.has(c.key));

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
+import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
+import { migrateToClickHouse } from './commands/migrate-to.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { warehouseCommand } from './commands/warehouse-ddl.js';
 import type { OutputFormat } from './format.js';
 import { loadConfig } from './load-config.js';
 
@@ -16,6 +19,9 @@ Usage:
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events
   touchline status  [--json]                               spool, loader lag, events per source
   touchline sources list | create <name> | revoke <name>   write keys
+  touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)
+  touchline export  --format parquet --since D --until D --out <dir>   Parquet by day
+  touchline migrate --to clickhouse                        copy DuckDB into ClickHouse, verified
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host, --warehouse duckdb|clickhouse, --clickhouse-url.
@@ -41,6 +47,14 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       json: { type: 'boolean', default: false },
       'no-progress': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      cluster: { type: 'string' },
+      database: { type: 'string' },
+      legacy: { type: 'boolean', default: false },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      out: { type: 'string' },
+      table: { type: 'string' },
+      to: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -74,6 +88,18 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       return 0;
     case 'sources':
       await sourcesCommand(config, args, out);
+      return 0;
+    case 'warehouse':
+      warehouseCommand(config, args, { cluster: values.cluster, database: values.database, legacy: values.legacy }, out);
+      return 0;
+    case 'export': {
+      const format = argv.some((a) => a === '--format' || a.startsWith('--format=')) ? values.format : 'parquet';
+      const progress = !values['no-progress'] && process.stderr.isTTY;
+      await exportCommand(config, { format, since: values.since, until: values.until, out: values.out, table: values.table, progress }, out);
+      return 0;
+    }
+    case 'migrate':
+      await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${HELP}`);

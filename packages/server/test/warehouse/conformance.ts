@@ -107,6 +107,33 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
       ]);
     });
 
+    it('shows a batch replayed after a crash (loaded, checkpoint not yet recorded) once', async () => {
+      const lines = [
+        eventLine({ type: 'track', messageId: 'r-1', anonymousId: 'r', event: 'Replay' }),
+        eventLine({ type: 'track', messageId: 'r-2', anonymousId: 'r', event: 'Replay' }),
+      ];
+      const first = await load(lines);
+      expect(first).toMatchObject({ events: 2, duplicates: 0 });
+      // The same segment again, as the spool replays it when the checkpoint was lost.
+      const file = await writeSegment(dir, seq, lines);
+      const again = await w.load({ collectorId: 'col_a', files: [file], lastSeq: seq, dedupWindowMs: 24 * HOUR });
+      expect(again).toMatchObject({ events: 0, duplicates: 2 });
+      expect(await rows(`SELECT count(*) AS n FROM events WHERE event = 'Replay'`)).toEqual([{ n: 2 }]);
+    });
+
+    it('keeps milliseconds, booleans and JSON text', async () => {
+      await load([
+        eventLine(
+          { type: 'track', messageId: 'ms-1', anonymousId: 'm', event: 'Ms', timestamp: '2026-03-01T11:59:58.123Z', properties: { a: [1, 'x'] }, context: { gpc: true } },
+          { receivedAt: '2026-03-01T12:00:00.456Z' },
+        ),
+      ]);
+      const [r] = await rows(`SELECT "timestamp", received_at, gpc, is_bot, properties FROM events WHERE message_id = 'ms-1'`);
+      expect(r).toMatchObject({ timestamp: '2026-03-01T11:59:58.123Z', received_at: '2026-03-01T12:00:00.456Z', gpc: true, is_bot: false });
+      expect(JSON.parse(String(r?.['properties']))).toEqual({ a: [1, 'x'] });
+      expect(await rows(`SELECT count(*) AS n FROM events WHERE received_at >= '2026-03-01T12:00:00.400Z' AND message_id = 'ms-1'`)).toEqual([{ n: 1 }]);
+    });
+
     it('keeps a checkpoint per collector', async () => {
       await load([eventLine({ type: 'track', messageId: 'c-1', anonymousId: 'c', event: 'C' })], 24 * HOUR, 'col_b');
       expect(await w.checkpoint('col_b')).toBe(seq);

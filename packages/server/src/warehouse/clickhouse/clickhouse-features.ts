@@ -1,0 +1,89 @@
+import { clickhouseString } from '../sql-text.js';
+
+/**
+ * What the connected ClickHouse can do. Touchline supports every server from 18.16 (Debian's
+ * package) to current releases; where a newer feature changes the SQL we write, it is detected
+ * once at open time and the choice is recorded here, never guessed from a version string alone.
+ */
+export const TimestampFlavor = {
+  /** `DateTime64(3, 'UTC')` (19.19+): real time values with milliseconds. */
+  DateTime64: 'datetime64',
+  /**
+   * `String` holding ISO-8601 UTC with milliseconds (`2026-03-01T11:59:58.000Z`), fixed width so
+   * that text order is time order. For servers without DateTime64 (18.16).
+   */
+  IsoString: 'iso-string',
+} as const;
+export type TimestampFlavor = (typeof TimestampFlavor)[keyof typeof TimestampFlavor];
+
+export interface ClickHouseFeatures {
+  /** `SELECT version()`, e.g. `18.16.1` or `24.8.4.13`. */
+  readonly version: string;
+  /** The server's own time zone: `DateTime` values without a zone in their type are written in it. */
+  readonly serverTimezone: string;
+  /** How timestamp columns are stored; existing tables win over what the server could do. */
+  readonly timestamps: TimestampFlavor;
+  /** `JSONExtractString` and friends (19.x+); else only `visitParamExtract*`. */
+  readonly jsonExtract: boolean;
+  /** `FORMAT Parquet` for output (19.x+). */
+  readonly parquetOutput: boolean;
+  /** `LowCardinality(...)` without the experimental flag (19.x+). */
+  readonly lowCardinality: boolean;
+}
+
+export interface FeatureProbe {
+  scalar(sql: string): Promise<string>;
+}
+
+/** Asks the server which of the features above it has. */
+export async function detectFeatures(probe: FeatureProbe, existingTimestampType: string | null): Promise<ClickHouseFeatures> {
+  const version = await probe.scalar('SELECT version()');
+  const serverTimezone = await probe.scalar('SELECT timezone()');
+  const hasType = async (name: string) =>
+    Number(await probe.scalar(`SELECT count() FROM system.data_type_families WHERE name = '${name}'`)) > 0;
+  const hasFunction = async (name: string) =>
+    Number(await probe.scalar(`SELECT count() FROM system.functions WHERE name = '${name}'`)) > 0;
+  const hasFormat = async (name: string) =>
+    Number(await probe.scalar(`SELECT count() FROM system.formats WHERE name = '${name}' AND is_output = 1`)) > 0;
+  const major = Number(version.split('.')[0]);
+  const timestamps =
+    existingTimestampType !== null
+      ? timestampFlavorOf(existingTimestampType)
+      : (await hasType('DateTime64'))
+        ? TimestampFlavor.DateTime64
+        : TimestampFlavor.IsoString;
+  return {
+    version,
+    serverTimezone,
+    timestamps,
+    jsonExtract: await hasFunction('JSONExtractString'),
+    parquetOutput: await hasFormat('Parquet'),
+    lowCardinality: major >= 19 && (await hasType('LowCardinality')),
+  };
+}
+
+/** The flavor an existing timestamp column was created with (an upgraded server keeps it). */
+export function timestampFlavorOf(columnType: string): TimestampFlavor {
+  return /DateTime64/.test(columnType) ? TimestampFlavor.DateTime64 : TimestampFlavor.IsoString;
+}
+
+/** Features assumed when printing DDL for a server we are not connected to (a current release). */
+export const CURRENT_SERVER_FEATURES: ClickHouseFeatures = {
+  version: 'current',
+  serverTimezone: 'UTC',
+  timestamps: TimestampFlavor.DateTime64,
+  jsonExtract: true,
+  parquetOutput: true,
+  lowCardinality: true,
+};
+
+/**
+ * SQL reading a top-level string field of a JSON text column (`properties`, `traits`, `context`):
+ * `JSONExtractString` where the server has it, `visitParamExtractString` (18.x) otherwise. The
+ * latter reads the first field of that name at any depth and does not unescape every sequence:
+ * good for the flat keys Touchline reads (`revenue`, `currency`, `email`).
+ */
+export function jsonStringSql(f: Pick<ClickHouseFeatures, 'jsonExtract'>, column: string, key: string): string {
+  const k = clickhouseString(key);
+  return f.jsonExtract ? `JSONExtractString(${column}, ${k})` : `visitParamExtractString(${column}, ${k})`;
+}

@@ -1,0 +1,395 @@
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
+import { clickhouseString, quoteIdent, trimStatement } from '../sql-text.js';
+import {
+  WarehouseEngine,
+  WarehouseError,
+  type LoadBatch,
+  type LoadResult,
+  type QueryOptions,
+  type QueryResult,
+  type Source,
+  type SourceStats,
+  type Warehouse,
+} from '../warehouse.js';
+import { detectFeatures, type ClickHouseFeatures } from './clickhouse-features.js';
+import { copyRows, type CopyTable } from './clickhouse-copy.js';
+import { loadBatch } from './clickhouse-load.js';
+import { migrateClickHouse } from './clickhouse-migrate.js';
+import { STORE } from './clickhouse-schema.js';
+import { assertReadOnlySql, errorText, mapQueryError, skeleton } from './clickhouse-sql-guard.js';
+import { encodeTimestamp, rowDecoder } from './clickhouse-values.js';
+
+export interface ClickHouseWarehouseOptions {
+  /** HTTP interface, e.g. `http://localhost:8123`. */
+  readonly url: string;
+  /** Created on migrate if missing. @defaultValue `touchline` */
+  readonly database?: string;
+  /** @defaultValue `default` */
+  readonly username?: string;
+  /** @defaultValue empty */
+  readonly password?: string;
+  /** Per-request timeout. @defaultValue 300 s */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Makes the transport instead of HTTP (the client's experimental `connection` option), e.g.
+   * chDB's in-process ClickHouse: the tests use it to run the conformance suite against a current
+   * ClickHouse release where only an old server package is installed.
+   */
+  readonly connection?: () => ClientConnection;
+}
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/** The ClickHouse engine, plus what it detected about its server (for tools and tests). */
+export interface ClickHouseWarehouse extends Warehouse {
+  readonly features: ClickHouseFeatures;
+  readonly database: string;
+  /** Writes rows read from another Touchline warehouse as they are (see `clickhouse-copy.ts`). */
+  copyRows(table: CopyTable, rows: readonly Record<string, unknown>[], dedupWindowMs: number): Promise<void>;
+}
+
+const STREAM_CHUNK_ROWS = 2048;
+
+/** TSV lines as ~1 MB buffers for the request body. */
+function* chunksOf(lines: readonly string[]): Generator<Buffer> {
+  let part: string[] = [];
+  let size = 0;
+  for (const l of lines) {
+    part.push(l);
+    size += l.length + 1;
+    if (size >= 1 << 20) {
+      yield Buffer.from(part.join('\n') + '\n');
+      part = [];
+      size = 0;
+    }
+  }
+  if (part.length > 0) yield Buffer.from(part.join('\n') + '\n');
+}
+
+function newClient(o: ClickHouseWarehouseOptions, database: string | undefined): ClickHouseClient {
+  return createClient({
+    url: o.url,
+    username: o.username ?? 'default',
+    password: o.password ?? '',
+    ...(database === undefined ? {} : { database }),
+    // 18.x servers reject some of the newer client defaults: keep the requests plain.
+    compression: { request: false, response: false },
+    request_timeout: o.requestTimeoutMs ?? 300_000,
+    log: { level: ClickHouseLogLevel.OFF },
+    ...(o.connection ? { connection: o.connection() } : {}),
+  });
+}
+
+/**
+ * Connects to ClickHouse over HTTP, creates the database if needed and detects the server's
+ * features. Tables are created by `migrate()`.
+ */
+export async function openClickHouseWarehouse(options: ClickHouseWarehouseOptions): Promise<ClickHouseWarehouse> {
+  const database = options.database ?? 'touchline';
+  const boot = newClient(options, undefined);
+  try {
+    await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}` });
+  } catch (err) {
+    throw new WarehouseError(
+      `ClickHouse at ${options.url} is not reachable or refused to create database "${database}" ` +
+        `(warehouse.clickhouse.url / database / username / password): ${errorText(err)}`,
+      '',
+      { cause: err },
+    );
+  } finally {
+    await boot.close();
+  }
+  const client = newClient(options, database);
+  const scalar = async (sql: string) => {
+    const rs = await client.query({ query: sql, format: 'JSONCompact' });
+    const j = (await rs.json()) as { data: unknown[][] };
+    return String(j.data[0]?.[0] ?? '');
+  };
+  const existing = await scalar(
+    `SELECT any(type) FROM system.columns WHERE database = ${clickhouseString(database)} AND table = '${STORE.events}' AND name = 'received_at'`,
+  );
+  const features = await detectFeatures({ scalar }, existing === '' ? null : existing);
+  return new ClickHouseWarehouseImpl(client, database, features);
+}
+
+class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
+  readonly engine = WarehouseEngine.ClickHouse;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    readonly database: string,
+    readonly features: ClickHouseFeatures,
+  ) {}
+
+  private get db(): string {
+    return quoteIdent(this.database);
+  }
+
+  /** Runs a statement that returns nothing; failures keep the SQL. */
+  private async command(sql: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql });
+    } catch (err) {
+      throw new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err });
+    }
+  }
+
+  /** Internal read: rows as decoded arrays. */
+  private async rows(sql: string, settings: Record<string, string> = {}): Promise<{ columns: string[]; rows: unknown[][] }> {
+    try {
+      const rs = await this.client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: settings });
+      const j = (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
+      const decode = rowDecoder(j.meta, this.features.serverTimezone);
+      return { columns: j.meta.map((m) => m.name), rows: j.data.map(decode) };
+    } catch (err) {
+      throw new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err });
+    }
+  }
+
+  private async insert(table: string, values: readonly Record<string, unknown>[]): Promise<void> {
+    if (values.length === 0) return;
+    try {
+      await this.client.insert({
+        table: `${this.db}.${quoteIdent(table)}`,
+        values: values as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        // On a cluster the store tables are Distributed: the checkpoint may only follow rows the
+        // shards hold, not rows queued on this node. A no-op for plain tables.
+        clickhouse_settings: { insert_distributed_sync: 1 },
+      });
+    } catch (err) {
+      throw new WarehouseError(`ClickHouse: insert into ${table} failed: ${errorText(err)}`, `INSERT INTO ${table}`, { cause: err });
+    }
+  }
+
+  private async insertTsv(table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    try {
+      await this.client.insert({
+        table: `${this.db}.${quoteIdent(table)}`,
+        columns: columns.map(quoteIdent) as [string, ...string[]],
+        values: Readable.from(chunksOf(lines), { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: { insert_distributed_sync: 1 },
+      });
+    } catch (err) {
+      throw new WarehouseError(`ClickHouse: insert into ${table} failed: ${errorText(err)}`, `INSERT INTO ${table}`, { cause: err });
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    const r = await this.rows(
+      `SELECT count() FROM system.tables WHERE database = ${clickhouseString(this.database)} AND name = '${STORE.migrations}'`,
+    );
+    if (Number(r.rows[0]?.[0] ?? 0) === 0) return 0;
+    const v = await this.rows(`SELECT max(version) FROM ${this.db}.${STORE.migrations}`);
+    return Number(v.rows[0]?.[0] ?? 0);
+  }
+
+  migrate(): Promise<number[]> {
+    return migrateClickHouse({
+      database: this.database,
+      features: this.features,
+      command: (sql) => this.command(sql),
+      rows: (sql) => this.rows(sql),
+      schemaVersion: () => this.schemaVersion(),
+    });
+  }
+
+  async load(batch: LoadBatch): Promise<LoadResult> {
+    const result = await this.loadOnce(batch);
+    await this.pruneEventIds(batch.dedupWindowMs);
+    return result;
+  }
+
+  private lastPrune = 0;
+
+  /**
+   * `event_ids` only answers "loaded within the window?": months that ended before the window
+   * (counted back from the newest load) began are dropped, at most once an hour (18.x has no TTL). A replay older than that is still
+   * shown once: its copies share a sorting key in `events_store`.
+   */
+  private async pruneEventIds(windowMs: number): Promise<void> {
+    if (Date.now() - this.lastPrune < 3600_000) return;
+    this.lastPrune = Date.now();
+    const where = `database = ${clickhouseString(this.database)} AND table = '${STORE.eventIds}'`;
+    const engine = await this.rows(`SELECT any(engine) FROM system.tables WHERE database = ${clickhouseString(this.database)} AND name = '${STORE.eventIds}'`);
+    if (String(engine.rows[0]?.[0] ?? '') === 'Distributed') return; // on a cluster: drop on the locals, ON CLUSTER
+    // Relative to the newest load, not the wall clock: imports and tests carry older times.
+    const newest = Number((await this.rows(`SELECT max(received_ms) FROM ${this.db}.${STORE.eventIds}`)).rows[0]?.[0] ?? 0);
+    if (!newest) return;
+    const cutoff = new Date(newest - Math.max(0, windowMs) - 86_400_000);
+    const month = cutoff.getUTCFullYear() * 100 + cutoff.getUTCMonth() + 1;
+    const parts = await this.rows(`SELECT DISTINCT partition FROM system.parts WHERE ${where} AND active`);
+    for (const [p] of parts.rows) {
+      if (/^\d{6}$/.test(String(p)) && Number(p) < month) {
+        await this.command(`ALTER TABLE ${this.db}.${STORE.eventIds} DROP PARTITION ${String(p)}`);
+      }
+    }
+  }
+
+  private loadOnce(batch: LoadBatch): Promise<LoadResult> {
+    return loadBatch({
+      flavor: this.features.timestamps,
+      insert: (table, rows) => this.insert(table, rows),
+      insertTsv: (table, columns, lines) => this.insertTsv(table, columns, lines),
+      loadedIds: async (ids, sinceMs) => {
+        const r = await this.rows(
+          `SELECT source_id, message_id FROM ${this.db}.${STORE.eventIds} ` +
+            `WHERE received_ms >= ${Math.max(0, Math.floor(sinceMs))} AND message_id IN (${ids.map(clickhouseString).join(', ')})`,
+          { max_query_size: String(64 * 1024 * 1024) },
+        );
+        return new Set(r.rows.map(([s, m]) => `${String(s)}\u0000${String(m)}`));
+      },
+      checkpoint: (collectorId, seq) =>
+        this.insert(STORE.checkpoints, [
+          { collector_id: collectorId, segment_seq: seq, updated_at: Math.floor(Date.now() / 1000) },
+        ]),
+    }, batch);
+  }
+
+  copyRows(table: CopyTable, rows: readonly Record<string, unknown>[], dedupWindowMs: number): Promise<void> {
+    return copyRows({ flavor: this.features.timestamps, insert: (t, r) => this.insert(t, r) }, table, rows, dedupWindowMs);
+  }
+
+  async checkpoint(collectorId: string): Promise<number | null> {
+    const r = await this.rows(
+      `SELECT count(), max(segment_seq) FROM ${this.db}.${STORE.checkpoints} WHERE collector_id = ${clickhouseString(collectorId)}`,
+    );
+    return Number(r.rows[0]?.[0] ?? 0) === 0 ? null : Number(r.rows[0]?.[1]);
+  }
+
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const text = trimStatement(sql);
+    const readOnly = options.readOnly !== false;
+    if (readOnly) assertReadOnlySql(text);
+    const isSelect = /^[\s(]*(SELECT|WITH)\b/i.test(skeleton(text));
+    if (!readOnly && !isSelect && !/^\s*(SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN)\b/i.test(skeleton(text))) {
+      await this.command(text);
+      return { columns: [], rows: [] };
+    }
+    const settings: Record<string, string> = readOnly ? { readonly: '1' } : {};
+    const max = options.maxRows;
+    const run = async (q: string) => {
+      const rs = await this.client.query({ query: q, format: 'JSONCompact', clickhouse_settings: settings });
+      return (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
+    };
+    let j;
+    try {
+      j = max !== undefined && isSelect ? await run(`SELECT * FROM (\n${text}\n) LIMIT ${Math.max(0, Math.floor(max))}`).catch(() => run(text)) : await run(text);
+    } catch (err) {
+      throw mapQueryError(err, text, readOnly);
+    }
+    const decode = rowDecoder(j.meta, this.features.serverTimezone);
+    let rows = j.data.map(decode);
+    if (max !== undefined) rows = rows.slice(0, max);
+    return { columns: j.meta.map((m) => m.name), rows };
+  }
+
+  async *stream(sql: string): AsyncIterable<Record<string, unknown>[]> {
+    const text = trimStatement(sql);
+    assertReadOnlySql(text);
+    if (!/^[\s(]*(SELECT|WITH)\b/i.test(skeleton(text))) {
+      const r = await this.query(text);
+      yield r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
+      return;
+    }
+    const settings = { readonly: '1' };
+    let meta: { name: string; type: string }[];
+    try {
+      // The column types, without reading any rows: they decide how each value is converted.
+      const probe = await this.client.query({ query: `SELECT * FROM (\n${text}\n) LIMIT 0`, format: 'JSONCompact', clickhouse_settings: settings });
+      meta = ((await probe.json()) as { meta: { name: string; type: string }[] }).meta;
+    } catch (err) {
+      throw mapQueryError(err, text, true);
+    }
+    const decode = rowDecoder(meta, this.features.serverTimezone);
+    let rs;
+    try {
+      rs = await this.client.query({ query: text, format: 'JSONEachRow', clickhouse_settings: settings });
+    } catch (err) {
+      throw mapQueryError(err, text, true);
+    }
+    let out: Record<string, unknown>[] = [];
+    for await (const batch of rs.stream<Record<string, unknown>>()) {
+      for (const r of batch) {
+        const obj = r.json();
+        const values = decode(meta.map((m) => obj[m.name]));
+        out.push(Object.fromEntries(meta.map((m, i) => [m.name, values[i]])));
+        if (out.length >= STREAM_CHUNK_ROWS) {
+          yield out;
+          out = [];
+        }
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+
+  async listSources(): Promise<Source[]> {
+    const r = await this.rows(`SELECT id, name, write_key, created_at, revoked_at FROM ${this.db}.sources ORDER BY created_at, name`);
+    return r.rows.map(([id, name, writeKey, createdAt, revokedAt]) => ({
+      id: String(id),
+      name: String(name),
+      writeKey: String(writeKey),
+      createdAt: String(createdAt),
+      revokedAt: revokedAt === null ? null : String(revokedAt),
+    }));
+  }
+
+  private async sourceVersion(id: string): Promise<number> {
+    const r = await this.rows(`SELECT max(version) FROM ${this.db}.${STORE.sources} WHERE id = ${clickhouseString(id)}`);
+    return Math.max(Date.now(), Number(r.rows[0]?.[0] ?? 0) + 1);
+  }
+
+  async createSource(s: Omit<Source, 'revokedAt'>): Promise<Source> {
+    const flavor = this.features.timestamps;
+    await this.insert(STORE.sources, [
+      { id: s.id, name: s.name, write_key: s.writeKey, created_at: encodeTimestamp(s.createdAt, flavor), version: await this.sourceVersion(s.id) },
+    ]);
+    return { ...s, revokedAt: null };
+  }
+
+  async revokeSource(idOrName: string, at: string): Promise<Source | null> {
+    const flavor = this.features.timestamps;
+    const found = (await this.listSources()).find((x) => (x.id === idOrName || x.name === idOrName) && x.revokedAt === null);
+    if (found) {
+      await this.insert(STORE.sources, [
+        {
+          id: found.id,
+          name: found.name,
+          write_key: found.writeKey,
+          created_at: encodeTimestamp(found.createdAt, flavor),
+          revoked_at: encodeTimestamp(at, flavor),
+          version: await this.sourceVersion(found.id),
+        },
+      ]);
+    }
+    return (await this.listSources()).find((x) => x.id === idOrName || x.name === idOrName) ?? null;
+  }
+
+  async sourceStats(): Promise<SourceStats[]> {
+    const [events, failed, sources] = await Promise.all([
+      this.rows(`SELECT source_id, count(), max(received_at) FROM ${this.db}.events GROUP BY source_id`),
+      this.rows(`SELECT source_id, count() FROM ${this.db}.failed_events GROUP BY source_id`),
+      this.rows(`SELECT id FROM ${this.db}.sources`),
+    ]);
+    const stats = new Map<string | null, { events: number; failed: number; last: string | null }>();
+    const at = (id: unknown) => {
+      const key = id === null ? null : String(id);
+      let s = stats.get(key);
+      if (!s) stats.set(key, (s = { events: 0, failed: 0, last: null }));
+      return s;
+    };
+    for (const [id, n, last] of events.rows) Object.assign(at(id), { events: Number(n), last: last === null ? null : String(last) });
+    for (const [id, n] of failed.rows) at(id).failed = Number(n);
+    for (const [id] of sources.rows) at(id);
+    return [...stats.entries()]
+      .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, s]) => ({ sourceId: id ?? '(unknown)', events: s.events, failedEvents: s.failed, lastReceivedAt: s.last }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe } from 'vitest';
+import { openClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { describeWarehouseConformance } from '../warehouse/conformance.js';
+
+/**
+ * The conformance suite against a *current* ClickHouse release (DateTime64 timestamps, JSONExtract,
+ * the newer error texts), in process through chDB's connection for @clickhouse/client. CI has
+ * only Debian's 18.16 server, so this runs where chDB is installed (it is ~550 MB, not a project
+ * dependency):  npm install --no-save chdb   or   TOUCHLINE_CHDB_CONNECTION=/path/to/chdb/dist/connection/index.js
+ */
+const specifier = process.env['TOUCHLINE_CHDB_CONNECTION'] ?? 'chdb/connection';
+let chdb: { createChdbConnection(o: { path: string }): unknown } | null = null;
+try {
+  chdb = (await import(/* @vite-ignore */ specifier)) as typeof chdb;
+} catch {
+  console.warn(`current-release ClickHouse conformance skipped: chDB not found (${specifier}); npm install --no-save chdb to run it`);
+}
+
+type Params = { query?: string; clickhouse_settings?: Record<string, unknown> };
+type Conn = Record<string, (params: Params) => Promise<unknown>>;
+
+/**
+ * chDB's connection turns per-request settings into session-wide `SET`s and ignores the client's
+ * default database. On a real server both are per request, so this wrapper makes chDB behave the
+ * same: `USE <database>` once, and `readonly` left out (it would stick to the session). The
+ * server-side read-only check is covered by the 18.16 run; here Touchline's own check refuses.
+ */
+function perRequestSettings(conn: Conn, database: string): Conn {
+  let ready: Promise<unknown> | null = null;
+  const prepare = () =>
+    (ready ??= conn['command']!({ query: `CREATE DATABASE IF NOT EXISTS ${database}` }).then(() => conn['command']!({ query: `USE ${database}` })));
+  return new Proxy(conn, {
+    get(target, key) {
+      const v = Reflect.get(target, key) as unknown;
+      if (typeof v !== 'function' || !['query', 'command', 'exec', 'insert'].includes(String(key))) {
+        return typeof v === 'function' ? v.bind(target) : v;
+      }
+      return async (params: Params) => {
+        await prepare();
+        const { readonly: _drop, ...settings } = params.clickhouse_settings ?? {};
+        return (v as (p: Params) => Promise<unknown>).call(target, { ...params, clickhouse_settings: settings });
+      };
+    },
+  });
+}
+
+describe.skipIf(chdb === null)('clickhouse, current release (chDB)', () => {
+  describeWarehouseConformance('clickhouse (current release, chDB)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'touchline-chdb-'));
+    const warehouse = await openClickHouseWarehouse({
+      url: 'http://chdb.invalid',
+      database: 'touchline_current',
+      connection: () => perRequestSettings(chdb!.createChdbConnection({ path: dir }) as Conn, 'touchline_current') as never,
+    });
+    if (warehouse.features.timestamps !== 'datetime64') throw new Error(`expected DateTime64 on ${warehouse.features.version}`);
+    return {
+      warehouse,
+      async dispose() {
+        await warehouse.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { warehouseDdl } from '../../src/cli/commands/warehouse-ddl.js';
+import { resolveConfig } from '../../src/config/config.js';
+import { jsonStringSql } from '../../src/warehouse/clickhouse/clickhouse-features.js';
+import { openClickHouseWarehouse, type ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
+import { eventLine, writeSegment } from '../support/rows.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection and printed DDL', () => {
+  let server: ClickHouseTestServer;
+  let w: ClickHouseWarehouse;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startClickHouseServer();
+    w = await openClickHouseWarehouse({ url: server.url, database: 'touchline_features' });
+    await w.migrate();
+    dir = await mkdtemp(join(tmpdir(), 'touchline-features-'));
+  });
+  afterAll(async () => {
+    await w?.close();
+    await server?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('detects what the server can do from the server itself', async () => {
+    const version = (await server.sql('SELECT version()')).trim();
+    const hasDateTime64 = (await server.sql(`SELECT count() FROM system.data_type_families WHERE name = 'DateTime64'`)).trim() === '1';
+    expect(w.features.version).toBe(version);
+    expect(w.features.timestamps).toBe(hasDateTime64 ? 'datetime64' : 'iso-string');
+    expect(w.features.serverTimezone).toMatch(/UTC/);
+  });
+
+  it('reads JSON fields with the function the server has', async () => {
+    const file = await writeSegment(dir, 1, [
+      eventLine({ type: 'track', messageId: 'j-1', anonymousId: 'j', event: 'Order Completed', properties: { currency: 'EUR', note: 'a "quoted" word' } }),
+    ]);
+    await w.load({ collectorId: 'c', files: [file], lastSeq: 1, dedupWindowMs: 3600_000 });
+    const r = await w.query(
+      `SELECT ${jsonStringSql(w.features, 'properties', 'currency')} AS currency FROM events WHERE message_id = 'j-1'`,
+    );
+    expect(r.rows).toEqual([['EUR']]);
+  });
+
+  it('prints single-server DDL that this server accepts, and that Touchline then uses as is', async () => {
+    const legacy = !w.features.timestamps.startsWith('datetime64');
+    const ddl = warehouseDdl(resolveConfig({}, {}, {}), { database: 'touchline_printed', legacy });
+    for (const s of ddl.split(/;\n/).map((x) => x.replace(/^(--[^\n]*\n)+/g, '').trim()).filter(Boolean)) await server.sql(s);
+    const printed = await openClickHouseWarehouse({ url: server.url, database: 'touchline_printed' });
+    try {
+      expect(await printed.migrate()).toEqual([]);
+      expect(await printed.schemaVersion()).toBe(1);
+      const cols = async (db: string) => server.sql(`SELECT table, name, type FROM system.columns WHERE database = '${db}' ORDER BY table, name`);
+      expect(await cols('touchline_printed')).toBe(await cols('touchline_features'));
+    } finally {
+      await printed.close();
+    }
+  });
+
+  it('prints cluster DDL with replicated local tables and distributed tables under the store names', () => {
+    const ddl = warehouseDdl(resolveConfig({}, {}, {}), { cluster: 'analytics' });
+    expect(ddl).toContain(`CREATE TABLE IF NOT EXISTS "touchline"."events_store_local" ON CLUSTER "analytics"`);
+    expect(ddl).toContain(`ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/touchline/events_store_local', '{replica}')`);
+    expect(ddl).toContain(`ENGINE = Distributed("analytics", "touchline", "events_store_local", cityHash64(ifNull(anonymous_id, ifNull(user_id, ''))))`);
+    expect(ddl).toContain(`"timestamp" Nullable(DateTime64(3, 'UTC'))`);
+  });
+});

@@ -1,1 +1,32 @@
-export {};
+/**
+ * @touchline/attribution: the pure attribution engine (rule-based, Markov, Shapley) and the
+ * channel grouping (GA4 default channel group, custom rule sets, SQL compiler). No warehouse needed.
+ */
+export { createAttribution, attribute, type Attribution, type AddOutcome, type StateSize } from './create-attribution.js';
+export { MODEL_NAMES, RULE_MODELS, parseModelList, isModelName, type ModelName, type RuleModelName, type ModelSpec } from './models.js';
+export {
+  DEFAULT_PARAMS,
+  DAY_MS,
+  MissingFacts,
+  EmptyPathPolicy,
+  resolveParams,
+  type AttributionParams,
+  type MarkovParams,
+  type ShapleyParams,
+  type PositionWeights,
+  type ResolvedParams,
+} from './params.js';
+export type { PathInput, Milestones } from './path-input.js';
+export type { PathProblem } from './prepared-path.js';
+export type {
+  AttributionResult,
+  ModelResult,
+  Credit,
+  TopPath,
+  Totals,
+  Distribution,
+  TimeToConvert,
+  TouchesToConvert,
+} from './result.js';
+export { shapleyValues, type ShapleyOptions, type ShapleyAnswer } from './shapley/shapley-values.js';
+export { seededRandom } from './shapley/seeded-random.js';

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { attribute, type ModelResult, type PathInput } from '../src/index.js';
+
+const credit = (r: ModelResult, key: string) => r.credits[key]?.conversions ?? Number.NaN;
+
+// Bryl, "Marketing Multi-Channel Attribution model with R (part 1: Markov chains concept)",
+// analyzecore.com 2016; numbers as encoded in JesseCastro/markovattribution test/test.js.
+const BRYL: PathInput[] = [
+  { path: ['C1', 'C2', 'C3'], conversions: 1, value: 1000 },
+  { path: ['C1'], conversions: 0, nulls: 1 },
+  { path: ['C2', 'C3'], conversions: 0, nulls: 1 },
+];
+
+// ChannelAttribution vignette (cran/ChannelAttribution vignettes/vignette.pdf @ae1b26f): three
+// converting paths over A and B; importance A = 1, B = 0.5; conversions A = 2, B = 1.
+const VIGNETTE: PathInput[] = [
+  { path: ['A', 'B', 'A', 'B', 'B', 'A'], conversions: 1 },
+  { path: ['A', 'B', 'B', 'A', 'A'], conversions: 1 },
+  { path: ['A', 'A'], conversions: 1 },
+];
+
+// Serhii Puzyrov, "Attribution modeling in Python" (serhiipuzyrov.com, 2019).
+const PUZYROV: PathInput[] = [
+  { path: ['google ads'], conversions: 1 },
+  { path: ['google ads'], conversions: 1 },
+  { path: ['mailing'], conversions: 1 },
+  { path: ['google ads', 'mailing'], conversions: 1 },
+  { path: ['google ads'], conversions: 0, nulls: 1 },
+];
+
+describe('Markov removal effect: published worked examples', () => {
+  it('Bryl: shares 0.2 / 0.4 / 0.4, value 200 / 400 / 400, P(conv) = 1/3', () => {
+    const [m] = attribute(BRYL, ['markov']).models as [ModelResult];
+    expect(m.p_conversion?.conversions).toBeCloseTo(1 / 3, 14);
+    expect(m.removal_effects?.['C1']?.conversions).toBeCloseTo(0.5, 14);
+    expect(m.removal_effects?.['C2']?.conversions).toBeCloseTo(1, 14);
+    expect(credit(m, 'C1')).toBeCloseTo(0.2, 14);
+    expect(credit(m, 'C2')).toBeCloseTo(0.4, 14);
+    expect(credit(m, 'C3')).toBeCloseTo(0.4, 14);
+    expect(m.credits['C1']?.value).toBeCloseTo(200, 10);
+    expect(m.credits['C2']?.value).toBeCloseTo(400, 10);
+    expect(m.credits['C3']?.value).toBeCloseTo(400, 10);
+  });
+
+  it('ChannelAttribution vignette: A = 2, B = 1 exactly (infinite horizon), with and without self-loops', () => {
+    const [m] = attribute(VIGNETTE, ['markov']).models as [ModelResult];
+    expect(credit(m, 'A')).toBeCloseTo(2, 13);
+    expect(credit(m, 'B')).toBeCloseTo(1, 13);
+    expect(m.removal_effects?.['A']?.conversions).toBeCloseTo(1, 14);
+    expect(m.removal_effects?.['B']?.conversions).toBeCloseTo(0.5, 14);
+    const noLoops = VIGNETTE.map((p) => ({ ...p, path: p.path.filter((c, i) => c !== p.path[i - 1]) }));
+    const [n] = attribute(noLoops, ['markov']).models as [ModelResult];
+    expect(credit(n, 'A')).toBeCloseTo(2, 13);
+  });
+
+  it("ChannelAttribution vignette with the package's max_step truncation: A = 2.1, B = 0.9, RE_B = 3/7", () => {
+    const [m] = attribute(VIGNETTE, ['markov'], { markov: { truncation: 'channelattribution' } }).models as [ModelResult];
+    expect(m.max_step).toBe(6);
+    expect(credit(m, 'A')).toBeCloseTo(2.1, 13);
+    expect(credit(m, 'B')).toBeCloseTo(0.9, 13);
+    expect(m.removal_effects?.['B']?.conversions).toBeCloseTo(3 / 7, 13);
+  });
+
+  it('vignette: first and last touch give everything to A', () => {
+    const r = attribute(VIGNETTE, ['first_touch', 'last_touch']).models;
+    for (const m of r) expect(m.credits).toEqual({ A: { conversions: 3, value: 0 } });
+  });
+
+  it('Puzyrov: the published transition table', () => {
+    const [m] = attribute(PUZYROV, ['markov'], { markov: { transitions: true } }).models as [ModelResult];
+    const t = m.transitions ?? {};
+    expect(t['(start)']?.['google ads']).toBeCloseTo(0.8, 14);
+    expect(t['(start)']?.['mailing']).toBeCloseTo(0.2, 14);
+    expect(t['google ads']?.['(conversion)']).toBeCloseTo(0.5, 14);
+    expect(t['google ads']?.['mailing']).toBeCloseTo(0.25, 14);
+    expect(t['google ads']?.['(null)']).toBeCloseTo(0.25, 14);
+    expect(t['mailing']).toEqual({ '(conversion)': 1 });
+  });
+
+  it('Puzyrov: P(conv) 0.8, RE 0.75 / 0.5, conversions 2.4 / 1.6', () => {
+    const [m] = attribute(PUZYROV, ['markov']).models as [ModelResult];
+    expect(m.p_conversion?.conversions).toBeCloseTo(0.8, 14);
+    expect(m.removal_effects?.['google ads']?.conversions).toBeCloseTo(0.75, 14);
+    expect(m.removal_effects?.['mailing']?.conversions).toBeCloseTo(0.5, 14);
+    expect(credit(m, 'google ads')).toBeCloseTo(2.4, 13);
+    expect(credit(m, 'mailing')).toBeCloseTo(1.6, 13);
+  });
+});

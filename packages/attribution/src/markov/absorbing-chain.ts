@@ -82,10 +82,10 @@ export const DENSE_LIMIT = 300;
  * 1e-14 (relative), i.e. to machine precision. Gauss–Seidel converges because I − Q is a
  * nonsingular M-matrix: every observed state reaches absorption.
  */
-export function absorb(chain: AbsorbingChain, removed: Uint8Array, maxSteps: number): Absorption {
+export function absorb(chain: AbsorbingChain, removed: Uint8Array, maxSteps: number, denseLimit = DENSE_LIMIT): Absorption {
   if (chain.size === 0) return { conversion: 0, value: 0 };
   if (Number.isFinite(maxSteps)) return finiteHorizon(chain, removed, maxSteps);
-  return chain.size <= DENSE_LIMIT ? dense(chain, removed) : gaussSeidel(chain, removed);
+  return chain.size <= denseLimit ? dense(chain, removed) : gaussSeidel(chain, removed);
 }
 
 function finiteHorizon(c: AbsorbingChain, removed: Uint8Array, steps: number): Absorption {

@@ -30,3 +30,14 @@ export type {
 } from './result.js';
 export { shapleyValues, type ShapleyOptions, type ShapleyAnswer } from './shapley/shapley-values.js';
 export { seededRandom } from './shapley/seeded-random.js';
+export { compareModels, type ModelComparison } from './compare-models.js';
+export { splitConversionPaths, type TimelineTouch, type TimelineConversion, type SplitOptions } from './split-conversion-paths.js';
+export { parsePathLine, type PathLine } from './paths-file/parse-path-line.js';
+export { readPathsFile } from './paths-file/read-paths-file.js';
+export {
+  attributePathsFile,
+  PathsFileError,
+  type PathsFileProblem,
+  type PathsFileOptions,
+  type PathsFileResult,
+} from './paths-file/attribute-paths-file.js';

@@ -41,3 +41,25 @@ export {
   type PathsFileOptions,
   type PathsFileResult,
 } from './paths-file/attribute-paths-file.js';
+export {
+  RULE_FIELDS,
+  MATCH_OPS,
+  type RuleField,
+  type MatchOp,
+  type Condition,
+  type FieldCondition,
+  type ChannelRule,
+  type IncludeRules,
+  type ChannelRuleSetConfig,
+  type ChannelRuleSet,
+  type ChannelFields,
+} from './channels/channel-rule.js';
+export { GA4_DEFAULT_CHANNEL_RULES, GA4_FALLBACK_CHANNEL, GA4_RULES_VERSION, GA4_PAID_MEDIUM, GA4_SHOPPING_CAMPAIGN } from './channels/ga4-default-rules.js';
+export { GA4_SOURCE_CATEGORIES, GA4_SOURCE_CATEGORIES_VERSION, SOURCE_CATEGORY, type SourceCategory } from './channels/ga4-source-categories.js';
+export { GA4_CHANNEL_RULE_SET, validateChannelRules, type RuleProblem, type RuleSetValidation } from './channels/validate-channel-rules.js';
+export { compileChannelRules } from './channels/compile-channel-rules.js';
+export { deriveSourceMedium, channelFieldsOf, type SourceMedium, type DeriveOptions } from './channels/derive-source-medium.js';
+export { SEARCH_ENGINES, searchEngineOf } from './channels/search-engines.js';
+export { touchChanneler } from './channels/channel-of-touch.js';
+export { channelRulesToSql, type ChannelSqlOptions } from './channels/sql/channel-rules-sql.js';
+export { SQL_DIALECTS, DUCKDB, CLICKHOUSE, re2Literal, type SqlDialect } from './channels/sql/sql-dialect.js';

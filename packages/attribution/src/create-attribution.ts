@@ -13,6 +13,7 @@ import { createExactSetShapleyEngine } from './shapley/exact-set-shapley.js';
 import { createOrderedShapleyEngine } from './shapley/ordered-shapley.js';
 import { createSimplifiedShapleyEngine } from './shapley/simplified-shapley.js';
 import { createWeightedHistogram } from './summaries/weighted-histogram.js';
+import { createTopDistinctPaths } from './summaries/top-distinct-paths.js';
 import { createTopPaths } from './summaries/top-paths.js';
 
 /** The answer of {@link Attribution.add}: the path was credited, or why it was refused (nothing credited). */
@@ -75,7 +76,7 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
     }
   });
   const prepared = createPreparedPath();
-  const topPaths = createTopPaths(p.topPathsCapacity);
+  const topPaths = p.pathsAreDistinct ? createTopDistinctPaths(p.topPaths) : createTopPaths(p.topPathsCapacity);
   const timeToConvert = createWeightedHistogram();
   const touchesToConvert = createWeightedHistogram();
   const totals = { paths: 0, conversions: 0, value: 0, nulls: 0, empty_path_conversions: 0 };

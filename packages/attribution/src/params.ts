@@ -94,6 +94,13 @@ export interface AttributionParams {
    * @defaultValue 100000
    */
   readonly topPathsCapacity?: number;
+  /**
+   * The caller promises each distinct path arrives once (identical paths aggregated in SQL, as
+   * the server does). Top paths then need only a heap of `topPaths` entries instead of a table of
+   * every distinct path, which is most of the per-path cost of the summaries.
+   * @defaultValue false
+   */
+  readonly pathsAreDistinct?: boolean;
 }
 
 /** {@link AttributionParams} with every default applied. */
@@ -110,6 +117,7 @@ export interface ResolvedParams {
   readonly shapley: Required<ShapleyParams>;
   readonly topPaths: number;
   readonly topPathsCapacity: number;
+  readonly pathsAreDistinct: boolean;
 }
 
 export const DEFAULT_PARAMS: ResolvedParams = {
@@ -125,6 +133,7 @@ export const DEFAULT_PARAMS: ResolvedParams = {
   shapley: { characteristic: 'subset' },
   topPaths: 20,
   topPathsCapacity: 100_000,
+  pathsAreDistinct: false,
 };
 
 /** Applies defaults and checks every parameter, naming the one at fault. */
@@ -167,6 +176,7 @@ export function resolveParams(p: AttributionParams = {}): ResolvedParams {
     shapley: { characteristic },
     topPaths,
     topPathsCapacity,
+    pathsAreDistinct: p.pathsAreDistinct ?? false,
   };
 }
 

@@ -54,6 +54,8 @@ export function timeMs(t: string | number | undefined): number {
   return Number.NaN;
 }
 
+const MILESTONE_KEYS = ['lead', 'opportunity', 'close'] as const;
+
 function count(v: number | undefined, fallback: number, field: string): number | PathProblem {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
@@ -113,9 +115,8 @@ export function preparePath(
   const m = input.milestones;
   out.lead = out.opportunity = out.close = -1;
   if (m !== undefined) {
-    const keys = ['lead', 'opportunity', 'close'] as const;
     let previous = -1;
-    for (const key of keys) {
+    for (const key of MILESTONE_KEYS) {
       const at = m[key];
       if (at === undefined) continue;
       if (!Number.isInteger(at) || at < 0 || at >= len) {

@@ -237,13 +237,34 @@ describe('summaries', () => {
     expect(r.totals).toEqual({ paths: 4, conversions: 5, value: 45, nulls: 7, empty_path_conversions: 0 });
   });
 
+  it('with pathsAreDistinct, keeps only a heap of the heaviest records and lists them exactly', () => {
+    const run = createAttribution(['linear'], { topPaths: 3, pathsAreDistinct: true });
+    const weights = [5, 1, 9, 3, 9, 7, 2, 8];
+    weights.forEach((c, i) => run.add({ path: [`p${i}`, 'x'], conversions: c, value: i }));
+    expect(run.stateSize().topPaths).toBe(3);
+    expect(run.result().top_paths).toEqual({
+      approximate: false,
+      paths: [
+        { path: ['p4', 'x'], conversions: 9, value: 4, nulls: 0 },
+        { path: ['p2', 'x'], conversions: 9, value: 2, nulls: 0 },
+        { path: ['p7', 'x'], conversions: 8, value: 7, nulls: 0 },
+      ],
+    });
+  });
+
   it('keeps top paths within capacity and says when the report became approximate', () => {
     const run = createAttribution(['first_touch'], { topPaths: 2, topPathsCapacity: 4 });
     run.add({ path: ['big'], conversions: 100 });
-    for (let i = 0; i < 50; i++) run.add({ path: [`rare${i}`] });
+    for (let i = 0; i < 50; i++) {
+      run.add({ path: [`rare${i}`] });
+      run.add({ path: ['second'], conversions: 3 });
+    }
     expect(run.stateSize().topPaths).toBeLessThanOrEqual(4);
     const top = run.result().top_paths;
     expect(top.approximate).toBe(true);
-    expect(top.paths[0]?.path).toEqual(['big']);
+    expect(top.paths.map((p) => [p.path[0], p.conversions])).toEqual([
+      ['second', 150],
+      ['big', 100],
+    ]);
   });
 });

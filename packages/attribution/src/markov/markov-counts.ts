@@ -11,8 +11,6 @@ export const START = 0;
 export const CONVERSION = 1;
 export const NULL = 2;
 const FIRST_CHANNEL_STATE = 3;
-/** Transition keys pack (from, to) into one number: from × 2^26 + to (states < 2^26). */
-const TO_BITS = 2 ** 26;
 /** Tuples of channel ids < 8191 pack into one number (8192^4 = 2^52 < 2^53). */
 const TUPLE_BASE = 8192;
 
@@ -35,7 +33,13 @@ export interface MarkovCounts {
 }
 
 export function createMarkovCounts(order: number): MarkovCounts {
-  const transitions = new Map<number, number>();
+  // Transitions: per source state a Map from target state to a slot; weights in a typed array.
+  // Small-integer keys and unboxed weights keep the per-edge update allocation-free.
+  const rows: (Map<number, number> | undefined)[] = [];
+  let weights = new Float64Array(256);
+  let fromOf = new Int32Array(256);
+  let toOf = new Int32Array(256);
+  let slots = 0;
   const numericStates = new Map<number, number>();
   const stringStates = new Map<string, number>();
   const channels: (readonly number[])[] = [[], [], []];
@@ -45,8 +49,29 @@ export function createMarkovCounts(order: number): MarkovCounts {
   let collapsed = new Int32Array(16);
 
   const edge = (from: number, to: number, w: number) => {
-    const key = from * TO_BITS + to;
-    transitions.set(key, (transitions.get(key) ?? 0) + w);
+    let row = rows[from];
+    if (row === undefined) {
+      while (rows.length < from) rows.push(undefined);
+      rows[from] = row = new Map();
+    }
+    let slot = row.get(to);
+    if (slot === undefined) {
+      slot = slots++;
+      row.set(to, slot);
+      if (slot >= weights.length) {
+        const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+          const b = make(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        weights = grow(weights, (n) => new Float64Array(n));
+        fromOf = grow(fromOf, (n) => new Int32Array(n));
+        toOf = grow(toOf, (n) => new Int32Array(n));
+      }
+      fromOf[slot] = from;
+      toOf[slot] = to;
+    }
+    weights[slot] = (weights[slot] as number) + w;
   };
 
   const newState = (members: readonly number[]): number => {
@@ -131,14 +156,11 @@ export function createMarkovCounts(order: number): MarkovCounts {
       return channels.length;
     },
     get transitionCount() {
-      return transitions.size;
+      return slots;
     },
     channelsOf: (s) => channels[s] ?? [],
     forEachTransition(fn) {
-      for (const [key, w] of transitions) {
-        const to = key % TO_BITS;
-        fn((key - to) / TO_BITS, to, w);
-      }
+      for (let i = 0; i < slots; i++) fn(fromOf[i] as number, toOf[i] as number, weights[i] as number);
     },
     lastConversions: (s) => lastConv[s] ?? 0,
     lastValue: (s) => lastVal[s] ?? 0,

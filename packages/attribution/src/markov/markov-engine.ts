@@ -18,8 +18,8 @@ import { CONVERSION, createMarkovCounts, NULL, START, type MarkovCounts } from '
 export function createMarkovEngine(name: string, order: number, params: ResolvedParams, emptyPathId: number): ModelEngine {
   const counts = createMarkovCounts(order);
   const direct = createCreditTable(1);
-  let chainConversions = 0;
-  let chainValue = 0;
+  // [conversions, value] fed to the chain; a typed array so the per-path update does not allocate.
+  const fed = new Float64Array(2);
   const redistribute = params.markov.emptyPaths === EmptyPathPolicy.Redistribute;
   return {
     add(p) {
@@ -28,8 +28,8 @@ export function createMarkovEngine(name: string, order: number, params: Resolved
         return;
       }
       counts.add(p.ids, p.n, p.conversions, p.value, p.nulls);
-      chainConversions += p.conversions;
-      chainValue += p.value;
+      fed[0] = (fed[0] as number) + p.conversions;
+      fed[1] = (fed[1] as number) + p.value;
     },
     result(interner: Interner) {
       const chain = buildChain(counts);
@@ -61,6 +61,8 @@ export function createMarkovEngine(name: string, order: number, params: Resolved
         sumConv += re.conversions;
         sumValue += re.value;
       }
+      const chainConversions = fed[0] as number;
+      const chainValue = fed[1] as number;
       const credits = createCreditTable();
       for (const [id, re] of effects) {
         credits.add(id, sumConv > 0 ? (re.conversions / sumConv) * chainConversions : 0, sumValue > 0 ? (re.value / sumValue) * chainValue : 0);

@@ -9,14 +9,14 @@ export interface WeightedHistogram {
 
 export function createWeightedHistogram(): WeightedHistogram {
   const counts = new Map<number, number>();
-  let total = 0;
-  let sum = 0;
+  // Running sums live in a typed array: a double in a closure variable is re-boxed on every update.
+  const acc = new Float64Array(2);
   const entries = () => [...counts].sort((a, b) => a[0] - b[0]);
   const quantile = (q: number, sorted: [number, number][]) => {
     let seen = 0;
     for (const [k, c] of sorted) {
       seen += c;
-      if (seen >= q * total) return k;
+      if (seen >= q * (acc[0] as number)) return k;
     }
     return Number.NaN;
   };
@@ -24,11 +24,13 @@ export function createWeightedHistogram(): WeightedHistogram {
     add(key, weight) {
       if (weight <= 0) return;
       counts.set(key, (counts.get(key) ?? 0) + weight);
-      total += weight;
-      sum += key * weight;
+      acc[0] = (acc[0] as number) + weight;
+      acc[1] = (acc[1] as number) + key * weight;
     },
     summary() {
       const sorted = entries();
+      const total = acc[0] as number;
+      const sum = acc[1] as number;
       return {
         conversions: total,
         mean: total > 0 ? sum / total : Number.NaN,

@@ -85,4 +85,16 @@ describe('Markov removal effect: published worked examples', () => {
     expect(credit(m, 'google ads')).toBeCloseTo(2.4, 13);
     expect(credit(m, 'mailing')).toBeCloseTo(1.6, 13);
   });
+
+  it('empty paths: credited to (direct) by default, or redistributed to channels as ChannelAttribution does', () => {
+    const withEmpty = [...VIGNETTE, { path: [], conversions: 1 }];
+    const [direct] = attribute(withEmpty, ['markov']).models as [ModelResult];
+    expect(credit(direct, 'A')).toBeCloseTo(2, 13);
+    expect(credit(direct, '(direct)')).toBe(1);
+    // In the chain, (start)→(conversion) carries 1/4: P(−A) = 1/4, P(−B) = 3/4·1/2 + 1/4.
+    const [spread] = attribute(withEmpty, ['markov'], { markov: { emptyPaths: 'redistribute' } }).models as [ModelResult];
+    expect(spread.credits['(direct)']).toBeUndefined();
+    expect(credit(spread, 'A')).toBeCloseTo((4 * 0.75) / 1.125, 13);
+    expect(credit(spread, 'B')).toBeCloseTo((4 * 0.375) / 1.125, 13);
+  });
 });

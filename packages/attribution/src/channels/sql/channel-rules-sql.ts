@@ -1,5 +1,4 @@
 import type { ChannelRuleSet, Condition, RuleField } from '../channel-rule.js';
-import { GA4_CHANNEL_RULE_SET } from '../validate-channel-rules.js';
 import { SQL_DIALECTS, type SqlDialect } from './sql-dialect.js';
 
 export interface ChannelSqlOptions {
@@ -28,7 +27,7 @@ export interface ChannelSqlOptions {
  * // CASE WHEN (lower(coalesce(s, '')) = '(direct)' AND …) THEN 'Direct' … ELSE 'Unassigned' END
  * ```
  */
-export function channelRulesToSql(ruleSet: ChannelRuleSet = GA4_CHANNEL_RULE_SET, opts: ChannelSqlOptions): string {
+export function channelRulesToSql(ruleSet: ChannelRuleSet, opts: ChannelSqlOptions): string {
   const d = SQL_DIALECTS[opts.dialect];
   const sep = opts.separator ?? '\n  ';
   const fields: Record<Exclude<RuleField, 'source_category'>, string> = {

@@ -1,4 +1,4 @@
-import { createInterner, type Interner } from './interner.js';
+import { createInterner } from './interner.js';
 import { createMarkovEngine } from './markov/markov-engine.js';
 import type { ModelEngine } from './model-engine.js';
 import { type ModelSpec, type ResolvedModel, RULE_MODELS, type RuleModelName, isModelName, MODEL_NAMES } from './models.js';
@@ -156,4 +156,3 @@ export function attribute(paths: Iterable<PathInput>, models: readonly ModelSpec
   return run.result();
 }
 
-export type { Interner };

@@ -58,7 +58,7 @@ export { GA4_DEFAULT_CHANNEL_RULES, GA4_FALLBACK_CHANNEL, GA4_RULES_VERSION, GA4
 export { GA4_SOURCE_CATEGORIES, GA4_SOURCE_CATEGORIES_VERSION, SOURCE_CATEGORY, type SourceCategory } from './channels/ga4-source-categories.js';
 export { GA4_CHANNEL_RULE_SET, validateChannelRules, type RuleProblem, type RuleSetValidation } from './channels/validate-channel-rules.js';
 export { compileChannelRules } from './channels/compile-channel-rules.js';
-export { deriveSourceMedium, channelFieldsOf, type SourceMedium, type DeriveOptions } from './channels/derive-source-medium.js';
+export { deriveSourceMedium, type SourceMedium, type DeriveOptions } from './channels/derive-source-medium.js';
 export { SEARCH_ENGINES, searchEngineOf } from './channels/search-engines.js';
 export { touchChanneler } from './channels/channel-of-touch.js';
 export { channelRulesToSql, type ChannelSqlOptions } from './channels/sql/channel-rules-sql.js';

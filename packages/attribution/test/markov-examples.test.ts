@@ -97,4 +97,20 @@ describe('Markov removal effect: published worked examples', () => {
     expect(credit(spread, 'A')).toBeCloseTo((4 * 0.75) / 1.125, 13);
     expect(credit(spread, 'B')).toBeCloseTo((4 * 0.375) / 1.125, 13);
   });
+
+  it('value weighting: each state’s conversion probability is weighted by the mean value of conversions ending there', () => {
+    // Hand-computed: P = 2/3, Pval = 2/3·1/2·100 + 1/3·10 = 110/3. Removing A or B leaves 10/3,
+    // removing C leaves 100/3: REv = 10/11, 10/11, 1/11, while every conversion RE is 1/2.
+    const paths = [
+      { path: ['A', 'B'], conversions: 1, value: 100 },
+      { path: ['C'], conversions: 1, value: 10 },
+      { path: ['A'], conversions: 0, nulls: 1 },
+    ];
+    const [m] = attribute(paths, ['markov']).models as [ModelResult];
+    expect(m.p_conversion?.value).toBeCloseTo(110 / 3, 12);
+    expect(m.removal_effects?.['C']).toEqual({ conversions: expect.closeTo(0.5, 14), value: expect.closeTo(1 / 11, 14) });
+    for (const k of ['A', 'B', 'C']) expect(credit(m, k)).toBeCloseTo(2 / 3, 13);
+    expect(m.credits['A']?.value).toBeCloseTo((10 / 21) * 110, 10);
+    expect(m.credits['C']?.value).toBeCloseTo((1 / 21) * 110, 10);
+  });
 });

@@ -1,5 +1,4 @@
 import { CLICK_IDS, DEFAULT_REFERRAL_EXCLUSIONS, hostMatches, hostOf, type ClickIdEntry, type Touch } from '@touchline/protocol';
-import type { ChannelFields } from './channel-rule.js';
 import { GA4_SOURCE_CATEGORIES, SOURCE_CATEGORY } from './ga4-source-categories.js';
 import { searchEngineOf } from './search-engines.js';
 
@@ -53,11 +52,6 @@ export function deriveSourceMedium(touch: Touch, opts: DeriveOptions = {}): Sour
     return { source: host, medium: 'referral', campaign: '(referral)' };
   }
   return { source: '(direct)', medium: '(none)', campaign: '(direct)' };
-}
-
-/** Channel-rule input for a touch: {@link deriveSourceMedium} in the shape the rules read. */
-export function channelFieldsOf(touch: Touch, opts: DeriveOptions = {}): ChannelFields {
-  return deriveSourceMedium(touch, opts);
 }
 
 function fromUtm(t: Touch): SourceMedium | undefined {

@@ -15,23 +15,26 @@ export function milestoneWeights(
   weights: readonly number[],
   w: Float64Array,
 ): void {
-  w.fill(0, 0, n);
   let end = 0;
   let total = 0;
+  let distinct = 0;
   for (let j = 0; j < positions.length; j++) {
     const at = positions[j] as number;
-    w[at] = (w[at] as number) + (weights[j] as number);
     total += weights[j] as number;
     if (at > end) end = at;
+    if (positions.indexOf(at) === j) distinct++;
   }
-  let middle = 0;
-  for (let i = 0; i <= end; i++) if (!positions.includes(i)) middle++;
-  if (middle === 0) {
-    for (let i = 0; i <= end; i++) w[i] = (w[i] as number) / total;
-    return;
+  const middle = end + 1 - distinct;
+  // Window touches get the middle share, then milestone touches are reset and summed; no
+  // per-touch "is this a milestone?" search.
+  w.fill(middle > 0 ? (1 - total) / middle : 0, 0, end + 1);
+  w.fill(0, end + 1, n);
+  for (let j = 0; j < positions.length; j++) w[positions[j] as number] = 0;
+  const scale = middle > 0 ? 1 : 1 / total;
+  for (let j = 0; j < positions.length; j++) {
+    const at = positions[j] as number;
+    w[at] = (w[at] as number) + (weights[j] as number) * scale;
   }
-  const share = (1 - total) / middle;
-  for (let i = 0; i <= end; i++) if (!positions.includes(i)) w[i] = share;
 }
 
 type MilestoneKey = 'lead' | 'opportunity' | 'close';

@@ -27,10 +27,11 @@ export const timeDecay: RuleModel = {
     }
     let newest = Infinity;
     for (let i = 0; i < n; i++) newest = Math.min(newest, p.ages[i] as number);
-    const h = ctx.params.halfLifeMs;
+    // 2^(−Δ/H) = e^(−Δ·ln2/H); Math.exp is cheaper than a general power.
+    const rate = Math.LN2 / ctx.params.halfLifeMs;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const x = 2 ** (-((p.ages[i] as number) - newest) / h);
+      const x = Math.exp(-((p.ages[i] as number) - newest) * rate);
       w[i] = x;
       sum += x;
     }

@@ -12,7 +12,8 @@ import { createDistinctTouches } from './distinct-touches.js';
 export function createOrderedShapleyEngine(name: string, emptyPathId: number): ModelEngine {
   const credits = createCreditTable();
   const touches = createDistinctTouches();
-  const positions = new Map<number, number[]>();
+  // Credit per touch position, indexed by level-value id (ids are dense small integers).
+  const positions: (number[] | undefined)[] = [];
   return {
     add(p) {
       if (p.conversions === 0 && p.value === 0) return;
@@ -25,17 +26,22 @@ export function createOrderedShapleyEngine(name: string, emptyPathId: number): M
         const id = p.ids[i] as number;
         const share = 1 / (k * touches.occurrences(id));
         credits.add(id, share * p.conversions, share * p.value);
-        let byPosition = positions.get(id);
-        if (!byPosition) positions.set(id, (byPosition = []));
+        let byPosition = positions[id];
+        if (byPosition === undefined) {
+          while (positions.length < id) positions.push(undefined);
+          positions[id] = byPosition = [];
+        }
         while (byPosition.length <= i) byPosition.push(0);
         byPosition[i] = (byPosition[i] as number) + share * p.conversions;
       }
     },
     result(interner) {
       const byValue: Record<string, number[]> = {};
-      for (const [id, list] of [...positions].sort((a, b) => a[0] - b[0])) byValue[interner.value(id)] = list;
+      positions.forEach((list, id) => {
+        if (list) byValue[interner.value(id)] = list;
+      });
       return { model: name, credits: creditsRecord(credits, interner), characteristic: 'subset', positions: byValue };
     },
-    stateSize: () => credits.length + [...positions.values()].reduce((s, l) => s + l.length, 0),
+    stateSize: () => credits.length + positions.reduce((s, l) => s + (l?.length ?? 0), 0),
   };
 }

@@ -7,11 +7,19 @@ export interface WeightedHistogram {
   entries(): [number, number][];
 }
 
+/** Keys below this land in a typed array (no hashing per path); larger ones in a Map. */
+const DENSE_KEYS = 1024;
+
 export function createWeightedHistogram(): WeightedHistogram {
-  const counts = new Map<number, number>();
+  const dense = new Float64Array(DENSE_KEYS);
+  const sparse = new Map<number, number>();
   // Running sums live in a typed array: a double in a closure variable is re-boxed on every update.
   const acc = new Float64Array(2);
-  const entries = () => [...counts].sort((a, b) => a[0] - b[0]);
+  const entries = (): [number, number][] => {
+    const out: [number, number][] = [];
+    for (let k = 0; k < DENSE_KEYS; k++) if ((dense[k] as number) > 0) out.push([k, dense[k] as number]);
+    return out.concat([...sparse]).sort((a, b) => a[0] - b[0]);
+  };
   const quantile = (q: number, sorted: [number, number][]) => {
     let seen = 0;
     for (const [k, c] of sorted) {
@@ -23,7 +31,8 @@ export function createWeightedHistogram(): WeightedHistogram {
   return {
     add(key, weight) {
       if (weight <= 0) return;
-      counts.set(key, (counts.get(key) ?? 0) + weight);
+      if (key >= 0 && key < DENSE_KEYS) dense[key] = (dense[key] as number) + weight;
+      else sparse.set(key, (sparse.get(key) ?? 0) + weight);
       acc[0] = (acc[0] as number) + weight;
       acc[1] = (acc[1] as number) + key * weight;
     },

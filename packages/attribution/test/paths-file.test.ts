@@ -72,6 +72,12 @@ describe('paths file', () => {
     });
   });
 
+  it('accepts a file that starts with a byte-order mark', async () => {
+    const lines: unknown[] = [];
+    for await (const l of readPathsFile(Readable.from(['\uFEFF{"path": ["a"]}\n']))) lines.push(l);
+    expect(lines).toEqual([{ ok: true, line: 1, path: { path: ['a'] } }]);
+  });
+
   it('streams: yields lines as they are read', async () => {
     const seen: number[] = [];
     for await (const l of readPathsFile(Readable.from(['{"path": []}\n\n{"path": ["a"]}\r\n']))) seen.push(l.line);

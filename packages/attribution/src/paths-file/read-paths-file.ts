@@ -14,7 +14,9 @@ export async function* readPathsFile(input: string | Readable): AsyncGenerator<P
   let line = 0;
   for await (const text of lines) {
     line++;
-    if (text.trim() === '') continue;
-    yield parsePathLine(text, line);
+    // A byte-order mark (files saved by some editors) would make the first line invalid JSON.
+    const clean = line === 1 && text.startsWith('\uFEFF') ? text.slice(1) : text;
+    if (clean.trim() === '') continue;
+    yield parsePathLine(clean, line);
   }
 }

@@ -1,7 +1,10 @@
 import { seededRandom } from './seeded-random.js';
 
+/** Enumeration stores v for all 2^n coalitions: 24 players is 16M values (128 MB), the sane limit. */
+const MAX_ENUMERATED = 24;
+
 export interface ShapleyOptions {
-  /** Up to this many players every coalition is enumerated (exact). @defaultValue 12 */
+  /** Up to this many players every coalition is enumerated (exact); at most 24 (2^24 coalitions). @defaultValue 12 */
   readonly exactMaxPlayers?: number;
   /** Permutations sampled beyond `exactMaxPlayers`. @defaultValue 20000 */
   readonly samples?: number;
@@ -30,7 +33,7 @@ export interface ShapleyAnswer {
  * ```
  */
 export function shapleyValues(n: number, v: (coalition: readonly number[]) => number, opts: ShapleyOptions = {}): ShapleyAnswer {
-  const exactMax = opts.exactMaxPlayers ?? 12;
+  const exactMax = Math.min(opts.exactMaxPlayers ?? 12, MAX_ENUMERATED);
   if (n <= exactMax) return { values: enumerate(n, v), exact: true };
   return { values: sample(n, v, opts.samples ?? 20_000, opts.seed ?? 1), exact: false };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createInterner } from '../src/interner.js';
 import { absorb, buildChain } from '../src/markov/absorbing-chain.js';
 import { createMarkovCounts } from '../src/markov/markov-counts.js';
+import { removalEffects } from '../src/markov/removal-effects.js';
 import { randomPaths } from './random-paths.js';
 
 function chainOf(order: number, seed: number, channels: number, count: number) {
@@ -32,6 +33,34 @@ describe('absorbing-chain solver', () => {
       expect(iterative.conversion).toBeCloseTo(dense.conversion, 13);
       expect(iterative.value).toBeCloseTo(dense.value, 10);
       expect(horizon.conversion).toBeCloseTo(dense.conversion, 12);
+    }
+  });
+
+  it('order 1: removal effects from one inversion equal one elimination and one Gauss–Seidel solve per channel', () => {
+    const { chain, counts } = chainOf(1, 34, 30, 4000);
+    expect(chain.size).toBe(31);
+    const inverse = removalEffects(chain, counts, Infinity);
+    const eliminated = removalEffects(chain, counts, Infinity, Infinity, 0);
+    const iterated = removalEffects(chain, counts, Infinity, 0, 0);
+    expect(inverse.effects.size).toBe(30);
+    expect(inverse.base.conversion).toBeCloseTo(eliminated.base.conversion, 14);
+    for (const [id, re] of eliminated.effects) {
+      for (const other of [inverse, iterated]) {
+        expect(other.effects.get(id)?.conversions, `channel ${id}`).toBeCloseTo(re.conversions, 12);
+        expect(other.effects.get(id)?.value, `channel ${id}`).toBeCloseTo(re.value, 11);
+      }
+    }
+  });
+
+  it('order 2: Gauss–Seidel removal effects equal elimination ones for every channel', () => {
+    const { chain, counts } = chainOf(2, 33, 9, 3000);
+    expect(chain.size).toBeGreaterThan(40);
+    const exact = removalEffects(chain, counts, Infinity, Infinity);
+    const iterative = removalEffects(chain, counts, Infinity, 0);
+    expect(exact.effects.size).toBe(9);
+    for (const [id, re] of exact.effects) {
+      expect(iterative.effects.get(id)?.conversions, `channel ${id}`).toBeCloseTo(re.conversions, 12);
+      expect(iterative.effects.get(id)?.value, `channel ${id}`).toBeCloseTo(re.value, 11);
     }
   });
 

@@ -3,8 +3,9 @@ import type { Interner } from '../interner.js';
 import { creditsRecord, type ModelEngine } from '../model-engine.js';
 import { EmptyPathPolicy, type ResolvedParams } from '../params.js';
 import type { Credit } from '../result.js';
-import { absorb, buildChain } from './absorbing-chain.js';
+import { buildChain } from './absorbing-chain.js';
 import { CONVERSION, createMarkovCounts, NULL, START, type MarkovCounts } from './markov-counts.js';
+import { removalEffects } from './removal-effects.js';
 
 /**
  * Markov removal-effect attribution (Anderl et al. 2016), computed exactly from the absorbing chain.
@@ -35,29 +36,10 @@ export function createMarkovEngine(name: string, order: number, params: Resolved
       const chain = buildChain(counts);
       const t = params.markov.truncation;
       const maxSteps = t === 'none' ? Infinity : t === 'channelattribution' ? counts.maxPathStates + 1 : t;
-      const none = new Uint8Array(chain.size);
-      const base = absorb(chain, none, maxSteps);
-      // Transient states that contain each channel.
-      const statesOf = new Map<number, number[]>();
-      for (let i = 1; i < chain.size; i++) {
-        for (const id of counts.channelsOf(chain.stateOf[i] as number)) {
-          let list = statesOf.get(id);
-          if (!list) statesOf.set(id, (list = []));
-          if (list[list.length - 1] !== i) list.push(i);
-        }
-      }
-      const effects = new Map<number, Credit>();
+      const { base, effects } = removalEffects(chain, counts, maxSteps);
       let sumConv = 0;
       let sumValue = 0;
-      for (const [id, states] of statesOf) {
-        const removed = new Uint8Array(chain.size);
-        for (const i of states) removed[i] = 1;
-        const without = absorb(chain, removed, maxSteps);
-        const re = {
-          conversions: base.conversion > 0 ? 1 - without.conversion / base.conversion : 0,
-          value: base.value > 0 ? 1 - without.value / base.value : 0,
-        };
-        effects.set(id, re);
+      for (const re of effects.values()) {
         sumConv += re.conversions;
         sumValue += re.value;
       }
@@ -69,7 +51,7 @@ export function createMarkovEngine(name: string, order: number, params: Resolved
       }
       if (direct.length > 0) credits.add(emptyPathId, direct.conversions(0), direct.value(0));
       const removal: Record<string, Credit> = {};
-      for (const [id, re] of [...effects].sort((a, b) => a[0] - b[0])) removal[interner.value(id)] = re;
+      for (const [id, re] of effects) removal[interner.value(id)] = re;
       return {
         model: name,
         credits: creditsRecord(credits, interner, (id) => effects.has(id) || (id === emptyPathId && direct.length > 0)),

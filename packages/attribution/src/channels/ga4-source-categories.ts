@@ -9,7 +9,7 @@
  * sides (GA4 channel conditions are case-insensitive). Bump {@link GA4_SOURCE_CATEGORIES_VERSION}
  * when the list is refreshed.
  */
-export const GA4_SOURCE_CATEGORIES_VERSION = 'google-2023-11 (dbt-ga4 145a280)';
+export const GA4_SOURCE_CATEGORIES_VERSION = 'google, as mirrored in Velir/dbt-ga4@145a280a';
 
 /** The categories GA4 channel rules test with "source matches a list of … sites". */
 export const SOURCE_CATEGORY = {

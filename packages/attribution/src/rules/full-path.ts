@@ -1,0 +1,19 @@
+import { milestoneAt, milestoneWeights, requireMilestones } from './milestone-weights.js';
+import type { RuleModel } from './rule-model.js';
+
+/**
+ * Full path (Z-shaped): 22.5% each to first touch, lead, opportunity and close, 10% shared by the
+ * other touches up to the close (Marketo Measure / Bizible).
+ */
+// Reused scratch (weights are computed synchronously, one path at a time): no allocation per path.
+const positions = [0, 0, 0, 0];
+
+export const fullPath: RuleModel = {
+  requires: requireMilestones('full_path', ['lead', 'opportunity', 'close']),
+  weights(p, ctx, w) {
+    positions[1] = milestoneAt(p, 'lead');
+    positions[2] = milestoneAt(p, 'opportunity');
+    positions[3] = milestoneAt(p, 'close');
+    milestoneWeights(p.n, positions, ctx.params.fullPathWeights, w);
+  },
+};

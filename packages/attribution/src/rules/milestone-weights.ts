@@ -1,0 +1,61 @@
+import { MissingFacts } from '../params.js';
+import type { PathProblem, PreparedPath } from '../prepared-path.js';
+import type { RuleContext } from './rule-model.js';
+
+/**
+ * Shared by W-shaped and full path. Milestone j (first touch, lead, opportunity, close) gets
+ * `weights[j]`; a touch holding several milestones gets their sum. The touches in the window
+ * `[0, end]` that hold no milestone share `1 − Σ weights`; touches after `end` get 0 (Marketo
+ * Measure: the W ends at opportunity creation). With no such middle touch the milestone weights
+ * are renormalised to sum to 1.
+ */
+export function milestoneWeights(
+  n: number,
+  positions: readonly number[],
+  weights: readonly number[],
+  w: Float64Array,
+): void {
+  let end = 0;
+  let total = 0;
+  let distinct = 0;
+  for (let j = 0; j < positions.length; j++) {
+    const at = positions[j] as number;
+    total += weights[j] as number;
+    if (at > end) end = at;
+    if (positions.indexOf(at) === j) distinct++;
+  }
+  const middle = end + 1 - distinct;
+  // Window touches get the middle share, then milestone touches are reset and summed; no
+  // per-touch "is this a milestone?" search.
+  w.fill(middle > 0 ? (1 - total) / middle : 0, 0, end + 1);
+  w.fill(0, end + 1, n);
+  for (let j = 0; j < positions.length; j++) w[positions[j] as number] = 0;
+  const scale = middle > 0 ? 1 : 1 / total;
+  for (let j = 0; j < positions.length; j++) {
+    const at = positions[j] as number;
+    w[at] = (w[at] as number) + (weights[j] as number) * scale;
+  }
+}
+
+type MilestoneKey = 'lead' | 'opportunity' | 'close';
+
+/** The milestone's touch index, or the last touch when missing and fallback is allowed. */
+export function milestoneAt(p: PreparedPath, key: MilestoneKey): number {
+  const at = p[key];
+  return at >= 0 ? at : p.n - 1;
+}
+
+export function requireMilestones(
+  model: string,
+  keys: readonly MilestoneKey[],
+): (p: PreparedPath, ctx: RuleContext) => PathProblem | undefined {
+  return (p, ctx) => {
+    if (ctx.params.missingFacts === MissingFacts.Fallback) return undefined;
+    const missing = keys.filter((k) => p[k] < 0);
+    if (missing.length === 0) return undefined;
+    return {
+      field: `milestones.${missing[0]}`,
+      message: `${model} needs milestones ${keys.join(', ')} (touch indexes); missing ${missing.join(', ')}: add them, or set missingFacts: "fallback" to put missing milestones on the last touch`,
+    };
+  };
+}

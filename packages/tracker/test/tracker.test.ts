@@ -316,7 +316,7 @@ describe('Segment calls', () => {
     p.navigate(`${SHOP}/login`, true); // redirect by replace
     p.navigate(`${SHOP}/products/1?color=red`); // back (popstate)
     await w.tick(1000);
-    expect(w.events().map((e) => [e.context!.page!.path + e.context!.page!.search, e.context!.page!.referrer])).toEqual([
+    expect(w.events().map((e) => [`${e.context!.page!.path}${e.context!.page!.search}`, e.context!.page!.referrer])).toEqual([
       ['/?utm_source=google&utm_medium=cpc&gclid=Cj0KCQ_x', 'https://www.google.com/'],
       ['/products/1', LANDING],
       ['/products/1?color=red', `${SHOP}/products/1`],

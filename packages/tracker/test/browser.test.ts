@@ -106,7 +106,7 @@ describe.skipIf(skipReason)('the tracker in Chromium', () => {
     });
 
     it('script storage wiped (as Safari does): the collector’s answer restores the true first touch', async () => {
-      await wipeScriptStorage(ctx, page, site.url('').replace(/\/$/, ''));
+      await wipeScriptStorage(page, site);
       await page.goto(site.url('/again'));
       const [ev] = await waitFor('the page view', () => pages().length > 0 && pages());
       expect(ev!.context!.touches!.first).toBeUndefined(); // the browser alone no longer knows
@@ -203,7 +203,8 @@ describe.skipIf(skipReason)('the tracker in Chromium', () => {
     ctx.on('request', (r) => void (r.url().includes('/_t/b') && kinds.push(r.resourceType())));
     const page = await ctx.newPage();
     await page.goto(site.url('/checkout'));
-    await waitFor('the page view', () => pages().length === 1);
+    // the landing batch answered (the queue drains after each answer, so wait for it)
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('_tl') ?? '{}').a?.startsWith('vid-'));
     await page.evaluate(() => (window as unknown as { touchline: { track(e: string): void } }).touchline.track('Leaving'));
     await page.waitForTimeout(200);
     expect(eventsNamed('Leaving')).toEqual([]); // held for the 10-minute interval

@@ -62,7 +62,7 @@ export interface Site {
   url(path: string, host?: string): string;
   /** A page on another site (`host`) whose link `#go` points at `to` (a click sets the referrer). */
   linkFrom(host: string, to: string): string;
-  /** Changes how shop pages are rendered, for the next requests. */
+  /** Changes how shop pages are rendered, for the next requests (`/__blank` stays tracker-less). */
   setPage(page: (url: URL) => string): void;
   setScriptDelay(ms: number): void;
   close(): Promise<void>;
@@ -98,6 +98,10 @@ export async function serveSite(opts: SiteOptions): Promise<Site> {
         }
         if (url.pathname.startsWith('/_t/')) return opts.collector(req, res, Buffer.concat(chunks));
         if (url.pathname === '/favicon.ico') return res.writeHead(404).end();
+        if (url.pathname === '/__blank') {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          return res.end('<!doctype html><title>no tracker</title>');
+        }
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(page(url));
       })().catch((e: unknown) => {
@@ -160,13 +164,28 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /**
- * Deletes an origin's script-writable storage (localStorage, sessionStorage, IndexedDB, cache),
- * keeping cookies — what Safari's ITP does after 7 days without interaction (server-set cookies
- * survive). Navigates `page` away first so no page of the origin writes its memory back.
+ * Deletes the shop's script-writable storage (localStorage, sessionStorage, IndexedDB), keeping
+ * cookies: what Safari's ITP does after 7 days without interaction (server-set cookies survive).
+ * It runs on the shop's tracker-less page (`/__blank`). The page left behind writes its memory back
+ * on `pagehide`, and with the back/forward cache that write is committed from another renderer
+ * process, possibly after a first clear: so clear until the storage stays empty.
  */
-export async function wipeScriptStorage(ctx: BrowserContext, page: Page, origin: string): Promise<void> {
-  await page.goto('about:blank');
-  const cdp = await ctx.newCDPSession(page);
-  await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'local_storage,session_storage,indexeddb,cache_storage' });
-  await cdp.detach();
+export async function wipeScriptStorage(page: Page, site: Site): Promise<void> {
+  await page.goto(site.url('/__blank'));
+  for (let i = 0; i < 20; i++) {
+    const left = await page.evaluate(async () => {
+      localStorage.clear();
+      sessionStorage.clear();
+      for (const d of await indexedDB.databases()) {
+        await new Promise((r) => {
+          const q = indexedDB.deleteDatabase(d.name!);
+          q.onsuccess = q.onerror = q.onblocked = r;
+        });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      return localStorage.length + (await indexedDB.databases()).length;
+    });
+    if (left === 0) return;
+  }
+  throw new Error(`the script storage of ${site.url('')} does not stay empty`);
 }

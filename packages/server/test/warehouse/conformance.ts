@@ -134,6 +134,18 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
       expect(await rows(`SELECT count(*) AS n FROM events WHERE received_at >= '2026-03-01T12:00:00.400Z' AND message_id = 'ms-1'`)).toEqual([{ n: 1 }]);
     });
 
+    it('quarantines a spooled row it cannot load, keeps the rest, and moves on', async () => {
+      const good = eventLine({ type: 'track', messageId: 'ul-good', anonymousId: 'u', event: 'Unloadable Neighbour' });
+      const badTime = JSON.stringify({ ...JSON.parse(eventLine({ type: 'track', messageId: 'ul-time', anonymousId: 'u', event: 'E' })), timestamp: 'not a time' });
+      const badText = JSON.stringify({ ...JSON.parse(eventLine({ type: 'track', messageId: 'ul-bool', anonymousId: 'u', event: 'E' })), is_bot: 'maybe' });
+      const r = await load([good, badTime, badText]);
+      expect(r).toMatchObject({ events: 1, unloadable: 2 });
+      expect(await rows(`SELECT message_id FROM events WHERE message_id LIKE 'ul-%'`)).toEqual([{ message_id: 'ul-good' }]);
+      const q = await rows(`SELECT raw FROM failed_events WHERE reason LIKE 'the warehouse could not load this spooled row%' ORDER BY raw`);
+      expect(q.map((x) => x['raw'])).toEqual([badTime, badText].sort());
+      expect(await w.checkpoint('col_a')).toBe(seq);
+    });
+
     it('keeps a checkpoint per collector', async () => {
       await load([eventLine({ type: 'track', messageId: 'c-1', anonymousId: 'c', event: 'C' })], 24 * HOUR, 'col_b');
       expect(await w.checkpoint('col_b')).toBe(seq);

@@ -45,7 +45,10 @@ export function encodeRow(line: Record<string, unknown>, columns: readonly Colum
         break;
       }
       case ColumnType.Bool:
-        out[c.name] = v === true || v === 1 || v === 'true' || v === '1' ? 1 : 0;
+        // As strict as DuckDB's BOOLEAN: anything else is not a boolean, not "false".
+        if (v === true || v === 1 || v === 'true' || v === '1') out[c.name] = 1;
+        else if (v === false || v === 0 || v === 'false' || v === '0') out[c.name] = 0;
+        else throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not a boolean`);
         break;
       case ColumnType.Int: {
         const n = typeof v === 'number' ? v : Number(v);

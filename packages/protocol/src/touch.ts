@@ -1,4 +1,4 @@
-import { CLICK_IDS } from './click-ids.js';
+import { CLICK_ID_BY_PARAM, CLICK_IDS } from './click-ids.js';
 
 /** The campaign parameters Touchline records, in warehouse column order. */
 export const UTM_KEYS = [
@@ -10,6 +10,7 @@ export const UTM_KEYS = [
   'utm_id',
 ] as const;
 export type UtmKey = (typeof UTM_KEYS)[number];
+const UTM_SET: ReadonlySet<string> = new Set(UTM_KEYS);
 
 /**
  * A marketing touch as observed: the landing URL, the referrer, the UTMs and the click ids.
@@ -65,14 +66,23 @@ export function hostOf(url: string | undefined): string | undefined {
 
 /** Reads UTMs and click ids from a query string (`?a=b&…` or `a=b&…`). */
 export function touchFromQuery(search: string, into: Touch = {}): Touch {
-  const q = new URLSearchParams(search);
-  for (const key of UTM_KEYS) {
-    const v = q.get(key);
-    if (v) into[key] = v;
+  // One pass over the query (this runs for every event the collector receives). As with
+  // URLSearchParams.get, the first occurrence of a parameter decides, even when it is empty.
+  let found: Map<string, string> | undefined;
+  let seenUtm: Set<string> | undefined;
+  for (const [k, v] of new URLSearchParams(search)) {
+    if (UTM_SET.has(k)) {
+      if (seenUtm?.has(k)) continue;
+      (seenUtm ??= new Set()).add(k);
+      if (v && !into[k as UtmKey]) into[k as UtmKey] = v;
+    } else if (CLICK_ID_BY_PARAM.has(k) && !found?.has(k)) {
+      (found ??= new Map()).set(k, v);
+    }
   }
+  if (!found) return into;
   for (const e of CLICK_IDS) {
     for (const p of e.params) {
-      const v = q.get(p);
+      const v = found.get(p);
       if (!v) continue;
       (into.click_ids ??= {})[e.column] = v;
       if (!into.click_id) {

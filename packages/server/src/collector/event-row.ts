@@ -76,8 +76,61 @@ function putTouch(row: Row, prefix: 'first' | 'last', t: unknown): void {
   put(row, `${prefix}_click_id`, touch.click_id);
 }
 
-function stringify(v: JsonObject | undefined): string | undefined {
-  return v === undefined ? undefined : storableJson(JSON.stringify(v));
+/** Room for the columns Touchline derives from an event, on top of the per-event limit. */
+const DERIVED_ALLOWANCE = 4096;
+
+const PAGE_KEYS = new Set(['url', 'path', 'search', 'title', 'referrer']);
+const LIBRARY_KEYS = new Set(['name', 'version']);
+const CAMPAIGN_COLUMNS: Record<string, string> = { name: 'utm_campaign', source: 'utm_source', medium: 'utm_medium', term: 'utm_term', content: 'utm_content', id: 'utm_id' };
+
+const onlyStrings = (o: JsonObject, keys: ReadonlySet<string>): boolean =>
+  Object.entries(o).every(([k, v]) => keys.has(k) && typeof v === 'string');
+
+/**
+ * The context minus what the row already holds in columns of its own, exactly: `page`,
+ * `userAgent`, `locale`, `timezone`, `library`, `campaign`, `consent`, `gpc`, `sessionId`. A field
+ * is dropped only when its columns keep all of it, so nothing is lost; `ip` is always dropped
+ * (the ip column holds it, truncated as configured).
+ */
+function contextRemainder(ctx: JsonObject, row: Row): JsonObject | undefined {
+  let out: JsonObject | undefined;
+  for (const [k, v] of Object.entries(ctx)) {
+    let stored = false;
+    switch (k) {
+      case 'userAgent':
+      case 'locale':
+      case 'timezone':
+        stored = typeof v === 'string';
+        break;
+      case 'ip':
+        // Always held back: the ip column carries it after the configured truncation, and a
+        // full copy here would defeat that policy.
+        stored = true;
+        break;
+      case 'sessionId':
+        stored = typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+        break;
+      case 'gpc':
+        stored = typeof v === 'boolean';
+        break;
+      case 'consent':
+        stored = obj(v) !== undefined;
+        break;
+      case 'page':
+        stored = obj(v) !== undefined && onlyStrings(v as JsonObject, PAGE_KEYS);
+        break;
+      case 'library':
+        stored = obj(v) !== undefined && onlyStrings(v as JsonObject, LIBRARY_KEYS);
+        break;
+      case 'campaign':
+        stored = obj(v) !== undefined && Object.entries(v as JsonObject).every(([ck, cv]) => CAMPAIGN_COLUMNS[ck] !== undefined && (cv === '' || row[CAMPAIGN_COLUMNS[ck]!] === cv));
+        break;
+      default:
+        break;
+    }
+    if (!stored) (out ??= {})[k] = v;
+  }
+  return out;
 }
 
 /**
@@ -152,29 +205,24 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   put(row, 'library_version', lib?.['version']);
   row['gpc'] = ctx.gpc === true || ctx.gpc === 1 || ctx.gpc === '1' || req.gpc;
 
-  let size = 0;
+  // JSON columns travel as nested JSON in the spool line (read as JSON by the loader): one
+  // serialisation, no escaping of JSON inside JSON.
+  const blobs = row as Record<string, unknown>;
+  const consent = obj(ctx.consent);
+  if (consent) blobs['consent'] = consent;
+  if (e.properties) blobs['properties'] = e.properties;
+  if (e.traits) blobs['traits'] = e.traits;
+  const rest = contextRemainder(ctx, row);
+  if (rest) blobs['context'] = rest;
+  let line: string;
   try {
-    const blobs: [string, string | undefined][] = [
-      ['consent', stringify(obj(ctx.consent))],
-      ['properties', stringify(e.properties)],
-      ['traits', stringify(e.traits)],
-      ['context', stringify(e.context)],
-    ];
-    for (const [k, v] of blobs) {
-      if (v === undefined) continue;
-      row[k] = v;
-      size += Buffer.byteLength(v);
-    }
+    line = storableJson(JSON.stringify(row));
   } catch (err) {
     return { ok: false, field: 'properties', reason: `the event cannot be serialised (${(err as Error).message}); is it nested too deeply?` };
   }
-  // The blobs carry nearly all of an event's bytes: ids and names are bounded by validation.
-  if (size > deps.maxEventBytes) {
-    return {
-      ok: false,
-      field: '',
-      reason: `the event is larger than ${deps.maxEventBytes} bytes (limits.maxEventBytes)`,
-    };
+  // The stored row is the event plus the columns derived from it (bounded: URL parts, user agent).
+  if (Buffer.byteLength(line) > deps.maxEventBytes + DERIVED_ALLOWANCE) {
+    return { ok: false, field: '', reason: `the event is larger than ${deps.maxEventBytes} bytes (limits.maxEventBytes)` };
   }
-  return { ok: true, messageId, line: JSON.stringify(row) };
+  return { ok: true, messageId, line };
 }

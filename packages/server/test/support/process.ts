@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/touchline.js');
-const DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+// Found through the package, so this also works from a bundled benchmark.
+const PACKAGE_DIR = dirname(createRequire(import.meta.url).resolve('touchline/package.json'));
+export const BIN = join(PACKAGE_DIR, 'bin/touchline.js');
+const DIST = join(PACKAGE_DIR, 'dist/cli/main.js');
 
 /** Child-process tests run the built CLI, as users do: fail loudly if it is not built. */
 export function assertBuilt(): void {

@@ -62,8 +62,6 @@ export const SCHEMA_TABLES: readonly [string, readonly Column[]][] = [
   ['identities', IDENTITY_COLUMNS],
 ];
 
-/** `read_json` column spec for spool files: JSON columns are read as text, then cast. */
-export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map(
-  (c) => `${duckString(c.name)}: ${duckString(c.type === ColumnType.Json ? 'VARCHAR' : duckType(c))}`,
-).join(', ')}}`;
+/** `read_json` column spec for spool files (JSON columns arrive as nested JSON). */
+export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map((c) => `${duckString(c.name)}: ${duckString(duckType(c))}`).join(', ')}}`;
 

@@ -1,0 +1,159 @@
+/**
+ * Ingest bench: single-event POSTs and /v1/batch of 100, against `touchline start` (child
+ * process, embedded DuckDB) and, in the same run, a bare node:http server that reads the body,
+ * parses the JSON and answers 200 — the physical limit of one Node process on this machine.
+ *
+ * Prints events/s, the ratio to the bare server, p50/p99 latency, the collector's peak RSS, and
+ * the end-to-end time until every accepted event is queryable in the warehouse.
+ *
+ * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64).
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startServerProcess, waitForExit } from '../test/support/process.js';
+
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const WRITE_KEY = 'bench-write-key-0001';
+const ADMIN = 'bench-admin-token-0123456789abcdef';
+const AUTH = 'Basic ' + Buffer.from(WRITE_KEY + ':').toString('base64');
+
+const BARE_SERVER = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    try { JSON.parse(Buffer.concat(chunks).toString('utf8')); res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"success":true}'); }
+    catch { res.writeHead(400); res.end(); }
+  });
+}).listen(Number(process.argv[1]), '127.0.0.1');`;
+
+function event(i: number): Record<string, unknown> {
+  return {
+    type: 'track',
+    anonymousId: `anon-${i % 5000}`,
+    userId: i % 3 === 0 ? `user-${i % 1000}` : undefined,
+    event: i % 4 === 0 ? 'Order Completed' : 'Product Viewed',
+    properties: { sku: `sku-${i % 200}`, price: (i % 90) + 9.99, currency: 'EUR' },
+    context: {
+      page: {
+        url: `https://www.shop.test/p/${i % 200}?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=Cj0KCQiA${i % 997}`,
+        referrer: 'https://www.google.com/',
+        title: 'Product',
+      },
+      userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15',
+      library: { name: 'bench', version: '1' },
+    },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+const SINGLE = JSON.stringify(event(1));
+const BATCH = JSON.stringify({ batch: Array.from({ length: 100 }, (_, i) => event(i)) });
+
+interface Run {
+  readonly reqPerSec: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly seconds: number;
+}
+
+async function load(url: string, body: string): Promise<Run> {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  return { reqPerSec: r.requests.average, ok: r['2xx'], non2xx: r.non2xx + r.errors, p50: r.latency.p50, p99: r.latency.p99, seconds: r.duration };
+}
+
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function bare(): Promise<{ single: Run; batch: Run }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['-e', BARE_SERVER, String(port)], { stdio: 'inherit' });
+  await new Promise((r) => setTimeout(r, 500));
+  try {
+    const single = await load(`http://127.0.0.1:${port}/v1/track`, SINGLE);
+    const batch = await load(`http://127.0.0.1:${port}/v1/batch`, BATCH);
+    return { single, batch };
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
+async function countEvents(url: string): Promise<number> {
+  const res = await fetch(`${url}/admin/sql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: 'select count(*) from events' }),
+  });
+  const j = (await res.json()) as { rows: [[number]] };
+  return Number(j.rows[0][0]);
+}
+
+async function touchline(path: string, body: string, eventsPerRequest: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'touchline-bench-'));
+  const port = await freePort();
+  const server = await startServerProcess(dir, port, { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN });
+  const proc: ChildProcess = server.proc;
+  try {
+    const started = Date.now();
+    const run = await load(`${server.url}${path}`, body);
+    const loadEnded = Date.now();
+    const accepted = run.ok * eventsPerRequest;
+    let loaded = 0;
+    while ((loaded = await countEvents(server.url)) < accepted) await new Promise((r) => setTimeout(r, 50));
+    const queryable = Date.now();
+    return {
+      run,
+      accepted,
+      loaded,
+      drainSeconds: (queryable - loadEnded) / 1000,
+      endToEndEventsPerSec: accepted / ((queryable - started) / 1000),
+      rss: peakRss(proc.pid!),
+    };
+  } finally {
+    proc.kill('SIGTERM');
+    await waitForExit(proc);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MB`;
+
+console.log(`ingest bench: ${DURATION}s per run, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes`);
+const base = await bare();
+const single = await touchline('/v1/track', SINGLE, 1);
+const batch = await touchline('/v1/batch', BATCH, 100);
+
+const rows = [
+  ['bare node:http, single', fmt(base.single.reqPerSec), '1.00', `${base.single.p50} / ${base.single.p99}`, '-', '-'],
+  ['touchline /v1/track', fmt(single.run.reqPerSec), (single.run.reqPerSec / base.single.reqPerSec).toFixed(2), `${single.run.p50} / ${single.run.p99}`, mb(single.rss), `${single.drainSeconds.toFixed(2)} s`],
+  ['bare node:http, batch of 100', fmt(base.batch.reqPerSec * 100), '1.00', `${base.batch.p50} / ${base.batch.p99}`, '-', '-'],
+  ['touchline /v1/batch (100)', fmt(batch.run.reqPerSec * 100), (batch.run.reqPerSec / base.batch.reqPerSec).toFixed(2), `${batch.run.p50} / ${batch.run.p99}`, mb(batch.rss), `${batch.drainSeconds.toFixed(2)} s`],
+];
+const head = ['run', 'events/s accepted', 'ratio to bare', 'p50 / p99 ms', 'peak RSS', 'drain after load'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+console.log([head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n'));
+console.log('');
+console.log(`single-event ingest: ${(single.run.reqPerSec / base.single.reqPerSec).toFixed(2)} of the bare server's request rate (target >= 0.50)`);
+console.log(
+  `batched ingest end to end (HTTP -> spool -> DuckDB, until queryable): ${fmt(batch.endToEndEventsPerSec)} events/s ` +
+    `(${fmt(batch.accepted)} events; target >= 100,000/s) = ${(batch.endToEndEventsPerSec / (base.batch.reqPerSec * 100)).toFixed(2)} of the bare server's batch parse rate`,
+);
+console.log(`non-2xx answers: single ${single.run.non2xx}, batch ${batch.run.non2xx}; rows loaded = accepted: ${single.loaded === single.accepted && batch.loaded === batch.accepted}`);

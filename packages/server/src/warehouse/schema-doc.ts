@@ -1,0 +1,84 @@
+import { CLICK_IDS } from '@touchline/protocol';
+import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from './schema.js';
+
+const TYPES: Record<Column['type'], [string, string]> = {
+  string: ['VARCHAR', 'Nullable(String)'],
+  timestamp: ['TIMESTAMPTZ (UTC)', 'DateTime64(3, UTC), or ISO-8601 text on 18.x'],
+  bool: ['BOOLEAN', 'UInt8 (shown as true/false)'],
+  int: ['BIGINT', 'Nullable(Int64)'],
+  json: ['JSON', 'String (JSON text)'],
+};
+
+function table(cols: readonly Column[]): string {
+  const rows = cols.map((c) => `| \`${c.name}\` | ${c.type} | ${c.doc.replace(/\|/g, '\\|')} |`);
+  return ['| column | type | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** docs/schema.md, rendered from the column definitions (the one source of the schema). */
+export function renderSchemaDoc(): string {
+  return `# Warehouse schema
+
+<!-- Generated from packages/server/src/warehouse/schema.ts by \`npm run docs:schema\`. Do not edit by hand. -->
+
+Touchline stores raw facts: one row per event as received, enriched, never rewritten. Sessions,
+persons, channels and credit are derived on read, so changing a rule re-labels history.
+
+Logical types map to the engines as follows:
+
+| type | DuckDB | ClickHouse |
+|---|---|---|
+${Object.entries(TYPES).map(([t, [d, c]]) => `| ${t} | ${d} | ${c} |`).join('\n')}
+
+JSON columns are queried with each engine's JSON functions: DuckDB \`properties->>'plan'\`,
+ClickHouse \`visitParamExtractString(properties, 'plan')\` (18.x) or \`JSONExtractString\` (19+).
+
+## \`events\`
+
+One row per accepted event. \`(source_id, message_id)\` is unique within the deduplication window
+(\`dedup.windowHours\`, 24 h by default): a message id sent again inside the window is
+acknowledged and dropped; outside it, it is a new event. On ClickHouse \`events\` is a view that
+deduplicates (see docs/clickhouse.md).
+
+- **The event's own touch**: \`utm_*\`, \`referrer\`, \`referrer_domain\`, \`click_id_type\`/\`click_id\`
+  (the highest-precedence click id on the page URL) and one column per click id of the registry
+  (${CLICK_IDS.map((c) => `\`${c.column}\``).join(', ')}), parsed on the server from
+  \`context.page.url\`, \`context.page.referrer\` and \`context.campaign\` (the URL wins).
+- **First and last touch**: \`first_*\` and \`last_*\` describe the visitor's first marketing touch
+  (never overwritten) and latest one (overwritten by each new marketing touch, never by a
+  direct visit), as the browser tracker and the collector's visitor state report them in
+  \`context.touches\`.
+- **\`timestamp\`** is corrected for client clock skew as Segment does:
+  \`timestamp = received_at - (sent_at - original_timestamp)\`.
+- **\`context\`** keeps the parts of the event's \`context\` that no column holds; \`page\`,
+  \`userAgent\`, \`library\`, \`campaign\`, \`locale\`, \`timezone\`, \`consent\`, \`gpc\` and \`sessionId\`
+  are dropped from it only when their columns hold them entirely. \`context.ip\` is always
+  dropped: the \`ip\` column holds it after the configured truncation (\`ip.truncate\`).
+
+${table(EVENT_COLUMNS)}
+
+## \`failed_events\`
+
+Quarantine: every event the collector refused, one row each, with the reason and the raw event.
+A batch with one bad event keeps the good ones; the response lists the refused indexes. Rows the
+warehouse itself could not load are quarantined here too, with the database's reason.
+
+${table(FAILED_EVENT_COLUMNS)}
+
+## \`identities\`
+
+Links between ids, each recorded once: \`identify\` (anonymous id ↔ user id), \`alias\`
+(previous id → user id), and \`event\` (any other event that carried both ids).
+
+${table(IDENTITY_COLUMNS)}
+
+## \`sources\`
+
+Write keys: \`id\`, \`name\`, \`write_key\`, \`created_at\`, \`revoked_at\`. Create and revoke them with
+\`touchline sources create <name>\` / \`touchline sources revoke <name>\`.
+
+## \`loader_checkpoints\`, \`schema_migrations\`
+
+Bookkeeping: the last spool segment each collector loaded (moved in the same transaction as the
+rows on DuckDB), and the applied schema migrations.
+`;
+}

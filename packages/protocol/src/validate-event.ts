@@ -10,6 +10,7 @@ export const MAX_ID_LENGTH = 512;
 /** Event, page and category names longer than this are refused. */
 export const MAX_NAME_LENGTH = 1024;
 // Four-digit years only: the warehouses and ISO-8601 agree on those, and a spooled row must load.
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 const fail = (field: string, reason: string): Validation => ({ ok: false, field, reason });
@@ -58,6 +59,11 @@ function object(field: 'properties' | 'traits' | 'context' | 'integrations'): St
 /** Parses an ISO-8601 time; `undefined` when absent, `null` when invalid. */
 export function parseIsoTime(v: unknown): string | undefined | null {
   if (v === undefined || v === null || v === '') return undefined;
+  // Fast path: what every SDK sends (Date#toISOString) is returned as it is, once it is a real date.
+  if (typeof v === 'string' && v.length === 24 && CANONICAL.test(v)) {
+    const ms = Date.parse(v); // lenient about the day of the month: checked against the result
+    return Number.isFinite(ms) && new Date(ms).getUTCDate() === Number(v.slice(8, 10)) ? v : null;
+  }
   if (typeof v !== 'string' || !ISO_DATE.test(v)) return null;
   const ms = Date.parse(v.length === 10 ? v + 'T00:00:00Z' : v);
   if (!Number.isFinite(ms)) return null;

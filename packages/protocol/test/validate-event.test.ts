@@ -40,3 +40,12 @@ describe('validateEvent', () => {
     expect(parseIsoTime(undefined)).toBeUndefined();
   });
 });
+
+describe('parseIsoTime on canonical strings', () => {
+  it('keeps valid ones as they are and refuses impossible dates', () => {
+    expect(parseIsoTime('2026-02-28T23:59:59.999Z')).toBe('2026-02-28T23:59:59.999Z');
+    expect(parseIsoTime('2026-02-30T00:00:00.000Z')).toBeNull();
+    expect(parseIsoTime('2026-13-01T00:00:00.000Z')).toBeNull();
+    expect(parseIsoTime('2026-01-01T24:00:01.000Z')).toBeNull();
+  });
+});

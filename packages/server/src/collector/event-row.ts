@@ -9,7 +9,7 @@ import {
   type Touch,
 } from '@touchline/protocol';
 import { truncateIp, type IpTruncation } from './ip.js';
-import { storableJson, storableText } from './storable.js';
+import { storableJson } from './storable.js';
 import type { UserAgentInfo } from './user-agent.js';
 
 /** What the HTTP request tells about every event in it. */
@@ -42,7 +42,7 @@ type Row = Record<string, string | number | boolean>;
 
 function put(row: Row, key: string, v: unknown): void {
   if (typeof v === 'string') {
-    if (v !== '') row[key] = storableText(v);
+    if (v !== '') row[key] = v;
   } else if (typeof v === 'number' && Number.isFinite(v)) row[key] = String(v);
   else if (typeof v === 'boolean') row[key] = v;
 }
@@ -221,7 +221,9 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
     return { ok: false, field: 'properties', reason: `the event cannot be serialised (${(err as Error).message}); is it nested too deeply?` };
   }
   // The stored row is the event plus the columns derived from it (bounded: URL parts, user agent).
-  if (Buffer.byteLength(line) > deps.maxEventBytes + DERIVED_ALLOWANCE) {
+  // A UTF-8 byte is at most 3 per UTF-16 unit here, so most rows need no byte count at all.
+  const limit = deps.maxEventBytes + DERIVED_ALLOWANCE;
+  if (line.length * 3 > limit && Buffer.byteLength(line) > limit) {
     return { ok: false, field: '', reason: `the event is larger than ${deps.maxEventBytes} bytes (limits.maxEventBytes)` };
   }
   return { ok: true, messageId, line };

@@ -1,7 +1,7 @@
 import { validateEvent, type EventType } from '@touchline/protocol';
 import type { Spool } from '../spool/spool.js';
 import { dedupKey, type RecentIds } from './dedup.js';
-import { storableText } from './storable.js';
+import { storableJson } from './storable.js';
 import { buildEventRow, type RequestFacts, type RowBuilderDeps } from './event-row.js';
 
 export interface Rejection {
@@ -43,20 +43,20 @@ export function failedRow(
 ): string {
   const messageId =
     typeof raw === 'object' && raw !== null && typeof (raw as { messageId?: unknown }).messageId === 'string'
-      ? storableText((raw as { messageId: string }).messageId.slice(0, 512))
+      ? (raw as { messageId: string }).messageId.slice(0, 512)
       : undefined;
-  return JSON.stringify({
+  return storableJson(JSON.stringify({
     kind: 'failed',
     received_at: req.receivedAt,
     source_id: req.sourceId,
-    endpoint: storableText(req.endpoint),
+    endpoint: req.endpoint,
     request_id: req.requestId,
     batch_index: index,
     message_id: messageId,
-    reason: storableText(reason),
-    field: field ? storableText(field) : undefined,
-    raw: storableText(rawIsText && typeof raw === 'string' ? raw : rawText(raw)),
-  });
+    reason,
+    field: field || undefined,
+    raw: rawIsText && typeof raw === 'string' ? raw : rawText(raw),
+  }));
 }
 
 /** The raw event as JSON text; hostile values that cannot be serialised are described instead. */

@@ -106,6 +106,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool,
       trustProxy: config.ip.trustProxy,
       retryAfterSeconds: config.spool.retryAfterSeconds,
+      log,
     });
     let url = `http://localhost:${config.port}`;
     if (options.listen !== false) {

@@ -15,7 +15,8 @@ export interface CollectorOptions {
   readonly spool: Spool;
   readonly trustProxy: boolean | number | string[];
   readonly retryAfterSeconds: number;
-  readonly logLevel?: string;
+  /** Where unexpected errors are reported (the collector has no per-request logging). */
+  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 /**
@@ -25,7 +26,9 @@ export interface CollectorOptions {
  */
 export async function buildCollectorApp(options: CollectorOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'warn' },
+    // No logger: a per-request child logger costs more than the rest of a single-event request's
+    // bookkeeping; unexpected errors go to `log`.
+    logger: false,
     // A hop count trusts that many proxies in front (proxy-addr's semantics, as a function).
     trustProxy:
       typeof options.trustProxy === 'number'
@@ -62,6 +65,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     }
     return toErrorReply(err, request, reply, {
       retryAfterSeconds: options.retryAfterSeconds,
+      log: options.log ?? ((msg, fields) => console.error(`touchline: ${msg}`, fields ?? '')),
       limitKeyOf: (r) => (batchRoutes.has(r.routeOptions.url ?? '') ? 'limits.maxBatchBytes' : 'limits.maxEventBytes'),
     });
   });

@@ -26,13 +26,16 @@ export function registerBodyParsing(app: FastifyInstance): void {
     done(new ClientError(415, 'unsupported_media_type', 'send Content-Type: application/json (or text/plain for beacons)'), undefined);
   });
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-    if (encoding === 'identity' || encoding === '') return payload;
+  // Callback style: most requests are not compressed and should not pay for a promise.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const header = request.headers['content-encoding'];
+    if (header === undefined) return done(null, payload);
+    const encoding = String(header).toLowerCase().trim();
+    if (encoding === 'identity' || encoding === '') return done(null, payload);
     let inflate;
     if (encoding === 'gzip' || encoding === 'x-gzip') inflate = createGunzip();
     else if (encoding === 'deflate') inflate = createInflate();
-    else throw new ClientError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported (use gzip or deflate)`);
+    else return done(new ClientError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not supported (use gzip or deflate)`));
     // fastify compares Content-Length with the bytes read from the wire, not the inflated ones.
     const out = new PassThrough() as PassThrough & { receivedEncodedLength: number };
     out.receivedEncodedLength = 0;
@@ -41,6 +44,6 @@ export function registerBodyParsing(app: FastifyInstance): void {
     });
     inflate.on('error', (err) => out.destroy(err));
     payload.pipe(inflate).pipe(out);
-    return out;
+    done(null, out);
   });
 }

@@ -48,6 +48,7 @@ export interface LimitNames {
   /** Config key of a route's body limit, for the 413 message. */
   limitKeyOf(request: FastifyRequest): string;
   retryAfterSeconds: number;
+  log(msg: string, fields?: Record<string, unknown>): void;
 }
 
 /** Maps every failure to a JSON answer a sender can act on. Never a 5xx for bad input. */
@@ -93,6 +94,6 @@ export function toErrorReply(
   }
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return send(status, 'bad_request', err.message);
-  request.log.error({ err }, 'unexpected error');
+  limits.log('unexpected error', { method: request.method, url: request.url, error: err.stack ?? err.message });
   return send(500, 'internal', 'the collector failed unexpectedly; nothing of this request was acknowledged');
 }

@@ -117,7 +117,8 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
     if (e['type'] === 'alias' && e['previousId'] === e['anonymousId']) out['previousId'] = id;
     const s = after[i];
     const ctx = obj(e['context']);
-    if (s) {
+    // a context that is not an object is left for validation to refuse
+    if (s && (ctx || e['context'] === undefined)) {
       const claimed = obj(ctx?.['touches']);
       const server = touchesOf(s);
       out['context'] = {

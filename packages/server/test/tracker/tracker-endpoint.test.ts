@@ -251,3 +251,34 @@ describe('bots and consent', () => {
     expect(b.json()).toMatchObject({ accepted: 0, duplicates: 1 });
   });
 });
+
+describe('edges', () => {
+  it('cross-origin (a collector on another host of the same site): origin reflected with credentials, cookie still Lax', async () => {
+    const r = await send([pageView('https://www.shop.test/')], { host: 't.shop.test', headers: { origin: 'https://www.shop.test' } });
+    expect(r.headers['access-control-allow-origin']).toBe('https://www.shop.test');
+    expect(r.headers['access-control-allow-credentials']).toBe('true');
+    expect(setCookie(r)).toMatch(/; Domain=shop\.test; Path=\/; HttpOnly; SameSite=Lax$/);
+  });
+
+  it('hostile batch contents: bad events are quarantined one by one, good ones are stamped', async () => {
+    const good = pageView('http://www.shop.test/?utm_source=ok');
+    const r = await send([1, null, 'x', { type: 'page', context: 'not an object' }, good] as unknown as Record<string, unknown>[]);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ accepted: 1, rejected: [{ index: 0 }, { index: 1 }, { index: 2 }, { index: 3, field: 'context' }] });
+    expect(await h.sql(`select first_utm_source from events where message_id = '${good.messageId}'`)).toEqual([{ first_utm_source: 'ok' }]);
+    const notBatch = await h.app.inject({ method: 'POST', url: '/_t/b', headers: { 'content-type': 'text/plain', 'user-agent': CHROME }, payload: JSON.stringify({ batch: {}, writeKey: h.writeKey }) });
+    expect(notBatch.statusCode).toBe(400);
+    expect(notBatch.json()).toMatchObject({ error: 'invalid_batch', quarantined: true });
+    const noKey = await h.app.inject({ method: 'POST', url: '/_t/b', headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ batch: [] }) });
+    expect(noKey.statusCode).toBe(401);
+  });
+
+  it('the snippet touchline start prints: write key, the script path, the endpoint only when not the default', async () => {
+    const { trackerSnippet } = await import('../../src/tracker-endpoint/tracker-snippet.js');
+    const { TrackerConfigSchema } = await import('../../src/tracker-endpoint/tracker-config.js');
+    const s = trackerSnippet(TrackerConfigSchema.parse({}), 'wk_123');
+    expect(s).toContain('{"writeKey":"wk_123"},"/_t/s.js")');
+    const custom = trackerSnippet(TrackerConfigSchema.parse({ scriptPath: '/x/y.js', endpointPath: '/z', requireConsent: true }), 'wk');
+    expect(custom).toContain('{"writeKey":"wk","endpoint":"/z","requireConsent":true},"/x/y.js")');
+  });
+});

@@ -109,26 +109,7 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
     });
   }
 
-  const stamped = batch.map((raw, i) => {
-    const e = events[i];
-    if (!e || !id) return raw;
-    const out: Obj = { ...e, anonymousId: id };
-    // an alias from the tracker names its own (cached) anonymous id: that is this visitor
-    if (e['type'] === 'alias' && e['previousId'] === e['anonymousId']) out['previousId'] = id;
-    const s = after[i];
-    const ctx = obj(e['context']);
-    // a context that is not an object is left for validation to refuse
-    if (s && (ctx || e['context'] === undefined)) {
-      const claimed = obj(ctx?.['touches']);
-      const server = touchesOf(s);
-      out['context'] = {
-        ...ctx,
-        touches: server,
-        ...(claimed && (!same(claimed['first'], server['first']) || !same(claimed['last'], server['last'])) ? { client_touches: claimed } : {}),
-      };
-    }
-    return out;
-  });
+  const stamped = batch.map((raw, i) => (events[i] && id ? stamp(events[i], id, after[i]) : raw));
 
   const r = await deps.ingest(stamped, req.facts);
   const kept = r.accepted + r.duplicates;
@@ -142,6 +123,24 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
     if (state.last) body.touches.last = state.last;
   }
   return { status: batch.length > 0 && kept === 0 ? 400 : 200, setCookie, body };
+}
+
+/**
+ * The event as stored: the visitor id from the cookie, and the server's touches (the browser's
+ * claim kept as `client_touches` when it differs).
+ */
+function stamp(e: Obj, id: string, s: TouchState | undefined): Obj {
+  const out: Obj = { ...e, anonymousId: id };
+  // an alias from the tracker names its own (cached) anonymous id: that is this visitor
+  if (e['type'] === 'alias' && e['previousId'] === e['anonymousId']) out['previousId'] = id;
+  const ctx = obj(e['context']);
+  // a context that is not an object is left for validation to refuse
+  if (!s || (!ctx && e['context'] !== undefined)) return out;
+  const claimed = obj(ctx?.['touches']);
+  const server = touchesOf(s);
+  const differs = claimed && (!same(claimed['first'], server['first']) || !same(claimed['last'], server['last']));
+  out['context'] = { ...ctx, touches: server, ...(differs ? { client_touches: claimed } : {}) };
+  return out;
 }
 
 /** When the event happened, on the server's clock (Segment's sentAt correction), never in the future. */

@@ -244,6 +244,13 @@ describe('bots and consent', () => {
     ]);
   });
 
+  it('an alias of the browser\'s cached id links the cookie\'s visitor id', async () => {
+    const a = await send([pageView('http://www.shop.test/')]);
+    const alias = { type: 'alias', messageId: `m-${++n}`, userId: 'user-42', anonymousId: 'stale-cached-id', previousId: 'stale-cached-id' };
+    await send([alias], { cookie: `tl_vid=${vid(a)}` });
+    expect(await h.sql(`select anonymous_id, previous_id, user_id from events where message_id = '${alias.messageId}'`)).toEqual([{ anonymous_id: vid(a), previous_id: vid(a), user_id: 'user-42' }]);
+  });
+
   it('duplicates (same messageId) are acknowledged once', async () => {
     const ev = pageView('http://www.shop.test/dup');
     const a = await send([ev]);

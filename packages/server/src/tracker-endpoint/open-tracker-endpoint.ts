@@ -42,7 +42,7 @@ export async function openTrackerEndpoint(i: TrackerEndpointInputs): Promise<Tra
       now: i.now,
       store,
       newId: i.newId ?? randomUUID,
-      rules: { siteDomains: c.siteDomains, referralExclusions: c.referralExclusions },
+      rules: { siteDomains: c.siteDomains, referralExclusions: c.referralExclusions, sessionTimeoutMs: c.sessionTimeoutMinutes * 60_000 },
       cookie: c.cookie,
       requireConsent: c.requireConsent,
       script,

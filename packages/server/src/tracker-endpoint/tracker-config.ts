@@ -45,6 +45,8 @@ export const TrackerConfigSchema = z
       .prefault({}),
     /** The site's domains besides the page's registrable domain: referrers inside them are internal. @defaultValue [] */
     siteDomains: z.array(z.string().min(1)).default([]),
+    /** Inactivity that ends a session; keep it equal to the tracker's `sessionTimeout`. @defaultValue 30 */
+    sessionTimeoutMinutes: z.coerce.number().positive().default(30),
     /** Replaces the protocol's referral exclusions (payment providers, sign-in pages). @defaultValue the protocol's list */
     referralExclusions: z.array(z.string().min(1)).optional(),
     touchStore: z

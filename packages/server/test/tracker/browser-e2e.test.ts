@@ -3,6 +3,10 @@
  * a port, SQLite touch store, DuckDB warehouse), behind a shop on `www.shop.test` whose edge
  * forwards `/_t/*` to it. Every scenario checks what the collector stored, row by row.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteHelper, httpTransport } from '@touchline/site';
@@ -219,5 +223,50 @@ describe.skipIf(skipReason)('tracker + real collector in Chromium', () => {
       shop.setHelper(undefined);
       await ctx.close();
     }
+  });
+  describe('over https, behind a TLS-terminating edge (ip.trustProxy)', () => {
+    let secure: Harness;
+    let edge: Shop;
+    let dir: string;
+    beforeAll(async () => {
+      if (!existsSync('/usr/bin/openssl')) throw new Error('openssl not found at /usr/bin/openssl (Debian package openssl): needed for a test certificate');
+      dir = mkdtempSync(join(tmpdir(), 'touchline-tls-'));
+      // a throw-away self-signed certificate; the browser context ignores its issuer
+      execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=www.shop.test', '-addext', 'subjectAltName=DNS:www.shop.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      secure = await startHarness({ ip: { trustProxy: true } }, { listen: true });
+      edge = await serveShop({ collector: `http://127.0.0.1:${new URL(secure.url).port}`, tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') } });
+      edge.setPage(() => sitePage({ snippet: { options: { writeKey: secure.writeKey } } }));
+    });
+    afterAll(async () => {
+      await edge?.close();
+      await secure?.dispose();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('the cookie is Secure; withdrawing consent in the page expires it', async () => {
+      const ctx = await browser.newContext({ userAgent, ignoreHTTPSErrors: true });
+      try {
+        const page = await ctx.newPage();
+        await page.goto(edge.url('/?utm_source=partner&utm_medium=referral'));
+        const c = await cookieOf(ctx);
+        expect(c).toMatchObject({ domain: '.shop.test', secure: true, httpOnly: true, sameSite: 'Lax' });
+        const [row] = await until('the landing row', async () => {
+          const r = await secure.sql(`select first_utm_source, url from events where anonymous_id = '${c.value}'`);
+          return r.length ? r : undefined;
+        });
+        expect(row).toEqual({ first_utm_source: 'partner', url: edge.url('/?utm_source=partner&utm_medium=referral') });
+
+        await page.evaluate(() => (window as unknown as { touchline: Touchline }).touchline.consent({ analytics_storage: false }));
+        await until('the cookie expired', async () => ((await visitorCookie(ctx)) ? undefined : true));
+        const [withdrawal] = await until('the withdrawal row', async () => {
+          const r = await secure.sql(`select event, consent from events where anonymous_id = '${c.value}' and event = 'Consent Updated'`);
+          return r.length ? r : undefined;
+        });
+        expect(JSON.parse(String(withdrawal!['consent'])).analytics_storage).toBe(false);
+        expect(await readClientState(page)).toMatchObject({ localStorage: {} });
+      } finally {
+        await ctx.close();
+      }
+    });
   });
 });

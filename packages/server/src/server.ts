@@ -70,6 +70,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   const adminToken = config.adminToken ?? secrets.adminToken;
 
   const warehouse = await openWarehouse(config, dataDir);
+  let tracker: TrackerEndpoint | undefined;
   try {
     await warehouse.migrate();
     const sources = await openSourceRegistry(warehouse, now);
@@ -98,7 +99,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       ipTruncation: config.ip.truncate,
       maxEventBytes: config.limits.maxEventBytes,
     });
-    const tracker: TrackerEndpoint | undefined = config.tracker.enabled
+    tracker = config.tracker.enabled
       ? await openTrackerEndpoint({ config: config.tracker, dataDir, ingest, sources, maxBatchBytes: config.limits.maxBatchBytes, now, log })
       : undefined;
     const app = await buildCollectorApp({
@@ -149,6 +150,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
+    await tracker?.close().catch(() => undefined);
     await warehouse.close().catch(() => undefined);
     throw err;
   }

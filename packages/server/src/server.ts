@@ -12,6 +12,8 @@ import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool } from './spool/spool.js';
 import { openWarehouse } from './warehouse/open-warehouse.js';
 import type { Warehouse } from './warehouse/warehouse.js';
+import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
+import type { TouchStore } from './tracker-endpoint/touch-store.js';
 
 /** A running Touchline: collector, spool, loader and warehouse, composed. */
 export interface Touchline {
@@ -25,6 +27,8 @@ export interface Touchline {
   readonly loader: Loader;
   readonly sources: SourceRegistry;
   readonly ingest: Ingest;
+  /** Each visitor's first / last / session touch, by visitor id (`undefined` when the tracker is disabled). */
+  readonly touchStore: TouchStore | undefined;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -66,6 +70,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   const adminToken = config.adminToken ?? secrets.adminToken;
 
   const warehouse = await openWarehouse(config, dataDir);
+  let tracker: TrackerEndpoint | undefined;
   try {
     await warehouse.migrate();
     const sources = await openSourceRegistry(warehouse, now);
@@ -94,6 +99,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       ipTruncation: config.ip.truncate,
       maxEventBytes: config.limits.maxEventBytes,
     });
+    tracker = config.tracker.enabled
+      ? await openTrackerEndpoint({ config: config.tracker, dataDir, ingest, sources, maxBatchBytes: config.limits.maxBatchBytes, now, log })
+      : undefined;
     const app = await buildCollectorApp({
       tracking: {
         ingest,
@@ -103,6 +111,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         maxBatchBytes: config.limits.maxBatchBytes,
       },
       admin: { adminToken, warehouse, sources, spool, loader, startedAt: now() },
+      tracker: tracker?.routes,
       spool,
       trustProxy: config.ip.trustProxy,
       retryAfterSeconds: config.spool.retryAfterSeconds,
@@ -129,10 +138,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       loader,
       sources,
       ingest,
+      touchStore: tracker?.store,
       async close() {
         if (closed) return;
         closed = true;
         await app.close();
+        await tracker?.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
         await spool.close();
@@ -140,6 +151,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
+    await tracker?.close().catch(() => undefined);
     await warehouse.close().catch(() => undefined);
     throw err;
   }

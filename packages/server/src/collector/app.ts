@@ -8,10 +8,13 @@ import { InvalidJsonError } from './http-errors.js';
 import { authenticate, registerTrackingRoutes, requestFacts, type TrackingDeps } from './tracking-routes.js';
 import type { Spool } from '../spool/spool.js';
 import type { RequestFacts } from './event-row.js';
+import { registerTrackerRoutes, type TrackerRouteDeps } from '../tracker-endpoint/tracker-routes.js';
 
 export interface CollectorOptions {
   readonly tracking: Omit<TrackingDeps, 'quarantine'>;
   readonly admin: AdminDeps;
+  /** The browser tracker's script and endpoint (`tracker` config); absent when disabled. */
+  readonly tracker?: Omit<TrackerRouteDeps, 'quarantine'> | undefined;
   readonly spool: Spool;
   readonly trustProxy: boolean | number | string[];
   readonly retryAfterSeconds: number;
@@ -50,7 +53,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)]);
   };
 
-  const batchRoutes = new Set(['/v1/batch']);
+  const batchRoutes = new Set(['/v1/batch', ...(options.tracker ? [options.tracker.endpointPath] : [])]);
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) => {
     // Malformed JSON from a known source is kept in failed_events too: nothing is lost silently.
     if (err instanceof InvalidJsonError && request.headers.authorization) {
@@ -77,5 +80,6 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
   app.get('/healthz', async () => ({ ok: true }));
   registerTrackingRoutes(app, { ...options.tracking, quarantine });
   registerAdminRoutes(app, options.admin);
+  if (options.tracker) registerTrackerRoutes(app, { ...options.tracker, quarantine });
   return app;
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
+import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 
 /**
  * Touchline's one configuration object. It is read once (file, then environment, then flags,
@@ -72,6 +73,8 @@ export const ConfigSchema = z
         truncate: z.enum(['none', 'last-octet', 'remove']).default('none'),
       })
       .prefault({}),
+    /** The browser tracker: its script, its endpoint, the visitor cookie and the touch store. */
+    tracker: TrackerConfigSchema,
   })
   .strict();
 

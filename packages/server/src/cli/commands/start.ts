@@ -1,6 +1,7 @@
 import type { Config } from '../../config/config.js';
 import { startTouchline } from '../../server.js';
 import { removeServerFile, writeServerFile } from '../server-handle.js';
+import { trackerSnippet } from '../../tracker-endpoint/tracker-snippet.js';
 
 /** `touchline start`: collector + loader + warehouse, until SIGINT/SIGTERM. */
 export async function startCommand(config: Config, out: (s: string) => void): Promise<void> {
@@ -18,6 +19,12 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
       'Send an event:',
       `  curl -u '${t.writeKey}:' -H 'Content-Type: application/json' \\`,
       `    -d '{"anonymousId":"a1","event":"Signed Up","properties":{"plan":"pro"}}' ${t.url}/v1/track`,
+      ...(config.tracker.enabled
+        ? [
+            `Track a site (route ${config.tracker.scriptPath.replace(/[^/]*$/, '')}* on your site's own host to this collector), in <head>:`,
+            `  ${trackerSnippet(config.tracker, t.writeKey).replace(/\n/g, ' ')}`,
+          ]
+        : []),
       'Query it:',
       `  npx touchline sql "select event, count(*) from events group by 1"`,
       '',

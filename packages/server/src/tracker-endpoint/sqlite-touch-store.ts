@@ -1,0 +1,87 @@
+import Database from 'better-sqlite3';
+import type { Touch, TouchState } from '@touchline/protocol';
+import { mergeStored, type TouchStore } from './touch-store.js';
+
+export interface SqliteTouchStoreOptions {
+  /** File path (created if missing); `:memory:` for a throw-away store. */
+  readonly path: string;
+  /**
+   * `normal`: each update survives a crash of the process (WAL), the last ones may be lost if the
+   * machine loses power. `full`: fsync on every commit (several times slower).
+   * @defaultValue `'normal'`
+   */
+  readonly synchronous?: 'normal' | 'full';
+}
+
+interface Row {
+  first: string | null;
+  last: string | null;
+  session: string | null;
+  seen: string | null;
+}
+
+const parse = (s: string | null): Touch | undefined => (s ? (JSON.parse(s) as Touch) : undefined);
+const text = (t: Touch | undefined): string | null => (t ? JSON.stringify(t) : null);
+
+/**
+ * The embedded touch store: SQLite (better-sqlite3 12.x; 13.x needs Node 22) in the data dir.
+ * Chosen for point lookups and single-row upserts by primary key, which it does in microseconds
+ * (see README.md: measured against DuckDB, whose per-commit cost is two orders of magnitude
+ * higher). Synchronous calls: each `update` is one transaction, atomic by construction. The SQL
+ * keeps `first` write-once as well (`COALESCE`), not only the code.
+ */
+export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
+  const db = new Database(o.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${o.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.exec(`CREATE TABLE IF NOT EXISTS visitor_touches (
+    visitor_id TEXT PRIMARY KEY,
+    first TEXT,
+    last TEXT,
+    session TEXT,
+    seen TEXT,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS visitor_touches_seen ON visitor_touches (seen);`);
+  const select = db.prepare<[string], Row>('SELECT first, last, session, seen FROM visitor_touches WHERE visitor_id = ?');
+  const upsert = db.prepare<[string, string | null, string | null, string | null, string | null, string]>(
+    `INSERT INTO visitor_touches (visitor_id, first, last, session, seen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (visitor_id) DO UPDATE SET
+       first = COALESCE(visitor_touches.first, excluded.first),
+       last = excluded.last, session = excluded.session, seen = excluded.seen, updated_at = excluded.updated_at`,
+  );
+  const prune = db.prepare<[string]>('DELETE FROM visitor_touches WHERE seen IS NULL OR seen < ?');
+  const read = (id: string): TouchState | undefined => {
+    const r = select.get(id);
+    if (!r) return undefined;
+    const s: TouchState = {};
+    const first = parse(r.first);
+    const last = parse(r.last);
+    const session = parse(r.session);
+    if (first) s.first = first;
+    if (last) s.last = last;
+    if (session) s.session = session;
+    if (r.seen) s.seen = r.seen;
+    return s;
+  };
+  const update = db.transaction((id: string, step: (prev: TouchState) => TouchState): TouchState => {
+    const prev = read(id) ?? {};
+    const next = step(prev);
+    if (next === prev) return prev;
+    const stored = mergeStored(prev, next);
+    upsert.run(id, text(stored.first), text(stored.last), text(stored.session), stored.seen ?? null, new Date().toISOString());
+    return stored;
+  });
+  let open = true;
+  return {
+    get: async (id) => read(id),
+    // `immediate`: take the write lock before reading, so two processes sharing the file cannot interleave
+    update: async (id, step) => update.immediate(id, step),
+    prune: async (before) => prune.run(before).changes,
+    async close() {
+      if (open) db.close();
+      open = false;
+    },
+  };
+}

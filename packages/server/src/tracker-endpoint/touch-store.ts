@@ -1,0 +1,73 @@
+import type { TouchState } from '@touchline/protocol';
+
+/**
+ * Each visitor's touches, kept by the server under the visitor id of its cookie: the authority
+ * for first touch (written once), last touch (the last marketing touch, never a direct visit:
+ * "last non-direct"), the session touch (the latest arrival, direct included: "last touch" in the
+ * any-arrival sense) and the last activity (for the 30-minute session rule).
+ *
+ * One port, several stores, one conformance suite (test/tracker/touch-store-conformance.ts):
+ * `memory` for tests and throw-away runs, `sqlite` (the embedded default, in the data dir). A
+ * store shared by several collectors needs the same two guarantees; see README.md in this folder.
+ */
+export interface TouchStore {
+  /** The visitor's state, or `undefined` when the id was never seen. */
+  get(visitorId: string): Promise<TouchState | undefined>;
+  /**
+   * Applies `step` to the visitor's state atomically (no other update of that visitor interleaves)
+   * and returns what is stored afterwards. A stored `first` is never replaced, whatever `step`
+   * returns. Returning the very object it was given means "no change" (nothing is written).
+   */
+  update(visitorId: string, step: (prev: TouchState) => TouchState): Promise<TouchState>;
+  /** Forgets visitors last seen before `seenBefore` (ISO-8601): their cookie has expired. Returns how many. */
+  prune(seenBefore: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The stored result of `step`: `first` is write-once. */
+export function mergeStored(prev: TouchState, next: TouchState): TouchState {
+  return prev.first && next.first !== prev.first ? { ...next, first: prev.first } : next;
+}
+
+/** In memory: for tests and runs whose state may vanish (`tracker.touchStore.engine = memory`). */
+export function memoryTouchStore(): TouchStore & { readonly size: number } {
+  const m = new Map<string, TouchState>();
+  return {
+    get size() {
+      return m.size;
+    },
+    async get(id) {
+      const s = m.get(id);
+      return s && structuredClone(s);
+    },
+    async update(id, step) {
+      const prev = structuredClone(m.get(id) ?? {});
+      const next = step(prev);
+      if (next === prev) return structuredClone(prev);
+      const stored = mergeStored(prev, next);
+      m.set(id, structuredClone(stored));
+      return structuredClone(stored);
+    },
+    async prune(before) {
+      let n = 0;
+      for (const [id, s] of m) if (!s.seen || s.seen < before) n += Number(m.delete(id));
+      return n;
+    },
+    async close() {
+      m.clear();
+    },
+  };
+}
+
+/** Prunes now and then every `everyMs`; the timer never keeps the process alive. Returns a stop function. */
+export function schedulePruning(store: TouchStore, maxAgeMs: number, now: () => Date, log: (msg: string, f?: Record<string, unknown>) => void, everyMs = 6 * 3600 * 1000): () => void {
+  const run = () =>
+    void store.prune(new Date(now().getTime() - maxAgeMs).toISOString()).then(
+      (n) => n > 0 && log('forgot visitors whose cookie expired', { visitors: n }),
+      (err: Error) => log('touch store pruning failed', { error: err.message }),
+    );
+  run();
+  const t = setInterval(run, everyMs);
+  t.unref();
+  return () => clearInterval(t);
+}

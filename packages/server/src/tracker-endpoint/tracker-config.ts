@@ -1,0 +1,65 @@
+import { MAX_COOKIE_AGE_DAYS } from '@touchline/site';
+import { z } from 'zod';
+
+/**
+ * Words that ad blockers' generic rules (EasyPrivacy) match in paths and file names
+ * (shared/research/browser-realities.md §3.5, §10.17–10.18). A path containing one is refused.
+ */
+export const BLOCKED_PATH_WORDS = ['collect', 'track', 'analytics', 'beacon', 'pixel', 'pageview', 'event', 'telemetry', 'segment', 'gtag', 'gtm', 'matomo', 'piwik', 'posthog', 'touchline'] as const;
+
+const neutralPath = (what: string, dflt: string) =>
+  z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, `${what} must be an absolute path such as ${dflt}`)
+    .refine((p) => !BLOCKED_PATH_WORDS.some((w) => p.toLowerCase().includes(w)), {
+      message: `${what} must not contain a word ad blockers list (${BLOCKED_PATH_WORDS.join(', ')}): keep it neutral, such as ${dflt}`,
+    })
+    .default(dflt);
+
+/** `tracker` section of the configuration. */
+export const TrackerConfigSchema = z
+  .object({
+    /** Serve the script and the tracker endpoint. @defaultValue true */
+    enabled: z.boolean().default(true),
+    /** Where the collector serves the tracker script. Neutral on purpose. @defaultValue `/_t/s.js` */
+    scriptPath: neutralPath('tracker.scriptPath', '/_t/s.js'),
+    /** The tracker endpoint (the script posts to `b` next to itself by default). @defaultValue `/_t/b` */
+    endpointPath: neutralPath('tracker.endpointPath', '/_t/b'),
+    /** `Cache-Control: max-age` of the script; browsers revalidate with its ETag after it. @defaultValue 3600 */
+    scriptMaxAgeSeconds: z.coerce.number().int().nonnegative().default(3600),
+    /**
+     * The site asks for consent: an event that does not state `context.consent.analytics_storage`
+     * counts as not granted (no visitor cookie, no touch kept). The tracker states it on every
+     * event; with `requireConsent` in the snippet it sends nothing before consent. @defaultValue false
+     */
+    requireConsent: z.boolean().default(false),
+    cookie: z
+      .object({
+        /** @defaultValue `tl_vid` */
+        name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'tracker.cookie.name must be a valid cookie name').default('tl_vid'),
+        /** Slid on every visit; browsers cap cookies at 400 days. @defaultValue 365 */
+        maxAgeDays: z.coerce.number().positive().max(MAX_COOKIE_AGE_DAYS, `tracker.cookie.maxAgeDays: browsers cap cookies at ${MAX_COOKIE_AGE_DAYS} days`).default(365),
+        /** `auto` (registrable domain from the Public Suffix List), `host` (host-only), or a domain. @defaultValue `auto` */
+        domain: z.string().min(1).default('auto'),
+      })
+      .prefault({}),
+    /** The site's domains besides the page's registrable domain: referrers inside them are internal. @defaultValue [] */
+    siteDomains: z.array(z.string().min(1)).default([]),
+    /** Inactivity that ends a session; keep it equal to the tracker's `sessionTimeout`. @defaultValue 30 */
+    sessionTimeoutMinutes: z.coerce.number().positive().default(30),
+    /** Replaces the protocol's referral exclusions (payment providers, sign-in pages). @defaultValue the protocol's list */
+    referralExclusions: z.array(z.string().min(1)).optional(),
+    touchStore: z
+      .object({
+        /** `sqlite` (durable, in the data dir) or `memory` (lost on restart). @defaultValue `sqlite` */
+        engine: z.enum(['sqlite', 'memory']).default('sqlite'),
+        /** SQLite file; relative paths are inside `dataDir`. @defaultValue `touches.sqlite` */
+        path: z.string().min(1).default('touches.sqlite'),
+        /** `normal` (survives a process crash) or `full` (fsync per update). @defaultValue `normal` */
+        synchronous: z.enum(['normal', 'full']).default('normal'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type TrackerConfig = z.infer<typeof TrackerConfigSchema>;

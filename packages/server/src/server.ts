@@ -88,7 +88,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     );
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
-    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, log });
+    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, minIntervalMs: config.loader.minIntervalMs, log });
     loader.start();
 
     const ingest = createIngest({

@@ -54,6 +54,12 @@ export const ConfigSchema = z
         retryAfterSeconds: z.coerce.number().int().positive().default(5),
       })
       .prefault({}),
+    loader: z
+      .object({
+        /** Shortest time between loads (larger, cheaper loads under traffic). @defaultValue 1000 ms */
+        minIntervalMs: z.coerce.number().int().nonnegative().default(1000),
+      })
+      .prefault({}),
     dedup: z
       .object({
         /** Window for messageId deduplication per source, in the warehouse. @defaultValue 24 h */

@@ -16,6 +16,14 @@ export interface LoaderOptions {
   readonly dedupWindowMs?: number;
   /** Polling interval when idle (sealing also wakes the loader). @defaultValue 250 ms */
   readonly intervalMs?: number;
+  /**
+   * Shortest time between two loads while the spool holds less than `eagerBytes`: under load,
+   * rows gather into fewer, larger loads (DuckDB writes large inserts straight to its blocks,
+   * small ones through its WAL), at the cost of up to this much loader lag. @defaultValue 1000 ms
+   */
+  readonly minIntervalMs?: number;
+  /** Sealed bytes that start a load at once, whatever `minIntervalMs` says. @defaultValue 32 MiB */
+  readonly eagerBytes?: number;
   /** Longest back-off after a failed load. @defaultValue 30 s */
   readonly maxBackoffMs?: number;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
@@ -47,6 +55,9 @@ export function createLoader(options: LoaderOptions): Loader {
   const dedupWindowMs = options.dedupWindowMs ?? 24 * 3600 * 1000;
   const intervalMs = options.intervalMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const minIntervalMs = options.minIntervalMs ?? 1000;
+  const eagerBytes = options.eagerBytes ?? 32 * 1024 ** 2;
+  let lastLoadStart = 0;
   const log = options.log ?? (() => undefined);
 
   let running = false;
@@ -67,6 +78,7 @@ export function createLoader(options: LoaderOptions): Loader {
   async function loadOnce(): Promise<boolean> {
     const segs = spool.sealed();
     if (segs.length === 0) return false;
+    lastLoadStart = Date.now();
     const files: string[] = [];
     let bytes = 0;
     let lastSeq = 0;
@@ -99,7 +111,7 @@ export function createLoader(options: LoaderOptions): Loader {
 
   async function loop(): Promise<void> {
     try {
-      while (Date.now() >= retryAt && (await exclusive(loadOnce))) {
+      while (Date.now() >= retryAt && due() && (await exclusive(loadOnce))) {
         failures = 0;
         lastError = null;
       }
@@ -110,6 +122,11 @@ export function createLoader(options: LoaderOptions): Loader {
       retryAt = Date.now() + backoff;
       log('load failed; the spool keeps the rows and the loader retries', { error: lastError, retryInMs: backoff });
     }
+  }
+
+  function due(): boolean {
+    if (Date.now() - lastLoadStart >= minIntervalMs) return true;
+    return spool.sealed().reduce((n, f) => n + f.bytes, 0) >= eagerBytes;
   }
 
   function tick(): void {

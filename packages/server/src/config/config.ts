@@ -1,5 +1,11 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
+import {
+  DestinationAccountsSchema,
+  ForwardingSchema,
+  SyncsSchema,
+  checkActivationReferences,
+} from '../activation/config/activation-config.js';
 
 /**
  * Touchline's one configuration object. It is read once (file, then environment, then flags,
@@ -72,8 +78,13 @@ export const ConfigSchema = z
         truncate: z.enum(['none', 'last-octet', 'remove']).default('none'),
       })
       .prefault({}),
+    /** Activation (docs/activation.md): destination accounts, reverse-ETL syncs, real-time forwarding rules. */
+    destinations: DestinationAccountsSchema,
+    syncs: SyncsSchema,
+    forwarding: ForwardingSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkActivationReferences);
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

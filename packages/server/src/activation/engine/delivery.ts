@@ -183,6 +183,8 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
     const out: RowOutcome<T>[] = [];
     const fatal = configFailure(batch.length, results);
     const toIsolate: BatchItem<unknown>[] = [];
+    // Rows of one request that go again, go again together (one due time: the longest wait).
+    const again: { item: Item<T>; index: number; delayMs: number }[] = [];
     for (const b of batch) {
       const item = items.get(Number(b.ref))!;
       const r: RowResult<unknown> = byRef.get(item.id) ?? {
@@ -212,12 +214,19 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
             o.gate.pause(r.retryAfterMs ?? decision.delayMs);
             o.onActivity?.({ kind: 'throttled', waitMs: r.retryAfterMs ?? decision.delayMs });
           }
-          retries.push({ due: now + decision.delayMs, id: item.id });
+          again.push({ item, index: out.length, delayMs: decision.delayMs });
           out.push(outcome(item, r, null, decision.delayMs));
         } else {
           out.push(outcome(item, { ...r, reason: `${r.reason ?? r.status}; ${decision.reason}` }, 'failed'));
           settle(item);
         }
+      }
+    }
+    if (again.length > 0) {
+      const delayMs = Math.max(...again.map((a) => a.delayMs));
+      for (const a of again) {
+        retries.push({ due: now + delayMs, id: a.item.id });
+        out[a.index] = { ...out[a.index]!, retryInMs: delayMs };
       }
     }
     if (toIsolate.length > 0) {

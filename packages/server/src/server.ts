@@ -1,7 +1,10 @@
+import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { registerActivationRoutes } from './activation/admin-routes.js';
+import { startActivation, type Activation } from './activation/activation.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest } from './collector/ingest.js';
@@ -25,6 +28,8 @@ export interface Touchline {
   readonly loader: Loader;
   readonly sources: SourceRegistry;
   readonly ingest: Ingest;
+  /** Reverse-ETL syncs and real-time forwarding (docs/activation.md). */
+  readonly activation: Activation;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -55,6 +60,8 @@ export interface StartOptions {
   readonly listen?: boolean;
   readonly now?: () => Date;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** HTTP client for destinations (activation). @defaultValue the global fetch */
+  readonly fetch?: FetchLike;
 }
 
 export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
@@ -83,7 +90,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     );
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
-    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, log });
+    const activation = await startActivation({ config, warehouse, dataDir, log, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, log, beforeLoad: activation.beforeLoad });
     loader.start();
 
     const ingest = createIngest({
@@ -107,6 +115,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       trustProxy: config.ip.trustProxy,
       retryAfterSeconds: config.spool.retryAfterSeconds,
     });
+    registerActivationRoutes(app, { adminToken, syncs: activation.syncs, forwardingStatus: activation.forwardingStatus });
     let url = `http://localhost:${config.port}`;
     if (options.listen !== false) {
       const address = await app.listen({ port: config.port, host: config.host });
@@ -128,12 +137,14 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       loader,
       sources,
       ingest,
+      activation,
       async close() {
         if (closed) return;
         closed = true;
         await app.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
+        await activation.close();
         await spool.close();
         await warehouse.close();
       },

@@ -4,6 +4,7 @@ import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
 import { createSyncEngine, type SyncEngine } from './engine/sync-engine.js';
+import { startForwarder } from './forwarding/forwarder.js';
 
 export interface ActivationOptions {
   readonly config: ActivationConfig;
@@ -45,15 +46,21 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const gates = createRateGates(clock);
   const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
+  // Forwarding runs where events are loaded (the server); a one-off CLI sync does not drain outboxes.
+  const forwarder =
+    o.schedule === false || Object.keys(o.config.forwarding.rules).length === 0
+      ? null
+      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger });
   await scheduler?.start();
   return {
     syncs,
-    forwardingStatus: () => ({ rules: [] }),
-    beforeLoad: async () => undefined,
+    forwardingStatus: () => forwarder?.status() ?? { rules: [] },
+    beforeLoad: (files) => forwarder?.beforeLoad(files) ?? Promise.resolve(),
     async close() {
       await scheduler?.stop();
       await syncs.close();
       await scheduler?.idle();
+      await forwarder?.close();
     },
   };
 }

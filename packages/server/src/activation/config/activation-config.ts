@@ -119,8 +119,12 @@ export const ForwardingRuleSchema = z
   .object({
     events: z.array(z.string().min(1)).min(1),
     destination: z.string().min(1),
-    /** Destination row column -> path in the event row (`properties.total`, `traits.email`, `message_id`). */
-    mapping: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /**
+     * Destination row column -> a path in the event (`properties.total`, `traits.email`,
+     * `context.page.url`, `message_id`) or a fixed value (`{ "static": "Purchase" }`). Applied on
+     * top of the standard columns every forwarded event gets (docs/activation.md).
+     */
+    mapping: z.record(z.string().min(1), z.union([z.string().min(1), z.object({ static: z.unknown() }).strict()])).default({}),
     /** Add the person's latest email, phone, click ids and consent from the warehouse. @defaultValue true */
     enrich: z.boolean().default(true),
   })

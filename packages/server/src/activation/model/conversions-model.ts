@@ -1,4 +1,6 @@
 import type { ModelSql } from './model-sql.js';
+import { clickOfType, googleClickSql, personFactsSql } from './person-facts.js';
+import { eventsWithPerson } from './person-map.js';
 
 const DAY = 86_400_000;
 
@@ -39,28 +41,6 @@ export const CONVERSIONS_MODEL_COLUMNS: Readonly<Record<string, string>> = {
   client_ip_address: 'the person\'s last browser IP',
 };
 
-const EVENT_COLUMNS = [
-  'message_id', 'type', 'event', '"timestamp"', 'anonymous_id', 'user_id', 'url', 'user_agent', 'ip', 'gpc', 'consent',
-  'properties', 'traits', 'gclid', 'gbraid', 'wbraid', 'fbclid', 'click_id_type', 'click_id',
-].join(', ');
-
-/**
- * The identity interface the model is written against: every event with its `person_id`. Today a
- * person is the user id, else the user id its anonymous id (or alias previous id) was first
- * linked to in `identities`, else the anonymous id. When the identity work publishes its
- * id -> person map, this one function switches to it and the model is unchanged.
- */
-export function eventsWithPerson(m: ModelSql, where: string): string {
-  const links =
-    `SELECT ${m.orEmpty('coalesce(anonymous_id, previous_id)')} AS _tl_anon, ${m.argMinIf('user_id', 'first_seen', '1 = 1')} AS _tl_person ` +
-    `FROM identities WHERE user_id IS NOT NULL AND coalesce(anonymous_id, previous_id) IS NOT NULL GROUP BY ${m.orEmpty('coalesce(anonymous_id, previous_id)')}`;
-  return (
-    `SELECT ${EVENT_COLUMNS}, ${m.firstOf('user_id', '_tl_person', 'anonymous_id')} AS person_id ` +
-    `FROM (SELECT ${EVENT_COLUMNS}, ${m.orEmpty('anonymous_id')} AS _tl_anon FROM events WHERE ${where}) AS _tl_e ` +
-    `${m.leftJoin} (${links}) AS _tl_links USING (_tl_anon)`
-  );
-}
-
 /**
  * "Conversions with the person's click ids and hashed identifiers": one row per conversion event,
  * with the person's latest Google and Meta clicks before it, their latest email and phone (raw;
@@ -82,28 +62,11 @@ export function conversionsModelSql(m: ModelSql, o: ConversionsModelOptions, now
     `${m.nullIfEmpty('url')} AS conversion_url ` +
     `FROM (${eventsWithPerson(m, `type = 'track' AND event IN (${names}) AND "timestamp" >= ${since}`)}) AS _tl_c`;
 
-  const ts = '"timestamp"';
-  const page = (col: string) => `type = 'page' AND ${m.present(col)}`;
-  const facts =
-    `SELECT person_id, ` +
-    `${m.argMaxIf(m.json('traits', 'email'), ts, m.present(m.json('traits', 'email')))} AS person_email, ` +
-    `${m.argMaxIf(m.json('traits', 'phone'), ts, m.present(m.json('traits', 'phone')))} AS person_phone, ` +
-    `${m.argMaxIf('consent', ts, 'consent IS NOT NULL')} AS person_consent, ` +
-    `${m.anyTrue('gpc')} AS person_gpc, ` +
-    `${m.argMaxIf('url', ts, page('url'))} AS person_last_url, ` +
-    `${m.argMaxIf('user_agent', ts, page('user_agent'))} AS person_user_agent, ` +
-    `${m.argMaxIf('ip', ts, page('ip'))} AS person_ip, ` +
-    `${m.argMinIf('click_id_type', ts, m.present('click_id'))} AS person_first_click_type, ` +
-    `${m.argMinIf('click_id', ts, m.present('click_id'))} AS person_first_click_id, ` +
-    `${m.minIf(ts, m.present('click_id'))} AS person_first_touch_at ` +
-    `FROM (${eventsWithPerson(m, '1 = 1')}) AS _tl_f GROUP BY person_id`;
+  const facts = personFactsSql(m, '1 = 1');
 
-  const googleClick =
-    `CASE WHEN ${m.present('gclid')} THEN concat('gclid:', ${m.orEmpty('gclid')}) ` +
-    `WHEN ${m.present('gbraid')} THEN concat('gbraid:', ${m.orEmpty('gbraid')}) ` +
-    `WHEN ${m.present('wbraid')} THEN concat('wbraid:', ${m.orEmpty('wbraid')}) ELSE '' END`;
+  const ts = '"timestamp"';
   const clicks =
-    `SELECT person_id, ${ts} AS click_ts, ${googleClick} AS google_click, ${m.orEmpty('fbclid')} AS meta_click ` +
+    `SELECT person_id, ${ts} AS click_ts, ${googleClickSql(m)} AS google_click, ${m.orEmpty('fbclid')} AS meta_click ` +
     `FROM (${eventsWithPerson(m, 'gclid IS NOT NULL OR gbraid IS NOT NULL OR wbraid IS NOT NULL OR fbclid IS NOT NULL')}) AS _tl_k`;
   const g = `google_click != '' AND click_ts <= conversion_time`;
   const f = `meta_click != '' AND click_ts <= conversion_time`;
@@ -114,7 +77,7 @@ export function conversionsModelSql(m: ModelSql, o: ConversionsModelOptions, now
     `FROM (SELECT conversion_id, person_id, conversion_time FROM (${conversions}) AS _tl_cc) AS _tl_c2 ` +
     `${m.innerJoin} (${clicks}) AS _tl_k2 USING (person_id) GROUP BY conversion_id`;
 
-  const click = (type: string) => `CASE WHEN latest_google_click LIKE '${type}:%' THEN ${m.afterColon('latest_google_click')} END`;
+  const click = (type: string) => clickOfType(m, 'latest_google_click', type);
   // Searched CASE only: ClickHouse 18.16 answers NULL for `CASE x WHEN ...`.
   const consent = (key: string) => {
     const raw = m.jsonRaw('person_consent', key);

@@ -71,7 +71,7 @@ export function clickhouseDialect(flavor: TimestampFlavor): ActivationDialect {
       ...c.removals.map((pk) => `(${[c.syncName, pk, '', 'removed', null, null, c.runId].map(value).join(', ')}, ${time(now)}, 1, ${v})`),
     ];
     if (rows.length > 0) out.push(`INSERT INTO sync_state (${STATE_FIELDS}) VALUES ${rows.join(',\n')}`);
-    out.push(...saveRun(c.run));
+    if (c.run) out.push(...saveRun(c.run));
     return out;
   };
 

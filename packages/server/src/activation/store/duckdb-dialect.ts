@@ -58,7 +58,7 @@ function checkpoint(c: Checkpoint, now: number): string[] {
   if (c.removals.length > 0) {
     statements.push(`DELETE FROM sync_state WHERE sync_name = ${duckString(c.syncName)} AND pk IN (${c.removals.map(duckString).join(', ')})`);
   }
-  statements.push(...saveRun(c.run));
+  if (c.run) statements.push(...saveRun(c.run));
   // One transaction: results, state and counters move together or not at all.
   return [`BEGIN TRANSACTION;\n${statements.join(';\n')};\nCOMMIT`];
 }

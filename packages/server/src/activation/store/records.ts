@@ -72,7 +72,8 @@ export interface Checkpoint {
   readonly states: readonly StateRecord[];
   /** Primary keys the destination no longer holds (mirror removals that were delivered). */
   readonly removals: readonly string[];
-  readonly run: RunRecord;
+  /** The run's new counters (absent for forwarding, which has no runs). */
+  readonly run?: RunRecord;
 }
 
 export interface DiffCounts {

@@ -145,6 +145,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       if (resumable) {
         run = transition(asInterrupted(resumable), 'running', { owner, heartbeatAt: iso(), resumes: resumable.resumes + 1 });
         (handle as { runId: string }).runId = run.runId;
+        await store.saveRun(run);
         options.onStart?.(run);
         log.info('resuming interrupted sync run', { sync: name, run: run.runId });
         const stage = runTable('stage', run.runId);
@@ -167,8 +168,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           details: { full: options.full === true, forced: options.force === true, type: r.account.type },
         };
         (handle as { runId: string }).runId = runId;
-        options.onStart?.(run);
         await store.saveRun(run);
+        options.onStart?.(run);
         let counts;
         try {
           const planned = await plan(r, runTable('stage', runId), runTable('diff', runId), options.full === true);

@@ -16,6 +16,7 @@ export interface OutboxOptions {
 }
 
 const SEGMENT = /^(\d{12})\.ndjson$/;
+const RECENT_IDS = 200_000;
 const segmentName = (n: number) => `${String(n).padStart(12, '0')}.ndjson`;
 
 /** Appends text and fsyncs before resolving: acknowledged means on disk. */
@@ -82,8 +83,13 @@ export async function openOutbox(o: OutboxOptions) {
   }
   let nextPos = Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0);
   const acked = new Set<number>();
-  // Ids appended in this process and not yet acknowledged: a batch the loader retries is not doubled.
-  const waiting = new Map<string, number>(entries.map((e) => [e.id, e.pos]));
+  // Ids appended recently (acknowledged or not): a batch the loader retries after a failed load
+  // is not forwarded twice. Bounded; older ids rely on the vendor's dedup key.
+  const recent = new Set<string>(entries.map((e) => e.id));
+  const remember = (id: string) => {
+    recent.add(id);
+    if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value!);
+  };
   let listeners: (() => void)[] = [];
   let tail = Promise.resolve();
 
@@ -103,7 +109,7 @@ export async function openOutbox(o: OutboxOptions) {
     /** Appends events durably; resolves once they are on disk. */
     append(items: readonly { id: string; row: Readonly<Record<string, unknown>> }[]): Promise<void> {
       const run = async () => {
-        const fresh = items.filter((i) => !waiting.has(i.id));
+        const fresh = items.filter((i) => !recent.has(i.id));
         if (fresh.length === 0) return;
         const seg = await active();
         const added = fresh.map((i) => ({ pos: nextPos++, id: i.id, row: i.row }));
@@ -111,7 +117,7 @@ export async function openOutbox(o: OutboxOptions) {
         seg.lastPos = added[added.length - 1]!.pos;
         for (const e of added) {
           entries.push(e);
-          waiting.set(e.id, e.pos);
+          remember(e.id);
         }
         const l = listeners;
         listeners = [];
@@ -138,7 +144,6 @@ export async function openOutbox(o: OutboxOptions) {
       while (entries.length > 0 && acked.has(entries[0]!.pos)) {
         const e = entries.shift()!;
         acked.delete(e.pos);
-        if (waiting.get(e.id) === e.pos) waiting.delete(e.id);
         cursor = e.pos + 1;
       }
       if (entries.length === 0) cursor = Math.max(cursor, nextPos);

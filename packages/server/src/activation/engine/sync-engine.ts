@@ -58,7 +58,7 @@ export interface SyncSummary {
 
 /** A run in progress in this process. */
 interface Active {
-  readonly runId: string;
+  runId: string;
   stop(to: 'paused' | 'cancelled', reason: string): void;
 }
 
@@ -124,91 +124,95 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return resumable;
   }
 
+  /** Ends a run that will not send: saves it and drops its tables. */
+  async function end(run: RunRecord, to: 'failed' | 'succeeded' | 'cancelled', patch: Partial<RunRecord> = {}): Promise<RunRecord> {
+    const done = transition(run.status === 'pending' && to === 'succeeded' ? transition(run, 'running') : run, to, { finishedAt: iso(), ...patch });
+    await store.saveRun(done);
+    await dropRunTables(done);
+    return done;
+  }
+
+  const diffPlan = (r: ResolvedSync) => ({ changes: r.sync.mode !== 'insert', removals: r.sync.mode === 'mirror', ignoreState: false });
+
+  /** Takes an interrupted run back: same id, same staged rows, the diff taken again against the state. */
+  async function resume(r: ResolvedSync, open: RunRecord, onStart: ((run: RunRecord) => void) | undefined): Promise<RunRecord> {
+    const run = transition(asInterrupted(open), 'running', { owner, heartbeatAt: iso(), resumes: open.resumes + 1 });
+    await store.saveRun(run);
+    onStart?.(run);
+    log.info('resuming interrupted sync run', { sync: r.syncName, run: run.runId });
+    const stage = runTable('stage', run.runId);
+    if (!(await store.tableExists(stage))) await plan(r, stage, runTable('diff', run.runId), false);
+    // Rows acknowledged before the interruption are in the state, so no longer in this diff.
+    const counts = await store.diff(runTable('diff', run.runId), stage, r.syncName, diffPlan(r));
+    const resumed = { ...run, details: { ...run.details, remainingAtResume: counts } };
+    await store.saveRun(resumed);
+    return resumed;
+  }
+
+  /** A new run: stage, diff, guards. Returns it `running`, or finished (refused, failed, baseline). */
+  async function begin(r: ResolvedSync, kind: RunKind, options: RunOptions): Promise<RunRecord> {
+    const runId = newRunId(deps.clock.now());
+    let run: RunRecord = {
+      runId, syncName: r.syncName, kind, status: 'pending', trigger: options.trigger ?? 'api', mode: r.sync.mode,
+      destination: r.name, startedAt: iso(), finishedAt: null, heartbeatAt: iso(), owner,
+      stageTable: runTable('stage', runId), plannedAdd: 0, plannedChange: 0, plannedRemove: 0,
+      delivered: 0, rejected: 0, failed: 0, requests: 0, resumes: 0, error: null,
+      details: { full: options.full === true, forced: options.force === true, type: r.account.type },
+    };
+    await store.saveRun(run);
+    options.onStart?.(run);
+    let counts;
+    try {
+      const planned = await plan(r, runTable('stage', runId), runTable('diff', runId), options.full === true);
+      counts = planned.counts;
+    } catch (error) {
+      if (!(error instanceof StageError || error instanceof MappingError || isWarehouseRefusal(error))) throw error;
+      return end(run, 'failed', { error: error.message });
+    }
+    run = { ...run, plannedAdd: counts.add, plannedChange: counts.change, plannedRemove: counts.remove };
+    const refused = kind === 'run' && !options.force ? await guard(r, counts) : null;
+    if (refused) return end(run, 'failed', { error: `blast-radius guard: ${refused}` });
+    if (kind === 'baseline') {
+      await store.baseline(runTable('diff', runId), r.syncName, runId);
+      return end(run, 'succeeded', {
+        delivered: counts.add + counts.change,
+        details: { ...run.details, note: 'rows recorded as delivered without sending (baseline)' },
+      });
+    }
+    run = transition(run, 'running', { heartbeatAt: iso() });
+    await store.saveRun(run);
+    return run;
+  }
+
   async function run(name: string, options: RunOptions = {}): Promise<RunRecord> {
     const r = resolveSync(deps.config, name);
     if (active.has(name)) throw new SyncError(`sync ${name} is already running in this process (run ${active.get(name)!.runId})`);
     const kind: RunKind = options.baseline ? 'baseline' : options.test ? 'test' : 'run';
     const config = kind === 'test' ? testModeConfig(r, typeof options.test === 'string' ? options.test : undefined) : r.config;
     const listeners: ((to: 'paused' | 'cancelled', reason: string) => void)[] = [];
-    let stopRequest: { to: 'paused' | 'cancelled'; reason: string } | null = null;
-    const handle: Active = {
+    const stop: { requested: { to: 'paused' | 'cancelled'; reason: string } | null } = { requested: null };
+    const handle = {
       runId: '',
-      stop(to, reason) {
-        stopRequest ??= { to, reason };
+      stop(to: 'paused' | 'cancelled', reason: string) {
+        stop.requested ??= { to, reason };
         listeners.forEach((l) => l(to, reason));
       },
     };
     active.set(name, handle);
     try {
-      const resumable = await takeOver(name, kind, options.full === true || kind !== 'run');
-      let run: RunRecord;
-      if (resumable) {
-        run = transition(asInterrupted(resumable), 'running', { owner, heartbeatAt: iso(), resumes: resumable.resumes + 1 });
-        (handle as { runId: string }).runId = run.runId;
-        await store.saveRun(run);
-        options.onStart?.(run);
-        log.info('resuming interrupted sync run', { sync: name, run: run.runId });
-        const stage = runTable('stage', run.runId);
-        if (!(await store.tableExists(stage))) await plan(r, stage, runTable('diff', run.runId), false);
-        // The diff is taken again against the state: rows acknowledged before the interruption are gone from it.
-        const counts = await store.diff(runTable('diff', run.runId), stage, name, {
-          changes: r.sync.mode !== 'insert',
-          removals: r.sync.mode === 'mirror',
-          ignoreState: false,
-        });
-        run = { ...run, details: { ...run.details, remainingAtResume: counts } };
-        await store.saveRun(run);
-      } else {
-        const runId = newRunId(deps.clock.now());
-        run = {
-          runId, syncName: name, kind, status: 'pending', trigger: options.trigger ?? 'api', mode: r.sync.mode,
-          destination: r.name, startedAt: iso(), finishedAt: null, heartbeatAt: iso(), owner,
-          stageTable: runTable('stage', runId), plannedAdd: 0, plannedChange: 0, plannedRemove: 0,
-          delivered: 0, rejected: 0, failed: 0, requests: 0, resumes: 0, error: null,
-          details: { full: options.full === true, forced: options.force === true, type: r.account.type },
-        };
-        (handle as { runId: string }).runId = runId;
-        await store.saveRun(run);
-        options.onStart?.(run);
-        let counts;
-        try {
-          const planned = await plan(r, runTable('stage', runId), runTable('diff', runId), options.full === true);
-          counts = planned.counts;
-          run = { ...run, plannedAdd: counts.add, plannedChange: counts.change, plannedRemove: counts.remove, details: { ...run.details, stagedRows: planned.stage.rows } };
-        } catch (error) {
-          if (!(error instanceof StageError || error instanceof MappingError || isWarehouseRefusal(error))) throw error;
-          const failed = transition(run, 'failed', { finishedAt: iso(), error: `${error.message}` });
-          await store.saveRun(failed);
-          await dropRunTables(failed);
-          return failed;
-        }
-        const refused = kind === 'run' && !options.force ? await guard(r, counts) : null;
-        if (refused) {
-          const failed = transition(run, 'failed', { finishedAt: iso(), error: `blast-radius guard: ${refused}` });
-          await store.saveRun(failed);
-          await dropRunTables(failed);
-          return failed;
-        }
-        if (kind === 'baseline') {
-          await store.baseline(runTable('diff', runId), name, runId);
-          const done = transition(transition(run, 'running'), 'succeeded', {
-            finishedAt: iso(),
-            delivered: counts.add + counts.change,
-            details: { ...run.details, note: 'rows recorded as delivered without sending (baseline)' },
-          });
-          await store.saveRun(done);
-          await dropRunTables(done);
-          return done;
-        }
-        run = transition(run, 'running', { heartbeatAt: iso() });
-        await store.saveRun(run);
-      }
-      if (stopRequest) {
-        const s: { to: 'paused' | 'cancelled'; reason: string } = stopRequest;
-        const stoppedRun = transition(run, s.to, s.to === 'cancelled' ? { finishedAt: iso(), error: s.reason } : { owner: null });
-        await store.saveRun(stoppedRun);
-        if (s.to === 'cancelled') await dropRunTables(stoppedRun);
-        return stoppedRun;
+      const open = await takeOver(name, kind, options.full === true || kind !== 'run');
+      const onStart = (x: RunRecord) => {
+        handle.runId = x.runId;
+        options.onStart?.(x);
+      };
+      const run = open ? await resume(r, open, onStart) : await begin(r, kind, { ...options, onStart });
+      if (run.status !== 'running') return run;
+      const stopped = stop.requested;
+      if (stopped) {
+        if (stopped.to === 'cancelled') return end(run, 'cancelled', { error: stopped.reason });
+        const paused = transition(run, 'paused', { owner: null });
+        await store.saveRun(paused);
+        return paused;
       }
       const final = await deliverRun({
         store,

@@ -160,6 +160,8 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     expect(paused.status).toBe('paused');
     expect(paused.delivered).toBeGreaterThanOrEqual(100);
     expect(paused.delivered).toBeLessThan(250);
+    // A test run or a baseline would get in its way: refused until the run is resumed or cancelled.
+    await expect(engine.run('usage', { baseline: true })).rejects.toThrow(/has an interrupted run .*`touchline sync run usage`/);
     const resumed = await engine.run('usage');
     expect(resumed).toMatchObject({ runId: paused.runId, status: 'succeeded', resumes: 1, delivered: 250 });
     for (let i = 0; i < 250; i++) expect(hubspot.received(`user${i}@example.com`)).toBe(1);

@@ -115,7 +115,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const now = deps.clock.now();
     const live = open.find((x) => x.owner && x.owner !== owner && ownerAlive(x.owner, x.heartbeatAt, now));
     if (live) throw new SyncError(`sync ${name} is already running (run ${live.runId}, process ${live.owner}); wait for it or cancel it`);
-    const resumable = !fresh && kind === 'run' ? open.find((x) => x.kind === 'run') ?? null : null;
+    const interrupted = open.find((x) => x.kind === 'run');
+    if (interrupted && kind !== 'run') {
+      throw new SyncError(
+        `sync ${name} has an interrupted run (${interrupted.runId}); resume it with \`touchline sync run ${name}\` or cancel it with \`touchline sync cancel ${name}\` first`,
+      );
+    }
+    const resumable = !fresh && kind === 'run' ? (interrupted ?? null) : null;
     for (const x of open) {
       if (x === resumable) continue;
       await store.saveRun(transition(asInterrupted(x), 'failed', { finishedAt: iso(), error: 'superseded by a newer run' }));

@@ -150,7 +150,7 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
 
   it('a paused run resumes where it stopped: acknowledged rows are not sent again', async () => {
     // The account's limit, known to the gate: the run is paced, never refused.
-    hubspot.setRateLimit({ requests: 1, windowMs: 150 });
+    hubspot.setRateLimit({ requests: 1, windowMs: 120 });
     const engine = testEngine(config({ concurrency: 1 }, { rateLimit: { requests: 1, windowMs: 150 } }), w.warehouse);
     const paused = await engine.run('usage', {
       onProgress: (p) => {
@@ -197,5 +197,22 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     const good = testEngine(cfg, w.warehouse);
     expect(await good.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
     await good.close();
+  });
+
+  it('two syncs run at once on one warehouse, sharing the account\'s gate', async () => {
+    const base = config({}, { rateLimit: { requests: 5, windowMs: 200 } });
+    const cfg = { ...base, syncs: { ...base.syncs, copy: { ...base.syncs['usage']!, source: { sql: `SELECT replace(email, 'user', 'copy') AS email, uses, plan FROM product_usage` } } } };
+    // HubSpot allows a little more than the account's configured limit: the shared gate keeps both syncs under it.
+    hubspot.setRateLimit({ requests: 6, windowMs: 200 });
+    const engine = testEngine(cfg, w.warehouse);
+    const [a, b] = await Promise.all([engine.run('usage'), engine.run('copy')]);
+    expect(a).toMatchObject({ status: 'succeeded', delivered: 250 });
+    expect(b).toMatchObject({ status: 'succeeded', delivered: 250 });
+    expect(hubspot.requests.filter((r) => r.status === 429)).toHaveLength(0);
+    expect(await w.rows(`SELECT sync_name, count(*) AS n FROM sync_state GROUP BY 1 ORDER BY 1`)).toEqual([
+      { sync_name: 'copy', n: 250 },
+      { sync_name: 'usage', n: 250 },
+    ]);
+    await engine.close();
   });
 });

@@ -90,7 +90,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     );
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
-    const activation = await startActivation({ config, warehouse, dataDir, log, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
+    const activation = await startActivation({
+      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
     const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, log, beforeLoad: activation.beforeLoad });
     loader.start();
 

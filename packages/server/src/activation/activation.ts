@@ -15,8 +15,10 @@ export interface ActivationOptions {
   /** @defaultValue the system clock */
   readonly clock?: Clock;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
-  /** Run scheduled syncs and resume interrupted ones (the server); off for one-off CLI runs. @defaultValue true */
+  /** Run scheduled syncs and resume interrupted ones (a listening server). @defaultValue true */
   readonly schedule?: boolean;
+  /** Drain the forwarding outboxes (wherever events are loaded). @defaultValue true */
+  readonly forward?: boolean;
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -46,9 +48,9 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const gates = createRateGates(clock);
   const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
-  // Forwarding runs where events are loaded (the server); a one-off CLI sync does not drain outboxes.
+  // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =
-    o.schedule === false || Object.keys(o.config.forwarding.rules).length === 0
+    o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
       ? null
       : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger });
   await scheduler?.start();

@@ -38,7 +38,7 @@ async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Pr
   const warehouse = await openWarehouse(config, dataDir);
   try {
     await warehouse.migrate();
-    const activation = await startActivation({ config, warehouse, dataDir, schedule: false });
+    const activation = await startActivation({ config, warehouse, dataDir, schedule: false, forward: false });
     try {
       return await fn(activation.syncs);
     } finally {

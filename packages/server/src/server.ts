@@ -1,7 +1,10 @@
+import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { registerActivationRoutes } from './activation/admin-routes.js';
+import { startActivation, type Activation } from './activation/activation.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest } from './collector/ingest.js';
@@ -29,6 +32,8 @@ export interface Touchline {
   readonly ingest: Ingest;
   /** Each visitor's first / last / session touch, by visitor id (`undefined` when the tracker is disabled). */
   readonly touchStore: TouchStore | undefined;
+  /** Reverse-ETL syncs and real-time forwarding (docs/activation.md). */
+  readonly activation: Activation;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -59,6 +64,8 @@ export interface StartOptions {
   readonly listen?: boolean;
   readonly now?: () => Date;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** HTTP client for destinations (activation). @defaultValue the global fetch */
+  readonly fetch?: FetchLike;
 }
 
 export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
@@ -88,7 +95,19 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     );
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
-    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, minIntervalMs: config.loader.minIntervalMs, log });
+    // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
+    const activation = await startActivation({
+      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    const loader = createLoader({
+      collectorId: secrets.collectorId,
+      spool,
+      warehouse,
+      dedupWindowMs,
+      minIntervalMs: config.loader.minIntervalMs,
+      log,
+      beforeLoad: activation.beforeLoad,
+    });
     loader.start();
 
     const ingest = createIngest({
@@ -117,6 +136,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       retryAfterSeconds: config.spool.retryAfterSeconds,
       log,
     });
+    registerActivationRoutes(app, { adminToken, syncs: activation.syncs, forwardingStatus: activation.forwardingStatus });
     let url = `http://localhost:${config.port}`;
     if (options.listen !== false) {
       const address = await app.listen({ port: config.port, host: config.host });
@@ -139,6 +159,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       sources,
       ingest,
       touchStore: tracker?.store,
+      activation,
       async close() {
         if (closed) return;
         closed = true;
@@ -146,6 +167,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await tracker?.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
+        await activation.close();
         await spool.close();
         await warehouse.close();
       },

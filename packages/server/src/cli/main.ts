@@ -7,6 +7,7 @@ import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
 import { warehouseCommand } from './commands/warehouse-ddl.js';
 import type { OutputFormat } from './format.js';
 import { loadConfig } from './load-config.js';
@@ -22,6 +23,8 @@ Usage:
   touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)
   touchline export  --format parquet --since D --until D --out <dir>   Parquet by day
   touchline migrate --to clickhouse                        copy DuckDB into ClickHouse, verified
+  touchline sync    list | run <name> | dry-run <name> | history <name> | cancel <name>
+                    reverse-ETL syncs (docs/activation.md); run takes --force --full --test --baseline
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host, --warehouse duckdb|clickhouse, --clickhouse-url.
@@ -55,6 +58,12 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       out: { type: 'string' },
       table: { type: 'string' },
       to: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      test: { type: 'boolean', default: false },
+      'test-code': { type: 'string' },
+      baseline: { type: 'boolean', default: false },
+      limit: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -97,6 +106,14 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       const progress = !values['no-progress'] && process.stderr.isTTY;
       await exportCommand(config, { format, since: values.since, until: values.until, out: values.out, table: values.table, progress }, out);
       return 0;
+    }
+    case 'sync': {
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new ConfigError(`--limit must be a positive integer (got ${values.limit})`);
+      return syncCommand(config, args, {
+        json: values.json, progress: !values['no-progress'] && process.stderr.isTTY, force: values.force, full: values.full,
+        test: values.test, testCode: values['test-code'], baseline: values.baseline, limit,
+      }, out);
     }
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);

@@ -1,6 +1,12 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
+import {
+  DestinationAccountsSchema,
+  ForwardingSchema,
+  SyncsSchema,
+  checkActivationReferences,
+} from '../activation/config/activation-config.js';
 
 /**
  * Touchline's one configuration object. It is read once (file, then environment, then flags,
@@ -81,8 +87,13 @@ export const ConfigSchema = z
       .prefault({}),
     /** The browser tracker: its script, its endpoint, the visitor cookie and the touch store. */
     tracker: TrackerConfigSchema,
+    /** Activation (docs/activation.md): destination accounts, reverse-ETL syncs, real-time forwarding rules. */
+    destinations: DestinationAccountsSchema,
+    syncs: SyncsSchema,
+    forwarding: ForwardingSchema,
   })
-  .strict();
+  .strict()
+  .superRefine(checkActivationReferences);
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -27,6 +27,11 @@ export interface LoaderOptions {
   /** Longest back-off after a failed load. @defaultValue 30 s */
   readonly maxBackoffMs?: number;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Called with each batch's spool files before they are loaded (activation's forwarding outbox
+   * takes its events here, while the spool still holds them). A failure retries the batch.
+   */
+  readonly beforeLoad?: (files: readonly string[]) => Promise<void>;
 }
 
 export interface LoaderStats {
@@ -88,6 +93,7 @@ export function createLoader(options: LoaderOptions): Loader {
       bytes += s.bytes;
       lastSeq = s.seq;
     }
+    await options.beforeLoad?.(files);
     const r: LoadResult = await warehouse.load({ collectorId, files, lastSeq, dedupWindowMs });
     await spool.release(lastSeq);
     for (const seq of [...sealedAt.keys()]) if (seq <= lastSeq) sealedAt.delete(seq);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warehouseDdl } from '../../src/cli/commands/warehouse-ddl.js';
 import { resolveConfig } from '../../src/config/config.js';
 import { jsonStringSql } from '../../src/warehouse/clickhouse/clickhouse-features.js';
+import { CLICKHOUSE_MIGRATIONS } from '../../src/warehouse/clickhouse/clickhouse-schema.js';
 import { openClickHouseWarehouse, type ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
 import { eventLine, writeSegment } from '../support/rows.js';
@@ -51,7 +52,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection a
     const printed = await openClickHouseWarehouse({ url: server.url, database: 'touchline_printed' });
     try {
       expect(await printed.migrate()).toEqual([]);
-      expect(await printed.schemaVersion()).toBe(1);
+      expect(await printed.schemaVersion()).toBe(CLICKHOUSE_MIGRATIONS.length);
       const cols = async (db: string) => server.sql(`SELECT table, name, type FROM system.columns WHERE database = '${db}' ORDER BY table, name`);
       expect(await cols('touchline_printed')).toBe(await cols('touchline_features'));
     } finally {

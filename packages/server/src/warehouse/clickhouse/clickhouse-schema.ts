@@ -1,4 +1,5 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
+import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
 import { quoteIdent } from '../sql-text.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 
@@ -203,6 +204,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     name: 'events, event ids, failed events, identities, sources, loader checkpoints',
     statements: (t) => storeTables(t).filter((s) => s.name !== STORE.migrations).map((s) => createStoreTable(s, t)),
   },
+  {
+    version: 2,
+    name: 'activation: sync_runs, sync_state, sync_row_results',
+    statements: (t) => activationClickhouseStatements(t.database, timestampType(t.features)),
+  },
 ];
 
 /** Store tables whose columns follow `schema.ts`: columns added there are added here on migrate. */
@@ -235,6 +241,7 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
     );
   }
   for (const [name, select] of viewQueries(t.database)) out.push(createView(t.database, name, select, t.cluster));
+  out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {
     out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, '${m.name}', now())`);
   }

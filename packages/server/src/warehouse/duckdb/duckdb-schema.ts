@@ -6,6 +6,7 @@ import {
   SPOOL_COLUMNS,
   type Column,
 } from '../schema.js';
+import { activationDuckdbStatements } from '../activation-tables.js';
 import { duckString, quoteIdent } from '../sql-text.js';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
@@ -53,6 +54,7 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
 )`,
     ],
   },
+  { version: 2, name: 'activation: sync_runs, sync_state, sync_row_results', statements: activationDuckdbStatements() },
 ];
 
 /** Tables whose columns follow `schema.ts`: columns added there are added here on migrate. */

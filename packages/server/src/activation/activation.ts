@@ -1,0 +1,68 @@
+import { systemClock, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { ActivationConfig } from './config/activation-config.js';
+import { createRateGates } from './engine/rate-gate.js';
+import { createScheduler } from './engine/scheduler.js';
+import { createSyncEngine, type SyncEngine } from './engine/sync-engine.js';
+import { startForwarder } from './forwarding/forwarder.js';
+
+export interface ActivationOptions {
+  readonly config: ActivationConfig;
+  readonly warehouse: Warehouse;
+  readonly dataDir: string;
+  /** @defaultValue the global fetch */
+  readonly fetch?: FetchLike;
+  /** @defaultValue the system clock */
+  readonly clock?: Clock;
+  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Run scheduled syncs and resume interrupted ones (a listening server). @defaultValue true */
+  readonly schedule?: boolean;
+  /** Drain the forwarding outboxes (wherever events are loaded). @defaultValue true */
+  readonly forward?: boolean;
+}
+
+/** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
+export interface Activation {
+  readonly syncs: SyncEngine;
+  /** Forwarding rules and their outboxes, for status. */
+  forwardingStatus(): unknown;
+  /** Called by the loader with spool files about to be loaded: matching events go to the outbox. */
+  beforeLoad(files: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Adapts the server's `log(msg, fields)` to the destinations' Logger port. */
+export function loggerFrom(log: (msg: string, fields?: Record<string, unknown>) => void): Logger {
+  return {
+    debug: () => undefined,
+    info: (m, f) => log(m, f),
+    warn: (m, f) => log(m, f),
+    error: (m, f) => log(m, f),
+  };
+}
+
+export async function startActivation(o: ActivationOptions): Promise<Activation> {
+  const clock = o.clock ?? systemClock;
+  const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
+  const logger = loggerFrom(o.log ?? (() => undefined));
+  const gates = createRateGates(clock);
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
+  const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
+  // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
+  const forwarder =
+    o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
+      ? null
+      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger });
+  await scheduler?.start();
+  return {
+    syncs,
+    forwardingStatus: () => forwarder?.status() ?? { rules: [] },
+    beforeLoad: (files) => forwarder?.beforeLoad(files) ?? Promise.resolve(),
+    async close() {
+      await scheduler?.stop();
+      await syncs.close();
+      await scheduler?.idle();
+      await forwarder?.close();
+    },
+  };
+}

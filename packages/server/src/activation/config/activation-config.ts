@@ -1,0 +1,190 @@
+import { DESTINATION_NAMES, isDestinationName, parseConfig, SYNC_MODES } from '@touchline/destinations';
+import { destinationOf } from '../engine/any-destination.js';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+const nameMessage = 'a name of letters, digits, - and _ (at most 63), starting with a letter or digit';
+
+/** A request rate: at most `requests` in any `windowMs` window. */
+export const RateLimitSchema = z
+  .object({
+    requests: z.number().int().positive(),
+    windowMs: z.number().int().positive(),
+  })
+  .strict();
+
+/**
+ * One destination account: the registry type, its config (validated by the destination's own
+ * schema), and optionally the rate your account is allowed when it differs from the documented
+ * default (HubSpot Professional: 150 per 10 s).
+ *
+ * @example { "type": "hubspot", "config": { "accessToken": "pat-…", "properties": { "feature_x_uses": "feature_x_uses" } } }
+ */
+export const DestinationAccountSchema = z
+  .object({
+    type: z.string().refine(isDestinationName, { message: `one of ${DESTINATION_NAMES.join(', ')}` }),
+    config: z.record(z.string(), z.unknown()).default({}),
+    /** @defaultValue the destination's documented rate (`capabilities.rateLimit`) */
+    rateLimit: RateLimitSchema.optional(),
+  })
+  .strict()
+  .superRefine((account, ctx) => {
+    const destination = destinationOf(account.type);
+    if (!destination) return;
+    const parsed = parseConfig(destination, account.config);
+    if (!parsed.ok) {
+      for (const e of parsed.errors) ctx.addIssue({ code: 'custom', path: ['config'], message: e });
+    }
+  });
+export type DestinationAccount = z.infer<typeof DestinationAccountSchema>;
+
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'a duration such as 30s, 15m, 6h or 1d' });
+
+/** Where a sync's rows come from. */
+export const SyncSourceSchema = z.union([
+  z.object({ sql: z.string().min(1).describe('A read query over the warehouse') }).strict(),
+  z
+    .object({
+      model: z.literal('conversions'),
+      /** Track event names that count as conversions, e.g. ["Opportunity Created"]. */
+      events: z.array(z.string().min(1)).min(1),
+      /** Only conversions this recent. @defaultValue 90 (Google's longest click-through window) */
+      lookbackDays: z.number().int().positive().max(3650).default(90),
+    })
+    .strict(),
+]);
+export type SyncSource = z.infer<typeof SyncSourceSchema>;
+
+/**
+ * A sync: warehouse rows to a destination, incrementally.
+ *
+ * @example
+ * { "destination": "hubspot", "source": { "sql": "select email, count(*) as feature_x_uses from events …" },
+ *   "primaryKey": "email", "mode": "upsert", "schedule": { "every": "1h" } }
+ */
+export const SyncSchema = z
+  .object({
+    /** A key of `destinations`. */
+    destination: z.string().min(1),
+    source: SyncSourceSchema,
+    /** The source column that identifies a row; must be unique and never null. */
+    primaryKey: z.string().min(1),
+    /**
+     * Destination row column -> source column. Only mapped columns are sent and take part in
+     * change detection. @defaultValue every source column, under its own name
+     */
+    mapping: z.record(z.string().min(1), z.string().min(1)).optional(),
+    /** insert: new rows only; update/upsert: new and changed; mirror: also clears rows that left the source. */
+    mode: z.enum([SYNC_MODES.insert, SYNC_MODES.update, SYNC_MODES.upsert, SYNC_MODES.mirror]),
+    /** `manual` (run from the CLI or API) or `{ "every": "15m" }`. @defaultValue manual */
+    schedule: z.union([z.literal('manual'), z.object({ every: duration }).strict()]).default('manual'),
+    guards: z
+      .object({
+        /** Refuse a mirror run that would clear more than this share of the synced rows. @defaultValue 20 */
+        maxRemovePercent: z.number().min(0).max(100).default(20),
+        /** Refuse a run whose diff is this many times the median of recent runs. @defaultValue 10 */
+        maxChangeRatio: z.number().positive().default(10),
+        /** Diffs smaller than this are never refused by the ratio guard. @defaultValue 1000 */
+        minRows: z.number().int().nonnegative().default(1000),
+      })
+      .strict()
+      .prefault({}),
+    retry: z
+      .object({
+        /** Attempts per row, the first included (rate-limited answers count against 4x this). @defaultValue 5 */
+        maxAttempts: z.number().int().min(1).max(50).default(5),
+        /** @defaultValue 1000 */
+        baseDelayMs: z.number().int().nonnegative().default(1000),
+        /** @defaultValue 300000 */
+        maxDelayMs: z.number().int().positive().default(300_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Requests in flight at once for this sync. @defaultValue 2 */
+    concurrency: z.number().int().min(1).max(32).default(2),
+    /** Mirror: destination columns kept (not cleared) on removal. @defaultValue the columns mapped from the primary key */
+    removeKeep: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type SyncConfig = z.infer<typeof SyncSchema>;
+
+/**
+ * A real-time forwarding rule: track events with one of these names go to the destination as
+ * soon as they are durable, through an outbox.
+ *
+ * @example { "events": ["Order Completed"], "destination": "meta", "mapping": { "value": "properties.total" } }
+ */
+export const ForwardingRuleSchema = z
+  .object({
+    events: z.array(z.string().min(1)).min(1),
+    destination: z.string().min(1),
+    /**
+     * Destination row column -> a path in the event (`properties.total`, `traits.email`,
+     * `context.page.url`, `message_id`) or a fixed value (`{ "static": "Purchase" }`). Applied on
+     * top of the standard columns every forwarded event gets (docs/activation.md).
+     */
+    mapping: z.record(z.string().min(1), z.union([z.string().min(1), z.object({ static: z.unknown() }).strict()])).default({}),
+    /** Add the person's latest email, phone, click ids and consent from the warehouse. @defaultValue true */
+    enrich: z.boolean().default(true),
+  })
+  .strict();
+export type ForwardingRule = z.infer<typeof ForwardingRuleSchema>;
+
+export const ForwardingSchema = z
+  .object({
+    rules: z.record(z.string().regex(NAME, nameMessage), ForwardingRuleSchema).default({}),
+    retry: z
+      .object({
+        /** @defaultValue 1000 */
+        baseDelayMs: z.number().int().nonnegative().default(1000),
+        /** @defaultValue 60000 */
+        maxDelayMs: z.number().int().positive().default(60_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+export type ForwardingConfig = z.infer<typeof ForwardingSchema>;
+
+export const DestinationAccountsSchema = z.record(z.string().regex(NAME, nameMessage), DestinationAccountSchema).default({});
+export const SyncsSchema = z.record(z.string().regex(NAME, nameMessage), SyncSchema).default({});
+
+/** The activation part of the configuration, as the engine reads it. */
+export interface ActivationConfig {
+  readonly destinations: Readonly<Record<string, DestinationAccount>>;
+  readonly syncs: Readonly<Record<string, SyncConfig>>;
+  readonly forwarding: ForwardingConfig;
+}
+
+/**
+ * Cross-checks between the sections: every sync and rule names a configured destination, in a
+ * mode that destination supports. Mirror needs upsert: rows that leave the source have their
+ * mapped fields cleared (none of the built-in destinations deletes records).
+ */
+export function checkActivationReferences(config: ActivationConfig, ctx: z.RefinementCtx): void {
+  for (const [name, sync] of Object.entries(config.syncs)) {
+    const account = config.destinations[sync.destination];
+    if (!account) {
+      ctx.addIssue({ code: 'custom', path: ['syncs', name, 'destination'], message: `no destination "${sync.destination}" under destinations` });
+      continue;
+    }
+    const destination = destinationOf(account.type);
+    if (!destination) continue;
+    const modes: readonly string[] = destination.capabilities.syncModes;
+    const ok = modes.includes(sync.mode) || (sync.mode === 'mirror' && modes.includes('upsert'));
+    if (!ok) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['syncs', name, 'mode'],
+        message: `${account.type} supports ${modes.join(', ')}${modes.includes('upsert') ? ', mirror' : ''}, not ${sync.mode}`,
+      });
+    }
+  }
+  for (const [name, rule] of Object.entries(config.forwarding.rules)) {
+    if (!config.destinations[rule.destination]) {
+      ctx.addIssue({ code: 'custom', path: ['forwarding', 'rules', name, 'destination'], message: `no destination "${rule.destination}" under destinations` });
+    }
+  }
+}

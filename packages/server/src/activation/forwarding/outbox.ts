@@ -1,0 +1,175 @@
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One event waiting to be forwarded. `pos` orders the outbox; `id` is `source_id:message_id`. */
+export interface OutboxEntry {
+  readonly pos: number;
+  readonly id: string;
+  /** The warehouse row of the event, as spooled. */
+  readonly row: Readonly<Record<string, unknown>>;
+}
+
+export interface OutboxOptions {
+  readonly dir: string;
+  /** A segment is closed once it grows past this. @defaultValue 4 MiB */
+  readonly segmentBytes?: number;
+}
+
+const SEGMENT = /^(\d{12})\.ndjson$/;
+const RECENT_IDS = 200_000;
+const segmentName = (n: number) => `${String(n).padStart(12, '0')}.ndjson`;
+
+/** Appends text and fsyncs before resolving: acknowledged means on disk. */
+async function appendDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, 'a');
+  try {
+    await handle.appendFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces a small file atomically: write aside, fsync, rename over. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+/**
+ * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
+ * Entries are appended (and fsynced) while the spool still holds their events, so a crash
+ * cannot lose one; an entry is deleted only after the destination acknowledged it (delivered,
+ * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
+ * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
+ * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
+ */
+export async function openOutbox(o: OutboxOptions) {
+  const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
+  await mkdir(o.dir, { recursive: true });
+  const cursorFile = join(o.dir, 'cursor.json');
+  let cursor = 0;
+  try {
+    cursor = Number((JSON.parse(await readFile(cursorFile, 'utf8')) as { pos?: unknown }).pos) || 0;
+  } catch {
+    cursor = 0;
+  }
+  const segments: { n: number; path: string; lastPos: number }[] = [];
+  const entries: OutboxEntry[] = [];
+  for (const name of (await readdir(o.dir)).sort()) {
+    const m = SEGMENT.exec(name);
+    if (!m) continue;
+    const path = join(o.dir, name);
+    let lastPos = -1;
+    for (const line of (await readFile(path, 'utf8')).split('\n')) {
+      if (!line) continue;
+      let e: OutboxEntry;
+      try {
+        e = JSON.parse(line) as OutboxEntry;
+      } catch {
+        continue; // a line cut by a crash mid-append: it was never acknowledged to the loader
+      }
+      lastPos = Math.max(lastPos, e.pos);
+      if (e.pos >= cursor) entries.push(e);
+    }
+    segments.push({ n: Number(m[1]), path, lastPos });
+  }
+  let nextPos = Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0);
+  const acked = new Set<number>();
+  // Ids appended recently (acknowledged or not): a batch the loader retries after a failed load
+  // is not forwarded twice. Bounded; older ids rely on the vendor's dedup key.
+  const recent = new Set<string>(entries.map((e) => e.id));
+  const remember = (id: string) => {
+    recent.add(id);
+    if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value!);
+  };
+  let listeners: (() => void)[] = [];
+  let tail = Promise.resolve();
+
+  const active = async () => {
+    const last = segments[segments.length - 1];
+    if (last) {
+      const size = await stat(last.path).then((s) => s.size).catch(() => 0);
+      if (size < segmentBytes) return last;
+    }
+    const n = (last?.n ?? 0) + 1;
+    const seg = { n, path: join(o.dir, segmentName(n)), lastPos: -1 };
+    segments.push(seg);
+    return seg;
+  };
+
+  return {
+    /** Appends events durably; resolves once they are on disk. */
+    append(items: readonly { id: string; row: Readonly<Record<string, unknown>> }[]): Promise<void> {
+      const run = async () => {
+        const fresh = items.filter((i) => !recent.has(i.id));
+        if (fresh.length === 0) return;
+        const seg = await active();
+        const added = fresh.map((i) => ({ pos: nextPos++, id: i.id, row: i.row }));
+        await appendDurably(seg.path, added.map((e) => JSON.stringify(e)).join('\n') + '\n');
+        seg.lastPos = added[added.length - 1]!.pos;
+        for (const e of added) {
+          entries.push(e);
+          remember(e.id);
+        }
+        const l = listeners;
+        listeners = [];
+        l.forEach((f) => f());
+      };
+      const p = tail.then(run, run);
+      tail = p.catch(() => undefined);
+      return p;
+    },
+    /** Entries from `fromPos` on, in order (up to `limit`). */
+    read(fromPos: number, limit: number): OutboxEntry[] {
+      const out: OutboxEntry[] = [];
+      for (const e of entries) {
+        if (e.pos < fromPos || acked.has(e.pos)) continue;
+        out.push(e);
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+    /** Marks entries done; moves the durable cursor and drops segments behind it. */
+    async ack(positions: readonly number[]): Promise<void> {
+      for (const p of positions) acked.add(p);
+      const before = cursor;
+      while (entries.length > 0 && acked.has(entries[0]!.pos)) {
+        const e = entries.shift()!;
+        acked.delete(e.pos);
+        cursor = e.pos + 1;
+      }
+      if (entries.length === 0) cursor = Math.max(cursor, nextPos);
+      if (cursor === before) return;
+      await writeAtomically(cursorFile, JSON.stringify({ pos: cursor }));
+      while (segments.length > 1 && segments[0]!.lastPos < cursor) {
+        const seg = segments.shift()!;
+        await rm(seg.path, { force: true });
+      }
+    },
+    /** Entries not yet acknowledged. */
+    pending: () => entries.length,
+    /** Resolves at the next append (or after `ms`). */
+    waitForAppend(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          listeners = listeners.filter((l) => l !== wake);
+          resolve();
+        }, ms);
+        listeners.push(wake);
+      });
+    },
+  };
+}
+export type Outbox = Awaited<ReturnType<typeof openOutbox>>;

@@ -1,0 +1,100 @@
+import type { RowOp } from '../engine/delivery.js';
+import type { RunStatus } from '../engine/run-state.js';
+
+/** What a run is for: a real run, a test-mode run (nothing counted), or adopting rows as synced. */
+export type RunKind = 'run' | 'test' | 'baseline';
+
+/** One `sync_runs` row, as the engine sees it. Times are ISO-8601 strings. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly syncName: string;
+  readonly kind: RunKind;
+  readonly status: RunStatus;
+  /** `cli`, `schedule`, `api`, `startup` (resumed when the server started). */
+  readonly trigger: string;
+  readonly mode: string;
+  readonly destination: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly heartbeatAt: string | null;
+  /** `host:pid:nonce` of the process running it. */
+  readonly owner: string | null;
+  readonly stageTable: string | null;
+  readonly plannedAdd: number;
+  readonly plannedChange: number;
+  readonly plannedRemove: number;
+  readonly delivered: number;
+  readonly rejected: number;
+  readonly failed: number;
+  readonly requests: number;
+  readonly resumes: number;
+  readonly error: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** What a sync remembers about one primary key. */
+export interface StateRecord {
+  readonly pk: string;
+  readonly hash: string;
+  /** `delivered`, or `rejected` (refused for good: not resent until the row changes). */
+  readonly status: 'delivered' | 'rejected';
+  readonly dedupKey: string | null;
+  /** The destination row last sent (kept for CRMs: mirror removals and dry-run diffs; never for ad networks). */
+  readonly row: Readonly<Record<string, unknown>> | null;
+}
+
+/** One attempt for one row, for `sync_row_results`. */
+export interface ResultRecord {
+  readonly runId: string;
+  readonly syncName: string;
+  readonly pk: string;
+  readonly op: RowOp;
+  readonly attempt: number;
+  /** delivered, rejected, failed, retrying, rate_limited, or test (sent in the vendor's test mode). */
+  readonly status: string;
+  readonly code: string | null;
+  readonly reason: string | null;
+  readonly field: string | null;
+  readonly dedupKey: string | null;
+  readonly httpStatus: number | null;
+  /** What was sent for this row (the vendor payload: identifiers already hashed). */
+  readonly request: unknown;
+  /** What came back about this row. */
+  readonly answer: unknown;
+  readonly at: number;
+}
+
+/** One checkpoint: written together (in one transaction where the engine has them). */
+export interface Checkpoint {
+  readonly syncName: string;
+  readonly runId: string;
+  readonly results: readonly ResultRecord[];
+  readonly states: readonly StateRecord[];
+  /** Primary keys the destination no longer holds (mirror removals that were delivered). */
+  readonly removals: readonly string[];
+  /** The run's new counters (absent for forwarding, which has no runs). */
+  readonly run?: RunRecord;
+}
+
+export interface DiffCounts {
+  readonly add: number;
+  readonly change: number;
+  readonly remove: number;
+}
+
+/** One row of a run's diff, with what the engine needs to send it. */
+export interface DiffRow {
+  readonly pk: string;
+  readonly op: Exclude<RowOp, 'forward'>;
+  readonly hash: string;
+  /** The staged source row (add, change), without Touchline's own columns. */
+  readonly row: Readonly<Record<string, unknown>> | null;
+  /** What the sync last sent for this key (change, remove), when it was kept. */
+  readonly before: Readonly<Record<string, unknown>> | null;
+}
+
+export interface StageInfo {
+  readonly table: string;
+  readonly rows: number;
+  readonly columns: readonly string[];
+}

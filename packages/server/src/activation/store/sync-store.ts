@@ -1,0 +1,197 @@
+import type { ClickHouseWarehouse } from '../../warehouse/clickhouse/clickhouse-warehouse.js';
+import { quoteIdent } from '../../warehouse/sql-text.js';
+import type { QueryResult, Warehouse } from '../../warehouse/warehouse.js';
+import type { RunStatus } from '../engine/run-state.js';
+import { clickhouseDialect } from './clickhouse-dialect.js';
+import { RUN_FIELDS, type ActivationDialect, type DiffPlan, type SourceColumn } from './dialect.js';
+import { duckdbDialect } from './duckdb-dialect.js';
+import type { Checkpoint, DiffCounts, DiffRow, RunRecord, StageInfo } from './records.js';
+
+/** The activation store: runs, state, results, staging and diffs, over the warehouse port. */
+export interface SyncStore {
+  readonly dialect: ActivationDialect;
+  /** The columns (and types, where the engine says) of a source query; refuses anything but a read. */
+  describe(sourceSql: string): Promise<SourceColumn[]>;
+  stage(table: string, sourceSql: string, pk: string, hashed: readonly (readonly [string, SourceColumn])[], keep: readonly string[] | '*'): Promise<StageInfo>;
+  /** Up to five primary keys that occur more than once, for the error message. */
+  duplicateKeys(table: string): Promise<string[]>;
+  tableExists(table: string): Promise<boolean>;
+  dropTable(table: string): Promise<void>;
+  diff(diffTable: string, stageTable: string, syncName: string, plan: DiffPlan): Promise<DiffCounts>;
+  /** The next page of the diff after `afterPk` (key order), with staged rows and remembered rows. */
+  diffPage(diffTable: string, stageTable: string, syncName: string, afterPk: string | null, limit: number): Promise<DiffRow[]>;
+  /** Rows the sync remembers as delivered. */
+  deliveredCount(syncName: string): Promise<number>;
+  saveRun(run: RunRecord): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  runs(syncName: string, options?: { limit?: number; statuses?: readonly RunStatus[] }): Promise<RunRecord[]>;
+  checkpoint(c: Checkpoint): Promise<void>;
+  baseline(diffTable: string, syncName: string, runId: string): Promise<void>;
+  resetState(syncName: string): Promise<void>;
+  /** Runs read-only SQL (history, row results). */
+  query(sql: string): Promise<QueryResult>;
+}
+
+const rowsOf = (r: QueryResult): Record<string, unknown>[] =>
+  r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** JSON columns come back as text (DuckDB JSON, ClickHouse String) or already parsed. */
+function parseJson(v: unknown): Record<string, unknown> | null {
+  if (v === null || v === undefined || v === '') return null;
+  if (typeof v === 'object') return v as Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(String(v)) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function toRun(r: Record<string, unknown>): RunRecord {
+  return {
+    runId: String(r['run_id']),
+    syncName: String(r['sync_name']),
+    kind: String(r['kind']) as RunRecord['kind'],
+    status: String(r['status']) as RunStatus,
+    trigger: String(r['trigger'] ?? ''),
+    mode: String(r['mode'] ?? ''),
+    destination: String(r['destination'] ?? ''),
+    startedAt: String(r['started_at']),
+    finishedAt: strOrNull(r['finished_at']),
+    heartbeatAt: strOrNull(r['heartbeat_at']),
+    owner: strOrNull(r['owner']),
+    stageTable: strOrNull(r['stage_table']),
+    plannedAdd: num(r['planned_add']),
+    plannedChange: num(r['planned_change']),
+    plannedRemove: num(r['planned_remove']),
+    delivered: num(r['delivered']),
+    rejected: num(r['rejected']),
+    failed: num(r['failed']),
+    requests: num(r['requests']),
+    resumes: num(r['resumes']),
+    error: strOrNull(r['error']),
+    details: parseJson(r['details']) ?? {},
+  };
+}
+
+/** The store for a warehouse, with its engine's dialect. */
+export function createSyncStore(warehouse: Warehouse, clock: { now(): number } = { now: () => Date.now() }): SyncStore {
+  const dialect =
+    warehouse.engine === 'clickhouse'
+      ? clickhouseDialect((warehouse as ClickHouseWarehouse).features?.timestamps ?? 'datetime64')
+      : duckdbDialect;
+  const write = async (statements: readonly string[]) => {
+    for (const sql of statements) await warehouse.query(sql, { readOnly: false });
+  };
+  const read = (sql: string) => warehouse.query(sql);
+  const q = quoteIdent;
+  const inList = (keys: readonly string[]) => keys.map(dialect.str).join(', ');
+
+  return {
+    dialect,
+    async describe(sourceSql) {
+      // Run through the read-only path first: a source must be a read query.
+      const probe = await read(`SELECT * FROM (${sourceSql}) AS _tl_probe LIMIT 0`);
+      if (!dialect.describesTypes) return probe.columns.map((name) => ({ name, type: null }));
+      const d = await read(dialect.describe(sourceSql));
+      return d.rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+    },
+    async stage(table, sourceSql, pk, hashed, keep) {
+      await write(dialect.stage(table, sourceSql, pk, hashed, keep));
+      const checks = rowsOf(await read(dialect.stageChecks(table)))[0] ?? {};
+      const cols = await read(`SELECT * FROM ${q(table)} LIMIT 0`);
+      if (num(checks['empty']) > 0) {
+        throw new StageError(`primary key is null or empty in ${num(checks['empty'])} row(s)`, 'EMPTY_PRIMARY_KEY');
+      }
+      if (num(checks['duplicates']) > 0) {
+        const dups = await this.duplicateKeys(table);
+        throw new StageError(
+          `primary key is not unique: ${num(checks['duplicates'])} duplicate row(s), e.g. ${dups.map((d) => JSON.stringify(d)).join(', ')}`,
+          'NON_UNIQUE_PRIMARY_KEY',
+        );
+      }
+      return { table, rows: num(checks['n']), columns: cols.columns.filter((c) => !c.startsWith('_tl_')) };
+    },
+    async duplicateKeys(table) {
+      const r = await read(`SELECT _tl_pk FROM ${q(table)} GROUP BY _tl_pk HAVING count(*) > 1 ORDER BY _tl_pk LIMIT 5`);
+      return r.rows.map((row) => String(row[0]));
+    },
+    async tableExists(table) {
+      const r = await read(dialect.tableExists(table));
+      return num(r.rows[0]?.[0]) > 0;
+    },
+    dropTable: (table) => write([dialect.dropTable(table)]),
+    async diff(diffTable, stageTable, syncName, plan) {
+      await write(dialect.diff(diffTable, stageTable, syncName, plan));
+      const r = await read(`SELECT op, count(*) AS n FROM ${q(diffTable)} GROUP BY op`);
+      const counts = { add: 0, change: 0, remove: 0 };
+      for (const [op, n] of r.rows) counts[String(op) as keyof DiffCounts] = num(n);
+      return counts;
+    },
+    async diffPage(diffTable, stageTable, syncName, afterPk, limit) {
+      const after = afterPk === null ? '' : `WHERE pk > ${dialect.str(afterPk)}`;
+      const page = await read(`SELECT pk, op, hash FROM ${q(diffTable)} ${after} ORDER BY pk LIMIT ${Math.max(1, Math.floor(limit))}`);
+      if (page.rows.length === 0) return [];
+      const keys = page.rows.map((r) => String(r[0]));
+      const range = `_tl_pk >= ${dialect.str(keys[0]!)} AND _tl_pk <= ${dialect.str(keys[keys.length - 1]!)}`;
+      const staged = new Map<string, Record<string, unknown>>();
+      const needStage = page.rows.some((r) => r[1] !== 'remove');
+      if (needStage) {
+        for (const row of rowsOf(await read(`SELECT * FROM ${q(stageTable)} WHERE ${range} AND _tl_pk IN (${inList(keys)})`))) {
+          const pk = String(row['_tl_pk']);
+          delete row['_tl_pk'];
+          delete row['_tl_hash'];
+          staged.set(pk, row);
+        }
+      }
+      const before = new Map<string, Record<string, unknown> | null>();
+      const remembered = keys.filter((_, i) => page.rows[i]![1] !== 'add');
+      if (remembered.length > 0) {
+        const r = await read(`SELECT pk, state_row FROM ${dialect.stateOf(syncName)} AS st WHERE pk IN (${inList(remembered)})`);
+        for (const [pk, row] of r.rows) before.set(String(pk), parseJson(row));
+      }
+      return page.rows.map(([pk, op, hash]) => ({
+        pk: String(pk),
+        op: String(op) as DiffRow['op'],
+        hash: String(hash),
+        row: staged.get(String(pk)) ?? null,
+        before: before.get(String(pk)) ?? null,
+      }));
+    },
+    async deliveredCount(syncName) {
+      const r = await read(`SELECT count(*) FROM ${dialect.stateOf(syncName)} AS st WHERE status = 'delivered'`);
+      return num(r.rows[0]?.[0]);
+    },
+    saveRun: (run) => write(dialect.saveRun(run, clock.now())),
+    async getRun(runId) {
+      const r = rowsOf(await read(`SELECT ${RUN_FIELDS.join(', ')} FROM ${dialect.runs()} AS r WHERE run_id = ${dialect.str(runId)}`));
+      return r[0] ? toRun(r[0]) : null;
+    },
+    async runs(syncName, options = {}) {
+      const statuses = options.statuses?.length ? ` AND status IN (${options.statuses.map(dialect.str).join(', ')})` : '';
+      const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
+      const r = await read(
+        `SELECT ${RUN_FIELDS.join(', ')} FROM ${dialect.runs()} AS r WHERE sync_name = ${dialect.str(syncName)}${statuses} ORDER BY started_at DESC, run_id DESC${limit}`,
+      );
+      return rowsOf(r).map(toRun);
+    },
+    checkpoint: (c) => write(dialect.checkpoint(c, clock.now())),
+    baseline: (diffTable, syncName, runId) => write(dialect.baseline(diffTable, syncName, runId, clock.now())),
+    resetState: (syncName) => write(dialect.resetState(syncName, clock.now())),
+    query: read,
+  };
+}
+
+/** The staged source cannot be synced as it is (a key problem); the message says what to fix. */
+export class StageError extends Error {
+  override readonly name = 'StageError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}

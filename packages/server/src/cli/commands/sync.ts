@@ -1,0 +1,173 @@
+import { SingleBar } from 'cli-progress';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { startActivation } from '../../activation/activation.js';
+import type { DryRunReport } from '../../activation/engine/dry-run.js';
+import type { RunProgress } from '../../activation/engine/run-delivery.js';
+import type { SyncEngine, SyncSummary } from '../../activation/engine/sync-engine.js';
+import type { RunRecord } from '../../activation/store/records.js';
+import { ConfigError, type Config } from '../../config/config.js';
+import { openWarehouse } from '../../warehouse/open-warehouse.js';
+import { findRunningServer, type AdminClient } from '../server-handle.js';
+import { formatDryRun, formatHistory, formatRunSummary, formatSyncList } from './sync-output.js';
+
+export interface SyncCommandOptions {
+  readonly json: boolean;
+  readonly progress: boolean;
+  readonly force: boolean;
+  readonly full: boolean;
+  readonly test: boolean;
+  readonly testCode: string | undefined;
+  readonly baseline: boolean;
+  readonly limit: number | undefined;
+}
+
+export const SYNC_USAGE = `usage:
+  touchline sync list                                   syncs, their last run, forwarding rules
+  touchline sync run <name> [--force] [--full] [--test [--test-code CODE]] [--baseline]
+  touchline sync dry-run <name> [--limit 20]            the diff and the exact requests, nothing sent
+  touchline sync history <name> [--limit 20]            runs, newest first
+  touchline sync cancel <name>                          cancel an open run (it will not resume)`;
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused']);
+
+/** Runs `fn` with a sync engine on this data dir's warehouse (no server holds it). */
+async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Promise<T>): Promise<T> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const warehouse = await openWarehouse(config, dataDir);
+  try {
+    await warehouse.migrate();
+    const activation = await startActivation({ config, warehouse, dataDir, schedule: false, forward: false });
+    try {
+      return await fn(activation.syncs);
+    } finally {
+      await activation.close();
+    }
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function progressBar(enabled: boolean) {
+  if (!enabled) return null;
+  const bar = new SingleBar({
+    format: 'sync {sync} [{bar}] {percentage}% | {value}/{total} rows | {delivered} delivered, {rejected} refused, {failed} failed | {status}',
+    hideCursor: true,
+  });
+  let started = false;
+  return {
+    update(sync: string, p: Pick<RunProgress, 'planned' | 'done' | 'delivered' | 'rejected' | 'failed' | 'status'>) {
+      const payload = { sync, delivered: p.delivered, rejected: p.rejected, failed: p.failed, status: p.status };
+      if (!started) {
+        bar.start(Math.max(1, p.planned), p.done, payload);
+        started = true;
+      }
+      bar.setTotal(Math.max(1, p.planned));
+      bar.update(p.done, payload);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+async function runLocal(config: Config, name: string, o: SyncCommandOptions): Promise<RunRecord> {
+  return withLocalEngine(config, async (engine) => {
+    const bar = progressBar(o.progress);
+    // Ctrl-C pauses: the run keeps its staged rows and resumes on the next `sync run`.
+    const onSignal = () => engine.stop(name, 'paused', 'interrupted (Ctrl-C)');
+    process.once('SIGINT', onSignal);
+    try {
+      return await engine.run(name, {
+        trigger: 'cli',
+        force: o.force,
+        full: o.full,
+        baseline: o.baseline,
+        test: o.test ? (o.testCode ?? true) : false,
+        onProgress: (p) => bar?.update(name, p),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      bar?.stop();
+    }
+  });
+}
+
+async function runRemote(server: AdminClient, name: string, o: SyncCommandOptions): Promise<RunRecord> {
+  const path = `/admin/syncs/${encodeURIComponent(name)}`;
+  const { runId } = await server.call<{ runId: string }>('POST', `${path}/runs`, {
+    force: o.force, full: o.full, baseline: o.baseline, test: o.test ? (o.testCode ?? true) : false,
+  });
+  const bar = progressBar(o.progress);
+  try {
+    for (;;) {
+      const { run, progress } = await server.call<{ run: RunRecord; progress: RunProgress | null }>('GET', `${path}/runs/${runId}`);
+      bar?.update(name, progress ?? {
+        planned: run.plannedAdd + run.plannedChange + run.plannedRemove,
+        done: run.delivered + run.rejected + run.failed,
+        delivered: run.delivered, rejected: run.rejected, failed: run.failed, status: run.status,
+      });
+      if (FINISHED.has(run.status)) return run;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    bar?.stop();
+  }
+}
+
+/**
+ * `touchline sync …`: through the running server's admin API when there is one (it holds the
+ * warehouse and the rate limits), else in this process on the data dir's warehouse. Returns the
+ * exit code: 1 when a run did not succeed.
+ */
+export async function syncCommand(config: Config, args: readonly string[], o: SyncCommandOptions, out: (s: string) => void): Promise<number> {
+  const [sub, name] = args;
+  const needName = () => {
+    if (!name) throw new ConfigError(`touchline sync ${sub} needs a sync name\n${SYNC_USAGE}`);
+    return name;
+  };
+  const server = await findRunningServer(config);
+  const path = (n: string) => `/admin/syncs/${encodeURIComponent(n)}`;
+  switch (sub) {
+    case 'list': {
+      const r = server
+        ? await server.call<{ syncs: SyncSummary[]; forwarding: unknown }>('GET', '/admin/syncs')
+        : await withLocalEngine(config, async (e) => ({ syncs: await e.list(), forwarding: undefined }));
+      out(o.json ? JSON.stringify(r, null, 2) : r.syncs.length ? formatSyncList(r.syncs, r.forwarding) : 'no syncs configured (see docs/activation.md)');
+      return 0;
+    }
+    case 'run': {
+      const n = needName();
+      const run = server ? await runRemote(server, n, o) : await runLocal(config, n, o);
+      if (o.json) out(JSON.stringify(run, null, 2));
+      else formatRunSummary(run).forEach((l) => out(l));
+      return run.status === 'succeeded' ? 0 : run.status === 'paused' ? 2 : 1;
+    }
+    case 'dry-run': {
+      const n = needName();
+      const body = { limit: o.limit ?? 20, full: o.full };
+      const report = server
+        ? await server.call<DryRunReport>('POST', `${path(n)}/dry-run`, body)
+        : await withLocalEngine(config, (e) => e.dryRun(n, body));
+      out(o.json ? JSON.stringify(report, null, 2) : formatDryRun(report));
+      return 0;
+    }
+    case 'history': {
+      const n = needName();
+      const runs = server
+        ? (await server.call<{ runs: RunRecord[] }>('GET', `${path(n)}/runs?limit=${o.limit ?? 20}`)).runs
+        : await withLocalEngine(config, (e) => e.history(n, o.limit ?? 20));
+      out(o.json ? JSON.stringify(runs, null, 2) : runs.length ? formatHistory(runs) : `sync ${n} has not run yet`);
+      return 0;
+    }
+    case 'cancel': {
+      const n = needName();
+      const cancelled = server
+        ? (await server.call<{ cancelled: RunRecord | null }>('POST', `${path(n)}/cancel`)).cancelled
+        : await withLocalEngine(config, (e) => e.cancel(n));
+      out(cancelled ? `cancelled run ${cancelled.runId} of sync ${n}` : server ? `asked the server to cancel sync ${n}'s run` : `sync ${n} has no open run`);
+      return 0;
+    }
+    default:
+      throw new ConfigError(SYNC_USAGE);
+  }
+}

@@ -1,0 +1,157 @@
+import { sha256Hex } from '@touchline/destinations';
+import {
+  startGoogleDataManagerStandIn,
+  startHubspotStandIn,
+  type GoogleDataManagerStandIn,
+  type HubspotStandIn,
+} from '@touchline/destinations/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activationConfig, FAST_RETRY, testEngine, type TestWarehouse } from './support.js';
+
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The sync engine's behaviour on one warehouse engine. DuckDB and ClickHouse run the same suite
+ * (STYLE.md: one interface, one conformance suite): the state, the diff, the staging tables and
+ * the built-in model are SQL per dialect, so each must show the same results.
+ */
+export function describeEngineConformance(engine: string, open: () => Promise<TestWarehouse>): void {
+  describe(`sync engine on ${engine}`, () => {
+    let w: TestWarehouse;
+    let hubspot: HubspotStandIn;
+    let google: GoogleDataManagerStandIn;
+    const now = Date.now();
+
+    beforeAll(async () => {
+      w = await open();
+      hubspot = await startHubspotStandIn();
+      google = await startGoogleDataManagerStandIn();
+      await w.loadEvents([
+        ...Array.from({ length: 120 }, (_, i) => ({
+          type: 'identify', messageId: `id-${i}`, userId: `u-${i}`, timestamp: iso(now - DAY),
+          // Awkward text on purpose: quotes, backslashes, non-ASCII go through state and results.
+          traits: { email: `user${i}@example.com`, plan: i % 3 === 0 ? 'pro' : 'free', note: `it's a "test" \\ ünïcødé ${i}` },
+        })),
+        ...Array.from({ length: 40 }, (_, i) => ({ type: 'track', messageId: `fx-${i}`, userId: `u-${i % 8}`, event: 'Feature X Used', timestamp: iso(now - 3600_000) })),
+      ]);
+      // The first-touch story, for the built-in model.
+      google.registerClick('Gclid-Story', now - 60 * DAY);
+      await w.loadEvents([
+        { type: 'page', messageId: 'story-land', anonymousId: 'anon-story', timestamp: iso(now - 60 * DAY), context: { page: { url: 'https://acme.example/?gclid=Gclid-Story' }, consent: { ad_user_data: true } } },
+        { type: 'identify', messageId: 'story-id', anonymousId: 'anon-story', userId: 'crm-story', timestamp: iso(now - 59 * DAY), traits: { email: 'Story.Teller@gmail.com' } },
+        { type: 'track', messageId: 'story-opp', userId: 'crm-story', event: 'Opportunity Created', timestamp: iso(now - DAY), properties: { opportunity_id: 'OPP-9', value: 25000, currency: 'USD' } },
+      ]);
+    });
+    afterAll(async () => {
+      await hubspot.close();
+      await google.close();
+      await w.dispose();
+    });
+
+    // Inner aliases differ from outer ones: ClickHouse resolves aliases query-wide.
+    const usage = `SELECT user_id AS uid, ${engine === 'duckdb' ? `json_extract_string(traits, '$.email')` : `visitParamExtractString(traits, 'email')`} AS mail, count(*) AS n
+      FROM events WHERE type IN ('identify', 'track') GROUP BY user_id, mail`;
+    const config = (sync: Record<string, unknown> = {}) =>
+      activationConfig({
+        destinations: {
+          hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { uses: 'feature_x_uses' } } },
+          google: { type: 'google-data-manager', config: { endpoint: google.url, accessToken: 'test-token', operatingAccountId: '1234567890', conversionActionId: '77' } },
+        },
+        syncs: {
+          usage: {
+            destination: 'hs',
+            source: { sql: `SELECT uid, max(mail) AS email, sum(n) - 1 AS uses FROM (${usage}) GROUP BY uid HAVING max(mail) <> ''` },
+            primaryKey: 'uid',
+            mapping: { email: 'email', uses: 'uses' },
+            mode: 'mirror',
+            retry: FAST_RETRY,
+            ...sync,
+          },
+          opportunities: { destination: 'google', source: { model: 'conversions', events: ['Opportunity Created'] }, primaryKey: 'conversion_id', mode: 'insert' },
+        },
+      });
+
+    it('sends every row, then only changes; mirror clears rows that left the source', async () => {
+      const e = testEngine(config(), w.warehouse);
+      const first = await e.run('usage');
+      expect(first, String(first.error)).toMatchObject({ status: 'succeeded', plannedAdd: 121, delivered: 121 });
+      expect(hubspot.contacts.get('email:user3@example.com')).toMatchObject({ feature_x_uses: '5' });
+      expect(await e.run('usage')).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 0, plannedRemove: 0 });
+
+      await w.loadEvents([
+        { type: 'track', messageId: 'fx-extra', userId: 'u-3', event: 'Feature X Used', timestamp: iso(now) },
+        { type: 'identify', messageId: 'id-new', userId: 'u-new', timestamp: iso(now), traits: { email: 'new@example.com' } },
+      ]);
+      const second = await e.run('usage');
+      expect(second).toMatchObject({ status: 'succeeded', plannedAdd: 1, plannedChange: 1, plannedRemove: 0, delivered: 2 });
+      expect(hubspot.contacts.get('email:user3@example.com')).toMatchObject({ feature_x_uses: '6' });
+
+      const narrowed = testEngine(
+        config({ source: { sql: `SELECT uid, max(mail) AS email, sum(n) - 1 AS uses FROM (${usage}) GROUP BY uid HAVING max(mail) <> '' AND uid <> 'u-1'` } }),
+        w.warehouse,
+      );
+      const third = await narrowed.run('usage');
+      expect(third).toMatchObject({ status: 'succeeded', plannedRemove: 1, delivered: 1 });
+      expect(hubspot.contacts.get('email:user1@example.com')).toMatchObject({ feature_x_uses: '' });
+      const state = await w.rows(`SELECT count(*) AS n FROM sync_runs WHERE sync_name = 'usage'`);
+      expect(Number(state[0]!['n'])).toBeGreaterThanOrEqual(4);
+      await e.close();
+      await narrowed.close();
+    });
+
+    it('a paused run resumes with its staged rows and sends nothing twice', async () => {
+      const bulk =
+        engine === 'duckdb'
+          ? `SELECT 'k-' || i AS uid, 'bulk' || i || '@example.com' AS email, i % 5 AS uses FROM range(450) r(i)`
+          : `SELECT concat('k-', toString(number)) AS uid, concat('bulk', toString(number), '@example.com') AS email, number % 5 AS uses FROM system.numbers LIMIT 450`;
+      const base = config();
+      const cfg = { ...base, syncs: { ...base.syncs, bulk: { ...base.syncs['usage']!, source: { sql: bulk }, mode: 'upsert' as const, concurrency: 1 } } };
+      const e = testEngine(cfg, w.warehouse);
+      const paused = await e.run('bulk', { onProgress: (p) => p.delivered >= 200 && e.stop('bulk', 'paused', 'test') });
+      expect(paused.status).toBe('paused');
+      expect(paused.delivered).toBeLessThan(450);
+      const resumed = await e.run('bulk');
+      expect(resumed).toMatchObject({ runId: paused.runId, status: 'succeeded', resumes: 1, delivered: 450 });
+      for (let i = 0; i < 450; i++) expect(hubspot.received(`bulk${i}@example.com`)).toBe(1);
+      const tables = await w.rows(
+        engine === 'duckdb'
+          ? `SELECT count(*) AS n FROM information_schema.tables WHERE starts_with(table_name, '_tl_')`
+          : `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '_tl_')`,
+      );
+      expect(Number(tables[0]!['n'])).toBe(0);
+      await e.close();
+    });
+
+    it('the conversions model uploads the first-touch gclid and the Google-normalised email', async () => {
+      const e = testEngine(config(), w.warehouse);
+      const run = await e.run('opportunities');
+      expect(run).toMatchObject({ status: 'succeeded', delivered: 1 });
+      expect(google.accepted[0]!.item).toMatchObject({
+        transactionId: 'OPP-9',
+        adIdentifiers: { gclid: 'Gclid-Story' },
+        conversionValue: 25000,
+        currency: 'USD',
+        userData: { userIdentifiers: [{ emailAddress: sha256Hex('storyteller@gmail.com') }] },
+      });
+      const [result] = await w.rows(`SELECT pk, op, status, dedup_key FROM sync_row_results WHERE run_id = '${run.runId}'`);
+      expect(result).toEqual({ pk: 'story-opp', op: 'add', status: 'delivered', dedup_key: 'OPP-9' });
+      expect(await e.run('opportunities')).toMatchObject({ plannedAdd: 0, delivered: 0 });
+      await e.close();
+    });
+
+    it('records awkward text in results and state as it was sent', async () => {
+      const e = testEngine(
+        config({ source: { sql: engine === 'duckdb' ? `SELECT 'q-1' AS uid, 'quote@example.com' AS email, 'it''s "x" \\ ü' AS uses` : `SELECT 'q-1' AS uid, 'quote@example.com' AS email, 'it\\'s "x" \\\\ ü' AS uses` }, mode: 'upsert' }),
+        w.warehouse,
+      );
+      hubspot.reset();
+      const run = await e.run('usage', { full: true });
+      // HubSpot refuses a non-number for a number property; the refusal and the request are kept.
+      expect(run).toMatchObject({ status: 'succeeded', rejected: 1 });
+      const [r] = await w.rows(`SELECT request FROM sync_row_results WHERE run_id = '${run.runId}' AND pk = 'q-1'`);
+      expect(JSON.parse(String(r!['request']))).toMatchObject({ properties: { feature_x_uses: 'it\'s "x" \\ ü' } });
+      await e.close();
+    });
+  });
+}

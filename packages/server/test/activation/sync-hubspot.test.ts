@@ -1,0 +1,218 @@
+import { startHubspotStandIn, type HubspotStandIn } from '@touchline/destinations/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { activationConfig, duckWarehouse, FAST_RETRY, testEngine, type TestWarehouse } from './support.js';
+
+describe('sync engine: warehouse rows to HubSpot contacts', () => {
+  let w: TestWarehouse;
+  let hubspot: HubspotStandIn;
+  beforeEach(async () => {
+    w = await duckWarehouse();
+    hubspot = await startHubspotStandIn();
+    await w.exec(`CREATE TABLE product_usage AS SELECT 'user' || i || '@example.com' AS email, i % 7 AS uses, 'pro' AS plan FROM range(250) r(i)`);
+  });
+  afterEach(async () => {
+    await hubspot.close();
+    await w.dispose();
+  });
+
+  const config = (over: Record<string, unknown> = {}, account: Record<string, unknown> = {}) =>
+    activationConfig({
+      destinations: {
+        hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { feature_x_uses: 'feature_x_uses', plan: 'plan_tier' } }, ...account },
+      },
+      syncs: {
+        usage: {
+          destination: 'hs',
+          source: { sql: 'SELECT email, uses, plan FROM product_usage' },
+          primaryKey: 'email',
+          mapping: { email: 'email', feature_x_uses: 'uses', plan: 'plan' },
+          mode: 'upsert',
+          retry: FAST_RETRY,
+          ...over,
+        },
+      },
+    });
+
+  it('sends every row once, then only the rows that changed', async () => {
+    const engine = testEngine(config(), w.warehouse);
+    const first = await engine.run('usage');
+    expect(first).toMatchObject({ status: 'succeeded', plannedAdd: 250, delivered: 250, rejected: 0, failed: 0 });
+    expect(hubspot.requests.filter((r) => r.status === 200 || r.status === 207)).toHaveLength(3);
+    expect(hubspot.contacts.get('email:user3@example.com')).toMatchObject({ feature_x_uses: '3', plan_tier: 'pro' });
+
+    await w.exec(`UPDATE product_usage SET uses = uses + 100 WHERE email IN ('user1@example.com', 'user2@example.com')`);
+    const before = hubspot.requests.length;
+    const second = await engine.run('usage');
+    expect(second).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 2, delivered: 2 });
+    const sent = hubspot.requests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as { inputs: unknown[] }).inputs).toHaveLength(2);
+    expect(hubspot.contacts.get('email:user1@example.com')).toMatchObject({ feature_x_uses: '101' });
+
+    const third = await engine.run('usage');
+    expect(third).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 0, delivered: 0 });
+    await engine.close();
+  });
+
+  it('maps a 207 answer back to its rows although HubSpot answers out of order, and records each', async () => {
+    await w.exec(`UPDATE product_usage SET plan = 'platinum' WHERE email IN ('user10@example.com', 'user42@example.com', 'user77@example.com')`);
+    const engine = testEngine(config(), w.warehouse);
+    const run = await engine.run('usage');
+    expect(run).toMatchObject({ status: 'succeeded', delivered: 247, rejected: 3 });
+    expect(hubspot.requests.some((r) => r.status === 207)).toBe(true);
+    const refused = await w.rows(
+      `SELECT pk, status, code, request, answer, http_status FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected' ORDER BY pk`,
+    );
+    expect(refused.map((r) => r['pk'])).toEqual(['user10@example.com', 'user42@example.com', 'user77@example.com']);
+    for (const r of refused) {
+      expect(r['code']).toBe('INVALID_OPTION');
+      expect(r['http_status']).toBe(207);
+      expect(JSON.parse(String(r['request']))).toMatchObject({ id: r['pk'], properties: { plan_tier: 'platinum' } });
+      expect(JSON.parse(String(r['answer']))).toMatchObject({ context: { ids: [r['pk']] } });
+    }
+    expect(hubspot.contacts.has('email:user42@example.com')).toBe(false);
+    expect(hubspot.contacts.get('email:user43@example.com')).toMatchObject({ plan_tier: 'pro' });
+
+    // Refused rows are not resent unchanged; once fixed, they go.
+    const again = await engine.run('usage');
+    expect(again).toMatchObject({ plannedChange: 0, plannedAdd: 0 });
+    await w.exec(`UPDATE product_usage SET plan = 'enterprise' WHERE plan = 'platinum'`);
+    const fixed = await engine.run('usage');
+    expect(fixed).toMatchObject({ status: 'succeeded', plannedChange: 3, delivered: 3 });
+    expect(hubspot.contacts.get('email:user42@example.com')).toMatchObject({ plan_tier: 'enterprise' });
+    await engine.close();
+  });
+
+  it('delivers every row exactly once through random 5xx answers, honouring Retry-After on a 429', async () => {
+    hubspot.script({ status: 429, headers: { 'retry-after': '1' } });
+    // HubSpot's own 429s without Retry-After wait its documented 10 s window; random faults here are 5xx.
+    hubspot.fail({ rate: 0.3, statuses: [500, 502, 503], seed: 7 });
+    const engine = testEngine(config({ concurrency: 1 }), w.warehouse);
+    const run = await engine.run('usage');
+    expect(run).toMatchObject({ status: 'succeeded', delivered: 250, failed: 0 });
+    // The scripted 429 asked for a second: the next request waited at least that long.
+    const [first, second] = hubspot.requests;
+    expect(first!.status).toBe(429);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    for (let i = 0; i < 250; i++) {
+      expect(hubspot.count(`user${i}@example.com`)).toBe(1);
+      expect(hubspot.received(`user${i}@example.com`)).toBe(1);
+    }
+    const statuses = await w.rows(`SELECT status, count(*) AS n FROM sync_row_results WHERE run_id = '${run.runId}' GROUP BY status ORDER BY status`);
+    expect(statuses.map((r) => r['status'])).toEqual(expect.arrayContaining(['delivered', 'rate_limited']));
+    await engine.close();
+  });
+
+  it('mirror clears the fields of rows that left the source, and refuses a mass removal unless forced', async () => {
+    const engine = testEngine(config({ mode: 'mirror', mapping: { email: 'email', feature_x_uses: 'uses' } }), w.warehouse);
+    expect(await engine.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
+    await w.exec(`DELETE FROM product_usage WHERE email IN ('user5@example.com', 'user6@example.com')`);
+    const small = await engine.run('usage');
+    expect(small).toMatchObject({ status: 'succeeded', plannedRemove: 2, delivered: 2 });
+    expect(hubspot.contacts.get('email:user5@example.com')).toMatchObject({ email: 'user5@example.com', feature_x_uses: '' });
+    expect(hubspot.contacts.get('email:user7@example.com')).toMatchObject({ feature_x_uses: '0' });
+
+    // A source that suddenly lost most of its rows (a broken join) would clear most contacts.
+    await w.exec(`DELETE FROM product_usage WHERE uses > 1`);
+    const before = hubspot.requests.length;
+    const refused = await engine.run('usage');
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatch(/^blast-radius guard: this run would clear \d+ of the 248 rows the sync has delivered .* guards\.maxRemovePercent \(20%\)/);
+    expect(hubspot.requests.length).toBe(before);
+    const forced = await engine.run('usage', { force: true });
+    expect(forced).toMatchObject({ status: 'succeeded' });
+    expect(forced.plannedRemove).toBeGreaterThan(100);
+    await engine.close();
+  });
+
+  it('dry run shows the diff and the exact requests, sending nothing and keeping the state', async () => {
+    const engine = testEngine(config(), w.warehouse);
+    await engine.run('usage');
+    await w.exec(`UPDATE product_usage SET uses = 99 WHERE email = 'user1@example.com'`);
+    await w.exec(`INSERT INTO product_usage VALUES ('new@example.com', 1, 'free')`);
+    const sentBefore = hubspot.requests.length;
+    const report = await engine.dryRun('usage');
+    expect(hubspot.requests.length).toBe(sentBefore);
+    expect(report.counts).toEqual({ add: 1, change: 1, remove: 0 });
+    const change = report.rows.find((r) => r.op === 'change')!;
+    expect(change).toMatchObject({ pk: 'user1@example.com', changed: ['feature_x_uses'], before: { feature_x_uses: 1 }, row: { feature_x_uses: 99 } });
+    expect(report.requests).toHaveLength(1);
+    const [req] = report.requests;
+    expect(req!.url).toBe(`${hubspot.url}/crm/v3/objects/contacts/batch/upsert`);
+    expect(req!.headers['authorization']).toBe('Bearer ***');
+    expect(JSON.stringify(req)).not.toContain('test-token');
+    expect((req!.body as { inputs: { id: string }[] }).inputs.map((i) => i.id).sort()).toEqual(['new@example.com', 'user1@example.com']);
+    // Nothing was recorded: the real run still sends both.
+    expect(await engine.run('usage')).toMatchObject({ plannedAdd: 1, plannedChange: 1, delivered: 2 });
+    expect(await w.rows(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE '_tl_%'`)).toEqual([{ n: 0 }]);
+    await engine.close();
+  });
+
+  it('a paused run resumes where it stopped: acknowledged rows are not sent again', async () => {
+    // The account's limit, known to the gate: the run is paced, never refused.
+    hubspot.setRateLimit({ requests: 1, windowMs: 120 });
+    const engine = testEngine(config({ concurrency: 1 }, { rateLimit: { requests: 1, windowMs: 150 } }), w.warehouse);
+    const paused = await engine.run('usage', {
+      onProgress: (p) => {
+        if (p.delivered >= 100) engine.stop('usage', 'paused', 'test pause');
+      },
+    });
+    expect(paused.status).toBe('paused');
+    expect(paused.delivered).toBeGreaterThanOrEqual(100);
+    expect(paused.delivered).toBeLessThan(250);
+    // A test run or a baseline would get in its way: refused until the run is resumed or cancelled.
+    await expect(engine.run('usage', { baseline: true })).rejects.toThrow(/has an interrupted run .*`touchline sync run usage`/);
+    const resumed = await engine.run('usage');
+    expect(resumed).toMatchObject({ runId: paused.runId, status: 'succeeded', resumes: 1, delivered: 250 });
+    for (let i = 0; i < 250; i++) expect(hubspot.received(`user${i}@example.com`)).toBe(1);
+    expect(hubspot.requests.every((r) => r.status === 200)).toBe(true);
+    const history = await engine.history('usage');
+    expect(history).toHaveLength(1);
+    await engine.close();
+  });
+
+  it('refuses a source whose primary key is not unique, naming examples', async () => {
+    await w.exec(`INSERT INTO product_usage VALUES ('user1@example.com', 3, 'pro')`);
+    const engine = testEngine(config(), w.warehouse);
+    const run = await engine.run('usage');
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe('primary key is not unique: 1 duplicate row(s), e.g. "user1@example.com"');
+    expect(hubspot.requests).toHaveLength(0);
+    await engine.close();
+  });
+
+  it('stops at once when HubSpot refuses the credentials, and records no row as refused', async () => {
+    const cfg = config();
+    const bad = activationConfig({
+      destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'expired', properties: { feature_x_uses: 'feature_x_uses', plan: 'plan_tier' } } } },
+      syncs: { usage: cfg.syncs['usage'] },
+    });
+    const engine = testEngine(bad, w.warehouse);
+    const run = await engine.run('usage');
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/HTTP 401.*check the destination's credentials/);
+    expect(hubspot.requests.length).toBeLessThanOrEqual(2);
+    expect(await w.rows(`SELECT count(*) AS n FROM sync_state`)).toEqual([{ n: 0 }]);
+    await engine.close();
+    const good = testEngine(cfg, w.warehouse);
+    expect(await good.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
+    await good.close();
+  });
+
+  it('two syncs run at once on one warehouse, sharing the account\'s gate', async () => {
+    const base = config({}, { rateLimit: { requests: 5, windowMs: 200 } });
+    const cfg = { ...base, syncs: { ...base.syncs, copy: { ...base.syncs['usage']!, source: { sql: `SELECT replace(email, 'user', 'copy') AS email, uses, plan FROM product_usage` } } } };
+    // HubSpot allows a little more than the account's configured limit: the shared gate keeps both syncs under it.
+    hubspot.setRateLimit({ requests: 6, windowMs: 200 });
+    const engine = testEngine(cfg, w.warehouse);
+    const [a, b] = await Promise.all([engine.run('usage'), engine.run('copy')]);
+    expect(a).toMatchObject({ status: 'succeeded', delivered: 250 });
+    expect(b).toMatchObject({ status: 'succeeded', delivered: 250 });
+    expect(hubspot.requests.filter((r) => r.status === 429)).toHaveLength(0);
+    expect(await w.rows(`SELECT sync_name, count(*) AS n FROM sync_state GROUP BY 1 ORDER BY 1`)).toEqual([
+      { sync_name: 'copy', n: 250 },
+      { sync_name: 'usage', n: 250 },
+    ]);
+    await engine.close();
+  });
+});

@@ -1,0 +1,120 @@
+import {
+  startGoogleDataManagerStandIn,
+  startMetaCapiStandIn,
+  startSalesforceStandIn,
+  type GoogleDataManagerStandIn,
+  type SalesforceStandIn,
+  type StandIn,
+} from '@touchline/destinations/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activationConfig, duckWarehouse, FAST_RETRY, testEngine, type TestWarehouse } from './support.js';
+
+const HOUR = 3_600_000;
+const ts = (ms: number) => new Date(ms).toISOString();
+
+describe('sync engine against each vendor\'s way of failing', () => {
+  let w: TestWarehouse;
+  let salesforce: SalesforceStandIn;
+  let google: GoogleDataManagerStandIn;
+  let meta: StandIn;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    w = await duckWarehouse();
+    salesforce = await startSalesforceStandIn();
+    google = await startGoogleDataManagerStandIn();
+    meta = await startMetaCapiStandIn({ pixelId: '777' });
+    await w.exec(`CREATE TABLE leads AS SELECT 'L-' || i AS id, 'Surname' || i AS last_name, 'Co' || i AS company,
+      CASE WHEN i = 3 THEN 'not-an-email' ELSE 'lead' || i || '@example.com' END AS email FROM range(30) r(i)`);
+    await w.exec(`CREATE TABLE conversions AS SELECT 'T-' || i AS transaction_id, 'gclid-' || i AS gclid,
+      TIMESTAMPTZ '${ts(now - 5 * HOUR)}' AS conversion_time, 10.0 * i AS conversion_value, 'EUR' AS currency,
+      'granted' AS consent_ad_user_data FROM range(30) r(i)`);
+    await w.exec(`CREATE TABLE purchases AS SELECT 'E-' || i AS event_id, TIMESTAMPTZ '${ts(now - HOUR)}' AS event_time, 5.0 + i AS value,
+      'USD' AS currency, 'buyer' || i || '@example.com' AS email, 'https://shop.example/thanks' AS event_source_url,
+      'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' AS client_user_agent, 'granted' AS consent_ad_user_data FROM range(40) r(i)`);
+  });
+  afterAll(async () => {
+    await salesforce.close();
+    await google.close();
+    await meta.close();
+    await w.dispose();
+  });
+
+  const config = () =>
+    activationConfig({
+      destinations: {
+        sf: {
+          type: 'salesforce',
+          config: {
+            endpoint: salesforce.url, accessToken: 'test-token', sobject: 'Lead', externalIdField: 'Touchline_Id__c', externalIdColumn: 'id',
+            fields: { last_name: 'LastName', company: 'Company', email: 'Email' },
+          },
+        },
+        google: { type: 'google-data-manager', config: { endpoint: google.url, accessToken: 'test-token', operatingAccountId: '1234567890', conversionActionId: '55' } },
+        meta: { type: 'meta-capi', config: { endpoint: meta.url, accessToken: 'test-token', pixelId: '777' } },
+      },
+      syncs: {
+        leads: { destination: 'sf', source: { sql: 'SELECT * FROM leads' }, primaryKey: 'id', mode: 'upsert', retry: FAST_RETRY },
+        conversions: { destination: 'google', source: { sql: 'SELECT * FROM conversions' }, primaryKey: 'transaction_id', mode: 'insert', retry: FAST_RETRY },
+        purchases: { destination: 'meta', source: { sql: 'SELECT * FROM purchases' }, primaryKey: 'event_id', mode: 'insert', retry: FAST_RETRY },
+      },
+    });
+
+  it('Salesforce: per-record failures in a 200 answer map to their rows; a locked row is retried', async () => {
+    salesforce.script({ partial: [7], code: 'UNABLE_TO_LOCK_ROW' });
+    const engine = testEngine(config(), w.warehouse);
+    const run = await engine.run('leads');
+    expect(run).toMatchObject({ status: 'succeeded', delivered: 29, rejected: 1 });
+    const [bad] = await w.rows(`SELECT pk, code, field, reason FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`);
+    expect(bad).toMatchObject({ pk: 'L-3', code: 'INVALID_EMAIL_ADDRESS', field: 'email' });
+    expect(String(bad!['reason'])).toContain('on Email (row column email)');
+    // The 8th record of the request (rows go in key order: L-0, L-1, L-10, ...) was locked.
+    const lockedPk = [...Array(30).keys()].map((i) => `L-${i}`).sort()[7]!;
+    const locked = await w.rows(`SELECT status, attempt, code FROM sync_row_results WHERE run_id = '${run.runId}' AND pk = '${lockedPk}' ORDER BY attempt`);
+    expect(locked).toEqual([
+      { status: 'retrying', attempt: 1, code: 'UNABLE_TO_LOCK_ROW' },
+      { status: 'delivered', attempt: 2, code: null },
+    ]);
+    expect(salesforce.records.get(`Lead:${lockedPk}`)).toMatchObject({ LastName: `Surname${lockedPk.slice(2)}` });
+    expect(salesforce.count(`Lead:${lockedPk}`)).toBe(1);
+    await engine.close();
+  });
+
+  it('Google: test mode sends validateOnly and records nothing; the fast-fail names the bad row, the rest go', async () => {
+    // Google knows this click happened after the conversion: it refuses the whole request, naming the event.
+    google.registerClick('gclid-12', now - HOUR);
+    const engine = testEngine(config(), w.warehouse);
+    const test = await engine.run('conversions', { test: true });
+    expect(test).toMatchObject({ kind: 'test', status: 'succeeded', delivered: 29, rejected: 1 });
+    expect(google.testItems).toHaveLength(29);
+    expect(google.accepted).toHaveLength(0);
+    expect((google.requests[0]!.body as { validateOnly: boolean }).validateOnly).toBe(true);
+
+    const run = await engine.run('conversions');
+    expect(run).toMatchObject({ kind: 'run', status: 'succeeded', plannedAdd: 30, delivered: 29, rejected: 1 });
+    const [bad] = await w.rows(`SELECT pk, code FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`);
+    expect(bad).toEqual({ pk: 'T-12', code: 'CONVERSION_PRECEDES_EVENT' });
+    for (let i = 0; i < 30; i++) expect(google.count(`T-${i}`)).toBe(i === 12 ? 0 : 1);
+    await engine.close();
+  });
+
+  it('Meta: test_event_code in test mode; a refused batch is halved until the rows go', async () => {
+    const engine = testEngine(config(), w.warehouse);
+    const test = await engine.run('purchases', { test: 'TEST4242' });
+    expect(test).toMatchObject({ kind: 'test', status: 'succeeded', delivered: 40 });
+    expect(meta.testItems).toHaveLength(40);
+    expect((meta.requests[0]!.body as { test_event_code?: string }).test_event_code).toBe('TEST4242');
+
+    // Meta refuses a whole batch for one bad event without saying which (§2.2).
+    meta.script({ partial: [0] });
+    const before = meta.requests.length;
+    const run = await engine.run('purchases');
+    expect(run).toMatchObject({ status: 'succeeded', delivered: 40 });
+    const sizes = meta.requests.slice(before).map((r) => ({ status: r.status, n: (r.body as { data: unknown[] }).data.length }));
+    expect(sizes).toEqual([{ status: 400, n: 40 }, { status: 200, n: 20 }, { status: 200, n: 20 }]);
+    for (let i = 0; i < 40; i++) expect(meta.count(`Purchase:E-${i}`)).toBe(1);
+    const isolating = await w.rows(`SELECT count(*) AS n FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'isolating'`);
+    expect(isolating).toEqual([{ n: 40 }]);
+    await engine.close();
+  });
+});

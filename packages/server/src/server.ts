@@ -12,6 +12,8 @@ import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool } from './spool/spool.js';
 import { openWarehouse } from './warehouse/open-warehouse.js';
 import type { Warehouse } from './warehouse/warehouse.js';
+import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
+import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
 
@@ -29,6 +31,8 @@ export interface Touchline {
   readonly ingest: Ingest;
   /** Each visitor's first / last / session touch, by visitor id (`undefined` when the tracker is disabled). */
   readonly touchStore: TouchStore | undefined;
+  /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
+  readonly derived: DerivedModel;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -88,7 +92,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     );
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
-    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse, dedupWindowMs, log });
+    // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
+    const derived = createDerivedModel(warehouse, config, log);
+    await derived.ensure();
+    const loader = createLoader({ collectorId: secrets.collectorId, spool, warehouse: withDerivedRefresh(warehouse, derived), dedupWindowMs, log });
     loader.start();
 
     const ingest = createIngest({
@@ -139,6 +146,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       sources,
       ingest,
       touchStore: tracker?.store,
+      derived,
       async close() {
         if (closed) return;
         closed = true;

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
+import { AttributionConfigSchema } from '../attribution/attribution-config.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 
 /**
@@ -75,6 +76,8 @@ export const ConfigSchema = z
       .prefault({}),
     /** The browser tracker: its script, its endpoint, the visitor cookie and the touch store. */
     tracker: TrackerConfigSchema,
+    /** Identity, sessions, channel rules and conversions: what attribution reads (see docs/attribution.md). */
+    attribution: AttributionConfigSchema,
   })
   .strict();
 

@@ -12,6 +12,7 @@ import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool } from './spool/spool.js';
 import { openWarehouse } from './warehouse/open-warehouse.js';
 import type { Warehouse } from './warehouse/warehouse.js';
+import { attributeHandler } from './attribution/admin-attribute.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
@@ -117,7 +118,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         maxEventBytes: config.limits.maxEventBytes,
         maxBatchBytes: config.limits.maxBatchBytes,
       },
-      admin: { adminToken, warehouse, sources, spool, loader, startedAt: now() },
+      admin: { adminToken, warehouse, sources, spool, loader, startedAt: now(), attribute: attributeHandler(warehouse, config, derived) },
       tracker: tracker?.routes,
       spool,
       trustProxy: config.ip.trustProxy,

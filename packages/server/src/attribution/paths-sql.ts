@@ -147,8 +147,11 @@ SELECT ifNull(person, '') AS person, 1 AS is_conv, ifNull(t, 0) AS t, ifNull(mid
     ? `[(toUInt8(0), ${lastConv}, toInt64(${MIN}), toFloat64(0))]`
     : `arrayFilter(x -> empty(cl), [(toUInt8(0), toInt64(${MIN}), toInt64(${MIN}), toFloat64(0))])`;
   const records = `arrayConcat(arrayMap((c, p) -> (toUInt8(1), tupleElement(c, 1), p, tupleElement(c, 3)), cl, ${prevs}), ${tailRecord})`;
-  const convPath = `arrayFilter(z -> tupleElement(z, 1) <= ct AND tupleElement(z, 1) > pt AND tupleElement(z, 1) >= ct - ${L}, tl)`;
-  const tailPath = `arrayFilter(z -> tupleElement(z, 1) > ct, tl)`;
+  // Row values enter lambdas as arrays of their own (`same`), never as captures: 18.16 prunes
+  // subquery columns that only a lambda reads.
+  const same = (x: string, arr: string) => `arrayResize(emptyArrayInt64(), length(${arr}), ${x})`;
+  const convPath = `arrayFilter((z, c, p) -> tupleElement(z, 1) <= c AND tupleElement(z, 1) > p AND tupleElement(z, 1) >= c - ${L}, tl, ${same('ct', 'tl')}, ${same('pt', 'tl')})`;
+  const tailPath = `arrayFilter((z, c) -> tupleElement(z, 1) > c, tl, ${same('ct', 'tl')})`;
   const perRecord = `SELECT person, is_conv, ct, value, if(is_conv = 1, ${convPath}, ${tailPath}) AS touches
   FROM (
     SELECT person, tl, tupleElement(r, 1) AS is_conv, tupleElement(r, 2) AS ct, tupleElement(r, 3) AS pt, tupleElement(r, 4) AS value
@@ -156,11 +159,11 @@ SELECT ifNull(person, '') AS person, 1 AS is_conv, ifNull(t, 0) AS t, ifNull(mid
   )`;
   // The tail's lookback counts from its own last touch.
   const windowed = `SELECT is_conv, ct, value,
-    if(is_conv = 1, touches, arrayFilter(z -> tupleElement(z, 1) >= lt - ${L}, touches)) AS kept
+    if(is_conv = 1, touches, arrayFilter((z, l) -> tupleElement(z, 1) >= l - ${L}, touches, ${same('lt', 'touches')})) AS kept
   FROM (SELECT *, if(empty(touches), toInt64(0), tupleElement(touches[-1], 1)) AS lt FROM (${perRecord}))
   WHERE is_conv = 1 OR notEmpty(touches)`;
   if (packed) {
-    return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path, arrayMap(z -> ct - tupleElement(z, 1), kept) AS ages, value
+    return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path, arrayMap((z, c) -> c - tupleElement(z, 1), kept, ${same('ct', 'kept')}) AS ages, value
 FROM (${windowed}) WHERE is_conv = 1`;
   }
   return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path,

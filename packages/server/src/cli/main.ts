@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
+import { attributeCommand } from './commands/attribute.js';
 import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
@@ -17,6 +18,9 @@ Usage:
   touchline start   [--port 8080] [--data-dir .touchline]   collector + loader + warehouse
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events
+                    [--conversions]                        CRM conversions (user id or email, name, value, time)
+  touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
+                                                           credit conversions to channels (--help for more)
   touchline status  [--json]                               spool, loader lag, events per source
   touchline sources list | create <name> | revoke <name>   write keys
   touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)
@@ -31,6 +35,8 @@ Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_WRITE_KEY, TOUCHLINE_
 const FORMATS = new Set(['table', 'json', 'csv']);
 
 export async function main(argv: string[], out = (s: string) => console.log(s)): Promise<number> {
+  // attribute has flags of its own (one per model parameter): it parses them itself.
+  if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig, type ConfigInput } from '../../src/config/config.js';
+import { resolveConfig, type Config, type ConfigInput } from '../../src/config/config.js';
 import { createDerivedModel, type DerivedModel } from '../../src/identity/derived-model.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import type { WarehouseFixture } from '../warehouse/conformance.js';
@@ -43,16 +43,29 @@ export interface Loader {
 }
 
 export function derivedHarness(open: () => Promise<WarehouseFixture>, configInput: ConfigInput = {}) {
-  const h = {} as { w: Warehouse; model: DerivedModel; load: Loader; rows(sql: string): Promise<Record<string, unknown>[]>; dir: string; fx: WarehouseFixture };
+  const h = {} as {
+    w: Warehouse;
+    config: Config;
+    model: DerivedModel;
+    load: Loader;
+    rows(sql: string): Promise<Record<string, unknown>[]>;
+    /** Recreates the views for another configuration (what a restart with a new config does). */
+    reconfigure(input: ConfigInput): Promise<void>;
+    dir: string;
+    fx: WarehouseFixture;
+  };
   let seq = 0;
   beforeAll(async () => {
     h.dir = await mkdtemp(join(tmpdir(), 'touchline-derived-'));
     h.fx = await open();
     h.w = h.fx.warehouse;
     await h.w.migrate();
-    const config = resolveConfig({ dataDir: h.dir, tracker: { siteDomains: ['shop.test'] }, ...configInput } as Record<string, unknown>, {}, {});
-    h.model = createDerivedModel(h.w, config);
-    await h.model.ensure();
+    h.reconfigure = async (input) => {
+      h.config = resolveConfig({ dataDir: h.dir, tracker: { siteDomains: ['shop.test'] }, ...input } as Record<string, unknown>, {}, {});
+      h.model = createDerivedModel(h.w, h.config);
+      await h.model.ensure();
+    };
+    await h.reconfigure(configInput);
     h.load = async (events) => {
       seq++;
       const file = await writeSegment(join(h.dir, 'spool'), seq, events.map((e) => eventLine(e)));

@@ -116,7 +116,8 @@ export function formatTable(r: AttributionResult, facts: RunFacts, opts: { chart
     out.push(`Top conversion paths${r.top_paths.approximate ? ' (approximate)' : ''}`);
     r.top_paths.paths.slice(0, 10).forEach((p, i) => {
       const path = p.path.length ? p.path.join(' > ') : '(no touch)';
-      out.push(`${String(i + 1).padStart(3)}. ${path}  ${fmt(p.conversions, 0)} conversions${p.value ? `, ${fmt(p.value, 2)} value` : ''}`);
+      const n = fmt(p.conversions, Number.isInteger(p.conversions) ? 0 : 1);
+      out.push(`${String(i + 1).padStart(3)}. ${path}  ${n} conversion${p.conversions === 1 ? '' : 's'}${p.value ? `, ${fmt(p.value, 2)} value` : ''}`);
     });
     out.push('');
   }

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config.js';
 import { attributeCommand } from './commands/attribute.js';
 import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
+import { conversionImport } from '../attribution/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
@@ -61,6 +62,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       out: { type: 'string' },
       table: { type: 'string' },
       to: { type: 'string' },
+      conversions: { type: 'boolean', default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -83,8 +85,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
     case 'import': {
       const file = args[0];
       if (!file) throw new ConfigError('usage: touchline import <file.ndjson|file.csv> [--source <name>]');
-      const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY });
-      out(`imported ${s.lines} events from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
+      // CRM conversions (user id or email, name, value, time) become track events: --conversions, or detected.
+      const crm = conversionImport(values.conversions ? 'force' : 'auto');
+      const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY, transform: crm.transform });
+      out(`imported ${s.lines} ${crm.active ? 'conversions' : 'events'} from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
       for (const r of s.reasons) out(`  ${String(r.count).padStart(8)}  ${r.reason}`);
       if (s.quarantined > 0) out(`quarantined events are in failed_events: touchline sql "select reason, raw from failed_events"`);
       return 0;

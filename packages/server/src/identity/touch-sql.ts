@@ -43,6 +43,9 @@ export function validUserSql(r: TouchRules, user = 'user_id'): string {
   return `(CASE WHEN NOT ${r.fns.isJunk(user, r.junkIds)} THEN ${user} END)`;
 }
 
+/** The user agent `touchline import` sends: it names the importer, not a visitor, so its bot flag means nothing. */
+export const IMPORT_USER_AGENT = 'touchline-import';
+
 /**
  * Events that make up sessions: what a visitor does on the site (page and screen views, and any
  * event that names its page), bots excepted. Server-side events (no page) neither start nor
@@ -50,7 +53,7 @@ export function validUserSql(r: TouchRules, user = 'user_id'): string {
  */
 export function activitySql(r: TouchRules): string {
   const f = r.fns;
-  return `((${f.present('url')} OR type IN ('page', 'screen')) AND ${f.notTrue('is_bot')})`;
+  return `((${f.present('url')} OR type IN ('page', 'screen')) AND (${f.notTrue('is_bot')} OR ${f.text('user_agent')} = ${f.str(IMPORT_USER_AGENT)}))`;
 }
 
 /** Tagged: any UTM or a click id (protocol `isTagged`). */

@@ -103,9 +103,7 @@ function personsView(m: ModelSql): string {
     ...touchCols('last_touch', (x) => f.argMax(x, by)),
     ...touchCols('last_non_direct_touch', (x) => f.argMaxIf(x, by, `kind <> 'direct'`)),
   ];
-  const latest = f.argMaxIf('traits', 't', `type = 'identify' AND traits IS NOT NULL`);
-  // ClickHouse answers '' (not NULL) when no row matched.
-  const traits = f.engine === 'clickhouse' ? `nullIf(${latest}, '')` : latest;
+  const traits = f.argMaxIf('traits', 't', `type = 'identify' AND traits IS NOT NULL`);
   return `SELECT person_id, user_ids, anonymous_ids, first_seen, last_seen, events,
   ${PREFIXES.flatMap((p) => PERSON_TOUCH_FIELDS.map((k) => `${p}_${k}`)).join(', ')},
   latest_traits

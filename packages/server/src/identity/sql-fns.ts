@@ -158,8 +158,9 @@ export function clickhouseFns(f: Pick<ClickHouseFeatures, 'jsonExtract' | 'times
     upper: (e) => `upperUTF8(${e})`,
     trimWs: (e) => `replaceRegexpAll(${e}, ${lit(WS)}, '')`,
     toText: (e) => `toString(${e})`,
-    argMinIf: (x, by, c) => `argMinIf(${x}, ${by}, ${c})`,
-    argMaxIf: (x, by, c) => `argMaxIf(${x}, ${by}, ${c})`,
+    // With no matching row ClickHouse answers the type's default ('' or 1970), DuckDB NULL.
+    argMinIf: (x, by, c) => `if(countIf(${c}) > 0, toNullable(argMinIf(${x}, ${by}, ${c})), NULL)`,
+    argMaxIf: (x, by, c) => `if(countIf(${c}) > 0, toNullable(argMaxIf(${x}, ${by}, ${c})), NULL)`,
     sortedDistinctIf: (e, c) => `arraySort(groupUniqArrayIf(assumeNotNull(${e}), ${c}))`,
   };
 }

@@ -15,6 +15,9 @@ import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool } from './spool/spool.js';
 import { openWarehouse } from './warehouse/open-warehouse.js';
 import type { Warehouse } from './warehouse/warehouse.js';
+import { attributeHandler } from './attribution/admin-attribute.js';
+import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
+import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
 
@@ -34,6 +37,8 @@ export interface Touchline {
   readonly touchStore: TouchStore | undefined;
   /** Reverse-ETL syncs and real-time forwarding (docs/activation.md). */
   readonly activation: Activation;
+  /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
+  readonly derived: DerivedModel;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -95,6 +100,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     );
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
+    // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
+    const derived = createDerivedModel(warehouse, config, log);
+    await derived.ensure();
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -102,7 +110,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const loader = createLoader({
       collectorId: secrets.collectorId,
       spool,
-      warehouse,
+      warehouse: withDerivedRefresh(warehouse, derived),
       dedupWindowMs,
       minIntervalMs: config.loader.minIntervalMs,
       log,
@@ -129,7 +137,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         maxEventBytes: config.limits.maxEventBytes,
         maxBatchBytes: config.limits.maxBatchBytes,
       },
-      admin: { adminToken, warehouse, sources, spool, loader, startedAt: now() },
+      admin: { adminToken, warehouse, sources, spool, loader, startedAt: now(), attribute: attributeHandler(warehouse, config, derived) },
       tracker: tracker?.routes,
       spool,
       trustProxy: config.ip.trustProxy,
@@ -160,6 +168,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       ingest,
       touchStore: tracker?.store,
       activation,
+      derived,
       async close() {
         if (closed) return;
         closed = true;

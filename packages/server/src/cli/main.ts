@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
+import { attributeCommand } from './commands/attribute.js';
 import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
+import { conversionImport } from '../attribution/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
@@ -18,6 +20,9 @@ Usage:
   touchline start   [--port 8080] [--data-dir .touchline]   collector + loader + warehouse
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events
+                    [--conversions]                        CRM conversions (user id or email, name, value, time)
+  touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
+                                                           credit conversions to channels (--help for more)
   touchline status  [--json]                               spool, loader lag, events per source
   touchline sources list | create <name> | revoke <name>   write keys
   touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)
@@ -34,6 +39,8 @@ Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_WRITE_KEY, TOUCHLINE_
 const FORMATS = new Set(['table', 'json', 'csv']);
 
 export async function main(argv: string[], out = (s: string) => console.log(s)): Promise<number> {
+  // attribute has flags of its own (one per model parameter): it parses them itself.
+  if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -64,6 +71,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       'test-code': { type: 'string' },
       baseline: { type: 'boolean', default: false },
       limit: { type: 'string' },
+      conversions: { type: 'boolean', default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -86,8 +94,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
     case 'import': {
       const file = args[0];
       if (!file) throw new ConfigError('usage: touchline import <file.ndjson|file.csv> [--source <name>]');
-      const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY });
-      out(`imported ${s.lines} events from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
+      // CRM conversions (user id or email, name, value, time) become track events: --conversions, or detected.
+      const crm = conversionImport(values.conversions ? 'force' : 'auto');
+      const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY, transform: crm.transform });
+      out(`imported ${s.lines} ${crm.active ? 'conversions' : 'events'} from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
       for (const r of s.reasons) out(`  ${String(r.count).padStart(8)}  ${r.reason}`);
       if (s.quarantined > 0) out(`quarantined events are in failed_events: touchline sql "select reason, raw from failed_events"`);
       return 0;

@@ -13,6 +13,8 @@ export interface AdminDeps {
   readonly spool: Spool;
   readonly loader: Loader;
   readonly startedAt: Date;
+  /** `POST /admin/attribute`: runs attribution over the warehouse (the body is checked by the callee). */
+  readonly attribute?: (body: unknown) => Promise<unknown>;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -69,6 +71,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       const s = await deps.sources.revoke(request.params.id);
       if (!s) throw new ClientError(404, 'not_found', `no source "${request.params.id}"`);
       return s;
+    });
+    admin.post('/admin/attribute', async (request) => {
+      if (!deps.attribute) throw new ClientError(404, 'not_found', 'attribution is not available on this server');
+      return deps.attribute(request.body);
     });
     admin.post('/admin/flush', async () => {
       await deps.loader.flush();

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
+import { AttributionConfigSchema } from '../attribution/attribution-config.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import {
   DestinationAccountsSchema,
@@ -91,6 +92,8 @@ export const ConfigSchema = z
     destinations: DestinationAccountsSchema,
     syncs: SyncsSchema,
     forwarding: ForwardingSchema,
+    /** Identity, sessions, channel rules and conversions: what attribution reads (see docs/attribution.md). */
+    attribution: AttributionConfigSchema,
   })
   .strict()
   .superRefine(checkActivationReferences);

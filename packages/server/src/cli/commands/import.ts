@@ -117,7 +117,7 @@ async function openSink(config: Config, sourceName: string | undefined): Promise
 export async function importFile(
   config: Config,
   file: string,
-  options: { source?: string | undefined; batchSize?: number; progress?: boolean },
+  options: { source?: string | undefined; batchSize?: number; progress?: boolean; transform?: (row: unknown) => unknown },
 ): Promise<ImportSummary> {
   const size = (await stat(file)).size;
   const sink = await openSink(config, options.source);
@@ -141,7 +141,8 @@ export async function importFile(
     bar?.update(bytes, { events: totals.lines });
   };
   try {
-    for await (const event of readEvents(file, (n) => (bytes += n))) {
+    for await (const raw of readEvents(file, (n) => (bytes += n))) {
+      const event = options.transform ? options.transform(raw) : raw;
       totals.lines++;
       const approx = typeof event === 'string' ? event.length : JSON.stringify(event).length;
       if (batch.length >= batchSize || batchBytes + approx > 400_000) await flush();

@@ -1,0 +1,24 @@
+import { ClientError } from '../collector/http-errors.js';
+import type { Config } from '../config/config.js';
+import type { DerivedModel } from '../identity/derived-model.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { parseAttributeRequest } from './attribute-request.js';
+import { runAttribution, type AttributeResponse } from './run-attribution.js';
+
+/**
+ * `POST /admin/attribute`: the CLI's `touchline attribute` while the server runs (it holds the
+ * DuckDB file). A bad request (unknown model or level, out-of-range parameter) answers 400 with
+ * the reason.
+ */
+export function attributeHandler(warehouse: Warehouse, config: Config, derived: DerivedModel): (body: unknown) => Promise<AttributeResponse> {
+  return async (body) => {
+    const parsed = parseAttributeRequest(body);
+    if (!parsed.ok) throw new ClientError(400, 'bad_request', parsed.message);
+    try {
+      return await runAttribution(warehouse, config, parsed.request, { sessionsFresh: () => derived.sessionsFresh() });
+    } catch (err) {
+      if (err instanceof RangeError) throw new ClientError(400, 'bad_request', err.message);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,105 @@
+import { validateChannelRules, type ChannelRuleSet, type ChannelRuleSetConfig } from '@touchline/attribution';
+import { z } from 'zod';
+
+/** Property names Touchline reads out of `properties` in SQL: plain keys only (no paths, no quotes). */
+const PROPERTY_NAME = /^[A-Za-z0-9_$][A-Za-z0-9_$ -]{0,63}$/;
+const propertyName = z.string().regex(PROPERTY_NAME, 'must be a top-level property name (letters, digits, _ $ - and spaces)');
+
+/**
+ * One kind of conversion: which `track` events count, where their value is, in which currency.
+ *
+ * @example
+ * ```json
+ * { "name": "Purchase", "events": ["Order Completed"], "value": ["revenue", "value"], "currency": "EUR" }
+ * ```
+ */
+export const ConversionDefinitionSchema = z
+  .object({
+    /** The name reports use. @defaultValue the first event name */
+    name: z.string().min(1).optional(),
+    /** `track` event names that are this conversion (exact, case-sensitive). */
+    events: z.array(z.string().min(1)).min(1),
+    /**
+     * Property holding the conversion's value; a list is tried in order (the first that holds a
+     * number wins). A missing or non-numeric value counts as 0.
+     * @defaultValue `["value", "revenue", "total"]`
+     */
+    value: z.union([propertyName, z.array(propertyName).min(1)]).default(['value', 'revenue', 'total']),
+    /**
+     * The currency values are in. Events that state another currency in `currencyProperty` are
+     * left out (and counted as such): Touchline does not convert currencies. Unset: every event
+     * counts whatever it states.
+     */
+    currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code').optional(),
+    /** @defaultValue `currency` */
+    currencyProperty: propertyName.default('currency'),
+  })
+  .strict();
+export type ConversionDefinition = z.infer<typeof ConversionDefinitionSchema>;
+
+/** What counts as a conversion when the configuration names none: Segment's e-commerce spec. */
+export const DEFAULT_CONVERSIONS: readonly ConversionDefinition[] = [
+  { name: 'Order Completed', events: ['Order Completed'], value: ['value', 'revenue', 'total'], currencyProperty: 'currency' },
+];
+
+/** `{"include": "ga4"}` alone: Google's default channel group. */
+const GA4_ONLY: ChannelRuleSetConfig = { rules: [{ include: 'ga4' }] };
+
+/**
+ * `attribution` section of the configuration: identity, sessions, channel rules and
+ * conversions. Everything here is read when data is *read*: change it and history is re-labelled
+ * (sessions, on DuckDB, are rebuilt once at the next start).
+ */
+export const AttributionConfigSchema = z
+  .object({
+    /** Conversion definitions. @defaultValue one: `Order Completed` with its `value` / `revenue` / `total` */
+    conversions: z.array(ConversionDefinitionSchema).min(1).default([...DEFAULT_CONVERSIONS]),
+    /**
+     * Channel rules, in the format of `@touchline/attribution` (ordered; `{"include": "ga4"}`
+     * inlines Google's 18 default rules where it stands, so custom rules go before or after).
+     * @defaultValue `{ "rules": [{ "include": "ga4" }] }`
+     */
+    channels: z.unknown().default(GA4_ONLY).superRefine((v, ctx) => {
+      const r = validateChannelRules(v);
+      if (!r.ok) for (const p of r.problems) ctx.addIssue({ code: 'custom', message: `${p.path}: ${p.message}` });
+    }),
+    /**
+     * A landing with UTMs *and* an auto-tagged click id (gclid…): `utm` lets the UTMs name the
+     * source, `click-id` lets the click id win (GA4's default for gclid). @defaultValue `utm`
+     */
+    clickIdPrecedence: z.enum(['utm', 'click-id']).default('utm'),
+    sessions: z
+      .object({
+        /** Inactivity that ends a session. @defaultValue `tracker.sessionTimeoutMinutes` (30) */
+        timeoutMinutes: z.coerce.number().positive().max(7 * 24 * 60).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Touches older than this before a conversion are not on its path. @defaultValue 90 */
+    lookbackDays: z.coerce.number().positive().default(90),
+    /** Start a fresh path after each conversion (a repeat purchase is credited to the touches since the previous one). @defaultValue true */
+    resetAfterConversion: z.boolean().default(true),
+    identity: z
+      .object({
+        /** Ids that never identify anyone, added to the built-in list (`undefined`, `null`, `0`, `anonymous`, …). @defaultValue [] */
+        junkIds: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export type AttributionConfig = z.infer<typeof AttributionConfigSchema>;
+
+/** The configured channel rules, validated (the schema has already refused invalid ones). */
+export function channelRuleSet(config: Pick<AttributionConfig, 'channels'>): ChannelRuleSet {
+  const r = validateChannelRules(config.channels);
+  if (!r.ok) throw new Error(`attribution.channels: ${r.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  return r.ruleSet;
+}
+
+/** Value properties of a definition, as a list. */
+export function valueProperties(d: ConversionDefinition): readonly string[] {
+  return typeof d.value === 'string' ? [d.value] : d.value;
+}

@@ -1,0 +1,184 @@
+import { UTM_KEYS } from '@touchline/protocol';
+import type { ConversionDefinition } from './attribution-config.js';
+import type { ConversionFilter } from '../identity/conversions-sql.js';
+import { resolvedConversionsSql, resolvedSessionsSql, type ModelSql } from '../identity/model-views.js';
+
+export const DAY_MS = 86_400_000;
+
+/** Levels with a name of their own; any raw touch column below works too. */
+export const NAMED_LEVELS = ['channel', 'source_medium', 'campaign', 'source', 'medium'] as const;
+/** Raw session-entry columns a path can be built from (`--by utm_content`). */
+export const COLUMN_LEVELS = [...UTM_KEYS, 'click_id_type', 'referrer_domain', 'kind'] as const;
+export type Level = (typeof NAMED_LEVELS)[number] | (typeof COLUMN_LEVELS)[number];
+
+export function isLevel(s: string): s is Level {
+  return (NAMED_LEVELS as readonly string[]).includes(s) || (COLUMN_LEVELS as readonly string[]).includes(s);
+}
+
+/** What an empty path (a conversion with no touch in the window) is credited to, per level: the direct value. */
+export function directValueOf(level: Level): string {
+  switch (level) {
+    case 'channel':
+      return 'Direct';
+    case 'source_medium':
+      return '(direct) / (none)';
+    case 'medium':
+      return '(none)';
+    case 'kind':
+      return 'direct';
+    case 'source':
+    case 'campaign':
+      return '(direct)';
+    default:
+      return '(none)';
+  }
+}
+
+export interface PathQuery {
+  readonly level: Level;
+  readonly lookbackMs: number;
+  readonly resetAfterConversion: boolean;
+  readonly conversions: readonly ConversionDefinition[];
+  readonly filter: ConversionFilter;
+  /** The sessions relation: `touch_sessions`, or `(<select>)` to compute them on read. */
+  readonly sessions: string;
+}
+
+/** Row kinds of the path streams. */
+export const RowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
+
+/** Record, field and touch separators of the packed per-conversion rows (level values never hold control characters). */
+export const PACK = { record: '\u001d', field: '\u001e', touch: '\u001f' } as const;
+
+function levelSql(m: ModelSql, level: Level): string {
+  const f = m.rules.fns;
+  const raw =
+    level === 'source_medium'
+      ? f.concat(['source', "' / '", 'medium'])
+      : (NAMED_LEVELS as readonly string[]).includes(level)
+        ? level
+        : `coalesce(${f.nullIfEmpty(level)}, '(none)')`;
+  // Level values travel packed with control characters as separators: they never contain one.
+  return f.engine === 'duckdb'
+    ? `regexp_replace(${raw}, '[\\x00-\\x1f]', '\uFFFD', 'g')`
+    : `replaceRegexpAll(${raw}, '[\\\\x00-\\\\x1f]', '\uFFFD')`;
+}
+
+function touchesSql(m: ModelSql, q: PathQuery): string {
+  return `SELECT person_root AS person, started_ms AS t, session_id AS sid, ${levelSql(m, q.level)} AS level FROM (${resolvedSessionsSql(m, q.sessions)})`;
+}
+
+function conversionRowsSql(m: ModelSql, q: PathQuery): string {
+  return `SELECT person_root AS person, t, message_id AS mid, coalesce(value, 0) AS value FROM (${resolvedConversionsSql(m, q.conversions, q.filter)})`;
+}
+
+/**
+ * DuckDB: one statement, three kinds of rows. `p`: every distinct path (level values, oldest
+ * first) with its conversions, value and non-converting journeys (nulls), aggregated in SQL;
+ * `d`: conversions per whole day from the first touch on the path to the conversion; `t` (only
+ * with `packed`): every conversion's path with touch ages, packed a thousand conversions to a row
+ * (time decay needs the times; packing keeps the row count, and Node's per-row cost, small).
+ *
+ * A conversion's path: the person's touches at or before it, after the previous conversion
+ * (with `resetAfterConversion`), inside the lookback window. Non-converting journeys: the
+ * touches after a person's last conversion (or all of them, for a person who never converted;
+ * only those without `resetAfterConversion`), inside the lookback counted from their last touch:
+ * what `splitConversionPaths` does in TypeScript.
+ */
+export function duckdbPathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
+  const L = Math.round(q.lookbackMs);
+  const afterPrevious = q.resetAfterConversion ? ' AND tc.t > c.prev_t' : '';
+  const tail = q.resetAfterConversion ? 'lc.last_t IS NULL OR tc.t > lc.last_t' : 'lc.last_t IS NULL';
+  const levels = `coalesce(list_transform(touches, x -> x.l), [])`;
+  const parts = [
+    `SELECT '${RowKind.Path}' AS kind, coalesce(a.path, b.path) AS path, coalesce(a.conversions, 0) AS conversions, coalesce(a.value, 0) AS value,
+  coalesce(b.nulls, 0) AS nulls, NULL::BIGINT AS days, NULL::VARCHAR AS packed
+FROM a FULL OUTER JOIN b ON a.path = b.path`,
+    `SELECT '${RowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
+  ];
+  if (packed) {
+    parts.push(`SELECT '${RowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
+  string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}')
+FROM p GROUP BY cid % 1000`);
+  }
+  return `WITH tc AS MATERIALIZED (${touchesSql(m, q)}),
+c0 AS MATERIALIZED (${conversionRowsSql(m, q)}),
+c AS (SELECT *, row_number() OVER () AS cid, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
+p AS MATERIALIZED (
+  SELECT c.cid, any_value(c.t) AS t, any_value(c.value) AS value,
+    coalesce(list_sort(list({t: tc.t, s: tc.sid, l: tc.level}) FILTER (WHERE tc.t IS NOT NULL)), []) AS touches
+  FROM c LEFT JOIN tc ON tc.person = c.person AND tc.t <= c.t${afterPrevious} AND tc.t >= c.t - ${L}
+  GROUP BY c.cid
+),
+lc AS (SELECT person, max(t) AS last_t FROM c0 GROUP BY person),
+np AS (
+  SELECT person, list_sort(list({t: t, s: sid, l: level})) AS touches FROM (
+    SELECT tc.*, max(tc.t) OVER (PARTITION BY tc.person) AS lt FROM tc LEFT JOIN lc ON lc.person = tc.person WHERE ${tail}
+  ) WHERE t >= lt - ${L} GROUP BY person
+),
+a AS (SELECT ${levels} AS path, count(*) AS conversions, sum(value) AS value FROM p GROUP BY 1),
+b AS (SELECT ${levels} AS path, count(*) AS nulls FROM np GROUP BY 1)
+${parts.join('\nUNION ALL\n')}`;
+}
+
+/**
+ * ClickHouse (18.16 and later): each person's touches and conversions as two sorted arrays;
+ * one row per conversion and one for the journey after the last conversion, expanded with
+ * `arrayJoin`; paths filtered out of the touch array. Rows are (path, days, conversions, value,
+ * nulls), grouped by path and day (days = -1 for nulls and empty paths); the runner sums them by
+ * path and by day. With `packed`, one row per conversion: path, ages and value.
+ */
+export function clickhousePathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
+  const L = Math.round(q.lookbackMs);
+  const MIN = '-9223372036854775807';
+  const union = `SELECT ifNull(person, '') AS person, 0 AS is_conv, ifNull(t, 0) AS t, ifNull(sid, '') AS id, ifNull(level, '') AS level, toFloat64(0) AS value FROM (${touchesSql(m, q)})
+UNION ALL
+SELECT ifNull(person, '') AS person, 1 AS is_conv, ifNull(t, 0) AS t, ifNull(mid, '') AS id, '' AS level, toFloat64(ifNull(value, 0)) AS value FROM (${conversionRowsSql(m, q)})`;
+  const grouped = `SELECT person,
+    arraySort(z -> (tupleElement(z, 1), tupleElement(z, 2)), groupArrayIf((t, id, level), is_conv = 0)) AS tl,
+    arraySort(z -> (tupleElement(z, 1), tupleElement(z, 2)), groupArrayIf((t, id, value), is_conv = 1)) AS cl
+  FROM (${union}) GROUP BY person`;
+  const prevs = q.resetAfterConversion
+    ? `arrayPopBack(arrayPushFront(arrayMap(z -> tupleElement(z, 1), cl), toInt64(${MIN})))`
+    : `arrayMap(z -> toInt64(${MIN}), cl)`;
+  // (is_conv, conversion time, previous conversion time, value); the tail record carries the last conversion time.
+  const lastConv = `if(empty(cl), toInt64(${MIN}), tupleElement(cl[-1], 1))`;
+  const tailRecord = q.resetAfterConversion
+    ? `[(toUInt8(0), ${lastConv}, toInt64(${MIN}), toFloat64(0))]`
+    : `arrayFilter(x -> empty(cl), [(toUInt8(0), toInt64(${MIN}), toInt64(${MIN}), toFloat64(0))])`;
+  const records = `arrayConcat(arrayMap((c, p) -> (toUInt8(1), tupleElement(c, 1), p, tupleElement(c, 3)), cl, ${prevs}), ${tailRecord})`;
+  // Row values enter lambdas as arrays of their own (`same`), never as captures: 18.16 prunes
+  // subquery columns that only a lambda reads.
+  const same = (x: string, arr: string) => `arrayResize(emptyArrayInt64(), length(${arr}), ${x})`;
+  const convPath = `arrayFilter((z, c, p) -> tupleElement(z, 1) <= c AND tupleElement(z, 1) > p AND tupleElement(z, 1) >= c - ${L}, tl, ${same('ct', 'tl')}, ${same('pt', 'tl')})`;
+  const tailPath = `arrayFilter((z, c) -> tupleElement(z, 1) > c, tl, ${same('ct', 'tl')})`;
+  const perRecord = `SELECT person, is_conv, ct, value, if(is_conv = 1, ${convPath}, ${tailPath}) AS touches
+  FROM (
+    SELECT person, tl, tupleElement(r, 1) AS is_conv, tupleElement(r, 2) AS ct, tupleElement(r, 3) AS pt, tupleElement(r, 4) AS value
+    FROM (SELECT person, tl, arrayJoin(${records}) AS r FROM (${grouped}))
+  )`;
+  // The tail's lookback counts from its own last touch.
+  const windowed = `SELECT is_conv, ct, value,
+    if(is_conv = 1, touches, arrayFilter((z, l) -> tupleElement(z, 1) >= l - ${L}, touches, ${same('lt', 'touches')})) AS kept
+  FROM (SELECT *, if(empty(touches), toInt64(0), tupleElement(touches[-1], 1)) AS lt FROM (${perRecord}))
+  WHERE is_conv = 1 OR notEmpty(touches)`;
+  if (packed) {
+    return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path, arrayMap((z, c) -> c - tupleElement(z, 1), kept, ${same('ct', 'kept')}) AS ages, value
+FROM (${windowed}) WHERE is_conv = 1`;
+  }
+  return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path,
+  if(is_conv = 1 AND notEmpty(kept), intDiv(ct - tupleElement(kept[1], 1), ${DAY_MS}), -1) AS days,
+  sum(is_conv) AS conversions, sum(value) AS value, sum(1 - is_conv) AS nulls
+FROM (${windowed})
+GROUP BY path, days`;
+}
+
+/** Checks the level name before it reaches SQL. */
+export function assertLevel(level: string): Level {
+  if (!isLevel(level)) {
+    throw new RangeError(`unknown level "${level}": use ${[...NAMED_LEVELS, ...COLUMN_LEVELS].join(', ')}`);
+  }
+  return level;
+}
+
+export type { ConversionFilter };

@@ -1,0 +1,206 @@
+import {
+  createAttribution,
+  type AttributionParams,
+  type AttributionResult,
+  type Distribution,
+  type ModelSpec,
+  type PathInput,
+  type TimeToConvert,
+} from '@touchline/attribution';
+import type { Config } from '../config/config.js';
+import { otherCurrencySql } from '../identity/conversions-sql.js';
+import { modelSqlFor } from '../identity/derived-model.js';
+import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { DEFAULT_CONVERSIONS, type ConversionDefinition } from './attribution-config.js';
+import { DAY_MS, PACK, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
+
+/** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
+export interface AttributeRequest {
+  /** Engine model specs (names as `@touchline/attribution` spells them). */
+  readonly models: readonly ModelSpec[];
+  /** `channel`, `source_medium`, `campaign`, `source`, `medium`, or a raw touch column. @defaultValue `channel` */
+  readonly level?: string;
+  /** @defaultValue `attribution.lookbackDays` (90) */
+  readonly lookbackDays?: number;
+  /** Conversion event names, replacing the configured definitions (value read from `value` / `revenue` / `total`). */
+  readonly conversions?: readonly string[];
+  /** @defaultValue `attribution.resetAfterConversion` (true) */
+  readonly resetAfterConversion?: boolean;
+  /** Conversions from / before these times (ISO-8601). */
+  readonly since?: string;
+  readonly until?: string;
+  /** Model parameters, as the engine names them (halfLifeDays, positionWeights, markov…). */
+  readonly params?: Omit<AttributionParams, 'lookbackDays' | 'emptyPathChannel' | 'pathsAreDistinct'>;
+}
+
+/** The engine's result plus what the run was. JSON-safe (NaN statistics become null in JSON). */
+export interface AttributeResponse extends AttributionResult {
+  readonly level: string;
+  readonly engine: string;
+  /** `stored` (DuckDB's session table) or `on-read` (ClickHouse, or DuckDB sessions that are stale). */
+  readonly sessions: 'stored' | 'on-read';
+  /** Things the reader should know (fallbacks, left-out conversions). */
+  readonly notes: string[];
+  readonly timings: { readonly sqlAndStreamMs: number; readonly totalMs: number };
+}
+
+export interface RunOptions {
+  /** Compute sessions from events instead of the stored table (DuckDB). @defaultValue when the table is stale */
+  readonly sessionsOnRead?: boolean;
+  /** Whether the stored sessions are current (DuckDB); asked when `sessionsOnRead` is unset. */
+  readonly sessionsFresh?: () => Promise<boolean>;
+}
+
+const MILESTONE_MODELS = new Set(['w_shaped', 'full_path']);
+
+function modelName(spec: ModelSpec): string {
+  return typeof spec === 'string' ? spec : spec.model;
+}
+
+function definitionsFor(req: AttributeRequest, config: Config): readonly ConversionDefinition[] {
+  if (!req.conversions || req.conversions.length === 0) return config.attribution.conversions;
+  const base = DEFAULT_CONVERSIONS[0]!;
+  return req.conversions.map((event) => ({ ...base, name: event, events: [event] }));
+}
+
+/**
+ * Runs attribution over the warehouse. The warehouse builds the paths (sessions, identity,
+ * conversions, lookback, reset, and identical paths aggregated: `duckdbPathsSql` /
+ * `clickhousePathsSql`); TypeScript allocates credit while the rows stream in. Memory is bounded by
+ * distinct paths and level values, never by events or persons. Time decay needs each
+ * conversion's touch times, so it alone reads per-conversion rows (packed, a thousand per row).
+ */
+export async function runAttribution(warehouse: Warehouse, config: Config, req: AttributeRequest, opts: RunOptions = {}): Promise<AttributeResponse> {
+  const started = Date.now();
+  const level = assertLevel(req.level ?? 'channel');
+  const m = modelSqlFor(warehouse, config);
+  const duck = m.rules.fns.engine === 'duckdb';
+  const notes: string[] = [];
+  const onRead = duck ? (opts.sessionsOnRead ?? !(await (opts.sessionsFresh?.() ?? Promise.resolve(true)))) : true;
+  if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
+  const lookbackDays = req.lookbackDays ?? config.attribution.lookbackDays;
+  const q: PathQuery = {
+    level,
+    lookbackMs: lookbackDays * DAY_MS,
+    resetAfterConversion: req.resetAfterConversion ?? config.attribution.resetAfterConversion,
+    conversions: definitionsFor(req, config),
+    filter: { since: req.since, until: req.until },
+    sessions: duck ? (onRead ? `(${duckdbSessionsSql(m.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(m.rules)})`,
+  };
+  if (req.models.length === 0) throw new RangeError('name at least one model');
+  const wantsTimeDecay = req.models.some((s) => modelName(s) === 'time_decay');
+  const aggregated = req.models.filter((s) => modelName(s) !== 'time_decay');
+  const direct = directValueOf(level);
+  const base: AttributionParams = {
+    ...req.params,
+    lookbackDays,
+    emptyPathChannel: direct,
+    directValues: [...new Set([direct, ...(req.params?.directValues ?? ['(direct)', 'Direct', '(direct) / (none)'])])],
+  };
+  if (req.models.some((s) => MILESTONE_MODELS.has(modelName(s))) && base.missingFacts === undefined) {
+    notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
+  }
+  const fallback: AttributionParams = { ...base, missingFacts: base.missingFacts ?? 'fallback' };
+  const agg = aggregated.length > 0 ? createAttribution(aggregated, { ...fallback, pathsAreDistinct: true }) : null;
+  const td = wantsTimeDecay ? createAttribution(['time_decay'], base) : null;
+  const days = new Map<number, number>();
+  const add = (run: NonNullable<typeof agg>, p: PathInput) => {
+    const r = run.add(p);
+    if (!r.ok) throw new Error(`attribution: a path built by the warehouse was refused (${r.message})`);
+  };
+
+  if (duck) {
+    for await (const chunk of warehouse.stream(duckdbPathsSql(m, q, wantsTimeDecay))) {
+      for (const row of chunk) {
+        const kind = row['kind'];
+        if (kind === RowKind.Path) {
+          if (agg) add(agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
+        } else if (kind === RowKind.Days) days.set(Number(row['days']), (days.get(Number(row['days'])) ?? 0) + Number(row['conversions']));
+        else if (kind === RowKind.Packed && td) unpack(String(row['packed'] ?? ''), (p) => add(td, p));
+      }
+    }
+  } else {
+    // Rows come grouped by (path, day): identical paths are summed here, bounded by distinct paths.
+    const paths = new Map<string, { path: string[]; conversions: number; value: number; nulls: number }>();
+    for await (const chunk of warehouse.stream(clickhousePathsSql(m, q, false))) {
+      for (const row of chunk) {
+        const path = (row['path'] as string[]) ?? [];
+        const key = path.join(PACK.touch);
+        const e = paths.get(key) ?? { path, conversions: 0, value: 0, nulls: 0 };
+        e.conversions += Number(row['conversions']);
+        e.value += Number(row['value']);
+        e.nulls += Number(row['nulls']);
+        paths.set(key, e);
+        const d = Number(row['days']);
+        if (d >= 0) days.set(d, (days.get(d) ?? 0) + Number(row['conversions']));
+      }
+    }
+    if (agg) for (const p of paths.values()) add(agg, p);
+    if (td) {
+      for await (const chunk of warehouse.stream(clickhousePathsSql(m, q, true))) {
+        for (const row of chunk) {
+          const ages = (row['ages'] as number[]).map(Number);
+          add(td, { path: row['path'] as string[], times: ages.map((a) => -a), converted_at: 0, value: Number(row['value']) });
+        }
+      }
+    }
+  }
+  const sqlDone = Date.now();
+  const main = (agg ?? td)!.result();
+  const timeDecay = td && agg ? td.result().models[0]! : null;
+  const models = req.models.map((spec) => {
+    const name = typeof spec === 'string' ? spec : (spec.name ?? spec.model);
+    if (modelName(spec) === 'time_decay' && timeDecay) return { ...timeDecay, model: name };
+    const found = main.models.find((x) => x.model === name);
+    if (!found) throw new Error(`attribution: no result for model ${name}`);
+    return found;
+  });
+  const other = otherCurrencySql(m.rules, q.conversions);
+  if (other) {
+    const n = Number((await warehouse.query(other)).rows[0]?.[0] ?? 0);
+    if (n > 0) notes.push(`${n} conversion event(s) state another currency than their definition and were left out`);
+  }
+  return {
+    ...main,
+    models,
+    time_to_convert: timeToConvert(days),
+    level,
+    engine: warehouse.engine,
+    sessions: onRead ? 'on-read' : 'stored',
+    notes,
+    timings: { sqlAndStreamMs: sqlDone - started, totalMs: Date.now() - started },
+  };
+}
+
+/** Splits the packed per-conversion rows (see `duckdbPathsSql`). */
+function unpack(text: string, each: (p: PathInput) => void): void {
+  if (!text) return;
+  for (const record of text.split(PACK.record)) {
+    const [levels = '', ages = '', value = '0'] = record.split(PACK.field);
+    const path = levels === '' ? [] : levels.split(PACK.touch);
+    const times = ages === '' ? [] : ages.split(',').map((a) => -Number(a));
+    each({ path, times, converted_at: 0, value: Number(value) });
+  }
+}
+
+/** The time-to-convert distribution from conversions per whole day (the engine's definitions). */
+export function timeToConvert(days: ReadonlyMap<number, number>): TimeToConvert {
+  const by = [...days.entries()].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+  const total = by.reduce((s, [, c]) => s + c, 0);
+  const quantile = (q: number) => {
+    let seen = 0;
+    for (const [k, c] of by) {
+      seen += c;
+      if (seen >= q * total) return k;
+    }
+    return Number.NaN;
+  };
+  const summary: Distribution = {
+    conversions: total,
+    mean: total > 0 ? by.reduce((s, [k, c]) => s + k * c, 0) / total : Number.NaN,
+    median: total > 0 ? quantile(0.5) : Number.NaN,
+    p90: total > 0 ? quantile(0.9) : Number.NaN,
+  };
+  return { ...summary, by_day: by.map(([d, conversions]) => ({ days: d, conversions })) };
+}

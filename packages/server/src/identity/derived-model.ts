@@ -1,0 +1,240 @@
+import { CLICK_ID_REGISTRY_VERSION, DEFAULT_REFERRAL_EXCLUSIONS } from '@touchline/protocol';
+import { createHash } from 'node:crypto';
+import { channelRuleSet } from '../attribution/attribution-config.js';
+import type { Config } from '../config/config.js';
+import type { ClickHouseFeatures } from '../warehouse/clickhouse/clickhouse-features.js';
+import { duckString, quoteIdent } from '../warehouse/sql-text.js';
+import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
+import { aliasClosure, type AliasEdge } from './alias-closure.js';
+import { MODEL_VIEW_NAMES, modelViews, type ModelSql } from './model-views.js';
+import { DUCKDB_SESSION_TYPES, SESSION_COLUMNS, duckdbSessionsSql } from './sessions-sql.js';
+import { DUCKDB_FNS, clickhouseFns, type SqlFns } from './sql-fns.js';
+import { deviceKeySql, type TouchRules } from './touch-sql.js';
+
+/**
+ * Bumped when the session rules or what a sessions row holds change in code (not config): DuckDB
+ * then rebuilds its `touch_sessions` table once.
+ */
+export const SESSIONS_VERSION = 1;
+
+/** The SQL spellings for this warehouse. */
+export function fnsFor(warehouse: Warehouse): SqlFns {
+  if (warehouse.engine === 'duckdb') return DUCKDB_FNS;
+  const features = (warehouse as Warehouse & { features?: ClickHouseFeatures }).features;
+  if (!features) throw new Error('a ClickHouse warehouse without detected features');
+  return clickhouseFns(features);
+}
+
+/** The touch rules and conversions of a configuration, for one warehouse. */
+export function modelSqlFor(warehouse: Warehouse, config: Config): ModelSql {
+  const a = config.attribution;
+  const rules: TouchRules = {
+    fns: fnsFor(warehouse),
+    siteDomains: config.tracker.siteDomains,
+    referralExclusions: config.tracker.referralExclusions ?? DEFAULT_REFERRAL_EXCLUSIONS,
+    junkIds: a.identity.junkIds,
+    clickIdPrecedence: a.clickIdPrecedence,
+    sessionTimeoutMs: (a.sessions.timeoutMinutes ?? config.tracker.sessionTimeoutMinutes) * 60_000,
+    channelRules: channelRuleSet(a),
+  };
+  return { rules, conversions: a.conversions };
+}
+
+/** What the stored DuckDB sessions were computed with: a change means a rebuild. */
+export function sessionsFingerprint(r: TouchRules): string {
+  const facts = {
+    v: SESSIONS_VERSION,
+    registry: CLICK_ID_REGISTRY_VERSION,
+    site: r.siteDomains,
+    exclusions: r.referralExclusions,
+    junk: r.junkIds,
+    timeout: r.sessionTimeoutMs,
+  };
+  return createHash('sha1').update(JSON.stringify(facts)).digest('hex');
+}
+
+export interface DerivedModel {
+  readonly sql: ModelSql;
+  /** Creates the derived tables, (re)creates the views, refreshes what is stale. Idempotent. */
+  ensure(): Promise<{ sessionsRebuilt: boolean }>;
+  /**
+   * After a batch loaded (`loaded` events inserted): the alias closure if aliases changed, and
+   * (DuckDB) the sessions of the batch's devices. Never throws: a failure is logged and leaves the
+   * sessions marked stale (rebuilt at the next start; read paths compute them on read meanwhile).
+   */
+  afterLoad(batch: LoadBatch, loaded: number): Promise<void>;
+  /** Recomputes the alias closure when the alias links changed (or always, with `force`). */
+  refreshAliases(force?: boolean): Promise<boolean>;
+  /** DuckDB: recomputes every session. */
+  rebuildSessions(): Promise<void>;
+  /** DuckDB: whether the stored sessions match this configuration and the loaded events. Always true on ClickHouse (on read). */
+  sessionsFresh(): Promise<boolean>;
+}
+
+const INSERT_CHUNK = 1000;
+
+/**
+ * The derived side of the warehouse for one configuration: identity (alias closure table and
+ * views), sessions (a table on DuckDB, refreshed per loaded batch; a view on ClickHouse),
+ * touches, conversions and persons views. Raw facts are never rewritten: everything here can be
+ * dropped and recomputed from `events` and `identities`.
+ */
+export function createDerivedModel(warehouse: Warehouse, config: Config, log: (msg: string, fields?: Record<string, unknown>) => void = () => undefined): DerivedModel {
+  const sql = modelSqlFor(warehouse, config);
+  const f = sql.rules.fns;
+  const duck = f.engine === 'duckdb';
+  const write = (text: string) => warehouse.query(text, { readOnly: false });
+  const scalar = async (text: string) => Number((await warehouse.query(text)).rows[0]?.[0] ?? 0);
+  let aliasLinks = -1;
+
+  async function createTables(): Promise<void> {
+    if (duck) {
+      await write(`CREATE TABLE IF NOT EXISTS identity_aliases (id VARCHAR PRIMARY KEY, root_id VARCHAR NOT NULL)`);
+      await write(`CREATE TABLE IF NOT EXISTS identity_state (key VARCHAR PRIMARY KEY, value VARCHAR)`);
+      await write(
+        `CREATE TABLE IF NOT EXISTS touch_sessions (${SESSION_COLUMNS.map((c) => `${quoteIdent(c)} ${DUCKDB_SESSION_TYPES[c]}`).join(', ')})`,
+      );
+      return;
+    }
+    await write(
+      `CREATE TABLE IF NOT EXISTS identity_aliases_store (generation UInt64, id String, root_id String) ENGINE = MergeTree ORDER BY (generation, id)`,
+    );
+  }
+
+  async function createViews(): Promise<void> {
+    const views = modelViews(sql);
+    if (duck) {
+      for (const [name, select] of views) await write(`CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${select}`);
+      return;
+    }
+    // Views list their columns when created, and depend on each other: drop all, create in order.
+    for (const name of MODEL_VIEW_NAMES) await write(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
+    await write(`DROP TABLE IF EXISTS identity_aliases`);
+    await write(
+      `CREATE VIEW IF NOT EXISTS identity_aliases AS SELECT id, root_id FROM identity_aliases_store ` +
+        `WHERE generation = (SELECT max(generation) FROM identity_aliases_store) AND id != ''`,
+    );
+    for (const [name, select] of views) await write(`CREATE VIEW IF NOT EXISTS ${quoteIdent(name)} AS ${select}`);
+  }
+
+  async function readAliasEdges(): Promise<AliasEdge[]> {
+    const r = await warehouse.query(`SELECT previous_id, user_id FROM identities WHERE kind = 'alias'`);
+    return r.rows.map(([p, u]) => ({ previousId: String(p ?? ''), userId: String(u ?? '') }));
+  }
+
+  async function writeAliases(closure: Map<string, string>): Promise<void> {
+    const rows = [...closure.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (duck) {
+      const statements = ['BEGIN TRANSACTION', 'DELETE FROM identity_aliases'];
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const values = rows.slice(i, i + INSERT_CHUNK).map(([id, root]) => `(${duckString(id)}, ${duckString(root)})`);
+        statements.push(`INSERT INTO identity_aliases VALUES ${values.join(', ')}`);
+      }
+      statements.push('COMMIT');
+      await write(statements.join(';\n'));
+      return;
+    }
+    // A new generation, then the view switches to it in one step; older ones are deleted after.
+    const generation = Date.now();
+    const all = [...rows, ['', ''] as [string, string]];
+    for (let i = 0; i < all.length; i += INSERT_CHUNK) {
+      const values = all.slice(i, i + INSERT_CHUNK).map(([id, root]) => `(${generation}, ${f.str(id)}, ${f.str(root)})`);
+      await write(`INSERT INTO identity_aliases_store (generation, id, root_id) VALUES ${values.join(', ')}`);
+    }
+    await write(`ALTER TABLE identity_aliases_store DELETE WHERE generation < ${generation}`).catch((err: Error) =>
+      log('could not prune old alias generations (they are ignored anyway)', { error: err.message }),
+    );
+  }
+
+  async function refreshAliases(force = false): Promise<boolean> {
+    const links = await scalar(`SELECT count(*) FROM identities WHERE kind = 'alias'`);
+    if (!force && links === aliasLinks) return false;
+    const closure = aliasClosure(await readAliasEdges(), sql.rules.junkIds);
+    await writeAliases(closure);
+    aliasLinks = links;
+    return true;
+  }
+
+  async function state(key: string): Promise<string | null> {
+    const r = await warehouse.query(`SELECT value FROM identity_state WHERE key = ${duckString(key)}`);
+    const v = r.rows[0]?.[0];
+    return v === undefined || v === null ? null : String(v);
+  }
+
+  const eventsCount = () => scalar(`SELECT count(*) FROM events`);
+
+  /** Remembers what the sessions were computed from (inside the refresh's transaction). */
+  const stateStatements = (fingerprint: string) => [
+    `INSERT OR REPLACE INTO identity_state VALUES ('sessions_fingerprint', ${duckString(fingerprint)})`,
+    `INSERT OR REPLACE INTO identity_state SELECT 'sessions_events', CAST(count(*) AS VARCHAR) FROM events`,
+  ];
+
+  async function rebuildSessions(): Promise<void> {
+    if (!duck) return;
+    const started = Date.now();
+    await write(
+      [
+        'BEGIN TRANSACTION',
+        'DELETE FROM touch_sessions',
+        `INSERT INTO touch_sessions ${duckdbSessionsSql(sql.rules)}`,
+        ...stateStatements(sessionsFingerprint(sql.rules)),
+        'COMMIT',
+      ].join(';\n'),
+    );
+    log('sessions rebuilt', { ms: Date.now() - started });
+  }
+
+  async function sessionsFresh(): Promise<boolean> {
+    if (!duck) return true;
+    const [fp, n] = await Promise.all([state('sessions_fingerprint'), state('sessions_events')]);
+    return fp === sessionsFingerprint(sql.rules) && n !== null && Number(n) === (await eventsCount());
+  }
+
+  async function refreshSessionsOf(batch: LoadBatch): Promise<void> {
+    if (!duck || batch.files.length === 0) return;
+    const files = `[${batch.files.map(duckString).join(', ')}]`;
+    const dirty = deviceKeySql(sql.rules);
+    await write(
+      [
+        'BEGIN TRANSACTION',
+        `CREATE OR REPLACE TEMP TABLE _dirty_devices AS SELECT DISTINCT ${dirty} AS device_id FROM read_json(${files}, format = 'newline_delimited', ` +
+          `columns = {kind: 'VARCHAR', anonymous_id: 'VARCHAR', user_id: 'VARCHAR'}, maximum_object_size = 67108864) WHERE kind = 'event'`,
+        `DELETE FROM touch_sessions WHERE device_id IN (SELECT device_id FROM _dirty_devices)`,
+        `INSERT INTO touch_sessions ${duckdbSessionsSql(sql.rules, 'device_id IN (SELECT device_id FROM _dirty_devices WHERE device_id IS NOT NULL)')}`,
+        ...stateStatements(sessionsFingerprint(sql.rules)),
+        'COMMIT',
+      ].join(';\n'),
+    );
+  }
+
+  return {
+    sql,
+    async ensure() {
+      await createTables();
+      await createViews();
+      await refreshAliases(true);
+      if (duck && !(await sessionsFresh())) {
+        await rebuildSessions();
+        return { sessionsRebuilt: true };
+      }
+      return { sessionsRebuilt: false };
+    },
+    async afterLoad(batch, loaded) {
+      try {
+        await refreshAliases();
+        if (!duck) return;
+        // Sessions missed an earlier batch (a crash between its load and this refresh, a failed
+        // refresh): only a full rebuild makes them whole again.
+        const [before, now] = await Promise.all([state('sessions_events'), eventsCount()]);
+        const caughtUp = before !== null && Number(before) + loaded === now && (await state('sessions_fingerprint')) === sessionsFingerprint(sql.rules);
+        if (caughtUp) await refreshSessionsOf(batch);
+        else await rebuildSessions();
+      } catch (err) {
+        log('derived sessions / identity refresh failed; they are rebuilt at the next start', { error: (err as Error).message });
+      }
+    },
+    refreshAliases,
+    rebuildSessions,
+    sessionsFresh,
+  };
+}

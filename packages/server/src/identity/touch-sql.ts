@@ -1,0 +1,146 @@
+import { GA4_SOURCE_CATEGORIES, SEARCH_ENGINES, SOURCE_CATEGORY, channelRulesToSql, type ChannelRuleSet } from '@touchline/attribution';
+import { CLICK_IDS, UTM_KEYS } from '@touchline/protocol';
+import type { SqlFns } from './sql-fns.js';
+
+/**
+ * The touch rules as SQL expressions, over an `events` row (landing facts) or a `sessions` row
+ * (the facts of a session's entry): what is a marketing touch, when two touches are the same,
+ * and source / medium / campaign / channel on read, exactly as `@touchline/attribution`'s
+ * `deriveSourceMedium` and channel rules do in TypeScript (a test compares the two).
+ */
+export interface TouchRules {
+  readonly fns: SqlFns;
+  /** Configured site domains (`tracker.siteDomains`): referrers inside them are internal. */
+  readonly siteDomains: readonly string[];
+  /** Referrers that never count (payments, sign-in). */
+  readonly referralExclusions: readonly string[];
+  readonly junkIds: readonly string[];
+  readonly clickIdPrecedence: 'utm' | 'click-id';
+  readonly sessionTimeoutMs: number;
+  readonly channelRules: ChannelRuleSet;
+}
+
+/** Unit separator: joins the parts of a touch signature. */
+export const SEP = '\u001f';
+
+/** The columns a sessions row keeps of its entry touch (raw facts), in order. */
+export const SESSION_TOUCH_COLUMNS = [...UTM_KEYS, 'click_id_type', 'click_id', 'implied_click', 'referrer_domain'] as const;
+
+/** `device_id`: the anonymous id, else the user id; junk ids are no id. */
+export function deviceKeySql(r: TouchRules, anon = 'anonymous_id', user = 'user_id'): string {
+  const f = r.fns;
+  return `(CASE WHEN NOT ${f.isJunk(anon, r.junkIds)} THEN ${anon} WHEN NOT ${f.isJunk(user, r.junkIds)} THEN ${user} END)`;
+}
+
+/** The id an event belongs to a person by: its user id, else its anonymous id. */
+export function personKeySql(r: TouchRules, anon = 'anonymous_id', user = 'user_id'): string {
+  const f = r.fns;
+  return `(CASE WHEN NOT ${f.isJunk(user, r.junkIds)} THEN ${user} WHEN NOT ${f.isJunk(anon, r.junkIds)} THEN ${anon} END)`;
+}
+
+/** A usable user id or NULL. */
+export function validUserSql(r: TouchRules, user = 'user_id'): string {
+  return `(CASE WHEN NOT ${r.fns.isJunk(user, r.junkIds)} THEN ${user} END)`;
+}
+
+/** The user agent `touchline import` sends: it names the importer, not a visitor, so its bot flag means nothing. */
+export const IMPORT_USER_AGENT = 'touchline-import';
+
+/**
+ * Events that make up sessions: what a visitor does on the site (page and screen views, and any
+ * event that names its page), bots excepted. Server-side events (no page) neither start nor
+ * extend a session, so a CRM import or a webhook never shows up as a direct visit.
+ */
+export function activitySql(r: TouchRules): string {
+  const f = r.fns;
+  return `((${f.present('url')} OR type IN ('page', 'screen')) AND (${f.notTrue('is_bot')} OR ${f.text('user_agent')} = ${f.str(IMPORT_USER_AGENT)}))`;
+}
+
+/** Tagged: any UTM or a click id (protocol `isTagged`). */
+export function taggedSql(r: TouchRules): string {
+  const f = r.fns;
+  return `(${[...UTM_KEYS, 'click_id'].map((c) => f.present(c)).join(' OR ')})`;
+}
+
+function matchesDomain(f: SqlFns, host: string, domains: readonly string[]): string[] {
+  return domains.map((d) => d.toLowerCase()).map((d) => `${host} = ${f.str(d)} OR ${f.endsWith(host, f.str('.' + d))}`);
+}
+
+/**
+ * The landing's referrer domain when it is a marketing referral: page views only (a later event
+ * repeats the landing's referrer), not the site itself (the page's host, its parent or child
+ * domains, `siteDomains`), not a referral exclusion. NULL otherwise.
+ */
+export function externalReferrerSql(r: TouchRules): string {
+  const f = r.fns;
+  const rd = 'referrer_domain';
+  const h = f.stripWww(f.text('host'));
+  const own = `(${f.present('host')} AND (${rd} = ${h} OR ${f.endsWith(rd, f.concat([f.str('.'), h]))} OR ${f.endsWith(h, f.concat([f.str('.'), rd]))}))`;
+  const listed = matchesDomain(f, rd, [...r.siteDomains, ...r.referralExclusions]);
+  return `(CASE WHEN type = 'page' AND ${f.present(rd)} AND NOT (${[own, ...listed].join(' OR ')}) THEN ${rd} END)`;
+}
+
+/**
+ * Two landings are the same touch when their UTMs, click id and (external) referrer agree
+ * (protocol `sameTouch`). NULL for a landing that is no marketing touch.
+ */
+export function touchSignatureSql(r: TouchRules): string {
+  const ext = externalReferrerSql(r);
+  const parts: string[] = [];
+  for (const c of [...UTM_KEYS, 'click_id']) parts.push(c, r.fns.str(SEP));
+  parts.push(ext);
+  return `(CASE WHEN ${taggedSql(r)} OR ${ext} IS NOT NULL THEN ${r.fns.concat(parts)} END)`;
+}
+
+/** `campaign` (tagged), `referral` (external referrer) or `direct`. */
+export function touchKindSql(r: TouchRules): string {
+  return `(CASE WHEN ${taggedSql(r)} THEN 'campaign' WHEN ${externalReferrerSql(r)} IS NOT NULL THEN 'referral' ELSE 'direct' END)`;
+}
+
+const IMPLYING = CLICK_IDS.filter((e) => e.implies !== null);
+
+/**
+ * `implied_click`: the click id whose registry entry implies a source / medium (gclid → google /
+ * cpc): the primary id if it does, else the first other id on the landing in registry order
+ * (`deriveSourceMedium`'s order). NULL when no id implies anything (fbclid alone).
+ */
+export function impliedClickSql(r: TouchRules): string {
+  const f = r.fns;
+  // Searched CASE only: ClickHouse 18.16 mis-evaluates `CASE x WHEN … ELSE <nullable> END`.
+  const primary = `WHEN click_id_type IN (${IMPLYING.map((e) => f.str(e.column)).join(', ')}) THEN click_id_type`;
+  const any = IMPLYING.map((e) => `WHEN ${f.present(e.column)} THEN ${f.str(e.column)}`);
+  return `(CASE ${primary} ${any.join(' ')} END)`;
+}
+
+const SEARCH_LIST = GA4_SOURCE_CATEGORIES[SOURCE_CATEGORY.Search].map((s) => s.toLowerCase());
+
+/**
+ * Source, medium and campaign of a sessions row, as `deriveSourceMedium` derives them: UTMs (a
+ * missing one is `(not set)`), else the source / medium its `implied_click` implies, else the
+ * external referrer (a search engine is
+ * `engine / organic`), else `(direct) / (none)`. `clickIdPrecedence: 'click-id'` puts the click
+ * id first.
+ */
+export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium: string; campaign: string } {
+  const f = r.fns;
+  const utm3 = `(${f.present('utm_source')} OR ${f.present('utm_medium')} OR ${f.present('utm_campaign')})`;
+  const notSet = (c: string) => `coalesce(${f.nullIfEmpty(c)}, '(not set)')`;
+  const click = (pick: 'source' | 'medium') =>
+    `(CASE ${IMPLYING.map((e) => `WHEN implied_click = ${f.str(e.column)} THEN ${f.str(e.implies![pick])}`).join(' ')} END)`;
+  const clickSource = click('source');
+  const clickMedium = click('medium');
+  const rd = 'referrer_domain';
+  const engine = `(CASE ${SEARCH_ENGINES.map((e) => `WHEN ${f.regex(rd, e.host.source)} THEN ${f.str(e.source)}`).join(' ')} END)`;
+  const isSearch = `(${engine} IS NOT NULL OR ${rd} IN (${SEARCH_LIST.map(f.str).join(', ')}))`;
+  const hasRef = f.present(rd);
+  const order = (utm: string, clk: string) => (r.clickIdPrecedence === 'click-id' ? `${clk} ${utm}` : `${utm} ${clk}`);
+  const source = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_source')}`, `WHEN ${clickSource} IS NOT NULL THEN ${clickSource}`)} WHEN ${hasRef} THEN coalesce(${engine}, ${rd}) ELSE '(direct)' END)`;
+  const medium = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_medium')}`, `WHEN ${clickMedium} IS NOT NULL THEN ${clickMedium}`)} WHEN ${hasRef} THEN (CASE WHEN ${isSearch} THEN 'organic' ELSE 'referral' END) ELSE '(none)' END)`;
+  const campaign = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_campaign')}`, `WHEN ${clickSource} IS NOT NULL THEN ${notSet('utm_campaign')}`)} WHEN ${hasRef} THEN (CASE WHEN ${isSearch} THEN '(organic)' ELSE '(referral)' END) ELSE '(direct)' END)`;
+  return { source, medium, campaign };
+}
+
+/** The channel of (source, medium, campaign) columns under the configured rules. */
+export function channelSql(r: TouchRules, columns = { source: 'source', medium: 'medium', campaign: 'campaign' }): string {
+  return channelRulesToSql(r.channelRules, { dialect: r.fns.engine, columns, separator: ' ' });
+}

@@ -43,7 +43,10 @@ export function formatCsv(r: AttributionResult, facts: RunFacts, report: Report)
   const lines: string[] = [];
   if (report === 'credits' || report === 'all') {
     lines.push(csvLine(['model', facts.level, 'conversions', 'value']));
-    for (const m of r.models) for (const [k, c] of Object.entries(m.credits)) lines.push(csvLine([m.model, k, c.conversions, c.value]));
+    // Largest credit first, whatever order the paths streamed in.
+    const byCredit = (a: [string, { conversions: number; value: number }], b: [string, { conversions: number; value: number }]) =>
+      b[1].conversions - a[1].conversions || b[1].value - a[1].value || a[0].localeCompare(b[0]);
+    for (const m of r.models) for (const [k, c] of Object.entries(m.credits).sort(byCredit)) lines.push(csvLine([m.model, k, c.conversions, c.value]));
   }
   if (report === 'paths' || report === 'all') {
     if (lines.length) lines.push('');

@@ -4,6 +4,11 @@
  */
 export interface CreditTable {
   add(id: number, conversions: number, value: number): void;
+  /**
+   * Credits `shares[i]` of the conversions and value to `ids[i]` for i < n, in one call: the rule
+   * models' inner loop (every touch of every path) runs here on the typed arrays directly.
+   */
+  addShares(ids: ArrayLike<number>, shares: ArrayLike<number>, n: number, conversions: number, value: number): void;
   conversions(id: number): number;
   value(id: number): number;
   /** One past the highest id ever credited. */
@@ -30,6 +35,17 @@ export function createCreditTable(initial = 64): CreditTable {
       conv[id] = (conv[id] as number) + conversions;
       val[id] = (val[id] as number) + value;
       if (id >= length) length = id + 1;
+    },
+    addShares(ids, shares, n, conversions, value) {
+      for (let i = 0; i < n; i++) {
+        const share = shares[i] as number;
+        if (share === 0) continue;
+        const id = ids[i] as number;
+        if (id >= conv.length) grow(id);
+        conv[id] = (conv[id] as number) + share * conversions;
+        val[id] = (val[id] as number) + share * value;
+        if (id >= length) length = id + 1;
+      }
     },
     conversions: (id) => conv[id] ?? 0,
     value: (id) => val[id] ?? 0,

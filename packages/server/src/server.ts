@@ -127,7 +127,17 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       maxEventBytes: config.limits.maxEventBytes,
     });
     tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({ config: config.tracker, dataDir, ingest, sources, maxBatchBytes: config.limits.maxBatchBytes, now, log })
+      ? await openTrackerEndpoint({
+          config: config.tracker,
+          dataDir,
+          warehouseEngine: config.warehouse.engine,
+          ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
+          ingest,
+          sources,
+          maxBatchBytes: config.limits.maxBatchBytes,
+          now,
+          log,
+        })
       : undefined;
     const app = await buildCollectorApp({
       tracking: {

@@ -96,7 +96,16 @@ export const ConfigSchema = z
     attribution: AttributionConfigSchema,
   })
   .strict()
-  .superRefine(checkActivationReferences);
+  .superRefine(checkActivationReferences)
+  .superRefine((c, ctx) => {
+    if (c.tracker.touchStore.engine === 'clickhouse' && c.warehouse.engine !== 'clickhouse') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tracker', 'touchStore', 'engine'],
+        message: 'the clickhouse touch store lives in the warehouse\'s ClickHouse: it needs warehouse.engine = clickhouse (use sqlite with DuckDB)',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

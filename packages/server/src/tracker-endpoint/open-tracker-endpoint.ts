@@ -3,8 +3,11 @@ import { isAbsolute, join } from 'node:path';
 import type { Ingest } from '../collector/ingest.js';
 import type { SourceRegistry } from '../sources/sources.js';
 import { loadTrackerScript } from './script-asset.js';
+import type { ClickHouseConnectionOptions } from '../warehouse/clickhouse/clickhouse-client.js';
+import { openClickHouseTouchStore } from './clickhouse-touch-store.js';
 import { openSqliteTouchStore } from './sqlite-touch-store.js';
-import type { TrackerConfig } from './tracker-config.js';
+import { touchStoreEngine, type TrackerConfig } from './tracker-config.js';
+import { importSqliteTouches } from './touch-store-import.js';
 import type { TrackerRouteDeps } from './tracker-routes.js';
 import { memoryTouchStore, schedulePruning, type TouchStore } from './touch-store.js';
 
@@ -17,6 +20,10 @@ export interface TrackerEndpoint {
 export interface TrackerEndpointInputs {
   readonly config: TrackerConfig;
   readonly dataDir: string;
+  /** `warehouse.engine`: decides the default touch store. */
+  readonly warehouseEngine: string;
+  /** The warehouse's ClickHouse, when it is one (the `clickhouse` touch store lives there). */
+  readonly clickhouse?: ClickHouseConnectionOptions & { readonly database: string };
   readonly ingest: Ingest;
   readonly sources: SourceRegistry;
   readonly maxBatchBytes: number;
@@ -29,10 +36,7 @@ export interface TrackerEndpointInputs {
 export async function openTrackerEndpoint(i: TrackerEndpointInputs): Promise<TrackerEndpoint> {
   const c = i.config;
   const script = await loadTrackerScript();
-  const store =
-    c.touchStore.engine === 'memory'
-      ? memoryTouchStore()
-      : openSqliteTouchStore({ path: isAbsolute(c.touchStore.path) ? c.touchStore.path : join(i.dataDir, c.touchStore.path), synchronous: c.touchStore.synchronous });
+  const store = await openTouchStore(i);
   const stopPruning = schedulePruning(store, c.cookie.maxAgeDays * 86400 * 1000, i.now, i.log);
   return {
     store,
@@ -56,4 +60,27 @@ export async function openTrackerEndpoint(i: TrackerEndpointInputs): Promise<Tra
       await store.close();
     },
   };
+}
+
+async function openTouchStore(i: TrackerEndpointInputs): Promise<TouchStore> {
+  const t = i.config.touchStore;
+  const sqlitePath = isAbsolute(t.path) ? t.path : join(i.dataDir, t.path);
+  switch (touchStoreEngine(i.config, i.warehouseEngine)) {
+    case 'memory':
+      return memoryTouchStore();
+    case 'sqlite':
+      return openSqliteTouchStore({ path: sqlitePath, synchronous: t.synchronous });
+    case 'clickhouse': {
+      if (!i.clickhouse) throw new Error('tracker.touchStore.engine = clickhouse needs warehouse.engine = clickhouse');
+      const store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log });
+      try {
+        // a collector that kept its touches in SQLite before brings them along
+        await importSqliteTouches(sqlitePath, store, i.log);
+      } catch (err) {
+        await store.close();
+        throw new Error(`moving ${sqlitePath} into the ClickHouse touch store failed (tracker.touchStore): ${(err as Error).message}`, { cause: err });
+      }
+      return store;
+    }
+  }
 }

@@ -23,6 +23,33 @@ interface Row {
 const parse = (s: string | null): Touch | undefined => (s ? (JSON.parse(s) as Touch) : undefined);
 const text = (t: Touch | undefined): string | null => (t ? JSON.stringify(t) : null);
 
+function stateOfRow(r: Row): TouchState {
+  const s: TouchState = {};
+  const first = parse(r.first);
+  const last = parse(r.last);
+  const session = parse(r.session);
+  if (first) s.first = first;
+  if (last) s.last = last;
+  if (session) s.session = session;
+  if (r.seen) s.seen = r.seen;
+  return s;
+}
+
+/**
+ * Every visitor in a SQLite touch store file, one at a time (moving it to another store). The
+ * file is opened read-write so that a write-ahead log left by a crash is read too; it is closed
+ * when the iteration ends.
+ */
+export function* sqliteTouchStates(path: string): Generator<readonly [string, TouchState]> {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    const rows = db.prepare<[], Row & { visitor_id: string }>('SELECT visitor_id, first, last, session, seen FROM visitor_touches').iterate();
+    for (const r of rows) yield [r.visitor_id, stateOfRow(r)] as const;
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * The embedded touch store: SQLite (better-sqlite3 12.x; 13.x needs Node 22) in the data dir.
  * Chosen for point lookups and single-row upserts by primary key, which it does in microseconds
@@ -54,16 +81,7 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
   const prune = db.prepare<[string]>('DELETE FROM visitor_touches WHERE seen IS NULL OR seen < ?');
   const read = (id: string): TouchState | undefined => {
     const r = select.get(id);
-    if (!r) return undefined;
-    const s: TouchState = {};
-    const first = parse(r.first);
-    const last = parse(r.last);
-    const session = parse(r.session);
-    if (first) s.first = first;
-    if (last) s.last = last;
-    if (session) s.session = session;
-    if (r.seen) s.seen = r.seen;
-    return s;
+    return r && stateOfRow(r);
   };
   const update = db.transaction((id: string, step: (prev: TouchState) => TouchState): TouchState => {
     const prev = read(id) ?? {};

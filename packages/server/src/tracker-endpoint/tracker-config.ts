@@ -51,15 +51,44 @@ export const TrackerConfigSchema = z
     referralExclusions: z.array(z.string().min(1)).optional(),
     touchStore: z
       .object({
-        /** `sqlite` (durable, in the data dir) or `memory` (lost on restart). @defaultValue `sqlite` */
-        engine: z.enum(['sqlite', 'memory']).default('sqlite'),
-        /** SQLite file; relative paths are inside `dataDir`. @defaultValue `touches.sqlite` */
+        /**
+         * `clickhouse` (in the warehouse's ClickHouse, shared by every collector: needs
+         * `warehouse.engine = clickhouse`), `sqlite` (durable, in this collector's data dir) or
+         * `memory` (lost on restart).
+         * @defaultValue `clickhouse` when `warehouse.engine` is `clickhouse`, else `sqlite`
+         */
+        engine: z.enum(['clickhouse', 'sqlite', 'memory']).optional(),
+        /**
+         * SQLite file; relative paths are inside `dataDir`. With the `clickhouse` engine, a file
+         * left there by the SQLite store is moved into ClickHouse at start (then renamed
+         * `<path>.imported`). @defaultValue `touches.sqlite`
+         */
         path: z.string().min(1).default('touches.sqlite'),
         /** `normal` (survives a process crash) or `full` (fsync per update). @defaultValue `normal` */
         synchronous: z.enum(['normal', 'full']).default('normal'),
+        clickhouse: z
+          .object({
+            /** Buffered touch facts are inserted at least this often (ms). @defaultValue 250 */
+            flushIntervalMs: z.coerce.number().int().positive().default(250),
+            /** ...or as soon as this many are buffered. @defaultValue 1000 */
+            flushRows: z.coerce.number().int().positive().default(1000),
+            /**
+             * A visitor lookup or insert slower than this (ms) fails; the endpoint then answers
+             * from this collector's own recent writes for 5 s. @defaultValue 2000
+             */
+            timeoutMs: z.coerce.number().int().positive().default(2000),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })
   .prefault({});
 
 export type TrackerConfig = z.infer<typeof TrackerConfigSchema>;
+
+export type TouchStoreEngine = NonNullable<TrackerConfig['touchStore']['engine']>;
+
+/** The touch store a collector opens: the configured one, else the warehouse's ClickHouse when there is one. */
+export function touchStoreEngine(config: TrackerConfig, warehouseEngine: string): TouchStoreEngine {
+  return config.touchStore.engine ?? (warehouseEngine === 'clickhouse' ? 'clickhouse' : 'sqlite');
+}

@@ -7,7 +7,7 @@ import {
   startClickHouseServer,
   type ClickHouseTestServer,
 } from '../support/clickhouse-server.js';
-import { startFleet, trackEvent, type Fleet } from '../support/collector-fleet.js';
+import { pageView, startFleet, trackEvent, type Fleet } from '../support/collector-fleet.js';
 
 const CLUSTER = 'touchline_test';
 
@@ -34,7 +34,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('cluster DDL: two shards behind
       .map((s) =>
         s
           .replace(` ON CLUSTER "${CLUSTER}"`, '')
-          .replace(/ReplicatedReplacingMergeTree\('[^']*', '\{replica\}'(, )?/, 'ReplacingMergeTree('),
+          .replace(/Replicated(Replacing|Aggregating)MergeTree\('[^']*', '\{replica\}'(, )?/, '$1MergeTree('),
       );
     expect(statements.some((s) => s.includes('ENGINE = Distributed("touchline_test"'))).toBe(true);
     for (const server of servers) {
@@ -66,5 +66,28 @@ describe.skipIf(clickhouseSkipReason() !== null)('cluster DDL: two shards behind
     expect(perShard.map(Number).every((n) => n > 0)).toBe(true);
     // Copies of a message share an actor, so they land on one shard: the shards hold it once in all.
     expect(perShard.map(Number).reduce((a, b) => a + b, 0)).toBe(expected.size);
+  });
+
+  it('keeps each visitor\'s touches on one shard, and either collector reads them through the Distributed table', async () => {
+    const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3600_000).toISOString();
+    const visitors: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = await fleet.track(i % 2, [pageView(`ct-${i}`, `https://www.shop.test/?utm_source=s${i}&utm_medium=cpc`, at(3))]);
+      visitors.push(r.visitorId!);
+    }
+    const shardCounts = () =>
+      Promise.all(servers.map(async (s) => Number(await s.sql(`SELECT uniqExact(visitor_id) FROM touchline_cluster.visitor_touches_store_local`))));
+    const deadline = Date.now() + 10_000;
+    let counts = await shardCounts();
+    while (counts.reduce((a, b) => a + b, 0) < visitors.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      counts = await shardCounts();
+    }
+    expect(counts.every((n) => n > 0)).toBe(true);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(visitors.length); // each visitor on one shard only
+
+    const v = visitors[0]!; // landed through collector 0
+    const ad = await fleet.track(1, [pageView('ct-ad', 'https://www.shop.test/?utm_source=google&utm_medium=cpc', at(1))], v);
+    expect(ad.body.touches).toMatchObject({ first: { utm_source: 's0' }, last: { utm_source: 'google' } });
   });
 });

@@ -36,9 +36,10 @@ export function warehouseDdl(config: Config, options: DdlOptions): string {
     : [
         `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`,
         ...storeTables({ database, features }).map((s) => createStoreTable(s, { database, features })),
-        ...viewQueries(database).map(([name, select]) => createView(database, name, select)),
-        // Migrations after the first add tables of their own (activation); print them too.
+        // Migrations after the first add tables of their own (activation, the touch store); print
+        // them too, before the views (one of them reads the touch store).
         ...CLICKHOUSE_MIGRATIONS.filter((m) => m.version > 1).flatMap((m) => m.statements({ database, features })),
+        ...viewQueries(database).map(([name, select]) => createView(database, name, select)),
         ...CLICKHOUSE_MIGRATIONS.map(
           (m) => `INSERT INTO ${quoteIdent(database)}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, '${m.name}', now())`,
         ),

@@ -2,6 +2,7 @@ import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type
 import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
 import { quoteIdent } from '../sql-text.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
+import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
 
 /**
  * ClickHouse tables for Touchline. Users and the attribution SQL read the views `events`,
@@ -184,6 +185,7 @@ export function viewQueries(database: string): [string, string, readonly string[
       `SELECT id, name, write_key, created_at, revoked_at FROM ${db}.${STORE.sources} FINAL`,
       ['id', 'name', 'write_key', 'created_at', 'revoked_at'],
     ],
+    touchViewQuery(database),
   ];
 }
 
@@ -208,6 +210,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     version: 2,
     name: 'activation: sync_runs, sync_state, sync_row_results',
     statements: (t) => activationClickhouseStatements(t.database, timestampType(t.features)),
+  },
+  {
+    version: 3,
+    name: 'tracker touch store: visitor_touch_facts, visitor_touches_store, visitor_touches_mv',
+    statements: (t) => touchTableStatements(t.database),
   },
 ];
 
@@ -240,6 +247,8 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
       `CREATE TABLE IF NOT EXISTS ${db}.${q(s.name)} ${on} AS ${db}.${q(local)}\nENGINE = Distributed(${q(t.cluster)}, ${db}, ${q(local)}, ${s.shardBy})`,
     );
   }
+  // the views read the touch store, so its tables come first
+  out.push(...touchClusterStatements(t.database, t.cluster));
   for (const [name, select] of viewQueries(t.database)) out.push(createView(t.database, name, select, t.cluster));
   out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {

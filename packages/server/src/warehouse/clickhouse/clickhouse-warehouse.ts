@@ -1,4 +1,4 @@
-import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Readable } from 'node:stream';
 import { clickhouseString, quoteIdent, trimStatement } from '../sql-text.js';
 import {
@@ -12,6 +12,7 @@ import {
   type SourceStats,
   type Warehouse,
 } from '../warehouse.js';
+import { newClickHouseClient, type ClickHouseConnectionOptions } from './clickhouse-client.js';
 import { detectFeatures, type ClickHouseFeatures } from './clickhouse-features.js';
 import { copyRows, type CopyTable } from './clickhouse-copy.js';
 import { loadBatch } from './clickhouse-load.js';
@@ -20,26 +21,8 @@ import { STORE } from './clickhouse-schema.js';
 import { assertReadOnlySql, errorText, mapQueryError, skeleton } from './clickhouse-sql-guard.js';
 import { encodeTimestamp, rowDecoder } from './clickhouse-values.js';
 
-export interface ClickHouseWarehouseOptions {
-  /** HTTP interface, e.g. `http://localhost:8123`. */
-  readonly url: string;
-  /** Created on migrate if missing. @defaultValue `touchline` */
-  readonly database?: string;
-  /** @defaultValue `default` */
-  readonly username?: string;
-  /** @defaultValue empty */
-  readonly password?: string;
-  /** Per-request timeout. @defaultValue 300 s */
-  readonly requestTimeoutMs?: number;
-  /**
-   * Makes the transport instead of HTTP (the client's experimental `connection` option), e.g.
-   * chDB's in-process ClickHouse: the tests use it to run the conformance suite against a current
-   * ClickHouse release where only an old server package is installed.
-   */
-  readonly connection?: () => ClientConnection;
-}
-
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+/** `warehouse.clickhouse`: see `ClickHouseConnectionOptions`. */
+export type ClickHouseWarehouseOptions = ClickHouseConnectionOptions;
 
 /** The ClickHouse engine, plus what it detected about its server (for tools and tests). */
 export interface ClickHouseWarehouse extends Warehouse {
@@ -67,27 +50,13 @@ function* chunksOf(lines: readonly string[]): Generator<Buffer> {
   if (part.length > 0) yield Buffer.from(part.join('\n') + '\n');
 }
 
-function newClient(o: ClickHouseWarehouseOptions, database: string | undefined): ClickHouseClient {
-  return createClient({
-    url: o.url,
-    username: o.username ?? 'default',
-    password: o.password ?? '',
-    ...(database === undefined ? {} : { database }),
-    // 18.x servers reject some of the newer client defaults: keep the requests plain.
-    compression: { request: false, response: false },
-    request_timeout: o.requestTimeoutMs ?? 300_000,
-    log: { level: ClickHouseLogLevel.OFF },
-    ...(o.connection ? { connection: o.connection() } : {}),
-  });
-}
-
 /**
  * Connects to ClickHouse over HTTP, creates the database if needed and detects the server's
  * features. Tables are created by `migrate()`.
  */
 export async function openClickHouseWarehouse(options: ClickHouseWarehouseOptions): Promise<ClickHouseWarehouse> {
   const database = options.database ?? 'touchline';
-  const boot = newClient(options, undefined);
+  const boot = newClickHouseClient(options, undefined);
   try {
     await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}` });
   } catch (err) {
@@ -100,7 +69,7 @@ export async function openClickHouseWarehouse(options: ClickHouseWarehouseOption
   } finally {
     await boot.close();
   }
-  const client = newClient(options, database);
+  const client = newClickHouseClient(options, database);
   const scalar = async (sql: string) => {
     const rs = await client.query({ query: sql, format: 'JSONCompact' });
     const j = (await rs.json()) as { data: unknown[][] };

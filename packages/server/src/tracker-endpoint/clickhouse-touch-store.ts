@@ -1,0 +1,368 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { randomBytes } from 'node:crypto';
+import type { TouchState } from '@touchline/protocol';
+import { newClickHouseClient, type ClickHouseConnectionOptions } from '../warehouse/clickhouse/clickhouse-client.js';
+import { errorText } from '../warehouse/clickhouse/clickhouse-sql-guard.js';
+import { TOUCH_TABLES, touchExpiredCountSql, touchPruneSql, touchReadSql } from '../warehouse/clickhouse/clickhouse-touch-tables.js';
+import { clickhouseString, quoteIdent } from '../warehouse/sql-text.js';
+import { factsFromRow, factsOf, isEmptyFacts, mergeFacts, NO_FACTS, stateOf, writeStamps, type TouchFacts } from './touch-facts.js';
+import { mergeStored, type TouchStore } from './touch-store.js';
+
+export interface ClickHouseTouchStoreOptions {
+  /** The warehouse's ClickHouse (`warehouse.clickhouse`): the store's tables are in its database. */
+  readonly connection: ClickHouseConnectionOptions & { readonly database: string };
+  /** Buffered facts are inserted at least this often. @defaultValue 250 */
+  readonly flushIntervalMs?: number;
+  /** ...or as soon as this many are buffered. @defaultValue 1000 */
+  readonly flushRows?: number;
+  /**
+   * Timeout of a read or insert on the request path. A read that fails or times out is answered
+   * from this collector's own recent writes, and ClickHouse is left alone for 5 s. @defaultValue 2000
+   */
+  readonly timeoutMs?: number;
+  /** Facts kept while ClickHouse cannot take them; the oldest are dropped beyond. @defaultValue 100000 */
+  readonly maxBufferedRows?: number;
+  readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+  /** @defaultValue `Date.now` */
+  readonly nowMs?: () => number;
+}
+
+/** The ClickHouse store, plus what tools and tests need besides the port. */
+export interface ClickHouseTouchStore extends TouchStore {
+  /** Inserts what is buffered now. */
+  flush(): Promise<void>;
+  /** Adds whole states (a SQLite store being moved here), merged like any update. Returns how many. */
+  importStates(states: Iterable<readonly [string, TouchState]>): Promise<number>;
+}
+
+/** How the store reaches ClickHouse: SQL in, rows out (the SQL is built in clickhouse-touch-tables.ts). */
+interface Port {
+  select(sql: string, timeoutMs?: number): Promise<unknown[][]>;
+  insert(rows: readonly Record<string, string>[], timeoutMs: number): Promise<void>;
+  command(sql: string): Promise<void>;
+}
+
+function clickhousePort(client: ClickHouseClient, database: string): Port {
+  const fail = (what: string, sql: string, err: unknown) => new Error(`ClickHouse touch store: ${what} failed: ${errorText(err)}\n${sql}`, { cause: err });
+  return {
+    async select(sql, timeoutMs) {
+      try {
+        const rs = await client.query({ query: sql, format: 'JSONCompact', ...(timeoutMs ? { abort_signal: AbortSignal.timeout(timeoutMs) } : {}) });
+        return ((await rs.json()) as { data: unknown[][] }).data;
+      } catch (err) {
+        throw fail('read', sql, err);
+      }
+    },
+    async insert(rows, timeoutMs) {
+      try {
+        await client.insert({
+          table: `${quoteIdent(database)}.${quoteIdent(TOUCH_TABLES.facts)}`,
+          values: rows as Record<string, string>[],
+          format: 'JSONEachRow',
+          // on a cluster the facts table is Distributed: return once the shards have the rows
+          clickhouse_settings: { insert_distributed_sync: 1 },
+          abort_signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        throw fail(`insert of ${rows.length} facts`, `INSERT INTO ${TOUCH_TABLES.facts}`, err);
+      }
+    },
+    async command(sql) {
+      try {
+        await client.command({ query: sql });
+      } catch (err) {
+        throw fail('statement', sql, err);
+      }
+    },
+  };
+}
+
+const DOWN_MS = 5000;
+const MAX_READS_IN_FLIGHT = 4;
+const MAX_IDS_PER_READ = 500;
+const MUTATION_WAIT_MS = 10 * 60_000;
+
+/**
+ * The touch store shared by stateless collectors, in the warehouse's ClickHouse. Facts, not
+ * state (see `touch-facts.ts` and `clickhouse-touch-tables.ts`):
+ *
+ * - **update** reads the visitor's merged facts (one lookup by primary key; concurrent reads of
+ *   different visitors are coalesced into one `IN (…)` query), merges this collector's unflushed
+ *   facts for that visitor into it, applies `step`, and buffers the facts it changed. Updates of one
+ *   visitor within a process run one after another (a promise chain per visitor), so none is lost.
+ * - **writes** are batched: buffered facts are inserted every `flushIntervalMs` or `flushRows`,
+ *   never one INSERT per request. Until ClickHouse has them (and a little longer, so that a read
+ *   already running cannot miss them), they are merged into this collector's reads: it reads its
+ *   own writes at once; other collectors see them after the next flush.
+ * - **across collectors** there is no lock: two collectors updating one visitor within a flush
+ *   interval each apply their step to what they read. Nothing is lost: facts merge by touch time,
+ *   so the earliest first touch stays first and the latest marketing touch is last, whichever
+ *   collector wrote them and in whatever order.
+ * - **when ClickHouse is unreachable** updates go on from this collector's own recent writes (the
+ *   tracker endpoint keeps answering); facts stay buffered (up to `maxBufferedRows`) and are
+ *   inserted when it is back.
+ */
+export async function openClickHouseTouchStore(o: ClickHouseTouchStoreOptions): Promise<ClickHouseTouchStore> {
+  const database = o.connection.database;
+  const client = newClickHouseClient(o.connection, database);
+  const port = clickhousePort(client, database);
+  let cluster: boolean;
+  try {
+    cluster = await checkTables(port, database);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  const store = touchFactsStore(port, database, cluster, o);
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      await client.close();
+    },
+  };
+}
+
+/** The store's tables exist (a migrated warehouse); returns whether they are Distributed (a cluster). */
+async function checkTables(port: Port, database: string): Promise<boolean> {
+  const rows = await port.select(
+    `SELECT name, engine FROM system.tables WHERE database = ${clickhouseString(database)} AND name IN (${clickhouseString(TOUCH_TABLES.facts)}, ${clickhouseString(TOUCH_TABLES.store)})`,
+  );
+  const engines = new Map(rows.map(([n, e]) => [String(n), String(e)]));
+  const missing = [TOUCH_TABLES.facts, TOUCH_TABLES.store].filter((t) => !engines.has(t));
+  if (missing.length > 0) {
+    throw new Error(
+      `tracker.touchStore.engine = clickhouse: ${missing.join(', ')} missing in ClickHouse database "${database}". ` +
+        'Touchline creates them when it migrates a single server; on a cluster apply the visitor_touch* statements of `touchline warehouse ddl --cluster <name>`, ' +
+        'or set tracker.touchStore.engine = sqlite',
+    );
+  }
+  return engines.get(TOUCH_TABLES.store) === 'Distributed';
+}
+
+interface Pending {
+  facts: TouchFacts;
+  /** Rows of this visitor buffered or being inserted. */
+  unflushed: number;
+  /** When the last of them was inserted. */
+  flushedAt: number;
+}
+
+function touchFactsStore(port: Port, database: string, cluster: boolean, o: ClickHouseTouchStoreOptions): ClickHouseTouchStore {
+  const nowMs = o.nowMs ?? Date.now;
+  const flushIntervalMs = o.flushIntervalMs ?? 250;
+  const flushRows = o.flushRows ?? 1000;
+  const timeoutMs = o.timeoutMs ?? 2000;
+  const maxBuffered = o.maxBufferedRows ?? 100_000;
+  const stamp = writeStamps(randomBytes(6).readUIntBE(0, 6).toString(36).padStart(8, '0').slice(-8), nowMs);
+
+  let buffer: Record<string, string>[] = [];
+  const pending = new Map<string, Pending>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let downUntil = 0;
+  let insertFailing = false;
+  let closed = false;
+
+  // --- reads: coalesced lookups by primary key ---
+  const waiting = new Map<string, { resolve: (f: TouchFacts) => void; reject: (e: unknown) => void }[]>();
+  let readsInFlight = 0;
+  const pump = () => {
+    while (readsInFlight < MAX_READS_IN_FLIGHT && waiting.size > 0) {
+      const ids = [...waiting.keys()].slice(0, MAX_IDS_PER_READ);
+      const waiters = ids.map((id) => [id, waiting.get(id)!] as const);
+      for (const id of ids) waiting.delete(id);
+      readsInFlight++;
+      port
+        .select(touchReadSql(database, ids), timeoutMs)
+        .then(
+          (rows) => {
+            const found = new Map(rows.map(([id, ...f]) => [String(id), factsFromRow(f[0], f[1], f[2], f[3])]));
+            for (const [id, ws] of waiters) for (const w of ws) w.resolve(found.get(id) ?? NO_FACTS);
+          },
+          (err: unknown) => {
+            for (const [, ws] of waiters) for (const w of ws) w.reject(err);
+          },
+        )
+        .finally(() => {
+          readsInFlight--;
+          pump();
+        });
+    }
+  };
+  const readStored = (id: string) =>
+    new Promise<TouchFacts>((resolve, reject) => {
+      const ws = waiting.get(id);
+      if (ws) ws.push({ resolve, reject });
+      else waiting.set(id, [{ resolve, reject }]);
+      pump();
+    });
+  const withOwn = (id: string, f: TouchFacts) => {
+    const p = pending.get(id);
+    return p ? mergeFacts(f, p.facts) : f;
+  };
+  /** For an update: what ClickHouse holds, or only our own writes while it is unreachable. */
+  const readForUpdate = async (id: string): Promise<TouchFacts> => {
+    if (nowMs() < downUntil) return withOwn(id, NO_FACTS);
+    try {
+      const f = await readStored(id);
+      if (downUntil !== 0) {
+        downUntil = 0;
+        o.log('touch store: ClickHouse answers again');
+      }
+      return withOwn(id, f);
+    } catch (err) {
+      if (downUntil === 0) o.log('touch store: ClickHouse unreachable; touches come from this collector\'s recent writes until it answers', { error: (err as Error).message });
+      downUntil = nowMs() + DOWN_MS;
+      return withOwn(id, NO_FACTS);
+    }
+  };
+
+  // --- writes: a buffer flushed by time or size, one insert at a time ---
+  const arm = () => {
+    if (closed || buffer.length === 0) return;
+    if (buffer.length >= flushRows && !insertFailing) kick();
+    else if (!timer) {
+      const wait = insertFailing ? Math.max(flushIntervalMs, 1000) : flushIntervalMs;
+      timer = setTimeout(() => {
+        timer = undefined;
+        kick();
+      }, wait);
+      timer.unref();
+    }
+  };
+  const add = (id: string, facts: TouchFacts) => {
+    buffer.push({ visitor_id: id, ...facts });
+    const p = pending.get(id);
+    if (p) {
+      p.facts = mergeFacts(p.facts, facts);
+      p.unflushed++;
+    } else pending.set(id, { facts, unflushed: 1, flushedAt: 0 });
+    if (buffer.length > maxBuffered) dropOldest(buffer.length - maxBuffered);
+    arm();
+  };
+  const settle = (rows: readonly Record<string, string>[]) => {
+    const t = nowMs();
+    for (const r of rows) {
+      const p = pending.get(r['visitor_id']!);
+      if (p) {
+        p.unflushed--;
+        p.flushedAt = t;
+      }
+    }
+    // a read that started before the insert returned may not see it: keep our copy a while longer
+    for (const [id, p] of pending) if (p.unflushed <= 0 && t - p.flushedAt > timeoutMs + flushIntervalMs) pending.delete(id);
+  };
+  const dropOldest = (n: number) => {
+    const dropped = buffer.splice(0, n);
+    settle(dropped);
+    o.log('touch store: ClickHouse has not taken touch facts for too long; dropped the oldest', { facts: n, maxBufferedRows: maxBuffered });
+  };
+  const flushOnce = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const rows = buffer.splice(0, Math.max(flushRows, buffer.length));
+    if (rows.length === 0) return;
+    try {
+      await port.insert(rows, timeoutMs);
+      settle(rows);
+      if (insertFailing) o.log('touch store: buffered touch facts inserted again');
+      insertFailing = false;
+    } catch (err) {
+      buffer = rows.concat(buffer);
+      if (!insertFailing) o.log('touch store: inserting touch facts failed; kept in memory and retried', { facts: buffer.length, error: (err as Error).message });
+      insertFailing = true;
+      throw err;
+    }
+  };
+  const single = (): Promise<void> =>
+    (flushing ??= flushOnce().finally(() => {
+      flushing = undefined;
+      arm();
+    }));
+  function kick(): void {
+    single().catch(() => undefined);
+  }
+  /** Until the buffer is empty; throws when an insert fails. */
+  const flushAll = async () => {
+    while (buffer.length > 0 || flushing) await single();
+  };
+
+  // --- one visitor's updates, one after another ---
+  const chains = new Map<string, Promise<unknown>>();
+  const serial = <T>(id: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (chains.get(id) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    chains.set(id, tail);
+    void tail.then(() => chains.get(id) === tail && chains.delete(id));
+    return run;
+  };
+
+  return {
+    async get(id) {
+      return stateOf(withOwn(id, await readStored(id)));
+    },
+    update(id, step) {
+      return serial(id, async () => {
+        const stored = await readForUpdate(id);
+        const prev = stateOf(stored) ?? {};
+        const next = step(prev);
+        if (next === prev) return prev;
+        const facts = factsOf(prev, mergeStored(prev, next), stamp(), new Date(nowMs()).toISOString());
+        if (isEmptyFacts(facts)) return stateOf(stored) ?? {};
+        add(id, facts);
+        return stateOf(mergeFacts(stored, facts)) ?? {};
+      });
+    },
+    async prune(before) {
+      if (cluster) {
+        throw new Error(
+          `the touch store is Distributed (a cluster): prune it on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN ` +
+            `(SELECT visitor_id FROM ${TOUCH_TABLES.store}_local GROUP BY visitor_id HAVING maxMerge(seen) < '${before}')`,
+        );
+      }
+      await flushAll();
+      const n = Number((await port.select(touchExpiredCountSql(database, before)))[0]?.[0] ?? 0);
+      if (n === 0) return 0;
+      await port.command(touchPruneSql(database, before));
+      await mutationsDone(port, database, nowMs);
+      // our copies of facts already inserted must not bring the forgotten visitors back
+      for (const [id, p] of pending) if (p.unflushed <= 0 && p.facts.seen < before) pending.delete(id);
+      return n;
+    },
+    flush: flushAll,
+    async importStates(states) {
+      let n = 0;
+      for (const [id, s] of states) {
+        const facts = factsOf({}, s, stamp(), new Date(nowMs()).toISOString());
+        if (isEmptyFacts(facts)) continue;
+        add(id, facts);
+        n++;
+        if (buffer.length >= flushRows) await flushAll();
+      }
+      await flushAll();
+      return n;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      try {
+        await flushAll();
+      } catch (err) {
+        o.log('touch store: could not insert the last touch facts before closing; they are lost', { facts: buffer.length, error: (err as Error).message });
+      }
+    },
+  };
+}
+
+/** Waits for the store's mutations (the prune's DELETE) to finish: 18.16 cannot wait in the ALTER. */
+async function mutationsDone(port: Port, database: string, nowMs: () => number): Promise<void> {
+  const deadline = nowMs() + MUTATION_WAIT_MS;
+  const sql = `SELECT count() FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(TOUCH_TABLES.store)} AND is_done = 0`;
+  while (Number((await port.select(sql))[0]?.[0] ?? 0) > 0) {
+    if (nowMs() > deadline) throw new Error(`the touch store's DELETE is still running after ${MUTATION_WAIT_MS / 60_000} minutes (see system.mutations)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

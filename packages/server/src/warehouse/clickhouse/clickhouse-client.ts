@@ -1,0 +1,38 @@
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+
+/** Where and as whom to reach ClickHouse: the `warehouse.clickhouse` settings. */
+export interface ClickHouseConnectionOptions {
+  /** HTTP interface, e.g. `http://localhost:8123`. */
+  readonly url: string;
+  /** Created on migrate if missing. @defaultValue `touchline` */
+  readonly database?: string;
+  /** @defaultValue `default` */
+  readonly username?: string;
+  /** @defaultValue empty */
+  readonly password?: string;
+  /** Per-request timeout. @defaultValue 300 s */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Makes the transport instead of HTTP (the client's experimental `connection` option), e.g.
+   * chDB's in-process ClickHouse: the tests use it to run the conformance suite against a current
+   * ClickHouse release where only an old server package is installed.
+   */
+  readonly connection?: () => ClientConnection;
+}
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/** A client for one database (or none, to create it), as every Touchline component opens it. */
+export function newClickHouseClient(o: ClickHouseConnectionOptions, database: string | undefined): ClickHouseClient {
+  return createClient({
+    url: o.url,
+    username: o.username ?? 'default',
+    password: o.password ?? '',
+    ...(database === undefined ? {} : { database }),
+    // 18.x servers reject some of the newer client defaults: keep the requests plain.
+    compression: { request: false, response: false },
+    request_timeout: o.requestTimeoutMs ?? 300_000,
+    log: { level: ClickHouseLogLevel.OFF },
+    ...(o.connection ? { connection: o.connection() } : {}),
+  });
+}

@@ -22,6 +22,12 @@ export interface ClickHouseTouchStoreOptions {
   readonly timeoutMs?: number;
   /** Facts kept while ClickHouse cannot take them; the oldest are dropped beyond. @defaultValue 100000 */
   readonly maxBufferedRows?: number;
+  /**
+   * A prune is skipped when any collector pruned the store less than this long ago: every
+   * collector schedules pruning, and each `ALTER … DELETE` rewrites the table's parts.
+   * @defaultValue 5 hours
+   */
+  readonly pruneIntervalMs?: number;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
   /** @defaultValue `Date.now` */
   readonly nowMs?: () => number;
@@ -123,6 +129,11 @@ export async function openClickHouseTouchStore(o: ClickHouseTouchStoreOptions): 
   };
 }
 
+/** The warehouse has no touch store tables (a cluster whose DDL predates them). */
+export class TouchTablesMissingError extends Error {
+  override readonly name = 'TouchTablesMissingError';
+}
+
 /** The store's tables exist (a migrated warehouse); returns whether they are Distributed (a cluster). */
 async function checkTables(port: Port, database: string): Promise<boolean> {
   const rows = await port.select(
@@ -131,7 +142,7 @@ async function checkTables(port: Port, database: string): Promise<boolean> {
   const engines = new Map(rows.map(([n, e]) => [String(n), String(e)]));
   const missing = [TOUCH_TABLES.facts, TOUCH_TABLES.store].filter((t) => !engines.has(t));
   if (missing.length > 0) {
-    throw new Error(
+    throw new TouchTablesMissingError(
       `tracker.touchStore.engine = clickhouse: ${missing.join(', ')} missing in ClickHouse database "${database}". ` +
         'Touchline creates them when it migrates a single server; on a cluster apply the visitor_touch* statements of `touchline warehouse ddl --cluster <name>`, ' +
         'or set tracker.touchStore.engine = sqlite',
@@ -322,6 +333,7 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
         );
       }
       await flushAll();
+      if (await prunedRecently(port, database, o.pruneIntervalMs ?? 5 * 3600_000)) return 0;
       const n = Number((await port.select(touchExpiredCountSql(database, before)))[0]?.[0] ?? 0);
       if (n === 0) return 0;
       await port.command(touchPruneSql(database, before));
@@ -357,10 +369,20 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
   };
 }
 
+const mutationsOf = (database: string) =>
+  `FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(TOUCH_TABLES.store)}`;
+
+/** Whether a collector started a prune (the store's only mutation) within the last `intervalMs`. */
+async function prunedRecently(port: Port, database: string, intervalMs: number): Promise<boolean> {
+  if (intervalMs <= 0) return false;
+  const rows = await port.select(`SELECT count() ${mutationsOf(database)} AND create_time > now() - ${Math.ceil(intervalMs / 1000)}`);
+  return Number(rows[0]?.[0] ?? 0) > 0;
+}
+
 /** Waits for the store's mutations (the prune's DELETE) to finish: 18.16 cannot wait in the ALTER. */
 async function mutationsDone(port: Port, database: string, nowMs: () => number): Promise<void> {
   const deadline = nowMs() + MUTATION_WAIT_MS;
-  const sql = `SELECT count() FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(TOUCH_TABLES.store)} AND is_done = 0`;
+  const sql = `SELECT count() ${mutationsOf(database)} AND is_done = 0`;
   while (Number((await port.select(sql))[0]?.[0] ?? 0) > 0) {
     if (nowMs() > deadline) throw new Error(`the touch store's DELETE is still running after ${MUTATION_WAIT_MS / 60_000} minutes (see system.mutations)`);
     await new Promise((r) => setTimeout(r, 100));

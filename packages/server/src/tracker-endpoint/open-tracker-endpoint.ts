@@ -4,7 +4,7 @@ import type { Ingest } from '../collector/ingest.js';
 import type { SourceRegistry } from '../sources/sources.js';
 import { loadTrackerScript } from './script-asset.js';
 import type { ClickHouseConnectionOptions } from '../warehouse/clickhouse/clickhouse-client.js';
-import { openClickHouseTouchStore } from './clickhouse-touch-store.js';
+import { openClickHouseTouchStore, TouchTablesMissingError, type ClickHouseTouchStore } from './clickhouse-touch-store.js';
 import { openSqliteTouchStore } from './sqlite-touch-store.js';
 import { touchStoreEngine, type TrackerConfig } from './tracker-config.js';
 import { importSqliteTouches } from './touch-store-import.js';
@@ -72,7 +72,16 @@ async function openTouchStore(i: TrackerEndpointInputs): Promise<TouchStore> {
       return openSqliteTouchStore({ path: sqlitePath, synchronous: t.synchronous });
     case 'clickhouse': {
       if (!i.clickhouse) throw new Error('tracker.touchStore.engine = clickhouse needs warehouse.engine = clickhouse');
-      const store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log });
+      let store: ClickHouseTouchStore;
+      try {
+        store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log });
+      } catch (err) {
+        // A cluster whose DDL predates the touch store: keep the store it had until the DBA adds
+        // the tables, rather than refuse to start after an upgrade. Asked for explicitly, it fails.
+        if (!(err instanceof TouchTablesMissingError) || t.engine !== undefined) throw err;
+        i.log('touch store: ClickHouse has no touch store tables; keeping this collector\'s SQLite store (route /_t/* by cookie)', { error: err.message });
+        return openSqliteTouchStore({ path: sqlitePath, synchronous: t.synchronous });
+      }
       try {
         // a collector that kept its touches in SQLite before brings them along
         await importSqliteTouches(sqlitePath, store, i.log);

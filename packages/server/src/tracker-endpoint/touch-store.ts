@@ -7,8 +7,9 @@ import type { TouchState } from '@touchline/protocol';
  * any-arrival sense) and the last activity (for the 30-minute session rule).
  *
  * One port, several stores, one conformance suite (test/tracker/touch-store-conformance.ts):
- * `memory` for tests and throw-away runs, `sqlite` (the embedded default, in the data dir). A
- * store shared by several collectors needs the same two guarantees; see README.md in this folder.
+ * `memory` for tests and throw-away runs, `sqlite` (the embedded default, in the data dir),
+ * `clickhouse` (shared by every collector on a ClickHouse warehouse: facts merged on read, see
+ * clickhouse-touch-store.ts; atomic per visitor within a collector, merged across collectors).
  */
 export interface TouchStore {
   /** The visitor's state, or `undefined` when the id was never seen. */

@@ -76,6 +76,14 @@ ${table(IDENTITY_COLUMNS)}
 Write keys: \`id\`, \`name\`, \`write_key\`, \`created_at\`, \`revoked_at\`. Create and revoke them with
 \`touchline sources create <name>\` / \`touchline sources revoke <name>\`.
 
+## \`visitor_touches\` (ClickHouse)
+
+The tracker's touch store when it lives in the warehouse (\`tracker.touchStore.engine =
+clickhouse\`, see docs/tracking.md): one row per visitor id (\`visitor_id\`) with its \`first\`,
+\`last\` and \`session\` touch as JSON text and \`seen\` (last activity). A view merging the facts
+collectors write to \`visitor_touches_store\`. With DuckDB the touch store is a SQLite file in the
+data dir, not a warehouse table.
+
 ## \`loader_checkpoints\`, \`schema_migrations\`
 
 Bookkeeping: the last spool segment each collector loaded (moved in the same transaction as the

@@ -10,6 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ingest } from '../../src/collector/ingest.js';
+import type { SourceRegistry } from '../../src/sources/sources.js';
+import { openTrackerEndpoint } from '../../src/tracker-endpoint/open-tracker-endpoint.js';
+import { TrackerConfigSchema } from '../../src/tracker-endpoint/tracker-config.js';
 import { openClickHouseTouchStore, type ClickHouseTouchStore, type ClickHouseTouchStoreOptions } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
 import { openSqliteTouchStore } from '../../src/tracker-endpoint/sqlite-touch-store.js';
 import { importSqliteTouches } from '../../src/tracker-endpoint/touch-store-import.js';
@@ -146,6 +150,20 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
     });
   });
 
+  it('prunes once per interval across collectors (each DELETE rewrites the table)', async () => {
+    const database = await freshDatabase();
+    const a = await collector(database);
+    const b = await collector(database);
+    await a.update('expired-visitor-0001', () => ({ seen: '2024-01-01T00:00:00.000Z' }));
+    expect(await a.prune('2025-01-01T00:00:00.000Z')).toBe(1);
+    await b.update('expired-visitor-0002', () => ({ seen: '2024-01-02T00:00:00.000Z' }));
+    expect(await b.prune('2025-01-01T00:00:00.000Z')).toBe(0); // A pruned a moment ago
+    expect(await b.get('expired-visitor-0002')).toBeDefined();
+    const c = await collector(database, { pruneIntervalMs: 0 });
+    expect(await c.prune('2025-01-01T00:00:00.000Z')).toBe(1);
+    expect(await c.get('expired-visitor-0002')).toBeUndefined();
+  });
+
   describe('moving a SQLite store in', () => {
     it('adds every visitor once, keeps the earlier first touch where ClickHouse already has the visitor, and renames the file', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'touchline-import-'));
@@ -172,6 +190,37 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
         const both = await other.get('visitor-in-both-000001');
         expect(both?.first?.utm_source).toBe('old-campaign');
         expect(both?.last?.utm_source).toBe('new-campaign');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('opening the tracker endpoint', () => {
+    it('keeps the SQLite store where ClickHouse lacks the tables (an old cluster DDL) unless the ClickHouse store was asked for', async () => {
+      await server.sql('CREATE DATABASE touchline_no_touch_tables');
+      const dir = await mkdtemp(join(tmpdir(), 'touchline-endpoint-'));
+      const logs: string[] = [];
+      const inputs = (touchStore: Record<string, unknown>) => ({
+        config: TrackerConfigSchema.parse({ touchStore }),
+        dataDir: dir,
+        warehouseEngine: 'clickhouse',
+        clickhouse: { url: server.url, database: 'touchline_no_touch_tables' },
+        ingest: (() => Promise.reject(new Error('not called'))) as unknown as Ingest,
+        sources: {} as SourceRegistry,
+        maxBatchBytes: 500_000,
+        now: () => new Date(),
+        log: (m: string) => void logs.push(m),
+      });
+      try {
+        const endpoint = await openTrackerEndpoint(inputs({}));
+        expect(logs).toContain("touch store: ClickHouse has no touch store tables; keeping this collector's SQLite store (route /_t/* by cookie)");
+        await endpoint.store.update('visitor-0000000001', () => ({ seen: '2026-03-01T00:00:00.000Z' }));
+        expect(existsSync(join(dir, 'touches.sqlite'))).toBe(true);
+        await endpoint.close();
+        await expect(openTrackerEndpoint(inputs({ engine: 'clickhouse' }))).rejects.toThrow(
+          /visitor_touch_facts, visitor_touches_store missing in ClickHouse database "touchline_no_touch_tables"/,
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

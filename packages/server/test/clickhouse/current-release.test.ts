@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
+import { afterAll, describe } from 'vitest';
+import { openClickHouseTouchStore } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
 import { openClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { touchStoreConformance } from '../tracker/touch-store-conformance.js';
 import { describeWarehouseConformance } from '../warehouse/conformance.js';
 
 /**
@@ -63,5 +65,29 @@ describe.skipIf(chdb === null)('clickhouse, current release (chDB)', () => {
         await rm(dir, { recursive: true, force: true });
       },
     };
+  });
+});
+
+// The tracker's ClickHouse touch store (migration 3: Null table, materialized view,
+// AggregatingMergeTree, ALTER … DELETE) on the current release; each store gets a fresh database.
+describe.skipIf(chdb === null)('touch store, current release (chDB)', () => {
+  let dir: string | undefined;
+  let n = 0;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  touchStoreConformance('clickhouse (current release, chDB)', async () => {
+    dir ??= await mkdtemp(join(tmpdir(), 'touchline-chdb-touches-'));
+    const database = `touchline_touches_${++n}`;
+    const path = dir;
+    const connection = {
+      url: 'http://chdb.invalid',
+      database,
+      connection: () => perRequestSettings(chdb!.createChdbConnection({ path }) as Conn, database) as never,
+    };
+    const w = await openClickHouseWarehouse(connection);
+    await w.migrate();
+    await w.close();
+    return openClickHouseTouchStore({ connection, flushIntervalMs: 250, log: () => undefined });
   });
 });

@@ -18,7 +18,9 @@ import { clickhouseString, quoteIdent } from '../sql-text.js';
  * - `visitor_touches`: the same, decoded, for people (`SELECT * FROM visitor_touches WHERE …`).
  *
  * Everything here runs on 18.16 (Null engine, `TO` materialized views, `-State`/`-Merge`
- * combinators, `ALTER … DELETE`) and on current releases. Absent values are empty strings, not
+ * combinators, `ALTER … DELETE`) and on current releases (the conformance suite runs on both:
+ * test/tracker/clickhouse-touch-store.test.ts, test/clickhouse/current-release.test.ts); no
+ * feature detection is needed. Absent values are empty strings, not
  * NULL: the state type of `min` over `Nullable(String)` differs between releases, so the
  * materialized view's output would not match its target table everywhere. An absent first touch
  * is written as `~`, above every key, so `min` ignores it.

@@ -84,6 +84,11 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * touches after a person's last conversion (or all of them, for a person who never converted;
  * only those without `resetAfterConversion`), inside the lookback counted from their last touch:
  * what `splitConversionPaths` does in TypeScript.
+ *
+ * The statement ends in one `ORDER BY kind` over the union: DuckDB's streaming result can wait
+ * forever when several pipelines (the union's branches) feed it and its buffer fills before they
+ * finish (duckdb/duckdb#22215; seen here from about a million events on). A sort is one pipeline
+ * that ends before the result's own begins; the rows it sorts are the aggregated ones, few.
  */
 export function duckdbPathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
   const L = Math.round(q.lookbackMs);
@@ -118,7 +123,9 @@ np AS (
 ),
 a AS (SELECT ${levels} AS path, count(*) AS conversions, sum(value) AS value FROM p GROUP BY 1),
 b AS (SELECT ${levels} AS path, count(*) AS nulls FROM np GROUP BY 1)
-${parts.join('\nUNION ALL\n')}`;
+SELECT * FROM (
+${parts.join('\nUNION ALL\n')}
+) ORDER BY kind`;
 }
 
 /**

@@ -26,6 +26,12 @@ export interface DuckDBWarehouseOptions {
   readonly readOnly?: boolean;
   /** Worker threads. @defaultValue DuckDB's default (one per core) */
   readonly threads?: number;
+  /**
+   * Further DuckDB settings, applied with `SET` on every connection the warehouse opens, so that
+   * session-scoped ones hold too (`memory_limit`, `temp_directory`, `streaming_buffer_size`…;
+   * https://duckdb.org/docs/stable/configuration/overview).
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 const READ_STATEMENTS = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
@@ -50,7 +56,12 @@ export async function openDuckDBWarehouse(options: DuckDBWarehouseOptions): Prom
   // Checkpoint when the WAL reaches 128 MB rather than DuckDB's 16 MB: each checkpoint
   // recompresses the open row group, so small, frequent ones cost the loader most of its time.
   if (!options.readOnly) await main.run(`SET GLOBAL checkpoint_threshold = '128MB'`);
-  return new DuckDBWarehouse(instance, main);
+  const settings = Object.entries(options.settings ?? {}).map(([name, value]) => {
+    if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new RangeError(`DuckDB setting "${name}": not a setting name`);
+    return `SET ${name} = ${duckString(value)}`;
+  });
+  for (const set of settings) await main.run(set);
+  return new DuckDBWarehouse(instance, main, settings);
 }
 
 class DuckDBWarehouse implements Warehouse {
@@ -61,7 +72,15 @@ class DuckDBWarehouse implements Warehouse {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly main: DuckDBConnection,
+    private readonly settings: readonly string[],
   ) {}
+
+  /** A connection of its own for a read, with the configured settings. */
+  private async connect(): Promise<DuckDBConnection> {
+    const conn = await this.instance.connect();
+    for (const set of this.settings) await conn.run(set);
+    return conn;
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.chain.then(fn, fn);
@@ -272,7 +291,7 @@ class DuckDBWarehouse implements Warehouse {
   }
 
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    const conn = await this.instance.connect();
+    const conn = await this.connect();
     try {
       const text = trimStatement(sql);
       if (options.readOnly !== false) await assertReadOnly(conn, text);
@@ -288,7 +307,7 @@ class DuckDBWarehouse implements Warehouse {
   }
 
   async *stream(sql: string): AsyncIterable<Record<string, unknown>[]> {
-    const conn = await this.instance.connect();
+    const conn = await this.connect();
     try {
       const text = trimStatement(sql);
       await assertReadOnly(conn, text);

@@ -72,6 +72,8 @@ export interface AttributionBenchResult {
     readonly heapBeforeMb: number;
   };
   readonly clickhouse: (EngineFigures & { readonly version: string; readonly copyMs: number; readonly sameCredits: boolean; readonly maxCreditDifference: number }) | null;
+  /** Why the ClickHouse half failed, when it did (the DuckDB figures stand). */
+  readonly clickhouseError?: string;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -163,7 +165,9 @@ export async function runAttributionBench(options: { events?: number; runs?: num
       peakHeapMb: stored.heap / 2 ** 20,
       heapBeforeMb,
     };
+    log(duckdbReport(data, generateMs, duckdb));
     let clickhouse: AttributionBenchResult['clickhouse'] = null;
+    let clickhouseError: string | undefined;
     const wantClickHouse = options.clickhouse ?? (options.clickhouseUrl !== undefined || clickhouseSkipReason() === null);
     if (wantClickHouse) {
       const server = options.clickhouseUrl ? null : await startClickHouseServer();
@@ -179,12 +183,14 @@ export async function runAttributionBench(options: { events?: number; runs?: num
         const m = await measure(ch, config, CH_SCAN, req, runs, true);
         const diff = creditDifference(stored.value.result.models, m.result.models);
         clickhouse = { version: ch.features.version, copyMs, scanMs: m.scanMs, runMs: m.runMs, ratio: m.ratio, sqlMs: m.sqlMs, sameCredits: diff < 1e-9, maxCreditDifference: diff };
+      } catch (err) {
+        clickhouseError = (err as Error).message.split('\n')[0];
       } finally {
         await ch.close();
         await server?.dispose();
       }
     }
-    return { data, generateMs, duckdb, clickhouse };
+    return { data, generateMs, duckdb, clickhouse, ...(clickhouseError ? { clickhouseError } : {}) };
   } finally {
     await duck.close();
     await rm(dir, { recursive: true, force: true });
@@ -193,23 +199,27 @@ export async function runAttributionBench(options: { events?: number; runs?: num
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-export function report(r: AttributionBenchResult): string {
-  const d = r.duckdb;
-  const lines = [
-    `data: ${r.data.events.toLocaleString('en-US')} events, ${r.data.conversions.toLocaleString('en-US')} conversions, ${r.data.people.toLocaleString('en-US')} people (generated in ${s(r.generateMs)})`,
+function duckdbReport(data: SyntheticData, generateMs: number, d: AttributionBenchResult['duckdb']): string {
+  return [
+    `data: ${data.events.toLocaleString('en-US')} events, ${data.conversions.toLocaleString('en-US')} conversions, ${data.people.toLocaleString('en-US')} people (generated in ${s(generateMs)})`,
     `models: ${ALL_MODELS.join(', ')}`,
     `duckdb  full-scan GROUP BY      ${s(d.scanMs)}`,
     `duckdb  every model             ${s(d.runMs)}  (paths SQL + stream ${s(d.sqlMs)})   ratio ${d.ratio.toFixed(2)}× the scan (target ≤ 3×)`,
     `duckdb  sessions on read        ${s(d.onReadRunMs)}   ratio ${d.onReadRatio.toFixed(2)}×   (sessions rebuild alone: ${s(d.sessionsRebuildMs)})`,
     `duckdb  peak memory             RSS ${d.peakRssMb.toFixed(0)} MB (Node + DuckDB), JS heap ${d.peakHeapMb.toFixed(0)} MB (${d.heapBeforeMb.toFixed(0)} MB before)`,
-  ];
+  ].join('\n');
+}
+
+export function report(r: AttributionBenchResult): string {
+  const lines = [duckdbReport(r.data, r.generateMs, r.duckdb)];
   const c = r.clickhouse;
   if (c) {
     lines.push(
       `clickhouse ${c.version}: copy ${s(c.copyMs)}, full-scan GROUP BY ${s(c.scanMs)}, every model ${s(c.runMs)} (paths ${s(c.sqlMs)}), ratio ${c.ratio.toFixed(2)}×`,
       `clickhouse vs duckdb: ${c.sameCredits ? 'same credits' : `credits differ (worst relative difference ${c.maxCreditDifference})`}`,
     );
-  } else lines.push('clickhouse: skipped (no server binary; set TOUCHLINE_BENCH_CLICKHOUSE_URL or install clickhouse-server)');
+  } else if (r.clickhouseError) lines.push(`clickhouse: failed: ${r.clickhouseError}`);
+  else lines.push('clickhouse: skipped (no server binary; set TOUCHLINE_BENCH_CLICKHOUSE_URL or install clickhouse-server)');
   return lines.join('\n');
 }
 
@@ -224,5 +234,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(url ? { clickhouseUrl: url } : {}),
     log: (x) => console.log(x),
   });
-  console.log(report(r));
+  console.log(`\n${report(r)}`);
+  if (r.clickhouseError) process.exitCode = 1;
 }

@@ -34,6 +34,19 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection a
     expect(w.features.serverTimezone).toMatch(/UTC/);
   });
 
+  it('lets reads that outgrow half the memory limit spill to disk, still read-only', async () => {
+    const limit = Number((await server.sql(`SELECT value FROM system.settings WHERE name = 'max_memory_usage'`)).trim());
+    expect(limit).toBeGreaterThan(0);
+    expect(w.features.memoryLimitBytes).toBe(limit);
+    const r = await w.query(`SELECT name, value FROM system.settings WHERE name IN ('readonly', 'max_bytes_before_external_group_by', 'max_bytes_before_external_sort') ORDER BY name`);
+    expect(r.rows).toEqual([
+      ['max_bytes_before_external_group_by', String(Math.floor(limit / 2))],
+      ['max_bytes_before_external_sort', String(Math.floor(limit / 2))],
+      ['readonly', '2'],
+    ]);
+    await expect(w.query('CREATE TABLE spill_probe (x UInt8) ENGINE = Memory')).rejects.toThrow(/only read queries/);
+  });
+
   it('reads JSON fields with the function the server has', async () => {
     const file = await writeSegment(dir, 1, [
       eventLine({ type: 'track', messageId: 'j-1', anonymousId: 'j', event: 'Order Completed', properties: { currency: 'EUR', note: 'a "quoted" word' } }),

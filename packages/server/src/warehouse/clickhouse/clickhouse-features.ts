@@ -29,6 +29,8 @@ export interface ClickHouseFeatures {
   readonly parquetOutput: boolean;
   /** `LowCardinality(...)` without the experimental flag (19.x+). */
   readonly lowCardinality: boolean;
+  /** The connection's `max_memory_usage` per query, bytes (0: no limit). */
+  readonly memoryLimitBytes: number;
 }
 
 export interface FeatureProbe {
@@ -59,7 +61,20 @@ export async function detectFeatures(probe: FeatureProbe, existingTimestampType:
     jsonExtract: await hasFunction('JSONExtractString'),
     parquetOutput: await hasFormat('Parquet'),
     lowCardinality: major >= 19 && (await hasType('LowCardinality')),
+    memoryLimitBytes: Number(await probe.scalar(`SELECT value FROM system.settings WHERE name = 'max_memory_usage'`)) || 0,
   };
+}
+
+/**
+ * Settings of every read (user SQL, views, attribution paths). `readonly=2`: no writes and no DDL,
+ * as with `readonly=1`, but the query may carry settings, which these need: aggregations and sorts
+ * that outgrow half the memory limit spill to disk instead of failing, so a read is bounded by
+ * the disk, not by memory (the attribution paths group every person's touches).
+ */
+export function readSettings(f: Pick<ClickHouseFeatures, 'memoryLimitBytes'>): Record<string, string> {
+  if (f.memoryLimitBytes <= 0) return { readonly: '1' };
+  const spill = String(Math.floor(f.memoryLimitBytes / 2));
+  return { readonly: '2', max_bytes_before_external_group_by: spill, max_bytes_before_external_sort: spill };
 }
 
 /** The flavor an existing timestamp column was created with (an upgraded server keeps it). */
@@ -75,6 +90,7 @@ export const CURRENT_SERVER_FEATURES: ClickHouseFeatures = {
   jsonExtract: true,
   parquetOutput: true,
   lowCardinality: true,
+  memoryLimitBytes: 10_000_000_000,
 };
 
 /**

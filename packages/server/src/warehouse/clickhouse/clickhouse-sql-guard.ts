@@ -1,7 +1,7 @@
 import { QueryRefusedError, WarehouseError } from '../warehouse.js';
 
 /**
- * The read-only path for user SQL. ClickHouse enforces it (`readonly=1` on every such query);
+ * The read-only path for user SQL. ClickHouse enforces it (`readonly` on every such query: see `readSettings`);
  * this check runs first so the user gets the same refusal DuckDB gives, worded the same way, and
  * so that statements ClickHouse has no syntax for (DELETE on old servers) are refused, not failed.
  */

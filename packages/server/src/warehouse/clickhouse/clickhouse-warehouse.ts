@@ -13,7 +13,7 @@ import {
   type Warehouse,
 } from '../warehouse.js';
 import { newClickHouseClient, type ClickHouseConnectionOptions } from './clickhouse-client.js';
-import { detectFeatures, type ClickHouseFeatures } from './clickhouse-features.js';
+import { detectFeatures, readSettings, type ClickHouseFeatures } from './clickhouse-features.js';
 import { copyRows, type CopyTable } from './clickhouse-copy.js';
 import { loadBatch } from './clickhouse-load.js';
 import { migrateClickHouse } from './clickhouse-migrate.js';
@@ -238,7 +238,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       await this.command(text);
       return { columns: [], rows: [] };
     }
-    const settings: Record<string, string> = readOnly ? { readonly: '1' } : {};
+    const settings: Record<string, string> = readOnly ? readSettings(this.features) : {};
     const max = options.maxRows;
     const run = async (q: string) => {
       const rs = await this.client.query({ query: q, format: 'JSONCompact', clickhouse_settings: settings });
@@ -264,7 +264,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       yield r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
       return;
     }
-    const settings = { readonly: '1' };
+    const settings = readSettings(this.features);
     let meta: { name: string; type: string }[];
     try {
       // The column types, without reading any rows: they decide how each value is converted.

@@ -33,7 +33,7 @@ export function deviceKeySql(r: TouchRules, anon = 'anonymous_id', user = 'user_
 }
 
 /** The id an event belongs to a person by: its user id, else its anonymous id. */
-export function personKeySql(r: TouchRules, anon = 'anonymous_id', user = 'user_id'): string {
+export function personKeySql(r: Pick<TouchRules, 'fns' | 'junkIds'>, anon = 'anonymous_id', user = 'user_id'): string {
   const f = r.fns;
   return `(CASE WHEN NOT ${f.isJunk(user, r.junkIds)} THEN ${user} WHEN NOT ${f.isJunk(anon, r.junkIds)} THEN ${anon} END)`;
 }

@@ -6,6 +6,7 @@ import {
   type HubspotStandIn,
 } from '@touchline/destinations/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceSql } from '../../src/activation/model/source-sql.js';
 import { activationConfig, FAST_RETRY, testEngine, type TestWarehouse } from './support.js';
 
 const DAY = 86_400_000;
@@ -137,6 +138,54 @@ export function describeEngineConformance(engine: string, open: () => Promise<Te
       const [result] = await w.rows(`SELECT pk, op, status, dedup_key FROM sync_row_results WHERE run_id = '${run.runId}'`);
       expect(result).toEqual({ pk: 'story-opp', op: 'add', status: 'delivered', dedup_key: 'OPP-9' });
       expect(await e.run('opportunities')).toMatchObject({ plannedAdd: 0, delivered: 0 });
+      await e.close();
+    });
+
+    it('the conversions model resolves persons as the identity views do: alias chains merge, shared anonymous ids do not', async () => {
+      // A Google Ads click under an anonymous id, identified as one CRM id, later aliased to another.
+      google.registerClick('Gclid-Chain', now - 60 * DAY);
+      // Two users on one browser, no alias: the click stays with the first.
+      google.registerClick('Gclid-Shared', now - 60 * DAY);
+      const opp = (id: string, user: string) =>
+        ({ type: 'track', messageId: `opp-${id}`, userId: user, event: 'Opportunity Created', timestamp: iso(now - DAY), properties: { opportunity_id: id, value: 1000, currency: 'USD' } });
+      await w.loadEvents([
+        { type: 'page', messageId: 'chain-land', anonymousId: 'anon-chain', timestamp: iso(now - 60 * DAY), context: { page: { url: 'https://acme.example/?gclid=Gclid-Chain' }, consent: { ad_user_data: true } } },
+        { type: 'identify', messageId: 'chain-id', anonymousId: 'anon-chain', userId: 'crm-chain-old', timestamp: iso(now - 59 * DAY), traits: { email: 'chain@example.com' } },
+        { type: 'alias', messageId: 'chain-alias', previousId: 'crm-chain-old', userId: 'crm-chain', timestamp: iso(now - 30 * DAY) },
+        { type: 'page', messageId: 'shared-land', anonymousId: 'anon-shared', timestamp: iso(now - 60 * DAY), context: { page: { url: 'https://acme.example/?gclid=Gclid-Shared' }, consent: { ad_user_data: true } } },
+        { type: 'identify', messageId: 'shared-first', anonymousId: 'anon-shared', userId: 'crm-first', timestamp: iso(now - 59 * DAY), traits: { email: 'first@example.com' } },
+        { type: 'identify', messageId: 'shared-second', anonymousId: 'anon-shared', userId: 'crm-second', timestamp: iso(now - 40 * DAY), traits: { email: 'second@example.com' } },
+        opp('OPP-CHAIN', 'crm-chain'),
+        opp('OPP-FIRST', 'crm-first'),
+        opp('OPP-SECOND', 'crm-second'),
+        // A broken integration sends the user id 'undefined' for everyone: a junk id merges nobody.
+        { type: 'page', messageId: 'junk-land', anonymousId: 'anon-junk-a', userId: 'undefined', timestamp: iso(now - 20 * DAY), context: { page: { url: 'https://acme.example/?gclid=Gclid-Junk' }, consent: { ad_user_data: true } } },
+        { ...opp('OPP-JUNK', 'undefined'), anonymousId: 'anon-junk-b' },
+      ]);
+
+      const model = sourceSql({ model: 'conversions', events: ['Opportunity Created'], lookbackDays: 90 }, w.warehouse, now + 1000);
+      const rows = await w.rows(`SELECT conversion_id, gclid, person_id FROM (${model}) AS m WHERE conversion_id IN ('opp-OPP-CHAIN', 'opp-OPP-FIRST', 'opp-OPP-JUNK', 'opp-OPP-SECOND') ORDER BY conversion_id`);
+      expect(rows.map((r) => [r['conversion_id'], r['gclid'] ?? null])).toEqual([
+        ['opp-OPP-CHAIN', 'Gclid-Chain'],
+        ['opp-OPP-FIRST', 'Gclid-Shared'],
+        ['opp-OPP-JUNK', null],
+        ['opp-OPP-SECOND', null],
+      ]);
+      // The model's person id is the identity views' person id (the MD5 of the person's root).
+      const personOf = async (device: string) =>
+        (await w.rows(`SELECT DISTINCT person_id FROM sessions WHERE device_id = '${device}'`)).map((r) => r['person_id']);
+      expect(await personOf('anon-chain')).toEqual([rows[0]!['person_id']]);
+      expect(await personOf('anon-shared')).toEqual([rows[1]!['person_id']]);
+      expect(rows[3]!['person_id']).not.toBe(rows[1]!['person_id']);
+
+      const e = testEngine(config(), w.warehouse);
+      const run = await e.run('opportunities');
+      expect(run, String(run.error)).toMatchObject({ status: 'succeeded', plannedAdd: 4 });
+      const sent = (id: string) => google.accepted.map((a) => a.item as Record<string, unknown>).find((i) => i['transactionId'] === id);
+      expect(sent('OPP-CHAIN')).toMatchObject({ transactionId: 'OPP-CHAIN', adIdentifiers: { gclid: 'Gclid-Chain' } });
+      expect(sent('OPP-FIRST')).toMatchObject({ adIdentifiers: { gclid: 'Gclid-Shared' } });
+      expect(JSON.stringify(sent('OPP-SECOND') ?? {})).not.toContain('Gclid-Shared');
+      expect(JSON.stringify(sent('OPP-JUNK') ?? {})).not.toContain('Gclid-Junk');
       await e.close();
     });
 

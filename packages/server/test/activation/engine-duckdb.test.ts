@@ -1,4 +1,4 @@
 import { describeEngineConformance } from './engine-conformance.js';
 import { duckWarehouse } from './support.js';
 
-describeEngineConformance('duckdb', duckWarehouse);
+describeEngineConformance('duckdb', () => duckWarehouse({ identity: true }));

@@ -6,6 +6,8 @@ import type { ActivationConfig } from '../../src/activation/config/activation-co
 import { createRateGates } from '../../src/activation/engine/rate-gate.js';
 import { createSyncEngine, type SyncEngineDeps } from '../../src/activation/engine/sync-engine.js';
 import { resolveConfig } from '../../src/config/config.js';
+import { createDerivedModel } from '../../src/identity/derived-model.js';
+import { withDerivedRefresh } from '../../src/identity/refresh-on-load.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { eventLine, writeSegment } from '../support/rows.js';
@@ -13,7 +15,17 @@ import { eventLine, writeSegment } from '../support/rows.js';
 /** The activation part of a config, parsed and cross-checked as `touchline` does. */
 export function activationConfig(input: Record<string, unknown>): ActivationConfig {
   const c = resolveConfig(input, {}, {});
-  return { destinations: c.destinations, syncs: c.syncs, forwarding: c.forwarding };
+  return { destinations: c.destinations, syncs: c.syncs, forwarding: c.forwarding, attribution: c.attribution };
+}
+
+/**
+ * The warehouse as Touchline runs it: the derived identity views (which the built-in model
+ * resolves persons through) created, and refreshed after every load.
+ */
+export async function withDerived(warehouse: Warehouse): Promise<Warehouse> {
+  const model = createDerivedModel(warehouse, resolveConfig({}, {}, {}));
+  await model.ensure();
+  return withDerivedRefresh(warehouse, model);
 }
 
 export interface TestWarehouse {
@@ -29,12 +41,15 @@ export interface TestWarehouse {
 
 let seq = 0;
 
-/** An embedded DuckDB warehouse in a fresh directory, migrated. */
-export async function duckWarehouse(): Promise<TestWarehouse> {
+/**
+ * An embedded DuckDB warehouse in a fresh directory, migrated; with `identity`, also the derived
+ * identity views the built-in model needs (tests that create their own `conversions` table do not).
+ */
+export async function duckWarehouse(o: { readonly identity?: boolean } = {}): Promise<TestWarehouse> {
   const dir = await mkdtemp(join(tmpdir(), 'touchline-activation-'));
   const warehouse = await openDuckDBWarehouse({ path: join(dir, 'w.duckdb') });
   await warehouse.migrate();
-  return wrap(warehouse, dir, async () => {
+  return wrap(o.identity ? await withDerived(warehouse) : warehouse, dir, async () => {
     await warehouse.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -156,7 +156,12 @@ export interface ActivationConfig {
   readonly destinations: Readonly<Record<string, DestinationAccount>>;
   readonly syncs: Readonly<Record<string, SyncConfig>>;
   readonly forwarding: ForwardingConfig;
+  /** The identity rules persons are resolved under (the full configuration has them). */
+  readonly attribution?: { readonly identity: { readonly junkIds: readonly string[] } };
 }
+
+/** The configured extra junk ids (`attribution.identity.junkIds`), for person resolution. */
+export const activationJunkIds = (config: ActivationConfig): readonly string[] => config.attribution?.identity.junkIds ?? [];
 
 /**
  * Cross-checks between the sections: every sync and rule names a configured destination, in a

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
 import type { Warehouse } from '../../warehouse/warehouse.js';
-import type { ActivationConfig } from '../config/activation-config.js';
+import { activationJunkIds, type ActivationConfig } from '../config/activation-config.js';
 import { sourceSql } from '../model/source-sql.js';
 import { runTable } from '../store/dialect.js';
 import type { RunKind, RunRecord } from '../store/records.js';
@@ -80,7 +80,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
 
   /** Stages the source and diffs it; returns the counts. */
   async function plan(r: ResolvedSync, stageTable: string, diffTable: string, full: boolean) {
-    const sql = sourceSql(r.sync.source, deps.warehouse, deps.clock.now());
+    const sql = sourceSql(r.sync.source, deps.warehouse, deps.clock.now(), activationJunkIds(deps.config));
     const columns = await store.describe(sql);
     const where = `syncs.${r.syncName}`;
     if (!columns.some((c) => c.name === r.sync.primaryKey)) {

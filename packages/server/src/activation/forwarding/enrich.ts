@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { isJunkId } from '../../identity/junk-ids.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { personFactsSql } from '../model/person-facts.js';
 import { modelSqlFor } from '../model/source-sql.js';
@@ -6,42 +8,47 @@ import type { PersonFacts } from './forward-row.js';
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
- * Looks up what the warehouse knows about the people behind a batch of events: their identity
- * links, then their facts (two queries per batch, filtered to those people's events). Returns a
- * function giving each event its person's facts. Events whose own rows are not loaded yet (the
- * outbox takes them before the load) are covered by the person's earlier events.
+ * Looks up what the warehouse knows about the people behind a batch of events: their ids in the
+ * identity map (`id_map`, as the `persons` view resolves them), then their facts (two queries per
+ * batch, filtered to those people's events). Returns a function giving each event its person's
+ * facts. Events whose own rows are not loaded yet (the outbox takes them before the load) are
+ * covered by the person's earlier events.
  */
 export async function enrichBatch(
   warehouse: Warehouse,
   events: readonly Readonly<Record<string, unknown>>[],
+  junkIds: readonly string[] = [],
 ): Promise<(event: Readonly<Record<string, unknown>>) => PersonFacts | undefined> {
-  const m = modelSqlFor(warehouse);
-  const users = new Set(events.map((e) => str(e['user_id'])).filter((v): v is string => v !== undefined));
-  const anons = new Set(events.map((e) => str(e['anonymous_id'])).filter((v): v is string => v !== undefined));
-  if (users.size === 0 && anons.size === 0) return () => undefined;
-  const list = (s: Set<string>) => (s.size ? [...s].map(m.str).join(', ') : "''");
+  const m = modelSqlFor(warehouse, junkIds);
+  // The id an event belongs to a person by (personKeySql): its user id, else its anonymous id.
+  const keyOf = (e: Readonly<Record<string, unknown>>) =>
+    [str(e['user_id']), str(e['anonymous_id'])].find((id) => id !== undefined && !isJunkId(id, junkIds));
+  const keys = new Set(events.map(keyOf).filter((v): v is string => v !== undefined));
+  if (keys.size === 0) return () => undefined;
+  const list = (s: Set<string>) => [...s].map(m.str).join(', ');
 
-  const links = await warehouse.query(
-    `SELECT coalesce(anonymous_id, previous_id) AS anon, user_id, first_seen FROM identities ` +
-      `WHERE user_id IS NOT NULL AND (coalesce(anonymous_id, previous_id) IN (${list(anons)}) OR user_id IN (${list(users)}))`,
+  // Each key's root, and every id of the same persons (their events hold the facts).
+  const map = await warehouse.query(
+    `SELECT id, root_id FROM id_map WHERE id IN (${list(keys)}) OR root_id IN (${list(keys)}) ` +
+      `OR root_id IN (SELECT root_id FROM id_map WHERE id IN (${list(keys)}))`,
   );
-  const firstLink = new Map<string, { user: string; at: string }>();
-  for (const [anon, user, at] of links.rows) {
-    const a = str(anon);
-    const u = str(user);
-    if (!a || !u) continue;
-    users.add(u);
-    anons.add(a);
-    const prev = firstLink.get(a);
-    if (!prev || String(at) < prev.at) firstLink.set(a, { user: u, at: String(at) });
+  const rootOf = new Map<string, string>();
+  const ids = new Set(keys);
+  for (const [id, root] of map.rows) {
+    const i = str(id);
+    const r = str(root);
+    if (!i || !r) continue;
+    rootOf.set(i, r);
+    ids.add(i);
+    ids.add(r);
   }
   const personOf = (e: Readonly<Record<string, unknown>>) => {
-    const anon = str(e['anonymous_id']);
-    return str(e['user_id']) ?? (anon ? firstLink.get(anon)?.user : undefined) ?? anon;
+    const key = keyOf(e);
+    return key === undefined ? undefined : createHash('md5').update(rootOf.get(key) ?? key).digest('hex');
   };
   const persons = new Set(events.map(personOf).filter((p): p is string => p !== undefined));
   const facts = await warehouse.query(
-    `SELECT * FROM (${personFactsSql(m, `user_id IN (${list(users)}) OR anonymous_id IN (${list(anons)})`)}) AS _tl_pf ` +
+    `SELECT * FROM (${personFactsSql(m, `user_id IN (${list(ids)}) OR anonymous_id IN (${list(ids)})`)}) AS _tl_pf ` +
       `WHERE person_id IN (${list(persons)})`,
   );
   const byPerson = new Map<string, PersonFacts>();

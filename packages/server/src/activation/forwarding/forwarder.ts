@@ -2,7 +2,7 @@ import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchlin
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Warehouse } from '../../warehouse/warehouse.js';
-import type { ActivationConfig, ForwardingRule } from '../config/activation-config.js';
+import { activationJunkIds, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
 import { createDelivery, type Delivery, type RowOutcome } from '../engine/delivery.js';
 import type { RateGates } from '../engine/rate-gate.js';
 import { resolveAccount, type ResolvedAccount } from '../engine/resolve-sync.js';
@@ -120,7 +120,7 @@ export async function startForwarder(o: ForwarderOptions) {
         continue;
       }
       try {
-        const factsOf = state.rule.enrich ? await enrichBatch(o.warehouse, batch.map((e) => e.row)) : () => undefined;
+        const factsOf = state.rule.enrich ? await enrichBatch(o.warehouse, batch.map((e) => e.row), activationJunkIds(o.config)) : () => undefined;
         await state.delivery.push(
           batch.map((e) => ({ key: e.id, op: 'forward' as const, row: forwardRow(e.row, factsOf(e.row), state.rule.mapping), tag: { pos: e.pos } })),
         );

@@ -25,7 +25,7 @@ export const CONVERSIONS_MODEL_COLUMNS: Readonly<Record<string, string>> = {
   order_id: 'properties.order_id and friends, when present',
   conversion_value: 'properties.value (or revenue, total, amount)', value: 'the same, under Meta\'s name',
   currency: 'properties.currency',
-  person_id: 'the person (user id, else the user id an anonymous id is linked to, else the anonymous id)',
+  person_id: 'the person id of the `persons` view: MD5 of the identity root (alias chains, identified anonymous ids, cross-device merges)',
   user_id: 'user id of the conversion event', anonymous_id: 'anonymous id of the conversion event',
   gclid: 'the person\'s latest Google click at or before the conversion, when it was a gclid',
   gbraid: 'same, when it was a gbraid', wbraid: 'same, when it was a wbraid',

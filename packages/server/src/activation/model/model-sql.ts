@@ -1,3 +1,4 @@
+import { clickhouseFns, DUCKDB_FNS, type SqlFns } from '../../identity/sql-fns.js';
 import { TimestampFlavor } from '../../warehouse/clickhouse/clickhouse-features.js';
 import { encodeTimestamp } from '../../warehouse/clickhouse/clickhouse-values.js';
 import { clickhouseString, duckString } from '../../warehouse/sql-text.js';
@@ -9,6 +10,10 @@ import { clickhouseString, duckString } from '../../warehouse/sql-text.js';
  */
 export interface ModelSql {
   readonly engine: 'duckdb' | 'clickhouse';
+  /** The identity work's SQL spellings, for person resolution (person-map.ts). */
+  readonly fns: SqlFns;
+  /** Ids that identify nobody beyond the built-in list (`attribution.identity.junkIds`). */
+  readonly junkIds: readonly string[];
   str(v: string): string;
   /** A time literal comparable with `events.timestamp`. */
   time(ms: number): string;
@@ -46,6 +51,8 @@ const duckPath = (key: string) => duckString(`$."${key.replace(/"/g, '\\"')}"`);
 
 export const duckdbModelSql: ModelSql = {
   engine: 'duckdb',
+  fns: DUCKDB_FNS,
+  junkIds: [],
   str: duckString,
   time: (ms) => `${duckString(new Date(ms).toISOString())}::TIMESTAMPTZ`,
   json: (c, k) => `json_extract_string(${c}, ${duckPath(k)})`,
@@ -67,11 +74,13 @@ export const duckdbModelSql: ModelSql = {
   afterColon: (x) => `substr(${x}, strpos(${x}, ':') + 1)`,
 };
 
-export function clickhouseModelSql(f: { readonly timestamps: TimestampFlavor; readonly jsonExtract: boolean }): ModelSql {
+export function clickhouseModelSql(f: { readonly timestamps: TimestampFlavor; readonly jsonExtract: boolean }, junkIds: readonly string[] = []): ModelSql {
   const s = clickhouseString;
   const raw = (c: string, k: string) => (f.jsonExtract ? `JSONExtractRaw(ifNull(${c}, ''), ${s(k)})` : `visitParamExtractRaw(ifNull(${c}, ''), ${s(k)})`);
   return {
     engine: 'clickhouse',
+    fns: clickhouseFns(f),
+    junkIds,
     str: s,
     time: (ms) =>
       f.timestamps === TimestampFlavor.DateTime64

@@ -1,3 +1,4 @@
+import { personKeySql } from '../../identity/touch-sql.js';
 import type { ModelSql } from './model-sql.js';
 
 const EVENT_COLUMNS = [
@@ -6,19 +7,26 @@ const EVENT_COLUMNS = [
 ].join(', ');
 
 /**
- * The identity interface the model is written against: every event with its `person_id`. Today a
- * person is the user id, else the user id its anonymous id (or alias previous id) was first
- * linked to in `identities`, else the anonymous id. When the identity work publishes its
- * id -> person map, this one function switches to it and the model is unchanged.
+ * The identity interface the model is written against: every event with its `person_id`, resolved
+ * exactly as the `persons`, `sessions` and `conversions` views resolve it (identity/model-views.ts),
+ * so activation and attribution agree on who a person is. An event belongs to its user id, else
+ * its anonymous id (junk ids, built-in and `attribution.identity.junkIds`, are no id); `id_map`
+ * gives that id's root (alias chains, anonymous ids identified as a user, emails), every other id
+ * is its own root; `person_id` is the MD5 of the root, the `persons` view's person id. The identity
+ * guardrails hold here too: an anonymous id shared by users of different persons merges nothing.
+ * An event without a usable id is a person of its own (`#source:message`, as in `conversions`).
+ *
+ * Needs the derived identity views (`createDerivedModel(...).ensure()`) wherever the model runs.
  */
 export function eventsWithPerson(m: ModelSql, where: string): string {
-  const links =
-    `SELECT ${m.orEmpty('coalesce(anonymous_id, previous_id)')} AS _tl_anon, ${m.argMinIf('user_id', 'first_seen', '1 = 1')} AS _tl_person ` +
-    `FROM identities WHERE user_id IS NOT NULL AND coalesce(anonymous_id, previous_id) IS NOT NULL GROUP BY ${m.orEmpty('coalesce(anonymous_id, previous_id)')}`;
+  const f = m.fns;
+  const key = personKeySql({ fns: f, junkIds: m.junkIds });
+  const lone = f.concat(["'#'", 'source_id', "':'", 'message_id']);
+  // Unqualified, prefixed names: ClickHouse 18.16 neither resolves `alias.column` on joined
+  // subqueries nor tells apart aliases of the same name in different subqueries.
   return (
-    `SELECT ${EVENT_COLUMNS}, ${m.firstOf('user_id', '_tl_person', 'anonymous_id')} AS person_id ` +
-    `FROM (SELECT ${EVENT_COLUMNS}, ${m.orEmpty('anonymous_id')} AS _tl_anon FROM events WHERE ${where}) AS _tl_e ` +
-    `${m.leftJoin} (${links}) AS _tl_links USING (_tl_anon)`
+    `SELECT ${EVENT_COLUMNS}, ${f.md5('coalesce(_tl_map_root, _tl_key, _tl_lone)')} AS person_id ` +
+    `FROM (SELECT ${EVENT_COLUMNS}, ${key} AS _tl_key, ${lone} AS _tl_lone FROM events WHERE ${where}) AS _tl_e ` +
+    `${m.leftJoin} (SELECT id AS _tl_map_id, ${f.nullable('root_id')} AS _tl_map_root FROM id_map) AS _tl_m ON _tl_key = _tl_map_id`
   );
 }
-

@@ -5,15 +5,18 @@ import type { SyncSource } from '../config/activation-config.js';
 import { conversionsModelSql } from './conversions-model.js';
 import { clickhouseModelSql, duckdbModelSql, type ModelSql } from './model-sql.js';
 
-/** The model SQL helpers for a warehouse's engine (and, on ClickHouse, what its server can do). */
-export function modelSqlFor(warehouse: Warehouse): ModelSql {
-  if (warehouse.engine !== 'clickhouse') return duckdbModelSql;
+/**
+ * The model SQL helpers for a warehouse's engine (and, on ClickHouse, what its server can do),
+ * with the configured junk ids (`attribution.identity.junkIds`) persons are resolved under.
+ */
+export function modelSqlFor(warehouse: Warehouse, junkIds: readonly string[] = []): ModelSql {
+  if (warehouse.engine !== 'clickhouse') return { ...duckdbModelSql, junkIds };
   const f = (warehouse as ClickHouseWarehouse).features;
-  return clickhouseModelSql({ timestamps: f?.timestamps ?? 'datetime64', jsonExtract: f?.jsonExtract ?? true });
+  return clickhouseModelSql({ timestamps: f?.timestamps ?? 'datetime64', jsonExtract: f?.jsonExtract ?? true }, junkIds);
 }
 
 /** The SQL a sync's source stands for: the user's query as written, or a built-in model. */
-export function sourceSql(source: SyncSource, warehouse: Warehouse, nowMs: number): string {
+export function sourceSql(source: SyncSource, warehouse: Warehouse, nowMs: number, junkIds: readonly string[] = []): string {
   if ('sql' in source) return trimStatement(source.sql);
-  return conversionsModelSql(modelSqlFor(warehouse), source, nowMs);
+  return conversionsModelSql(modelSqlFor(warehouse, junkIds), source, nowMs);
 }

@@ -7,6 +7,7 @@ import type { RunProgress } from '../../activation/engine/run-delivery.js';
 import type { SyncEngine, SyncSummary } from '../../activation/engine/sync-engine.js';
 import type { RunRecord } from '../../activation/store/records.js';
 import { ConfigError, type Config } from '../../config/config.js';
+import { createDerivedModel } from '../../identity/derived-model.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import { findRunningServer, type AdminClient } from '../server-handle.js';
 import { formatDryRun, formatHistory, formatRunSummary, formatSyncList } from './sync-output.js';
@@ -38,6 +39,8 @@ async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Pr
   const warehouse = await openWarehouse(config, dataDir);
   try {
     await warehouse.migrate();
+    // The built-in models resolve persons through the identity views: create them, refresh the aliases.
+    await createDerivedModel(warehouse, config).ensure();
     const activation = await startActivation({ config, warehouse, dataDir, schedule: false, forward: false });
     try {
       return await fn(activation.syncs);

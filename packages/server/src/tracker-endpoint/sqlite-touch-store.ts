@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Touch, TouchState } from '@touchline/protocol';
-import { mergeStored, type TouchStore } from './touch-store.js';
+import { mergeStored, touchStateOf, type TouchStore } from './touch-store.js';
 
 export interface SqliteTouchStoreOptions {
   /** File path (created if missing); `:memory:` for a throw-away store. */
@@ -24,15 +24,7 @@ const parse = (s: string | null): Touch | undefined => (s ? (JSON.parse(s) as To
 const text = (t: Touch | undefined): string | null => (t ? JSON.stringify(t) : null);
 
 function stateOfRow(r: Row): TouchState {
-  const s: TouchState = {};
-  const first = parse(r.first);
-  const last = parse(r.last);
-  const session = parse(r.session);
-  if (first) s.first = first;
-  if (last) s.last = last;
-  if (session) s.session = session;
-  if (r.seen) s.seen = r.seen;
-  return s;
+  return touchStateOf(parse(r.first), parse(r.last), parse(r.session), r.seen);
 }
 
 /**

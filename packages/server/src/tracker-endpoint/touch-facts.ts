@@ -1,5 +1,6 @@
 import type { Touch, TouchState } from '@touchline/protocol';
 import { NO_FIRST_TOUCH, TOUCH_KEY_CHARS } from '../warehouse/clickhouse/clickhouse-touch-tables.js';
+import { touchStateOf } from './touch-store.js';
 
 /**
  * A visitor's touches as facts that merge in any order, as the ClickHouse touch store keeps them
@@ -46,14 +47,7 @@ const decode = (v: string): Touch | undefined => (v.length > TOUCH_KEY_CHARS ? (
 
 /** The state the facts stand for; `undefined` when they hold nothing (an unknown visitor). */
 export function stateOf(f: TouchFacts): TouchState | undefined {
-  const s: TouchState = {};
-  const first = decode(f.first);
-  const last = decode(f.last);
-  const session = decode(f.session);
-  if (first) s.first = first;
-  if (last) s.last = last;
-  if (session) s.session = session;
-  if (f.seen) s.seen = f.seen;
+  const s = touchStateOf(decode(f.first), decode(f.last), decode(f.session), f.seen);
   return Object.keys(s).length > 0 ? s : undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { TouchState } from '@touchline/protocol';
+import type { Touch, TouchState } from '@touchline/protocol';
 
 /**
  * Each visitor's touches, kept by the server under the visitor id of its cookie: the authority
@@ -23,6 +23,16 @@ export interface TouchStore {
   /** Forgets visitors last seen before `seenBefore` (ISO-8601): their cookie has expired. Returns how many. */
   prune(seenBefore: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A state from its stored parts, leaving out the absent ones (as stores hand states out). */
+export function touchStateOf(first: Touch | undefined, last: Touch | undefined, session: Touch | undefined, seen: string | null | undefined): TouchState {
+  const s: TouchState = {};
+  if (first) s.first = first;
+  if (last) s.last = last;
+  if (session) s.session = session;
+  if (seen) s.seen = seen;
+  return s;
 }
 
 /** The stored result of `step`: `first` is write-once. */

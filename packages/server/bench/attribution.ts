@@ -11,7 +11,7 @@
  * Environment: BENCH_EVENTS (default 10000000), BENCH_RUNS (default 3), BENCH_CLICKHOUSE=0 to skip
  * ClickHouse, TOUCHLINE_BENCH_CLICKHOUSE_URL to use a running server.
  */
-import type { AttributionResult, ModelResult } from '@touchline/attribution';
+import { MODEL_NAMES, type AttributionResult, type ModelResult } from '@touchline/attribution';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,19 +26,8 @@ import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer } from '../test/support/clickhouse-server.js';
 import { copyToClickHouse, generateDuckDBData, type SyntheticData } from './support/attribution-data.js';
 
-/** The ten models of the issue, as `touchline attribute --model first,last,…` names them. */
-export const ALL_MODELS: AttributeRequest['models'] = [
-  'first_touch',
-  'last_touch',
-  'last_non_direct',
-  'linear',
-  'time_decay',
-  'position_based',
-  'w_shaped',
-  'full_path',
-  'markov',
-  'shapley',
-];
+/** The ten models `touchline attribute` runs by name (every engine model but ordered Shapley, a variant of Shapley). */
+export const ALL_MODELS: AttributeRequest['models'] = MODEL_NAMES.filter((m) => m !== 'ordered_shapley');
 
 /** The baseline: one GROUP BY over every event (per visitor: count, first and last time). */
 const SCAN = `SELECT count(*) AS visitors, sum(n) AS events, max(last_t - first_t) AS span FROM (

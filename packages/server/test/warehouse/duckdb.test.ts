@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { describe, expect, it } from 'vitest';
 import { eventLine, writeSegment } from '../support/rows.js';
+import { tempDuckDBWarehouse } from '../support/warehouses.js';
 import { describeWarehouseConformance } from './conformance.js';
 
-describeWarehouseConformance('duckdb', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'touchline-duck-'));
-  const warehouse = await openDuckDBWarehouse({ path: join(dir, 'w.duckdb') });
-  return {
-    warehouse,
-    async dispose() {
-      await warehouse.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeWarehouseConformance('duckdb', () => tempDuckDBWarehouse('touchline-duck'));
 
 describe('duckdb: text DuckDB cannot store', () => {
   it('quarantines a spooled row carrying a lone surrogate escape instead of stalling the loader', async () => {

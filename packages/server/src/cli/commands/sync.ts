@@ -32,15 +32,19 @@ export const SYNC_USAGE = `usage:
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused']);
 
-/** Runs `fn` with a sync engine on this data dir's warehouse (no server holds it). */
-async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with a sync engine on this data dir's warehouse (no server holds it). `readsSources`:
+ * the command queries sync sources (run, dry-run), whose built-in models resolve persons through
+ * the identity views; listing, history and cancel read Touchline's own tables only.
+ */
+async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Promise<T>, readsSources = false): Promise<T> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const warehouse = await openWarehouse(config, dataDir);
   try {
     await warehouse.migrate();
     // The built-in models resolve persons through the identity views: create them, refresh the aliases.
-    await createDerivedModel(warehouse, config).ensure();
+    if (readsSources) await createDerivedModel(warehouse, config).ensure();
     const activation = await startActivation({ config, warehouse, dataDir, schedule: false, forward: false });
     try {
       return await fn(activation.syncs);
@@ -92,7 +96,7 @@ async function runLocal(config: Config, name: string, o: SyncCommandOptions): Pr
       process.off('SIGINT', onSignal);
       bar?.stop();
     }
-  });
+  }, true);
 }
 
 async function runRemote(server: AdminClient, name: string, o: SyncCommandOptions): Promise<RunRecord> {
@@ -150,7 +154,7 @@ export async function syncCommand(config: Config, args: readonly string[], o: Sy
       const body = { limit: o.limit ?? 20, full: o.full };
       const report = server
         ? await server.call<DryRunReport>('POST', `${path(n)}/dry-run`, body)
-        : await withLocalEngine(config, (e) => e.dryRun(n, body));
+        : await withLocalEngine(config, (e) => e.dryRun(n, body), true);
       out(o.json ? JSON.stringify(report, null, 2) : formatDryRun(report));
       return 0;
     }

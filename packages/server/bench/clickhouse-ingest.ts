@@ -18,7 +18,7 @@ import { openDuckDBWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js
 import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { startClickHouseServer } from '../test/support/clickhouse-server.js';
 import { startHarness, type Harness } from '../test/support/harness.js';
-import { eventLine, writeSegment } from '../test/support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../test/support/rows.js';
 
 export interface IngestFigure {
   readonly engine: string;
@@ -54,7 +54,7 @@ async function writeSegments(dir: string, events: number): Promise<string[]> {
 async function loadRate(warehouse: Warehouse, files: readonly string[], events: number): Promise<number> {
   await warehouse.migrate();
   const started = Date.now();
-  await warehouse.load({ collectorId: 'bench', files, lastSeq: files.length, dedupWindowMs: 24 * 3600_000 });
+  await warehouse.load({ collectorId: 'bench', ...fromSegments(files), lastSeq: files.length, dedupWindowMs: 24 * 3600_000 });
   const rate = Math.round(events / ((Date.now() - started) / 1000));
   await warehouse.close();
   return rate;

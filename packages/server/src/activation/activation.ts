@@ -1,5 +1,5 @@
 import { systemClock, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
@@ -26,8 +26,8 @@ export interface Activation {
   readonly syncs: SyncEngine;
   /** Forwarding rules and their outboxes, for status. */
   forwardingStatus(): unknown;
-  /** Called by the loader with spool files about to be loaded: matching events go to the outbox. */
-  beforeLoad(files: readonly string[]): Promise<void>;
+  /** Called by the loader with a batch about to be loaded: matching events go to the outbox. */
+  beforeLoad(batch: LoadBatch): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   return {
     syncs,
     forwardingStatus: () => forwarder?.status() ?? { rules: [] },
-    beforeLoad: (files) => forwarder?.beforeLoad(files) ?? Promise.resolve(),
+    beforeLoad: (batch) => forwarder?.beforeLoad(batch) ?? Promise.resolve(),
     async close() {
       await scheduler?.stop();
       await syncs.close();

@@ -1,5 +1,9 @@
 import { CLICK_ID_REGISTRY_VERSION, DEFAULT_REFERRAL_EXCLUSIONS } from '@touchline/protocol';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeRowsFile } from '../warehouse/duckdb/duckdb-warehouse.js';
 import { channelRuleSet } from '../attribution/attribution-config.js';
 import type { Config } from '../config/config.js';
 import type { ClickHouseFeatures } from '../warehouse/clickhouse/clickhouse-features.js';
@@ -191,8 +195,17 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
   }
 
   async function refreshSessionsOf(batch: LoadBatch): Promise<void> {
-    if (!duck || batch.files.length === 0) return;
-    const files = `[${batch.files.map(duckString).join(', ')}]`;
+    if (!duck) return;
+    const dir = await mkdtemp(join(tmpdir(), 'touchline-refresh-'));
+    try {
+      await refreshSessionsFrom(await writeRowsFile(batch, join(dir, 'batch.ndjson')));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function refreshSessionsFrom(file: string): Promise<void> {
+    const files = `[${duckString(file)}]`;
     const dirty = deviceKeySql(sql.rules);
     await write(
       [

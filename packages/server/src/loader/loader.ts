@@ -1,5 +1,6 @@
 import type { Spool } from '../spool/spool.js';
-import type { LoadResult, Warehouse } from '../warehouse/warehouse.js';
+import { readSegmentsRows } from '../spool/segment-reader.js';
+import type { LoadBatch, LoadResult, Warehouse } from '../warehouse/warehouse.js';
 
 /**
  * Moves sealed spool segments into the warehouse. Each batch is loaded together with its
@@ -28,10 +29,10 @@ export interface LoaderOptions {
   readonly maxBackoffMs?: number;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
   /**
-   * Called with each batch's spool files before they are loaded (activation's forwarding outbox
-   * takes its events here, while the spool still holds them). A failure retries the batch.
+   * Called with each batch before it is loaded (activation's forwarding outbox takes its events
+   * here, while the spool still holds them). A failure retries the batch.
    */
-  readonly beforeLoad?: (files: readonly string[]) => Promise<void>;
+  readonly beforeLoad?: (batch: LoadBatch) => Promise<void>;
 }
 
 export interface LoaderStats {
@@ -93,8 +94,9 @@ export function createLoader(options: LoaderOptions): Loader {
       bytes += s.bytes;
       lastSeq = s.seq;
     }
-    await options.beforeLoad?.(files);
-    const r: LoadResult = await warehouse.load({ collectorId, files, lastSeq, dedupWindowMs });
+    const batch: LoadBatch = { collectorId, lastSeq, dedupWindowMs, rows: () => readSegmentsRows(files) };
+    await options.beforeLoad?.(batch);
+    const r: LoadResult = await warehouse.load(batch);
     await spool.release(lastSeq);
     for (const seq of [...sealedAt.keys()]) if (seq <= lastSeq) sealedAt.delete(seq);
     totals.loadedEvents += r.events;

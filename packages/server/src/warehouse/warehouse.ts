@@ -8,14 +8,30 @@ export type WarehouseEngine = (typeof WarehouseEngine)[keyof typeof WarehouseEng
 
 /** A batch of sealed spool segments to move into the warehouse, with the checkpoint it reaches. */
 export interface LoadBatch {
-  /** Spool that produced the files (one per collector process / data dir). */
+  /** Spool that produced the rows (one per collector process / data dir). */
   readonly collectorId: string;
-  /** Absolute paths of sealed segment files, in order. Each line is one JSON `SpoolRow`. */
-  readonly files: readonly string[];
-  /** Sequence number of the last file: the checkpoint once this batch is committed. */
+  /**
+   * The batch's rows, one JSON `SpoolRow` per string, in spool order, in chunks of bounded size.
+   * Every call reads them again from the start (a load that must retry part of a batch may).
+   */
+  rows(): AsyncIterable<readonly string[]>;
+  /** Sequence number of the last segment: the checkpoint once this batch is committed. */
   readonly lastSeq: number;
   /** Events whose (source_id, message_id) was loaded within this window are dropped as duplicates. */
   readonly dedupWindowMs: number;
+}
+
+/** A batch over rows held in memory (imports, tests). */
+export function batchOfRows(
+  rows: readonly string[],
+  batch: { readonly collectorId: string; readonly lastSeq: number; readonly dedupWindowMs: number },
+): LoadBatch {
+  return {
+    ...batch,
+    async *rows() {
+      yield rows;
+    },
+  };
 }
 
 export interface LoadResult {

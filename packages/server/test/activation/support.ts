@@ -10,7 +10,7 @@ import { createDerivedModel } from '../../src/identity/derived-model.js';
 import { withDerivedRefresh } from '../../src/identity/refresh-on-load.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
-import { eventLine, writeSegment } from '../support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 
 /** The activation part of a config, parsed and cross-checked as `touchline` does. */
 export function activationConfig(input: Record<string, unknown>): ActivationConfig {
@@ -68,7 +68,7 @@ export function wrap(warehouse: Warehouse, dir: string, dispose: () => Promise<v
       const lines = events.map((e) => eventLine(e, { receivedAt: receivedAt ?? String(e['timestamp'] ?? new Date().toISOString()) }));
       const n = ++seq;
       const file = await writeSegment(join(dir, 'spool'), n, lines);
-      await warehouse.load({ collectorId: `test-${process.pid}`, files: [file], lastSeq: n, dedupWindowMs: 3600_000 });
+      await warehouse.load({ collectorId: `test-${process.pid}`, ...fromSegments([file]), lastSeq: n, dedupWindowMs: 3600_000 });
     },
     dispose,
   };

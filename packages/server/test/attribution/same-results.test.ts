@@ -10,7 +10,7 @@ import { openClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhou
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
-import { eventLine, writeSegment } from '../support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 import { journeys } from './journeys.js';
 
 /**
@@ -32,7 +32,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('the same attribution on DuckDB
     const ch = await openClickHouseWarehouse({ url: server.url, database: 'touchline_same' });
     const lines = journeys(160).map((e) => eventLine(e));
     const file = await writeSegment(join(dir, 'spool'), 1, lines);
-    const batch = { collectorId: 'c', files: [file], lastSeq: 1, dedupWindowMs: 24 * 3600_000 };
+    const batch = { collectorId: 'c', ...fromSegments([file]), lastSeq: 1, dedupWindowMs: 24 * 3600_000 };
     for (const [name, w] of [['duckdb', duck], ['clickhouse', ch]] as const) {
       await w.migrate();
       const model = createDerivedModel(w, config);

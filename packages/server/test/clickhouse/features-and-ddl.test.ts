@@ -5,7 +5,7 @@ import { jsonStringSql } from '../../src/warehouse/clickhouse/clickhouse-feature
 import { CLICKHOUSE_MIGRATIONS } from '../../src/warehouse/clickhouse/clickhouse-schema.js';
 import { openClickHouseWarehouse, type ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
-import { eventLine, writeSegment } from '../support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection a
     const file = await writeSegment(dir, 1, [
       eventLine({ type: 'track', messageId: 'j-1', anonymousId: 'j', event: 'Order Completed', properties: { currency: 'EUR', note: 'a "quoted" word' } }),
     ]);
-    await w.load({ collectorId: 'c', files: [file], lastSeq: 1, dedupWindowMs: 3600_000 });
+    await w.load({ collectorId: 'c', ...fromSegments([file]), lastSeq: 1, dedupWindowMs: 3600_000 });
     const r = await w.query(
       `SELECT ${jsonStringSql(w.features, 'properties', 'currency')} AS currency FROM events WHERE message_id = 'j-1'`,
     );

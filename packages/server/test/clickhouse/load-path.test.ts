@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClickHouseWarehouse, type ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
-import { eventLine, writeSegment } from '../support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 
 const DAY = 24 * 3600_000;
 
@@ -34,7 +34,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse load path', () => {
       lines.push(eventLine({ type: 'track', messageId: `big-${i % 21_000}`, anonymousId: `a-${i % 900}`, event: 'Big' }));
     }
     const files = [await writeSegment(dir, ++seq, lines.slice(0, 12_000)), await writeSegment(dir, ++seq, lines.slice(12_000))];
-    const r = await w.load({ collectorId: 'big', files, lastSeq: seq, dedupWindowMs: DAY });
+    const r = await w.load({ collectorId: 'big', ...fromSegments(files), lastSeq: seq, dedupWindowMs: DAY });
     expect(r).toEqual({ events: 21_000, duplicates: 4_000, failed: 0, unloadable: 0 });
     expect(await count(`SELECT count(*) FROM events WHERE event = 'Big'`)).toBe(21_000);
     expect(await count(`SELECT count(DISTINCT message_id) FROM events WHERE event = 'Big'`)).toBe(21_000);
@@ -45,14 +45,14 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse load path', () => {
     const [a, b] = [await writeSegment(join(dir, 'a'), 1, [line]), await writeSegment(join(dir, 'b'), 1, [line])];
     // Two collectors at the same moment: neither sees the other's ids.
     await Promise.all([
-      w.load({ collectorId: 'col_a', files: [a], lastSeq: 1, dedupWindowMs: DAY }),
-      w.load({ collectorId: 'col_b', files: [b], lastSeq: 1, dedupWindowMs: DAY }),
+      w.load({ collectorId: 'col_a', ...fromSegments([a]), lastSeq: 1, dedupWindowMs: DAY }),
+      w.load({ collectorId: 'col_b', ...fromSegments([b]), lastSeq: 1, dedupWindowMs: DAY }),
     ]);
     expect(await count(`SELECT count(*) FROM events WHERE message_id = 'race-1'`)).toBe(1);
     // A loader that crashed after writing events but before their ids replays its batch: the
     // replay's lookup misses, and a second physical copy with the same sorting key is written.
     const c = await writeSegment(join(dir, 'c'), 1, [eventLine({ type: 'track', messageId: 'race-2', anonymousId: 'r', event: 'Race' })]);
-    await w.load({ collectorId: 'col_c', files: [c], lastSeq: 1, dedupWindowMs: DAY });
+    await w.load({ collectorId: 'col_c', ...fromSegments([c]), lastSeq: 1, dedupWindowMs: DAY });
     await server.sql(`INSERT INTO touchline_load.events_store SELECT * FROM touchline_load.events_store WHERE message_id = 'race-2'`);
     const physical = async () => Number(await server.sql(`SELECT count() FROM touchline_load.events_store WHERE message_id = 'race-2'`));
     expect(await physical()).toBe(2);
@@ -68,14 +68,14 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse load path', () => {
       '"received_at":"not a time"',
     );
     const file = await writeSegment(dir, ++seq, [bad, '{"kind":"event", broken', eventLine({ type: 'track', messageId: 'good-1', anonymousId: 'b', event: 'Good' })]);
-    const r = await w.load({ collectorId: 'q', files: [file], lastSeq: seq, dedupWindowMs: DAY });
+    const r = await w.load({ collectorId: 'q', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: DAY });
     expect(r).toMatchObject({ events: 1, unloadable: 2, failed: 0 });
     const reasons = (await w.query(`SELECT reason FROM failed_events WHERE reason LIKE 'the warehouse could not load%' ORDER BY reason`)).rows.flat();
     expect(reasons).toHaveLength(2);
     expect(reasons[0]).toMatch(/^the warehouse could not load this spooled row: not JSON \(.*position 17/);
     expect(reasons[1]).toBe('the warehouse could not load this spooled row: received_at is missing or not a timestamp');
     // Replaying the same batch does not double the quarantined rows.
-    await w.load({ collectorId: 'q', files: [file], lastSeq: seq, dedupWindowMs: DAY });
+    await w.load({ collectorId: 'q', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: DAY });
     expect(await count(`SELECT count(*) FROM failed_events WHERE reason LIKE 'the warehouse could not load%'`)).toBe(2);
   });
 
@@ -85,7 +85,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse load path', () => {
       await fresh.migrate();
       const at = (receivedAt: string, id: string) => eventLine({ type: 'track', messageId: id, anonymousId: 'p', event: 'Prune' }, { receivedAt });
       const file = await writeSegment(join(dir, 'prune'), 1, [at('2026-01-15T00:00:00.000Z', 'old'), at('2026-02-25T00:00:00.000Z', 'feb'), at('2026-03-20T00:00:00.000Z', 'new')]);
-      await fresh.load({ collectorId: 'p', files: [file], lastSeq: 1, dedupWindowMs: 30 * DAY });
+      await fresh.load({ collectorId: 'p', ...fromSegments([file]), lastSeq: 1, dedupWindowMs: 30 * DAY });
       const partitions = await server.sql(`SELECT DISTINCT partition FROM system.parts WHERE database = 'touchline_prune' AND table = 'event_ids' AND active ORDER BY partition`);
       // Newest load 2026-03-20, window 30 days: lookups reach back to 2026-02-18, so January goes.
       expect(partitions.trim().split('\n')).toEqual(['202602', '202603']);

@@ -7,7 +7,7 @@ import { resolveConfig, type Config, type ConfigInput } from '../../src/config/c
 import { createDerivedModel, type DerivedModel } from '../../src/identity/derived-model.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import type { WarehouseFixture } from '../warehouse/conformance.js';
-import { eventLine, writeSegment } from '../support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 
 /** A page view landing on `url` from `referrer` at `at`. */
 export const page = (id: string, anon: string | undefined, at: string, url: string, referrer?: string, user?: string) => ({
@@ -69,8 +69,8 @@ export function derivedHarness(open: () => Promise<WarehouseFixture>, configInpu
     h.load = async (events) => {
       seq++;
       const file = await writeSegment(join(h.dir, 'spool'), seq, events.map((e) => eventLine(e)));
-      const r = await h.w.load({ collectorId: 'col_derived', files: [file], lastSeq: seq, dedupWindowMs: 24 * 3600_000 });
-      await h.model.afterLoad({ collectorId: 'col_derived', files: [file], lastSeq: seq, dedupWindowMs: 24 * 3600_000 }, r.events);
+      const r = await h.w.load({ collectorId: 'col_derived', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: 24 * 3600_000 });
+      await h.model.afterLoad({ collectorId: 'col_derived', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: 24 * 3600_000 }, r.events);
     };
     h.rows = async (sql) => {
       const r = await h.w.query(sql);

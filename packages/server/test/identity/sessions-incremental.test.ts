@@ -8,7 +8,7 @@ import { resolveConfig, type Config } from '../../src/config/config.js';
 import { createDerivedModel, type DerivedModel } from '../../src/identity/derived-model.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
-import { eventLine, writeSegment } from '../support/rows.js';
+import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 import { journeys } from '../attribution/journeys.js';
 
 /**
@@ -25,7 +25,7 @@ describe('duckdb: sessions kept up to date batch by batch', () => {
   const load = async (events: Record<string, unknown>[], refresh = true) => {
     seq++;
     const file = await writeSegment(join(dir, 'spool'), seq, events.map((e) => eventLine(e)));
-    const batch = { collectorId: 'c', files: [file], lastSeq: seq, dedupWindowMs: 24 * 3600_000 };
+    const batch = { collectorId: 'c', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: 24 * 3600_000 };
     const r = await w.load(batch);
     if (refresh) await model.afterLoad(batch, r.events);
   };

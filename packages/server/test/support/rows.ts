@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildEventRow, type RequestFacts } from '../../src/collector/event-row.js';
 import { failedRow } from '../../src/collector/ingest.js';
 import { createUserAgentParser } from '../../src/collector/user-agent.js';
+import { readSegmentsRows } from '../../src/spool/segment-reader.js';
 import { segmentName, SEALED_SUFFIX } from '../../src/spool/segments.js';
 
 let counter = 0;
@@ -44,4 +45,9 @@ export async function writeSegment(dir: string, seq: number, lines: readonly str
   const path = join(dir, segmentName(seq, SEALED_SUFFIX));
   await writeFile(path, lines.map((l) => l + '\n').join(''));
   return path;
+}
+
+/** The `rows` of a load batch read from segment files, as the loader reads them. */
+export function fromSegments(files: readonly string[]): { rows: () => AsyncIterable<readonly string[]> } {
+  return { rows: () => readSegmentsRows(files) };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS } from '../../src/warehouse/schema.js';
 import { QueryRefusedError, type Warehouse } from '../../src/warehouse/warehouse.js';
-import { eventLine, failedLine, writeSegment } from '../support/rows.js';
+import { eventLine, failedLine, fromSegments, writeSegment } from '../support/rows.js';
 
 export interface WarehouseFixture {
   readonly warehouse: Warehouse;
@@ -31,7 +31,7 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
     const load = async (lines: string[], dedupWindowMs = 24 * HOUR, collectorId = 'col_a') => {
       seq++;
       const file = await writeSegment(dir, seq, lines);
-      return w.load({ collectorId, files: [file], lastSeq: seq, dedupWindowMs });
+      return w.load({ collectorId, ...fromSegments([file]), lastSeq: seq, dedupWindowMs });
     };
 
     beforeAll(async () => {
@@ -116,7 +116,7 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
       expect(first).toMatchObject({ events: 2, duplicates: 0 });
       // The same segment again, as the spool replays it when the checkpoint was lost.
       const file = await writeSegment(dir, seq, lines);
-      const again = await w.load({ collectorId: 'col_a', files: [file], lastSeq: seq, dedupWindowMs: 24 * HOUR });
+      const again = await w.load({ collectorId: 'col_a', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: 24 * HOUR });
       expect(again).toMatchObject({ events: 0, duplicates: 2 });
       expect(await rows(`SELECT count(*) AS n FROM events WHERE event = 'Replay'`)).toEqual([{ n: 2 }]);
     });

@@ -1,7 +1,6 @@
 import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import type { LoadBatch, Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
 import { createDelivery, type Delivery, type RowOutcome } from '../engine/delivery.js';
 import type { RateGates } from '../engine/rate-gate.js';
@@ -135,12 +134,12 @@ export async function startForwarder(o: ForwarderOptions) {
   const loops = rules.map((r) => drain(r));
 
   return {
-    /** The loader's hook: matching track events of these spool files go to their rules' outboxes. */
-    async beforeLoad(files: readonly string[]): Promise<void> {
+    /** The loader's hook: matching track events of the batch go to their rules' outboxes. */
+    async beforeLoad(batch: LoadBatch): Promise<void> {
       if (rules.length === 0) return;
       const matches = new Map<RuleState, { id: string; row: Record<string, unknown> }[]>();
-      for (const file of files) {
-        for (const line of (await readFile(file, 'utf8')).split('\n')) {
+      for await (const chunk of batch.rows()) {
+        for (const line of chunk) {
           if (!line.includes('"type":"track"')) continue;
           let row: Record<string, unknown>;
           try {

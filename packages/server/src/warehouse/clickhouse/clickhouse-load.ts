@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS } from '../schema.js';
 import type { LoadBatch, LoadResult } from '../warehouse.js';
 import type { TimestampFlavor } from './clickhouse-features.js';
@@ -80,9 +78,8 @@ export async function loadBatch(port: LoadPort, batch: LoadBatch, now: () => Dat
   const windowMs = Math.max(0, Math.floor(batch.dedupWindowMs));
   const pending = new PendingEvents(port);
   let chunk: string[] = [];
-  for (const file of batch.files) {
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of lines) {
+  for await (const rows of batch.rows()) {
+    for (const line of rows) {
       if (!line) continue;
       chunk.push(line);
       if (chunk.length >= CHUNK_LINES) {

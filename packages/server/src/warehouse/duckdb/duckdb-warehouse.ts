@@ -1,5 +1,7 @@
 import { DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, SPOOL_COLUMNS } from '../schema.js';
@@ -162,7 +164,17 @@ class DuckDBWarehouse implements Warehouse {
   }
 
   private async loadFiles(batch: LoadBatch, unloadable: readonly { line: string; reason: string }[] = []): Promise<LoadResult> {
-    const files = `[${batch.files.map(duckString).join(', ')}]`;
+    const dir = await mkdtemp(join(tmpdir(), 'touchline-load-'));
+    try {
+      const file = await writeRowsFile(batch, join(dir, 'batch.ndjson'));
+      return await this.loadFile(batch, file, unloadable);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async loadFile(batch: LoadBatch, file: string, unloadable: readonly { line: string; reason: string }[]): Promise<LoadResult> {
+    const files = `[${duckString(file)}]`;
     const c = this.main;
     await this.run(c, 'BEGIN TRANSACTION');
     try {
@@ -228,9 +240,7 @@ class DuckDBWarehouse implements Warehouse {
    */
   private async loadLineByLine(batch: LoadBatch, cause: WarehouseError): Promise<LoadResult> {
     const lines: string[] = [];
-    for (const file of batch.files) {
-      for (const line of (await readFile(file, 'utf8')).split('\n')) if (line) lines.push(line);
-    }
+    for await (const rows of batch.rows()) for (const line of rows) if (line) lines.push(line);
     const dir = await mkdtemp(join(tmpdir(), 'touchline-load-'));
     try {
       const good: string[] = [];
@@ -266,7 +276,7 @@ class DuckDBWarehouse implements Warehouse {
       await this.main.run('DROP TABLE IF EXISTS _check').catch(() => undefined);
       const file = join(dir, 'good.ndjson');
       await writeFile(file, good.length > 0 ? good.join('\n') + '\n' : '');
-      const result = await this.loadFiles({ ...batch, files: [file] }, bad);
+      const result = await this.loadFile(batch, file, bad);
       return { ...result, unloadable: bad.length };
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -382,6 +392,18 @@ class DuckDBWarehouse implements Warehouse {
     this.main.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Writes a batch's rows to an NDJSON file (what `read_json` loads). */
+export async function writeRowsFile(batch: LoadBatch, path: string): Promise<string> {
+  const sink = createWriteStream(path);
+  for await (const rows of batch.rows()) {
+    if (rows.length === 0) continue;
+    if (!sink.write(rows.join('\n') + '\n')) await once(sink, 'drain');
+  }
+  sink.end();
+  await once(sink, 'finish');
+  return path;
 }
 
 /** Identity links reported by the loaded batch, each link recorded once. */

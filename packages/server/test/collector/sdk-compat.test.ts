@@ -163,6 +163,21 @@ describe('analytics.js settings: GET /v1/projects/<writeKey>/settings', () => {
     expect((await get(`/v1/projects/${s.writeKey}/settings`)).json().message).toMatch(/revoked/);
   });
 
+  it('believes X-Forwarded-Host/-Proto only from a proxy that ip.trustProxy trusts', async () => {
+    const forwarded = { host: 'collect.internal:8080', 'x-forwarded-host': 'www.shop.test', 'x-forwarded-proto': 'https' };
+    // the default: a client cannot steer where analytics.js sends its events
+    expect((await get(`/v1/projects/${h.writeKey}/settings`, forwarded)).json().integrations['Segment.io']).toMatchObject({ apiHost: 'collect.internal:8080/v1', protocol: 'http' });
+    const behindProxy = await startHarness({ ip: { trustProxy: true } });
+    try {
+      const res = await behindProxy.app.inject({ method: 'GET', url: `/v1/projects/${behindProxy.writeKey}/settings`, headers: forwarded });
+      expect(res.json().integrations['Segment.io']).toMatchObject({ apiHost: 'www.shop.test/v1', protocol: 'https' });
+      const hostile = await behindProxy.app.inject({ method: 'GET', url: `/v1/projects/${behindProxy.writeKey}/settings`, headers: { ...forwarded, 'x-forwarded-host': 'evil.test/"><script>' } });
+      expect(hostile.statusCode).toBe(400);
+    } finally {
+      await behindProxy.dispose();
+    }
+  });
+
   it('echoes no hostile Host header into the settings', async () => {
     for (const host of ['evil.test/x?', 'a"b.test', 'shop.test:80:80', 'shop.test@evil.test', '-bad.test', 'x'.repeat(300)]) {
       const res = await get(`/v1/projects/${h.writeKey}/settings`, { host });

@@ -19,7 +19,7 @@ const HELP = `touchline — first-party marketing data: collect, attribute, acti
 Usage:
   touchline start   [--port 8080] [--data-dir .touchline]   collector + loader + warehouse
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
-  touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events
+  touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events (gzipped too)
                     [--conversions]                        CRM conversions (user id or email, name, value, time)
   touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
                                                            credit conversions to channels (--help for more)

@@ -6,6 +6,7 @@ import { toErrorReply } from './http-errors.js';
 import { failedRow } from './ingest.js';
 import { InvalidJsonError } from './http-errors.js';
 import { authenticate, registerTrackingRoutes, requestFacts, type TrackingDeps } from './tracking-routes.js';
+import { registerSdkCompatRoutes, SDK_BATCH_PATHS, SDK_REQUEST_HEADERS } from './sdk-compat-routes.js';
 import type { Spool } from '../spool/spool.js';
 import type { RequestFacts } from './event-row.js';
 import { registerTrackerRoutes, type TrackerRouteDeps } from '../tracker-endpoint/tracker-routes.js';
@@ -44,7 +45,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     origin: true,
     credentials: true,
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding', ...SDK_REQUEST_HEADERS],
     maxAge: 86400,
   });
   registerBodyParsing(app);
@@ -53,7 +54,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)]);
   };
 
-  const batchRoutes = new Set(['/v1/batch', ...(options.tracker ? [options.tracker.endpointPath] : [])]);
+  const batchRoutes = new Set(['/v1/batch', ...SDK_BATCH_PATHS, ...(options.tracker ? [options.tracker.endpointPath] : [])]);
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) => {
     // Malformed JSON from a known source is kept in failed_events too: nothing is lost silently.
     if (err instanceof InvalidJsonError && request.headers.authorization) {
@@ -79,6 +80,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
 
   app.get('/healthz', async () => ({ ok: true }));
   registerTrackingRoutes(app, { ...options.tracking, quarantine });
+  registerSdkCompatRoutes(app, { ...options.tracking, quarantine });
   registerAdminRoutes(app, options.admin);
   if (options.tracker) registerTrackerRoutes(app, { ...options.tracker, quarantine });
   return app;

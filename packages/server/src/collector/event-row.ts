@@ -133,6 +133,11 @@ function contextRemainder(ctx: JsonObject, row: Row): JsonObject | undefined {
   return out;
 }
 
+function withoutTraits(ctx: JsonObject): JsonObject {
+  const { traits: _moved, ...rest } = ctx;
+  return rest;
+}
+
 /**
  * Turns a validated event into its warehouse row (one JSON line for the spool): ids, corrected
  * times, page, the touch (UTMs, click ids, referrer), first/last touch, user agent, bot flag, IP
@@ -211,8 +216,13 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   const consent = obj(ctx.consent);
   if (consent) blobs['consent'] = consent;
   if (e.properties) blobs['properties'] = e.properties;
-  if (e.traits) blobs['traits'] = e.traits;
-  const rest = contextRemainder(ctx, row);
+  // RudderStack's identify carries its traits only in `context.traits`: they are the call's
+  // traits (moved, not copied). On other calls `context.traits` describes the user, not the
+  // call (a group's own traits are top-level), so it stays in the context.
+  const contextTraits = !e.traits && e.type === 'identify' ? obj(ctx['traits']) : undefined;
+  const traits = e.traits ?? contextTraits;
+  if (traits) blobs['traits'] = traits;
+  const rest = contextRemainder(contextTraits ? withoutTraits(ctx) : ctx, row);
   if (rest) blobs['context'] = rest;
   let line: string;
   try {

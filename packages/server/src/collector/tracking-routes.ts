@@ -1,5 +1,5 @@
 import { EVENT_TYPES, parseIsoTime, type EventType } from '@touchline/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SourceRegistry } from '../sources/sources.js';
 import type { Source } from '../warehouse/warehouse.js';
 import type { RequestFacts } from './event-row.js';
@@ -12,12 +12,18 @@ export interface TrackingDeps {
   readonly now: () => Date;
   readonly maxEventBytes: number;
   readonly maxBatchBytes: number;
-  /** Stores a request that could not be read as events (e.g. `batch` is not an array). */
-  readonly quarantine: (facts: RequestFacts, raw: unknown, reason: string) => Promise<void>;
+  /**
+   * Stores a request that could not be read as events (e.g. `batch` is not an array); `raw`
+   * is stored as it is when `rawIsText` (a body that is not JSON), else as JSON.
+   */
+  readonly quarantine: (facts: RequestFacts, raw: unknown, reason: string, rawIsText?: boolean) => Promise<void>;
 }
 
 type Body = Record<string, unknown>;
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Where a route reads the write key from (the beacon path adds its query string). */
+export type WriteKeyReader = (request: FastifyRequest, body: unknown) => string | undefined;
 
 /** The write key, as Segment takes it: HTTP Basic user name, or `writeKey` in the body. */
 export function writeKeyOf(request: FastifyRequest, body: unknown): string | undefined {
@@ -32,9 +38,9 @@ export function writeKeyOf(request: FastifyRequest, body: unknown): string | und
   return undefined;
 }
 
-export function authenticate(sources: SourceRegistry, request: FastifyRequest, body: unknown): Source {
+export function authenticate(sources: SourceRegistry, request: FastifyRequest, body: unknown, keyOf: WriteKeyReader = writeKeyOf): Source {
   if (body === undefined) throw new ClientError(400, 'empty_body', 'the request body is empty');
-  const key = writeKeyOf(request, body);
+  const key = keyOf(request, body);
   if (!key) {
     throw new ClientError(401, 'unauthorized', 'no write key: send it as the HTTP Basic user name or as `writeKey` in the body');
   }
@@ -64,25 +70,28 @@ function withBatchContext(events: unknown[], context: unknown): unknown[] {
   return events.map((e) => (isObject(e) ? { ...e, context: { ...context, ...(isObject(e['context']) ? e['context'] : {}) } } : e));
 }
 
-/** The Segment Tracking API: `/v1/{track,page,screen,identify,group,alias}` and `/v1/batch`. */
-export function registerTrackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
-  for (const type of EVENT_TYPES) {
-    app.post(`/v1/${type}`, { bodyLimit: deps.maxEventBytes }, async (request, reply) => {
-      const source = authenticate(deps.sources, request, request.body);
-      const facts = requestFacts(request, source, deps.now());
-      const r = await deps.ingest([request.body], facts, type as EventType);
-      const bad = r.rejected[0];
-      if (bad) {
-        reply.code(400);
-        return { success: false, error: 'invalid_event', message: bad.reason, field: bad.field, quarantined: true };
-      }
-      return { success: true };
-    });
-  }
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
-  app.post('/v1/batch', { bodyLimit: deps.maxBatchBytes }, async (request, reply) => {
+/** One event of the endpoint's type (`/v1/track`, and the short `/v1/t` analytics.js posts to). */
+export function eventHandler(deps: TrackingDeps, type: EventType): Handler {
+  return async (request, reply) => {
+    const source = authenticate(deps.sources, request, request.body);
+    const facts = requestFacts(request, source, deps.now());
+    const r = await deps.ingest([request.body], facts, type);
+    const bad = r.rejected[0];
+    if (bad) {
+      reply.code(400);
+      return { success: false, error: 'invalid_event', message: bad.reason, field: bad.field, quarantined: true };
+    }
+    return { success: true };
+  };
+}
+
+/** A Segment batch (`/v1/batch`, and the SDK paths `/v1/b` and RudderStack's beacon path). */
+export function batchHandler(deps: TrackingDeps, keyOf: WriteKeyReader = writeKeyOf): Handler {
+  return async (request, reply) => {
     const body = request.body;
-    const source = authenticate(deps.sources, request, body);
+    const source = authenticate(deps.sources, request, body, keyOf);
     const sentAt = isObject(body) ? parseIsoTime(body['sentAt']) ?? undefined : undefined;
     const facts = requestFacts(request, source, deps.now(), sentAt);
     const batch = isObject(body) ? body['batch'] : undefined;
@@ -100,5 +109,11 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: TrackingDeps)
       duplicates: r.duplicates,
       rejected: r.rejected,
     };
-  });
+  };
+}
+
+/** The Segment Tracking API: `/v1/{track,page,screen,identify,group,alias}` and `/v1/batch`. */
+export function registerTrackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
+  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, { bodyLimit: deps.maxEventBytes }, eventHandler(deps, type));
+  app.post('/v1/batch', { bodyLimit: deps.maxBatchBytes }, batchHandler(deps));
 }

@@ -1,9 +1,11 @@
 import { parse as parseCsv } from 'csv-parse';
 import { SingleBar } from 'cli-progress';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { Config } from '../../config/config.js';
 import type { IngestResult } from '../../collector/ingest.js';
 import { startTouchline } from '../../server.js';
@@ -40,11 +42,41 @@ export function csvRecordToEvent(record: Record<string, string>): Record<string,
   return event;
 }
 
-async function* readEvents(file: string, onBytes: (n: number) => void): AsyncGenerator<unknown> {
+/** gzip's magic bytes: how Segment's and RudderStack's archives come, whatever their names. */
+async function isGzip(file: string): Promise<boolean> {
+  const fd = await open(file, 'r');
+  try {
+    const { bytesRead, buffer } = await fd.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await fd.close();
+  }
+}
+
+/** `events.csv`, `events.csv.gz`: CSV; anything else is NDJSON. */
+const isCsv = (file: string): boolean => extname(file.replace(/\.gz(ip)?$/i, '')).toLowerCase() === '.csv';
+
+/**
+ * The file's text: gunzipped when it starts with gzip's magic bytes (several concatenated gzip
+ * members, as archives often are, read as one). `onBytes` counts the bytes read from disk, so
+ * the progress bar follows the file's size.
+ */
+function openText(file: string, gzip: boolean, onBytes: (n: number) => void): Readable {
   const stream = createReadStream(file);
   stream.on('data', (chunk) => onBytes(chunk.length));
-  if (extname(file).toLowerCase() === '.csv') {
-    for await (const record of stream.pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }))) {
+  if (!gzip) return stream;
+  const gunzip = createGunzip();
+  stream.on('error', (err) => gunzip.destroy(err));
+  gunzip.on('error', (err) => stream.destroy(err));
+  return stream.pipe(gunzip);
+}
+
+async function* readEvents(file: string, onBytes: (n: number) => void): AsyncGenerator<unknown> {
+  const stream = openText(file, await isGzip(file), onBytes);
+  if (isCsv(file)) {
+    const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true });
+    stream.on('error', (err) => parser.destroy(err)); // pipe() does not forward it: the loop would wait forever
+    for await (const record of stream.pipe(parser)) {
       yield csvRecordToEvent(record as Record<string, string>);
     }
     return;
@@ -110,9 +142,12 @@ async function openSink(config: Config, sourceName: string | undefined): Promise
   };
 }
 
+const isZlibError = (err: unknown): err is Error => err instanceof Error && /^Z_/.test(String((err as NodeJS.ErrnoException).code));
+
 /**
  * `touchline import <file.ndjson|file.csv>`: historic events through the same validation and
- * spool as live traffic, with a progress bar and a summary of what was quarantined.
+ * spool as live traffic, with a progress bar and a summary of what was quarantined. Either file
+ * may be gzipped (detected by its first bytes, whatever its name).
  */
 export async function importFile(
   config: Config,
@@ -141,13 +176,24 @@ export async function importFile(
     bar?.update(bytes, { events: totals.lines });
   };
   try {
-    for await (const raw of readEvents(file, (n) => (bytes += n))) {
-      const event = options.transform ? options.transform(raw) : raw;
-      totals.lines++;
-      const approx = typeof event === 'string' ? event.length : JSON.stringify(event).length;
-      if (batch.length >= batchSize || batchBytes + approx > 400_000) await flush();
-      batch.push(event);
-      batchBytes += approx;
+    try {
+      for await (const raw of readEvents(file, (n) => (bytes += n))) {
+        const event = options.transform ? options.transform(raw) : raw;
+        totals.lines++;
+        const approx = typeof event === 'string' ? event.length : JSON.stringify(event).length;
+        if (batch.length >= batchSize || batchBytes + approx > 400_000) await flush();
+        batch.push(event);
+        batchBytes += approx;
+      }
+    } catch (err) {
+      if (!isZlibError(err)) throw err;
+      // What was read before the damage is as good as any other event: keep it, then say where it broke.
+      await flush();
+      throw new Error(
+        `${file}: the gzip data is damaged or cut short (${err.message}) after ${totals.lines} events; ` +
+          `those were imported (${totals.accepted} accepted, ${totals.duplicates} duplicates, ${totals.quarantined} quarantined). ` +
+          `Events with a messageId are not stored twice if you import a repaired file within dedup.windowHours.`,
+      );
     }
     await flush();
   } finally {

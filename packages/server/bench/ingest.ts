@@ -6,7 +6,12 @@
  * Prints events/s, the ratio to the bare server, p50/p99 latency, the collector's peak RSS, and
  * the end-to-end time until every accepted event is queryable in the warehouse.
  *
- * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64).
+ * Then what checksummed spool records cost: single-event /v1/track against the same server
+ * writing framed records and writing the earlier unframed lines, alternating, same run; and the
+ * encoding of one row in isolation.
+ *
+ * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64),
+ * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,9 +20,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startServerProcess, waitForExit } from '../test/support/process.js';
+import { eventLine } from '../test/support/rows.js';
+import { measureEncode, startWithRecordFormat, type RecordFormat } from './support/framing.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const FRAMING_ROUNDS = Number(process.env['BENCH_FRAMING_ROUNDS'] ?? 2);
 const WRITE_KEY = 'bench-write-key-0001';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const AUTH = 'Basic ' + Buffer.from(WRITE_KEY + ':').toString('base64');
@@ -164,3 +172,43 @@ console.log(
     `${consistent(single, 1) && consistent(batch, 100)} (rows ${fmt(single.loaded)} / ${fmt(batch.loaded)} for ${fmt(single.accepted)} / ${fmt(batch.accepted)} answers counted; ` +
     `the rest were in flight when the load stopped)`,
 );
+
+/** Single-event /v1/track, framed and unframed, alternating (ABBA…) so drift on a shared machine cancels out. */
+async function framingRuns(): Promise<Record<RecordFormat, Run[]>> {
+  const runs: Record<RecordFormat, Run[]> = { framed: [], ndjson: [] };
+  for (let round = 0; round < FRAMING_ROUNDS; round++) {
+    const order: RecordFormat[] = round % 2 === 0 ? ['framed', 'ndjson'] : ['ndjson', 'framed'];
+    for (const format of order) {
+      const server = await startWithRecordFormat(format, { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN });
+      try {
+        runs[format].push(await load(`${server.url}/v1/track`, SINGLE));
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return runs;
+}
+
+console.log('');
+console.log(`spool framing: single-event /v1/track, the same server writing checksummed records vs unframed lines, ${FRAMING_ROUNDS} alternating pair(s)`);
+const framing = await framingRuns();
+const mean = (runs: Run[]) => runs.reduce((n, r) => n + r.reqPerSec, 0) / runs.length;
+for (let i = 0; i < FRAMING_ROUNDS; i++) {
+  const f = framing.framed[i]!;
+  const u = framing.ndjson[i]!;
+  console.log(`  pair ${i + 1}: framed ${fmt(f.reqPerSec)} req/s (p99 ${f.p99} ms), unframed ${fmt(u.reqPerSec)} req/s (p99 ${u.p99} ms), ratio ${(f.reqPerSec / u.reqPerSec).toFixed(3)}`);
+}
+const framingRatio = mean(framing.framed) / mean(framing.ndjson);
+console.log(
+  `framed / unframed single-event throughput: ${framingRatio.toFixed(3)} (framing costs ${((1 - framingRatio) * 100).toFixed(1)}%; target < 5%); ` +
+    `non-2xx: framed ${framing.framed.reduce((n, r) => n + r.non2xx, 0)}, unframed ${framing.ndjson.reduce((n, r) => n + r.non2xx, 0)}`,
+);
+const line = eventLine(JSON.parse(SINGLE) as Record<string, unknown>);
+for (const rowsPerAppend of [1, 100]) {
+  const e = measureEncode(line, rowsPerAppend);
+  console.log(
+    `encode, ${rowsPerAppend} row(s) of ${Buffer.byteLength(line)} bytes per append: framed ${e.framedNs.toFixed(0)} ns/row, unframed ${e.unframedNs.toFixed(0)} ns/row ` +
+      `(+${(e.framedNs - e.unframedNs).toFixed(0)} ns/row, ratio ${(e.framedNs / e.unframedNs).toFixed(2)})`,
+  );
+}

@@ -29,18 +29,20 @@ export async function* readSegmentRows(path: string, options: ReadOptions = {}):
   const receivedAt = segment.mtime.toISOString();
   let chunk: string[] = [];
   try {
-    for await (const item of segment.items()) {
-      if (item.kind === 'record') {
-        if (item.payload.length > 0) chunk.push(item.payload.toString('utf8'));
-      } else {
-        for (const piece of damagePieces(name, item.offset, item.raw, item.cause, receivedAt)) {
-          options.onDamage?.(piece.damage);
-          chunk.push(piece.row);
+    for await (const items of segment.scan()) {
+      for (const item of items) {
+        if (item.kind === 'record') {
+          if (item.text.length > 0) chunk.push(item.text);
+        } else {
+          for (const piece of damagePieces(name, item.offset, item.raw, item.cause, receivedAt)) {
+            options.onDamage?.(piece.damage);
+            chunk.push(piece.row);
+          }
         }
-      }
-      if (chunk.length >= chunkRows) {
-        yield chunk;
-        chunk = [];
+        if (chunk.length >= chunkRows) {
+          yield chunk;
+          chunk = [];
+        }
       }
     }
   } finally {

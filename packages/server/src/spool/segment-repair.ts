@@ -36,9 +36,11 @@ export async function repairSegment(path: string): Promise<RepairResult> {
 async function repairFramed(data: Buffer): Promise<RepairResult> {
   const items: ScanItem[] = [];
   let lastGood = 0;
-  for await (const item of scanFramed(bufferSource(data))) {
-    if (item.kind === 'record') lastGood = item.end;
-    else items.push(item);
+  for await (const batch of scanFramed(bufferSource(data))) {
+    for (const item of batch) {
+      if (item.kind === 'record') lastGood = item.end;
+      else items.push(item);
+    }
   }
   const keep = await tornTailStart(data, lastGood);
   let damagedBytes = 0;
@@ -52,7 +54,7 @@ async function tornTailStart(data: Buffer, lastGood: number): Promise<number> {
   while (end > lastGood && data[end - 1] === 0) end--;
   if (end - lastGood < HEADER_BYTES) return lastGood;
   let last: ScanItem | undefined;
-  for await (const item of scanFramed(bufferSource(data.subarray(lastGood, end)))) last = item;
+  for await (const batch of scanFramed(bufferSource(data.subarray(lastGood, end)))) last = batch[batch.length - 1];
   if (last?.kind === 'damage' && last.truncated) return lastGood + last.offset;
   return end;
 }

@@ -30,7 +30,8 @@ export type ScanItem =
       readonly kind: 'record';
       readonly offset: number;
       readonly end: number;
-      readonly payload: Buffer;
+      /** The payload: one JSON row. */
+      readonly text: string;
       readonly fields: RecordFields;
     }
   | {
@@ -46,6 +47,8 @@ export type ScanItem =
 
 /** Damaged bytes handed out per item while looking for the next record: bounds memory. */
 const MAX_GAP_BYTES = 1024 * 1024;
+/** Bytes looked at per step: the records wholly inside are read with no further wait. */
+const STEP_BYTES = 1024 * 1024;
 // Every row earlier versions wrote starts so (JSON.stringify of a SpoolRow).
 const LINE_PREFIX = Buffer.from('{"kind":');
 const NO_FIELDS: RecordFields = Object.freeze({});
@@ -62,7 +65,8 @@ export interface OpenedSegment {
   readonly size: number;
   /** Last write to the file: a sealed segment never changes, so this is stable across reads. */
   readonly mtime: Date;
-  items(): AsyncGenerator<ScanItem>;
+  /** The segment's records and damaged stretches, in file order, a step's worth at a time. */
+  scan(): AsyncGenerator<ScanItem[]>;
   close(): Promise<void>;
 }
 
@@ -76,7 +80,7 @@ export async function openSegment(path: string): Promise<OpenedSegment> {
       format,
       size: info.size,
       mtime: info.mtime,
-      items: () => (format === SegmentFormat.Lines ? scanLines(src) : scanFramed(src)),
+      scan: () => (format === SegmentFormat.Lines ? scanLines(src) : scanFramed(src)),
       close: () => fh.close(),
     };
   } catch (err) {
@@ -90,33 +94,58 @@ export async function openSegment(path: string): Promise<OpenedSegment> {
  * damage up to the next header that does: normally its own end (the lengths of a header that
  * checks out are right), and never past a valid record, even where a header lies about its length.
  */
-export async function* scanFramed(src: ByteSource): AsyncGenerator<ScanItem> {
+export async function* scanFramed(src: ByteSource): AsyncGenerator<ScanItem[]> {
   let pos = 0;
   while (pos < src.size) {
-    const header = readHeader(await src.bytes(pos, HEADER_BYTES), 0);
-    let cause = 'no record header checks out here';
-    let truncated = false;
-    if (header) {
-      const record = await src.bytes(pos, header.recordBytes);
-      truncated = record.length < header.recordBytes;
-      const body = record.subarray(HEADER_BYTES);
-      if (!truncated && bodyIntact(header, body)) {
-        if (header.version === RECORD_VERSION && header.flags === 0) {
-          const fields = header.fieldsLength > 0 ? decodeFields(body.subarray(0, header.fieldsLength)) : NO_FIELDS;
-          yield { kind: 'record', offset: pos, end: pos + header.recordBytes, payload: body.subarray(header.fieldsLength), fields };
-        } else {
-          // Intact, but laid out by a later version: kept aside rather than misread.
-          yield damage(pos, record, `a record of a later Touchline (version ${header.version}, flags ${header.flags})`, false);
-        }
-        pos += header.recordBytes;
-        continue;
-      }
-      cause = truncated ? `the segment ends inside this ${header.recordBytes}-byte record` : 'checksum mismatch';
-    }
-    const raw = await gapAt(src, pos);
-    yield damage(pos, raw, cause, truncated);
-    pos += raw.length;
+    const items = recordsIn(await src.bytes(pos, STEP_BYTES), pos);
+    const item = items.length > 0 ? null : await itemAt(src, pos);
+    if (item) items.push(item);
+    yield items;
+    pos = items[items.length - 1]!.end;
   }
+}
+
+/** The valid records following one another from the start of `buf` (at file offset `base`). */
+function recordsIn(buf: Buffer, base: number): ScanItem[] {
+  const items: ScanItem[] = [];
+  for (let at = 0; ; ) {
+    const header = readHeader(buf, at);
+    if (!header || at + header.recordBytes > buf.length || header.version !== RECORD_VERSION || header.flags !== 0) break;
+    const body = buf.subarray(at + HEADER_BYTES, at + header.recordBytes);
+    if (!bodyIntact(header, body)) break;
+    items.push(record(base + at, header.fieldsLength, body));
+    at += header.recordBytes;
+  }
+  return items;
+}
+
+/** The one item at `pos` where valid records stop: damage, a record of a later version, or one longer than a step. */
+async function itemAt(src: ByteSource, pos: number): Promise<ScanItem> {
+  const header = readHeader(await src.bytes(pos, HEADER_BYTES), 0);
+  let cause = 'no record header checks out here';
+  let truncated = false;
+  if (header) {
+    const bytes = await src.bytes(pos, header.recordBytes);
+    truncated = bytes.length < header.recordBytes;
+    const body = bytes.subarray(HEADER_BYTES);
+    if (!truncated && bodyIntact(header, body)) {
+      if (header.version === RECORD_VERSION && header.flags === 0) return record(pos, header.fieldsLength, body);
+      // Intact, but laid out by a later version: kept aside rather than misread.
+      return damage(pos, bytes, `a record of a later Touchline (version ${header.version}, flags ${header.flags})`, false);
+    }
+    cause = truncated ? `the segment ends inside this ${header.recordBytes}-byte record` : 'checksum mismatch';
+  }
+  return damage(pos, await gapAt(src, pos), cause, truncated);
+}
+
+function record(offset: number, fieldsLength: number, body: Buffer): ScanItem {
+  return {
+    kind: 'record',
+    offset,
+    end: offset + HEADER_BYTES + body.length,
+    text: body.toString('utf8', fieldsLength),
+    fields: fieldsLength > 0 ? decodeFields(body.subarray(0, fieldsLength)) : NO_FIELDS,
+  };
 }
 
 /**
@@ -134,16 +163,24 @@ async function gapAt(src: ByteSource, pos: number): Promise<Buffer> {
 }
 
 /** The rows of a segment written by an earlier version, one per line; unreadable lines as damage. */
-export async function* scanLines(src: ByteSource): AsyncGenerator<ScanItem> {
+export async function* scanLines(src: ByteSource): AsyncGenerator<ScanItem[]> {
   let pos = 0;
   while (pos < src.size) {
-    const { line, next } = await lineAt(src, pos);
-    if (line.length > 0) {
-      yield isLineRow(line)
-        ? { kind: 'record', offset: pos, end: pos + line.length, payload: line, fields: NO_FIELDS }
-        : damage(pos, line, 'not a row as the earlier line format wrote them', false);
+    const buf = await src.bytes(pos, STEP_BYTES);
+    const items: ScanItem[] = [];
+    let at = 0;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, at)) {
+      if (nl > at) items.push(lineItem(buf.subarray(at, nl), pos + at));
+      at = nl + 1;
     }
-    pos = next;
+    if (at === 0) {
+      // No newline within a step: a long line, or the last one without its newline.
+      const { line, next } = await lineAt(src, pos);
+      if (line.length > 0) items.push(lineItem(line, pos));
+      at = next - pos;
+    }
+    if (items.length > 0) yield items;
+    pos += at;
   }
 }
 
@@ -160,10 +197,12 @@ async function lineAt(src: ByteSource, pos: number): Promise<{ line: Buffer; nex
 // JSON.stringify escapes every control character, so a raw one (a NUL, say) is damage.
 const CONTROL = /[\u0000-\u001f]/;
 
-/** A line earlier versions could have written: valid UTF-8, one JSON row, no raw control characters. */
-function isLineRow(line: Buffer): boolean {
-  if (line[line.length - 1] !== 0x7d || !line.subarray(0, LINE_PREFIX.length).equals(LINE_PREFIX)) return false;
-  return isUtf8(line) && !CONTROL.test(line.toString('latin1'));
+/** A line earlier versions could have written (valid UTF-8, one JSON row, no raw control character) as a record, else damage. */
+function lineItem(line: Buffer, offset: number): ScanItem {
+  const text =
+    line[line.length - 1] === 0x7d && line.subarray(0, LINE_PREFIX.length).equals(LINE_PREFIX) && isUtf8(line) ? line.toString('utf8') : null;
+  if (text === null || CONTROL.test(text)) return damage(offset, line, 'not a row as the earlier line format wrote them', false);
+  return { kind: 'record', offset, end: offset + line.length, text, fields: NO_FIELDS };
 }
 
 function damage(offset: number, raw: Buffer, cause: string, truncated: boolean): ScanItem {

@@ -81,11 +81,9 @@ describe('record envelope', () => {
     await writeFile(join(dir, 'x.seg'), Buffer.concat([head, later, payload]));
     const seg = await openSegment(join(dir, 'x.seg'));
     const items = [];
-    for await (const item of seg.items()) items.push(item);
+    for await (const batch of seg.scan()) items.push(...batch);
     await seg.close();
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ kind: 'record', fields: { requestId: 'r9' } });
-    expect(items[0]!.kind === 'record' && items[0]!.payload.toString()).toBe(row(1));
+    expect(items).toEqual([{ kind: 'record', offset: 0, end: 20 + later.length + payload.length, text: row(1), fields: { requestId: 'r9' } }]);
   });
 
   it('refuses fields and rows beyond their limits, naming them', () => {
@@ -183,6 +181,23 @@ describe('reading a damaged segment', () => {
       [first + DAMAGE_ROW_BYTES, DAMAGE_ROW_BYTES],
       [first + 2 * DAMAGE_ROW_BYTES, 10],
     ]);
+  });
+
+  it('reads across 1 MiB read steps: records straddling them, a record longer than one, damage past the first', async () => {
+    const big = (i: number, n: number) => JSON.stringify({ kind: 'event', message_id: `big-${i}`, pad: 'y'.repeat(n) });
+    const lines = [...Array.from({ length: 700 }, (_, i) => big(i, 1500 + (i % 37))), big(700, 3 * 1024 * 1024), ...rows(50)];
+    const { buf, at } = segment(lines);
+    const hit = at.findIndex(([s]) => s > 1_600_000);
+    buf[at[hit]![0] + 50] ^= 0x01;
+    const r = await read(buf);
+    expect(r.rows.filter((l) => !l.startsWith('{"kind":"failed"'))).toEqual(lines.filter((_, i) => i !== hit));
+    expect(r.damage.map((d) => [d.offset, d.bytes])).toEqual([[at[hit]![0], at[hit]![1] - at[hit]![0]]]);
+    // The same rows as lines, as an earlier version wrote them, with one line longer than a step.
+    const path = join(dir, '0000000000000008.seg');
+    await writeFile(path, lines.join('\n') + '\n');
+    const back: string[] = [];
+    for await (const chunk of readSegmentRows(path)) back.push(...chunk);
+    expect(back).toEqual(lines);
   });
 
   it('gives every read of a segment the same quarantine rows (a replayed batch stores them once)', async () => {

@@ -39,14 +39,15 @@ describe('spool', () => {
 
   it('seals by size and by age, and releases loaded segments', async () => {
     // 35- and 36-byte rows, framed: a segment passes segmentBytes with its sixth row and is sealed.
-    const { spool } = await openSpool({ dir, segmentBytes: 5 * (36 + FRAME) + 1, rollIntervalMs: 30 }, null);
+    // The age limit is long enough that a busy machine's fsyncs do not seal a segment early.
+    const { spool } = await openSpool({ dir, segmentBytes: 5 * (36 + FRAME) + 1, rollIntervalMs: 400 }, null);
     let sealedEvents = 0;
     spool.onSealed(() => sealedEvents++);
     for (let i = 0; i < 13; i++) await spool.append([row(i)]);
     await new Promise((r) => setImmediate(r));
     expect(spool.sealed().map((f) => f.bytes)).toEqual([6 * (35 + FRAME), 4 * (35 + FRAME) + 2 * (36 + FRAME)]);
     await spool.append([row(100)]);
-    await new Promise((r) => setTimeout(r, 120));
+    for (const deadline = Date.now() + 5000; spool.sealed().length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     const all = spool.sealed();
     const total = (await Promise.all(all.map((f) => linesOf(f.path)))).flat();
     expect(total).toHaveLength(14);

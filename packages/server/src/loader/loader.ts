@@ -103,8 +103,8 @@ export function createLoader(options: LoaderOptions): Loader {
     const r: LoadResult = await warehouse.load(batch);
     await spool.release(lastSeq);
     if (damage.size > 0) {
-      spool.countDamage([...damage.values()]);
       const found = [...damage.values()];
+      spool.countDamage(found);
       log('damaged spool bytes were set aside in failed_events; every valid row around them loaded', {
         stretches: found.length,
         bytes: found.reduce((n, d) => n + d.bytes, 0),

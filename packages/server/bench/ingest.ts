@@ -174,14 +174,21 @@ console.log(
 );
 
 /** Single-event /v1/track, framed and unframed, alternating (ABBA…) so drift on a shared machine cancels out. */
-async function framingRuns(): Promise<Record<RecordFormat, Run[]>> {
-  const runs: Record<RecordFormat, Run[]> = { framed: [], ndjson: [] };
+interface FramingRun extends Run {
+  /** Server CPU ms per 1,000 acknowledged requests during the run. */
+  readonly cpuMsPerK: number;
+}
+
+async function framingRuns(): Promise<Record<RecordFormat, FramingRun[]>> {
+  const runs: Record<RecordFormat, FramingRun[]> = { framed: [], ndjson: [] };
   for (let round = 0; round < FRAMING_ROUNDS; round++) {
     const order: RecordFormat[] = round % 2 === 0 ? ['framed', 'ndjson'] : ['ndjson', 'framed'];
     for (const format of order) {
       const server = await startWithRecordFormat(format, { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN });
       try {
-        runs[format].push(await load(`${server.url}/v1/track`, SINGLE));
+        const cpu = server.cpuSeconds();
+        const run = await load(`${server.url}/v1/track`, SINGLE);
+        runs[format].push({ ...run, cpuMsPerK: ((server.cpuSeconds() - cpu) * 1e6) / Math.max(1, run.ok) });
       } finally {
         await server.stop();
       }
@@ -193,15 +200,20 @@ async function framingRuns(): Promise<Record<RecordFormat, Run[]>> {
 console.log('');
 console.log(`spool framing: single-event /v1/track, the same server writing checksummed records vs unframed lines, ${FRAMING_ROUNDS} alternating pair(s)`);
 const framing = await framingRuns();
-const mean = (runs: Run[]) => runs.reduce((n, r) => n + r.reqPerSec, 0) / runs.length;
+const mean = (runs: FramingRun[], of: (r: FramingRun) => number) => runs.reduce((n, r) => n + of(r), 0) / runs.length;
 for (let i = 0; i < FRAMING_ROUNDS; i++) {
   const f = framing.framed[i]!;
   const u = framing.ndjson[i]!;
-  console.log(`  pair ${i + 1}: framed ${fmt(f.reqPerSec)} req/s (p99 ${f.p99} ms), unframed ${fmt(u.reqPerSec)} req/s (p99 ${u.p99} ms), ratio ${(f.reqPerSec / u.reqPerSec).toFixed(3)}`);
+  console.log(
+    `  pair ${i + 1}: framed ${fmt(f.reqPerSec)} req/s, ${f.cpuMsPerK.toFixed(0)} CPU ms/1k req; ` +
+      `unframed ${fmt(u.reqPerSec)} req/s, ${u.cpuMsPerK.toFixed(0)} CPU ms/1k req; throughput ratio ${(f.reqPerSec / u.reqPerSec).toFixed(3)}`,
+  );
 }
-const framingRatio = mean(framing.framed) / mean(framing.ndjson);
+const framingRatio = mean(framing.framed, (r) => r.reqPerSec) / mean(framing.ndjson, (r) => r.reqPerSec);
+const cpuRatio = mean(framing.framed, (r) => r.cpuMsPerK) / mean(framing.ndjson, (r) => r.cpuMsPerK);
 console.log(
   `framed / unframed single-event throughput: ${framingRatio.toFixed(3)} (framing costs ${((1 - framingRatio) * 100).toFixed(1)}%; target < 5%); ` +
+    `server CPU per request: ${cpuRatio.toFixed(3)} (${((cpuRatio - 1) * 100).toFixed(1)}% more with framing); ` +
     `non-2xx: framed ${framing.framed.reduce((n, r) => n + r.non2xx, 0)}, unframed ${framing.ndjson.reduce((n, r) => n + r.non2xx, 0)}`,
 );
 const line = eventLine(JSON.parse(SINGLE) as Record<string, unknown>);

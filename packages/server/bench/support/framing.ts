@@ -4,6 +4,7 @@
  * in the same run, alternating, and the encoding alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +26,19 @@ export type RecordFormat = 'framed' | 'ndjson';
 
 export interface BenchServer {
   readonly url: string;
+  /**
+   * CPU seconds the server process has used (user + system, all threads): on a shared machine
+   * CPU per request varies far less than requests per second.
+   */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a process from /proc (Linux), in seconds at the usual 100 ticks a second. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Starts the built server in a child process on a fresh data dir, writing `recordFormat`. */
@@ -44,7 +57,7 @@ export async function startWithRecordFormat(recordFormat: RecordFormat, env: Rec
   };
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     if (proc.exitCode !== null) break;
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { url, stop };
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { url, stop, cpuSeconds: () => cpuSecondsOf(proc.pid!) };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
@@ -59,16 +72,18 @@ export interface EncodeFigure {
 
 /**
  * Encoding alone, rows per append as given: `encodeRecords` against the unframed spool's
- * `Buffer.from(lines.join('\n') + '\n')`, alternated over several rounds; the best round of each.
+ * `Buffer.from(lines.join('\n') + '\n')`, alternated over several rounds; the best round of each,
+ * in CPU time of this process (less disturbed than wall time by other work on the machine).
  */
 export function measureEncode(line: string, rowsPerAppend: number, rows = 200_000): EncodeFigure {
   const lines = Array.from({ length: rowsPerAppend }, () => line);
   const appends = Math.max(1, Math.floor(rows / rowsPerAppend));
   let sink = 0;
   const time = (fn: () => Buffer) => {
-    const t = process.hrtime.bigint();
+    const t = process.cpuUsage();
     for (let i = 0; i < appends; i++) sink += fn().length;
-    return Number(process.hrtime.bigint() - t) / (appends * rowsPerAppend);
+    const used = process.cpuUsage(t);
+    return ((used.user + used.system) * 1000) / (appends * rowsPerAppend);
   };
   const framed = () => encodeRecords(lines);
   const unframed = () => Buffer.from(lines.join('\n') + '\n', 'utf8');

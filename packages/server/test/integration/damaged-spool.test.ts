@@ -33,7 +33,7 @@ describe('a data dir whose spool was damaged on disk', () => {
     const sealed = await writeSegment(spool, 1, lines(ids(0, 10)));
     const a = await readFile(sealed);
     const flipped = recordAt(a, 'dmg-4');
-    a[flipped + 50] ^= 0x08;
+    a[flipped + 50] = a[flipped + 50]! ^ 0x08;
     await writeFile(sealed, a);
     const open = await writeSegment(spool, 2, lines([...ids(10, 10), 'never-acked']));
     const b = await readFile(open);

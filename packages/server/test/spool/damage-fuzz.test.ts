@@ -111,7 +111,7 @@ function damage(s: SegmentState, rnd: (n: number) => number): void {
   const at = rnd(buf.length);
   switch (rnd(5)) {
     case 0:
-      buf[at] ^= 1 << rnd(8);
+      buf[at] = buf[at]! ^ (1 << rnd(8));
       s.ops.push(`flip@${at}`);
       break;
     case 1:

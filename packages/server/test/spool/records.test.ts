@@ -106,7 +106,7 @@ describe('reading a damaged segment', () => {
   it('sets aside a record whose payload fails its checksum, exactly, and keeps every record after it', async () => {
     const { buf, at } = segment(rows(20));
     const original = Buffer.from(buf);
-    buf[at[7]![0] + 40] ^= 0x04; // one bit
+    buf[at[7]![0] + 40] = buf[at[7]![0] + 40]! ^ 0x04; // one bit
     const r = await read(buf);
     expect(events(r)).toEqual(rows(20).filter((_, i) => i !== 7));
     const [q] = quarantined(r);
@@ -188,7 +188,7 @@ describe('reading a damaged segment', () => {
     const lines = [...Array.from({ length: 700 }, (_, i) => big(i, 1500 + (i % 37))), big(700, 3 * 1024 * 1024), ...rows(50)];
     const { buf, at } = segment(lines);
     const hit = at.findIndex(([s]) => s > 1_600_000);
-    buf[at[hit]![0] + 50] ^= 0x01;
+    buf[at[hit]![0] + 50] = buf[at[hit]![0] + 50]! ^ 0x01;
     const r = await read(buf);
     expect(r.rows.filter((l) => !l.startsWith('{"kind":"failed"'))).toEqual(lines.filter((_, i) => i !== hit));
     expect(r.damage.map((d) => [d.offset, d.bytes])).toEqual([[at[hit]![0], at[hit]![1] - at[hit]![0]]]);
@@ -202,7 +202,7 @@ describe('reading a damaged segment', () => {
 
   it('gives every read of a segment the same quarantine rows (a replayed batch stores them once)', async () => {
     const { buf, at } = segment(rows(4));
-    buf[at[2]![0] + 30] ^= 1;
+    buf[at[2]![0] + 30] = buf[at[2]![0] + 30]! ^ 1;
     const a = await read(buf);
     const b: string[] = [];
     for await (const chunk of readSegmentRows(join(dir, '0000000000000007.seg'))) b.push(...chunk);
@@ -236,7 +236,7 @@ describe('repairing an interrupted segment', () => {
 
   it('keeps damage before valid records, and a complete damaged last record, for the reader to set aside', async () => {
     const { buf, at } = segment(rows(8));
-    buf[at[2]![0] + 50] ^= 0x10;
+    buf[at[2]![0] + 50] = buf[at[2]![0] + 50]! ^ 0x10;
     buf[at[7]![0] + 60] = 0;
     const path = await openSeg(buf);
     expect(await repairSegment(path)).toEqual({

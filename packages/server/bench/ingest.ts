@@ -6,7 +6,12 @@
  * Prints events/s, the ratio to the bare server, p50/p99 latency, the collector's peak RSS, and
  * the end-to-end time until every accepted event is queryable in the warehouse.
  *
- * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64).
+ * Then what checksummed spool records cost: single-event /v1/track against the same server
+ * writing framed records and writing the earlier unframed lines, alternating, same run; and the
+ * encoding of one row in isolation.
+ *
+ * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64),
+ * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,9 +20,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startServerProcess, waitForExit } from '../test/support/process.js';
+import { eventLine } from '../test/support/rows.js';
+import { measureEncode, startWithRecordFormat, type RecordFormat } from './support/framing.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const FRAMING_ROUNDS = Number(process.env['BENCH_FRAMING_ROUNDS'] ?? 2);
 const WRITE_KEY = 'bench-write-key-0001';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const AUTH = 'Basic ' + Buffer.from(WRITE_KEY + ':').toString('base64');
@@ -164,3 +172,55 @@ console.log(
     `${consistent(single, 1) && consistent(batch, 100)} (rows ${fmt(single.loaded)} / ${fmt(batch.loaded)} for ${fmt(single.accepted)} / ${fmt(batch.accepted)} answers counted; ` +
     `the rest were in flight when the load stopped)`,
 );
+
+/** Single-event /v1/track, framed and unframed, alternating (ABBA…) so drift on a shared machine cancels out. */
+interface FramingRun extends Run {
+  /** Server CPU ms per 1,000 acknowledged requests during the run. */
+  readonly cpuMsPerK: number;
+}
+
+async function framingRuns(): Promise<Record<RecordFormat, FramingRun[]>> {
+  const runs: Record<RecordFormat, FramingRun[]> = { framed: [], ndjson: [] };
+  for (let round = 0; round < FRAMING_ROUNDS; round++) {
+    const order: RecordFormat[] = round % 2 === 0 ? ['framed', 'ndjson'] : ['ndjson', 'framed'];
+    for (const format of order) {
+      const server = await startWithRecordFormat(format, { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN });
+      try {
+        const cpu = server.cpuSeconds();
+        const run = await load(`${server.url}/v1/track`, SINGLE);
+        runs[format].push({ ...run, cpuMsPerK: ((server.cpuSeconds() - cpu) * 1e6) / Math.max(1, run.ok) });
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return runs;
+}
+
+console.log('');
+console.log(`spool framing: single-event /v1/track, the same server writing checksummed records vs unframed lines, ${FRAMING_ROUNDS} alternating pair(s)`);
+const framing = await framingRuns();
+const mean = (runs: FramingRun[], of: (r: FramingRun) => number) => runs.reduce((n, r) => n + of(r), 0) / runs.length;
+for (let i = 0; i < FRAMING_ROUNDS; i++) {
+  const f = framing.framed[i]!;
+  const u = framing.ndjson[i]!;
+  console.log(
+    `  pair ${i + 1}: framed ${fmt(f.reqPerSec)} req/s, ${f.cpuMsPerK.toFixed(0)} CPU ms/1k req; ` +
+      `unframed ${fmt(u.reqPerSec)} req/s, ${u.cpuMsPerK.toFixed(0)} CPU ms/1k req; throughput ratio ${(f.reqPerSec / u.reqPerSec).toFixed(3)}`,
+  );
+}
+const framingRatio = mean(framing.framed, (r) => r.reqPerSec) / mean(framing.ndjson, (r) => r.reqPerSec);
+const cpuRatio = mean(framing.framed, (r) => r.cpuMsPerK) / mean(framing.ndjson, (r) => r.cpuMsPerK);
+console.log(
+  `framed / unframed single-event throughput: ${framingRatio.toFixed(3)} (framing costs ${((1 - framingRatio) * 100).toFixed(1)}%; target < 5%); ` +
+    `server CPU per request: ${cpuRatio.toFixed(3)} (${((cpuRatio - 1) * 100).toFixed(1)}% more with framing); ` +
+    `non-2xx: framed ${framing.framed.reduce((n, r) => n + r.non2xx, 0)}, unframed ${framing.ndjson.reduce((n, r) => n + r.non2xx, 0)}`,
+);
+const line = eventLine(JSON.parse(SINGLE) as Record<string, unknown>);
+for (const rowsPerAppend of [1, 100]) {
+  const e = measureEncode(line, rowsPerAppend);
+  console.log(
+    `encode, ${rowsPerAppend} row(s) of ${Buffer.byteLength(line)} bytes per append: framed ${e.framedNs.toFixed(0)} ns/row, unframed ${e.unframedNs.toFixed(0)} ns/row ` +
+      `(+${(e.framedNs - e.unframedNs).toFixed(0)} ns/row, ratio ${(e.framedNs / e.unframedNs).toFixed(2)})`,
+  );
+}

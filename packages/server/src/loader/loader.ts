@@ -1,3 +1,4 @@
+import type { SpoolDamage } from '../spool/damage.js';
 import type { Spool } from '../spool/spool.js';
 import { readSegmentsRows } from '../spool/segment-reader.js';
 import type { LoadBatch, LoadResult, Warehouse } from '../warehouse/warehouse.js';
@@ -94,10 +95,22 @@ export function createLoader(options: LoaderOptions): Loader {
       bytes += s.bytes;
       lastSeq = s.seq;
     }
-    const batch: LoadBatch = { collectorId, lastSeq, dedupWindowMs, rows: () => readSegmentsRows(files) };
+    // The batch may be read more than once (outbox, a warehouse's retry): damage counts once.
+    const damage = new Map<string, SpoolDamage>();
+    const onDamage = (d: SpoolDamage) => damage.set(`${d.segment}@${d.offset}`, d);
+    const batch: LoadBatch = { collectorId, lastSeq, dedupWindowMs, rows: () => readSegmentsRows(files, { onDamage }) };
     await options.beforeLoad?.(batch);
     const r: LoadResult = await warehouse.load(batch);
     await spool.release(lastSeq);
+    if (damage.size > 0) {
+      const found = [...damage.values()];
+      spool.countDamage(found);
+      log('damaged spool bytes were set aside in failed_events; every valid row around them loaded', {
+        stretches: found.length,
+        bytes: found.reduce((n, d) => n + d.bytes, 0),
+        first: found.slice(0, 10).map((d) => `${d.segment}@${d.offset}+${d.bytes}: ${d.cause}`),
+      });
+    }
     for (const seq of [...sealedAt.keys()]) if (seq <= lastSeq) sealedAt.delete(seq);
     totals.loadedEvents += r.events;
     totals.loadedFailed += r.failed;

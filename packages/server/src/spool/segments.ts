@@ -1,10 +1,11 @@
-import { open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Spool segment files. A segment is a file of newline-terminated JSON rows: `<seq>.open` while it
- * is being appended to, renamed to `<seq>.seg` when sealed (rename is atomic). Sequence numbers
- * only grow, and the loader's checkpoint is the last sequence it committed.
+ * Spool segment files. A segment is a file of checksummed records (record-format.ts; earlier
+ * versions wrote newline-terminated JSON rows, still read): `<seq>.open` while it is being
+ * appended to, renamed to `<seq>.seg` when sealed (rename is atomic). Sequence numbers only
+ * grow, and the loader's checkpoint is the last sequence it committed.
  */
 export const OPEN_SUFFIX = '.open';
 export const SEALED_SUFFIX = '.seg';
@@ -34,56 +35,6 @@ export async function listSegments(
   }
   const bySeq = (a: SegmentFile, b: SegmentFile) => a.seq - b.seq;
   return { sealed: sealed.sort(bySeq), open: opened.sort(bySeq) };
-}
-
-/**
- * Makes an interrupted segment whole: keeps the longest prefix of complete, parseable lines and
- * cuts the rest. Only rows that were never acknowledged can be cut: an acknowledgement waits for
- * fsync of the whole group that contains it. Returns the bytes kept and lines dropped.
- */
-export async function repairSegment(path: string): Promise<{ bytes: number; dropped: number }> {
-  const fh = await open(path, 'r');
-  let buf: Buffer;
-  try {
-    buf = await fh.readFile();
-  } finally {
-    await fh.close();
-  }
-  let keep = 0;
-  let dropped = 0;
-  let pos = 0;
-  while (pos < buf.length) {
-    const nl = buf.indexOf(10, pos);
-    if (nl < 0) {
-      dropped++;
-      break;
-    }
-    const line = buf.subarray(pos, nl).toString('utf8');
-    if (!isRow(line)) {
-      dropped += 1 + countLines(buf, nl + 1);
-      break;
-    }
-    keep = nl + 1;
-    pos = nl + 1;
-  }
-  if (keep < buf.length) await truncate(path, keep);
-  return { bytes: keep, dropped };
-}
-
-function isRow(line: string): boolean {
-  if (!line.startsWith('{"kind":')) return false;
-  try {
-    JSON.parse(line);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function countLines(buf: Buffer, from: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 export async function sealFile(dir: string, seq: number): Promise<string> {

@@ -1,20 +1,17 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  OPEN_SUFFIX,
-  listSegments,
-  removeFile,
-  repairSegment,
-  sealFile,
-  segmentName,
-  type SegmentFile,
-} from './segments.js';
+import type { SpoolDamage } from './damage.js';
+import { encodeRecords, type RecordFields } from './record-format.js';
+import { SegmentFormat } from './segment-scan.js';
+import { repairSegment } from './segment-repair.js';
+import { OPEN_SUFFIX, listSegments, removeFile, sealFile, segmentName, type SegmentFile } from './segments.js';
 
 /**
  * The durable spool: an append-only, segmented log on local disk. `append` resolves only after
  * the rows are fsynced, so the collector acknowledges (200) exactly what it can never lose.
  * Appends that arrive while a write is in flight are committed together by the next write and
  * one fsync (group commit), which is what lets a single disk keep up with thousands of requests.
+ * Each row is a checksummed record (record-format.ts), so damage to one costs no other.
  */
 export interface SpoolOptions {
   readonly dir: string;
@@ -26,6 +23,11 @@ export interface SpoolOptions {
   readonly rollIntervalMs?: number;
   /** File system operations, replaceable to inject faults (disk full) in tests. */
   readonly io?: SpoolIO;
+  /**
+   * How rows are written. `ndjson` is the earlier, unchecked line format: only the ingest bench
+   * uses it, as the baseline that prices framing. Both formats are read. @defaultValue `framed`
+   */
+  readonly recordFormat?: SegmentFormat;
 }
 
 /** The file operations the spool needs. */
@@ -106,11 +108,18 @@ export interface SpoolStats {
   readonly rowsAppended: number;
   /** Group commits (fsyncs) since start. */
   readonly commits: number;
+  /** Damaged stretches of segments the loader set aside in failed_events since start (one row each). */
+  readonly damagedRecords: number;
+  /** Bytes in those stretches. */
+  readonly damagedBytes: number;
 }
 
 export interface Spool {
-  /** Appends rows (one JSON object each, no newlines); resolves when they are durable. */
-  append(lines: readonly string[]): Promise<void>;
+  /**
+   * Appends rows (one JSON object each, no newlines), each in its own checksummed record carrying
+   * `fields`; resolves when they are durable.
+   */
+  append(lines: readonly string[], fields?: RecordFields): Promise<void>;
   /** Sealed segments, oldest first. */
   sealed(): readonly SegmentFile[];
   /** Seals the active segment now (if it has rows). */
@@ -119,14 +128,18 @@ export interface Spool {
   release(seq: number): Promise<void>;
   /** Called whenever a segment is sealed. */
   onSealed(listener: () => void): void;
+  /** The loader reports damaged stretches it set aside, once their batch is committed (for `stats`). */
+  countDamage(found: readonly SpoolDamage[]): void;
   stats(): SpoolStats;
   close(): Promise<void>;
 }
 
 export interface OpenSpoolResult {
   readonly spool: Spool;
-  /** Lines cut from interrupted segments during recovery (never acknowledged). */
+  /** Rows cut from interrupted segments during recovery (never acknowledged). */
   readonly recoveredDropped: number;
+  /** Damaged bytes found in interrupted segments and kept for the loader to set aside. */
+  readonly recoveredDamagedBytes: number;
 }
 
 /**
@@ -141,11 +154,14 @@ export async function openSpool(options: SpoolOptions, checkpoint: number | null
   const dir = options.dir;
   await mkdir(dir, { recursive: true });
 
+  const recordFormat = options.recordFormat ?? SegmentFormat.Framed;
   let recoveredDropped = 0;
+  let recoveredDamagedBytes = 0;
   const found = await listSegments(dir);
   for (const f of found.open) {
-    const { bytes, dropped } = await repairSegment(f.path);
+    const { bytes, dropped, damagedBytes } = await repairSegment(f.path);
     recoveredDropped += dropped;
+    recoveredDamagedBytes += damagedBytes;
     if (bytes === 0) await removeFile(f.path);
     else found.sealed.push({ seq: f.seq, path: await sealFile(dir, f.seq), bytes });
   }
@@ -167,6 +183,7 @@ export async function openSpool(options: SpoolOptions, checkpoint: number | null
   let closed = false;
   let rowsAppended = 0;
   let commits = 0;
+  const damaged = { records: 0, bytes: 0 };
   const listeners: (() => void)[] = [];
   const idle: (() => void)[] = [];
 
@@ -242,10 +259,15 @@ export async function openSpool(options: SpoolOptions, checkpoint: number | null
   timer.unref();
 
   const spool: Spool = {
-    append(lines) {
+    append(lines, fields) {
       if (closed) return Promise.reject(new SpoolWriteError(new Error('the spool is closed')));
       if (lines.length === 0) return Promise.resolve();
-      const buf = Buffer.from(lines.join('\n') + '\n', 'utf8');
+      let buf: Buffer;
+      try {
+        buf = recordFormat === SegmentFormat.Lines ? Buffer.from(lines.join('\n') + '\n', 'utf8') : encodeRecords(lines, fields);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
       const onDisk = sealedBytes + (active?.bytes ?? 0) + pendingBytes;
       if (onDisk + buf.length > maxBytes) {
         return Promise.reject(
@@ -277,12 +299,18 @@ export async function openSpool(options: SpoolOptions, checkpoint: number | null
     onSealed(listener) {
       listeners.push(listener);
     },
+    countDamage(found) {
+      damaged.records += found.length;
+      for (const d of found) damaged.bytes += d.bytes;
+    },
     stats: () => ({
       sealedSegments: sealed.length,
       bytes: sealedBytes + (active?.bytes ?? 0),
       maxBytes,
       rowsAppended,
       commits,
+      damagedRecords: damaged.records,
+      damagedBytes: damaged.bytes,
     }),
     async close() {
       if (closed) return;
@@ -292,5 +320,5 @@ export async function openSpool(options: SpoolOptions, checkpoint: number | null
       if (active) await active.file.close().catch(() => undefined);
     },
   };
-  return { spool, recoveredDropped };
+  return { spool, recoveredDropped, recoveredDamagedBytes };
 }

@@ -60,7 +60,9 @@ ${table(EVENT_COLUMNS)}
 
 Quarantine: every event the collector refused, one row each, with the reason and the raw event.
 A batch with one bad event keeps the good ones; the response lists the refused indexes. Rows the
-warehouse itself could not load are quarantined here too, with the database's reason.
+warehouse itself could not load are quarantined here too, with the database's reason, and so are
+bytes of the spool damaged on disk (\`reason\` names the segment file and byte offset, \`raw\` holds
+the bytes in base64; see [spool.md](spool.md)).
 
 ${table(FAILED_EVENT_COLUMNS)}
 

@@ -1,7 +1,8 @@
-import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readSegmentRows } from '../../src/spool/segment-reader.js';
 import { segmentName } from '../../src/spool/segments.js';
 import { nodeSpoolIO, openSpool, SpoolFullError, SpoolWriteError, type SpoolIO } from '../../src/spool/spool.js';
 
@@ -14,7 +15,14 @@ afterEach(async () => {
 });
 
 const row = (i: number) => JSON.stringify({ kind: 'event', message_id: `m-${i}` });
-const linesOf = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+/** The rows of a segment file, read as the loader reads them. */
+const linesOf = async (path: string) => {
+  const rows: string[] = [];
+  for await (const chunk of readSegmentRows(path)) rows.push(...chunk);
+  return rows;
+};
+// Bytes a record adds to its row: the 20-byte header (docs/spool.md).
+const FRAME = 20;
 
 describe('spool', () => {
   it('commits concurrent appends together: many rows, few fsyncs', async () => {
@@ -30,15 +38,16 @@ describe('spool', () => {
   });
 
   it('seals by size and by age, and releases loaded segments', async () => {
-    const { spool } = await openSpool({ dir, segmentBytes: 200, rollIntervalMs: 30 }, null);
+    // 35- and 36-byte rows, framed: a segment passes segmentBytes with its sixth row and is sealed.
+    // The age limit is long enough that a busy machine's fsyncs do not seal a segment early.
+    const { spool } = await openSpool({ dir, segmentBytes: 5 * (36 + FRAME) + 1, rollIntervalMs: 400 }, null);
     let sealedEvents = 0;
     spool.onSealed(() => sealedEvents++);
-    // 36- and 37-byte rows: a segment passes 200 bytes with its sixth row and is sealed.
     for (let i = 0; i < 13; i++) await spool.append([row(i)]);
     await new Promise((r) => setImmediate(r));
-    expect(spool.sealed().map((f) => f.bytes)).toEqual([216, 218]);
+    expect(spool.sealed().map((f) => f.bytes)).toEqual([6 * (35 + FRAME), 4 * (35 + FRAME) + 2 * (36 + FRAME)]);
     await spool.append([row(100)]);
-    await new Promise((r) => setTimeout(r, 120));
+    for (const deadline = Date.now() + 5000; spool.sealed().length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     const all = spool.sealed();
     const total = (await Promise.all(all.map((f) => linesOf(f.path)))).flat();
     expect(total).toHaveLength(14);

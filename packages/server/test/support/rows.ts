@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildEventRow, type RequestFacts } from '../../src/collector/event-row.js';
 import { failedRow } from '../../src/collector/ingest.js';
 import { createUserAgentParser } from '../../src/collector/user-agent.js';
+import { encodeRecords } from '../../src/spool/record-format.js';
 import { readSegmentsRows } from '../../src/spool/segment-reader.js';
 import { segmentName, SEALED_SUFFIX } from '../../src/spool/segments.js';
 
@@ -39,8 +40,16 @@ export function failedLine(raw: unknown, reason: string, over: Partial<RequestFa
   return failedRow(facts(over), index, raw, reason, 'event');
 }
 
-/** Writes a sealed segment file of lines; returns its path. */
+/** Writes a sealed segment file of rows, framed as the spool writes them; returns its path. */
 export async function writeSegment(dir: string, seq: number, lines: readonly string[]): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, segmentName(seq, SEALED_SUFFIX));
+  await writeFile(path, encodeRecords(lines));
+  return path;
+}
+
+/** Writes a sealed segment as versions before framed records did (one JSON row per line); returns its path. */
+export async function writeLineSegment(dir: string, seq: number, lines: readonly string[]): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, segmentName(seq, SEALED_SUFFIX));
   await writeFile(path, lines.map((l) => l + '\n').join(''));

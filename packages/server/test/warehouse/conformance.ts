@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,28 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
       const again = await w.load({ collectorId: 'col_a', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: 24 * HOUR });
       expect(again).toMatchObject({ events: 0, duplicates: 2 });
       expect(await rows(`SELECT count(*) AS n FROM events WHERE event = 'Replay'`)).toEqual([{ n: 2 }]);
+    });
+
+    it('stores damaged spool bytes as quarantine rows beside the valid rows around them', async () => {
+      const lines = ['d-1', 'd-2', 'd-3'].map((id) => eventLine({ type: 'track', messageId: id, anonymousId: 'd', event: 'Damaged' }));
+      seq++;
+      const file = await writeSegment(dir, seq, lines);
+      const buf = await readFile(file);
+      const second = buf.indexOf('{"kind":"event","message_id":"d-2"') - 20;
+      buf[second + 40] = 0; // a NUL inside the second record
+      await writeFile(file, buf);
+      const end = buf.indexOf('{"kind":"event","message_id":"d-3"') - 20;
+      const batch = { collectorId: 'col_damage', ...fromSegments([file]), lastSeq: seq, dedupWindowMs: 24 * HOUR };
+      expect(await w.load(batch)).toMatchObject({ events: 2, failed: 1, unloadable: 0 });
+      expect(await rows(`SELECT message_id FROM events WHERE event = 'Damaged' ORDER BY message_id`)).toEqual([{ message_id: 'd-1' }, { message_id: 'd-3' }]);
+      const name = file.slice(file.lastIndexOf('/') + 1);
+      expect(await rows(`SELECT reason, raw, source_id FROM failed_events WHERE reason LIKE 'spool damage in segment ${name} %'`)).toEqual([
+        {
+          reason: `spool damage in segment ${name} at byte offset ${second} (${end - second} bytes): checksum mismatch; raw holds the damaged bytes in base64`,
+          raw: buf.subarray(second, end).toString('base64'),
+          source_id: null,
+        },
+      ]);
     });
 
     it('keeps milliseconds, booleans and JSON text', async () => {

@@ -17,6 +17,12 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
     if (json) return out(JSON.stringify(s, null, 2));
     out(`Touchline at ${server.url} — running ${s.uptimeSeconds}s, warehouse ${s.engine}`);
     out(`Spool    ${s.spool.sealedSegments} sealed segment(s), ${mb(s.spool.bytes)} of ${mb(s.spool.maxBytes)} cap`);
+    if (s.spool.damagedRecords > 0) {
+      out(
+        `         ${s.spool.damagedRecords} damaged stretch(es), ${s.spool.damagedBytes} bytes, set aside since start: ` +
+          `touchline sql "select reason, raw from failed_events where reason like 'spool damage%'"`,
+      );
+    }
     out(
       `Loader   lag ${(s.loader.lagMs / 1000).toFixed(1)}s, loaded ${s.loader.loadedEvents} events, ` +
         `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +

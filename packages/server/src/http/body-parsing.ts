@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PassThrough } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
-import { ClientError, InvalidJsonError, describeJsonError } from './http-errors.js';
+import { ClientError, InvalidJsonError, describeJsonError } from './client-error.js';
 
 /**
  * Request bodies: JSON sent as `application/json` or `text/plain` (what `sendBeacon` and

@@ -1,4 +1,4 @@
-import { redactFields, redactText } from './redact.js';
+import { redactFields, redactMessage } from './redact.js';
 
 /** `info` (the default) keeps personal data and secrets out of every line; `debug` lets them through. */
 export const LOG_LEVELS = ['info', 'debug'] as const;
@@ -39,7 +39,7 @@ export function createLog(o: LogOptions): Log {
       ? o.sink
       : (msg, fields) => {
           const known = [...secrets()];
-          o.sink(redactText(msg, known), fields === undefined ? undefined : redactFields(fields, known));
+          o.sink(redactMessage(msg, known), fields === undefined ? undefined : redactFields(fields, known));
         };
   return Object.assign((msg: string, fields?: LogFields) => write(msg, fields), {
     debug: o.level === 'debug' ? (msg: string, fields?: LogFields) => write(msg, fields) : () => undefined,

@@ -32,7 +32,8 @@ const IPV4 = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\
 // A run of hex groups and colons; counted as IPv6 only with `::` or eight groups (not a clock time).
 const IPV6_CANDIDATE = /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?(?![\w:])/g;
 // An opening single quote follows no letter: "can't … collector's" is prose, not a literal.
-const QUOTED = /(?<![A-Za-z0-9])'(?:[^'\\\n]|\\.|'')*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\n])*`/g;
+// (Backticks quote identifiers, in ClickHouse's messages and commands in ours: kept.)
+const QUOTED = /(?<![A-Za-z0-9])'(?:[^'\\\n]|\\.|'')*'|"(?:[^"\\\n]|\\.)*"/g;
 
 function quoted(text: string): string {
   return text.replace(QUOTED, (q, offset: number) => {
@@ -43,15 +44,27 @@ function quoted(text: string): string {
   });
 }
 
-/** One text made fit for an `info` line. `secrets`: exact values replaced wherever they occur. */
+const secretsOut = (text: string, secrets: readonly string[]) => secrets.reduce((t, s) => (s.length >= 8 ? t.split(s).join('[secret]') : t), text);
+const addressesOut = (text: string) =>
+  text
+    .replace(EMAIL, '[email]')
+    .replace(IPV4, '[ip]')
+    .replace(IPV6_CANDIDATE, (m) => (m.includes('::') || m.split(':').length === 8 ? '[ip]' : m));
+
+/** One value (an error message, a URL…) made fit for an `info` line. `secrets`: exact values replaced wherever they occur. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let t = text;
-  for (const s of secrets) if (s.length >= 8) t = t.split(s).join('[secret]');
+  let t = secretsOut(text, secrets);
   for (const [re, to] of RULES) t = t.replace(re, to as string);
-  t = quoted(t);
-  t = t.replace(EMAIL, '[email]').replace(IPV4, '[ip]');
-  t = t.replace(IPV6_CANDIDATE, (m) => (m.includes('::') || m.split(':').length === 8 ? '[ip]' : m));
+  t = addressesOut(quoted(t));
   return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT)}… [${t.length - MAX_TEXT} characters cut]` : t;
+}
+
+/**
+ * A line's message: written by Touchline, not quoted from elsewhere, so its quotes are kept; only
+ * secrets and addresses that a caller may have put in it are removed.
+ */
+export function redactMessage(text: string, secrets: readonly string[] = []): string {
+  return addressesOut(secretsOut(text, secrets));
 }
 
 /** Field names whose values are request or row contents: never logged at `info`. */

@@ -30,7 +30,9 @@ export async function ensureDefaultSource(sources: SourceRegistry, writeKey: str
     const created = await sources.create(freshName(sources), writeKey);
     return { writeKey, from: 'configured', name: created.name };
   }
-  const existing = sources.list().find((s) => s.name === 'default' && !s.revokedAt);
+  // `default`, or the `default-<hex>` a start made when `default` was taken (revoked): the newest.
+  const candidates = sources.list().filter((s) => !s.revokedAt && (s.name === 'default' || /^default-[0-9a-f]{6}$/.test(s.name)));
+  const existing = candidates.find((s) => s.name === 'default') ?? candidates.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   if (existing) return { writeKey: existing.writeKey, from: 'stored', name: existing.name };
   const created = await sources.create(freshName(sources));
   return { writeKey: created.writeKey, from: 'generated', name: created.name };

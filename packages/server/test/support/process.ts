@@ -34,8 +34,9 @@ export interface RunningServer {
 }
 
 /**
- * Starts `touchline start` in a child process and waits until both listeners answer. The admin
- * listener gets a free port of its own (`adminPort`, else picked here).
+ * Starts `touchline start` in a child process and waits until both listeners answer and it has
+ * printed its banner (written after server.json, which the CLI finds it by). The admin listener
+ * gets a free port of its own (`adminPort`, else picked here).
  */
 export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}, adminPort?: number): Promise<RunningServer> {
   assertBuilt();
@@ -55,7 +56,7 @@ export async function startServerProcess(dataDir: string, port: number, env: Rec
     if (proc.exitCode !== null) throw new Error(`touchline exited with ${proc.exitCode}:\n${out}`);
     try {
       const [r, a] = await Promise.all([fetch(`${url}/healthz`), fetch(`${adminUrl}/healthz`)]);
-      if (r.ok && a.ok) return { proc, url, adminUrl, output: () => out };
+      if (r.ok && a.ok && /Touchline is running[\s\S]*Query it:/.test(out)) return { proc, url, adminUrl, output: () => out };
     } catch {
       /* not up yet */
     }

@@ -14,7 +14,7 @@ import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest } from './collector/ingest.js';
 import { createUserAgentParser } from './collector/user-agent.js';
-import type { Config } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
 import { loadSecrets } from './data-dir/secrets.js';
 import { listen } from './http/http-app.js';
@@ -113,6 +113,11 @@ async function openDataDir(config: Config, dataDir: string, log: Log): Promise<v
   for (const f of failed) log('could not make a data dir file private: fix its owner or mode by hand', f);
 }
 
+/**
+ * The composition root: opens each part in dependency order (data dir, secrets, warehouse, spool,
+ * derived model, activation, loader, ingest, tracker, apps, listeners) and closes what it opened,
+ * in reverse, if a later step fails. Long because it is the one place that knows every part.
+ */
 export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
   const now = options.now ?? (() => new Date());
   let sourcesForLog: SourceRegistry | undefined;
@@ -193,29 +198,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         })
       : undefined;
     if (tracker) opened.push(() => tracker.close());
-    const app = await buildCollectorApp({
-      tracking: { ingest, sources, now, maxEventBytes: config.limits.maxEventBytes, maxBatchBytes: config.limits.maxBatchBytes },
-      tracker: tracker?.routes,
-      spool,
-      trustProxy: config.ip.trustProxy,
-      retryAfterSeconds: config.spool.retryAfterSeconds,
-      limits: listenerLimits(config, config.limits.maxConnections),
-      siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
-      log,
-    });
-    // The admin API, one table: a later policy decides each route's action in the one guard.
-    const adminRoutes: AdminRoute[] = [
-      ...pipelineRoutes({ warehouse, sources, spool, loader, startedAt: now() }),
-      ...attributionRoutes(attributeHandler(warehouse, config, derived)),
-      ...syncRoutes({ syncs: activation.syncs, forwardingStatus: activation.forwardingStatus }),
-    ];
-    const adminApp = buildAdminApp({
-      routes: adminRoutes,
-      guard: adminTokenGuard(adminToken),
-      limits: listenerLimits(config, config.admin.maxConnections),
-      retryAfterSeconds: config.spool.retryAfterSeconds,
-      log,
-    });
+    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now }, adminToken, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
     let closed = false;
@@ -257,18 +240,73 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   }
 }
 
+/** What the two apps serve. */
+interface AppParts {
+  readonly warehouse: Warehouse;
+  readonly sources: SourceRegistry;
+  readonly spool: Spool;
+  readonly loader: Loader;
+  readonly ingest: Ingest;
+  readonly tracker: TrackerEndpoint | undefined;
+  readonly activation: Activation;
+  readonly derived: DerivedModel;
+  readonly now: () => Date;
+}
+
+/** The public app (collector, tracker) and the admin app (one route table, one guard). */
+async function buildApps(config: Config, p: AppParts, adminToken: string, log: Log): Promise<{ app: FastifyInstance; adminApp: FastifyInstance }> {
+  const app = await buildCollectorApp({
+    tracking: { ingest: p.ingest, sources: p.sources, now: p.now, maxEventBytes: config.limits.maxEventBytes, maxBatchBytes: config.limits.maxBatchBytes },
+    tracker: p.tracker?.routes,
+    spool: p.spool,
+    trustProxy: config.ip.trustProxy,
+    retryAfterSeconds: config.spool.retryAfterSeconds,
+    limits: listenerLimits(config, config.limits.maxConnections),
+    siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
+    log,
+  });
+  // The admin API, one table: the guard decides each route's action (a policy will, later).
+  const adminRoutes: AdminRoute[] = [
+    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
+    ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
+    ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+  ];
+  const adminApp = buildAdminApp({
+    routes: adminRoutes,
+    guard: adminTokenGuard(adminToken),
+    limits: listenerLimits(config, config.admin.maxConnections),
+    retryAfterSeconds: config.spool.retryAfterSeconds,
+    log,
+  });
+  return { app, adminApp };
+}
+
 /** Both listeners, or (in process, for tests and imports) neither. */
 async function openListeners(config: Config, app: FastifyInstance, adminApp: FastifyInstance, listening: boolean): Promise<{ url: string; adminUrl: string }> {
   if (!listening) {
     await Promise.all([app.ready(), adminApp.ready()]);
     return { url: `http://127.0.0.1:${config.port}`, adminUrl: `http://127.0.0.1:${config.admin.port}` };
   }
-  const url = await listen(app, { host: config.host, port: config.port, maxConnections: config.limits.maxConnections });
+  const url = await listenNamed(app, { host: config.host, port: config.port, maxConnections: config.limits.maxConnections }, 'port / host (TOUCHLINE_PORT, --port)');
   try {
-    const adminUrl = await listen(adminApp, { host: config.admin.host, port: config.admin.port, maxConnections: config.admin.maxConnections });
+    const adminUrl = await listenNamed(adminApp, { host: config.admin.host, port: config.admin.port, maxConnections: config.admin.maxConnections }, 'admin.port / admin.host (TOUCHLINE_ADMIN_PORT, --admin-port)');
     return { url, adminUrl };
   } catch (err) {
     await app.close();
+    throw err;
+  }
+}
+
+/** Listens; an address in use or not allowed is a configuration problem, named as one. */
+async function listenNamed(app: FastifyInstance, at: { host: string; port: number; maxConnections: number }, keys: string): Promise<string> {
+  try {
+    return await listen(app, at);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const why = code === 'EADDRINUSE' ? 'is in use (is another Touchline running?)' : code === 'EACCES' ? 'is not allowed for this user' : 'is not an address of this machine';
+      throw new ConfigError(`${at.host}:${at.port} ${why}: set ${keys}`, { cause: err });
+    }
     throw err;
   }
 }

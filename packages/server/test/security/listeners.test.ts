@@ -4,11 +4,18 @@
  * route from one table behind one guard. Routes are walked from the apps' own route tables, so a
  * route added later is covered without touching this file.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ACTIONS } from '../../src/admin/admin-route.js';
 import { ConfigError, resolveConfig } from '../../src/config/config.js';
 import { routeTable } from '../../src/http/http-app.js';
+import { startTouchline } from '../../src/server.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { BIN, assertBuilt } from '../support/process.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -99,5 +106,32 @@ describe('configuration', () => {
     expect(() => resolveConfig({ cors: { allowedOrigins: ['https://app.example.com/'] } }, {}, {})).toThrow(ConfigError);
     expect(() => resolveConfig({ log: { level: 'trace' } }, {}, {})).toThrow(/log\.level/);
     expect(resolveConfig({ port: 0, admin: { port: 0 } }, {}, {}).admin.port).toBe(0);
+  });
+});
+
+describe('a listener that cannot open', () => {
+  it('names the config key, and releases everything the start had opened', async () => {
+    assertBuilt();
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const taken = (busy.address() as { port: number }).port;
+    const dataDir = await mkdtemp(join(tmpdir(), 'touchline-busy-'));
+    const config = (adminPort: number) => resolveConfig({ dataDir, host: '127.0.0.1', port: 0, admin: { port: adminPort }, tracker: { touchStore: { engine: 'sqlite' } } }, {}, {});
+    try {
+      await expect(startTouchline(config(taken), { log: () => undefined })).rejects.toThrow(
+        new RegExp(`127\\.0\\.0\\.1:${taken} is in use \\(is another Touchline running\\?\\): set admin\\.port / admin\\.host \\(TOUCHLINE_ADMIN_PORT, --admin-port\\)`),
+      );
+      // The DuckDB file was let go: another process can open it (a held lock would refuse it)…
+      const sql = spawnSync(process.execPath, [BIN, 'sql', 'select count(*) as n from sources', '--format', 'json', '--data-dir', dataDir], { encoding: 'utf8' });
+      expect(sql.stderr).toBe('');
+      expect(JSON.parse(sql.stdout)).toEqual([{ n: 1 }]);
+      // …and a second start on the same data dir works.
+      const t = await startTouchline(config(0), { log: () => undefined });
+      expect((await fetch(`${t.adminUrl}/healthz`)).status).toBe(200);
+      await t.close();
+    } finally {
+      busy.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -124,7 +124,7 @@ async function touchline(path: string, body: string, eventsPerRequest: number) {
     const loadEnded = Date.now();
     const accepted = run.ok * eventsPerRequest;
     let loaded = 0;
-    while ((loaded = await countEvents(server.url)) < accepted) await new Promise((r) => setTimeout(r, 50));
+    while ((loaded = await countEvents(server.adminUrl)) < accepted) await new Promise((r) => setTimeout(r, 50));
     const queryable = Date.now();
     return {
       run,

@@ -1,32 +1,51 @@
 import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
-import { registerActivationRoutes } from './activation/admin-routes.js';
+import { buildAdminApp } from './admin/admin-app.js';
+import type { AdminRoute } from './admin/admin-route.js';
+import { adminTokenGuard } from './admin/admin-token.js';
+import { attributionRoutes } from './admin/attribution-routes.js';
+import { pipelineRoutes } from './admin/pipeline-routes.js';
+import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
+import { attributeHandler } from './attribution/admin-attribute.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest } from './collector/ingest.js';
 import { createUserAgentParser } from './collector/user-agent.js';
-import type { Config } from './config/config.js';
-import { createLoader, type Loader } from './loader/loader.js';
-import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
-import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
-import { openWarehouse } from './warehouse/open-warehouse.js';
-import type { Warehouse } from './warehouse/warehouse.js';
-import { attributeHandler } from './attribution/admin-attribute.js';
+import { ConfigError, type Config } from './config/config.js';
+import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
+import { loadSecrets } from './data-dir/secrets.js';
+import { listen } from './http/http-app.js';
+import type { ListenerLimits } from './http/listener-limits.js';
+import { siteOrigins } from './http/site-origins.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
+import { createLoader, type Loader } from './loader/loader.js';
+import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
+import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
+import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
+import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
 import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
+import { openWarehouse } from './warehouse/open-warehouse.js';
+import type { Warehouse } from './warehouse/warehouse.js';
 
-/** A running Touchline: collector, spool, loader and warehouse, composed. */
+/** A running Touchline: collector, spool, loader and warehouse, composed, behind two listeners. */
 export interface Touchline {
+  /** The public listener's app: collector, tracker, `/healthz`. */
   readonly app: FastifyInstance;
+  /** The admin listener's app: the admin API (src/admin/). */
+  readonly adminApp: FastifyInstance;
+  /** Where the public listener is reached from this machine. */
   readonly url: string;
+  /** Where the admin listener is reached from this machine. */
+  readonly adminUrl: string;
   readonly writeKey: string;
   readonly adminToken: string;
+  /** How each credential was found (what `touchline start` may print: a secret is shown once). */
+  readonly credentials: StartCredentials;
   readonly collectorId: string;
   readonly warehouse: Warehouse;
   readonly spool: Spool;
@@ -39,25 +58,15 @@ export interface Touchline {
   readonly activation: Activation;
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
   readonly derived: DerivedModel;
+  readonly log: Log;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
 
-interface Secrets {
-  adminToken: string;
-  collectorId: string;
-}
-
-/** Generated once per data dir and kept there, so restarts keep their tokens. */
-async function loadSecrets(dataDir: string): Promise<Secrets> {
-  const file = join(dataDir, 'secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Secrets;
-  } catch {
-    const s: Secrets = { adminToken: randomBytes(24).toString('base64url'), collectorId: `col_${randomBytes(6).toString('hex')}` };
-    await writeFile(file, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
-    return s;
-  }
+export interface StartCredentials {
+  /** `generated` now (shown once), kept in the data dir (`file`), or from `adminToken` / `TOUCHLINE_ADMIN_TOKEN`. */
+  readonly adminToken: { readonly from: 'generated' | 'data-dir' | 'configured'; readonly file: string };
+  readonly writeKey: DefaultSource;
 }
 
 export function dataPath(config: Config, p: string): string {
@@ -65,32 +74,78 @@ export function dataPath(config: Config, p: string): string {
 }
 
 export interface StartOptions {
-  /** Listen on the configured port (false: in-process only, for tests). @defaultValue true */
+  /** Listen on the configured ports (false: in-process only, for tests). @defaultValue true */
   readonly listen?: boolean;
   readonly now?: () => Date;
-  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Where log lines go; `log.level` decides what they may carry. @defaultValue stderr */
+  readonly log?: LogSink;
   /** HTTP client for destinations (activation). @defaultValue the global fetch */
   readonly fetch?: FetchLike;
   /** How the spool writes rows; `ndjson` (unchecked) only as the ingest bench's baseline. @defaultValue `framed` */
   readonly spoolRecordFormat?: SpoolOptions['recordFormat'];
 }
 
+/** Touchline files a config may place outside the data dir: kept private too. */
+function filesOutsideDataDir(config: Config): string[] {
+  const files: string[] = [];
+  if (config.warehouse.engine === 'duckdb' && isAbsolute(config.warehouse.duckdbPath)) files.push(config.warehouse.duckdbPath, `${config.warehouse.duckdbPath}.wal`);
+  const touches = config.tracker.touchStore.path;
+  if (isAbsolute(touches)) files.push(touches, `${touches}-wal`, `${touches}-shm`);
+  return files;
+}
+
+const listenerLimits = (config: Config, maxConnections: number): ListenerLimits => ({
+  maxConnections,
+  headersTimeoutMs: config.limits.headersTimeoutMs,
+  requestTimeoutMs: config.limits.requestTimeoutMs,
+  keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
+});
+
+/** Opens the data dir privately and says so when an older one was readable by others. */
+async function openDataDir(config: Config, dataDir: string, log: Log): Promise<void> {
+  restrictUmask();
+  const { tightened, failed } = await ensurePrivateDataDir(dataDir, filesOutsideDataDir(config));
+  if (tightened.length > 0) {
+    log('the data dir was readable by other users of this machine: tightened to 0700 (directories) and 0600 (files)', {
+      dataDir,
+      paths: tightened.length,
+      examples: tightened.slice(0, 5).map((t) => `${t.path} (was ${t.was.toString(8)})`),
+    });
+  }
+  for (const f of failed) log('could not make a data dir file private: fix its owner or mode by hand', f);
+}
+
+/**
+ * The composition root: opens each part in dependency order (data dir, secrets, warehouse, spool,
+ * derived model, activation, loader, ingest, tracker, apps, listeners) and closes what it opened,
+ * in reverse, if a later step fails. Long because it is the one place that knows every part.
+ */
 export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
   const now = options.now ?? (() => new Date());
-  const log = options.log ?? ((msg, fields) => console.error(`touchline: ${msg}`, fields ? JSON.stringify(fields) : ''));
+  let sourcesForLog: SourceRegistry | undefined;
   const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
-  const secrets = await loadSecrets(dataDir);
-  const adminToken = config.adminToken ?? secrets.adminToken;
+  // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
+  await openDataDir(config, dataDir, createLog({ level: config.log.level, sink: options.log ?? stderrSink }));
+  const stored = await loadSecrets(dataDir);
+  const adminToken = config.adminToken ?? stored.secrets.adminToken;
+  const log = createLog({
+    level: config.log.level,
+    sink: options.log ?? stderrSink,
+    secrets: () => [adminToken, ...(sourcesForLog?.list().map((s) => s.writeKey) ?? [])],
+  });
+  if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
 
   const warehouse = await openWarehouse(config, dataDir);
-  let tracker: TrackerEndpoint | undefined;
+  // What is open so far, closed in reverse if the start fails part way (a port in use…).
+  const opened: (() => Promise<unknown>)[] = [() => warehouse.close()];
   try {
     await warehouse.migrate();
     const sources = await openSourceRegistry(warehouse, now);
-    const writeKey = await ensureDefaultSource(sources, config.writeKey);
+    sourcesForLog = sources;
+    const defaultSource = await ensureDefaultSource(sources, config.writeKey);
+    if (defaultSource.from === 'revoked') log(revokedKeyAdvice(defaultSource));
 
-    const checkpoint = await warehouse.checkpoint(secrets.collectorId);
+    const checkpoint = await warehouse.checkpoint(stored.secrets.collectorId);
     const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(
       {
         dir: join(dataDir, 'spool'),
@@ -101,6 +156,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
       checkpoint,
     );
+    opened.push(() => spool.close());
     if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
     if (recoveredDamagedBytes > 0) log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
@@ -112,7 +168,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     const loader = createLoader({
-      collectorId: secrets.collectorId,
+      collectorId: stored.secrets.collectorId,
       spool,
       warehouse: withDerivedRefresh(warehouse, derived),
       dedupWindowMs,
@@ -120,7 +176,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
       beforeLoad: activation.beforeLoad,
     });
+    opened.push(() => activation.close());
     loader.start();
+    opened.push(() => loader.stop());
 
     const ingest = createIngest({
       spool,
@@ -130,7 +188,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       ipTruncation: config.ip.truncate,
       maxEventBytes: config.limits.maxEventBytes,
     });
-    tracker = config.tracker.enabled
+    const tracker: TrackerEndpoint | undefined = config.tracker.enabled
       ? await openTrackerEndpoint({
           config: config.tracker,
           dataDir,
@@ -143,38 +201,22 @@ export async function startTouchline(config: Config, options: StartOptions = {})
           log,
         })
       : undefined;
-    const app = await buildCollectorApp({
-      tracking: {
-        ingest,
-        sources,
-        now,
-        maxEventBytes: config.limits.maxEventBytes,
-        maxBatchBytes: config.limits.maxBatchBytes,
-      },
-      admin: { adminToken, warehouse, sources, spool, loader, startedAt: now(), attribute: attributeHandler(warehouse, config, derived) },
-      tracker: tracker?.routes,
-      spool,
-      trustProxy: config.ip.trustProxy,
-      retryAfterSeconds: config.spool.retryAfterSeconds,
-      log,
-    });
-    registerActivationRoutes(app, { adminToken, syncs: activation.syncs, forwardingStatus: activation.forwardingStatus });
-    let url = `http://localhost:${config.port}`;
-    if (options.listen !== false) {
-      const address = await app.listen({ port: config.port, host: config.host });
-      const port = new URL(address).port;
-      url = `http://localhost:${port}`;
-    } else {
-      await app.ready();
-    }
+    if (tracker) opened.push(() => tracker.close());
+    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now }, adminToken, log);
+    const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
     let closed = false;
     return {
       app,
-      url,
-      writeKey,
+      adminApp,
+      ...urls,
+      writeKey: defaultSource.writeKey,
       adminToken,
-      collectorId: secrets.collectorId,
+      credentials: {
+        adminToken: { from: config.adminToken ? 'configured' : stored.generated ? 'generated' : 'data-dir', file: stored.file },
+        writeKey: defaultSource,
+      },
+      collectorId: stored.secrets.collectorId,
       warehouse,
       spool,
       loader,
@@ -183,10 +225,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       touchStore: tracker?.store,
       activation,
       derived,
+      log,
       async close() {
         if (closed) return;
         closed = true;
-        await app.close();
+        await Promise.all([app.close(), adminApp.close()]);
         await tracker?.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
@@ -196,21 +239,78 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
-    await tracker?.close().catch(() => undefined);
-    await warehouse.close().catch(() => undefined);
+    for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   }
 }
 
-/** The `default` source exists and has the configured write key (or a generated one). */
-async function ensureDefaultSource(sources: SourceRegistry, writeKey: string | undefined): Promise<string> {
-  if (writeKey) {
-    const owner = sources.byWriteKey(writeKey);
-    if (owner) return writeKey;
-    const name = sources.list().some((s) => s.name === 'default') ? `default-${randomBytes(3).toString('hex')}` : 'default';
-    return (await sources.create(name, writeKey)).writeKey;
+/** What the two apps serve. */
+interface AppParts {
+  readonly warehouse: Warehouse;
+  readonly sources: SourceRegistry;
+  readonly spool: Spool;
+  readonly loader: Loader;
+  readonly ingest: Ingest;
+  readonly tracker: TrackerEndpoint | undefined;
+  readonly activation: Activation;
+  readonly derived: DerivedModel;
+  readonly now: () => Date;
+}
+
+/** The public app (collector, tracker) and the admin app (one route table, one guard). */
+async function buildApps(config: Config, p: AppParts, adminToken: string, log: Log): Promise<{ app: FastifyInstance; adminApp: FastifyInstance }> {
+  const app = await buildCollectorApp({
+    tracking: { ingest: p.ingest, sources: p.sources, now: p.now, maxEventBytes: config.limits.maxEventBytes, maxBatchBytes: config.limits.maxBatchBytes },
+    tracker: p.tracker?.routes,
+    spool: p.spool,
+    trustProxy: config.ip.trustProxy,
+    retryAfterSeconds: config.spool.retryAfterSeconds,
+    limits: listenerLimits(config, config.limits.maxConnections),
+    siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
+    log,
+  });
+  // The admin API, one table: the guard decides each route's action (a policy will, later).
+  const adminRoutes: AdminRoute[] = [
+    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
+    ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
+    ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+  ];
+  const adminApp = buildAdminApp({
+    routes: adminRoutes,
+    guard: adminTokenGuard(adminToken),
+    limits: listenerLimits(config, config.admin.maxConnections),
+    retryAfterSeconds: config.spool.retryAfterSeconds,
+    log,
+  });
+  return { app, adminApp };
+}
+
+/** Both listeners, or (in process, for tests and imports) neither. */
+async function openListeners(config: Config, app: FastifyInstance, adminApp: FastifyInstance, listening: boolean): Promise<{ url: string; adminUrl: string }> {
+  if (!listening) {
+    await Promise.all([app.ready(), adminApp.ready()]);
+    return { url: `http://127.0.0.1:${config.port}`, adminUrl: `http://127.0.0.1:${config.admin.port}` };
   }
-  const existing = sources.list().find((s) => s.name === 'default' && !s.revokedAt);
-  if (existing) return existing.writeKey;
-  return (await sources.create(sources.list().some((s) => s.name === 'default') ? `default-${randomBytes(3).toString('hex')}` : 'default')).writeKey;
+  const url = await listenNamed(app, { host: config.host, port: config.port, maxConnections: config.limits.maxConnections }, 'port / host (TOUCHLINE_PORT, --port)');
+  try {
+    const adminUrl = await listenNamed(adminApp, { host: config.admin.host, port: config.admin.port, maxConnections: config.admin.maxConnections }, 'admin.port / admin.host (TOUCHLINE_ADMIN_PORT, --admin-port)');
+    return { url, adminUrl };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+/** Listens; an address in use or not allowed is a configuration problem, named as one. */
+async function listenNamed(app: FastifyInstance, at: { host: string; port: number; maxConnections: number }, keys: string): Promise<string> {
+  try {
+    return await listen(app, at);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const why = code === 'EADDRINUSE' ? 'is in use (is another Touchline running?)' : code === 'EACCES' ? 'is not allowed for this user' : 'is not an address of this machine';
+      throw new ConfigError(`${at.host}:${at.port} ${why}: set ${keys}`, { cause: err });
+    }
+    throw err;
+  }
 }

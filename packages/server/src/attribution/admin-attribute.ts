@@ -1,4 +1,4 @@
-import { ClientError } from '../collector/http-errors.js';
+import { ClientError } from '../http/client-error.js';
 import type { Config } from '../config/config.js';
 import type { DerivedModel } from '../identity/derived-model.js';
 import type { Warehouse } from '../warehouse/warehouse.js';

@@ -6,6 +6,9 @@ import { ConfigError, resolveConfig, setPath, type Config } from '../config/conf
 export const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   port: 'port',
   host: 'host',
+  'admin-port': 'admin.port',
+  'admin-host': 'admin.host',
+  'log-level': 'log.level',
   'data-dir': 'dataDir',
   warehouse: 'warehouse.engine',
   'clickhouse-url': 'warehouse.clickhouse.url',

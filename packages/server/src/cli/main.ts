@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
+import { restrictUmask } from '../data-dir/private-files.js';
 import { attributeCommand } from './commands/attribute.js';
 import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
@@ -17,7 +18,8 @@ import { loadConfig } from './load-config.js';
 const HELP = `touchline — first-party marketing data: collect, attribute, activate
 
 Usage:
-  touchline start   [--port 8080] [--data-dir .touchline]   collector + loader + warehouse
+  touchline start   [--port 8080] [--admin-port 8081] [--data-dir .touchline]
+                                                           collector + loader + warehouse
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events (gzipped too)
                     [--conversions]                        CRM conversions (user id or email, name, value, time)
@@ -32,13 +34,16 @@ Usage:
                     reverse-ETL syncs (docs/activation.md); run takes --force --full --test --baseline
 
 Every command takes --config <file> (default ./touchline.config.json if present),
---data-dir, --port, --host, --warehouse duckdb|clickhouse, --clickhouse-url.
-Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_WRITE_KEY, TOUCHLINE_ADMIN_TOKEN, …
-(flags override the environment, which overrides the file).`;
+--data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
+127.0.0.1:8081 by default), --log-level info|debug, --warehouse duckdb|clickhouse, --clickhouse-url.
+Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_ADMIN_PORT, TOUCHLINE_WRITE_KEY,
+TOUCHLINE_ADMIN_TOKEN, … (flags override the environment, which overrides the file).`;
 
 const FORMATS = new Set(['table', 'json', 'csv']);
 
 export async function main(argv: string[], out = (s: string) => console.log(s)): Promise<number> {
+  // Whatever a command writes (data dir, exports) is private to this user: it holds personal data.
+  restrictUmask();
   // attribute has flags of its own (one per model parameter): it parses them itself.
   if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
   const { values, positionals } = parseArgs({
@@ -49,6 +54,9 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       config: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'log-level': { type: 'string' },
       'data-dir': { type: 'string' },
       warehouse: { type: 'string' },
       'clickhouse-url': { type: 'string' },

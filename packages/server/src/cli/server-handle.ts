@@ -1,18 +1,23 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
+import { PRIVATE_FILE_MODE } from '../data-dir/private-files.js';
+import { clientHost } from '../http/http-app.js';
 
-/** What a running server leaves in its data dir so the CLI can find it. */
+/** What a running server leaves in its data dir (0600) so the CLI can find it. */
 export interface ServerFile {
   readonly pid: number;
+  /** The public listener (collector, tracker). */
   readonly url: string;
+  /** The admin listener: every CLI command that needs the server goes there. */
+  readonly adminUrl: string;
   readonly adminToken: string;
 }
 
 const fileOf = (config: Config) => join(resolve(config.dataDir), 'server.json');
 
 export async function writeServerFile(config: Config, s: ServerFile): Promise<void> {
-  await writeFile(fileOf(config), JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(fileOf(config), JSON.stringify(s, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
 }
 
 export async function removeServerFile(config: Config): Promise<void> {
@@ -21,34 +26,41 @@ export async function removeServerFile(config: Config): Promise<void> {
 
 /** A client for the admin API of the server running on this data dir. */
 export interface AdminClient {
+  /** The admin listener. */
   readonly url: string;
+  /** The public listener (imports post events there, as any sender does). */
+  readonly publicUrl: string;
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
-/** The running server on this data dir, or null (no file, dead pid, or not answering). */
+/** The running server on this data dir, or null (no file, dead pid, or its admin listener not answering). */
 export async function findRunningServer(config: Config): Promise<AdminClient | null> {
-  let s: ServerFile;
+  let s: Partial<ServerFile>;
   try {
-    s = JSON.parse(await readFile(fileOf(config), 'utf8')) as ServerFile;
+    s = JSON.parse(await readFile(fileOf(config), 'utf8')) as Partial<ServerFile>;
   } catch {
     return null;
   }
+  if (typeof s.pid !== 'number' || typeof s.url !== 'string') return null;
   try {
     process.kill(s.pid, 0);
   } catch {
     return null;
   }
+  // A server file without the admin listener's URL: the config says where it listens.
+  const adminUrl = s.adminUrl ?? `http://${clientHost(config.admin.host)}:${config.admin.port}`;
   try {
-    const res = await fetch(`${s.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${adminUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return null;
   } catch {
     return null;
   }
   const token = config.adminToken ?? s.adminToken;
   return {
-    url: s.url,
+    url: adminUrl,
+    publicUrl: s.url,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${s.url}${path}`, {
+      const res = await fetch(`${adminUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

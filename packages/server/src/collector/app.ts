@@ -1,54 +1,50 @@
-import cors from '@fastify/cors';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { registerAdminRoutes, type AdminDeps } from './admin-routes.js';
-import { registerBodyParsing } from './body-parsing.js';
-import { toErrorReply } from './http-errors.js';
-import { failedRow } from './ingest.js';
-import { InvalidJsonError } from './http-errors.js';
-import { authenticate, registerTrackingRoutes, requestFacts, type TrackingDeps } from './tracking-routes.js';
-import { registerSdkCompatRoutes, SDK_BATCH_PATHS, SDK_REQUEST_HEADERS } from './sdk-compat-routes.js';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { InvalidJsonError } from '../http/client-error.js';
+import { registerCors } from '../http/cors.js';
+import { toErrorReply } from '../http/error-reply.js';
+import { createHttpApp } from '../http/http-app.js';
+import type { ListenerLimits } from '../http/listener-limits.js';
+import type { SiteOrigins } from '../http/site-origins.js';
+import type { Log } from '../logging/log.js';
+import { registerSdkCompatRoutes, SDK_BATCH_PATHS } from './sdk-compat-routes.js';
 import type { Spool } from '../spool/spool.js';
-import type { RequestFacts } from './event-row.js';
 import { registerTrackerRoutes, type TrackerRouteDeps } from '../tracker-endpoint/tracker-routes.js';
+import type { RequestFacts } from './event-row.js';
+import { failedRow } from './ingest.js';
+import { authenticate, registerTrackingRoutes, requestFacts, type TrackingDeps } from './tracking-routes.js';
 
 export interface CollectorOptions {
   readonly tracking: Omit<TrackingDeps, 'quarantine'>;
-  readonly admin: AdminDeps;
   /** The browser tracker's script and endpoint (`tracker` config); absent when disabled. */
   readonly tracker?: Omit<TrackerRouteDeps, 'quarantine'> | undefined;
   readonly spool: Spool;
   readonly trustProxy: boolean | number | string[];
   readonly retryAfterSeconds: number;
+  readonly limits: ListenerLimits;
+  /** The site's own origins: the only ones that get CORS answers with credentials. */
+  readonly siteOrigins: SiteOrigins;
   /** Where unexpected errors are reported (the collector has no per-request logging). */
-  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  readonly log: Log;
 }
 
 /**
- * The collector's HTTP app (fastify: schema-free custom body parsers, per-route body limits,
- * hooks for decompression, and in-process `inject()` for tests, at a small cost over bare
- * node:http — measured in `npm run bench`).
+ * The public listener's app: the Segment API, the tracker's script and endpoint, `/healthz` —
+ * nothing else (the admin API has its own listener, src/admin/admin-app.ts). fastify:
+ * schema-free custom body parsers, per-route body limits, hooks for decompression, and in-process
+ * `inject()` for tests, at a small cost over bare node:http — measured in `npm run bench`.
  */
 export async function buildCollectorApp(options: CollectorOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    // No logger: a per-request child logger costs more than the rest of a single-event request's
-    // bookkeeping; unexpected errors go to `log`.
-    logger: false,
+  const app = createHttpApp({
+    limits: options.limits,
+    bodyLimit: options.tracking.maxBatchBytes,
     // A hop count trusts that many proxies in front (proxy-addr's semantics, as a function).
     trustProxy:
       typeof options.trustProxy === 'number'
         ? ((hops: number) => (_addr: string, i: number) => i < hops)(options.trustProxy)
         : options.trustProxy,
-    bodyLimit: options.tracking.maxBatchBytes,
-    return503OnClosing: true,
   });
-  await app.register(cors, {
-    origin: true,
-    credentials: true,
-    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'Content-Encoding', ...SDK_REQUEST_HEADERS],
-    maxAge: 86400,
-  });
-  registerBodyParsing(app);
+  // Before any route: every route added below gets its preflight route and policy.
+  registerCors(app, { site: options.siteOrigins, defaultPolicy: 'public', log: options.log });
 
   const quarantine = async (facts: RequestFacts, raw: unknown, reason: string, rawIsText = false): Promise<void> => {
     await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)]);
@@ -69,19 +65,15 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     }
     return toErrorReply(err, request, reply, {
       retryAfterSeconds: options.retryAfterSeconds,
-      log: options.log ?? ((msg, fields) => console.error(`touchline: ${msg}`, fields ?? '')),
+      log: options.log,
       limitKeyOf: (r) => (batchRoutes.has(r.routeOptions.url ?? '') ? 'limits.maxBatchBytes' : 'limits.maxEventBytes'),
     });
   });
-  app.setNotFoundHandler(async (request, reply) => {
-    reply.code(404);
-    return { success: false, error: 'not_found', message: `no route ${request.method} ${request.url}` };
-  });
 
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/healthz', { config: { cors: 'none' } }, async () => ({ ok: true }));
+  // The collector's routes: the Segment Tracking API, then the tracker's. Register new public routes here.
   registerTrackingRoutes(app, { ...options.tracking, quarantine });
   registerSdkCompatRoutes(app, { ...options.tracking, quarantine });
-  registerAdminRoutes(app, options.admin);
   if (options.tracker) registerTrackerRoutes(app, { ...options.tracker, quarantine });
   return app;
 }

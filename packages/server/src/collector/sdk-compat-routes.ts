@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from '@touchline/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ClientError, InvalidJsonError } from './http-errors.js';
+import { ClientError, InvalidJsonError } from '../http/client-error.js';
 import { rudderSourceConfig, segmentSettings, type ApiLocation } from './sdk-settings.js';
 import { authenticate, batchHandler, eventHandler, requestFacts, writeKeyOf, type TrackingDeps, type WriteKeyReader } from './tracking-routes.js';
 
@@ -16,23 +16,6 @@ import { authenticate, batchHandler, eventHandler, requestFacts, writeKeyOf, typ
  *
  * Every event takes the same handlers, validation, quarantine and spool as `/v1/*`.
  */
-
-/**
- * Request headers these SDKs send cross-origin, which the CORS preflight must allow or the
- * browser never sends the request: analytics.js adds `X-Retry-Count` when it retries;
- * RudderStack's XHR transport sends `AnonymousId` and `SentAt` on every request and its
- * `Rsa-*` retry bookkeeping on retried and recovered ones.
- */
-export const SDK_REQUEST_HEADERS: readonly string[] = [
-  'X-Retry-Count',
-  'AnonymousId',
-  'SentAt',
-  'Rsa-Recovered',
-  'Rsa-Retry-Attempt',
-  'Rsa-Since-Last-Attempt',
-  'Rsa-Since-First-Attempt',
-  'Rsa-Retry-Reason',
-];
 
 /** analytics.js's batching path and RudderStack's beacon path: batches, under `limits.maxBatchBytes`. */
 export const SDK_BATCH_PATHS: readonly string[] = ['/v1/b', '/beacon/v1/batch'];

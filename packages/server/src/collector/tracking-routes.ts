@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SourceRegistry } from '../sources/sources.js';
 import type { Source } from '../warehouse/warehouse.js';
 import type { RequestFacts } from './event-row.js';
-import { ClientError } from './http-errors.js';
+import { ClientError } from '../http/client-error.js';
 import type { Ingest } from './ingest.js';
 
 export interface TrackingDeps {

@@ -1,6 +1,8 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
 import { AttributionConfigSchema } from '../attribution/attribution-config.js';
+import { canonicalOrigin } from '../http/site-origins.js';
+import { LOG_LEVELS } from '../logging/log.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import {
   DestinationAccountsSchema,
@@ -18,10 +20,48 @@ export const ConfigSchema = z
   .object({
     /** Where the spool, the embedded warehouse and the generated secrets live. @defaultValue `.touchline` */
     dataDir: z.string().min(1).default('.touchline'),
-    /** @defaultValue 8080 */
+    /** The public listener (collector, tracker, `/healthz`). @defaultValue 8080 */
     port: z.coerce.number().int().min(0).max(65535).default(8080),
     /** @defaultValue `0.0.0.0` */
     host: z.string().default('0.0.0.0'),
+    /**
+     * The admin listener: the admin API (SQL, status, sources, syncs, attribution) that the CLI
+     * and, later, the dashboard use. Loopback by default; expose it only behind a TLS reverse
+     * proxy (docs/security.md).
+     */
+    admin: z
+      .object({
+        /** @defaultValue `127.0.0.1` */
+        host: z.string().default('127.0.0.1'),
+        /** @defaultValue 8081 */
+        port: z.coerce.number().int().min(0).max(65535).default(8081),
+        /** Open connections on the admin listener. @defaultValue 100 */
+        maxConnections: z.coerce.number().int().positive().default(100),
+      })
+      .prefault({}),
+    /** Browsers on other origins (docs/security.md, "CORS"). */
+    cors: z
+      .object({
+        /**
+         * Origins besides those of `tracker.siteDomains` whose pages may call the public listener
+         * with credentials (the visitor cookie), each exactly as a browser sends it:
+         * `https://app.example.com`. @defaultValue []
+         */
+        allowedOrigins: z
+          .array(z.string().refine((o) => canonicalOrigin(o) !== null, { message: 'each entry must be an origin: scheme://host[:port], lower case, no path, e.g. https://app.example.com' }))
+          .default([]),
+      })
+      .prefault({}),
+    log: z
+      .object({
+        /**
+         * `info`: no event bodies, e-mail addresses, IP addresses, tokens or row contents in any
+         * line. `debug`: lines as they are (says so at start) — for diagnosis, not production.
+         * @defaultValue `info`
+         */
+        level: z.enum(LOG_LEVELS).default('info'),
+      })
+      .prefault({}),
     /** Write key of the `default` source (generated on first start when absent). */
     writeKey: z.string().min(8).optional(),
     /** Bearer token for the admin API and the CLI (generated on first start when absent). */
@@ -47,6 +87,20 @@ export const ConfigSchema = z
         maxEventBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_EVENT_BYTES),
         /** Largest batch request. @defaultValue 500 KB, as Segment */
         maxBatchBytes: z.coerce.number().int().positive().default(DEFAULT_MAX_BATCH_BYTES),
+        /** Open connections on the public listener; more are closed as they arrive. @defaultValue 10000 */
+        maxConnections: z.coerce.number().int().positive().default(10_000),
+        /** A client must send a request's headers within this time, on both listeners. @defaultValue 20000 ms */
+        headersTimeoutMs: z.coerce.number().int().positive().default(20_000),
+        /**
+         * …and the whole request, body included (a 500 KB batch at 100 kbit/s takes 40 s), on both
+         * listeners. Slower clients get 408 and are disconnected. @defaultValue 60000 ms
+         */
+        requestTimeoutMs: z.coerce.number().int().positive().default(60_000),
+        /**
+         * An idle keep-alive connection is closed after this time, on both listeners. Longer than a
+         * load balancer's idle timeout (60 s on most), so the balancer closes first. @defaultValue 65000 ms
+         */
+        keepAliveTimeoutMs: z.coerce.number().int().positive().default(65_000),
       })
       .prefault({}),
     spool: z
@@ -98,6 +152,12 @@ export const ConfigSchema = z
   .strict()
   .superRefine(checkActivationReferences)
   .superRefine((c, ctx) => {
+    if (c.limits.headersTimeoutMs > c.limits.requestTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'headersTimeoutMs'], message: 'must not exceed limits.requestTimeoutMs (the headers are part of the request)' });
+    }
+    if (c.admin.port !== 0 && c.admin.port === c.port) {
+      ctx.addIssue({ code: 'custom', path: ['admin', 'port'], message: `must differ from port (${c.port}): the admin API has a listener of its own` });
+    }
     if (c.tracker.touchStore.engine === 'clickhouse' && c.warehouse.engine !== 'clickhouse') {
       ctx.addIssue({
         code: 'custom',
@@ -115,6 +175,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   TOUCHLINE_DATA_DIR: 'dataDir',
   TOUCHLINE_PORT: 'port',
   TOUCHLINE_HOST: 'host',
+  TOUCHLINE_ADMIN_HOST: 'admin.host',
+  TOUCHLINE_ADMIN_PORT: 'admin.port',
+  TOUCHLINE_LOG_LEVEL: 'log.level',
   TOUCHLINE_WRITE_KEY: 'writeKey',
   TOUCHLINE_ADMIN_TOKEN: 'adminToken',
   TOUCHLINE_WAREHOUSE: 'warehouse.engine',

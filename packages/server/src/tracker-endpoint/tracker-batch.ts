@@ -2,7 +2,7 @@ import { parseIsoTime, type Touch, type TouchState } from '@touchline/protocol';
 import { expiredVisitorCookie, readVisitorId, visitorCookie, type VisitorCookieOptions } from '@touchline/site';
 import { isbot } from 'isbot';
 import { correctedTimestamp, type RequestFacts } from '../collector/event-row.js';
-import { ClientError } from '../collector/http-errors.js';
+import { ClientError } from '../http/client-error.js';
 import type { Ingest, Rejection } from '../collector/ingest.js';
 import type { TouchStore } from './touch-store.js';
 import { applyEventTouch, landingOf, type TouchRulesConfig } from './visitor-touches.js';

@@ -3,7 +3,7 @@ import { hostName } from '@touchline/site';
 import { parseIsoTime } from '@touchline/protocol';
 import type { SourceRegistry } from '../sources/sources.js';
 import { authenticate, requestFacts } from '../collector/tracking-routes.js';
-import { ClientError } from '../collector/http-errors.js';
+import { ClientError } from '../http/client-error.js';
 import type { ScriptAsset } from './script-asset.js';
 import { receiveTrackerBatch, type TrackerBatchDeps } from './tracker-batch.js';
 
@@ -52,7 +52,8 @@ function serveScript(deps: TrackerRouteDeps) {
  */
 export function registerTrackerRoutes(app: FastifyInstance, deps: TrackerRouteDeps): void {
   app.get(deps.scriptPath, serveScript(deps));
-  app.post(deps.endpointPath, { bodyLimit: deps.maxBatchBytes }, async (request, reply) => {
+  // The endpoint reads and sets the visitor cookie: only the site's own origins get a CORS answer.
+  app.post(deps.endpointPath, { bodyLimit: deps.maxBatchBytes, config: { cors: 'site' } }, async (request, reply) => {
     const body = request.body;
     const source = authenticate(deps.sources, request, body);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -21,7 +21,7 @@ describe('activation admin API, and the CLI through a running server', () => {
     t = await startHarness(activation(), { listen: true });
     configFile = join(t.dataDir, 'touchline.config.json');
     await writeFile(configFile, JSON.stringify({ dataDir: t.dataDir, ...activation() }));
-    await writeServerFile(resolveConfig({ dataDir: t.dataDir }, {}, {}), { pid: process.pid, url: t.url, adminToken: t.adminToken });
+    await writeServerFile(resolveConfig({ dataDir: t.dataDir }, {}, {}), { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken });
   });
   afterAll(async () => {
     await t.dispose();
@@ -29,7 +29,7 @@ describe('activation admin API, and the CLI through a running server', () => {
   });
 
   const admin = (method: 'GET' | 'POST', url: string, payload?: unknown, token = t.adminToken) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    t.adminApp.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
   it('refuses a wrong admin token', async () => {
     expect((await admin('GET', '/admin/syncs', undefined, 'nope')).statusCode).toBe(401);

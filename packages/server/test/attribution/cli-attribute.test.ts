@@ -133,7 +133,7 @@ describe('touchline attribute with a running server', () => {
       const online = cli(['attribute', '--model', 'first,last', '--conversion', 'Opportunity Created', '--format', 'json']);
       expect(online.err).toBe('');
       expect(JSON.parse(online.out)).toEqual(JSON.parse(offline.out));
-      const bad = await fetch(`${server.url}/admin/attribute`, {
+      const bad = await fetch(`${server.adminUrl}/admin/attribute`, {
         method: 'POST',
         headers: { authorization: `Bearer ${env.TOUCHLINE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ models: ['linear'], level: 'nope' }),

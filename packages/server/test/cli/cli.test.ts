@@ -122,7 +122,7 @@ describe('the CLI with a running server', () => {
     const file = join(dir, 'more.ndjson');
     await writeFile(file, JSON.stringify({ type: 'track', userId: 'u9', event: 'Imported Live', messageId: 'live-2' }) + '\n');
     expect(cli(['import', file]).out).toMatch(/1 accepted/);
-    await fetch(`${server.url}/admin/flush`, { method: 'POST', headers: { authorization: `Bearer ${env.TOUCHLINE_ADMIN_TOKEN}` } });
+    await fetch(`${server.adminUrl}/admin/flush`, { method: 'POST', headers: { authorization: `Bearer ${env.TOUCHLINE_ADMIN_TOKEN}` } });
     const q = cli(['sql', "select message_id from events where message_id like 'live-%' order by 1", '--format', 'json']);
     expect(q.err).toBe('');
     expect(JSON.parse(q.out)).toEqual([{ message_id: 'live-1' }, { message_id: 'live-2' }]);

@@ -234,13 +234,14 @@ describe('enrichment', () => {
 });
 
 describe('CORS, unknown routes, admin', () => {
-  it('answers browser preflights and reflects the origin with credentials', async () => {
+  it('answers browser preflights from any origin, without credentials for one the site has not configured', async () => {
     const pre = await h.app.inject({ method: 'OPTIONS', url: '/v1/batch', headers: { origin: 'https://www.shop.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
     expect(pre.statusCode).toBe(204);
-    expect(pre.headers['access-control-allow-origin']).toBe('https://www.shop.test');
-    expect(pre.headers['access-control-allow-credentials']).toBe('true');
+    expect(pre.headers['access-control-allow-origin']).toBe('*');
+    expect(pre.headers['access-control-allow-credentials']).toBeUndefined();
     const res = await post('/v1/track', { anonymousId: 'a', event: 'cors' }, { origin: 'https://www.shop.test' });
-    expect(res.headers['access-control-allow-origin']).toBe('https://www.shop.test');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['vary']).toBe('Origin');
   });
 
   it('answers unknown routes with JSON 404', async () => {
@@ -250,16 +251,19 @@ describe('CORS, unknown routes, admin', () => {
   });
 
   it('guards the admin API with the admin token and keeps it read-only', async () => {
-    expect((await h.app.inject({ method: 'GET', url: '/admin/status' })).statusCode).toBe(401);
+    expect((await h.adminApp.inject({ method: 'GET', url: '/admin/status' })).statusCode).toBe(401);
     const bearer = { authorization: `Bearer ${h.adminToken}` };
-    const status = await h.app.inject({ method: 'GET', url: '/admin/status', headers: bearer });
+    const status = await h.adminApp.inject({ method: 'GET', url: '/admin/status', headers: bearer });
     expect(status.statusCode).toBe(200);
     expect(status.json()).toMatchObject({ engine: 'duckdb', spool: { maxBytes: 1024 ** 3 } });
-    const del = await h.app.inject({ method: 'POST', url: '/admin/sql', headers: { ...bearer, ...json }, payload: JSON.stringify({ sql: 'DELETE FROM events' }) });
+    const del = await h.adminApp.inject({ method: 'POST', url: '/admin/sql', headers: { ...bearer, ...json }, payload: JSON.stringify({ sql: 'DELETE FROM events' }) });
     expect(del.statusCode).toBe(400);
     expect(del.json().error).toBe('query_refused');
-    const sel = await h.app.inject({ method: 'POST', url: '/admin/sql', headers: { ...bearer, ...json }, payload: JSON.stringify({ sql: 'select 1 as one' }) });
+    const sel = await h.adminApp.inject({ method: 'POST', url: '/admin/sql', headers: { ...bearer, ...json }, payload: JSON.stringify({ sql: 'select 1 as one' }) });
     expect(sel.json()).toEqual({ columns: ['one'], rows: [[1]] });
+    // …and the public listener does not have it at all, token or not.
+    const onPublic = await h.app.inject({ method: 'POST', url: '/admin/sql', headers: { ...bearer, ...json }, payload: JSON.stringify({ sql: 'select 1 as one' }) });
+    expect(onPublic.statusCode).toBe(404);
   });
 });
 

@@ -13,10 +13,10 @@ export interface Harness extends Touchline {
   dispose(): Promise<void>;
 }
 
-/** A Touchline on a fresh data dir, in process (no port unless `listen`). */
+/** A Touchline on a fresh data dir, in process (no ports unless `listen`: then two free ones, on loopback). */
 export async function startHarness(config: ConfigInput = {}, options: StartOptions = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'touchline-test-'));
-  const cfg = resolveConfig({ dataDir, port: 0, host: '127.0.0.1', ...config } as Record<string, unknown>, {}, {});
+  const cfg = resolveConfig({ dataDir, port: 0, host: '127.0.0.1', ...config, admin: { port: 0, ...config.admin } } as Record<string, unknown>, {}, {});
   const t = await startTouchline(cfg, { listen: false, log: () => undefined, ...options });
   return Object.assign(Object.create(null) as object, t, {
     dataDir,

@@ -26,14 +26,23 @@ export function freePort(): Promise<number> {
 
 export interface RunningServer {
   readonly proc: ChildProcess;
+  /** The public listener. */
   readonly url: string;
+  /** The admin listener. */
+  readonly adminUrl: string;
   output(): string;
 }
 
-/** Starts `touchline start` in a child process and waits until it answers. */
-export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}): Promise<RunningServer> {
+/**
+ * Starts `touchline start` in a child process and waits until both listeners answer and it has
+ * printed its banner (written after server.json, which the CLI finds it by). The admin listener
+ * gets a free port of its own (`adminPort`, else picked here).
+ */
+export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}, adminPort?: number): Promise<RunningServer> {
   assertBuilt();
-  const proc = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const admin = adminPort ?? (await freePort());
+  const args = ['start', '--port', String(port), '--host', '127.0.0.1', '--admin-port', String(admin), '--data-dir', dataDir];
+  const proc = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,12 +50,13 @@ export async function startServerProcess(dataDir: string, port: number, env: Rec
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${admin}`;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`touchline exited with ${proc.exitCode}:\n${out}`);
     try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return { proc, url, output: () => out };
+      const [r, a] = await Promise.all([fetch(`${url}/healthz`), fetch(`${adminUrl}/healthz`)]);
+      if (r.ok && a.ok && /Touchline is running[\s\S]*Query it:/.test(out)) return { proc, url, adminUrl, output: () => out };
     } catch {
       /* not up yet */
     }

@@ -103,7 +103,7 @@ async function openSink(config: Config, sourceName: string | undefined): Promise
     return {
       async send(events) {
         for (let attempt = 0; ; attempt++) {
-          const res = await fetch(`${server.url}/v1/batch`, {
+          const res = await fetch(`${server.publicUrl}/v1/batch`, {
             method: 'POST',
             headers: { authorization: auth, 'content-type': 'application/json', 'user-agent': 'touchline-import' },
             body: JSON.stringify({ batch: events }),

@@ -1,35 +1,65 @@
 import type { Config } from '../../config/config.js';
-import { startTouchline } from '../../server.js';
+import { maskSecret } from '../../data-dir/secrets.js';
+import { revokedKeyAdvice } from '../../sources/default-source.js';
+import { startTouchline, type Touchline } from '../../server.js';
 import { removeServerFile, writeServerFile } from '../server-handle.js';
 import { trackerSnippet } from '../../tracker-endpoint/tracker-snippet.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** The credential lines: a secret in full only when this start generated it, else masked, with where it is. */
+function credentialLines(t: Touchline): string[] {
+  const w = t.credentials.writeKey;
+  const writeKey =
+    w.from === 'generated'
+      ? `${t.writeKey}   (new: shown this once; \`touchline sources list\` shows it again)`
+      : w.from === 'revoked'
+        ? `${maskSecret(t.writeKey)}   REVOKED (see below)`
+        : `${maskSecret(t.writeKey)}   (${w.from === 'configured' ? 'from writeKey / TOUCHLINE_WRITE_KEY' : `source "${w.name}": \`touchline sources list\``})`;
+  const a = t.credentials.adminToken;
+  const adminToken =
+    a.from === 'generated'
+      ? `${t.adminToken}   (new: shown this once; kept in ${a.file})`
+      : `${maskSecret(t.adminToken)}   (${a.from === 'configured' ? 'from adminToken / TOUCHLINE_ADMIN_TOKEN' : `in ${a.file}`})`;
+  return [`  Write key    ${writeKey}`, `  Admin token  ${adminToken}`];
+}
+
+/** What `touchline start` prints once both listeners answer. */
+export function startBanner(t: Touchline, config: Config): string[] {
+  const showKey = t.credentials.writeKey.from === 'generated';
+  // The snippet and the curl line carry the key only when it is shown anyway.
+  const key = showKey ? t.writeKey : 'WRITE_KEY';
+  const exposed = !LOOPBACK.test(config.admin.host);
+  return [
+    '',
+    `Touchline is running`,
+    '',
+    `  Collector    ${t.url}   (public: Segment API, tracker, /healthz)`,
+    `  Admin API    ${t.adminUrl}   (${exposed ? `listening on ${config.admin.host}: put it behind a TLS proxy, see docs/security.md` : 'this machine only'})`,
+    ...credentialLines(t),
+    `  Warehouse    ${t.warehouse.engine} (${config.dataDir})`,
+    ...(t.credentials.writeKey.from === 'revoked' ? ['', `Warning: ${revokedKeyAdvice(t.credentials.writeKey)}`] : []),
+    '',
+    'Send an event:',
+    `  curl -u '${key}:' -H 'Content-Type: application/json' \\`,
+    `    -d '{"anonymousId":"a1","event":"Signed Up","properties":{"plan":"pro"}}' ${t.url}/v1/track`,
+    ...(config.tracker.enabled
+      ? [
+          `Track a site (route ${config.tracker.scriptPath.replace(/[^/]*$/, '')}* on your site's own host to this collector), in <head>:`,
+          `  ${trackerSnippet(config.tracker, key).replace(/\n/g, ' ')}`,
+        ]
+      : []),
+    'Query it:',
+    `  npx touchline sql "select event, count(*) from events group by 1"`,
+    '',
+  ];
+}
 
 /** `touchline start`: collector + loader + warehouse, until SIGINT/SIGTERM. */
 export async function startCommand(config: Config, out: (s: string) => void): Promise<void> {
   const t = await startTouchline(config);
-  await writeServerFile(config, { pid: process.pid, url: t.url, adminToken: t.adminToken });
-  out(
-    [
-      '',
-      `Touchline is running on ${t.url}`,
-      '',
-      `  Write key    ${t.writeKey}`,
-      `  Admin token  ${t.adminToken}`,
-      `  Warehouse    ${t.warehouse.engine} (${config.dataDir})`,
-      '',
-      'Send an event:',
-      `  curl -u '${t.writeKey}:' -H 'Content-Type: application/json' \\`,
-      `    -d '{"anonymousId":"a1","event":"Signed Up","properties":{"plan":"pro"}}' ${t.url}/v1/track`,
-      ...(config.tracker.enabled
-        ? [
-            `Track a site (route ${config.tracker.scriptPath.replace(/[^/]*$/, '')}* on your site's own host to this collector), in <head>:`,
-            `  ${trackerSnippet(config.tracker, t.writeKey).replace(/\n/g, ' ')}`,
-          ]
-        : []),
-      'Query it:',
-      `  npx touchline sql "select event, count(*) from events group by 1"`,
-      '',
-    ].join('\n'),
-  );
+  await writeServerFile(config, { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken });
+  out(startBanner(t, config).join('\n'));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { pipelineStatus } from '../../collector/admin-routes.js';
+import type { pipelineStatus } from '../../admin/pipeline-routes.js';
 import type { Config } from '../../config/config.js';
 import { listSegments } from '../../spool/segments.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';

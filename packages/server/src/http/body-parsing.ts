@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PassThrough } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
-import { ClientError, InvalidJsonError, describeJsonError } from './http-errors.js';
+import { ClientError, InvalidJsonError, describeJsonError } from './client-error.js';
 
 const UNSUPPORTED = 'send Content-Type: application/json (or text/plain for beacons)';
 

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Log } from '../logging/log.js';
 import { SpoolFullError, SpoolWriteError } from '../spool/spool.js';
 import { QueryRefusedError, WarehouseError } from '../warehouse/warehouse.js';
+import { ClientError } from './client-error.js';
 
 /** Every error answer has this shape: `success: false`, a stable `error` code and a sentence. */
 export interface ErrorBody {
@@ -10,45 +12,11 @@ export interface ErrorBody {
   readonly [extra: string]: unknown;
 }
 
-/** A request the client must fix; answered with `status` and the body as given. */
-export class ClientError extends Error {
-  override readonly name = 'ClientError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** Malformed JSON, with where it broke and the text (so it can be quarantined). */
-export class InvalidJsonError extends ClientError {
-  constructor(
-    message: string,
-    readonly text: string,
-  ) {
-    super(400, 'invalid_json', message);
-  }
-}
-
-/** Names the V8 parse error's position as line and column too. */
-export function describeJsonError(err: Error, text: string): string {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m || /line \d+/.test(err.message)) return `malformed JSON: ${err.message}`;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `malformed JSON: ${err.message} (line ${line}, column ${column})`;
-}
-
-export interface LimitNames {
+export interface ErrorReplyOptions {
   /** Config key of a route's body limit, for the 413 message. */
   limitKeyOf(request: FastifyRequest): string;
   retryAfterSeconds: number;
-  log(msg: string, fields?: Record<string, unknown>): void;
+  log: Log;
 }
 
 /** Maps every failure to a JSON answer a sender can act on. Never a 5xx for bad input. */
@@ -56,7 +24,7 @@ export function toErrorReply(
   err: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
-  limits: LimitNames,
+  options: ErrorReplyOptions,
 ): ErrorBody {
   const send = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): ErrorBody => {
     reply.code(status);
@@ -64,7 +32,7 @@ export function toErrorReply(
   };
   if (err instanceof ClientError) return send(err.status, err.code, err.message, err.extra);
   if (err instanceof SpoolFullError || err instanceof SpoolWriteError) {
-    reply.header('Retry-After', String(limits.retryAfterSeconds));
+    reply.header('Retry-After', String(options.retryAfterSeconds));
     const why = err instanceof SpoolFullError ? err.message : err.code === 'ENOSPC' ? 'the disk is full' : err.message;
     return send(503, 'unavailable', `nothing was accepted: ${why}; retry later`);
   }
@@ -74,7 +42,7 @@ export function toErrorReply(
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit ?? 0;
-      const key = limits.limitKeyOf(request);
+      const key = options.limitKeyOf(request);
       return send(413, 'payload_too_large', `the request body is larger than ${limit} bytes (${key})`, {
         limit: key,
         limitBytes: limit,
@@ -94,6 +62,8 @@ export function toErrorReply(
   }
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return send(status, 'bad_request', err.message);
-  limits.log('unexpected error', { method: request.method, url: request.url, error: err.stack ?? err.message });
-  return send(500, 'internal', 'the collector failed unexpectedly; nothing of this request was acknowledged');
+  // The route pattern, not the URL: a query string can carry a write key (beacons) or personal data.
+  options.log('unexpected error', { method: request.method, route: request.routeOptions.url ?? '(no route)', error: err.stack ?? err.message });
+  options.log.debug('unexpected error: the request', { url: request.url });
+  return send(500, 'internal', 'the server failed unexpectedly; nothing of this request was acknowledged');
 }

@@ -1,0 +1,97 @@
+import type { FastifyRequest } from 'fastify';
+import { ClientError } from '../http/client-error.js';
+import { SyncError } from '../activation/engine/resolve-sync.js';
+import type { RunProgress } from '../activation/engine/run-delivery.js';
+import type { SyncEngine } from '../activation/engine/sync-engine.js';
+import type { AdminRoute } from './admin-route.js';
+
+export interface SyncRouteDeps {
+  readonly syncs: SyncEngine;
+  /** Forwarding rules and their outbox depth. */
+  forwardingStatus(): unknown;
+}
+
+const flag = (v: unknown) => v === true || v === 'true';
+const params = (r: FastifyRequest) => r.params as { name: string; runId?: string };
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SyncError) throw new ClientError(400, 'sync_error', err.message);
+    throw err;
+  }
+}
+
+/**
+ * The activation admin routes: the CLI talks to them when a server holds the warehouse. A run
+ * started here goes on in the server; its progress is the run record, polled.
+ */
+export function syncRoutes(deps: SyncRouteDeps): AdminRoute[] {
+  const progress = new Map<string, RunProgress>();
+  const startRun = (name: string, body: Record<string, unknown>) =>
+    guarded(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          deps.syncs
+            .run(name, {
+              trigger: 'api',
+              force: flag(body['force']),
+              full: flag(body['full']),
+              baseline: flag(body['baseline']),
+              test: typeof body['test'] === 'string' ? body['test'] : flag(body['test']),
+              onStart: (run) => resolve(run.runId),
+              onProgress: (p) => progress.set(p.runId, p),
+            })
+            .then((run) => resolve(run.runId), reject);
+        }),
+    );
+  return [
+    { method: 'GET', url: '/admin/syncs', action: 'syncs.list', handler: async () => ({ syncs: await deps.syncs.list(), forwarding: deps.forwardingStatus() }) },
+    {
+      method: 'POST',
+      url: '/admin/syncs/:name/runs',
+      action: 'syncs.run',
+      handler: async (request, reply) => {
+        const runId = await startRun(params(request).name, (request.body as Record<string, unknown> | undefined) ?? {});
+        reply.code(202);
+        return { runId };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/admin/syncs/:name/runs/:runId',
+      action: 'syncs.read',
+      handler: async (request) => {
+        const { name, runId = '' } = params(request);
+        const run = await deps.syncs.store.getRun(runId);
+        if (!run || run.syncName !== name) throw new ClientError(404, 'not_found', `no run ${runId} of sync ${name}`);
+        return { run, progress: progress.get(run.runId) ?? null };
+      },
+    },
+    {
+      method: 'GET',
+      url: '/admin/syncs/:name/runs',
+      action: 'syncs.read',
+      handler: async (request) => {
+        const limit = Number((request.query as { limit?: string }).limit ?? 20);
+        return guarded(async () => ({ runs: await deps.syncs.history(params(request).name, limit) }));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/admin/syncs/:name/dry-run',
+      action: 'syncs.dry-run',
+      handler: async (request) => {
+        const body = request.body as { limit?: number; full?: boolean } | undefined;
+        return guarded(() => deps.syncs.dryRun(params(request).name, { limit: body?.limit ?? 20, full: body?.full === true }));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/admin/syncs/:name/cancel',
+      action: 'syncs.cancel',
+      handler: async (request) => guarded(async () => ({ cancelled: await deps.syncs.cancel(params(request).name) })),
+    },
+  ];
+}

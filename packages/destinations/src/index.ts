@@ -22,7 +22,9 @@ export {
   type FetchResponse,
   type SendContext,
   type MapEnv,
+  type MemberOp,
 } from './contract/context.js';
+export type { Receipt, PendingRow, LateResult, AsyncOutcomes } from './contract/outcomes.js';
 export {
   SYNC_MODES,
   MODE_DELETES,
@@ -30,12 +32,37 @@ export {
   type RateLimit,
   type TestModeSupport,
   type Capabilities,
+  type AuthSupport,
+  type AudienceSupport,
+  type OAuthProviderName,
 } from './contract/capabilities.js';
 export { planBatches, itemBytes, type BatchRule, type BatchPlan } from './contract/batching.js';
 export { defineDestination, parseConfig, type Destination } from './contract/destination.js';
 export { deliver, type DeliverOptions } from './contract/deliver.js';
 export { rowResult, wholeBatch } from './contract/row-results.js';
 export { readString, readNumber, readTime } from './contract/row-values.js';
+
+// Credentials: token providers and the 401-refresh-once request
+export {
+  staticToken,
+  AUTH_FAILURE,
+  type AccessToken,
+  type AccessTokenProvider,
+  type AuthFailure,
+  type AuthFailureKind,
+  type TokenResult,
+  type TokenState,
+} from './auth/access-token.js';
+export type { RefreshGrant, GrantResult, MintedToken } from './auth/refresh-grant.js';
+export { createTokenProvider, type TokenProviderOptions } from './auth/token-provider.js';
+export {
+  exchangeAuthorized,
+  authFailureResults,
+  tokenSource,
+  CREDENTIAL_CODES,
+  type AuthorizedExchange,
+} from './auth/authorized-exchange.js';
+export { OAUTH_SCOPES, scopesFor, type OAuthPurpose } from './auth/scopes.js';
 
 // Failures, rate limits, retries
 export {

@@ -12,7 +12,14 @@ export type {
   RecordedRequest,
   AcceptedItem,
 } from './stand-in-types.js';
-export { startStandIn, type StandInOptions, type VendorContract, type HandlerContext } from './stand-in-server.js';
+export {
+  startStandIn,
+  type StandInOptions,
+  type VendorContract,
+  type HandlerContext,
+  type TokenAuthority,
+  type Refusal,
+} from './stand-in-server.js';
 export { seededRandom, seededShuffle } from './seeded-random.js';
 export {
   startGoogleDataManagerStandIn,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessTokenConfig } from '../../auth/config-token.js';
 
 /**
  * Google Ads conversions through the Data Manager API (`events:ingest`), the path Google requires
@@ -9,11 +10,7 @@ export const googleDataManagerConfig = z.object({
     .url()
     .default('https://datamanager.googleapis.com')
     .describe('Base URL. Override for a proxy or a stand-in. Default https://datamanager.googleapis.com'),
-  accessToken: z
-    .string()
-    .min(1)
-    .describe('OAuth 2 access token with scope https://www.googleapis.com/auth/datamanager (no developer token)')
-    .meta({ secret: true }),
+  accessToken: accessTokenConfig('OAuth 2 access token with scope https://www.googleapis.com/auth/datamanager (no developer token)'),
   operatingAccountId: z
     .string()
     .regex(/^\d{10}$/, 'a Google Ads customer id: 10 digits, no dashes')

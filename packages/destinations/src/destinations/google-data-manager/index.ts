@@ -1,3 +1,4 @@
+import { OAUTH_SCOPES } from '../../auth/scopes.js';
 import { defineDestination } from '../../contract/destination.js';
 import { googleDataManagerColumns } from './columns.js';
 import { googleDataManagerConfig, type GoogleDataManagerConfig } from './config.js';
@@ -32,6 +33,7 @@ export const googleDataManager = defineDestination<GoogleDataManagerConfig, Data
     endpointConfigKey: 'endpoint',
     adNetwork: true,
     atomicBatches: true,
+    auth: { kind: 'oauth', provider: 'google', scopes: [OAUTH_SCOPES.google.dataManager] },
   },
   batching: {
     maxItems: 2000,

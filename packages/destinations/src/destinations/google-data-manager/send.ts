@@ -2,7 +2,8 @@ import type { SendContext } from '../../contract/context.js';
 import type { BatchItem, RowResult } from '../../contract/result.js';
 import { rowResult, wholeBatch } from '../../contract/row-results.js';
 import { classifyHttp } from '../../http/classify.js';
-import { exchangeJson, joinUrl } from '../../http/request.js';
+import { joinUrl } from '../../http/request.js';
+import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/authorized-exchange.js';
 import { googleRule } from './classify-google.js';
 import type { GoogleDataManagerConfig } from './config.js';
 import { googleFieldViolations, googleStatus, violationEventIndex } from './google-status.js';
@@ -39,13 +40,13 @@ export async function sendGoogleDataManager(
   ctx: SendContext<GoogleDataManagerConfig>,
 ): Promise<RowResult<DataManagerEvent>[]> {
   const { config } = ctx;
-  const ex = await exchangeJson(ctx, {
+  const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'POST',
     url: joinUrl(config.endpoint, 'v1/events:ingest'),
-    headers: { authorization: `Bearer ${config.accessToken}` },
+    headers: { authorization: `Bearer ${t.accessToken}` },
     body: ingestRequest(batch, config),
-  });
-  if (!ex.ok) return wholeBatch(batch, ex.failure);
+  }));
+  if (!ex.ok) return 'auth' in ex ? authFailureResults(batch, ex.auth, ex.answer) : wholeBatch(batch, ex.failure);
   const { answer } = ex;
   const c = classifyHttp(answer, ctx.clock.now(), [googleRule]);
   const vendor = { httpStatus: answer.status, body: answer.body };

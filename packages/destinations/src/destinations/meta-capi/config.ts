@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessTokenConfig } from '../../auth/config-token.js';
 
 /** Meta's `action_source` values (activation-contracts.md §2.3). */
 export const META_ACTION_SOURCES = [
@@ -25,11 +26,7 @@ export const metaCapiConfig = z.object({
     .default('v25.0')
     .describe('Graph API version, pinned. Default v25.0'),
   pixelId: z.string().regex(/^\d+$/, 'the numeric pixel (dataset) id').describe('Pixel / dataset id'),
-  accessToken: z
-    .string()
-    .min(1)
-    .describe('System-user access token for the Conversions API')
-    .meta({ secret: true }),
+  accessToken: accessTokenConfig('System-user access token for the Conversions API'),
   actionSource: z
     .enum(META_ACTION_SOURCES)
     .default('website')

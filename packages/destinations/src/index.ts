@@ -87,7 +87,8 @@ export {
 export { adConsentRejection, readFlag, CONSENT_COLUMNS } from './consent/consent-guard.js';
 export { sha256Hex, isSha256Hex, hashNormalized } from './normalize/sha256.js';
 export { normalizeEmailForGoogle, normalizeEmailForMeta } from './normalize/email.js';
-export { toE164, normalizePhoneForMeta } from './normalize/phone.js';
+export { toE164, parseE164, phoneProblemText, normalizePhoneForMeta, type E164Result, type PhoneProblem } from './normalize/phone.js';
+export { normalizeEmailForCrm, trimCrmString } from './normalize/crm-values.js';
 export * from './normalize/name-address.js';
 
 // Destinations and the registry

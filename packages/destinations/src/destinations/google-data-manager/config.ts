@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultCountryConfig } from '../../normalize/country-config.js';
 import { accessTokenConfig } from '../../auth/config-token.js';
 
 /**
@@ -38,11 +39,7 @@ export const googleDataManagerConfig = z.object({
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
     .optional()
     .describe('Currency for rows whose currency column is empty'),
-  defaultCallingCode: z
-    .string()
-    .regex(/^\d{1,3}$/, 'a country calling code such as 1 or 44')
-    .optional()
-    .describe('Country calling code for national phone numbers; without it they are not sent'),
+  defaultCountry: defaultCountryConfig(),
   maxConversionAgeDays: z
     .number()
     .int()

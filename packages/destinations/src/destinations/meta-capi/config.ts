@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultCountryConfig } from '../../normalize/country-config.js';
 import { accessTokenConfig } from '../../auth/config-token.js';
 
 /** Meta's `action_source` values (activation-contracts.md §2.3). */
@@ -41,11 +42,7 @@ export const metaCapiConfig = z.object({
     .min(1)
     .optional()
     .describe('Test mode: route events to Test Events in Events Manager (remove in production)'),
-  defaultCallingCode: z
-    .string()
-    .regex(/^\d{1,3}$/, 'a country calling code such as 1 or 44')
-    .optional()
-    .describe('Country calling code for national phone numbers; without it they are not sent'),
+  defaultCountry: defaultCountryConfig(),
 });
 
 export type MetaCapiConfig = z.infer<typeof metaCapiConfig>;

@@ -63,6 +63,18 @@ export {
   type AuthorizedExchange,
 } from './auth/authorized-exchange.js';
 export { OAUTH_SCOPES, scopesFor, type OAuthPurpose } from './auth/scopes.js';
+// OAuth clients: authorization URLs, the first code exchange, refresh grants per vendor
+export { createPkce, pkceChallenge, authorizationUrl, type Pkce, type AuthorizationRequest } from './auth/oauth/authorization-url.js';
+export type { OAuthCaps, OAuthClient } from './auth/oauth/oauth-caps.js';
+export { oauthVendor, type OAuthVendor, type OAuthVendorSpec, type OAuthAppSettings, type CodeExchange } from './auth/oauth/oauth-vendor.js';
+export { callTokenEndpoint, type TokenCall } from './auth/oauth/token-endpoint.js';
+export { classifyTokenError } from './auth/oauth/token-errors.js';
+export { signJwtRs256 } from './auth/oauth/jwt-bearer.js';
+export { googleOAuth } from './auth/providers/google.js';
+export { hubspotOAuth } from './auth/providers/hubspot.js';
+export { linkedinOAuth } from './auth/providers/linkedin.js';
+export { microsoftOAuth, type MicrosoftAppSettings } from './auth/providers/microsoft.js';
+export { salesforceOAuth, salesforceJwtGrant, type SalesforceAppSettings, type SalesforceJwtSettings } from './auth/providers/salesforce.js';
 
 // Failures, rate limits, retries
 export {

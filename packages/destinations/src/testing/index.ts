@@ -44,3 +44,15 @@ export {
   type HubspotPropertyDescribe,
 } from './stand-ins/hubspot-stand-in.js';
 export { recordingFetch, type RecordedCall } from './recording-fetch.js';
+export {
+  startOAuthStandIn,
+  startGoogleOAuthStandIn,
+  startHubspotOAuthStandIn,
+  startLinkedinOAuthStandIn,
+  startMicrosoftOAuthStandIn,
+  startSalesforceOAuthStandIn,
+  type OAuthStandIn,
+  type OAuthStandInOptions,
+  type OAuthProfile,
+  type TokenErrorKind,
+} from './stand-ins/oauth/index.js';

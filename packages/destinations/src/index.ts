@@ -108,4 +108,7 @@ export * from './destinations/google-data-manager/index.js';
 export * from './destinations/meta-capi/index.js';
 export * from './destinations/salesforce/index.js';
 export * from './destinations/hubspot/index.js';
+export * from './destinations/tiktok-events/index.js';
+export { tiktokClient, tiktokRule, TIKTOK_CODES } from './clients/tiktok-client.js';
+export { refusedAt, type NamedRefusal } from './contract/row-results.js';
 export { destinations, DESTINATION_NAMES, isDestinationName, type DestinationName, type DestinationOf } from './registry.js';

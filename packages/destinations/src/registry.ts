@@ -2,6 +2,7 @@ import { googleDataManager } from './destinations/google-data-manager/index.js';
 import { hubspot } from './destinations/hubspot/index.js';
 import { metaCapi } from './destinations/meta-capi/index.js';
 import { salesforce } from './destinations/salesforce/index.js';
+import { tiktokEvents } from './destinations/tiktok-events/index.js';
 
 /**
  * Every destination by registry name. Typed per entry, so
@@ -12,6 +13,7 @@ export const destinations = {
   'meta-capi': metaCapi,
   salesforce,
   hubspot,
+  'tiktok-events': tiktokEvents,
 } as const;
 
 export type DestinationName = keyof typeof destinations;

@@ -4,6 +4,7 @@ import {
   metaCapiHarness,
   runDestinationConformance,
   salesforceHarness,
+  tiktokEventsHarness,
 } from '@touchline/destinations/conformance';
 
 // One suite, every destination, each against its contract stand-in.
@@ -11,3 +12,4 @@ runDestinationConformance('google-data-manager', googleDataManagerHarness);
 runDestinationConformance('meta-capi', metaCapiHarness);
 runDestinationConformance('salesforce', salesforceHarness);
 runDestinationConformance('hubspot', hubspotHarness);
+runDestinationConformance('tiktok-events', tiktokEventsHarness);

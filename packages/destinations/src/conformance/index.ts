@@ -6,3 +6,4 @@
 export { runDestinationConformance } from './run-conformance.js';
 export type { ConformanceHarness } from './harness.js';
 export { googleDataManagerHarness, metaCapiHarness, salesforceHarness, hubspotHarness } from './harnesses.js';
+export { tiktokEventsHarness } from './harnesses-ads.js';

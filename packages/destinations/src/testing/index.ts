@@ -44,6 +44,7 @@ export {
   type HubspotPropertyDescribe,
 } from './stand-ins/hubspot-stand-in.js';
 export { recordingFetch, type RecordedCall } from './recording-fetch.js';
+export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
 export {
   startOAuthStandIn,
   startGoogleOAuthStandIn,

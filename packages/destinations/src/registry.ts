@@ -3,6 +3,9 @@ import { hubspot } from './destinations/hubspot/index.js';
 import { metaCapi } from './destinations/meta-capi/index.js';
 import { salesforce } from './destinations/salesforce/index.js';
 import { tiktokEvents } from './destinations/tiktok-events/index.js';
+import { linkedinConversions } from './destinations/linkedin-conversions/index.js';
+import { microsoftAdsConversions } from './destinations/microsoft-ads-conversions/index.js';
+import { googleAdsClickConversions } from './destinations/google-ads-click-conversions/index.js';
 
 /**
  * Every destination by registry name. Typed per entry, so
@@ -14,6 +17,9 @@ export const destinations = {
   salesforce,
   hubspot,
   'tiktok-events': tiktokEvents,
+  'linkedin-conversions': linkedinConversions,
+  'microsoft-ads-conversions': microsoftAdsConversions,
+  'google-ads-click-conversions': googleAdsClickConversions,
 } as const;
 
 export type DestinationName = keyof typeof destinations;

@@ -5,6 +5,9 @@ import {
   runDestinationConformance,
   salesforceHarness,
   tiktokEventsHarness,
+  linkedinConversionsHarness,
+  microsoftAdsConversionsHarness,
+  googleAdsClickConversionsHarness,
 } from '@touchline/destinations/conformance';
 
 // One suite, every destination, each against its contract stand-in.
@@ -13,3 +16,6 @@ runDestinationConformance('meta-capi', metaCapiHarness);
 runDestinationConformance('salesforce', salesforceHarness);
 runDestinationConformance('hubspot', hubspotHarness);
 runDestinationConformance('tiktok-events', tiktokEventsHarness);
+runDestinationConformance('linkedin-conversions', linkedinConversionsHarness);
+runDestinationConformance('microsoft-ads-conversions', microsoftAdsConversionsHarness);
+runDestinationConformance('google-ads-click-conversions', googleAdsClickConversionsHarness);

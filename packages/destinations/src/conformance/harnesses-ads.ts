@@ -1,6 +1,15 @@
 import { tiktokEvents, type TiktokEventsConfig } from '../destinations/tiktok-events/index.js';
 import type { TiktokEvent } from '../destinations/tiktok-events/payload.js';
 import { startTiktokEventsStandIn } from '../testing/stand-ins/tiktok-events-stand-in.js';
+import { linkedinConversions, type LinkedinConversionsConfig } from '../destinations/linkedin-conversions/index.js';
+import type { LinkedinConversionEvent } from '../destinations/linkedin-conversions/payload.js';
+import { startLinkedinConversionsStandIn } from '../testing/stand-ins/linkedin-conversions-stand-in.js';
+import { microsoftAdsConversions, type MicrosoftAdsConversionsConfig } from '../destinations/microsoft-ads-conversions/index.js';
+import type { MicrosoftOfflineConversion } from '../destinations/microsoft-ads-conversions/payload.js';
+import { googleAdsClickConversions, type GoogleAdsClickConversionsConfig } from '../destinations/google-ads-click-conversions/index.js';
+import type { GoogleAdsClickConversion } from '../destinations/google-ads-click-conversions/payload.js';
+import { startMicrosoftAdsStandIn } from '../testing/stand-ins/microsoft-ads-stand-in.js';
+import { startGoogleAdsStandIn } from '../testing/stand-ins/google-ads-stand-in.js';
 import type { ConformanceHarness } from './harness.js';
 
 /** 2026-11-25T12:00:00Z, as the other built-in harnesses. */
@@ -26,4 +35,61 @@ export const tiktokEventsHarness: ConformanceHarness<TiktokEventsConfig, TiktokE
       consent_ad_user_data: true,
     })),
   invalidRow: { row: { event_id: 'evt-old', event_time: new Date(NOW - 10 * 24 * HOUR), ttclid: 'x', consent_ad_user_data: true }, field: 'event_time' },
+};
+
+export const linkedinConversionsHarness: ConformanceHarness<LinkedinConversionsConfig, LinkedinConversionEvent> = {
+  destination: linkedinConversions,
+  now: NOW,
+  startStandIn: ({ clock }) => startLinkedinConversionsStandIn({ clock, accessToken: TOKEN }),
+  config: (endpoint) => linkedinConversions.configSchema.parse({ endpoint, accessToken: TOKEN, conversionRuleId: '104012', apiVersion: '202603' }),
+  rows: (n, tag = 'a') =>
+    times(n, (i) => ({
+      event_id: `ORD-${tag}-${i}`,
+      conversion_time: new Date(NOW - 2 * HOUR),
+      li_fat_id: `df6f5f3a-${tag}-${i}`,
+      email: `Ada.${i}@Example.com`,
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      conversion_value: 149.99,
+      currency: 'USD',
+      consent_ad_user_data: true,
+    })),
+  invalidRow: { row: { event_id: 'x', conversion_time: new Date(NOW - HOUR), li_fat_id: 'abc', first_name: 'Ada', consent_ad_user_data: true }, field: 'last_name' },
+};
+
+export const microsoftAdsConversionsHarness: ConformanceHarness<MicrosoftAdsConversionsConfig, MicrosoftOfflineConversion> = {
+  destination: microsoftAdsConversions,
+  now: NOW,
+  startStandIn: ({ clock }) => startMicrosoftAdsStandIn({ clock, accessToken: TOKEN }),
+  config: (endpoint) =>
+    microsoftAdsConversions.configSchema.parse({ endpoint, accessToken: TOKEN, developerToken: 'dev-token', customerId: '1111111', customerAccountId: '2222222', conversionName: 'Offline Purchase' }),
+  rows: (n, tag = 'a') =>
+    times(n, (i) => ({
+      msclkid: `f894f652ea33${tag}${i}`,
+      conversion_time: new Date(NOW - 2 * HOUR),
+      conversion_value: 149.99,
+      currency: 'USD',
+      email: `Ada.${i}@Example.com`,
+      consent_ad_user_data: true,
+    })),
+  invalidRow: { row: { conversion_time: new Date(NOW - HOUR), conversion_value: 1, consent_ad_user_data: true }, field: 'msclkid' },
+};
+
+export const googleAdsClickConversionsHarness: ConformanceHarness<GoogleAdsClickConversionsConfig, GoogleAdsClickConversion> = {
+  destination: googleAdsClickConversions,
+  now: NOW,
+  startStandIn: ({ clock }) => startGoogleAdsStandIn({ clock, accessToken: TOKEN }),
+  config: (endpoint) =>
+    googleAdsClickConversions.configSchema.parse({ endpoint, accessToken: TOKEN, developerToken: 'dev-token', customerId: '1234567890', conversionActionId: '987654321' }),
+  rows: (n, tag = 'a') =>
+    times(n, (i) => ({
+      gclid: `Cj0KCQiA-${tag}-${i}`,
+      conversion_time: new Date(NOW - 2 * HOUR).toISOString(),
+      transaction_id: `ORD-${tag}-${i}`,
+      conversion_value: 10 + i,
+      currency: 'USD',
+      email: `Buyer.${i}+${tag}@Example.com`,
+      consent_ad_user_data: true,
+    })),
+  invalidRow: { row: { gclid: 'Cj0-invalid', transaction_id: 'ORD-bad', consent_ad_user_data: true }, field: 'conversion_time' },
 };

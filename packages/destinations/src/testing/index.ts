@@ -44,6 +44,9 @@ export {
   type HubspotPropertyDescribe,
 } from './stand-ins/hubspot-stand-in.js';
 export { recordingFetch, type RecordedCall } from './recording-fetch.js';
+export { startLinkedinConversionsStandIn, type LinkedinConversionsStandInOptions } from './stand-ins/linkedin-conversions-stand-in.js';
+export { startMicrosoftAdsStandIn, type MicrosoftAdsStandIn, type MicrosoftAdsStandInOptions } from './stand-ins/microsoft-ads-stand-in.js';
+export { startGoogleAdsStandIn, type GoogleAdsStandIn, type GoogleAdsStandInOptions } from './stand-ins/google-ads-stand-in.js';
 export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
 export {
   startOAuthStandIn,

@@ -6,6 +6,10 @@ import { tiktokEvents } from './destinations/tiktok-events/index.js';
 import { linkedinConversions } from './destinations/linkedin-conversions/index.js';
 import { microsoftAdsConversions } from './destinations/microsoft-ads-conversions/index.js';
 import { googleAdsClickConversions } from './destinations/google-ads-click-conversions/index.js';
+import { braze } from './destinations/braze/index.js';
+import { customerIo } from './destinations/customer-io/index.js';
+import { amplitude } from './destinations/amplitude/index.js';
+import { webhook } from './destinations/webhook/index.js';
 
 /**
  * Every destination by registry name. Typed per entry, so
@@ -20,6 +24,10 @@ export const destinations = {
   'linkedin-conversions': linkedinConversions,
   'microsoft-ads-conversions': microsoftAdsConversions,
   'google-ads-click-conversions': googleAdsClickConversions,
+  braze,
+  'customer-io': customerIo,
+  amplitude,
+  webhook,
 } as const;
 
 export type DestinationName = keyof typeof destinations;

@@ -8,6 +8,10 @@ import {
   linkedinConversionsHarness,
   microsoftAdsConversionsHarness,
   googleAdsClickConversionsHarness,
+  brazeHarness,
+  customerIoHarness,
+  amplitudeHarness,
+  webhookHarness,
 } from '@touchline/destinations/conformance';
 
 // One suite, every destination, each against its contract stand-in.
@@ -19,3 +23,7 @@ runDestinationConformance('tiktok-events', tiktokEventsHarness);
 runDestinationConformance('linkedin-conversions', linkedinConversionsHarness);
 runDestinationConformance('microsoft-ads-conversions', microsoftAdsConversionsHarness);
 runDestinationConformance('google-ads-click-conversions', googleAdsClickConversionsHarness);
+runDestinationConformance('braze', brazeHarness);
+runDestinationConformance('customer-io', customerIoHarness);
+runDestinationConformance('amplitude', amplitudeHarness);
+runDestinationConformance('webhook', webhookHarness);

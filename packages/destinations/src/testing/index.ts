@@ -47,6 +47,10 @@ export { recordingFetch, type RecordedCall } from './recording-fetch.js';
 export { startLinkedinConversionsStandIn, type LinkedinConversionsStandInOptions } from './stand-ins/linkedin-conversions-stand-in.js';
 export { startMicrosoftAdsStandIn, type MicrosoftAdsStandIn, type MicrosoftAdsStandInOptions } from './stand-ins/microsoft-ads-stand-in.js';
 export { startGoogleAdsStandIn, type GoogleAdsStandIn, type GoogleAdsStandInOptions } from './stand-ins/google-ads-stand-in.js';
+export { startBrazeStandIn, type BrazeStandIn } from './stand-ins/braze-stand-in.js';
+export { startCustomerIoStandIn, type CustomerIoStandIn } from './stand-ins/customer-io-stand-in.js';
+export { startAmplitudeStandIn } from './stand-ins/amplitude-stand-in.js';
+export { startWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from './stand-ins/webhook-receiver-stand-in.js';
 export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
 export {
   startOAuthStandIn,

@@ -57,7 +57,7 @@ describe('webhook destination', () => {
     await deliver(webhook, rows, { config: config(rx.url), clock, fetch: net });
     const [a, b] = rx.requests;
     expect(verifyStandardWebhook(SECRET, a!.headers, a!.rawBody, NOW)).toEqual({ ok: true });
-    expect(JSON.parse(a!.rawBody).data[0].row.note).toBe(rows[0]!.note.trim());
+    expect((JSON.parse(a!.rawBody) as { data: { row: { note: string } }[] }).data[0]!.row.note).toBe(String(rows[0]!.note).trim());
     expect(a!.headers['webhook-id']).toBe(b!.headers['webhook-id']);
     expect(rx.count('r1')).toBe(1);
     expect(rx.received('r1')).toBe(2);

@@ -10,6 +10,8 @@ import { braze } from './destinations/braze/index.js';
 import { customerIo } from './destinations/customer-io/index.js';
 import { amplitude } from './destinations/amplitude/index.js';
 import { webhook } from './destinations/webhook/index.js';
+import { googleCustomerMatch } from './destinations/google-customer-match/index.js';
+import { metaCustomAudience } from './destinations/meta-custom-audience/index.js';
 
 /**
  * Every destination by registry name. Typed per entry, so
@@ -28,6 +30,8 @@ export const destinations = {
   'customer-io': customerIo,
   amplitude,
   webhook,
+  'google-customer-match': googleCustomerMatch,
+  'meta-custom-audience': metaCustomAudience,
 } as const;
 
 export type DestinationName = keyof typeof destinations;

@@ -12,6 +12,8 @@ import {
   customerIoHarness,
   amplitudeHarness,
   webhookHarness,
+  googleCustomerMatchHarness,
+  metaCustomAudienceHarness,
 } from '@touchline/destinations/conformance';
 
 // One suite, every destination, each against its contract stand-in.
@@ -27,3 +29,5 @@ runDestinationConformance('braze', brazeHarness);
 runDestinationConformance('customer-io', customerIoHarness);
 runDestinationConformance('amplitude', amplitudeHarness);
 runDestinationConformance('webhook', webhookHarness);
+runDestinationConformance('google-customer-match', googleCustomerMatchHarness);
+runDestinationConformance('meta-custom-audience', metaCustomAudienceHarness);

@@ -10,6 +10,12 @@ import { googleAdsClickConversions, type GoogleAdsClickConversionsConfig } from 
 import type { GoogleAdsClickConversion } from '../destinations/google-ads-click-conversions/payload.js';
 import { startMicrosoftAdsStandIn } from '../testing/stand-ins/microsoft-ads-stand-in.js';
 import { startGoogleAdsStandIn } from '../testing/stand-ins/google-ads-stand-in.js';
+import { googleCustomerMatch, type GoogleCustomerMatchConfig } from '../destinations/google-customer-match/index.js';
+import type { CustomerMatchMember } from '../destinations/google-customer-match/map.js';
+import { metaCustomAudience, type MetaCustomAudienceConfig } from '../destinations/meta-custom-audience/index.js';
+import type { MetaAudienceMember } from '../destinations/meta-custom-audience/map.js';
+import { startGoogleDataManagerStandIn } from '../testing/stand-ins/google-data-manager-stand-in.js';
+import { startMetaCustomAudienceStandIn } from '../testing/stand-ins/meta-custom-audience-stand-in.js';
 import type { ConformanceHarness } from './harness.js';
 
 /** 2026-11-25T12:00:00Z, as the other built-in harnesses. */
@@ -92,4 +98,24 @@ export const googleAdsClickConversionsHarness: ConformanceHarness<GoogleAdsClick
       consent_ad_user_data: true,
     })),
   invalidRow: { row: { gclid: 'Cj0-invalid', transaction_id: 'ORD-bad', consent_ad_user_data: true }, field: 'conversion_time' },
+};
+
+const member = (tag: string, i: number) => ({ email: ` Member.${i}+${tag}@Example.com `, phone: `+1 650 555 ${String(1000 + i).slice(-4)}`, consent_ad_user_data: true });
+
+export const googleCustomerMatchHarness: ConformanceHarness<GoogleCustomerMatchConfig, CustomerMatchMember> = {
+  destination: googleCustomerMatch,
+  now: NOW,
+  startStandIn: ({ clock }) => startGoogleDataManagerStandIn({ clock, accessToken: TOKEN }),
+  config: (endpoint) => googleCustomerMatch.configSchema.parse({ endpoint, accessToken: TOKEN, operatingAccountId: '1234567890', userListId: '5550001' }),
+  rows: (n, tag = 'a') => times(n, (i) => member(tag, i)),
+  invalidRow: { row: { email: 'not an email', consent_ad_user_data: true }, field: 'email' },
+};
+
+export const metaCustomAudienceHarness: ConformanceHarness<MetaCustomAudienceConfig, MetaAudienceMember> = {
+  destination: metaCustomAudience,
+  now: NOW,
+  startStandIn: ({ clock }) => startMetaCustomAudienceStandIn({ clock, accessToken: TOKEN, audienceId: '23850000' }),
+  config: (endpoint) => metaCustomAudience.configSchema.parse({ endpoint, accessToken: TOKEN, audienceId: '23850000' }),
+  rows: (n, tag = 'a') => times(n, (i) => ({ ...member(tag, i), first_name: 'Ada', country: 'GB' })),
+  invalidRow: { row: { first_name: 'Ada', consent_ad_user_data: true }, field: 'email' },
 };

@@ -45,7 +45,10 @@ export interface LateResult {
 export interface AsyncOutcomes<C> {
   /** Ask no sooner than this after sending (the vendor's usual processing time). */
   readonly firstCheckAfterMs: number;
-  /** After this long without a verdict, stop asking and say so (`rejected`, code `NO_VERDICT`). */
+  /**
+   * After this long without a verdict, stop asking: the row stays `delivered` with code
+   * `UNCONFIRMED` (accepted by the vendor, never confirmed), which the host shows as such.
+   */
   readonly giveUpAfterMs: number;
   /**
    * One result per pending row, in input order. Never throws for an HTTP or network failure:

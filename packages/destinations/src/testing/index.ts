@@ -51,6 +51,8 @@ export { startBrazeStandIn, type BrazeStandIn } from './stand-ins/braze-stand-in
 export { startCustomerIoStandIn, type CustomerIoStandIn } from './stand-ins/customer-io-stand-in.js';
 export { startAmplitudeStandIn } from './stand-ins/amplitude-stand-in.js';
 export { startWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from './stand-ins/webhook-receiver-stand-in.js';
+export { startMetaCustomAudienceStandIn, type MetaCustomAudienceStandInOptions } from './stand-ins/meta-custom-audience-stand-in.js';
+export type { LateVerdict } from './stand-ins/data-manager-status.js';
 export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
 export {
   startOAuthStandIn,

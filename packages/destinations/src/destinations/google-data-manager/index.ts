@@ -5,6 +5,7 @@ import { googleDataManagerConfig, type GoogleDataManagerConfig } from './config.
 import { mapGoogleDataManager } from './map.js';
 import type { DataManagerEvent } from './payload.js';
 import { sendGoogleDataManager } from './send.js';
+import { dataManagerOutcomes } from './request-status.js';
 
 export type { GoogleDataManagerConfig } from './config.js';
 export type { DataManagerEvent, DataManagerUserIdentifier } from './payload.js';
@@ -45,4 +46,5 @@ export const googleDataManager = defineDestination<GoogleDataManagerConfig, Data
   },
   map: mapGoogleDataManager,
   send: sendGoogleDataManager,
+  outcomes: dataManagerOutcomes<GoogleDataManagerConfig>(),
 });

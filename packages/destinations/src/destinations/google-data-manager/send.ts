@@ -8,6 +8,7 @@ import { googleRule } from './classify-google.js';
 import type { GoogleDataManagerConfig } from './config.js';
 import { googleFieldViolations, googleStatus, violationEventIndex } from './google-status.js';
 import type { DataManagerEvent } from './payload.js';
+import { withReceipt } from './request-status.js';
 
 /** The `IngestEventsRequest` for a batch (activation-contracts.md §1.11). */
 export function ingestRequest(batch: readonly BatchItem<DataManagerEvent>[], config: GoogleDataManagerConfig) {
@@ -40,6 +41,7 @@ export async function sendGoogleDataManager(
   ctx: SendContext<GoogleDataManagerConfig>,
 ): Promise<RowResult<DataManagerEvent>[]> {
   const { config } = ctx;
+  const sentAt = ctx.clock.now();
   const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'POST',
     url: joinUrl(config.endpoint, 'v1/events:ingest'),
@@ -50,6 +52,8 @@ export async function sendGoogleDataManager(
   const { answer } = ex;
   const c = classifyHttp(answer, ctx.clock.now(), [googleRule]);
   const vendor = { httpStatus: answer.status, body: answer.body };
+  // Accepted is not yet processed: the rows carry the request's receipt for `outcomes.collect`.
+  if (c.kind === 'success') return withReceipt(wholeBatch(batch, c, { answer: vendor }), answer.body, sentAt);
   if (c.kind !== 'permanent') return wholeBatch(batch, c, { answer: vendor });
 
   const status = googleStatus(answer.body);

@@ -39,6 +39,10 @@ export interface TokenProviderOptions {
  *   token-endpoint calls until the connection is reset;
  * - a transient failure waits out a backoff (or the endpoint's Retry-After) before trying again,
  *   and a still-valid token keeps being used meanwhile.
+ *
+ * A closure over one connection's small state (current token, refresh token, the refresh in
+ * flight, the last failure): the single-flight and save-before-use rules need that state in one
+ * place; each step is a small inner function.
  */
 export function createTokenProvider(o: TokenProviderOptions): AccessTokenProvider & {
   /** After a reconnect: the new grant's tokens; clears a dead or misconfigured state. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { headerSafe } from '../../auth/config-token.js';
 import { defaultCountryConfig } from '../../normalize/country-config.js';
 
 const fieldMap = z.record(z.string(), z.string().min(1));
@@ -6,7 +7,7 @@ const fieldMap = z.record(z.string(), z.string().min(1));
 /** Braze `/users/track` (activation-contracts.md §8.1). */
 export const brazeConfig = z.object({
   endpoint: z.url().describe('Your instance REST endpoint, e.g. https://rest.iad-01.braze.com or https://rest.fra-01.braze.eu'),
-  apiKey: z.string().min(1).describe('REST API key with the users.track permission').meta({ secret: true }),
+  apiKey: headerSafe().describe('REST API key with the users.track permission').meta({ secret: true }),
   identifier: z.enum(['external_id', 'email', 'phone', 'braze_id']).default('external_id').describe('How rows identify the user. Default external_id'),
   idColumn: z.string().min(1).default('external_id').describe('Row column holding the identifier. Default external_id'),
   attributes: fieldMap.default({}).describe('Row column -> user attribute, e.g. { "plan": "plan_tier" }; null clears'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accessTokenConfig } from '../../auth/config-token.js';
+import { accessTokenConfig, headerSafe } from '../../auth/config-token.js';
 import { defaultCountryConfig } from '../../normalize/country-config.js';
 
 const customerId = z.string().regex(/^\d{10}$/, 'a Google Ads customer id: 10 digits, no dashes');
@@ -13,7 +13,7 @@ export const googleAdsClickConversionsConfig = z.object({
   endpoint: z.url().default('https://googleads.googleapis.com').describe('Base URL. Override for a proxy or a stand-in. Default https://googleads.googleapis.com'),
   apiVersion: z.enum(['v23', 'v24', 'v25', 'v26']).default('v26').describe('Google Ads API version, pinned. Default v26'),
   accessToken: accessTokenConfig('OAuth 2 access token with scope https://www.googleapis.com/auth/adwords'),
-  developerToken: z.string().min(1).describe('Google Ads developer token (developer-token header)').meta({ secret: true }),
+  developerToken: headerSafe().describe('Google Ads developer token (developer-token header)').meta({ secret: true }),
   customerId: customerId.describe('The Google Ads account that owns the conversion action'),
   loginCustomerId: customerId.optional().describe('The manager (MCC) account the token acts through (login-customer-id header)'),
   conversionActionId: z.string().regex(/^\d+$/, 'the numeric conversion action id').describe('A conversion action of type UPLOAD_CLICKS'),

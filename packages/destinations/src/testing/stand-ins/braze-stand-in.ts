@@ -35,7 +35,7 @@ const idOf = (o: Json): string | undefined => {
   return undefined;
 };
 
-/** Starts the stand-in on a free port. */
+/** Starts the stand-in on a free port (one closure over the vendor's users and events). */
 export async function startBrazeStandIn(options: StandInOptions = {}): Promise<BrazeStandIn> {
   const clock = options.clock ?? { now: () => Date.now() };
   const users = new Map<string, Json>();

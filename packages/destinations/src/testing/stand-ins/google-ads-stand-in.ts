@@ -59,7 +59,10 @@ export interface GoogleAdsStandIn extends StandIn<Json> {
   registerClick(clickId: string, atMs: number): void;
 }
 
-/** Starts the stand-in on a free port. */
+/**
+ * Starts the stand-in on a free port. One closure, longer than our usual function: the vendor's
+ * state (clicks, orders already uploaded) is private to it, and each rule is a small inner check.
+ */
 export async function startGoogleAdsStandIn(options: GoogleAdsStandInOptions = {}): Promise<GoogleAdsStandIn> {
   const clicks = new Map<string, number>();
   const orders = new Set<string>();

@@ -44,7 +44,7 @@ export interface MicrosoftAdsStandIn extends StandIn<Json> {
   registerClick(msclkid: string, atMs: number): void;
 }
 
-/** Starts the stand-in on a free port. */
+/** Starts the stand-in on a free port (one closure over the vendor's goals and clicks). */
 export async function startMicrosoftAdsStandIn(options: MicrosoftAdsStandInOptions = {}): Promise<MicrosoftAdsStandIn> {
   const goals = new Set(options.goals ?? ['Offline Purchase']);
   const clicks = new Map<string, number>();

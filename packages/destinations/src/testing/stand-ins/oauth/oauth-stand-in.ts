@@ -77,7 +77,11 @@ const b64urlJson = (s: string): Record<string, unknown> | undefined => {
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier, 'ascii').digest('base64url');
 
-/** Starts a token endpoint stand-in for one vendor profile on a free port. */
+/**
+ * Starts a token endpoint stand-in for one vendor profile on a free port. One closure, longer
+ * than our usual function: the tokens, codes and refresh tokens it has issued are private state
+ * its small inner grant handlers share.
+ */
 export async function startOAuthStandIn(profile: OAuthProfile, options: OAuthStandInOptions = {}): Promise<OAuthStandIn> {
   const clock = options.clock ?? { now: () => Date.now() };
   const clientId = options.clientId ?? 'client-id';

@@ -52,12 +52,12 @@ describe('webhook destination', () => {
 
   it('signs the exact bytes it sends; hostile strings survive; a resend carries the same webhook-id', async () => {
     rx.reset();
-    const rows = [{ id: 'r1', note: 'quote " backslash \\ newline \n emoji 🎉 </script>' }, { id: 'r2', n: 1n }];
+    const rows = [{ id: 'r1', note: '  quote " backslash \\ newline \n emoji 🎉 </script> ' }, { id: 'r2', n: 1n }];
     expect((await deliver(webhook, rows, { config: config(rx.url), clock, fetch: net })).map((r) => r.status)).toEqual(['delivered', 'delivered']);
     await deliver(webhook, rows, { config: config(rx.url), clock, fetch: net });
     const [a, b] = rx.requests;
     expect(verifyStandardWebhook(SECRET, a!.headers, a!.rawBody, NOW)).toEqual({ ok: true });
-    expect((JSON.parse(a!.rawBody) as { data: { row: { note: string } }[] }).data[0]!.row.note).toBe(String(rows[0]!.note).trim());
+    expect((JSON.parse(a!.rawBody) as { data: { row: { note: string } }[] }).data[0]!.row.note).toBe(String(rows[0]!.note));
     expect(a!.headers['webhook-id']).toBe(b!.headers['webhook-id']);
     expect(rx.count('r1')).toBe(1);
     expect(rx.received('r1')).toBe(2);

@@ -2,13 +2,14 @@ import type { Row } from './row.js';
 import { trimCrmString } from '../normalize/crm-values.js';
 
 /**
- * A warehouse value as JSON a CRM or webhook takes: strings trimmed, dates as ISO strings,
+ * A warehouse value as JSON a CRM or webhook takes: strings trimmed for CRM fields (a webhook
+ * passes `trim = false` and gets them byte for byte), dates as ISO strings,
  * bigints as numbers when exact (else strings), `null` kept (it clears a field). `undefined`
  * means "cannot be sent" (an object, a function, NaN).
  */
-export function jsonValue(v: unknown): unknown {
+export function jsonValue(v: unknown, trim = true): unknown {
   if (v === null) return null;
-  if (typeof v === 'string') return trimCrmString(v);
+  if (typeof v === 'string') return trim ? trimCrmString(v) : v;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();

@@ -50,6 +50,11 @@ describe('Salesforce', () => {
     expect(r).toMatchObject({ status: 'rejected', code: 'INVALID_FIELD' });
   });
 
+  it('trims string values before they reach a field', async () => {
+    await deliver(salesforce, [{ person_id: ' P2 ', last_name: '  Hopper \t', email: ' grace@example.com ' }], ctx());
+    expect(sf.records.get('Contact:P2')).toMatchObject({ LastName: 'Hopper', Email: 'grace@example.com' });
+  });
+
   it('the same external id twice goes in separate requests, in order', async () => {
     const results = await deliver(salesforce, [{ person_id: 'D', last_name: 'one' }, { person_id: 'D', last_name: 'two' }], ctx());
     expect(results.map((r) => r.status)).toEqual(['delivered', 'delivered']);
@@ -101,6 +106,13 @@ describe('HubSpot', () => {
     await deliver(hubspot, [{ email: 'ADA@example.com' }], ctx());
     expect(hs.count('ada@example.com')).toBe(1);
     expect(hs.contacts.size).toBe(1);
+  });
+
+  it('trims property values and sends an e-mail property lowercased', async () => {
+    const withEmail = { ...config, idProperty: 'touchline_id', idColumn: 'id', properties: { plan: 'plan_tier', mail: 'email' } };
+    const [r] = await deliver(hubspot, [{ id: 'T-1', plan: '  pro ', mail: ' Ada@Example.COM ' }], { ...ctx(), config: withEmail });
+    expect(r!.status).toBe('delivered');
+    expect(hs.contacts.get('touchline_id:T-1')).toMatchObject({ plan_tier: 'pro', email: 'ada@example.com' });
   });
 
   it('serves the date-versioned path with the same contract; unknown properties fail the batch', async () => {

@@ -9,6 +9,8 @@ import {
   normalizeNameForMeta,
   normalizePhoneForMeta,
   normalizeZipForMeta,
+  normalizeEmailForCrm,
+  parseE164,
   sha256Hex,
   toE164,
 } from '@touchline/destinations';
@@ -29,7 +31,7 @@ describe('hash test vectors (§10.3)', () => {
   it('normalises then hashes to the vectors, per vendor', () => {
     expect(sha256Hex(normalizeEmailForGoogle(' CoreyTest1231@GMAIL.com ')!)).toBe('eb9869a32b532840dd6aa714f7a872d21d6f650fc5aa933d9feefc64708969c7');
     expect(sha256Hex(toE164('+1 (555) 555-5555')!)).toBe('910a625c4ba147b544e6bd2f267e130ae14c591b6ba9c25cb8573322dedbebd0');
-    expect(sha256Hex(normalizePhoneForMeta('555-555-5555', '1')!)).toBe('009875cdd7e8a0abe6dc0444d693ff435599e9c68793dac5bc277066d4bc0dc3');
+    expect(sha256Hex(normalizePhoneForMeta('+1 555-555-5555')!)).toBe('009875cdd7e8a0abe6dc0444d693ff435599e9c68793dac5bc277066d4bc0dc3');
     expect(sha256Hex(normalizePhoneForMeta('+1 650 555 1212')!)).toBe('e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176');
   });
 
@@ -55,19 +57,44 @@ describe('email normalisation', () => {
   });
 });
 
-describe('phone normalisation', () => {
-  it('builds E.164 from international forms, or national ones with a calling code', () => {
-    expect(toE164('(800)555-0100', '1')).toBe('+18005550100');
+describe('phone normalisation (libphonenumber-js)', () => {
+  it("builds E.164 from international forms, or national ones in the default country (Google's (800)555-0100 example)", () => {
+    expect(toE164('(800)555-0100', 'US')).toBe('+18005550100');
     expect(toE164('0044 20 7946 0958')).toBe('+442079460958');
-    expect(toE164('020 7946 0958', '44')).toBe('+442079460958');
+    expect(toE164('020 7946 0958', 'GB')).toBe('+442079460958');
+    expect(toE164('030 123456', 'DE')).toBe('+4930123456');
     expect(toE164('+1 800 555 0100 ext 12')).toBe('+18005550100');
+    expect(toE164('+1 (650) 555-1212', 'GB')).toBe('+16505551212'); // its own +1 wins over the default
+  });
+
+  it('keeps the vendors\' published test numbers written internationally (possible, though unassigned)', () => {
+    expect(toE164('+1 555 555 5555')).toBe('+15555555555');
+    expect(sha256Hex(toE164('+1 (555) 555-5555')!)).toBe('910a625c4ba147b544e6bd2f267e130ae14c591b6ba9c25cb8573322dedbebd0');
+  });
+
+  it('refuses a national number that is not valid in the default country instead of making it someone else\'s', () => {
+    // A UK number with a US default would become +1 020..., a US one with a UK default +44 415...
+    expect(parseE164('020 7946 0958', 'US')).toEqual({ ok: false, problem: 'not_possible' });
+    expect(parseE164('415 555 0100', 'GB')).toEqual({ ok: false, problem: 'not_valid_for_country' });
+    expect(parseE164('555-555-5555', 'US')).toEqual({ ok: false, problem: 'not_valid_for_country' });
+    expect(toE164('415 555 0100', 'US')).toBe('+14155550100');
   });
 
   it('refuses to guess a country or accept garbage', () => {
-    expect(toE164('800 555 0100')).toBeNull();
-    expect(toE164('call me')).toBeNull();
+    expect(parseE164('800 555 0100')).toEqual({ ok: false, problem: 'no_country' });
+    expect(toE164('800 555 0100', 'usa')).toBeNull();
+    expect(parseE164('call me', 'US')).toEqual({ ok: false, problem: 'letters' });
+    expect(parseE164('1-800-FLOWERS', 'US')).toEqual({ ok: false, problem: 'letters' });
     expect(toE164('+12')).toBeNull();
     expect(toE164('+1234567890123456')).toBeNull();
+    expect(toE164('   ', 'US')).toBeNull();
+  });
+});
+
+describe('CRM values', () => {
+  it('e-mails are trimmed and lowercased; junk is refused', () => {
+    expect(normalizeEmailForCrm('  Ada@Example.COM ')).toBe('ada@example.com');
+    expect(normalizeEmailForCrm('not an email')).toBeNull();
   });
 });
 

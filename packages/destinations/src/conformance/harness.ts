@@ -8,7 +8,7 @@ export interface ConformanceHarness<C, P> {
   readonly destination: Destination<C, P>;
   /** The instant the suite pins the clock to (destination and stand-in share it). */
   readonly now: number;
-  /** Starts the destination's stand-in, accepting the token `config` carries. */
+  /** Starts the destination's stand-in, accepting the credentials `config` carries. */
   startStandIn(options: { clock: Clock }): Promise<StandIn<unknown>>;
   /** A valid config whose `endpoint` is the stand-in's URL. */
   config(endpoint: string): C;
@@ -19,4 +19,9 @@ export interface ConformanceHarness<C, P> {
   rows(count: number, tag?: string): Row[];
   /** A row `map` must reject, and the column the rejection must name. */
   readonly invalidRow: { readonly row: Row; readonly field: string };
+  /**
+   * The config with credentials the stand-in refuses.
+   * @defaultValue the config with `accessToken: 'wrong-token'`
+   */
+  wrongCredentials?(config: C): C;
 }

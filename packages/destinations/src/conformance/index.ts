@@ -6,3 +6,5 @@
 export { runDestinationConformance } from './run-conformance.js';
 export type { ConformanceHarness } from './harness.js';
 export { googleDataManagerHarness, metaCapiHarness, salesforceHarness, hubspotHarness } from './harnesses.js';
+export { tiktokEventsHarness, linkedinConversionsHarness, microsoftAdsConversionsHarness, googleAdsClickConversionsHarness, googleCustomerMatchHarness, metaCustomAudienceHarness } from './harnesses-ads.js';
+export { brazeHarness, customerIoHarness, amplitudeHarness, webhookHarness } from './harnesses-crm.js';

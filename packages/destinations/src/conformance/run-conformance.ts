@@ -8,7 +8,10 @@ import type { BatchItem, RowResult } from '../contract/result.js';
 import type { Row } from '../contract/row.js';
 import { recordingFetch } from '../testing/recording-fetch.js';
 import type { StandIn } from '../testing/stand-in-types.js';
+import { authCases } from './auth-cases.js';
+import { audienceCases, outcomeCases } from './audience-cases.js';
 import type { ConformanceHarness } from './harness.js';
+import type { SuiteScope } from './suite-scope.js';
 
 /**
  * The one conformance suite every destination runs against its stand-in (STYLE.md "One
@@ -27,6 +30,7 @@ export function runDestinationConformance<C, P>(name: string, harness: Conforman
       return { ref: i, ...out.item };
     });
   const statuses = (rs: RowResult<P>[]) => rs.map((r) => r.status);
+  const scope: SuiteScope<C, P> = { harness, standIn: () => standIn, config: () => config, ctx, mapAll };
 
   describe(`destination conformance: ${name}`, () => {
     beforeAll(async () => {
@@ -75,7 +79,14 @@ export function runDestinationConformance<C, P>(name: string, harness: Conforman
     });
 
     it('the stand-in refuses a request over the documented maximum, and no row is delivered', async () => {
-      const batch = mapAll(harness.rows(dest.batching.maxItems + 1, 'oversized'));
+      let batch = mapAll(harness.rows(dest.batching.maxItems + 1, 'oversized'));
+      if (dest.batching.maxItemsChosen) {
+        // The vendor limits bytes only: repeat sample items (own keys) until the body is over it.
+        const [one] = batch;
+        const each = Buffer.byteLength(JSON.stringify(one!.payload)) + 1;
+        const n = Math.ceil(dest.batching.maxBytes / each) + 1;
+        batch = Array.from({ length: n }, (_, i) => ({ ...batch[i % batch.length]!, ref: i, dedupKey: `over-${i}` }));
+      }
       const results = await dest.send(batch, ctx());
       expect(results).toHaveLength(batch.length);
       expect(results.every((r) => r.status === 'rejected')).toBe(true);
@@ -129,7 +140,7 @@ export function runDestinationConformance<C, P>(name: string, harness: Conforman
     });
 
     it('treats refused credentials as permanent', async () => {
-      const wrong = { ...config, accessToken: 'wrong-token' } as C;
+      const wrong = harness.wrongCredentials ? harness.wrongCredentials(config) : ({ ...config, accessToken: 'wrong-token' } as C);
       const results = await deliver(dest, harness.rows(1, 'auth'), ctx({ config: wrong }));
       expect(statuses(results)).toEqual(['rejected']);
       expect(standIn.accepted).toHaveLength(0);
@@ -203,6 +214,10 @@ export function runDestinationConformance<C, P>(name: string, harness: Conforman
       standIn.fail({ rate: 0, statuses: [] });
       expect(statuses(await deliver(dest, harness.rows(1, 'nofault'), ctx()))).toEqual(['delivered']);
     });
+
+    authCases(scope);
+    audienceCases(scope);
+    outcomeCases(scope);
 
     it('results keep the caller refs and input order through deliver', async () => {
       const rows = [...harness.rows(2, 'refs'), harness.invalidRow.row];

@@ -16,6 +16,11 @@ export interface BatchRule {
   readonly distinctKeys: boolean;
   /** Where the numbers come from. */
   readonly source: string;
+  /**
+   * `maxItems` is Touchline's own bound and the vendor limits only the request's bytes
+   * (Customer.io's batch endpoint): the conformance suite then proves the byte limit instead.
+   */
+  readonly maxItemsChosen?: boolean;
 }
 
 /** UTF-8 size of an item's JSON, plus one byte for the comma between array elements. */

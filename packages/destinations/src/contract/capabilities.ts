@@ -11,6 +11,12 @@ export const SYNC_MODES = {
   upsert: 'upsert',
   /** Make the destination match the model, deleting records that left it (Grouparoo "sync"). */
   mirror: 'mirror',
+  /**
+   * Keep a customer list in step with a segment: rows that entered are added as members, rows
+   * that left are removed (Hightouch "list/audience syncs", activation-contracts.md §11.1). Only
+   * destinations with `capabilities.audience` take it; the host passes `MapEnv.op` per row.
+   */
+  audience: 'audience',
 } as const;
 export type SyncMode = (typeof SYNC_MODES)[keyof typeof SYNC_MODES];
 
@@ -20,6 +26,7 @@ export const MODE_DELETES: Readonly<Record<SyncMode, boolean>> = {
   update: false,
   upsert: false,
   mirror: true,
+  audience: true,
 };
 
 /** A documented request rate, for a token bucket per destination account. */
@@ -44,6 +51,33 @@ export type TestModeSupport<C> =
       readonly enable: (config: C, testCode?: string) => C;
     };
 
+/** The OAuth providers Touchline has clients for (`src/auth/providers`). */
+export type OAuthProviderName = 'google' | 'hubspot' | 'linkedin' | 'microsoft' | 'salesforce';
+
+/**
+ * How a destination authenticates, declared so the host knows which OAuth client to build and
+ * which scopes to ask for:
+ * - `oauth`: an access token from the provider's OAuth flow, passed as `SendContext.auth`; a
+ *   fixed `accessToken` in the config still works (tests, simple setups);
+ * - `token`: a long-lived token with no refresh flow (Meta system user, TikTok), in
+ *   `config.accessToken` or from a provider the host builds around a secret store;
+ * - `key`: API keys or signing secrets in the config (Braze, Customer.io, Amplitude, webhooks).
+ */
+export type AuthSupport =
+  | { readonly kind: 'oauth'; readonly provider: OAuthProviderName; readonly scopes: readonly string[] }
+  | { readonly kind: 'token'; readonly note: string }
+  | { readonly kind: 'key'; readonly configKeys: readonly string[] };
+
+/** What an audience destination keeps in step (`SYNC_MODES.audience`). */
+export interface AudienceSupport {
+  /** How the vendor identifies a member (hashed email, phone, ...). */
+  readonly matchKeys: readonly string[];
+  /** The dedup key of a mapped row is the member's identity: an add and a later remove share it. */
+  readonly memberKey: string;
+  /** How long after a change the list reflects it, as the vendor documents it. */
+  readonly note: string;
+}
+
 /** What a destination can do, declared as data so the engine and the UI can read it. */
 export interface Capabilities<C> {
   readonly syncModes: readonly SyncMode[];
@@ -63,4 +97,7 @@ export interface Capabilities<C> {
    * keep batches small after a refusal and resend `isolate`d rows alone.
    */
   readonly atomicBatches: boolean;
+  readonly auth: AuthSupport;
+  /** Present on destinations that keep a customer list (`add` / `remove` per row). */
+  readonly audience?: AudienceSupport;
 }

@@ -1,3 +1,5 @@
+import type { AccessTokenProvider } from '../auth/access-token.js';
+
 /** Milliseconds since the Unix epoch, read from an injected clock (tests pin it). */
 export interface Clock {
   now(): number;
@@ -43,10 +45,24 @@ export interface SendContext<C> {
   readonly logger?: Logger;
   /** Aborts in-flight requests (sync cancelled, shutdown). */
   readonly signal?: AbortSignal;
+  /**
+   * Where OAuth destinations get their access token (refreshed before expiry and once on a 401).
+   * @defaultValue a fixed token from `config.accessToken`, when the config has one
+   */
+  readonly auth?: AccessTokenProvider;
 }
+
+/** What an audience row does to the list: joins it, or leaves it. */
+export type MemberOp = 'add' | 'remove';
 
 /** What `map` may read besides the row and config: the time, so event-age rules stay pure. */
 export interface MapEnv {
   /** Milliseconds since the Unix epoch. */
   readonly now: number;
+  /**
+   * Audience destinations (`capabilities.audience`): add the row's person to the list, or remove
+   * them (the sync's diff: rows that entered the segment, rows that left it). Other destinations
+   * ignore it. @defaultValue 'add'
+   */
+  readonly op?: MemberOp;
 }

@@ -1,6 +1,6 @@
 import type { Destination } from './destination.js';
 import { planBatches } from './batching.js';
-import type { SendContext } from './context.js';
+import type { MemberOp, SendContext } from './context.js';
 import type { BatchItem, RowResult } from './result.js';
 import type { Row, RowRef } from './row.js';
 
@@ -8,6 +8,8 @@ import type { Row, RowRef } from './row.js';
 export interface DeliverOptions {
   /** The caller's id for each row, same order as `rows`. @defaultValue the row's index */
   readonly refs?: readonly RowRef[];
+  /** Audience destinations: per row, add or remove the member. @defaultValue 'add' for every row */
+  readonly ops?: readonly MemberOp[];
 }
 
 /**
@@ -28,12 +30,16 @@ export async function deliver<C, P>(
   }
   const slot = new Map<RowRef, number>(refs.map((r, i) => [r, i]));
   if (slot.size !== refs.length) throw new RangeError('deliver: refs must be unique; results are matched to rows by ref');
+  if (options.ops && options.ops.length !== rows.length) {
+    throw new RangeError(`deliver: ${options.ops.length} ops for ${rows.length} rows; pass one op per row`);
+  }
   const results: (RowResult<P> | undefined)[] = new Array(rows.length);
   const items: BatchItem<P>[] = [];
   const now = ctx.clock.now();
   rows.forEach((row, i) => {
     const ref = refs[i]!;
-    const out = destination.map(row, ctx.config, { now });
+    const op = options.ops?.[i];
+    const out = destination.map(row, ctx.config, op ? { now, op } : { now });
     if (out.ok) items.push({ ref, ...out.item });
     else results[i] = { ref, status: 'rejected', ...out.rejection };
   });

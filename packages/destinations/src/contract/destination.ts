@@ -3,6 +3,7 @@ import { adConsentRejection } from '../consent/consent-guard.js';
 import type { BatchRule } from './batching.js';
 import type { Capabilities } from './capabilities.js';
 import type { MapEnv, SendContext } from './context.js';
+import type { AsyncOutcomes } from './outcomes.js';
 import type { BatchItem, MapOutcome, RowResult } from './result.js';
 import type { Row } from './row.js';
 
@@ -13,7 +14,9 @@ import type { Row } from './row.js';
  * 3. `batching` — the request limits from the vendor's documentation;
  * 4. `send` — performs the request(s) through the injected `fetch` and answers one result per
  *    batch item, in batch order;
- * 5. `capabilities` — sync modes, dedup key, rate limit, test mode, endpoint override, ad network.
+ * 5. `capabilities` — sync modes, dedup key, rate limit, test mode, endpoint override, ad network,
+ *    auth, and for customer lists the `audience` ops;
+ * 6. `outcomes` (optional) — for vendors that decide after answering: collects the late verdicts.
  *
  * `C` is the parsed config, `P` the vendor payload of one row.
  */
@@ -31,11 +34,14 @@ export interface Destination<C, P> {
   map(row: Row, config: C, env: MapEnv): MapOutcome<P>;
   /** Never throws for an HTTP or network failure: every row gets a classified result. */
   send(batch: readonly BatchItem<P>[], ctx: SendContext<C>): Promise<RowResult<P>[]>;
+  /** Present when the vendor's verdict arrives after its answer (rows then carry a `receipt`). */
+  readonly outcomes?: AsyncOutcomes<C>;
 }
 
 /**
  * Builds a destination from its parts, wiring the consent guard into `map` for ad networks, so
- * no caller (sync engine, real-time forwarding, a script) can map a row past it.
+ * no caller (sync engine, real-time forwarding, a script) can map a row past it. Removing a
+ * person from an audience is never guarded: a person who withdrew consent must leave the list.
  */
 export function defineDestination<C, P>(spec: Destination<C, P>): Destination<C, P> {
   if (!spec.capabilities.adNetwork) return Object.freeze({ ...spec });
@@ -43,7 +49,7 @@ export function defineDestination<C, P>(spec: Destination<C, P>): Destination<C,
   return Object.freeze({
     ...spec,
     map(row: Row, config: C, env: MapEnv): MapOutcome<P> {
-      const refused = adConsentRejection(row);
+      const refused = env.op === 'remove' ? null : adConsentRejection(row);
       return refused ? { ok: false, rejection: refused } : map(row, config, env);
     },
   });

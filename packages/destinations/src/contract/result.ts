@@ -1,3 +1,4 @@
+import type { Receipt } from './outcomes.js';
 import type { RowRef } from './row.js';
 
 /** What became of one row. */
@@ -44,6 +45,12 @@ export interface RowResult<P = unknown> {
    * to isolate the culprit. Set only on multi-row batches; a batch of one is definitive.
    */
   readonly isolate?: boolean;
+  /**
+   * Set on `delivered` rows of destinations with asynchronous outcomes (`destination.outcomes`):
+   * the vendor accepted the request, and its verdict on the row comes later. Keep it and call
+   * `outcomes.collect`; until then the row is accepted, not confirmed.
+   */
+  readonly receipt?: Receipt;
 }
 
 /** Why `map` refused a row. */

@@ -42,3 +42,30 @@ export function wholeBatch<P>(
   const isolate = extras.isolate === true && c.kind === 'permanent' && batch.length > 1;
   return batch.map((item) => rowResult(item, c, { ...extras, isolate }));
 }
+
+/** A row the vendor named in a whole-request refusal, and why. */
+export interface NamedRefusal {
+  readonly reason: string;
+  readonly code: string;
+  readonly body?: unknown;
+}
+
+/**
+ * A request refused as a whole because of the rows it names (Data Manager field violations,
+ * TikTok `Batch.{i}`, LinkedIn "Index: i", Amplitude's index lists): the named rows are rejected,
+ * the others were not processed and come back retryable (`NOT_PROCESSED`: resend them without the
+ * bad rows). When no row is named, every row is marked `isolate`.
+ */
+export function refusedAt<P>(
+  batch: readonly BatchItem<P>[],
+  named: ReadonlyMap<number, NamedRefusal>,
+  whole: Classification,
+  answer: VendorAnswer,
+): RowResult<P>[] {
+  if (named.size === 0) return wholeBatch(batch, whole, { answer, isolate: true });
+  return batch.map((item, i) => {
+    const n = named.get(i);
+    if (n) return rowResult(item, { kind: 'permanent', reason: n.reason, code: n.code }, { answer: { httpStatus: answer.httpStatus, body: n.body ?? answer.body } });
+    return rowResult(item, { kind: 'retryable', reason: 'not processed: the vendor refused the request for another row; resend without it', code: 'NOT_PROCESSED' }, { answer });
+  });
+}

@@ -12,7 +12,14 @@ export type {
   RecordedRequest,
   AcceptedItem,
 } from './stand-in-types.js';
-export { startStandIn, type StandInOptions, type VendorContract, type HandlerContext } from './stand-in-server.js';
+export {
+  startStandIn,
+  type StandInOptions,
+  type VendorContract,
+  type HandlerContext,
+  type TokenAuthority,
+  type Refusal,
+} from './stand-in-server.js';
 export { seededRandom, seededShuffle } from './seeded-random.js';
 export {
   startGoogleDataManagerStandIn,
@@ -37,3 +44,25 @@ export {
   type HubspotPropertyDescribe,
 } from './stand-ins/hubspot-stand-in.js';
 export { recordingFetch, type RecordedCall } from './recording-fetch.js';
+export { startLinkedinConversionsStandIn, type LinkedinConversionsStandInOptions } from './stand-ins/linkedin-conversions-stand-in.js';
+export { startMicrosoftAdsStandIn, type MicrosoftAdsStandIn, type MicrosoftAdsStandInOptions } from './stand-ins/microsoft-ads-stand-in.js';
+export { startGoogleAdsStandIn, type GoogleAdsStandIn, type GoogleAdsStandInOptions } from './stand-ins/google-ads-stand-in.js';
+export { startBrazeStandIn, type BrazeStandIn } from './stand-ins/braze-stand-in.js';
+export { startCustomerIoStandIn, type CustomerIoStandIn } from './stand-ins/customer-io-stand-in.js';
+export { startAmplitudeStandIn } from './stand-ins/amplitude-stand-in.js';
+export { startWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from './stand-ins/webhook-receiver-stand-in.js';
+export { startMetaCustomAudienceStandIn, type MetaCustomAudienceStandInOptions } from './stand-ins/meta-custom-audience-stand-in.js';
+export type { LateVerdict } from './stand-ins/data-manager-status.js';
+export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
+export {
+  startOAuthStandIn,
+  startGoogleOAuthStandIn,
+  startHubspotOAuthStandIn,
+  startLinkedinOAuthStandIn,
+  startMicrosoftOAuthStandIn,
+  startSalesforceOAuthStandIn,
+  type OAuthStandIn,
+  type OAuthStandInOptions,
+  type OAuthProfile,
+  type TokenErrorKind,
+} from './stand-ins/oauth/index.js';

@@ -19,11 +19,24 @@ export interface StandInOptions {
   readonly clock?: Clock;
   /** The credential the stand-in accepts. @defaultValue `"test-token"` */
   readonly accessToken?: string;
+  /**
+   * Accept the tokens a token-endpoint stand-in minted instead of the one fixed `accessToken`:
+   * an expired token is answered with the vendor's 401, as the real API does mid-run.
+   */
+  readonly tokens?: TokenAuthority;
   /** Request rate per credential; answered the vendor's way when exceeded. @defaultValue none */
   readonly rateLimit?: RateLimitOptions;
   /** Seed for out-of-order answers and ids. @defaultValue 1 */
   readonly seed?: number;
 }
+
+/** Says whether an access token is one a token endpoint issued and whether it still works. */
+export interface TokenAuthority {
+  check(token: string): 'valid' | 'expired' | 'unknown';
+}
+
+/** Why a request's credential was refused. */
+export type Refusal = 'missing' | 'invalid' | 'expired';
 
 /** What a vendor's handler may do with a request that passed routing, auth and rate limits. */
 export interface HandlerContext<T> {
@@ -50,7 +63,9 @@ export interface VendorContract<T> {
   notFound(req: RecordedRequest): StandInAnswer;
   /** The credential the request carries, or null. */
   credential(req: RecordedRequest): string | null;
-  unauthorized(req: RecordedRequest): StandInAnswer;
+  unauthorized(req: RecordedRequest, why: Refusal): StandInAnswer;
+  /** Checks besides the credential that every request must pass (API version header, ...). */
+  precheck?(req: RecordedRequest): StandInAnswer | undefined;
   /** The vendor's throttle answer (status, headers, body), given the wait left in the window. */
   rateLimited(retryAfterMs: number): StandInAnswer;
   /** The vendor's error body for a literal status a test scripted without a body. */
@@ -110,10 +125,17 @@ export async function startStandIn<T>(contract: VendorContract<T>, options: Stan
 
   const answer = (rec: RecordedRequest, index: number): StandInAnswer => {
     if (!contract.route(rec)) return contract.notFound(rec);
-    if (contract.credential(rec) !== token) return contract.unauthorized(rec);
+    const credential = contract.credential(rec);
+    if (credential === null) return contract.unauthorized(rec, 'missing');
+    if (options.tokens) {
+      const verdict = options.tokens.check(credential);
+      if (verdict !== 'valid') return contract.unauthorized(rec, verdict === 'expired' ? 'expired' : 'invalid');
+    } else if (credential !== token) return contract.unauthorized(rec, 'invalid');
+    const pre = contract.precheck?.(rec);
+    if (pre) return pre;
     const now = clock.now();
     if (limit) {
-      const key = contract.credential(rec) ?? '';
+      const key = credential;
       let w = windows.get(key);
       if (!w || now - w.start >= limit.windowMs) windows.set(key, (w = { start: now, used: 0 }));
       if (w.used >= limit.requests) return contract.rateLimited(Math.max(0, w.start + limit.windowMs - now));

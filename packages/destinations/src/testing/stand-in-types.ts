@@ -74,6 +74,11 @@ export interface StandIn<T = unknown> {
   fail(options: FaultOptions): void;
   /** Enforces a request rate per credential; `null` turns it off. */
   setRateLimit(limit: RateLimitOptions | null): void;
+  /**
+   * Audience stand-ins: the list's members now, by the key the destination uses as the row's
+   * dedup key (its first match key).
+   */
+  members?(): ReadonlySet<string>;
   /** Forgets requests, items, scripts and faults. */
   reset(): void;
   close(): Promise<void>;

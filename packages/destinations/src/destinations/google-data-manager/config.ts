@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { defaultCountryConfig } from '../../normalize/country-config.js';
+import { accessTokenConfig } from '../../auth/config-token.js';
 
 /**
  * Google Ads conversions through the Data Manager API (`events:ingest`), the path Google requires
@@ -9,11 +11,7 @@ export const googleDataManagerConfig = z.object({
     .url()
     .default('https://datamanager.googleapis.com')
     .describe('Base URL. Override for a proxy or a stand-in. Default https://datamanager.googleapis.com'),
-  accessToken: z
-    .string()
-    .min(1)
-    .describe('OAuth 2 access token with scope https://www.googleapis.com/auth/datamanager (no developer token)')
-    .meta({ secret: true }),
+  accessToken: accessTokenConfig('OAuth 2 access token with scope https://www.googleapis.com/auth/datamanager (no developer token)'),
   operatingAccountId: z
     .string()
     .regex(/^\d{10}$/, 'a Google Ads customer id: 10 digits, no dashes')
@@ -41,11 +39,7 @@ export const googleDataManagerConfig = z.object({
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
     .optional()
     .describe('Currency for rows whose currency column is empty'),
-  defaultCallingCode: z
-    .string()
-    .regex(/^\d{1,3}$/, 'a country calling code such as 1 or 44')
-    .optional()
-    .describe('Country calling code for national phone numbers; without it they are not sent'),
+  defaultCountry: defaultCountryConfig(),
   maxConversionAgeDays: z
     .number()
     .int()

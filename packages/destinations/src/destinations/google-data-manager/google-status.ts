@@ -61,8 +61,8 @@ export function googleFieldViolations(s: GoogleStatus): FieldViolation[] {
   return out;
 }
 
-/** The event index a violation points at (`events[3].user_data...`), if any. */
+/** The row index a violation points at (`events[3].user_data...`, `audience_members[2]...`), if any. */
 export function violationEventIndex(field: string): number | undefined {
-  const m = /(?:^|\.)events\[(\d+)\]/.exec(field);
+  const m = /(?:^|\.)(?:events|audience_members|audienceMembers)\[(\d+)\]/.exec(field);
   return m ? Number(m[1]) : undefined;
 }

@@ -1,9 +1,11 @@
+import { OAUTH_SCOPES } from '../../auth/scopes.js';
 import { defineDestination } from '../../contract/destination.js';
 import { googleDataManagerColumns } from './columns.js';
 import { googleDataManagerConfig, type GoogleDataManagerConfig } from './config.js';
 import { mapGoogleDataManager } from './map.js';
 import type { DataManagerEvent } from './payload.js';
 import { sendGoogleDataManager } from './send.js';
+import { dataManagerOutcomes } from './request-status.js';
 
 export type { GoogleDataManagerConfig } from './config.js';
 export type { DataManagerEvent, DataManagerUserIdentifier } from './payload.js';
@@ -32,6 +34,7 @@ export const googleDataManager = defineDestination<GoogleDataManagerConfig, Data
     endpointConfigKey: 'endpoint',
     adNetwork: true,
     atomicBatches: true,
+    auth: { kind: 'oauth', provider: 'google', scopes: [OAUTH_SCOPES.google.dataManager] },
   },
   batching: {
     maxItems: 2000,
@@ -43,4 +46,5 @@ export const googleDataManager = defineDestination<GoogleDataManagerConfig, Data
   },
   map: mapGoogleDataManager,
   send: sendGoogleDataManager,
+  outcomes: dataManagerOutcomes<GoogleDataManagerConfig>(),
 });

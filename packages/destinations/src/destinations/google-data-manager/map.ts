@@ -45,7 +45,7 @@ export function mapGoogleDataManager(row: Row, config: GoogleDataManagerConfig, 
   }
 
   const click = GOOGLE_CLICK_IDS.map((c) => [c, readString(row, c)] as const).find(([, v]) => v !== undefined);
-  const { identifiers, unusable } = googleUserIdentifiers(row, config.defaultCallingCode);
+  const { identifiers, unusable } = googleUserIdentifiers(row, config.defaultCountry);
   if (!click && identifiers.length === 0) {
     const why = unusable.length ? ` (${unusable.join(', ')} could not be normalised)` : '';
     return refuse('NO_IDENTIFIERS_PROVIDED', `row has no gclid, gbraid, wbraid, email, phone or full address${why}`, unusable[0] ?? 'gclid');

@@ -2,11 +2,13 @@ import type { SendContext } from '../../contract/context.js';
 import type { BatchItem, RowResult } from '../../contract/result.js';
 import { rowResult, wholeBatch } from '../../contract/row-results.js';
 import { classifyHttp } from '../../http/classify.js';
-import { exchangeJson, joinUrl } from '../../http/request.js';
+import { joinUrl } from '../../http/request.js';
+import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/authorized-exchange.js';
 import { googleRule } from './classify-google.js';
 import type { GoogleDataManagerConfig } from './config.js';
 import { googleFieldViolations, googleStatus, violationEventIndex } from './google-status.js';
 import type { DataManagerEvent } from './payload.js';
+import { withReceipt } from './request-status.js';
 
 /** The `IngestEventsRequest` for a batch (activation-contracts.md §1.11). */
 export function ingestRequest(batch: readonly BatchItem<DataManagerEvent>[], config: GoogleDataManagerConfig) {
@@ -39,16 +41,19 @@ export async function sendGoogleDataManager(
   ctx: SendContext<GoogleDataManagerConfig>,
 ): Promise<RowResult<DataManagerEvent>[]> {
   const { config } = ctx;
-  const ex = await exchangeJson(ctx, {
+  const sentAt = ctx.clock.now();
+  const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'POST',
     url: joinUrl(config.endpoint, 'v1/events:ingest'),
-    headers: { authorization: `Bearer ${config.accessToken}` },
+    headers: { authorization: `Bearer ${t.accessToken}` },
     body: ingestRequest(batch, config),
-  });
-  if (!ex.ok) return wholeBatch(batch, ex.failure);
+  }));
+  if (!ex.ok) return 'auth' in ex ? authFailureResults(batch, ex.auth, ex.answer) : wholeBatch(batch, ex.failure);
   const { answer } = ex;
   const c = classifyHttp(answer, ctx.clock.now(), [googleRule]);
   const vendor = { httpStatus: answer.status, body: answer.body };
+  // Accepted is not yet processed: the rows carry the request's receipt for `outcomes.collect`.
+  if (c.kind === 'success') return withReceipt(wholeBatch(batch, c, { answer: vendor }), answer.body, sentAt);
   if (c.kind !== 'permanent') return wholeBatch(batch, c, { answer: vendor });
 
   const status = googleStatus(answer.body);

@@ -24,7 +24,7 @@ export interface IdentifierResult {
  * SHA-256 hex encoded (the request says `encoding: HEX`). A column holding a 64-hex value is
  * taken as already hashed. Region and postal code travel unhashed, as AddressInfo documents.
  */
-export function googleUserIdentifiers(row: Row, defaultCallingCode: string | undefined): IdentifierResult {
+export function googleUserIdentifiers(row: Row, defaultCountry: string | undefined): IdentifierResult {
   const identifiers: DataManagerUserIdentifier[] = [];
   const unusable: string[] = [];
   const email = readString(row, 'email');
@@ -35,7 +35,7 @@ export function googleUserIdentifiers(row: Row, defaultCallingCode: string | und
   }
   const phone = readString(row, 'phone');
   if (phone !== undefined) {
-    const normalized = PREHASHED.test(phone) ? phone : toE164(phone, defaultCallingCode);
+    const normalized = PREHASHED.test(phone) ? phone : toE164(phone, defaultCountry);
     if (normalized) identifiers.push({ phoneNumber: hashNormalized(normalized) });
     else unusable.push('phone');
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessTokenConfig } from '../../auth/config-token.js';
 
 const propertyName = z.string().regex(/^[a-z0-9_]+$/, 'a HubSpot internal property name such as ltv_score');
 
@@ -8,11 +9,12 @@ export const hubspotConfig = z.object({
     .url()
     .default('https://api.hubapi.com')
     .describe('Base URL. Override for a proxy or a stand-in. Default https://api.hubapi.com'),
-  accessToken: z
+  accessToken: accessTokenConfig('Private app token or OAuth access token with crm.objects.contacts.write'),
+  portalId: z
     .string()
-    .min(1)
-    .describe('Private app token or OAuth access token with crm.objects.contacts.write')
-    .meta({ secret: true }),
+    .regex(/^\d+$/, 'the numeric HubSpot account (portal) id')
+    .optional()
+    .describe('The HubSpot account id; names the rate-limit bucket (HubSpot counts per account). Default: the token'),
   apiVersion: z
     .enum(['v3', '2026-03', '2026-09'])
     .default('v3')

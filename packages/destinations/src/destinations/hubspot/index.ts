@@ -1,3 +1,4 @@
+import { OAUTH_SCOPES } from '../../auth/scopes.js';
 import type { MapEnv } from '../../contract/context.js';
 import { sha256Hex } from '../../normalize/sha256.js';
 import { defineDestination } from '../../contract/destination.js';
@@ -29,12 +30,13 @@ export const hubspot = defineDestination<HubspotConfig, HubspotUpsertInput>({
       scope: 'account',
       source: 'activation-contracts.md §6.4: 100 per 10 s (Free/Starter); 150 Professional/Enterprise; 200 with the limit increase',
     },
-    // One bucket per credential (a token is one app on one account); hashed so keys can be logged.
-    rateLimitKey: (c) => `hubspot:${sha256Hex(c.accessToken).slice(0, 16)}`,
+    // One bucket per account: the portal id when given, else the credential (hashed so keys can be logged).
+    rateLimitKey: (c) => `hubspot:${c.portalId ?? (c.accessToken ? sha256Hex(c.accessToken).slice(0, 16) : 'oauth')}`,
     testMode: { kind: 'none', note: 'HubSpot has no dry run for batch upsert; use a developer test account as the target' },
     endpointConfigKey: 'endpoint',
     adNetwork: false,
     atomicBatches: false,
+    auth: { kind: 'oauth', provider: 'hubspot', scopes: [OAUTH_SCOPES.hubspot.contactsWrite, OAUTH_SCOPES.hubspot.contactsRead] },
   },
   batching: {
     maxItems: 100,

@@ -3,13 +3,14 @@ import type { Row } from '../../contract/row.js';
 import { readString } from '../../contract/row-values.js';
 import type { HubspotConfig } from './config.js';
 import type { HubspotUpsertInput } from './payload.js';
+import { normalizeEmailForCrm, trimCrmString } from '../../normalize/crm-values.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /** HubSpot property values are strings (§6.2); `null` becomes "" which clears the property. */
 function propertyValue(v: unknown): string | undefined {
   if (v === null) return '';
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return trimCrmString(v);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? 'true' : 'false';
@@ -32,7 +33,9 @@ export function mapHubspot(row: Row, config: HubspotConfig): MapOutcome<HubspotU
   const properties: Record<string, string> = { [config.idProperty]: id };
   for (const [column, property] of Object.entries(config.properties)) {
     if (!(column in row) || property === config.idProperty) continue;
-    const v = propertyValue(row[column]);
+    const raw = propertyValue(row[column]);
+    // An e-mail property is compared case-insensitively by HubSpot: send it the way it matches.
+    const v = property === 'email' && raw ? (normalizeEmailForCrm(raw) ?? raw) : raw;
     if (v === undefined) return refuse('INVALID_PROPERTY_VALUE', `column ${column} (-> ${property}) holds a value HubSpot cannot take`, column);
     properties[property] = v;
   }

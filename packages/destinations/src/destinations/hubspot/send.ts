@@ -2,7 +2,8 @@ import type { SendContext } from '../../contract/context.js';
 import type { BatchItem, RowResult } from '../../contract/result.js';
 import { rowResult, wholeBatch } from '../../contract/row-results.js';
 import { classifyHttp } from '../../http/classify.js';
-import { exchangeJson, joinUrl } from '../../http/request.js';
+import { joinUrl } from '../../http/request.js';
+import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/authorized-exchange.js';
 import { hubspotRule, RETRYABLE_CATEGORIES } from './classify-hubspot.js';
 import type { HubspotConfig } from './config.js';
 import { matchAnswers } from './match-answers.js';
@@ -22,13 +23,13 @@ export async function sendHubspot(
 ): Promise<RowResult<HubspotUpsertInput>[]> {
   const { config } = ctx;
   const inputs = batch.map((i) => i.payload);
-  const ex = await exchangeJson(ctx, {
+  const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'POST',
     url: joinUrl(config.endpoint, path(config.apiVersion)),
-    headers: { authorization: `Bearer ${config.accessToken}` },
+    headers: { authorization: `Bearer ${t.accessToken}` },
     body: { inputs },
-  });
-  if (!ex.ok) return wholeBatch(batch, ex.failure);
+  }));
+  if (!ex.ok) return 'auth' in ex ? authFailureResults(batch, ex.auth, ex.answer) : wholeBatch(batch, ex.failure);
   const { answer } = ex;
   const c = classifyHttp(answer, ctx.clock.now(), [hubspotRule]);
   const whole = { httpStatus: answer.status, body: answer.body };

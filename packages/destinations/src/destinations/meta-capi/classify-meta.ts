@@ -55,20 +55,29 @@ export function metaRule(sent: number): VendorRule {
         code: 'EVENTS_RECEIVED_MISMATCH',
       };
     }
-    const e = graphError(answer.body);
-    if (!e || answer.status === 429) return undefined; // a proxy's 429: the generic rule reads Retry-After
-    const code = typeof e.code === 'number' ? e.code : undefined;
-    const label = `Graph error ${code ?? '?'}${e.error_subcode ? `/${e.error_subcode}` : ''}`;
-    const text = e.error_user_title ? `${e.error_user_title}: ${e.error_user_msg ?? ''}` : (e.message ?? '');
-    if (code !== undefined && (THROTTLE_CODES.has(code) || (code >= 80000 && code < 80100))) {
-      const wait = regainAccessMs(answer.headers.get('x-business-use-case-usage')) ?? parseRetryAfter(answer.headers.get('retry-after'), now);
-      return { kind: 'rate_limited', reason: `Meta throttled the request (${label}): ${text}`, code: String(code), ...(wait ? { retryAfterMs: wait } : {}) };
-    }
-    if (e.is_transient === true || (code !== undefined && TRANSIENT_CODES.has(code))) {
-      return { kind: 'retryable', reason: `Meta transient error (${label}): ${text}`, code: String(code ?? 'TRANSIENT') };
-    }
-    if (answer.status >= 500) return undefined;
-    const what = code === 190 ? 'access token refused; issue a new system-user token' : 'request refused';
-    return { kind: 'permanent', reason: `Meta ${what} (${label}): ${text}`, code: e.error_subcode ? `${code}/${e.error_subcode}` : String(code ?? answer.status) };
+    return graphRule(answer, now);
   };
 }
+
+/**
+ * Graph API errors for any Graph endpoint (Conversions API, custom audiences): throttling codes
+ * 4/17/32/613/80000-family are rate-limited, `is_transient` and codes 1/2 retryable, the rest
+ * (190 token, 100 invalid parameter) permanent.
+ */
+export const graphRule: VendorRule = (answer, now) => {
+  const e = graphError(answer.body);
+  if (!e || answer.status === 429) return undefined; // a proxy's 429: the generic rule reads Retry-After
+  const code = typeof e.code === 'number' ? e.code : undefined;
+  const label = `Graph error ${code ?? '?'}${e.error_subcode ? `/${e.error_subcode}` : ''}`;
+  const text = e.error_user_title ? `${e.error_user_title}: ${e.error_user_msg ?? ''}` : (e.message ?? '');
+  if (code !== undefined && (THROTTLE_CODES.has(code) || (code >= 80000 && code < 80100))) {
+    const wait = regainAccessMs(answer.headers.get('x-business-use-case-usage')) ?? parseRetryAfter(answer.headers.get('retry-after'), now);
+    return { kind: 'rate_limited', reason: `Meta throttled the request (${label}): ${text}`, code: String(code), ...(wait ? { retryAfterMs: wait } : {}) };
+  }
+  if (e.is_transient === true || (code !== undefined && TRANSIENT_CODES.has(code))) {
+    return { kind: 'retryable', reason: `Meta transient error (${label}): ${text}`, code: String(code ?? 'TRANSIENT') };
+  }
+  if (answer.status >= 500) return undefined;
+  const what = code === 190 ? 'access token refused; issue a new system-user token' : 'request refused';
+  return { kind: 'permanent', reason: `Meta ${what} (${label}): ${text}`, code: e.error_subcode ? `${code}/${e.error_subcode}` : String(code ?? answer.status) };
+};

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { defaultCountryConfig } from '../../normalize/country-config.js';
+import { accessTokenConfig } from '../../auth/config-token.js';
 
 /** Meta's `action_source` values (activation-contracts.md §2.3). */
 export const META_ACTION_SOURCES = [
@@ -25,11 +27,7 @@ export const metaCapiConfig = z.object({
     .default('v25.0')
     .describe('Graph API version, pinned. Default v25.0'),
   pixelId: z.string().regex(/^\d+$/, 'the numeric pixel (dataset) id').describe('Pixel / dataset id'),
-  accessToken: z
-    .string()
-    .min(1)
-    .describe('System-user access token for the Conversions API')
-    .meta({ secret: true }),
+  accessToken: accessTokenConfig('System-user access token for the Conversions API'),
   actionSource: z
     .enum(META_ACTION_SOURCES)
     .default('website')
@@ -44,11 +42,7 @@ export const metaCapiConfig = z.object({
     .min(1)
     .optional()
     .describe('Test mode: route events to Test Events in Events Manager (remove in production)'),
-  defaultCallingCode: z
-    .string()
-    .regex(/^\d{1,3}$/, 'a country calling code such as 1 or 44')
-    .optional()
-    .describe('Country calling code for national phone numbers; without it they are not sent'),
+  defaultCountry: defaultCountryConfig(),
 });
 
 export type MetaCapiConfig = z.infer<typeof metaCapiConfig>;

@@ -32,6 +32,7 @@ export const metaCapi = defineDestination<MetaCapiConfig, MetaServerEvent>({
     endpointConfigKey: 'endpoint',
     adNetwork: true,
     atomicBatches: true,
+    auth: { kind: 'token', note: 'a system-user access token (non-expiring, or 60 days with no refresh flow: reporting-and-spend.md §C4)' },
   },
   batching: {
     maxItems: 1000,

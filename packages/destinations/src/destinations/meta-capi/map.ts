@@ -36,7 +36,7 @@ export function mapMetaCapi(row: Row, config: MetaCapiConfig, env: MapEnv): MapO
   if (at > env.now + FUTURE_SKEW_MS) return refuse('EVENT_IN_FUTURE', 'event_time is in the future', 'event_time');
 
   const sourceUrl = readString(row, 'event_source_url');
-  const userData = metaUserData(row, at, config.defaultCallingCode);
+  const userData = metaUserData(row, at, config.defaultCountry);
   if (actionSource === 'website') {
     if (!sourceUrl) return refuse('MISSING_EVENT_SOURCE_URL', 'website events need event_source_url', 'event_source_url');
     if (!userData.client_user_agent) {

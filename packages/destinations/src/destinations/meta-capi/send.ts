@@ -2,7 +2,8 @@ import type { SendContext } from '../../contract/context.js';
 import type { BatchItem, RowResult } from '../../contract/result.js';
 import { wholeBatch } from '../../contract/row-results.js';
 import { classifyHttp } from '../../http/classify.js';
-import { exchangeJson, joinUrl } from '../../http/request.js';
+import { joinUrl } from '../../http/request.js';
+import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/authorized-exchange.js';
 import { graphError, metaRule } from './classify-meta.js';
 import type { MetaCapiConfig } from './config.js';
 import type { MetaServerEvent } from './payload.js';
@@ -18,17 +19,17 @@ export async function sendMetaCapi(
   ctx: SendContext<MetaCapiConfig>,
 ): Promise<RowResult<MetaServerEvent>[]> {
   const { config } = ctx;
-  const ex = await exchangeJson(ctx, {
+  const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'POST',
     url: joinUrl(config.endpoint, `${config.apiVersion}/${config.pixelId}/events`),
     headers: {},
     body: {
       data: batch.map((i) => i.payload),
       ...(config.testEventCode ? { test_event_code: config.testEventCode } : {}),
-      access_token: config.accessToken,
+      access_token: t.accessToken,
     },
-  });
-  if (!ex.ok) return wholeBatch(batch, ex.failure);
+  }));
+  if (!ex.ok) return 'auth' in ex ? authFailureResults(batch, ex.auth, ex.answer) : wholeBatch(batch, ex.failure);
   const { answer } = ex;
   const c = classifyHttp(answer, ctx.clock.now(), [metaRule(batch.length)]);
   // Only an invalid-parameter refusal can be one row's fault; a token error is everyone's.

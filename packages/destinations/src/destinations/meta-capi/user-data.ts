@@ -40,12 +40,12 @@ export function metaFbc(row: Row, eventTimeMs: number): string | undefined {
 }
 
 /** Customer information parameters, normalised per Meta's rules and hashed (§2.4). */
-export function metaUserData(row: Row, eventTimeMs: number, defaultCallingCode: string | undefined): MetaUserData {
+export function metaUserData(row: Row, eventTimeMs: number, defaultCountry: string | undefined): MetaUserData {
   const country = readString(row, 'country');
   const countryNorm = country ? normalizeCountryForMeta(country) : null;
   const fields: MetaUserData = {
     em: hashed(row, 'email', normalizeEmailForMeta),
-    ph: hashed(row, 'phone', (p) => normalizePhoneForMeta(p, defaultCallingCode)),
+    ph: hashed(row, 'phone', (p) => normalizePhoneForMeta(p, defaultCountry)),
     fn: hashed(row, 'first_name', normalizeNameForMeta),
     ln: hashed(row, 'last_name', normalizeNameForMeta),
     ct: hashed(row, 'city', normalizeCityForMeta),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessTokenConfig } from '../../auth/config-token.js';
 
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a Salesforce API name such as Lead or Feature_X_Uses__c');
 
@@ -12,7 +13,7 @@ export const salesforceConfig = z.object({
     .regex(/^v\d{2}\.\d$/, 'an API version such as v62.0')
     .default('v62.0')
     .describe('REST API version, pinned; sObject Collections upsert needs v46.0 or later. Default v62.0'),
-  accessToken: z.string().min(1).describe('OAuth access token').meta({ secret: true }),
+  accessToken: accessTokenConfig('OAuth access token'),
   sobject: apiName.default('Lead').describe('sObject to upsert: Lead, Contact, or a custom object. Default Lead'),
   externalIdField: apiName.describe('External id field on the sObject, e.g. Touchline_Id__c'),
   externalIdColumn: z

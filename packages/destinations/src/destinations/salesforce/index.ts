@@ -1,3 +1,4 @@
+import { OAUTH_SCOPES } from '../../auth/scopes.js';
 import type { MapEnv } from '../../contract/context.js';
 import { defineDestination } from '../../contract/destination.js';
 import type { Row } from '../../contract/row.js';
@@ -33,6 +34,7 @@ export const salesforce = defineDestination<SalesforceConfig, SalesforceRecord>(
     endpointConfigKey: 'endpoint',
     adNetwork: false,
     atomicBatches: false,
+    auth: { kind: 'oauth', provider: 'salesforce', scopes: [OAUTH_SCOPES.salesforce.api, OAUTH_SCOPES.salesforce.refresh] },
   },
   batching: {
     maxItems: 200,

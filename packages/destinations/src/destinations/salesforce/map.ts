@@ -3,10 +3,12 @@ import type { Row } from '../../contract/row.js';
 import { readString } from '../../contract/row-values.js';
 import type { SalesforceConfig } from './config.js';
 import type { SalesforceRecord } from './payload.js';
+import { trimCrmString } from '../../normalize/crm-values.js';
 
 /** A JSON value Salesforce accepts for a field; `null` clears the field (§7.2). */
 function fieldValue(v: unknown): { ok: true; value: unknown } | { ok: false } {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return { ok: true, value: v };
+  if (typeof v === 'string') return { ok: true, value: trimCrmString(v) };
+  if (v === null || typeof v === 'boolean') return { ok: true, value: v };
   if (typeof v === 'number') return Number.isFinite(v) ? { ok: true, value: v } : { ok: false };
   if (typeof v === 'bigint') return { ok: true, value: Number(v) };
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? { ok: false } : { ok: true, value: v.toISOString() };

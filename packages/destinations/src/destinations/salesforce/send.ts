@@ -2,7 +2,8 @@ import type { SendContext } from '../../contract/context.js';
 import type { BatchItem, RowResult } from '../../contract/result.js';
 import { rowResult, wholeBatch } from '../../contract/row-results.js';
 import { classifyHttp } from '../../http/classify.js';
-import { exchangeJson, joinUrl } from '../../http/request.js';
+import { joinUrl, pathSegment } from '../../http/request.js';
+import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/authorized-exchange.js';
 import { RETRYABLE_RECORD_CODES, salesforceRule } from './classify-salesforce.js';
 import type { SalesforceConfig } from './config.js';
 import type { SalesforceRecord, SalesforceSaveResult } from './payload.js';
@@ -17,13 +18,14 @@ export async function sendSalesforce(
   ctx: SendContext<SalesforceConfig>,
 ): Promise<RowResult<SalesforceRecord>[]> {
   const { config } = ctx;
-  const ex = await exchangeJson(ctx, {
+  // Salesforce names the instance to call in every token answer (`instance_url`, §C2).
+  const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'PATCH',
-    url: joinUrl(config.endpoint, `services/data/${config.apiVersion}/composite/sobjects/${config.sobject}/${config.externalIdField}`),
-    headers: { authorization: `Bearer ${config.accessToken}` },
+    url: joinUrl(t.instanceUrl ?? config.endpoint, `services/data/${config.apiVersion}/composite/sobjects/${pathSegment(config.sobject)}/${pathSegment(config.externalIdField)}`),
+    headers: { authorization: `Bearer ${t.accessToken}` },
     body: { allOrNone: false, records: batch.map((i) => i.payload) },
-  });
-  if (!ex.ok) return wholeBatch(batch, ex.failure);
+  }));
+  if (!ex.ok) return 'auth' in ex ? authFailureResults(batch, ex.auth, ex.answer) : wholeBatch(batch, ex.failure);
   const { answer } = ex;
   const c = classifyHttp(answer, ctx.clock.now(), [salesforceRule]);
   if (c.kind !== 'success') return wholeBatch(batch, c, { answer: { httpStatus: answer.status, body: answer.body } });

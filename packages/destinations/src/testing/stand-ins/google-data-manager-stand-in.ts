@@ -19,6 +19,10 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, SHA256_HEX, type Json } from '../json-shape.js';
+import { handleAudienceMembers } from './data-manager-audiences.js';
+import { createRequestStatusStore, type LateVerdict } from './data-manager-status.js';
+import type { HandlerContext } from '../stand-in-server.js';
+import type { RecordedRequest } from '../stand-in-types.js';
 
 const DAY = 86_400_000;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -59,14 +63,20 @@ export function googleError(http: number, message: string, violations: Violation
 export interface GoogleDataManagerStandInOptions extends StandInOptions {
   /** Click-through window of the conversion action, in days. @defaultValue 90 */
   readonly lookbackDays?: number;
+  /** How long an accepted request stays PROCESSING in requestStatus:retrieve. @defaultValue 0 */
+  readonly processingMs?: number;
 }
 
 export interface GoogleDataManagerStandIn extends StandIn<Json> {
   /** Tells the stand-in when a click happened, as Google knows it from its own click logs. */
   registerClick(clickId: string, atMs: number): void;
+  /** The verdict the next accepted request gets in requestStatus:retrieve (late rejections). */
+  lateVerdict(v: LateVerdict): void;
+  /** Customer Match: current members of every user list, by first identifier (`email:<sha256>`). */
+  members(): ReadonlySet<string>;
 }
 
-function checkUserData(userData: unknown, path: string, v: Violation[]): boolean {
+export function checkUserData(userData: unknown, path: string, v: Violation[]): boolean {
   if (userData === undefined) return false;
   const ids = isObject(userData) ? asArray(userData['userIdentifiers']) : undefined;
   if (!ids || ids.length === 0) {
@@ -103,6 +113,8 @@ function checkUserData(userData: unknown, path: string, v: Violation[]): boolean
 export async function startGoogleDataManagerStandIn(options: GoogleDataManagerStandInOptions = {}): Promise<GoogleDataManagerStandIn> {
   const lookback = (options.lookbackDays ?? 90) * DAY;
   const clicks = new Map<string, number>();
+  const status = createRequestStatusStore(options.processingMs ?? 0);
+  const lists = new Map<string, Set<string>>();
 
   const validateEvent = (e: unknown, i: number, refs: Set<string>, now: number, v: Violation[]): void => {
     const path = `events[${i}]`;
@@ -157,7 +169,9 @@ export async function startGoogleDataManagerStandIn(options: GoogleDataManagerSt
   const contract: VendorContract<Json> = {
     name: 'google-data-manager',
     dedupWindowMs: Infinity,
-    route: (r) => r.method === 'POST' && r.path === '/v1/events:ingest',
+    route: (r) =>
+      (r.method === 'POST' && ['/v1/events:ingest', '/v1/audienceMembers:ingest', '/v1/audienceMembers:remove'].includes(r.path)) ||
+      (r.method === 'GET' && r.path === '/v1/requestStatus:retrieve'),
     notFound: (r) => googleError(404, `Method not found: ${r.method} ${r.path}`),
     credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
     unauthorized: () => googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.'),
@@ -168,6 +182,27 @@ export async function startGoogleDataManagerStandIn(options: GoogleDataManagerSt
       ]),
     errorBody: (status) => googleError(status, `${HTTP_STATUS[status] ?? 'ERROR'} (injected by the stand-in)`).body,
     handle(req, ctx) {
+      if (req.path === '/v1/requestStatus:retrieve') {
+        return status.answer(req.query['requestId'], ctx.now) ?? googleError(404, `Request ${req.query['requestId'] ?? '(none)'} not found`);
+      }
+      if (req.path.startsWith('/v1/audienceMembers:')) {
+        const answer = handleAudienceMembers(req, ctx, lists);
+        trackAccepted(answer, req, ctx, 'audience');
+        return answer;
+      }
+      const answer = handleEvents(req, ctx);
+      trackAccepted(answer, req, ctx, 'events');
+      return answer;
+    },
+  };
+  const trackAccepted = (answer: StandInAnswer, req: RecordedRequest, ctx: HandlerContext<Json>, kind: 'events' | 'audience') => {
+    const id = isObject(answer.body) ? answer.body['requestId'] : undefined;
+    const b = isObject(req.body) ? req.body : {};
+    const rows = (asArray(b['events']) ?? asArray(b['audienceMembers']) ?? []).length;
+    if (answer.status === 200 && typeof id === 'string' && b['validateOnly'] !== true) status.track(id, ctx.now, rows, kind);
+  };
+  function handleEvents(req: RecordedRequest, ctx: HandlerContext<Json>): StandInAnswer {
+    {
       const body = req.body;
       if (!isObject(body)) return googleError(400, 'Invalid JSON payload received.');
       const v: Violation[] = [];
@@ -204,8 +239,8 @@ export async function startGoogleDataManagerStandIn(options: GoogleDataManagerSt
         }
       }
       return { status: 200, body: { requestId: `stand-in-${ctx.request}-${Math.floor(ctx.random() * 1e9)}` } };
-    },
-  };
+    }
+  }
   const base = await startStandIn(contract, options);
   // Dedup is per conversion action; `count(key)` sums over actions, as a test expects.
   const sum = (f: (k: string) => number) => (key: string) =>
@@ -214,5 +249,12 @@ export async function startGoogleDataManagerStandIn(options: GoogleDataManagerSt
     count: sum(base.count),
     received: sum(base.received),
     registerClick: (id: string, at: number) => void clicks.set(id, at),
+    lateVerdict: (v: LateVerdict) => status.queue(v),
+    members: () => new Set([...lists.values()].flatMap((l) => [...l])),
+    reset: () => {
+      base.reset();
+      status.clear();
+      lists.clear();
+    },
   }) as GoogleDataManagerStandIn;
 }

@@ -18,8 +18,10 @@ import type { Warehouse } from './warehouse/warehouse.js';
 import { attributeHandler } from './attribution/admin-attribute.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
-import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
+import { openTrackerEndpoint, touchRulesOf } from './tracker-endpoint/open-tracker-endpoint.js';
+import { openTouchStore, type OpenTouchStore } from './tracker-endpoint/open-touch-store.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
+import { createTouchStamping } from './tracker-endpoint/visitor-stamps.js';
 
 /** A running Touchline: collector, spool, loader and warehouse, composed. */
 export interface Touchline {
@@ -33,8 +35,8 @@ export interface Touchline {
   readonly loader: Loader;
   readonly sources: SourceRegistry;
   readonly ingest: Ingest;
-  /** Each visitor's first / last / session touch, by visitor id (`undefined` when the tracker is disabled). */
-  readonly touchStore: TouchStore | undefined;
+  /** Each visitor's first / last / session touch, by visitor id (the tracker's cookie id, or an SDK's anonymous id). */
+  readonly touchStore: TouchStore;
   /** Reverse-ETL syncs and real-time forwarding (docs/activation.md). */
   readonly activation: Activation;
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
@@ -82,7 +84,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   const adminToken = config.adminToken ?? secrets.adminToken;
 
   const warehouse = await openWarehouse(config, dataDir);
-  let tracker: TrackerEndpoint | undefined;
+  let touches: OpenTouchStore | undefined;
   try {
     await warehouse.migrate();
     const sources = await openSourceRegistry(warehouse, now);
@@ -118,26 +120,27 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     });
     loader.start();
 
-    const ingest = createIngest({
+    touches = await openTouchStore({
+      config: config.tracker,
+      dataDir,
+      warehouseEngine: config.warehouse.engine,
+      ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
+      now,
+      log,
+    });
+    const ingestDeps = {
       spool,
       recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
       parseUserAgent: createUserAgentParser(),
       newMessageId: randomUUID,
       ipTruncation: config.ip.truncate,
       maxEventBytes: config.limits.maxEventBytes,
-    });
-    tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({
-          config: config.tracker,
-          dataDir,
-          warehouseEngine: config.warehouse.engine,
-          ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
-          ingest,
-          sources,
-          maxBatchBytes: config.limits.maxBatchBytes,
-          now,
-          log,
-        })
+    };
+    // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
+    // under its cookie's visitor id, so its ingest does not.
+    const ingest = createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) });
+    const tracker = config.tracker.enabled
+      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: createIngest(ingestDeps), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
     const app = await buildCollectorApp({
       tracking: {
@@ -176,14 +179,14 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       loader,
       sources,
       ingest,
-      touchStore: tracker?.store,
+      touchStore: touches.store,
       activation,
       derived,
       async close() {
         if (closed) return;
         closed = true;
         await app.close();
-        await tracker?.close();
+        await touches?.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
         await activation.close();
@@ -192,7 +195,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
-    await tracker?.close().catch(() => undefined);
+    await touches?.close().catch(() => undefined);
     await warehouse.close().catch(() => undefined);
     throw err;
   }

@@ -137,11 +137,12 @@ export function applyTouch(
 ): TouchState {
   const kind = classifyTouch(landing, opts);
   const timeout = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-  const idle = !state.seen || Date.parse(nowIso) - Date.parse(state.seen) > timeout;
+  // no session open: never seen, or only activity before this first arrival, or idle too long
+  const idle = !state.seen || !state.session || Date.parse(nowIso) - Date.parse(state.seen) > timeout;
   const marketing = kind !== TouchKind.Direct;
   const touch: Touch = { ...landing, at: landing.at ?? nowIso };
   const next: TouchState = { ...state, seen: nowIso };
-  const repeat = marketing && !idle && state.session !== undefined && sameArrival(state.session, touch, opts);
+  const repeat = marketing && !idle && sameArrival(state.session!, touch, opts);
   if (marketing && !repeat) {
     if (!state.first) next.first = touch;
     next.last = touch;

@@ -74,6 +74,14 @@ describe('arrivals', () => {
     expect(again.session).toEqual(s.session);
   });
 
+  it('activity before a first arrival opens no session; that arrival opens one, direct or not', () => {
+    const active = applyActivity({}, at(0));
+    expect(active).toEqual({ seen: at(0) });
+    const landed = applyTouch(active, touchFromLanding('https://shop.test/pricing', 'https://shop.test/'), at(10), site);
+    expect(landed.session).toEqual({ at: at(10), url: 'https://shop.test/pricing', referrer: 'https://shop.test/', referrer_domain: 'shop.test' });
+    expect(landed.first).toBeUndefined();
+  });
+
   it('compares external referrers only, as the warehouse sessions do: an internal referrer counts as none', () => {
     // an email client sends no referrer; the SPA's next page view keeps the UTMs, its referrer is the landing
     const landing = touchFromLanding('https://www.shop.test/?utm_source=news&utm_medium=email', undefined);

@@ -68,10 +68,10 @@ export const touchRules = (siteDomains: readonly string[], referralExclusions: r
   const key = (t: Touch) => JSON.stringify([UTM_KEYS.map((k) => t[k]), t.click_id, ext(t)]);
   return (s: TouchState, landing: Touch, now: string): TouchState => {
     const marketing = landing.click_id || UTM_KEYS.some((k) => landing[k]) || ext(landing);
-    const idle = !s.seen || Date.parse(now) - Date.parse(s.seen) > sessionTimeoutMs;
+    const idle = !s.seen || !s.session || Date.parse(now) - Date.parse(s.seen) > sessionTimeoutMs;
     const touch = { ...landing, at: now }; // (the tracker's landings carry no time of their own)
     const n = { ...s, seen: now };
-    const fresh = marketing && (idle || !s.session || key(s.session) != key(touch));
+    const fresh = marketing && (idle || key(s.session!) != key(touch));
     if (fresh) {
       n.first ||= touch;
       n.last = touch;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Touch, TouchState } from '@touchline/protocol';
-import { mergeStored, touchStateOf, type TouchStore } from './touch-store.js';
+import { mergeStored, touchStateOf, type TouchStore, type VisitorUpdate } from './touch-store.js';
 
 export interface SqliteTouchStoreOptions {
   /** File path (created if missing); `:memory:` for a throw-away store. */
@@ -75,19 +75,24 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     const r = select.get(id);
     return r && stateOfRow(r);
   };
-  const update = db.transaction((id: string, step: (prev: TouchState) => TouchState): TouchState => {
+  const apply = (id: string, step: (prev: TouchState) => TouchState): TouchState => {
     const prev = read(id) ?? {};
     const next = step(prev);
     if (next === prev) return prev;
     const stored = mergeStored(prev, next);
     upsert.run(id, text(stored.first), text(stored.last), text(stored.session), stored.seen ?? null, new Date().toISOString());
     return stored;
-  });
+  };
+  const update = db.transaction(apply);
+  // A request's visitors in one transaction: one commit instead of one per visitor (about ten
+  // times cheaper per update; `npm run bench -- touch-store`).
+  const updateMany = db.transaction((updates: readonly VisitorUpdate[]): TouchState[] => updates.map(([id, step]) => apply(id, step)));
   let open = true;
   return {
     get: async (id) => read(id),
     // `immediate`: take the write lock before reading, so two processes sharing the file cannot interleave
     update: async (id, step) => update.immediate(id, step),
+    updateMany: async (updates) => updateMany.immediate(updates),
     prune: async (before) => prune.run(before).changes,
     async close() {
       if (open) db.close();

@@ -20,7 +20,7 @@ export interface VisitorEvent {
 
 /**
  * Applies events to their visitors' states in the touch store — one atomic update per visitor,
- * its events in the order given — and returns the state after each event (`undefined` where no
+ * its events in the order given, all visitors in one `updateMany` — and returns the state after each event (`undefined` where no
  * visitor was named). Arrivals start touches and sessions; other activity keeps the session open
  * (visitor-touches.ts `applyEvent`).
  */
@@ -33,9 +33,10 @@ export async function statesAfter(store: TouchStore, items: readonly (VisitorEve
     if (list) list.push(i);
     else byVisitor.set(it.visitorId, [i]);
   });
-  await Promise.all(
-    [...byVisitor].map(([id, indexes]) =>
-      store.update(id, (prev) => {
+  await store.updateMany(
+    [...byVisitor].map(([id, indexes]) => [
+      id,
+      (prev: TouchState) => {
         let s = prev;
         for (const i of indexes) {
           const it = items[i]!;
@@ -43,8 +44,8 @@ export async function statesAfter(store: TouchStore, items: readonly (VisitorEve
           after[i] = s;
         }
         return s;
-      }),
-    ),
+      },
+    ]),
   );
   return after;
 }

@@ -76,11 +76,15 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     return r && stateOfRow(r);
   };
   const apply = (id: string, step: (prev: TouchState) => TouchState): TouchState => {
-    const prev = read(id) ?? {};
+    const row = select.get(id);
+    const prev = row ? stateOfRow(row) : {};
     const next = step(prev);
     if (next === prev) return prev;
     const stored = mergeStored(prev, next);
-    upsert.run(id, text(stored.first), text(stored.last), text(stored.session), stored.seen ?? null, new Date().toISOString());
+    // A touch the step kept (most updates only move `seen`) is written back as it was read, not
+    // serialised again: stamping every SDK's events runs this for each request's visitors.
+    const keep = (t: Touch | undefined, was: Touch | undefined, raw: string | null | undefined) => (t !== undefined && t === was ? (raw ?? null) : text(t));
+    upsert.run(id, keep(stored.first, prev.first, row?.first), keep(stored.last, prev.last, row?.last), keep(stored.session, prev.session, row?.session), stored.seen ?? null, new Date().toISOString());
     return stored;
   };
   const update = db.transaction(apply);

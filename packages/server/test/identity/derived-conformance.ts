@@ -273,6 +273,12 @@ export function describeDerivedConformance(engine: string, open: () => Promise<W
         first_touch_at: day(1), first_touch_click_id_type: 'li_fat_id', first_touch_click_id: 'LI-cy', first_touch_referrer_domain: 'linkedin.com',
         last_touch_at: day(2), last_touch_click_id_type: 'gclid', last_touch_click_id: 'G-cy', last_touch_referrer_domain: null,
       });
+      // each session's touch columns are its entry event's, that one row's (nulls included)
+      const entry = ['utm_source', 'utm_medium', 'utm_campaign', 'click_id_type', 'click_id'];
+      const sessions = await h.rows(`SELECT message_id, ${entry.join(', ')} FROM sessions WHERE device_id LIKE 'nl-%' ORDER BY message_id`);
+      const entries = await h.rows(`SELECT message_id, ${entry.join(', ')} FROM events WHERE message_id IN (${sessions.map((r) => `'${String(r['message_id'])}'`).join(', ')}) ORDER BY message_id`);
+      expect(sessions.map((r) => r['message_id'])).toEqual(['nl-1', 'nl-2', 'nl-3', 'nl-4', 'nl-5', 'nl-6', 'nl-8']);
+      expect(sessions).toEqual(entries);
       // The README's headline query: only people whose first touch really was a LinkedIn click
       const headline = await h.rows(`
         SELECT p.first_touch_channel AS channel, p.first_touch_click_id_type AS click, p.first_touch_at AS clicked_at, c.converted_at AS bought_at, c.value AS value, p.anonymous_ids AS devices

@@ -57,6 +57,9 @@ export function applyEvent(state: TouchState, event: object, at: string, rules: 
   return state;
 }
 
+/** A page host's registrable domain (or the host itself), by host: every arrival asks, and sites have few hosts. */
+const ownDomains = new Map<string, string>();
+
 /** The site's domains for a page: the configured ones and the page's registrable domain. */
 function siteDomainsFor(url: string | undefined, configured: readonly string[]): readonly string[] {
   let host: string | undefined;
@@ -65,8 +68,14 @@ function siteDomainsFor(url: string | undefined, configured: readonly string[]):
   } catch {
     host = undefined;
   }
-  const own = host ? (getDomain(host, { allowPrivateDomains: true }) ?? host) : undefined;
-  return own ? [...configured, own] : configured;
+  if (!host) return configured;
+  let own = ownDomains.get(host);
+  if (own === undefined) {
+    own = getDomain(host, { allowPrivateDomains: true }) ?? host;
+    if (ownDomains.size >= 1000) ownDomains.clear(); // any Host a client sends can land here: bounded
+    ownDomains.set(host, own);
+  }
+  return [...configured, own];
 }
 
 /**

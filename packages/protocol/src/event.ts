@@ -63,3 +63,14 @@ export interface EventContext extends JsonObject {
   gpc?: unknown;
   sessionId?: unknown;
 }
+
+/**
+ * A Consent Mode v2 signal as the event or the host page states it: `true` / `'granted'` grant,
+ * `false` / `'denied'` deny (Google's `gtag('consent', …)` wording and booleans); anything else
+ * states nothing (`undefined`).
+ */
+export function consentSignal(v: unknown): boolean | undefined {
+  if (v === true || v === 'granted') return true;
+  if (v === false || v === 'denied') return false;
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTouch, classifyTouch, CLICK_IDS, touchFromLanding, type TouchState } from '../src/index.js';
+import { applyActivity, applyTouch, classifyTouch, CLICK_IDS, consentSignal, isArrival, touchFromLanding, type TouchState } from '../src/index.js';
 
 const site = { siteDomains: ['shop.test'] };
 
@@ -53,5 +53,51 @@ describe('touch rules', () => {
     expect(s.session?.click_id).toBe('F1');
     const reload = applyTouch(s, touchFromLanding('https://shop.test/?fbclid=F1', 'https://l.facebook.com/'), at(62), site);
     expect(reload.last?.at).toBe(s.last?.at);
+  });
+});
+
+describe('arrivals', () => {
+  const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
+
+  it('page and screen views are arrivals; track, identify, group and alias never are', () => {
+    expect(['page', 'screen'].filter(isArrival)).toEqual(['page', 'screen']);
+    for (const t of ['track', 'identify', 'group', 'alias', 'Page', '', undefined, null, 1]) expect(isArrival(t), String(t)).toBe(false);
+  });
+
+  it('activity keeps the session open and never touches first, last or session', () => {
+    const s = applyTouch({}, touchFromLanding('https://shop.test/?utm_source=a', undefined), at(0), site);
+    const later = applyActivity(s, at(45));
+    expect(later).toEqual({ ...s, seen: at(45) });
+    // the next arrival, 10 minutes after that activity, is inside the session: a repeat, not a touch
+    const again = applyTouch(later, touchFromLanding('https://shop.test/?utm_source=a', undefined), at(55), site);
+    expect(again.last).toEqual(s.last);
+    expect(again.session).toEqual(s.session);
+  });
+
+  it('activity before a first arrival opens no session; that arrival opens one, direct or not', () => {
+    const active = applyActivity({}, at(0));
+    expect(active).toEqual({ seen: at(0) });
+    const landed = applyTouch(active, touchFromLanding('https://shop.test/pricing', 'https://shop.test/'), at(10), site);
+    expect(landed.session).toEqual({ at: at(10), url: 'https://shop.test/pricing', referrer: 'https://shop.test/', referrer_domain: 'shop.test' });
+    expect(landed.first).toBeUndefined();
+  });
+
+  it('compares external referrers only, as the warehouse sessions do: an internal referrer counts as none', () => {
+    // an email client sends no referrer; the SPA's next page view keeps the UTMs, its referrer is the landing
+    const landing = touchFromLanding('https://www.shop.test/?utm_source=news&utm_medium=email', undefined);
+    const s = applyTouch({}, landing, at(0), site);
+    const spa = applyTouch(s, touchFromLanding('https://www.shop.test/p?utm_source=news&utm_medium=email', 'https://www.shop.test/?utm_source=news&utm_medium=email'), at(1), site);
+    expect(spa.last).toEqual(s.last);
+    expect(spa.session).toEqual(s.session);
+    // the same UTMs from an external referrer is another touch
+    const other = applyTouch(s, touchFromLanding('https://www.shop.test/?utm_source=news&utm_medium=email', 'https://news.example/'), at(2), site);
+    expect(other.last).toMatchObject({ referrer_domain: 'news.example', at: at(2) });
+  });
+});
+
+describe('consent signals', () => {
+  it('reads Google\'s wording and booleans, nothing else', () => {
+    expect([true, 'granted', false, 'denied'].map(consentSignal)).toEqual([true, true, false, false]);
+    for (const v of ['GRANTED', 'yes', 1, 0, null, undefined, {}, 'true']) expect(consentSignal(v), String(v)).toBeUndefined();
   });
 });

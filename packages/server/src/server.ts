@@ -27,8 +27,10 @@ import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js'
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
-import { openTrackerEndpoint, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
+import { openTrackerEndpoint, touchRulesOf, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
+import { openTouchStore } from './tracker-endpoint/open-touch-store.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
+import { createTouchStamping } from './tracker-endpoint/visitor-stamps.js';
 import { openWarehouse } from './warehouse/open-warehouse.js';
 import type { Warehouse } from './warehouse/warehouse.js';
 
@@ -52,8 +54,8 @@ export interface Touchline {
   readonly loader: Loader;
   readonly sources: SourceRegistry;
   readonly ingest: Ingest;
-  /** Each visitor's first / last / session touch, by visitor id (`undefined` when the tracker is disabled). */
-  readonly touchStore: TouchStore | undefined;
+  /** Each visitor's first / last / session touch, by visitor id (the tracker's cookie id, or an SDK's anonymous id). */
+  readonly touchStore: TouchStore;
   /** Reverse-ETL syncs and real-time forwarding (docs/activation.md). */
   readonly activation: Activation;
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
@@ -180,28 +182,29 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     loader.start();
     opened.push(() => loader.stop());
 
-    const ingest = createIngest({
+    const touches = await openTouchStore({
+      config: config.tracker,
+      dataDir,
+      warehouseEngine: config.warehouse.engine,
+      ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
+      now,
+      log,
+    });
+    opened.push(() => touches.close());
+    const ingestDeps = {
       spool,
       recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
       parseUserAgent: createUserAgentParser(),
       newMessageId: randomUUID,
       ipTruncation: config.ip.truncate,
       maxEventBytes: config.limits.maxEventBytes,
-    });
-    const tracker: TrackerEndpoint | undefined = config.tracker.enabled
-      ? await openTrackerEndpoint({
-          config: config.tracker,
-          dataDir,
-          warehouseEngine: config.warehouse.engine,
-          ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
-          ingest,
-          sources,
-          maxBatchBytes: config.limits.maxBatchBytes,
-          now,
-          log,
-        })
+    };
+    // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
+    // under its cookie's visitor id, so its ingest does not.
+    const ingest = createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) });
+    const tracker = config.tracker.enabled
+      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: createIngest(ingestDeps), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
-    if (tracker) opened.push(() => tracker.close());
     const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now }, adminToken, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -222,7 +225,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       loader,
       sources,
       ingest,
-      touchStore: tracker?.store,
+      touchStore: touches.store,
       activation,
       derived,
       log,
@@ -230,7 +233,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         if (closed) return;
         closed = true;
         await Promise.all([app.close(), adminApp.close()]);
-        await tracker?.close();
+        await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
         await activation.close();

@@ -5,7 +5,7 @@
 export { createTracker, CONSENT_EVENT, type CallOptions, type Tracker } from './tracker.js';
 export { browserEnv } from './browser-env.js';
 export type { KeyValueStore, PageFacts, PostResult, TrackerEnv } from './env.js';
-export type { BufferedCall, TrackerOptions } from './options.js';
+export type { BufferedCall, ConsentUpdate, TrackerOptions } from './options.js';
 export { GLOBAL_NAME, snippet, snippetJs, type SnippetOptions } from './snippet.js';
 export { retryable } from './transport.js';
 export { VERSION } from './version.js';

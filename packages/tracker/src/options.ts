@@ -1,5 +1,8 @@
 import type { ConsentState } from './protocol.js';
 
+/** A Consent Mode v2 update: each signal `'granted'` / `'denied'` (Google's wording) or a boolean. */
+export type ConsentUpdate = { [K in keyof ConsentState]?: boolean | 'granted' | 'denied' };
+
 /** A call made on the loader stub before the script arrived: method, arguments, `location.href` then. */
 export type BufferedCall = readonly [method: string, args: readonly unknown[], url?: string];
 
@@ -22,10 +25,11 @@ export interface TrackerOptions {
   requireConsent?: boolean;
   /**
    * Initial Consent Mode v2 state, merged over the default (all granted, or all denied when
-   * `requireConsent`). `analytics_storage` gates storage and sending.
+   * `requireConsent`), in Google's wording (`'granted'` / `'denied'`) or as booleans.
+   * `analytics_storage` gates storage and sending.
    * @defaultValue all four signals `!requireConsent`
    */
-  consent?: ConsentState;
+  consent?: ConsentUpdate;
   /**
    * Sends a page view on `pushState`, on `popstate`, and on `replaceState` when the path changes
    * (routers and consent banners replace the query to strip UTMs: that is not a page view).
@@ -33,8 +37,11 @@ export interface TrackerOptions {
    */
   spa?: boolean;
   /**
-   * The site's own domains: referrers inside them are internal navigation (direct).
-   * @defaultValue the page's host without `www.`
+   * More domains of the site, besides the page's own: referrers inside any of them are internal
+   * navigation (direct). The page's host (without `www.`) always counts, and so does its
+   * registrable domain when the collector serves the script (it writes it into `s.js`, so
+   * `app.shop.com` sees a referrer from `www.shop.com` as internal).
+   * @defaultValue `[]`
    */
   siteDomains?: readonly string[];
   /**

@@ -21,6 +21,12 @@ export interface SnippetOptions {
   page?: boolean;
 }
 
+/**
+ * The token the collector replaces with the site's registrable domain when it serves `s.js`
+ * (underscores: no host name can contain it, so an unreplaced token matches nothing).
+ */
+export const SITE_DOMAIN_TOKEN = '__tl_site__';
+
 /** The API lives on `window.touchline`. */
 export const GLOBAL_NAME = 'touchline';
 const METHODS = 'page track identify alias group reset consent flush';

@@ -1,5 +1,6 @@
 /**
- * The touch rules of `@touchline/protocol` (`touchFromLanding`, `classifyTouch`, `applyTouch`) in
+ * The touch rules of `@touchline/protocol` (`touchFromLanding`, `classifyTouch`, `applyTouch` with
+ * `sameArrival`) in
  * fewer bytes, for the 3 KB script budget. The protocol's versions cost ~1.1 KB gzipped in the
  * script (~45 % of what the tracker itself may use); these cost ~0.5 KB.
  *
@@ -55,31 +56,29 @@ export function landingTouch(url: string, referrer?: string): Touch {
   return t;
 }
 
-/** protocol `sameTouch` as a comparable string */
-const key = (t: Touch) => JSON.stringify([...UTM_KEYS.map((k) => t[k]), t.click_id, t.referrer_domain].map((v) => v ?? ''));
-
 /**
- * = protocol `applyTouch(state, landing, now, { siteDomains, referralExclusions, sessionTimeoutMs })`,
- * with the options bound once.
+ * = protocol `applyTouch(state, landing, now, { siteDomains, referralExclusions, sessionTimeoutMs })`
+ * for an arrival (the tracker calls it for page views only), with the options bound once.
  */
-export const touchRules =
-  (siteDomains: readonly string[], referralExclusions: readonly string[], sessionTimeoutMs: number) =>
-  (s: TouchState, landing: Touch, now: string): TouchState => {
-    const d = landing.referrer_domain;
-    const inside = (list: readonly string[]) => list.some((x) => d == x || d!.endsWith('.' + x));
-    const marketing =
-      !!landing.click_id || UTM_KEYS.some((k) => landing[k]) || (!!d && !inside(siteDomains) && !inside(referralExclusions));
-    const idle = !s.seen || Date.parse(now) - Date.parse(s.seen) > sessionTimeoutMs;
-    const touch = { ...landing, at: landing.at ?? now };
+export const touchRules = (siteDomains: readonly string[], referralExclusions: readonly string[], sessionTimeoutMs: number) => {
+  const notExternal = [...siteDomains, ...referralExclusions];
+  /** protocol `externalReferrer`, '' for none: a referrer inside the site or an exclusion is none */
+  const ext = ({ referrer_domain: d }: Touch) => (d && !notExternal.some((x) => d == x || d.endsWith('.' + x)) ? d : '');
+  /** protocol `sameArrival` as a comparable string (an absent field and '' never meet: touches hold no empty fields) */
+  const key = (t: Touch) => JSON.stringify([UTM_KEYS.map((k) => t[k]), t.click_id, ext(t)]);
+  return (s: TouchState, landing: Touch, now: string): TouchState => {
+    const marketing = landing.click_id || UTM_KEYS.some((k) => landing[k]) || ext(landing);
+    const idle = !s.seen || !s.session || Date.parse(now) - Date.parse(s.seen) > sessionTimeoutMs;
+    const touch = { ...landing, at: now }; // (the tracker's landings carry no time of their own)
     const n = { ...s, seen: now };
-    const fresh = marketing && (idle || !s.session || key(s.session) != key(touch));
+    const fresh = marketing && (idle || key(s.session!) != key(touch));
     if (fresh) {
       n.first ||= touch;
       n.last = touch;
     }
-    // A direct session keeps where it landed. Absent fields are `undefined` here and vanish in JSON
-    // (storage and the wire), where the protocol omits them: equal once serialized.
-    if (idle || fresh)
-      n.session = marketing ? touch : ({ at: now, url: landing.url, referrer: landing.referrer, referrer_domain: d } as Touch);
+    // A direct session keeps where it landed: a direct landing has only its URL and referrer, so
+    // it is `touch` too (the protocol's `landingOnly` keeps exactly those).
+    if (idle || fresh) n.session = touch;
     return n;
   };
+};

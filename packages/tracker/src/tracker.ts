@@ -1,6 +1,6 @@
 import { browserEnv } from './browser-env.js';
 import type { TrackerEnv } from './env.js';
-import type { TrackerOptions } from './options.js';
+import type { ConsentUpdate, TrackerOptions } from './options.js';
 import {
   DEFAULT_REFERRAL_EXCLUSIONS,
   DEFAULT_SESSION_TIMEOUT_MS,
@@ -10,6 +10,7 @@ import {
   type Touch,
   type TouchState,
 } from './protocol.js';
+import { SITE_DOMAIN_TOKEN } from './snippet.js';
 import { storageOf } from './store.js';
 import { hostOf, landingTouch, touchRules } from './touch-compact.js';
 import { createTransport } from './transport.js';
@@ -37,10 +38,12 @@ export interface Tracker {
   /** Forgets the user id and starts a new anonymous id (touches stay: they belong to the browser). */
   reset(): void;
   /**
-   * Merges a Consent Mode v2 update. Sends a `Consent Updated` track event when sending is or was
+   * Merges a Consent Mode v2 update, in Google's wording (`'granted'` / `'denied'`, as
+   * `gtag('consent', 'update', …)` takes it) or as booleans; any other value of the four signals is
+   * ignored with a console warning. Sends a `Consent Updated` track event when sending is or was
    * allowed; on withdrawal of `analytics_storage` flushes, then wipes the tracker's storage.
    */
-  consent(state: ConsentState): void;
+  consent(state: ConsentUpdate): void;
   /** Sends what is queued now. Resolves when the request settles; never rejects. */
   flush(): Promise<void>;
 }
@@ -68,12 +71,24 @@ export const STORAGE_KEY = '_tl';
 export const CONSENT_EVENT = 'Consent Updated';
 /** Most calls held before consent; the oldest go first. */
 const PENDING_MAX = 100;
-const all = (v: boolean): ConsentState => ({
-  analytics_storage: v,
-  ad_storage: v,
-  ad_user_data: v,
-  ad_personalization: v,
-});
+const SIGNALS = 'analytics_storage ad_storage ad_user_data ad_personalization'.split(' ') as (keyof ConsentState)[];
+
+/**
+ * `c` (Google's `'granted'`/`'denied'`, or booleans; `dflt` for a signal it leaves out) merged
+ * over `into`, as a new object: events share the one they were sent with. A signal with any other
+ * value is left as it was, with a warning (a silent `'yes'` would never grant, and the site would
+ * never learn why nothing arrives).
+ */
+function mergeConsent(into: ConsentState, c: { [K in keyof ConsentState]?: unknown } = {}, dflt?: boolean): ConsentState {
+  const out = { ...into };
+  for (const k of SIGNALS) {
+    const v = c[k] ?? dflt;
+    if (v === true || v === 'granted') out[k] = true;
+    else if (v === false || v === 'denied') out[k] = false;
+    else if (v != null) console.warn('touchline: consent needs "granted"/"denied":', c);
+  }
+  return out;
+}
 
 /**
  * Creates a tracker. The landing touch is captured here, synchronously; storage is read and
@@ -85,16 +100,21 @@ const all = (v: boolean): ConsentState => ({
  * cmp.onAccept(() => t.consent({ analytics_storage: true }));
  */
 export function createTracker(o: TrackerOptions = {}, env: TrackerEnv = browserEnv()): Tracker {
-  const t0 = iso(env.now());
   const land = o.landing ?? env.page();
-  const landing = landingTouch(land.url, land.referrer);
+  /** The arrival on this document: the first page view applies it; later ones apply their own URL. */
+  let landing: Touch | null = landingTouch(land.url, land.referrer);
   const next = touchRules(
-    o.siteDomains ?? [hostOf(land.url)!],
+    // The page's own host, and its registrable domain: the collector serving the script writes it
+    // over the token (server tracker-endpoint/script-asset.ts), as the Public Suffix List is too big
+    // to ship and `app.shop.com` must see `www.shop.com` as the same site. Served as is (or in the
+    // ESM build), the token stays: it matches no host. (test/build.test.ts checks the minified
+    // script keeps the literal.)
+    [hostOf(land.url)!, SITE_DOMAIN_TOKEN, ...(o.siteDomains || [])],
     o.referralExclusions ?? DEFAULT_REFERRAL_EXCLUSIONS,
     o.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS,
   );
-  let consent: ConsentState = { ...all(!o.requireConsent), ...o.consent };
-  const allowed = () => consent.analytics_storage === true;
+  let consent = mergeConsent({}, o.consent, !o.requireConsent);
+  const allowed = () => consent.analytics_storage; // always a boolean (mergeConsent)
   const ls = storageOf(env);
   let outbox: string[] = [];
   const transport = createTransport(
@@ -105,8 +125,8 @@ export function createTracker(o: TrackerOptions = {}, env: TrackerEnv = browserE
     (q) => save((outbox = q)),
     answer,
   );
-  // Before consent the visitor lives in memory only: a fresh id, the landing applied to nothing.
-  let vis: Saved = { a: env.uuid(), s: next({}, landing, t0) };
+  // Before consent the visitor lives in memory only: a fresh id, no touches yet.
+  let vis: Saved = { a: env.uuid(), s: {} };
   /** Calls made while sending is not allowed, replayed in order when it becomes allowed. */
   let pending: Parameters<typeof call>[] = [];
   let cur = land.url;
@@ -119,11 +139,11 @@ export function createTracker(o: TrackerOptions = {}, env: TrackerEnv = browserE
     if (allowed()) ls((s) => s.setItem(STORAGE_KEY, JSON.stringify({ ...vis, q: outbox })));
   }
 
-  /** Storage became allowed: merge the cached visitor, apply this landing to it, load the outbox. */
+  /** Storage became allowed: load the cached visitor and the outbox. */
   function restore() {
     const saved = ls((s) => JSON.parse(s.getItem(STORAGE_KEY)!) as Saved | null);
     // (calls before consent are held, so nothing in memory is newer than what was saved)
-    if (isObj(saved)) vis = { a: saved.a || vis.a, u: saved.u, s: next(saved.s || {}, landing, t0) };
+    if (isObj(saved)) vis = { a: saved.a || vis.a, u: saved.u, s: saved.s || {} };
     transport.start(saved?.q); // persists: saves the visitor with its outbox
   }
 
@@ -138,8 +158,12 @@ export function createTracker(o: TrackerOptions = {}, env: TrackerEnv = browserE
   /** Builds one Segment event with its page, campaign, touches and consent context, and queues it. */
   function send(type: string, fields: Partial<SegmentEvent>, opts: Props | undefined, url: string, at: number) {
     const now = iso(at);
-    vis.s = next(vis.s, { url }, now); // saved with the push below
     if (url != cur) [ref, cur] = [cur, url];
+    const arrival = type == 'page';
+    // Only arrivals (page views) start touches and sessions: the first applies the landing, an SPA
+    // navigation its URL and the previous page. Any other call is activity. Saved with the push below.
+    if (arrival) (vis.s = next(vis.s, landing || landingTouch(url, ref), now)), (landing = null);
+    else vis.s.seen = now; // (`vis.s` is the tracker's own object: `next` and `answer` make new ones)
     const u = new URL(url);
     const page = { url, path: u.pathname, search: u.search, title: env.page().title, referrer: ref };
     let campaign: Props | undefined;
@@ -166,13 +190,13 @@ export function createTracker(o: TrackerOptions = {}, env: TrackerEnv = browserE
       },
     } as SegmentEvent;
     // Segment's page(): the page facts are the properties too
-    if (type == 'page') ev.properties = { ...page, ...ev.properties };
+    if (arrival) ev.properties = { ...page, ...ev.properties };
     transport.push(JSON.stringify(ev)); // throws on circular host objects: the call is dropped
   }
 
   function setConsent(c: Props | undefined, url: string, at: number) {
     const was = allowed();
-    consent = { ...consent, ...c };
+    consent = mergeConsent(consent, c);
     const is = allowed();
     if (is && !was) {
       restore();

@@ -8,6 +8,7 @@ import * as protocol from '@touchline/protocol';
 // @ts-expect-error -- plain JavaScript build module, no declarations
 import { browserProtocolModule, buildScript, SCRIPT_BUDGET_BYTES } from '../scripts/build-config.mjs';
 import { VERSION } from '../src/index.js';
+import { SITE_DOMAIN_TOKEN } from '../src/snippet.js';
 
 describe('build', () => {
   it("the script's protocol data is generated from @touchline/protocol, equal in what the tracker reads", async () => {
@@ -26,6 +27,12 @@ describe('build', () => {
     expect(gzipBytes).toBeLessThanOrEqual(SCRIPT_BUDGET_BYTES);
     // neutral names only: blockers list these (research §3.5)
     expect(code).not.toMatch(/\/(collect|track|beacon|pixel|analytics)\b/);
+  });
+
+  it('keeps the site-domain token as one string literal, for the collector to write the registrable domain over', async () => {
+    const { code } = (await buildScript()) as { code: string };
+    expect(code.split(JSON.stringify(SITE_DOMAIN_TOKEN))).toHaveLength(2);
+    expect(code.split(SITE_DOMAIN_TOKEN)).toHaveLength(2);
   });
 
   it('context.library.version is the package version', () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  applyActivity,
   applyTouch,
   DEFAULT_REFERRAL_EXCLUSIONS,
   hostOf as protocolHostOf,
@@ -123,22 +124,29 @@ describe('tracker and @touchline/protocol agree', () => {
     }
   });
 
-  it('end to end: the touches createTracker sends are the protocol chain over the same page loads', async () => {
+  it('end to end: the touches createTracker sends are the protocol chain over the same page loads and other calls', async () => {
     const g = generator(7);
     const w = createWorld();
     const opts = { siteDomains: ['shop.test'], referralExclusions: DEFAULT_REFERRAL_EXCLUSIONS, sessionTimeoutMs: 30 * MIN };
     let expected: TouchState = {};
+    const sent = () => w.events().at(-1)!.context!.touches;
+    const want = () => json({ first: expected.first, last: expected.last, session: expected.session });
     for (let i = 0; i < 60; i++) {
       await w.tick(g.gap());
       const url = g.url();
       const ref = g.referrer();
       const p = w.open(url, ref, { siteDomains: opts.siteDomains });
-      expected = applyTouch(expected, touchFromLanding(url, ref || undefined), new Date(w.now).toISOString(), opts);
+      // the page view is the arrival: the protocol's applyTouch
       p.tracker.page();
-      expected = applyTouch(expected, { url }, new Date(w.now).toISOString(), opts); // the page view's own activity
+      expected = applyTouch(expected, touchFromLanding(url, ref || undefined), new Date(w.now).toISOString(), opts);
       await w.tick(1000);
-      const sent = w.events().at(-1)!.context!.touches;
-      expect(json(sent), `load ${i}: ${url} ← ${ref}`).toEqual(json({ first: expected.first, last: expected.last, session: expected.session }));
+      expect(json(sent()), `load ${i}: ${url} ← ${ref}`).toEqual(want());
+      // a track on the same (maybe tagged) URL, after a gap that may pass the session timeout: activity only
+      await w.tick(g.gap());
+      p.tracker.track('Clicked');
+      expected = applyActivity(expected, new Date(w.now).toISOString());
+      await w.tick(1000);
+      expect(json(sent()), `track after load ${i}: ${url}`).toEqual(want());
     }
   });
 });

@@ -2,7 +2,7 @@
  * The tracker's behaviour against a fake browser (test/support/fake-world.ts): consent, the
  * collector's authority, transport, SPA page views, the Segment call shapes, and never throwing.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SegmentEvent } from '@touchline/protocol';
 import { CONSENT_EVENT } from '../src/index.js';
 import { createWorld, T0 } from './support/fake-world.js';
@@ -104,6 +104,104 @@ describe('consent', () => {
     p.tracker.consent({ ad_personalization: false });
     await w.settle();
     expect(w.events().map((e) => [e.event, e.context!.consent!.ad_personalization])).toEqual([[CONSENT_EVENT, false]]);
+  });
+});
+
+describe('consent in Google\'s wording', () => {
+  it("consent({ analytics_storage: 'granted' }) grants, as gtag('consent', 'update', …) is written; 'denied' withdraws", async () => {
+    const w = createWorld();
+    const p = w.open(LANDING, '', { requireConsent: true });
+    p.tracker.page();
+    p.tracker.consent({ analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'granted' });
+    await w.settle();
+    expect(names(w.events())).toEqual(['page', CONSENT_EVENT]);
+    // the wire carries booleans, as the collector reads them
+    expect(w.events()[0]!.context!.consent).toEqual({ analytics_storage: true, ad_storage: false, ad_user_data: true, ad_personalization: false });
+    p.tracker.consent({ analytics_storage: 'denied' });
+    expect(w.requests.at(-1)).toMatchObject({ via: 'beacon' });
+    expect(w.store.size).toBe(0);
+  });
+
+  it('the initial consent option takes the same wording', async () => {
+    const w = createWorld();
+    const p = w.open(LANDING, '', { requireConsent: true, consent: { analytics_storage: 'granted', ad_personalization: 'denied' } });
+    p.tracker.track('X');
+    await w.tick(1000);
+    expect(w.events()[0]!.context!.consent).toEqual({ analytics_storage: true, ad_storage: false, ad_user_data: false, ad_personalization: false });
+  });
+
+  it('anything else is ignored with a console warning, never thrown, and never grants', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const w = createWorld();
+      const p = w.open(LANDING, '', { requireConsent: true });
+      p.tracker.page();
+      for (const v of ['yes', 'GRANTED', 1, 'true', {}, ['granted']]) {
+        expect(() => p.tracker.consent({ analytics_storage: v as never })).not.toThrow();
+      }
+      await w.tick(5000);
+      expect(w.requests).toEqual([]);
+      expect(w.ops).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(6);
+      expect(warn.mock.calls[0]).toEqual(['touchline: consent needs "granted"/"denied":', { analytics_storage: 'yes' }]);
+      // keys Consent Mode has besides the four (gtag's wait_for_update, functionality_storage) are not signals here: no warning
+      p.tracker.consent({ wait_for_update: 500, functionality_storage: 'granted', analytics_storage: 'granted' } as never);
+      await w.settle();
+      expect(warn).toHaveBeenCalledTimes(6);
+      expect(names(w.events())).toEqual(['page', CONSENT_EVENT]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('only arrivals start touches and sessions', () => {
+  const TAGGED = `${SHOP}/?utm_source=newsletter&utm_medium=email&utm_campaign=may`;
+
+  it('a page view then a track on the same UTM-tagged URL: one touch, at the page view', async () => {
+    const w = createWorld();
+    const p = w.open(TAGGED, 'https://mail.example/');
+    p.tracker.page();
+    await w.tick(60_000);
+    p.tracker.track('Added to Cart');
+    await w.tick(1000);
+    const [page, track] = w.events();
+    expect(page!.context!.touches!.last).toMatchObject({ utm_campaign: 'may', at: new Date(T0).toISOString() });
+    expect(track!.context!.touches).toEqual(page!.context!.touches);
+  });
+
+  it('after 30 idle minutes a track on a UTM-tagged URL makes no touch and opens no session', async () => {
+    const w = createWorld();
+    const p = w.open(TAGGED, 'https://mail.example/');
+    p.tracker.page();
+    await w.tick(45 * 60_000);
+    p.tracker.track('Came back');
+    await w.tick(1000);
+    const [page, track] = w.events();
+    expect(track!.context!.touches).toEqual(page!.context!.touches);
+    expect(JSON.parse(w.store.get('_tl')!).s.seen).toBe(new Date(T0 + 45 * 60_000).toISOString());
+  });
+
+  it('identify, group and alias never start a touch either', async () => {
+    const w = createWorld();
+    const p = w.open(TAGGED, 'https://mail.example/');
+    p.tracker.identify('u-1');
+    p.tracker.group('g-1');
+    p.tracker.alias('u-2');
+    await w.tick(1000);
+    for (const e of w.events()) expect(e.context!.touches, e.type).toEqual({});
+  });
+
+  it('without a page view, the tracker keeps no touch from the landing', async () => {
+    const w = createWorld();
+    const p = w.open(TAGGED, 'https://mail.example/');
+    p.tracker.track('Only a track');
+    await w.tick(1000);
+    expect(w.events()[0]!.context!.touches).toEqual({});
+    // a page view later on this document is its arrival: the landing, with its referrer
+    p.tracker.page();
+    await w.tick(1000);
+    expect(w.events()[1]!.context!.touches!.first).toMatchObject({ utm_campaign: 'may', referrer_domain: 'mail.example' });
   });
 });
 

@@ -108,6 +108,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       out(`imported ${s.lines} ${crm.active ? 'conversions' : 'events'} from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
       for (const r of s.reasons) out(`  ${String(r.count).padStart(8)}  ${r.reason}`);
       if (s.quarantined > 0) out(`quarantined events are in failed_events: touchline sql "select reason, raw from failed_events"`);
+      if (s.lateEvents > 0) out(`${s.lateEvents} events were too far out of time order to sort: each carries the touches as they stood when it arrived`);
       return 0;
     }
     case 'status':

@@ -139,9 +139,26 @@ function withoutTraits(ctx: JsonObject): JsonObject {
 }
 
 /**
+ * The visitor's own user agent, the only one bot detection judges: `context.userAgent` (the
+ * browser SDKs set it; the tracker endpoint and the site helper put the visitor's there). A
+ * server-side library posting without one (`analytics-node-next/latest`, `okhttp`, `Go-http-client`,
+ * `Ruby`, `node`…) names itself, not a visitor: its request is not a bot's.
+ */
+export function visitorAgentOf(e: SegmentEvent): string | undefined {
+  return str(e.context?.userAgent);
+}
+
+/** `is_bot` of an event: its visitor's agent is a known bot or crawler; no visitor agent, no bot. */
+export function isBotEvent(e: SegmentEvent, parseUserAgent: RowBuilderDeps['parseUserAgent']): boolean {
+  const ua = visitorAgentOf(e);
+  return ua !== undefined && parseUserAgent(ua).is_bot;
+}
+
+/**
  * Turns a validated event into its warehouse row (one JSON line for the spool): ids, corrected
- * times, page, the touch (UTMs, click ids, referrer), first/last touch, user agent, bot flag, IP
- * and the JSON blobs. Refuses an event whose stored size exceeds the per-event limit.
+ * times, page, the touch (UTMs, click ids, referrer), first/last touch (never on a bot's row),
+ * user agent, bot flag, IP and the JSON blobs. Refuses an event whose stored size exceeds the
+ * per-event limit.
  */
 export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuilderDeps): BuiltRow {
   const ctx = e.context ?? {};
@@ -191,17 +208,23 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   put(row, 'click_id', touch.click_id);
   if (touch.click_ids) for (const c of CLICK_IDS) put(row, c.column, touch.click_ids[c.column]);
 
-  const touches = obj(ctx.touches);
+  // The request's agent is stored (a raw fact) and parsed for browser and device; only the
+  // visitor's own agent decides is_bot (visitorAgentOf).
+  const ua = str(ctx.userAgent) ?? req.userAgent;
+  const info = deps.parseUserAgent(ua);
+  const bot = visitorAgentOf(e) !== undefined && info.is_bot;
+
+  // Bots carry no touches, whatever they report (docs/tracking.md).
+  const touches = bot ? undefined : obj(ctx.touches);
   if (touches) {
     putTouch(row, 'first', touches['first']);
     putTouch(row, 'last', touches['last']);
   }
   put(row, 'session_id', ctx.sessionId);
 
-  const ua = str(ctx.userAgent) ?? req.userAgent;
   put(row, 'user_agent', ua);
-  const info = deps.parseUserAgent(ua);
   for (const [k, v] of Object.entries(info)) put(row, k, v);
+  row['is_bot'] = bot;
   put(row, 'ip', truncateIp(str(ctx.ip) ?? req.ip, deps.ipTruncation));
   put(row, 'locale', ctx.locale);
   put(row, 'timezone', ctx.timezone);

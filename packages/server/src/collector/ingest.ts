@@ -1,8 +1,9 @@
-import { validateEvent, type EventType } from '@touchline/protocol';
+import { validateEvent, type EventType, type SegmentEvent, type Validation } from '@touchline/protocol';
 import type { Spool } from '../spool/spool.js';
 import { dedupKey, type RecentIds } from './dedup.js';
 import { storableJson } from './storable.js';
-import { buildEventRow, type RequestFacts, type RowBuilderDeps } from './event-row.js';
+import { buildEventRow, isBotEvent, type RequestFacts, type RowBuilderDeps } from './event-row.js';
+import type { TouchStamping } from './touch-stamping.js';
 
 export interface Rejection {
   readonly index: number;
@@ -30,6 +31,11 @@ export interface Ingest {
 export interface IngestDeps extends RowBuilderDeps {
   readonly spool: Spool;
   readonly recent: RecentIds;
+  /**
+   * Stamps each event with its visitor's first / last touch (the touch store). Absent: events keep
+   * what they carry (the tracker endpoint stamps its own, under its cookie's visitor id).
+   */
+  readonly touches?: TouchStamping;
 }
 
 /** A quarantine row for `failed_events`. */
@@ -75,10 +81,14 @@ export function createIngest(deps: IngestDeps): Ingest {
     const inRequest = new Set<string>();
     const rejected: Rejection[] = [];
     let duplicates = 0;
+    const checked = events.map((raw) => validateEvent(raw, endpointType));
+    const stamped = await stampValid(checked, req, deps);
     for (let i = 0; i < events.length; i++) {
       const raw = events[i];
-      const v = validateEvent(raw, endpointType);
-      const built = v.ok ? buildEventRow(v.event, req, deps) : v;
+      const v = checked[i]!;
+      // (An event refused here after stamping, for its stored size, may have moved its visitor's
+      // touch state: the state is a cache of the views, which never see the refused event.)
+      const built = v.ok ? buildEventRow(stamped.get(i) ?? v.event, req, deps) : v;
       if (!built.ok) {
         rejected.push({ index: i, reason: built.reason, field: built.field });
         lines.push(failedRow(req, i, raw, built.reason, built.field));
@@ -97,4 +107,22 @@ export function createIngest(deps: IngestDeps): Ingest {
     for (const k of keys) deps.recent.add(k);
     return { accepted: keys.length, duplicates, rejected };
   };
+}
+
+/** The valid events stamped with their visitors' touches, by index (none without `deps.touches`). */
+async function stampValid(checked: readonly Validation[], req: RequestFacts, deps: IngestDeps): Promise<Map<number, SegmentEvent>> {
+  const out = new Map<number, SegmentEvent>();
+  if (!deps.touches) return out;
+  const index: number[] = [];
+  const valid: SegmentEvent[] = [];
+  checked.forEach((v, i) => {
+    if (!v.ok) return;
+    index.push(i);
+    valid.push(v.event);
+  });
+  if (valid.length === 0) return out;
+  const bots = valid.map((e) => isBotEvent(e, deps.parseUserAgent));
+  const stamped = await deps.touches.stamp(valid, bots, req);
+  stamped.forEach((e, j) => out.set(index[j]!, e));
+  return out;
 }

@@ -3,6 +3,7 @@ import type { ConversionDefinition } from '../attribution/attribution-config.js'
 import { conversionsSql } from './conversions-sql.js';
 import { identityWarningsSql, idLinksSql, idMapSql } from './identity-sql.js';
 import { clickhouseSessionsSql } from './sessions-sql.js';
+import type { SqlFns } from './sql-fns.js';
 import { channelSql, personKeySql, sourceMediumCampaignSql, type TouchRules } from './touch-sql.js';
 
 /** Everything the derived views depend on: the touch rules and the conversion definitions. */
@@ -86,6 +87,27 @@ FROM (${resolvedConversionsSql(m)})`;
 }
 
 /**
+ * Each person's first, last and last non-direct touch, each group of columns from ONE session row
+ * (nulls included): the row is picked whole (`argMin` of a row value), never column by column —
+ * a per-column `argMin` skips NULLs, so an organic first touch would show the click id of an ad
+ * clicked the next day. Ties (same start) break by session id.
+ */
+function personTouchesSql(f: SqlFns): string {
+  const by = '(started_ms, session_id)';
+  const row = f.row(PERSON_TOUCH_FIELDS.map((k) => (k === 'at' ? 'started_at' : k)));
+  const picked = `SELECT person_id AS touch_person, ${f.argMin(row, by)} AS first_row, ${f.argMax(row, by)} AS last_row,
+    ${f.argMaxRowIf(row, by, `kind <> 'direct'`)} AS non_direct_row, sum(CASE WHEN kind <> 'direct' THEN 1 ELSE 0 END) AS non_direct
+  FROM sessions GROUP BY person_id`;
+  const cols = (prefix: string, rowCol: string, when?: string) =>
+    PERSON_TOUCH_FIELDS.map((k, i) => {
+      const field = f.rowField(rowCol, i + 1);
+      return `${f.nullable(when ? `(CASE WHEN ${when} THEN ${field} END)` : field)} AS ${prefix}_${k}`;
+    });
+  const t = [...cols('first_touch', 'first_row'), ...cols('last_touch', 'last_row'), ...cols('last_non_direct_touch', 'non_direct_row', 'non_direct > 0')];
+  return `SELECT touch_person, ${t.join(', ')} FROM (${picked}) AS picked`;
+}
+
+/**
  * `persons`: one row per person: every user and anonymous id, first and last seen, event count,
  * the first touch (the earliest session entry across every linked id and device), the last
  * touch, the last non-direct touch, and the traits of the latest identify.
@@ -95,14 +117,6 @@ function personsView(m: ModelSql): string {
   const f = r.fns;
   const n = f.nullable;
   const ok = (c: string) => `NOT ${f.isJunk(c, r.junkIds)}`;
-  const by = '(started_ms, session_id)';
-  const touchCols = (prefix: string, pick: (x: string) => string) =>
-    PERSON_TOUCH_FIELDS.map((k) => `${n(pick(k === 'at' ? 'started_at' : k))} AS ${prefix}_${k}`);
-  const t = [
-    ...touchCols('first_touch', (x) => f.argMin(x, by)),
-    ...touchCols('last_touch', (x) => f.argMax(x, by)),
-    ...touchCols('last_non_direct_touch', (x) => f.argMaxIf(x, by, `kind <> 'direct'`)),
-  ];
   const traits = f.argMaxIf('traits', 't', `type = 'identify' AND traits IS NOT NULL`);
   return `SELECT person_id, user_ids, anonymous_ids, first_seen, last_seen, events,
   ${PREFIXES.flatMap((p) => PERSON_TOUCH_FIELDS.map((k) => `${p}_${k}`)).join(', ')},
@@ -119,7 +133,7 @@ FROM (
   )
   GROUP BY root
 ) AS p
-LEFT JOIN (SELECT person_id AS touch_person, ${t.join(', ')} FROM sessions GROUP BY person_id) AS tp ON person_id = touch_person`;
+LEFT JOIN (${personTouchesSql(f)}) AS tp ON person_id = touch_person`;
 }
 
 /**

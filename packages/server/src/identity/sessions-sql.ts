@@ -1,5 +1,6 @@
 import { UTM_KEYS } from '@touchline/protocol';
 import {
+  ARRIVAL_SQL,
   SEP,
   activitySql,
   deviceKeySql,
@@ -13,12 +14,15 @@ import {
 
 /**
  * Sessions, derived from events. Per device (anonymous id, else user id), events in time order
- * (ties by message id); a new session starts at the first event, after `sessionTimeoutMs` of
- * inactivity, or at a marketing touch that differs from the last one the device saw (UA's
- * campaign rule: a direct return never overwrites the campaign, so a later arrival with the same
- * campaign continues it). Each session is one row: its entry touch's raw facts, its start and
- * end, and its event count. Sessions *are* the touches attribution credits: one per visit, with
- * the entry's source (a direct visit included, so last non-direct has something to skip).
+ * (ties by message id). Only an arrival (a page or screen view) starts a session: the device's
+ * first arrival, an arrival after `sessionTimeoutMs` without any activity, or an arrival with a
+ * marketing touch that differs from the last one the device saw (UA's campaign rule: a direct
+ * return never overwrites the campaign, so a later arrival with the same campaign continues it).
+ * Other events (`track`, `identify`… naming a page) belong to the session open when they happen
+ * and keep it open; before a device's first arrival they belong to none. Each session is one row:
+ * its entry arrival's raw facts (that one row's, nulls included), its start and end, and its event
+ * count. Sessions *are* the touches attribution credits: one per visit, with the entry's source (a
+ * direct visit included, so last non-direct has something to skip).
  *
  * Same columns on both engines, in this order (`SESSION_COLUMNS`). DuckDB computes them with
  * window functions (and keeps them in a table, refreshed per loaded batch); ClickHouse with
@@ -71,23 +75,25 @@ export const DUCKDB_SESSION_TYPES: Record<(typeof SESSION_COLUMNS)[number], stri
 /**
  * DuckDB: the sessions of every device, or of the devices `deviceFilter` selects (a condition
  * on `device_id`, e.g. `device_id IN (SELECT device_id FROM _dirty)`), for the incremental
- * refresh. Three window passes over narrow rows: event order and gaps over all activity, the
- * campaign rule over the candidates only (idle starts and marketing touches), ends and counts
- * over the starts; the entry's facts are joined back by rowid.
+ * refresh. Three window passes over narrow rows: event order, gaps and arrivals so far over all
+ * activity, the campaign rule over the candidates only (arrivals that are the device's first,
+ * idle, or marketing touches), ends and counts over the starts; the entry's facts are joined back
+ * by rowid.
  */
 export function duckdbSessionsSql(r: TouchRules, deviceFilter?: string): string {
   const f = r.fns;
   const T = Math.round(r.sessionTimeoutMs);
   return `WITH a AS (
-  SELECT rowid AS rid, ${deviceKeySql(r)} AS device_id, ${f.epochMs('"timestamp"')} AS t, "timestamp" AS ts, message_id AS mid, ${touchSignatureSql(r)} AS sig
+  SELECT rowid AS rid, ${deviceKeySql(r)} AS device_id, ${f.epochMs('"timestamp"')} AS t, "timestamp" AS ts, message_id AS mid, ${touchSignatureSql(r)} AS sig,
+    CASE WHEN ${ARRIVAL_SQL} THEN 1 ELSE 0 END AS arr
   FROM events WHERE ${activitySql(r)}
 ), b AS (
-  SELECT rid, device_id, t, ts, mid, sig, row_number() OVER w AS idx, lag(t) OVER w AS pt, lag(ts) OVER w AS pts,
+  SELECT rid, device_id, t, ts, mid, sig, arr, row_number() OVER w AS idx, lag(t) OVER w AS pt, lag(ts) OVER w AS pts, sum(arr) OVER w AS arrivals,
     count(*) OVER (PARTITION BY device_id) AS n, max(t) OVER (PARTITION BY device_id) AS last_t, max(ts) OVER (PARTITION BY device_id) AS last_ts
   FROM a WHERE device_id IS NOT NULL${deviceFilter ? ` AND (${deviceFilter})` : ''}
-  WINDOW w AS (PARTITION BY device_id ORDER BY t, mid)
+  WINDOW w AS (PARTITION BY device_id ORDER BY t, mid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), c AS (
-  SELECT *, (pt IS NULL OR t - pt > ${T}) AS idle FROM b WHERE pt IS NULL OR t - pt > ${T} OR sig IS NOT NULL
+  SELECT *, (arrivals = 1 OR t - pt > ${T}) AS idle FROM b WHERE arr = 1 AND (arrivals = 1 OR t - pt > ${T} OR sig IS NOT NULL)
 ), d AS (
   SELECT * FROM (
     SELECT *, last_value(sig IGNORE NULLS) OVER (PARTITION BY device_id ORDER BY idx ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS psig FROM c
@@ -107,10 +113,12 @@ FROM s JOIN events e ON e.rowid = s.rid`;
 
 /**
  * ClickHouse: every device's sessions, from arrays (18.16 has no window functions). The device's
- * events are sorted once; gaps come from `arrayDifference`, the previous touch from shifting the
- * touch-only array by one: no lambda captures another array, so the cost stays linear in the
- * device's events. What a session row needs of its entry travels packed in two strings
- * (signature and facts, unit-separated), so the per-device arrays stay narrow.
+ * events are sorted once; gaps come from `arrayDifference`, the device's first arrival from the
+ * running count of arrivals (`arrayCumSum`), the previous touch from shifting the touch-only array
+ * by one: no lambda captures another array or column (18.16 evaluates a captured alias wrongly when
+ * the query does not select it), so the cost stays linear in the device's events. What a session row
+ * needs of its entry travels packed in two strings (signature and facts, unit-separated), so the
+ * per-device arrays stay narrow, and every column of the entry comes from that one event.
  */
 export function clickhouseSessionsSql(r: TouchRules): string {
   const f = r.fns;
@@ -135,7 +143,8 @@ FROM (
   FROM (
     SELECT device_id, ev,
       arrayMap(z -> tupleElement(z, 1), ev) AS tms,
-      arrayMap((g, i) -> i = 1 OR g > ${T}, arrayDifference(tms), arrayEnumerate(ev)) AS idle,
+      arrayCumSum(arrayMap(z -> tupleElement(z, 6), ev)) AS arrivals,
+      arrayMap((g, z, a) -> tupleElement(z, 6) = 1 AND (a = 1 OR g > ${T}), arrayDifference(tms), ev, arrivals) AS idle,
       arrayPopBack(arrayPushFront(tms, toInt64(0))) AS ptms,
       arrayPopBack(arrayPushFront(arrayMap(z -> tupleElement(z, 3), ev), tupleElement(ev[1], 3))) AS pts,
       arrayMap((z, i, d, p, pm) -> (i, d, p, pm, z), ev, arrayEnumerate(ev), idle, pts, ptms) AS en,
@@ -149,9 +158,10 @@ FROM (
       arrayPopFront(arrayPushBack(arrayMap(y -> tupleElement(y, 3), starts), tupleElement(ev[-1], 3))) AS send_ts,
       arrayPopFront(arrayPushBack(arrayMap(y -> tupleElement(y, 4), starts), tupleElement(ev[-1], 1))) AS send_ms
     FROM (
-      SELECT device_id, arraySort(z -> (tupleElement(z, 1), tupleElement(z, 2)), groupArray((t, mid, ts, sig, info))) AS ev
+      SELECT device_id, arraySort(z -> (tupleElement(z, 1), tupleElement(z, 2)), groupArray((t, mid, ts, sig, info, arr))) AS ev
       FROM (
-        SELECT ${deviceKeySql(r)} AS device_id, ifNull(${f.epochMs('"timestamp"')}, 0) AS t, message_id AS mid, "timestamp" AS ts, ${sig} AS sig, ${info} AS info
+        SELECT ${deviceKeySql(r)} AS device_id, ifNull(${f.epochMs('"timestamp"')}, 0) AS t, message_id AS mid, "timestamp" AS ts, ${sig} AS sig, ${info} AS info,
+          if(${ARRIVAL_SQL}, 1, 0) AS arr
         FROM events WHERE ${activitySql(r)}
       )
       WHERE device_id IS NOT NULL

@@ -37,8 +37,21 @@ export interface SqlFns {
   isJunk(e: string, extra: readonly string[]): string;
   /** A nullable copy of a column, so an outer join's missing rows read NULL on both engines. */
   nullable(e: string): string;
+  /**
+   * One value made of several (DuckDB struct, ClickHouse tuple). `argMin(row(…), by)` picks a
+   * whole row: its fields all come from that one row, NULLs included, where `argMin` per column
+   * skips NULLs and can mix rows.
+   */
+  row(parts: readonly string[]): string;
+  /** Field `i` (from 1) of a {@link SqlFns.row} value. */
+  rowField(row: string, i: number): string;
   /** `x` of the row with the smallest `by`. */
   argMin(x: string, by: string): string;
+  /**
+   * The {@link SqlFns.row} value with the largest `by` among the rows where `cond` holds; its
+   * fields are meaningless when no row does (count them to tell).
+   */
+  argMaxRowIf(row: string, by: string, cond: string): string;
   argMax(x: string, by: string): string;
   /** Ordered list of values (ordering applied by the caller where needed). */
   listAgg(e: string): string;
@@ -93,7 +106,10 @@ export const DUCKDB_FNS: SqlFns = {
   isJunk: (e, extra) =>
     `(${e} IS NULL OR (length(${e}) <= ${JUNK_ID_MAX_LENGTH} AND lower(regexp_replace(${e}, ${duckString(WS)}, '', 'g')) IN (${junkList(extra, duckString)})))`,
   nullable: (e) => e,
+  row: (parts) => `struct_pack(${parts.map((p, i) => `f${i + 1} := ${p}`).join(', ')})`,
+  rowField: (r, i) => `struct_extract(${r}, 'f${i}')`,
   argMin: (x, by) => `arg_min(${x}, ${by})`,
+  argMaxRowIf: (r, by, c) => `arg_max(${r}, ${by}) FILTER (WHERE ${c})`,
   argMax: (x, by) => `arg_max(${x}, ${by})`,
   listAgg: (e) => `list(${e})`,
   listDistinct: (e) => `list(DISTINCT ${e})`,
@@ -145,7 +161,11 @@ export function clickhouseFns(f: Pick<ClickHouseFeatures, 'jsonExtract' | 'times
         WS,
       )}, '')) IN (${junkList(extra, lit)})))`,
     nullable: (e) => `toNullable(${e})`,
+    row: (parts) => `tuple(${parts.join(', ')})`,
+    rowField: (r, i) => `tupleElement(${r}, ${i})`,
     argMin: (x, by) => `argMin(${x}, ${by})`,
+    // (not argMaxIf above: a tuple cannot be Nullable)
+    argMaxRowIf: (r, by, c) => `argMaxIf(${r}, ${by}, ${c})`,
     argMax: (x, by) => `argMax(${x}, ${by})`,
     listAgg: (e) => `groupArray(${e})`,
     listDistinct: (e) => `groupUniqArray(${e})`,

@@ -47,13 +47,29 @@ export function validUserSql(r: TouchRules, user = 'user_id'): string {
 export const IMPORT_USER_AGENT = 'touchline-import';
 
 /**
+ * Arrivals (protocol `isArrival`): page and screen views, the site helper's landings among them.
+ * Only arrivals start touches and sessions; `track`, `identify`, `group` and `alias` never do, even
+ * on a URL that still carries the landing's UTMs.
+ */
+export const ARRIVAL_SQL = `type IN ('page', 'screen')`;
+
+/**
+ * Not a bot's event. Rows that `touchline import` loaded before bot detection judged only the
+ * visitor's own agent carry `is_bot` from the importer's agent: they count as people.
+ */
+export function notBotSql(f: Pick<SqlFns, 'notTrue' | 'text' | 'str'>): string {
+  return `(${f.notTrue('is_bot')} OR ${f.text('user_agent')} = ${f.str(IMPORT_USER_AGENT)})`;
+}
+
+/**
  * Events that make up sessions: what a visitor does on the site (page and screen views, and any
- * event that names its page), bots excepted. Server-side events (no page) neither start nor
- * extend a session, so a CRM import or a webhook never shows up as a direct visit.
+ * event that names its page), bots excepted. Only arrivals start a session; the other events
+ * belong to the session open when they happen (and keep it open). Server-side events (no page)
+ * neither start nor extend a session, so a CRM import or a webhook never shows up as a direct visit.
  */
 export function activitySql(r: TouchRules): string {
   const f = r.fns;
-  return `((${f.present('url')} OR type IN ('page', 'screen')) AND (${f.notTrue('is_bot')} OR ${f.text('user_agent')} = ${f.str(IMPORT_USER_AGENT)}))`;
+  return `((${f.present('url')} OR ${ARRIVAL_SQL}) AND ${notBotSql(f)})`;
 }
 
 /** Tagged: any UTM or a click id (protocol `isTagged`). */
@@ -67,7 +83,7 @@ function matchesDomain(f: SqlFns, host: string, domains: readonly string[]): str
 }
 
 /**
- * The landing's referrer domain when it is a marketing referral: page views only (a later event
+ * The landing's referrer domain when it is a marketing referral: arrivals only (a later event
  * repeats the landing's referrer), not the site itself (the page's host, its parent or child
  * domains, `siteDomains`), not a referral exclusion. NULL otherwise.
  */
@@ -77,19 +93,20 @@ export function externalReferrerSql(r: TouchRules): string {
   const h = f.stripWww(f.text('host'));
   const own = `(${f.present('host')} AND (${rd} = ${h} OR ${f.endsWith(rd, f.concat([f.str('.'), h]))} OR ${f.endsWith(h, f.concat([f.str('.'), rd]))}))`;
   const listed = matchesDomain(f, rd, [...r.siteDomains, ...r.referralExclusions]);
-  return `(CASE WHEN type = 'page' AND ${f.present(rd)} AND NOT (${[own, ...listed].join(' OR ')}) THEN ${rd} END)`;
+  return `(CASE WHEN ${ARRIVAL_SQL} AND ${f.present(rd)} AND NOT (${[own, ...listed].join(' OR ')}) THEN ${rd} END)`;
 }
 
 /**
  * Two landings are the same touch when their UTMs, click id and (external) referrer agree
- * (protocol `sameTouch`). NULL for a landing that is no marketing touch.
+ * (protocol `sameArrival`). NULL for an event that is no marketing touch: a landing that is
+ * direct, and any event that is not an arrival, tagged URL or not.
  */
 export function touchSignatureSql(r: TouchRules): string {
   const ext = externalReferrerSql(r);
   const parts: string[] = [];
   for (const c of [...UTM_KEYS, 'click_id']) parts.push(c, r.fns.str(SEP));
   parts.push(ext);
-  return `(CASE WHEN ${taggedSql(r)} OR ${ext} IS NOT NULL THEN ${r.fns.concat(parts)} END)`;
+  return `(CASE WHEN ${ARRIVAL_SQL} AND (${taggedSql(r)} OR ${ext} IS NOT NULL) THEN ${r.fns.concat(parts)} END)`;
 }
 
 /** `campaign` (tagged), `referral` (external referrer) or `direct`. */

@@ -309,22 +309,25 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
     return run;
   };
 
+  const update = (id: string, step: (prev: TouchState) => TouchState): Promise<TouchState> =>
+    serial(id, async () => {
+      const stored = await readForUpdate(id);
+      const prev = stateOf(stored) ?? {};
+      const next = step(prev);
+      if (next === prev) return prev;
+      const facts = factsOf(prev, mergeStored(prev, next), stamp(), new Date(nowMs()).toISOString());
+      if (isEmptyFacts(facts)) return stateOf(stored) ?? {};
+      add(id, facts);
+      return stateOf(mergeFacts(stored, facts)) ?? {};
+    });
+
   return {
     async get(id) {
       return stateOf(withOwn(id, await readStored(id)));
     },
-    update(id, step) {
-      return serial(id, async () => {
-        const stored = await readForUpdate(id);
-        const prev = stateOf(stored) ?? {};
-        const next = step(prev);
-        if (next === prev) return prev;
-        const facts = factsOf(prev, mergeStored(prev, next), stamp(), new Date(nowMs()).toISOString());
-        if (isEmptyFacts(facts)) return stateOf(stored) ?? {};
-        add(id, facts);
-        return stateOf(mergeFacts(stored, facts)) ?? {};
-      });
-    },
+    update,
+    // at once: the reads of different visitors are coalesced into one query, a visitor's run in order
+    updateMany: (updates) => Promise.all(updates.map(([id, step]) => update(id, step))),
     async prune(before) {
       if (cluster) {
         throw new Error(

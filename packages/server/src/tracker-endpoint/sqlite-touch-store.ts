@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Touch, TouchState } from '@touchline/protocol';
-import { mergeStored, touchStateOf, type TouchStore } from './touch-store.js';
+import { mergeStored, touchStateOf, type TouchStore, type VisitorUpdate } from './touch-store.js';
 
 export interface SqliteTouchStoreOptions {
   /** File path (created if missing); `:memory:` for a throw-away store. */
@@ -75,19 +75,28 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     const r = select.get(id);
     return r && stateOfRow(r);
   };
-  const update = db.transaction((id: string, step: (prev: TouchState) => TouchState): TouchState => {
-    const prev = read(id) ?? {};
+  const apply = (id: string, step: (prev: TouchState) => TouchState): TouchState => {
+    const row = select.get(id);
+    const prev = row ? stateOfRow(row) : {};
     const next = step(prev);
     if (next === prev) return prev;
     const stored = mergeStored(prev, next);
-    upsert.run(id, text(stored.first), text(stored.last), text(stored.session), stored.seen ?? null, new Date().toISOString());
+    // A touch the step kept (most updates only move `seen`) is written back as it was read, not
+    // serialised again: stamping every SDK's events runs this for each request's visitors.
+    const keep = (t: Touch | undefined, was: Touch | undefined, raw: string | null | undefined) => (t !== undefined && t === was ? (raw ?? null) : text(t));
+    upsert.run(id, keep(stored.first, prev.first, row?.first), keep(stored.last, prev.last, row?.last), keep(stored.session, prev.session, row?.session), stored.seen ?? null, new Date().toISOString());
     return stored;
-  });
+  };
+  const update = db.transaction(apply);
+  // A request's visitors in one transaction: one commit instead of one per visitor (about ten
+  // times cheaper per update; `npm run bench -- touch-store`).
+  const updateMany = db.transaction((updates: readonly VisitorUpdate[]): TouchState[] => updates.map(([id, step]) => apply(id, step)));
   let open = true;
   return {
     get: async (id) => read(id),
     // `immediate`: take the write lock before reading, so two processes sharing the file cannot interleave
     update: async (id, step) => update.immediate(id, step),
+    updateMany: async (updates) => updateMany.immediate(updates),
     prune: async (before) => prune.run(before).changes,
     async close() {
       if (open) db.close();

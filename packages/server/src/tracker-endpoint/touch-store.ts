@@ -20,9 +20,25 @@ export interface TouchStore {
    * returns. Returning the very object it was given means "no change" (nothing is written).
    */
   update(visitorId: string, step: (prev: TouchState) => TouchState): Promise<TouchState>;
+  /**
+   * Several updates, each as `update` makes it (atomic for its visitor; a visitor named twice
+   * sees its first update in its second), made together where the store can: SQLite commits a
+   * request's visitors in one transaction, not one each. Returns what is stored after each.
+   */
+  updateMany(updates: readonly VisitorUpdate[]): Promise<TouchState[]>;
   /** Forgets visitors last seen before `seenBefore` (ISO-8601): their cookie has expired. Returns how many. */
   prune(seenBefore: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** One visitor's update: its id and the step applied to its stored state (see `TouchStore.update`). */
+export type VisitorUpdate = readonly [visitorId: string, step: (prev: TouchState) => TouchState];
+
+/** `updateMany` for a store with nothing better: the updates one after another. */
+export async function updateEach(store: Pick<TouchStore, 'update'>, updates: readonly VisitorUpdate[]): Promise<TouchState[]> {
+  const out: TouchState[] = [];
+  for (const [id, step] of updates) out.push(await store.update(id, step));
+  return out;
 }
 
 /** A state from its stored parts, leaving out the absent ones (as stores hand states out). */
@@ -43,6 +59,14 @@ export function mergeStored(prev: TouchState, next: TouchState): TouchState {
 /** In memory: for tests and runs whose state may vanish (`tracker.touchStore.engine = memory`). */
 export function memoryTouchStore(): TouchStore & { readonly size: number } {
   const m = new Map<string, TouchState>();
+  const update = async (id: string, step: (prev: TouchState) => TouchState): Promise<TouchState> => {
+    const prev = structuredClone(m.get(id) ?? {});
+    const next = step(prev);
+    if (next === prev) return structuredClone(prev);
+    const stored = mergeStored(prev, next);
+    m.set(id, structuredClone(stored));
+    return structuredClone(stored);
+  };
   return {
     get size() {
       return m.size;
@@ -51,14 +75,8 @@ export function memoryTouchStore(): TouchStore & { readonly size: number } {
       const s = m.get(id);
       return s && structuredClone(s);
     },
-    async update(id, step) {
-      const prev = structuredClone(m.get(id) ?? {});
-      const next = step(prev);
-      if (next === prev) return structuredClone(prev);
-      const stored = mergeStored(prev, next);
-      m.set(id, structuredClone(stored));
-      return structuredClone(stored);
-    },
+    update,
+    updateMany: (updates) => updateEach({ update }, updates),
     async prune(before) {
       let n = 0;
       for (const [id, s] of m) if (!s.seen || s.seen < before) n += Number(m.delete(id));

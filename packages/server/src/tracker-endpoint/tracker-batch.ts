@@ -1,11 +1,12 @@
-import { parseIsoTime, type Touch, type TouchState } from '@touchline/protocol';
+import { consentSignal, type Touch, type TouchState } from '@touchline/protocol';
 import { expiredVisitorCookie, readVisitorId, visitorCookie, type VisitorCookieOptions } from '@touchline/site';
 import { isbot } from 'isbot';
-import { correctedTimestamp, type RequestFacts } from '../collector/event-row.js';
+import type { RequestFacts } from '../collector/event-row.js';
 import { ClientError } from '../http/client-error.js';
 import type { Ingest, Rejection } from '../collector/ingest.js';
 import type { TouchStore } from './touch-store.js';
-import { applyEventTouch, landingOf, type TouchRulesConfig } from './visitor-touches.js';
+import { eventTime, statesAfter, withTouches } from './visitor-stamps.js';
+import type { TouchRulesConfig } from './visitor-touches.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -46,20 +47,22 @@ export interface TrackerAnswer {
   };
 }
 
-/** `analytics_storage` as the event states it, or `undefined` when it does not. */
-const statedConsent = (e: Obj): boolean | undefined => {
-  const v = obj(obj(e['context'])?.['consent'])?.['analytics_storage'];
-  return typeof v === 'boolean' ? v : undefined;
-};
+/** `analytics_storage` as the event states it (a boolean, or Google's `'granted'` / `'denied'`), or `undefined` when it does not. */
+const statedConsent = (e: Obj): boolean | undefined => consentSignal(obj(obj(e['context'])?.['consent'])?.['analytics_storage']);
 
-const touchesOf = (s: TouchState): Obj => {
-  const t: Obj = {};
-  if (s.first) t['first'] = s.first;
-  if (s.last) t['last'] = s.last;
-  if (s.session) t['session'] = s.session;
-  return t;
-};
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * The event with the request's user agent as its visitor's (`context.userAgent`) when it names
+ * none: this endpoint is called by the visitor's browser (or by the site helper, which forwards the
+ * visitor's), so its agent is the visitor's, and bot detection judges it (event-row.ts).
+ */
+function withVisitorAgent(e: Obj | undefined, ua: string | undefined): Obj | undefined {
+  if (!e || !ua) return e;
+  const ctx = e['context'];
+  if (ctx === undefined) return { ...e, context: { userAgent: ua } };
+  const c = obj(ctx);
+  // a context that is not an object is left for validation to refuse
+  return c && c['userAgent'] === undefined ? { ...e, context: { ...c, userAgent: ua } } : e;
+}
 
 /**
  * The tracker endpoint, framework-free. How it differs from `/v1/batch`:
@@ -80,8 +83,8 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
     await deps.quarantine(req.facts, req.body, reason);
     throw new ClientError(400, 'invalid_batch', reason, { quarantined: true });
   }
-  const events = batch.map((e) => obj(e));
   const ua = req.facts.userAgent;
+  const events = batch.map((e) => withVisitorAgent(obj(e), ua));
   // Link-preview fetchers and crawlers: stored (flagged is_bot by the row builder), but never a
   // visitor id and never a touch. The site helper forwards the visitor's agent in context.userAgent.
   const bot = events.some((e) => isbot(String(obj(e?.['context'])?.['userAgent'] ?? ua ?? '')) || !(obj(e?.['context'])?.['userAgent'] ?? ua));
@@ -93,23 +96,19 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
   const mayIssue = !bot && !withdrawn && events.some((e) => e && granted(e));
   const id = cookieId ?? (mayIssue ? deps.newId() : undefined);
 
-  // The visitor's touches, with each event's landing applied in order; the state after each event
-  // is what that event is stamped with.
-  const after: (TouchState | undefined)[] = [];
-  let state: TouchState | undefined;
-  if (id && !bot) {
-    state = await deps.store.update(id, (prev) => {
-      let s = prev;
-      for (const e of events) {
-        const landing = e && granted(e) ? landingOf(e) : undefined;
-        if (e && landing) s = applyEventTouch(s, landing, eventTime(e, req.facts), deps.rules);
-        after.push(s);
-      }
-      return s;
-    });
-  }
+  // The visitor's touches, with each consented event applied in order (arrivals start touches and
+  // sessions, other activity keeps the session open); the state after each event is what that
+  // event is stamped with.
+  const after =
+    id && !bot
+      ? await statesAfter(deps.store, events.map((e) => e && { visitorId: id, event: e, at: eventTime(e, req.facts), apply: granted(e) }), deps.rules)
+      : [];
+  const state = [...after].reverse().find((s) => s !== undefined);
 
-  const stamped = batch.map((raw, i) => (events[i] && id ? stamp(events[i], id, after[i]) : raw));
+  const stamped = batch.map((raw, i) => {
+    const e = events[i];
+    return e && id ? stamp(e, id, after[i]) : (e ?? raw);
+  });
 
   const r = await deps.ingest(stamped, req.facts);
   const kept = r.accepted + r.duplicates;
@@ -133,21 +132,5 @@ function stamp(e: Obj, id: string, s: TouchState | undefined): Obj {
   const out: Obj = { ...e, anonymousId: id };
   // an alias from the tracker names its own (cached) anonymous id: that is this visitor
   if (e['type'] === 'alias' && e['previousId'] === e['anonymousId']) out['previousId'] = id;
-  const ctx = obj(e['context']);
-  // a context that is not an object is left for validation to refuse
-  if (!s || (!ctx && e['context'] !== undefined)) return out;
-  const claimed = obj(ctx?.['touches']);
-  const server = touchesOf(s);
-  const differs = claimed && (!same(claimed['first'], server['first']) || !same(claimed['last'], server['last']));
-  out['context'] = { ...ctx, touches: server, ...(differs ? { client_touches: claimed } : {}) };
-  return out;
-}
-
-/** When the event happened, on the server's clock (Segment's sentAt correction), never in the future. */
-function eventTime(e: Obj, facts: RequestFacts): string {
-  const original = parseIsoTime(e['timestamp']) ?? undefined;
-  const sentAt = parseIsoTime(e['sentAt']) ?? facts.sentAt;
-  const t = Date.parse(correctedTimestamp(original, sentAt, facts.receivedAt));
-  const received = Date.parse(facts.receivedAt);
-  return new Date(Number.isFinite(t) ? Math.min(t, received) : received).toISOString();
+  return withTouches(out, s);
 }

@@ -19,7 +19,11 @@ const neutralPath = (what: string, dflt: string) =>
 /** `tracker` section of the configuration. */
 export const TrackerConfigSchema = z
   .object({
-    /** Serve the script and the tracker endpoint. @defaultValue true */
+    /**
+     * Serve the script and the tracker endpoint. The touch store and the touch rules below apply
+     * either way: every SDK's events are stamped with their visitor's first and last touch.
+     * @defaultValue true
+     */
     enabled: z.boolean().default(true),
     /** Where the collector serves the tracker script. Neutral on purpose. @defaultValue `/_t/s.js` */
     scriptPath: neutralPath('tracker.scriptPath', '/_t/s.js'),
@@ -28,9 +32,11 @@ export const TrackerConfigSchema = z
     /** `Cache-Control: max-age` of the script; browsers revalidate with its ETag after it. @defaultValue 3600 */
     scriptMaxAgeSeconds: z.coerce.number().int().nonnegative().default(3600),
     /**
-     * The site asks for consent: an event that does not state `context.consent.analytics_storage`
-     * counts as not granted (no visitor cookie, no touch kept). The tracker states it on every
-     * event; with `requireConsent` in the snippet it sends nothing before consent. @defaultValue false
+     * The site asks for consent: an event to the tracker endpoint that does not state
+     * `context.consent.analytics_storage` counts as not granted (no visitor cookie, no touch kept).
+     * The tracker states it on every event; with `requireConsent` in the snippet it sends nothing
+     * before consent. (The Segment API keeps a touch unless the event states it denied: its SDKs
+     * hold events back themselves until the site's consent allows them.) @defaultValue false
      */
     requireConsent: z.boolean().default(false),
     cookie: z
@@ -89,6 +95,6 @@ export type TrackerConfig = z.infer<typeof TrackerConfigSchema>;
 export type TouchStoreEngine = NonNullable<TrackerConfig['touchStore']['engine']>;
 
 /** The touch store a collector opens: the configured one, else the warehouse's ClickHouse when there is one. */
-export function touchStoreEngine(config: TrackerConfig, warehouseEngine: string): TouchStoreEngine {
+export function touchStoreEngine(config: Pick<TrackerConfig, 'touchStore'>, warehouseEngine: string): TouchStoreEngine {
   return config.touchStore.engine ?? (warehouseEngine === 'clickhouse' ? 'clickhouse' : 'sqlite');
 }

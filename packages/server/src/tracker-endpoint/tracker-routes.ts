@@ -27,8 +27,9 @@ function matches(header: string | undefined, etag: string): boolean {
 }
 
 function serveScript(deps: TrackerRouteDeps) {
-  const { script } = deps;
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    // the page's own host: the copy carries its registrable domain (script-asset.ts)
+    const script = deps.script.forHost(hostName(request.hostname));
     reply
       .header('content-type', 'text/javascript; charset=utf-8')
       // a short max-age, then a cheap revalidation: a new tracker build reaches visitors within the hour

@@ -14,6 +14,16 @@ function table(cols: readonly Column[]): string {
   return ['| column | type | meaning |', '|---|---|---|', ...rows].join('\n');
 }
 
+/**
+ * The arrival rule, in the words both docs/schema.md (rendered here) and docs/tracking.md use: a
+ * test checks that tracking.md carries this very paragraph.
+ */
+export const ARRIVAL_RULE = `**Only arrivals start touches and sessions.** Arrivals are page views, screen views and
+the site helper's landings (each a \`page\` or \`screen\` event). \`track\`, \`identify\`, \`group\` and
+\`alias\` never start a touch or a session, even on a URL that still carries the landing's UTMs or
+click ids: they belong to the session open when they happen and keep it open (30 minutes by
+default), and before a visitor's first arrival they belong to no session. Bots start neither.`;
+
 /** docs/schema.md, rendered from the column definitions (the one source of the schema). */
 export function renderSchemaDoc(): string {
   return `# Warehouse schema
@@ -45,14 +55,21 @@ deduplicates (see docs/clickhouse.md).
   \`context.page.url\`, \`context.page.referrer\` and \`context.campaign\` (the URL wins).
 - **First and last touch**: \`first_*\` and \`last_*\` describe the visitor's first marketing touch
   (never overwritten) and latest one (overwritten by each new marketing touch, never by a
-  direct visit), as the browser tracker and the collector's visitor state report them in
-  \`context.touches\`.
+  direct visit) as the collector's touch store held them **when the event arrived**: a raw fact,
+  on the events of every SDK (the tracker's visitor is its cookie's id, any other SDK's its
+  anonymous id; see docs/tracking.md), also in \`context.touches\`. Bots' rows carry none. Events
+  without a usable anonymous id keep what their sender put in \`context.touches\`. The
+  \`persons\` view derives each person's touches from all their events by event time, so history
+  imported later that is older than a stamped first touch is the first touch there, while the
+  stamps stay as stored.
 - **\`timestamp\`** is corrected for client clock skew as Segment does:
   \`timestamp = received_at - (sent_at - original_timestamp)\`.
 - **\`context\`** keeps the parts of the event's \`context\` that no column holds; \`page\`,
   \`userAgent\`, \`library\`, \`campaign\`, \`locale\`, \`timezone\`, \`consent\`, \`gpc\` and \`sessionId\`
   are dropped from it only when their columns hold them entirely. \`context.ip\` is always
   dropped: the \`ip\` column holds it after the configured truncation (\`ip.truncate\`).
+
+${ARRIVAL_RULE}
 
 ${table(EVENT_COLUMNS)}
 

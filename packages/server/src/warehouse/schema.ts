@@ -79,7 +79,7 @@ export const EVENT_COLUMNS: readonly Column[] = [
   s('device_type', 'desktop, mobile, tablet, smarttv, wearable, console or embedded'),
   s('device_vendor', 'Device vendor'),
   s('device_model', 'Device model'),
-  { name: 'is_bot', type: ColumnType.Bool, doc: 'User agent is a known bot or crawler (kept, flagged)' },
+  { name: 'is_bot', type: ColumnType.Bool, doc: "The visitor's own user agent (context.userAgent; the tracker's request) is a known bot or crawler (kept, flagged, no touches). A server library's request without one is not a bot" },
   s('ip', 'Client IP (after the configured truncation)'),
   s('locale', 'context.locale'),
   s('timezone', 'context.timezone'),

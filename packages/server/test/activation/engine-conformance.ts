@@ -189,6 +189,23 @@ export function describeEngineConformance(engine: string, open: () => Promise<Te
       await e.close();
     });
 
+    it('the conversions model takes clicks from arrivals only, and the first click as one event (type, id and time together)', async () => {
+      const land = (id: string, anon: string, ago: number, url: string, extra: Record<string, unknown> = {}) =>
+        ({ type: 'page', messageId: id, anonymousId: anon, timestamp: iso(now - ago), context: { page: { url }, consent: { ad_user_data: true } }, ...extra });
+      await w.loadEvents([
+        // two landings at the same instant: the first click is one of them, whole (ties break by message id)
+        land('tie-b', 'anon-tie', 10 * DAY, 'https://acme.example/?fbclid=FB-tie'),
+        land('tie-a', 'anon-tie', 10 * DAY, 'https://acme.example/?gclid=G-tie'),
+        // a link-preview bot opened the shared URL first: not a click of this person
+        land('bot-land', 'anon-tie', 11 * DAY, 'https://acme.example/?gclid=G-bot', { context: { page: { url: 'https://acme.example/?gclid=G-bot' }, userAgent: 'facebookexternalhit/1.1' } }),
+        // the purchase page still carries the landing's gclid: a track there is no new click
+        { type: 'track', messageId: 'tie-buy', anonymousId: 'anon-tie', event: 'Order Completed', timestamp: iso(now - DAY), context: { page: { url: 'https://acme.example/thanks?gclid=G-later' } }, properties: { value: 10, currency: 'EUR' } },
+      ]);
+      const model = sourceSql({ model: 'conversions', events: ['Order Completed'], lookbackDays: 90 }, w.warehouse, now + 1000);
+      const [row] = await w.rows(`SELECT first_click_id_type, first_click_id, first_touch_at, gclid, click_time FROM (${model}) AS m WHERE conversion_id = 'tie-buy'`);
+      expect(row).toEqual({ first_click_id_type: 'gclid', first_click_id: 'G-tie', first_touch_at: iso(now - 10 * DAY), gclid: 'G-tie', click_time: iso(now - 10 * DAY) });
+    });
+
     it('records awkward text in results and state as it was sent', async () => {
       const e = testEngine(
         config({ source: { sql: engine === 'duckdb' ? `SELECT 'q-1' AS uid, 'quote@example.com' AS email, 'it''s "x" \\ ü' AS uses` : `SELECT 'q-1' AS uid, 'quote@example.com' AS email, 'it\\'s "x" \\\\ ü' AS uses` }, mode: 'upsert' }),

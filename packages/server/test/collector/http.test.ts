@@ -203,13 +203,26 @@ describe('enrichment', () => {
     expect(row?.['original_timestamp']).toBe('2030-01-01T01:00:00.000Z');
   });
 
-  it('parses the user agent, flags bots without dropping them, and reads GPC', async () => {
+  it('parses the user agent, flags bots by the visitor\'s agent without dropping them, and reads GPC', async () => {
+    const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
     await post('/v1/track', { anonymousId: 'a', event: 'ua', messageId: 'ua-1' }, { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1', 'sec-gpc': '1' });
-    await post('/v1/track', { anonymousId: 'b', event: 'ua', messageId: 'ua-2' }, { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
+    // a browser SDK running in a crawler reports the crawler as the visitor
+    await post('/v1/track', { anonymousId: 'b', event: 'ua', messageId: 'ua-2', context: { userAgent: GOOGLEBOT } }, { 'user-agent': GOOGLEBOT });
     expect(await h.sql(`select message_id, browser, os, device_type, is_bot, gpc from events where message_id in ('ua-1','ua-2') order by 1`)).toEqual([
       { message_id: 'ua-1', browser: 'Mobile Safari', os: 'iOS', device_type: 'mobile', is_bot: false, gpc: true },
       { message_id: 'ua-2', browser: null, os: null, device_type: null, is_bot: true, gpc: false },
     ]);
+  });
+
+  it('a server-side library posting without context.userAgent is not a bot: its agent names itself, not a visitor', async () => {
+    // every one of these is a bot to isbot, and each is how a real server SDK or HTTP client introduces itself
+    const agents = ['analytics-node-next/latest', 'okhttp/4.12.0', 'Go-http-client/1.1', 'Ruby', 'node', 'RudderLabs Node SDK/2.0.0', 'python-requests/2.32.3', 'Java/17.0.9', 'curl/8.5.0', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'];
+    for (const [i, ua] of agents.entries()) await post('/v1/page', { anonymousId: `srv-${i}`, messageId: `srv-ua-${i}`, properties: { url: 'https://www.shop.test/?utm_source=x' } }, { 'user-agent': ua });
+    const rows = await h.sql(`select user_agent, is_bot from events where message_id like 'srv-ua-%' order by message_id`);
+    expect(rows).toEqual(agents.map((ua) => ({ user_agent: ua, is_bot: false })));
+    // ... while the same agents given as the visitor's are judged as such
+    await post('/v1/page', { anonymousId: 'srv-x', messageId: 'srv-ua-as-visitor', context: { userAgent: 'okhttp/4.12.0' } }, { 'user-agent': 'okhttp/4.12.0' });
+    expect(await h.sql(`select is_bot from events where message_id = 'srv-ua-as-visitor'`)).toEqual([{ is_bot: true }]);
   });
 
   it('takes the IP from the socket, not from a forged X-Forwarded-For', async () => {

@@ -225,6 +225,104 @@ export function describeDerivedConformance(engine: string, open: () => Promise<W
       expect(t.map((r) => r['channel'])).toEqual(['Organic Search', 'Email', 'Organic Social']);
     });
 
+    it('each person\'s touch groups come from one touch row each, nulls included, and the README query returns only true first clicks', async () => {
+      const day = (d: number, h = 9) => `2026-09-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00.000Z`;
+      await h.load([
+        // Ana: organic search first (no click id), a LinkedIn ad the next day, then a direct visit
+        page('nl-1', 'nl-ana', day(1), 'https://shop.test/', 'https://www.google.com/'),
+        page('nl-2', 'nl-ana', day(2), 'https://shop.test/?utm_source=linkedin&utm_medium=paid_social&li_fat_id=LI-ana', 'https://www.linkedin.com/'),
+        page('nl-3', 'nl-ana', day(3), 'https://shop.test/account'),
+        // Ben: a tagged email first (no referrer), then a plain referral (a referrer, no tags)
+        page('nl-4', 'nl-ben', day(1), 'https://shop.test/?utm_source=newsletter&utm_medium=email&utm_campaign=sept'),
+        page('nl-5', 'nl-ben', day(4), 'https://shop.test/post', 'https://news.example/'),
+        // Cy: a gclid landing without referrer, then LinkedIn on another device, joined by identify
+        page('nl-6', 'nl-cy-phone', day(2), 'https://shop.test/?gclid=G-cy'),
+        identify('nl-7', 'nl-cy-phone', 'nl-cy', day(2, 10)),
+        page('nl-8', 'nl-cy-laptop', day(1), 'https://shop.test/?li_fat_id=LI-cy', 'https://www.linkedin.com/'),
+        identify('nl-9', 'nl-cy-laptop', 'nl-cy', day(1, 10)),
+        order('nl-10', { user: 'nl-cy' }, day(5), 90),
+        order('nl-11', { anon: 'nl-ana' }, day(5), 40),
+      ]);
+      const FIELDS = ['at', 'kind', 'channel', 'source', 'medium', 'campaign', 'click_id_type', 'click_id', 'referrer_domain'] as const;
+      const PREFIXES = ['first_touch', 'last_touch', 'last_non_direct_touch'] as const;
+      const persons = await h.rows(`SELECT person_id, ${PREFIXES.flatMap((p) => FIELDS.map((k) => `${p}_${k}`)).join(', ')} FROM persons WHERE person_id IN (SELECT person_id FROM sessions WHERE device_id LIKE 'nl-%')`);
+      expect(persons).toHaveLength(3);
+      const touches = await h.rows(`SELECT person_id, touch_at AS at, ${FIELDS.slice(1).join(', ')} FROM touches WHERE device_id LIKE 'nl-%'`);
+      for (const p of persons) {
+        for (const prefix of PREFIXES) {
+          const group = Object.fromEntries(FIELDS.map((k) => [k, p[`${prefix}_${k}`]]));
+          const rows = touches.filter((t) => t['person_id'] === p['person_id']).map(({ person_id: _, ...t }) => t);
+          expect(rows, `${prefix} of ${String(p['person_id'])} is one row of touches`).toContainEqual(group);
+        }
+      }
+      const group = async (user: string, anon: string) => {
+        const [r] = await h.rows(`SELECT ${PREFIXES.flatMap((p) => ['at', 'channel', 'click_id_type', 'click_id', 'referrer_domain'].map((k) => `${p}_${k}`)).join(', ')} FROM persons WHERE ${has('user_ids', user)} OR ${has('anonymous_ids', anon)}`);
+        return r;
+      };
+      expect(await group('-', 'nl-ana')).toEqual({
+        first_touch_at: day(1), first_touch_channel: 'Organic Search', first_touch_click_id_type: null, first_touch_click_id: null, first_touch_referrer_domain: 'google.com',
+        last_touch_at: day(3), last_touch_channel: 'Direct', last_touch_click_id_type: null, last_touch_click_id: null, last_touch_referrer_domain: null,
+        last_non_direct_touch_at: day(2), last_non_direct_touch_channel: 'Paid Social', last_non_direct_touch_click_id_type: 'li_fat_id', last_non_direct_touch_click_id: 'LI-ana', last_non_direct_touch_referrer_domain: 'linkedin.com',
+      });
+      expect(await group('-', 'nl-ben')).toEqual({
+        first_touch_at: day(1), first_touch_channel: 'Email', first_touch_click_id_type: null, first_touch_click_id: null, first_touch_referrer_domain: null,
+        last_touch_at: day(4), last_touch_channel: 'Referral', last_touch_click_id_type: null, last_touch_click_id: null, last_touch_referrer_domain: 'news.example',
+        last_non_direct_touch_at: day(4), last_non_direct_touch_channel: 'Referral', last_non_direct_touch_click_id_type: null, last_non_direct_touch_click_id: null, last_non_direct_touch_referrer_domain: 'news.example',
+      });
+      expect(await group('nl-cy', '-')).toMatchObject({
+        first_touch_at: day(1), first_touch_click_id_type: 'li_fat_id', first_touch_click_id: 'LI-cy', first_touch_referrer_domain: 'linkedin.com',
+        last_touch_at: day(2), last_touch_click_id_type: 'gclid', last_touch_click_id: 'G-cy', last_touch_referrer_domain: null,
+      });
+      // each session's touch columns are its entry event's, that one row's (nulls included)
+      const entry = ['utm_source', 'utm_medium', 'utm_campaign', 'click_id_type', 'click_id'];
+      const sessions = await h.rows(`SELECT message_id, ${entry.join(', ')} FROM sessions WHERE device_id LIKE 'nl-%' ORDER BY message_id`);
+      const entries = await h.rows(`SELECT message_id, ${entry.join(', ')} FROM events WHERE message_id IN (${sessions.map((r) => `'${String(r['message_id'])}'`).join(', ')}) ORDER BY message_id`);
+      expect(sessions.map((r) => r['message_id'])).toEqual(['nl-1', 'nl-2', 'nl-3', 'nl-4', 'nl-5', 'nl-6', 'nl-8']);
+      expect(sessions).toEqual(entries);
+      // The README's headline query: only people whose first touch really was a LinkedIn click
+      const headline = await h.rows(`
+        SELECT p.first_touch_channel AS channel, p.first_touch_click_id_type AS click, p.first_touch_at AS clicked_at, c.converted_at AS bought_at, c.value AS value, p.anonymous_ids AS devices
+        FROM persons AS p JOIN conversions AS c ON c.person_id = p.person_id
+        WHERE p.first_touch_click_id_type = 'li_fat_id' AND c.message_id IN ('nl-10', 'nl-11')`);
+      expect(headline).toEqual([{ channel: 'Paid Social', click: 'li_fat_id', clicked_at: day(1), bought_at: day(5), value: 90, devices: ['nl-cy-laptop', 'nl-cy-phone'] }]);
+    });
+
+    it('only arrivals start sessions and touches: a track on a tagged URL never does, idle or not', async () => {
+      const spring = 'https://shop.test/?utm_source=newsletter&utm_medium=email&utm_campaign=spring';
+      const summer = 'https://shop.test/?utm_source=facebook&utm_medium=paid_social&utm_campaign=summer';
+      const t = (min: number) => new Date(Date.parse('2026-10-01T10:00:00.000Z') + min * 60_000).toISOString();
+      const onPage = (e: Record<string, unknown>, url: string) => ({ ...e, context: { page: { url } } });
+      await h.load([
+        // two tabs on two campaigns; the purchase happens in the first
+        page('ar-1', 'ar-tabs', t(0), spring, 'https://mail.example/'),
+        page('ar-2', 'ar-tabs', t(1), summer, 'https://m.facebook.com/'),
+        onPage(order('ar-3', { anon: 'ar-tabs' }, t(2), 50), spring),
+        // a page then a track on the same tagged URL
+        page('ar-4', 'ar-once', t(0), spring, 'https://mail.example/'),
+        onPage({ type: 'track', event: 'Added to Cart', messageId: 'ar-5', anonymousId: 'ar-once', timestamp: t(1) }, spring),
+        // 45 idle minutes, then a track on the tagged URL, then a page view 5 minutes after it
+        page('ar-6', 'ar-idle', t(0), spring, 'https://mail.example/'),
+        onPage({ type: 'track', event: 'Came Back', messageId: 'ar-7', anonymousId: 'ar-idle', timestamp: t(45) }, spring),
+        page('ar-8', 'ar-idle', t(50), 'https://shop.test/cart', 'https://shop.test/'),
+        // a track before any arrival belongs to no session; the first arrival starts one 10 minutes later
+        onPage({ type: 'track', event: 'Early', messageId: 'ar-9', anonymousId: 'ar-late', timestamp: t(0) }, spring),
+        page('ar-10', 'ar-late', t(10), 'https://shop.test/'),
+        // an app's screen view is an arrival too
+        { type: 'screen', name: 'Home', messageId: 'ar-11', anonymousId: 'ar-app', timestamp: t(0) },
+      ]);
+      const sessions = await h.rows(`SELECT device_id, message_id, kind, campaign, events, started_at, ended_at FROM sessions WHERE device_id LIKE 'ar-%' ORDER BY device_id, started_at`);
+      expect(sessions).toEqual([
+        { device_id: 'ar-app', message_id: 'ar-11', kind: 'direct', campaign: '(direct)', events: 1, started_at: t(0), ended_at: t(0) },
+        { device_id: 'ar-idle', message_id: 'ar-6', kind: 'campaign', campaign: 'spring', events: 3, started_at: t(0), ended_at: t(50) },
+        { device_id: 'ar-late', message_id: 'ar-10', kind: 'direct', campaign: '(direct)', events: 1, started_at: t(10), ended_at: t(10) },
+        { device_id: 'ar-once', message_id: 'ar-4', kind: 'campaign', campaign: 'spring', events: 2, started_at: t(0), ended_at: t(1) },
+        { device_id: 'ar-tabs', message_id: 'ar-1', kind: 'campaign', campaign: 'spring', events: 1, started_at: t(0), ended_at: t(0) },
+        { device_id: 'ar-tabs', message_id: 'ar-2', kind: 'campaign', campaign: 'summer', events: 2, started_at: t(1), ended_at: t(2) },
+      ]);
+      const [tabs] = await h.rows(`SELECT last_touch_campaign, last_touch_at FROM persons WHERE ${has('anonymous_ids', 'ar-tabs')}`);
+      expect(tabs).toEqual({ last_touch_campaign: 'summer', last_touch_at: t(1) });
+    });
+
     it('reads conversion values from the first numeric value property, and leaves out other currencies', async () => {
       const h2 = h;
       await h2.load([

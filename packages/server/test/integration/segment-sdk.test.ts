@@ -48,4 +48,40 @@ describe('the real @segment/analytics-node client, pointed at the collector', ()
       { kind: 'identify', anonymous_id: 'anon-sdk', user_id: 'user-sdk', previous_id: null },
     ]);
   });
+
+  it('page views sent from a server (no visitor agent) are not bots: they carry first / last touch and make sessions, touches and persons', async () => {
+    const analytics = new Analytics({ writeKey: h.writeKey, host: h.url, flushAt: 4, flushInterval: 200, maxRetries: 2 });
+    const errors: unknown[] = [];
+    analytics.on('error', (e) => errors.push(e));
+    const day = (d: number) => new Date(Date.UTC(2026, 5, d, 9)).toISOString();
+    const landing = 'https://www.shop.test/pricing?utm_source=linkedin&utm_medium=paid_social&utm_campaign=june&li_fat_id=LI-srv';
+    // a site that renders on its server tracks its page views there, forwarding URL and referrer
+    analytics.page({ anonymousId: 'srv-visitor', name: 'Pricing', timestamp: new Date(day(1)), properties: { url: landing, referrer: 'https://www.linkedin.com/' } });
+    analytics.page({ anonymousId: 'srv-visitor', name: 'Home', timestamp: new Date(day(3)), properties: { url: 'https://www.shop.test/', referrer: '' } });
+    analytics.identify({ anonymousId: 'srv-visitor', userId: 'srv-user', timestamp: new Date(day(3)) });
+    analytics.track({ anonymousId: 'srv-visitor', userId: 'srv-user', event: 'Order Completed', timestamp: new Date(day(3)), properties: { value: 120 } });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+
+    // (times are as stored: the SDK's sentAt moves them by the few milliseconds the request took)
+    const at = async (name: string) => String((await h.sql(`select "timestamp" as t from events where anonymous_id = 'srv-visitor' and name = '${name}'`))[0]!['t']);
+    const [pricing, home] = [await at('Pricing'), await at('Home')];
+    expect(Date.parse(pricing) - Date.parse(day(1))).toBeLessThan(5000);
+    const rows = await h.sql(`select type, user_agent, is_bot, first_utm_campaign, first_click_id, last_click_id_type, last_touch_at from events where anonymous_id = 'srv-visitor' order by type, "timestamp"`);
+    const stamp = { first_utm_campaign: 'june', first_click_id: 'LI-srv', last_click_id_type: 'li_fat_id', last_touch_at: pricing };
+    expect(rows).toEqual([
+      { type: 'identify', user_agent: 'analytics-node-next/latest', is_bot: false, ...stamp },
+      { type: 'page', user_agent: 'analytics-node-next/latest', is_bot: false, ...stamp },
+      { type: 'page', user_agent: 'analytics-node-next/latest', is_bot: false, ...stamp },
+      { type: 'track', user_agent: 'analytics-node-next/latest', is_bot: false, ...stamp },
+    ]);
+    await h.derived.ensure();
+    expect(await h.sql(`select started_at, kind, channel, campaign from sessions where device_id = 'srv-visitor' order by started_at`)).toEqual([
+      { started_at: pricing, kind: 'campaign', channel: 'Paid Social', campaign: 'june' },
+      { started_at: home, kind: 'direct', channel: 'Direct', campaign: '(direct)' },
+    ]);
+    expect(await h.sql(`select p.first_touch_click_id_type as click, p.last_non_direct_touch_campaign as campaign, c.value as value from persons p join conversions c on c.person_id = p.person_id where list_contains(p.user_ids, 'srv-user')`)).toEqual([
+      { click: 'li_fat_id', campaign: 'june', value: 120 },
+    ]);
+  });
 });

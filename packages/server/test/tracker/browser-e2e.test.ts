@@ -19,7 +19,7 @@ if (skipReason) console.warn(`[browser tests skipped] ${skipReason}`);
 const GCLID = 'EAIaIQobChMI-x_Y2Jq9_AIVDOh3Ch3kVwN_EAAYASAAEgJ1Z_D_BwE';
 const FBCLID = 'IwAR2Fz_kLmN0-pQ';
 type Row = Record<string, unknown>;
-type Touchline = { track(e: string): void; consent(c: object): void };
+type Touchline = { track(e: string, p?: object): void; consent(c: object): void };
 
 /** Polls an async check until it returns a value, for at most `ms`. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
@@ -40,7 +40,7 @@ describe.skipIf(skipReason)('tracker + real collector in Chromium', () => {
 
   beforeAll(async () => {
     h = await startHarness({}, { listen: true });
-    shop = await serveShop({ collector: `http://127.0.0.1:${new URL(h.url).port}` });
+    shop = await serveShop({ collector: `http://127.0.0.1:${new URL(h.url).port}`, moreHosts: ['app.shop.test'] });
     shop.setPage(() => shopPage());
     browser = await launchChromium();
     // Headless Chromium says "HeadlessChrome", which isbot rightly calls a bot: visitors here are people.
@@ -224,6 +224,121 @@ describe.skipIf(skipReason)('tracker + real collector in Chromium', () => {
       await ctx.close();
     }
   });
+  describe('only arrivals start touches and sessions', () => {
+    const sessionsOf = (id: string) => h.sql(`select campaign, events from sessions where device_id = '${id}' order by started_at`);
+
+    it('9. two tabs on two campaigns, a purchase in the first: last touch stays the second tab\'s campaign, not re-dated', async () => {
+      const ctx = await visitor();
+      try {
+        const tabA = await ctx.newPage();
+        const spring = shop.url('/spring?utm_source=newsletter&utm_medium=email&utm_campaign=spring');
+        await arriveFrom(tabA, shop, 'mail.example.test', spring);
+        const id = (await cookieOf(ctx)).value;
+        await pageRow(id, '/spring');
+        const tabB = await ctx.newPage();
+        const summer = shop.url(`/summer?utm_source=facebook&utm_medium=paid_social&utm_campaign=summer&fbclid=${FBCLID}`);
+        await arriveFrom(tabB, shop, 'm.facebook.test', summer);
+        const b = await pageRow(id, '/summer');
+        expect(b).toMatchObject({ first_utm_campaign: 'spring', last_utm_campaign: 'summer' });
+
+        // back in the first tab, still on the spring URL, the visitor buys
+        await tabA.bringToFront();
+        await tabA.evaluate(() => (window as unknown as { touchline: Touchline }).touchline.track('Order Completed', { value: 40 }));
+        const [buy] = await rows(`anonymous_id = '${id}' and event = 'Order Completed'`);
+        expect(buy).toMatchObject({ url: spring, utm_campaign: 'spring', first_utm_campaign: 'spring', last_utm_campaign: 'summer', last_click_id: FBCLID, last_touch_at: b['last_touch_at'] });
+        // the views agree: two touches, the purchase inside the summer session
+        expect(await sessionsOf(id)).toEqual([{ campaign: 'spring', events: 1 }, { campaign: 'summer', events: 2 }]);
+        expect(await h.sql(`select last_touch_campaign from persons where list_contains(anonymous_ids, '${id}')`)).toEqual([{ last_touch_campaign: 'summer' }]);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('10. a page view then a track on the same tagged URL: one session, one touch', async () => {
+      const ctx = await visitor();
+      try {
+        const page = await ctx.newPage();
+        const deal = shop.url('/deal?utm_source=bing&utm_medium=cpc&utm_campaign=deal&msclkid=M-deal');
+        await arriveFrom(page, shop, 'www.bing.test', deal);
+        const id = (await cookieOf(ctx)).value;
+        const landed = await pageRow(id, '/deal');
+        await page.evaluate(() => (window as unknown as { touchline: Touchline }).touchline.track('Added to Cart'));
+        const [cart] = await rows(`anonymous_id = '${id}' and event = 'Added to Cart'`);
+        expect(cart).toMatchObject({ utm_campaign: 'deal', last_touch_at: landed['last_touch_at'], first_touch_at: landed['first_touch_at'] });
+        expect(await sessionsOf(id)).toEqual([{ campaign: 'deal', events: 2 }]);
+        expect(await h.sql(`select count(*)::int as n from touches where device_id = '${id}'`)).toEqual([{ n: 1 }]);
+      } finally {
+        await ctx.close();
+      }
+    });
+  });
+
+  it('11. a hop from www.shop.test to app.shop.test is internal navigation, not a referral: the script knows the registrable domain', async () => {
+    const ctx = await visitor();
+    try {
+      const page = await ctx.newPage();
+      await arriveFrom(page, shop, 'www.google.test', shop.url(`/start?gclid=${GCLID}`));
+      const id = (await cookieOf(ctx)).value;
+      await pageRow(id, '/start');
+      // a link to the app, another host of the same site (the cookie's Domain=shop.test reaches it)
+      const app = shop.url('/dashboard', 'app.shop.test');
+      await page.evaluate((to) => {
+        const a = Object.assign(document.createElement('a'), { href: to, id: 'to-app', textContent: 'app' });
+        document.body.append(a);
+      }, app);
+      await Promise.all([page.waitForURL(app), page.click('#to-app')]);
+      const [row] = await rows(`anonymous_id = '${id}' and host = 'app.shop.test' and type = 'page'`);
+      expect(row).toMatchObject({ referrer_domain: 'shop.test', first_click_id: GCLID, last_click_id: GCLID });
+      // What the tracker on app.shop.test claimed (its storage is per origin: it knew nothing):
+      // its landing is internal, so no first or last touch of its own, not a referral from shop.test.
+      const claimed = JSON.parse(String(row!['context'])).client_touches;
+      expect(claimed.session).toMatchObject({ url: app, referrer_domain: 'shop.test' });
+      expect(claimed.first).toBeUndefined();
+      expect(claimed.last).toBeUndefined();
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  describe('after 30 idle minutes (the collector\'s and the browser\'s clocks advanced, no sleeping)', () => {
+    let clock = Date.now();
+    let hc: Harness;
+    let idleShop: Shop;
+    beforeAll(async () => {
+      hc = await startHarness({}, { listen: true, now: () => new Date(clock) });
+      idleShop = await serveShop({ collector: `http://127.0.0.1:${new URL(hc.url).port}` });
+      idleShop.setPage(() => sitePage({ snippet: { options: { writeKey: hc.writeKey } } }));
+    });
+    afterAll(async () => {
+      await idleShop?.close();
+      await hc?.dispose();
+    });
+
+    it('12. a track on the landing\'s tagged URL makes no touch and opens no session', async () => {
+      const ctx = await visitor();
+      try {
+        await ctx.clock.install({ time: clock });
+        const page = await ctx.newPage();
+        const url = idleShop.url('/?utm_source=newsletter&utm_medium=email&utm_campaign=idle');
+        await arriveFrom(page, idleShop, 'mail.example.test', url);
+        const id = (await cookieOf(ctx)).value;
+        const q = (where: string) => until(where, async () => (await hc.sql(`select * from events where ${where}`))[0]);
+        const landed = await q(`anonymous_id = '${id}' and type = 'page' and path = '/'`);
+
+        clock += 31 * 60_000;
+        await page.clock.fastForward('31:00');
+        await page.evaluate(() => (window as unknown as { touchline: Touchline }).touchline.track('Came Back'));
+        const back = await q(`anonymous_id = '${id}' and event = 'Came Back'`);
+        expect(Date.parse(String(back['timestamp'])) - Date.parse(String(landed['timestamp']))).toBeGreaterThan(30 * 60_000);
+        expect(back).toMatchObject({ utm_campaign: 'idle', first_touch_at: landed['first_touch_at'], last_touch_at: landed['last_touch_at'] });
+        expect((await hc.touchStore.get(id))?.session?.at).toBe(landed['last_touch_at']);
+        expect(await hc.sql(`select campaign, events, ended_at from sessions where device_id = '${id}'`)).toEqual([{ campaign: 'idle', events: 2, ended_at: back['timestamp'] }]);
+      } finally {
+        await ctx.close();
+      }
+    });
+  });
+
   describe('over https, behind a TLS-terminating edge (ip.trustProxy)', () => {
     let secure: Harness;
     let edge: Shop;

@@ -10,9 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ingest } from '../../src/collector/ingest.js';
-import type { SourceRegistry } from '../../src/sources/sources.js';
-import { openTrackerEndpoint } from '../../src/tracker-endpoint/open-tracker-endpoint.js';
+import { openTouchStore } from '../../src/tracker-endpoint/open-touch-store.js';
 import { TrackerConfigSchema } from '../../src/tracker-endpoint/tracker-config.js';
 import { openClickHouseTouchStore, type ClickHouseTouchStore, type ClickHouseTouchStoreOptions } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
 import { openSqliteTouchStore } from '../../src/tracker-endpoint/sqlite-touch-store.js';
@@ -196,7 +194,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
     });
   });
 
-  describe('opening the tracker endpoint', () => {
+  describe('opening the touch store', () => {
     it('keeps the SQLite store where ClickHouse lacks the tables (an old cluster DDL) unless the ClickHouse store was asked for', async () => {
       await server.sql('CREATE DATABASE touchline_no_touch_tables');
       const dir = await mkdtemp(join(tmpdir(), 'touchline-endpoint-'));
@@ -206,19 +204,16 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
         dataDir: dir,
         warehouseEngine: 'clickhouse',
         clickhouse: { url: server.url, database: 'touchline_no_touch_tables' },
-        ingest: (() => Promise.reject(new Error('not called'))) as unknown as Ingest,
-        sources: {} as SourceRegistry,
-        maxBatchBytes: 500_000,
         now: () => new Date(),
         log: (m: string) => void logs.push(m),
       });
       try {
-        const endpoint = await openTrackerEndpoint(inputs({}));
+        const opened = await openTouchStore(inputs({}));
         expect(logs).toContain("touch store: ClickHouse has no touch store tables; keeping this collector's SQLite store (route /_t/* by cookie)");
-        await endpoint.store.update('visitor-0000000001', () => ({ seen: '2026-03-01T00:00:00.000Z' }));
+        await opened.store.update('visitor-0000000001', () => ({ seen: '2026-03-01T00:00:00.000Z' }));
         expect(existsSync(join(dir, 'touches.sqlite'))).toBe(true);
-        await endpoint.close();
-        await expect(openTrackerEndpoint(inputs({ engine: 'clickhouse' }))).rejects.toThrow(
+        await opened.close();
+        await expect(openTouchStore(inputs({ engine: 'clickhouse' }))).rejects.toThrow(
           /visitor_touch_facts, visitor_touches_store missing in ClickHouse database "touchline_no_touch_tables"/,
         );
       } finally {

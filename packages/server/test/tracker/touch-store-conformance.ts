@@ -49,6 +49,28 @@ export function touchStoreConformance(name: string, open: () => Promise<TouchSto
       await s.close();
     });
 
+    it('updateMany makes each visitor\'s update as update does, a visitor named twice in order, first write-once', async () => {
+      const s = await open();
+      await s.update('m1', () => ({ first: t('a', '2025-01-01T00:00:00.000Z'), seen: '2025-01-01T00:00:00.000Z' }));
+      const out = await s.updateMany([
+        ['m1', (p) => ({ ...p, first: t('x', '2025-03-01T00:00:00.000Z'), last: t('b', '2025-03-01T00:00:00.000Z'), seen: '2025-03-01T00:00:00.000Z' })],
+        ['m2', () => ({ last: t('c', '2025-03-02T00:00:00.000Z'), seen: '2025-03-02T00:00:00.000Z' })],
+        ['m3', (p) => p],
+        ['m2', (p) => ({ ...p, seen: `${p.seen}+` })],
+      ]);
+      expect(out.map((o) => [o.first?.utm_source, o.last?.utm_source, o.seen])).toEqual([
+        ['a', 'b', '2025-03-01T00:00:00.000Z'],
+        [undefined, 'c', '2025-03-02T00:00:00.000Z'],
+        [undefined, undefined, undefined],
+        [undefined, 'c', '2025-03-02T00:00:00.000Z+'],
+      ]);
+      expect(await s.get('m1')).toMatchObject({ first: { utm_source: 'a' }, last: { utm_source: 'b' } });
+      expect((await s.get('m2'))?.seen).toBe('2025-03-02T00:00:00.000Z+');
+      expect(await s.get('m3')).toBeUndefined();
+      expect(await s.updateMany([])).toEqual([]);
+      await s.close();
+    });
+
     it('prunes visitors last seen before a time', async () => {
       const s = await open();
       await s.update('old-visitor-00000', () => ({ seen: '2024-01-01T00:00:00.000Z' }));

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SITE_DOMAIN_TOKEN } from '@touchline/tracker/snippet';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
@@ -84,6 +85,41 @@ describe('the script', () => {
       expect(r.headers['etag']).toBe(etag);
     }
     expect((await h.app.inject({ method: 'GET', url: '/_t/s.js', headers: { 'if-none-match': '"old"' } })).statusCode).toBe(200);
+  });
+
+  it('carries the registrable domain of the host it is served on, for the tracker to call every host of the site internal', async () => {
+    const token = JSON.stringify(SITE_DOMAIN_TOKEN);
+    expect(built.toString().split(token)).toHaveLength(2);
+    const served = async (host: string) => {
+      const r = await h.app.inject({ method: 'GET', url: '/_t/s.js', headers: { host, 'accept-encoding': 'gzip' } });
+      expect(r.statusCode, host).toBe(200);
+      return { text: gunzipSync(r.rawPayload).toString(), etag: String(r.headers['etag']) };
+    };
+    const www = await served('www.shop.test');
+    expect(www.text).toBe(built.toString().replace(token, '"shop.test"'));
+    expect((await served('app.shop.test:8443')).text).toBe(www.text);
+    expect((await served('www.shop.co.uk')).text).toBe(built.toString().replace(token, '"shop.co.uk"'));
+    expect((await served('me.github.io')).text).toBe(built.toString().replace(token, '"me.github.io"'));
+    // no registrable domain: the build as it is (the tracker falls back to the page's host)
+    for (const host of ['127.0.0.1:8080', 'localhost:3000', 'github.io']) expect((await served(host)).text, host).toBe(built.toString());
+    // each site's copy has its own ETag, and revalidates against it
+    expect(www.etag).not.toBe((await served('www.shop.co.uk')).etag);
+    const again = await h.app.inject({ method: 'GET', url: '/_t/s.js', headers: { host: 'www.shop.test', 'if-none-match': www.etag } });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('writes nothing but a plain domain name from a hostile Host header into the script', async () => {
+    const text = built.toString();
+    const token = JSON.stringify(SITE_DOMAIN_TOKEN);
+    const [before, after] = text.split(token) as [string, string];
+    for (const host of ['evil.test"+alert(1)+"', 'x.test</script><script>alert(1)//', "shop.test';alert(1)//", 'a b.test', '%22.test', 'WWW.SHOP.TEST\\u0022"', 'xn--80ak6aa92e.com\\', '[::1]"']) {
+      const r = await h.app.inject({ method: 'GET', url: '/_t/s.js', headers: { host } });
+      expect(r.statusCode, host).toBe(200);
+      const served = r.rawPayload.toString();
+      expect(served.startsWith(before) && served.endsWith(after), host).toBe(true);
+      // the build as it is, or one JSON string of [a-z0-9.-] in the token's place
+      expect(served.slice(before.length, served.length - after.length), host).toMatch(/^"(__tl_site__|[a-z0-9.-]+)"$/);
+    }
   });
 
   it('refuses paths that ad blockers list', async () => {
@@ -195,6 +231,50 @@ describe('touches', () => {
     expect((await h.touchStore!.get(id))?.first?.click_id).toBe(GCLID);
   });
 
+  it('only arrivals start touches: a track on the landing\'s tagged URL, from another tab, does not make that campaign last again', async () => {
+    const spring = 'http://www.shop.test/?utm_source=newsletter&utm_medium=email&utm_campaign=spring';
+    const summer = 'http://www.shop.test/?utm_source=facebook&utm_medium=paid_social&utm_campaign=summer';
+    const a = await send([pageView(spring, 'https://mail.test/')]);
+    const cookie = `tl_vid=${vid(a)}`;
+    const tabB = await send([pageView(summer, 'https://m.facebook.com/')], { cookie });
+    expect(tabB.json().touches.last.utm_campaign).toBe('summer');
+    // tab A is still on the spring URL: its purchase is a track there
+    const purchase = { ...pageView(spring, 'https://mail.test/'), type: 'track', event: 'Order Completed', properties: { value: 40 } };
+    const r = await send([purchase], { cookie });
+    expect(r.json().touches.last).toEqual(tabB.json().touches.last);
+    expect(await h.sql(`select last_utm_campaign, last_touch_at from events where message_id = '${purchase.messageId}'`)).toEqual([
+      { last_utm_campaign: 'summer', last_touch_at: tabB.json().touches.last.at },
+    ]);
+    // identify, group and alias on the tagged URL: no touch either
+    const others = ['identify', 'group', 'alias'].map((type) => ({ ...pageView(spring, 'https://mail.test/'), type, userId: 'u-1', groupId: 'g-1', previousId: 'p-1' }));
+    const o = await send(others, { cookie });
+    expect(o.json().touches.last).toEqual(tabB.json().touches.last);
+  });
+
+  it('a page view then a track on the same tagged URL: one touch, dated at the page view', async () => {
+    const url = 'http://www.shop.test/?utm_source=bing&utm_medium=cpc&msclkid=M-1';
+    const page = pageView(url, 'https://www.bing.com/');
+    const a = await send([page]);
+    const track = { ...pageView(url, 'https://www.bing.com/'), type: 'track', event: 'Added to Cart' };
+    track.timestamp = new Date(Date.now() + 1000).toISOString();
+    const b = await send([track], { cookie: `tl_vid=${vid(a)}` });
+    expect(b.json().touches).toEqual(a.json().touches);
+    expect((await h.touchStore.get(vid(a)!))?.session).toEqual(a.json().touches.first);
+  });
+
+  it('reads consent in Google\'s wording too', async () => {
+    const strict = await startHarness({ tracker: { touchStore: { engine: 'memory' }, requireConsent: true } });
+    try {
+      const granted = await send([pageView('http://www.shop.test/?utm_source=x', '', { consent: { analytics_storage: 'granted' } })], { h: strict });
+      expect(vid(granted)).toBeDefined();
+      expect(granted.json().touches.first.utm_source).toBe('x');
+      const denied = await send([pageView('http://www.shop.test/', '', { consent: { analytics_storage: 'denied' } })], { h: strict, cookie: `tl_vid=${vid(granted)}` });
+      expect(setCookie(denied)).toMatch(/Max-Age=0/);
+    } finally {
+      await strict.dispose();
+    }
+  });
+
   it('a resent old landing does not turn last touch back', async () => {
     const old = pageView('http://www.shop.test/?utm_source=old');
     old.timestamp = new Date(Date.now() - 3600_000).toISOString();
@@ -206,15 +286,24 @@ describe('touches', () => {
 });
 
 describe('bots and consent', () => {
-  it('link-preview bots get no cookie, no id and no touch; their events are stored flagged', async () => {
+  it('link-preview bots get no cookie, no id and no touch; their events are stored flagged, without the touches they claim', async () => {
     for (const ua of ['WhatsApp/2.23.20.0', 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)', 'facebookexternalhit/1.1']) {
-      const ev = pageView(`http://www.shop.test/?gclid=${GCLID}`);
+      const claimed = { first: { url: 'http://www.shop.test/?utm_source=bot', utm_source: 'bot', at: '2026-01-01T00:00:00.000Z' } };
+      const ev = pageView(`http://www.shop.test/?gclid=${GCLID}`, '', { touches: { ...claimed, last: claimed.first } });
       const r = await send([ev], { ua });
       expect(r.statusCode).toBe(200);
       expect(setCookie(r), ua).toBeUndefined();
       expect(r.json().anonymousId).toBeUndefined();
-      expect(await h.sql(`select anonymous_id, is_bot from events where message_id = '${ev.messageId}'`)).toEqual([{ anonymous_id: 'browser-made-id', is_bot: true }]);
+      expect(await h.sql(`select anonymous_id, is_bot, first_utm_source, first_touch_at, last_utm_source, last_url from events where message_id = '${ev.messageId}'`)).toEqual([
+        { anonymous_id: 'browser-made-id', is_bot: true, first_utm_source: null, first_touch_at: null, last_utm_source: null, last_url: null },
+      ]);
     }
+    // a bot with a visitor's cookie neither: the visitor's touches stay as they were
+    const a = await send([pageView('http://www.shop.test/?utm_source=human')]);
+    const bot = pageView(`http://www.shop.test/?gclid=${GCLID}`, 'https://www.google.com/');
+    await send([bot], { ua: 'facebookexternalhit/1.1', cookie: `tl_vid=${vid(a)}` });
+    expect((await h.touchStore.get(vid(a)!))?.last?.utm_source).toBe('human');
+    expect(await h.sql(`select is_bot, first_utm_source from events where message_id = '${bot.messageId}'`)).toEqual([{ is_bot: true, first_utm_source: null }]);
   });
 
   it('no cookie when analytics_storage is denied, or not stated where the site requires consent', async () => {

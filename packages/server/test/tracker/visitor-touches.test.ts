@@ -1,20 +1,48 @@
 import { touchFromLanding as at } from '@touchline/protocol';
 import { describe, expect, it } from 'vitest';
-import { applyEventTouch, landingOf } from '../../src/tracker-endpoint/visitor-touches.js';
+import { applyEvent, applyEventTouch, landingOf } from '../../src/tracker-endpoint/visitor-touches.js';
 
 const rules = { siteDomains: [] as string[] };
 const T0 = '2025-03-01T10:00:00.000Z';
 const later = (min: number) => new Date(Date.parse(T0) + min * 60_000).toISOString();
 
 describe('landingOf', () => {
-  it('a page view brings its URL and referrer; other events only their URL', () => {
+  it('an arrival (page, screen) brings its URL and referrer; no other event brings a landing, even on a tagged URL', () => {
     const page = { type: 'page', context: { page: { url: 'https://www.shop.test/?utm_source=a', referrer: 'https://news.test/' } } };
     expect(landingOf(page)).toEqual({ url: 'https://www.shop.test/?utm_source=a', utm_source: 'a', referrer: 'https://news.test/', referrer_domain: 'news.test' });
-    const track = { type: 'track', context: { page: { url: 'https://www.shop.test/x', referrer: 'https://news.test/' } } };
-    expect(landingOf(track)).toEqual({ url: 'https://www.shop.test/x' });
+    for (const type of ['track', 'identify', 'group', 'alias']) {
+      const e = { type, context: { page: { url: 'https://www.shop.test/x?utm_source=a&gclid=G', referrer: 'https://news.test/' } } };
+      expect(landingOf(e), type).toBeUndefined();
+    }
     expect(landingOf({ type: 'track', event: 'server side' })).toBeUndefined();
     // Segment's page properties stand in for context.page
     expect(landingOf({ type: 'page', properties: { url: 'https://www.shop.test/?gclid=G-1', referrer: '' } })).toMatchObject({ click_id: 'G-1' });
+    // an app's screen view names no page: a direct arrival
+    expect(landingOf({ type: 'screen', name: 'Home' })).toEqual({});
+  });
+});
+
+describe('applyEvent', () => {
+  const tagged = (type: string) => ({ type, context: { page: { url: 'https://www.shop.test/?utm_source=spring', referrer: 'https://mail.test/' } } });
+
+  it('a track on a tagged URL, 45 minutes after the landing, makes no touch and opens no session; it keeps the session open', () => {
+    const s = applyEvent({}, tagged('page'), T0, rules);
+    const t = applyEvent(s, tagged('track'), later(45), rules);
+    expect(t).toEqual({ ...s, seen: later(45) });
+    // the next page view 10 minutes later is inside the session that activity kept open
+    const back = applyEvent(t, { type: 'page', context: { page: { url: 'https://www.shop.test/cart', referrer: 'https://www.shop.test/' } } }, later(55), rules);
+    expect(back.session).toEqual(s.session);
+  });
+
+  it('an event naming no page changes nothing (a server-side track or a CRM identify is no activity on the site)', () => {
+    const s = applyEvent({}, tagged('page'), T0, rules);
+    expect(applyEvent(s, { type: 'track', event: 'Invoice Paid' }, later(5), rules)).toBe(s);
+    expect(applyEvent(s, { type: 'identify', userId: 'u' }, later(5), rules)).toBe(s);
+  });
+
+  it('late activity (older than the last) changes nothing', () => {
+    const s = applyEvent({}, tagged('page'), later(10), rules);
+    expect(applyEvent(s, tagged('track'), T0, rules)).toBe(s);
   });
 });
 

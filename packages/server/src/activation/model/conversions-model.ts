@@ -1,5 +1,5 @@
 import type { ModelSql } from './model-sql.js';
-import { clickOfType, googleClickSql, personFactsSql } from './person-facts.js';
+import { clickOfType, clickTouchSql, googleClickSql, personFactsSql } from './person-facts.js';
 import { eventsWithPerson } from './person-map.js';
 
 const DAY = 86_400_000;
@@ -27,11 +27,11 @@ export const CONVERSIONS_MODEL_COLUMNS: Readonly<Record<string, string>> = {
   currency: 'properties.currency',
   person_id: 'the person id of the `persons` view: MD5 of the identity root (alias chains, identified anonymous ids, cross-device merges)',
   user_id: 'user id of the conversion event', anonymous_id: 'anonymous id of the conversion event',
-  gclid: 'the person\'s latest Google click at or before the conversion, when it was a gclid',
+  gclid: 'the person\'s latest Google click at or before the conversion (an arrival of theirs: a page or screen view, not a bot\'s), when it was a gclid',
   gbraid: 'same, when it was a gbraid', wbraid: 'same, when it was a wbraid',
   click_time: 'when that Google click happened',
   fbclid: 'the person\'s latest Meta click at or before the conversion', fbclid_at: 'when it happened',
-  first_click_id_type: 'the person\'s first click id type (their first touch)', first_click_id: 'its value', first_touch_at: 'when',
+  first_click_id_type: 'the person\'s first click id type (their first touch carrying a click id)', first_click_id: 'its value (from the same touch)', first_touch_at: 'when',
   email: 'properties.email of the conversion, else the person\'s latest traits.email (raw: each destination normalises and hashes it its own way)',
   phone: 'same for the phone',
   consent_ad_user_data: 'granted / denied from the person\'s latest consent state (NULL: never recorded)',
@@ -67,7 +67,7 @@ export function conversionsModelSql(m: ModelSql, o: ConversionsModelOptions, now
   const ts = '"timestamp"';
   const clicks =
     `SELECT person_id, ${ts} AS click_ts, ${googleClickSql(m)} AS google_click, ${m.orEmpty('fbclid')} AS meta_click ` +
-    `FROM (${eventsWithPerson(m, 'gclid IS NOT NULL OR gbraid IS NOT NULL OR wbraid IS NOT NULL OR fbclid IS NOT NULL')}) AS _tl_k`;
+    `FROM (${eventsWithPerson(m, `(gclid IS NOT NULL OR gbraid IS NOT NULL OR wbraid IS NOT NULL OR fbclid IS NOT NULL) AND ${clickTouchSql(m)}`)}) AS _tl_k`;
   const g = `google_click != '' AND click_ts <= conversion_time`;
   const f = `meta_click != '' AND click_ts <= conversion_time`;
   const perConversion =

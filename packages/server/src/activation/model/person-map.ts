@@ -2,7 +2,7 @@ import { personKeySql } from '../../identity/touch-sql.js';
 import type { ModelSql } from './model-sql.js';
 
 const EVENT_COLUMNS = [
-  'message_id', 'type', 'event', '"timestamp"', 'anonymous_id', 'user_id', 'url', 'user_agent', 'ip', 'gpc', 'consent',
+  'message_id', 'type', 'event', '"timestamp"', 'anonymous_id', 'user_id', 'url', 'user_agent', 'is_bot', 'ip', 'gpc', 'consent',
   'properties', 'traits', 'gclid', 'gbraid', 'wbraid', 'fbclid', 'click_id_type', 'click_id',
 ].join(', ');
 

@@ -10,6 +10,7 @@ import type { Config } from '../../config/config.js';
 import type { IngestResult } from '../../collector/ingest.js';
 import { startTouchline } from '../../server.js';
 import { findRunningServer } from '../server-handle.js';
+import { eventTimeOf, inEventTimeOrder } from './event-time-order.js';
 
 /** Where imported events go: the running server's /v1/batch, or an in-process pipeline. */
 interface Sink {
@@ -22,6 +23,8 @@ export interface ImportSummary {
   readonly accepted: number;
   readonly duplicates: number;
   readonly quarantined: number;
+  /** Events more than the ordering window out of time order: stamped with the touches as they stood when they arrived. */
+  readonly lateEvents: number;
   /** Most common reasons for quarantine, with counts. */
   readonly reasons: readonly { reason: string; count: number }[];
 }
@@ -93,6 +96,10 @@ async function* readEvents(file: string, onBytes: (n: number) => void): AsyncGen
   }
 }
 
+async function* mapEvents(events: AsyncIterable<unknown>, f: (row: unknown) => unknown): AsyncGenerator<unknown> {
+  for await (const e of events) yield f(e);
+}
+
 async function openSink(config: Config, sourceName: string | undefined): Promise<Sink> {
   const server = await findRunningServer(config);
   if (server) {
@@ -144,22 +151,27 @@ async function openSink(config: Config, sourceName: string | undefined): Promise
 
 const isZlibError = (err: unknown): err is Error => err instanceof Error && /^Z_/.test(String((err as NodeJS.ErrnoException).code));
 
+/** Events held to put an import in event-time order (see event-time-order.ts). */
+export const DEFAULT_ORDER_WINDOW = 50_000;
+
 /**
  * `touchline import <file.ndjson|file.csv>`: historic events through the same validation and
  * spool as live traffic, with a progress bar and a summary of what was quarantined. Either file
- * may be gzipped (detected by its first bytes, whatever its name).
+ * may be gzipped (detected by its first bytes, whatever its name). Events are sent in event-time
+ * order (within `orderWindow` events, @defaultValue {@link DEFAULT_ORDER_WINDOW}) so each is
+ * stamped with its visitor's touches as they stood at its time.
  */
 export async function importFile(
   config: Config,
   file: string,
-  options: { source?: string | undefined; batchSize?: number; progress?: boolean; transform?: (row: unknown) => unknown },
+  options: { source?: string | undefined; batchSize?: number; progress?: boolean; transform?: (row: unknown) => unknown; orderWindow?: number },
 ): Promise<ImportSummary> {
   const size = (await stat(file)).size;
   const sink = await openSink(config, options.source);
   const bar = options.progress === false ? null : new SingleBar({ format: 'import [{bar}] {percentage}% | {value}/{total} bytes | {events} events', hideCursor: true });
   bar?.start(size, 0, { events: 0 });
   const reasons = new Map<string, number>();
-  const totals = { lines: 0, accepted: 0, duplicates: 0, quarantined: 0 };
+  const totals = { lines: 0, accepted: 0, duplicates: 0, quarantined: 0, lateEvents: 0 };
   const batchSize = options.batchSize ?? 500;
   let batch: unknown[] = [];
   let bytes = 0;
@@ -177,8 +189,9 @@ export async function importFile(
   };
   try {
     try {
-      for await (const raw of readEvents(file, (n) => (bytes += n))) {
-        const event = options.transform ? options.transform(raw) : raw;
+      const transform = options.transform;
+      const events = transform ? mapEvents(readEvents(file, (n) => (bytes += n)), transform) : readEvents(file, (n) => (bytes += n));
+      for await (const event of inEventTimeOrder(events, eventTimeOf, options.orderWindow ?? DEFAULT_ORDER_WINDOW, () => totals.lateEvents++)) {
         totals.lines++;
         const approx = typeof event === 'string' ? event.length : JSON.stringify(event).length;
         if (batch.length >= batchSize || batchBytes + approx > 400_000) await flush();

@@ -15,6 +15,8 @@ export interface ShopOptions {
   /** Where the collector listens (`http://127.0.0.1:<port>`). */
   collector: string;
   host?: string;
+  /** More hosts of the same site (`app.shop.test`), served the same way, `/_t/*` included. */
+  moreHosts?: readonly string[];
   /** Serve https (the edge terminates TLS and tells the collector `X-Forwarded-Proto: https`). */
   tls?: { key: string; cert: string };
 }
@@ -46,7 +48,7 @@ export async function serveShop(opts: ShopOptions): Promise<Shop> {
   const scheme = opts.tls ? 'https' : 'http';
   const listener: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host}`);
-    if (url.hostname !== shop) {
+    if (url.hostname !== shop && !opts.moreHosts?.includes(url.hostname)) {
       const to = url.searchParams.get('to') ?? '/';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       return void res.end(`<!doctype html><title>${url.hostname}</title><a id="go" href="${to.replace(/"/g, '&quot;')}">go</a>`);

@@ -76,9 +76,18 @@ export async function* inEventTimeOrder<T>(source: AsyncIterable<T>, timeOf: (it
     else last = e.t;
     return e.item;
   };
-  for await (const item of source) {
-    h.push({ t: timeOf(item), seq: seq++, item });
-    if (h.size > window) yield out(h.pop()!);
+  let failed = false;
+  let failure: unknown;
+  try {
+    for await (const item of source) {
+      h.push({ t: timeOf(item), seq: seq++, item });
+      if (h.size > window) yield out(h.pop()!);
+    }
+  } catch (err) {
+    // A source that fails part way (a damaged gzip) still hands on what it read before failing.
+    failed = true;
+    failure = err;
   }
   while (h.size > 0) yield out(h.pop()!);
+  if (failed) throw failure;
 }

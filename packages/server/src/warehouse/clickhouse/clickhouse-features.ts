@@ -1,4 +1,4 @@
-import { clickhouseString } from '../sql-text.js';
+import { clickhouseLiteral } from '../dialect/clickhouse-quoting.js';
 
 /**
  * What the connected ClickHouse can do. Touchline supports every server from 18.16 (Debian's
@@ -100,6 +100,6 @@ export const CURRENT_SERVER_FEATURES: ClickHouseFeatures = {
  * good for the flat keys Touchline reads (`revenue`, `currency`, `email`).
  */
 export function jsonStringSql(f: Pick<ClickHouseFeatures, 'jsonExtract'>, column: string, key: string): string {
-  const k = clickhouseString(key);
+  const k = clickhouseLiteral(key);
   return f.jsonExtract ? `JSONExtractString(${column}, ${k})` : `visitParamExtractString(${column}, ${k})`;
 }

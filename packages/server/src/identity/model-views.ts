@@ -2,6 +2,7 @@ import { UTM_KEYS } from '@touchline/protocol';
 import type { ConversionDefinition } from '../attribution/attribution-config.js';
 import { conversionsSql } from './conversions-sql.js';
 import { identityWarningsSql, idLinksSql, idMapSql } from './identity-sql.js';
+import { junkIdMatch } from './junk-ids.js';
 import { clickhouseSessionsSql } from './sessions-sql.js';
 import { channelSql, personKeySql, sourceMediumCampaignSql, type TouchRules } from './touch-sql.js';
 
@@ -94,7 +95,7 @@ function personsView(m: ModelSql): string {
   const r = m.rules;
   const f = r.fns;
   const n = f.nullable;
-  const ok = (c: string) => `NOT ${f.isJunk(c, r.junkIds)}`;
+  const ok = (c: string) => `NOT ${f.isJunk(c, junkIdMatch(r.junkIds))}`;
   const by = '(started_ms, session_id)';
   const touchCols = (prefix: string, pick: (x: string) => string) =>
     PERSON_TOUCH_FIELDS.map((k) => `${n(pick(k === 'at' ? 'started_at' : k))} AS ${prefix}_${k}`);

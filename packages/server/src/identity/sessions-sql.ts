@@ -77,7 +77,7 @@ export const DUCKDB_SESSION_TYPES: Record<(typeof SESSION_COLUMNS)[number], stri
  */
 export function duckdbSessionsSql(r: TouchRules, deviceFilter?: string): string {
   const f = r.fns;
-  const T = Math.round(r.sessionTimeoutMs);
+  const T = f.value(Math.round(r.sessionTimeoutMs));
   return `WITH a AS (
   SELECT rowid AS rid, ${deviceKeySql(r)} AS device_id, ${f.epochMs('"timestamp"')} AS t, "timestamp" AS ts, message_id AS mid, ${touchSignatureSql(r)} AS sig
   FROM events WHERE ${activitySql(r)}
@@ -114,7 +114,7 @@ FROM s JOIN events e ON e.rowid = s.rid`;
  */
 export function clickhouseSessionsSql(r: TouchRules): string {
   const f = r.fns;
-  const T = Math.round(r.sessionTimeoutMs);
+  const T = f.value(Math.round(r.sessionTimeoutMs));
   const clean = (e: string) => `replaceAll(ifNull(${e}, ''), ${f.literal(SEP)}, '')`;
   const sig = `ifNull(${touchSignatureSql({ ...r, fns: { ...f, concat: (parts) => `concat(${parts.map((p) => (p === f.literal(SEP) ? p : clean(p))).join(', ')})` } })}, '')`;
   const info = `concat(${[`source_id`, validUserSql(r), 'click_id_type', impliedClickSql(r), touchKindSql(r)].map(clean).join(`, ${f.literal(SEP)}, `)})`;

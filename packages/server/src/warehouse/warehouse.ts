@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { SqlDialect } from './dialect/dialect.js';
-import { maskParams, type SqlParams, type SqlValue } from './dialect/sql-value.js';
+import { maskParams, scrubParams, type SqlParams, type SqlValue } from './dialect/sql-value.js';
 import type { ColumnType } from './schema.js';
 
 export type { SqlDialect } from './dialect/dialect.js';
@@ -157,7 +157,8 @@ export class QueryRefusedError extends Error {
 /**
  * A statement failed in the engine. Keeps the SQL and its parameters for whoever handles it
  * (drizzle's style); when the error is logged or printed, the parameters show as names and
- * kinds only, since their values are event data.
+ * kinds only, since their values are event data, and an engine message quoting a value names
+ * the parameter instead (`<$p3>`). The engine's own error stays in `cause`.
  */
 export class WarehouseError extends Error {
   override readonly name = 'WarehouseError';
@@ -167,7 +168,7 @@ export class WarehouseError extends Error {
     readonly sql: string,
     options?: { cause?: unknown; params?: SqlParams | undefined },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(scrubParams(message, options?.params), options?.cause === undefined ? undefined : { cause: options.cause });
     // Not enumerable: loggers that walk an error's own keys see the masked form below.
     Object.defineProperty(this, 'params', { value: options?.params, enumerable: false });
   }

@@ -181,7 +181,7 @@ export function createSyncStore(warehouse: Warehouse, clock: { now(): number } =
     async runs(syncName, options = {}) {
       const b = d.binding();
       const statuses = options.statuses?.length ? ` AND status IN (${options.statuses.map((s) => b.string(s)).join(', ')})` : '';
-      const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
+      const limit = options.limit ? ` LIMIT ${b.value(Math.floor(options.limit))}` : '';
       const r = await read(
         `SELECT ${RUN_FIELDS.join(', ')} FROM ${engine.runs} AS r WHERE sync_name = ${b.string(syncName)}${statuses} ORDER BY started_at DESC, run_id DESC${limit}`,
         b.params,

@@ -6,12 +6,17 @@ import { paramCollector } from './sql-value.js';
 /**
  * DuckDB's string literal: standard SQL, a quote doubled, backslash an ordinary character. DuckDB
  * reads a query as a C string, so a NUL byte would end it: NUL is spelt `chr(0)` and the literal
- * becomes a concatenation (an expression, valid wherever a value is).
+ * becomes a `concat(…)` (an expression, valid wherever a value is; not a chain of `||`, which
+ * nests a level per NUL and stops at DuckDB's expression depth of 1000).
  */
 export function duckdbLiteral(v: string): string {
   const quoted = (s: string) => `'${s.replace(/'/g, "''")}'`;
   if (!v.includes('\0')) return quoted(v);
-  return `(${v.split('\0').map(quoted).join(' || chr(0) || ')})`;
+  const parts = v
+    .split(/(\0+)/)
+    .filter((p) => p !== '')
+    .map((p) => (p[0] !== '\0' ? quoted(p) : p.length === 1 ? 'chr(0)' : `repeat(chr(0), ${p.length})`));
+  return parts.length === 1 ? parts[0]! : `concat(${parts.join(', ')})`;
 }
 
 /** DuckDB's quoted identifier: a double quote doubled. Empty names and NUL bytes have no spelling. */

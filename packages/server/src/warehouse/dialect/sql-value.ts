@@ -46,6 +46,20 @@ export function maskParams(params: SqlParams | undefined): Record<string, string
   return out;
 }
 
+/**
+ * The text with every string parameter's value (3 characters or more: shorter ones would
+ * match anywhere) replaced by its placeholder: for engine messages that quote the value.
+ */
+export function scrubParams(text: string, params: SqlParams | undefined): string {
+  if (params === undefined) return text;
+  const values = Object.entries(params)
+    .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length >= 3)
+    .sort((a, b) => b[1].length - a[1].length);
+  let out = text;
+  for (const [name, v] of values) out = out.split(v).join(`<$${name}>`);
+  return out;
+}
+
 /** Collects the values of one statement under construction, naming each `$p1`, `$p2`, … */
 export interface ParamCollector {
   /** The placeholder that stands for `v` in the statement. */

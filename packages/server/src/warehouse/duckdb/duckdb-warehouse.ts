@@ -26,6 +26,7 @@ import {
   type WarehouseTransaction,
 } from '../warehouse.js';
 import { appendRows, prepareBound } from './duckdb-statements.js';
+import { decodeDuckDBTextExactly } from './duckdb-text.js';
 import { DUCKDB_MIGRATIONS, SCHEMA_TABLES, SPOOL_READ_COLUMNS, duckType } from './duckdb-schema.js';
 
 export interface DuckDBWarehouseOptions {
@@ -56,6 +57,7 @@ const JSON_CASTS = SPOOL_COLUMNS.map((c) =>
 
 /** Opens (creating if needed) an embedded DuckDB warehouse. */
 export async function openDuckDBWarehouse(options: DuckDBWarehouseOptions): Promise<Warehouse> {
+  decodeDuckDBTextExactly();
   const config: Record<string, string> = {};
   if (options.readOnly) config['access_mode'] = 'READ_ONLY';
   if (options.threads) config['threads'] = String(options.threads);

@@ -47,7 +47,9 @@ GROUP BY email, uid`;
  */
 export function idMapSql(o: IdentitySqlOptions, links = 'id_links', aliases = 'identity_aliases'): string {
   const f = o.fns;
-  return `SELECT id, root_id FROM ${aliases}
+  // Both branches nullable: ClickHouse 18.16 refuses a filter on a UNION ALL of String and
+  // Nullable(String) ("Illegal column for DataTypeNullable"), e.g. `WHERE id = …`.
+  return `SELECT ${f.nullable('id')} AS id, ${f.nullable('root_id')} AS root_id FROM ${aliases}
 UNION ALL
 SELECT link_id AS id, ${f.argMin('coalesce(alias_root, link_user)', '(link_ms, link_user)')} AS root_id
 FROM ${linksWithAliases(o, links, aliases)}

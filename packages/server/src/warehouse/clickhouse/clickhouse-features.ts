@@ -1,4 +1,3 @@
-import { clickhouseLiteral } from '../dialect/clickhouse-quoting.js';
 import type { SqlParams } from '../dialect/sql-value.js';
 
 /**
@@ -92,14 +91,3 @@ export const CURRENT_SERVER_FEATURES: ClickHouseFeatures = {
   lowCardinality: true,
   memoryLimitBytes: 10_000_000_000,
 };
-
-/**
- * SQL reading a top-level string field of a JSON text column (`properties`, `traits`, `context`):
- * `JSONExtractString` where the server has it, `visitParamExtractString` (18.x) otherwise. The
- * latter reads the first field of that name at any depth and does not unescape every sequence:
- * good for the flat keys Touchline reads (`revenue`, `currency`, `email`).
- */
-export function jsonStringSql(f: Pick<ClickHouseFeatures, 'jsonExtract'>, column: string, key: string): string {
-  const k = clickhouseLiteral(key);
-  return f.jsonExtract ? `JSONExtractString(${column}, ${k})` : `visitParamExtractString(${column}, ${k})`;
-}

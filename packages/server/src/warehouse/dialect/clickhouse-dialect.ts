@@ -14,7 +14,11 @@ const NUMERIC = '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$';
 // A JSON string's quotes and the whitespace visitParamExtractRaw keeps are not part of the value.
 const JSON_BARE = '^[\\t\\n\\r "]+|[\\t\\n\\r "]+$';
 
-/** The ClickHouse dialect for a server with these features, whose values go to `sink`. */
+/**
+ * The ClickHouse dialect for a server with these features, whose values go to `sink`. Long,
+ * but one object of one-line spellings, in the same order as the other engine's: split up, the
+ * two would be harder to compare.
+ */
 function clickhouseDialectWith(f: ClickHouseDialectFeatures, sink: ValueSink): SqlDialect {
   const string = (v: string) => sink(v);
   const lit = clickhouseLiteral;

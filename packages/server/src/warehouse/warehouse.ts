@@ -84,7 +84,7 @@ export interface InsertOptions {
   /**
    * A row replaces the row with the same primary key (DuckDB `INSERT OR REPLACE`). ClickHouse
    * tables that take such rows are ReplacingMergeTree, where the newest version wins on read, so
-   * nothing changes there.
+   * nothing changes there. @defaultValue false
    */
   readonly upsert?: boolean;
 }

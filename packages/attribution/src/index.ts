@@ -62,4 +62,4 @@ export { deriveSourceMedium, type SourceMedium, type DeriveOptions } from './cha
 export { SEARCH_ENGINES, searchEngineOf } from './channels/search-engines.js';
 export { touchChanneler } from './channels/channel-of-touch.js';
 export { channelRulesToSql, type ChannelSqlOptions } from './channels/sql/channel-rules-sql.js';
-export { SQL_DIALECTS, DUCKDB, CLICKHOUSE, re2Literal, type SqlDialect } from './channels/sql/sql-dialect.js';
+export { re2Literal, type ChannelSqlDialect } from './channels/sql/sql-dialect.js';

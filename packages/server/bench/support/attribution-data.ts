@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
-import { quoteIdent } from '../../src/warehouse/sql-text.js';
-import { duckString } from '../../src/warehouse/sql-text.js';
+import { clickhouseQuoteIdent } from '../../src/warehouse/dialect/clickhouse-quoting.js';
+import { duckdbLiteral, duckdbQuoteIdent as quoteIdent } from '../../src/warehouse/dialect/duckdb-dialect.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 
 /**
@@ -116,10 +116,10 @@ export async function copyToClickHouse(
 ): Promise<void> {
   const ts = (c: string) => (ch.isoTimestamps ? `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ')` : `strftime(${c}, '%Y-%m-%d %H:%M:%S.%g')`);
   const tsv = (select: string, file: string) =>
-    duck.query(`COPY (${select}) TO ${duckString(file)} (FORMAT CSV, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '', NULL '\\N')`, { readOnly: false });
+    duck.query(`COPY (${select}) TO ${duckdbLiteral(file)} (FORMAT CSV, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '', NULL '\\N')`, { readOnly: false });
   const evCols = COLUMNS.map((c) => (c === 'timestamp' || c === 'received_at' ? `${ts(quoteIdent(c))} AS ${quoteIdent(c)}` : c === 'is_bot' ? '0 AS is_bot' : quoteIdent(c)));
   await tsv(`SELECT ${evCols.join(', ')}, (epoch_ms(received_at) // 86400000) * 86400000 AS dedup_bucket FROM events`, `${dir}/events.tsv`);
-  await postFile(ch.url, `INSERT INTO ${quoteIdent(ch.database)}.events_store (${[...COLUMNS, 'dedup_bucket'].map(quoteIdent).join(', ')}) FORMAT TabSeparated`, `${dir}/events.tsv`);
+  await postFile(ch.url, `INSERT INTO ${clickhouseQuoteIdent(ch.database)}.events_store (${[...COLUMNS, 'dedup_bucket'].map(clickhouseQuoteIdent).join(', ')}) FORMAT TabSeparated`, `${dir}/events.tsv`);
   await tsv(
     `SELECT kind, coalesce(anonymous_id, ''), coalesce(user_id, ''), coalesce(previous_id, ''), source_id, ${ts('first_seen')}, message_id,
        epoch_ms(first_seen), 9007199254740991 - epoch_ms(first_seen) FROM identities`,
@@ -127,7 +127,7 @@ export async function copyToClickHouse(
   );
   await postFile(
     ch.url,
-    `INSERT INTO ${quoteIdent(ch.database)}.identities_store (kind, anonymous_id, user_id, previous_id, source_id, first_seen, message_id, first_seen_ms, version) FORMAT TabSeparated`,
+    `INSERT INTO ${clickhouseQuoteIdent(ch.database)}.identities_store (kind, anonymous_id, user_id, previous_id, source_id, first_seen, message_id, first_seen_ms, version) FORMAT TabSeparated`,
     `${dir}/identities.tsv`,
   );
 }

@@ -59,9 +59,7 @@ function levelSql(m: ModelSql, level: Level): string {
         ? level
         : `coalesce(${f.nullIfEmpty(level)}, '(none)')`;
   // Level values travel packed with control characters as separators: they never contain one.
-  return f.engine === 'duckdb'
-    ? `regexp_replace(${raw}, '[\\x00-\\x1f]', '\uFFFD', 'g')`
-    : `replaceRegexpAll(${raw}, '[\\\\x00-\\\\x1f]', '\uFFFD')`;
+  return f.replaceAll(raw, '[\\x00-\\x1f]', '\uFFFD');
 }
 
 function touchesSql(m: ModelSql, q: PathQuery): string {
@@ -91,7 +89,7 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * that ends before the result's own begins; the rows it sorts are the aggregated ones, few.
  */
 export function duckdbPathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
-  const L = Math.round(q.lookbackMs);
+  const L = m.rules.fns.value(Math.round(q.lookbackMs));
   const afterPrevious = q.resetAfterConversion ? ' AND tc.t > c.prev_t' : '';
   const tail = q.resetAfterConversion ? 'lc.last_t IS NULL OR tc.t > lc.last_t' : 'lc.last_t IS NULL';
   const levels = `coalesce(list_transform(touches, x -> x.l), [])`;
@@ -136,7 +134,7 @@ ${parts.join('\nUNION ALL\n')}
  * path and by day. With `packed`, one row per conversion: path, ages and value.
  */
 export function clickhousePathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
-  const L = Math.round(q.lookbackMs);
+  const L = m.rules.fns.value(Math.round(q.lookbackMs));
   const MIN = '-9223372036854775807';
   const union = `SELECT ifNull(person, '') AS person, 0 AS is_conv, ifNull(t, 0) AS t, ifNull(sid, '') AS id, ifNull(level, '') AS level, toFloat64(0) AS value FROM (${touchesSql(m, q)})
 UNION ALL

@@ -8,10 +8,12 @@ import {
   type TimeToConvert,
 } from '@touchline/attribution';
 import type { Config } from '../config/config.js';
+import { bindModel } from '../identity/bound-model.js';
 import { otherCurrencySql } from '../identity/conversions-sql.js';
 import { modelSqlFor } from '../identity/derived-model.js';
+import type { ModelSql } from '../identity/model-views.js';
 import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_CONVERSIONS, type ConversionDefinition } from './attribution-config.js';
 import { DAY_MS, PACK, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
@@ -80,14 +82,21 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
   const onRead = duck ? (opts.sessionsOnRead ?? !(await (opts.sessionsFresh?.() ?? Promise.resolve(true)))) : true;
   if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
   const lookbackDays = req.lookbackDays ?? config.attribution.lookbackDays;
-  const q: PathQuery = {
+  const conversions = definitionsFor(req, config);
+  const queryOf = (b: ModelSql): PathQuery => ({
     level,
     lookbackMs: lookbackDays * DAY_MS,
     resetAfterConversion: req.resetAfterConversion ?? config.attribution.resetAfterConversion,
-    conversions: definitionsFor(req, config),
+    conversions,
     filter: { since: req.since, until: req.until },
-    sessions: duck ? (onRead ? `(${duckdbSessionsSql(m.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(m.rules)})`,
+    sessions: duck ? (onRead ? `(${duckdbSessionsSql(b.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(b.rules)})`,
+  });
+  // Each statement binds its own values (conversion names, `--since`, the configured domains…).
+  const statement = (build: (b: ModelSql, q: PathQuery) => string): { sql: string; params: SqlParams } => {
+    const { model, params } = bindModel(m);
+    return { sql: build(model, queryOf(model)), params };
   };
+  const run = (s: { sql: string; params: SqlParams }) => warehouse.stream(s.sql, { params: s.params });
   if (req.models.length === 0) throw new RangeError('name at least one model');
   const wantsTimeDecay = req.models.some((s) => modelName(s) === 'time_decay');
   const aggregated = req.models.filter((s) => modelName(s) !== 'time_decay');
@@ -111,7 +120,7 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
   };
 
   if (duck) {
-    for await (const chunk of warehouse.stream(duckdbPathsSql(m, q, wantsTimeDecay))) {
+    for await (const chunk of run(statement((b, q) => duckdbPathsSql(b, q, wantsTimeDecay)))) {
       for (const row of chunk) {
         const kind = row['kind'];
         if (kind === RowKind.Path) {
@@ -123,7 +132,7 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
   } else {
     // Rows come grouped by (path, day): identical paths are summed here, bounded by distinct paths.
     const paths = new Map<string, { path: string[]; conversions: number; value: number; nulls: number }>();
-    for await (const chunk of warehouse.stream(clickhousePathsSql(m, q, false))) {
+    for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, false)))) {
       for (const row of chunk) {
         const path = (row['path'] as string[]) ?? [];
         const key = path.join(PACK.touch);
@@ -138,7 +147,7 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
     }
     if (agg) for (const p of paths.values()) add(agg, p);
     if (td) {
-      for await (const chunk of warehouse.stream(clickhousePathsSql(m, q, true))) {
+      for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, true)))) {
         for (const row of chunk) {
           const ages = (row['ages'] as number[]).map(Number);
           add(td, { path: row['path'] as string[], times: ages.map((a) => -a), converted_at: 0, value: Number(row['value']) });
@@ -156,9 +165,10 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
     if (!found) throw new Error(`attribution: no result for model ${name}`);
     return found;
   });
-  const other = otherCurrencySql(m.rules, q.conversions);
+  const { model: b, params } = bindModel(m);
+  const other = otherCurrencySql(b.rules, conversions);
   if (other) {
-    const n = Number((await warehouse.query(other)).rows[0]?.[0] ?? 0);
+    const n = Number((await warehouse.query(other, { params })).rows[0]?.[0] ?? 0);
     if (n > 0) notes.push(`${n} conversion event(s) state another currency than their definition and were left out`);
   }
   return {

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../warehouse/schema.js';
-import { duckString, quoteIdent } from '../warehouse/sql-text.js';
+import { duckdbLiteral, duckdbQuoteIdent } from '../warehouse/dialect/duckdb-dialect.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 /**
@@ -68,11 +68,14 @@ export async function exportParquet(warehouse: Warehouse, options: ExportOptions
   const spec = EXPORT_TABLES[options.table];
   if (!spec) throw new Error(`--table must be one of ${Object.keys(EXPORT_TABLES).join(', ')}`);
   const list = days(options.since, options.until);
-  const time = quoteIdent(spec.time);
-  const cols = spec.columns.map((c) => quoteIdent(c.name)).join(', ');
-  // Day literals compare correctly with every timestamp representation (see docs/clickhouse.md).
-  const range = (from: string, to: string) => `${time} >= '${from}' AND ${time} < '${to}'`;
-  const totalResult = await warehouse.query(`SELECT count(*) FROM ${options.table} WHERE ${range(list[0]!, nextDay(list[list.length - 1]!))}`);
+  const q = (name: string) => warehouse.dialect.quoteIdent(name);
+  const time = q(spec.time);
+  const cols = spec.columns.map((c) => q(c.name)).join(', ');
+  // Days (from --since / --until) are bound; day text compares correctly with every timestamp
+  // representation (see docs/clickhouse.md).
+  const range = `${time} >= $from AND ${time} < $to`;
+  const between = (from: string, to: string) => ({ params: { from, to } });
+  const totalResult = await warehouse.query(`SELECT count(*) FROM ${q(options.table)} WHERE ${range}`, between(list[0]!, nextDay(list[list.length - 1]!)));
   const total = Number(totalResult.rows[0]?.[0] ?? 0);
 
   const tmp = await mkdtemp(join(tmpdir(), 'touchline-export-'));
@@ -82,12 +85,18 @@ export async function exportParquet(warehouse: Warehouse, options: ExportOptions
   let done = 0;
   try {
     await conn.run(`SET TimeZone = 'UTC'`);
-    const readColumns = `{${spec.columns.map((c) => `${duckString(c.name)}: ${duckString(PARQUET_TYPES[c.type])}`).join(', ')}}`;
+    // The export's own DuckDB: file paths (from --out) cannot be parameters of COPY, so they go
+    // through DuckDB's one quoting function; a NUL byte has no place in a path.
+    const path = (p: string) => {
+      if (p.includes('\0')) throw new RangeError('--out: the path holds a NUL byte');
+      return duckdbLiteral(p);
+    };
+    const readColumns = `{${spec.columns.map((c) => `${duckdbLiteral(c.name)}: ${duckdbLiteral(PARQUET_TYPES[c.type])}`).join(', ')}}`;
     for (const day of list) {
       const ndjson = join(tmp, `${day}.ndjson`);
       const sink = createWriteStream(ndjson);
       let rows = 0;
-      for await (const chunk of warehouse.stream(`SELECT ${cols} FROM ${options.table} WHERE ${range(day, nextDay(day))}`)) {
+      for await (const chunk of warehouse.stream(`SELECT ${cols} FROM ${q(options.table)} WHERE ${range}`, between(day, nextDay(day)))) {
         const text = chunk.map((r) => JSON.stringify(r)).join('\n') + '\n';
         if (!sink.write(text)) await once(sink, 'drain');
         rows += chunk.length;
@@ -97,12 +106,12 @@ export async function exportParquet(warehouse: Warehouse, options: ExportOptions
       if (rows > 0) {
         const dir = join(options.outDir, options.table, `dt=${day}`);
         await mkdir(dir, { recursive: true });
-        const path = join(dir, `${options.table}-${day}.parquet`);
+        const file = join(dir, `${options.table}-${day}.parquet`);
         await conn.run(
-          `COPY (SELECT * FROM read_json(${duckString(ndjson)}, format = 'newline_delimited', columns = ${readColumns}, ` +
-            `maximum_object_size = 67108864) ORDER BY ${time}) TO ${duckString(path)} (FORMAT parquet, COMPRESSION zstd)`,
+          `COPY (SELECT * FROM read_json(${path(ndjson)}, format = 'newline_delimited', columns = ${readColumns}, ` +
+            `maximum_object_size = 67108864) ORDER BY ${duckdbQuoteIdent(spec.time)}) TO ${path(file)} (FORMAT parquet, COMPRESSION zstd)`,
         );
-        files.push({ day, path, rows, bytes: (await stat(path)).size });
+        files.push({ day, path: file, rows, bytes: (await stat(file)).size });
       }
       await rm(ndjson, { force: true });
       done += rows;

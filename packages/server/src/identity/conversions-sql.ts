@@ -8,11 +8,11 @@ export interface ConversionFilter {
   readonly until?: string | undefined;
 }
 
-/** Epoch milliseconds of an ISO-8601 time, as a SQL literal. */
-export function msLiteral(iso: string): string {
+/** Epoch milliseconds of an ISO-8601 time (`--since` / `--until`). */
+export function msOf(iso: string): number {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) throw new RangeError(`not an ISO-8601 time: ${JSON.stringify(iso)}`);
-  return String(ms);
+  return ms;
 }
 
 /**
@@ -26,25 +26,26 @@ export function msLiteral(iso: string): string {
 export function conversionsSql(r: TouchRules, defs: readonly ConversionDefinition[], filter: ConversionFilter = {}): string {
   const f = r.fns;
   const all = [...new Set(defs.flatMap((d) => d.events))];
-  const whenDef = (d: ConversionDefinition) => `event IN (${d.events.map(f.str).join(', ')})`;
-  const name = `(CASE ${defs.map((d) => `WHEN ${whenDef(d)} THEN ${f.str(d.name ?? d.events[0]!)}`).join(' ')} END)`;
+  // Names, currencies and value properties are configuration (or `--conversions`): values.
+  const whenDef = (d: ConversionDefinition) => `event IN (${d.events.map((e) => f.string(e)).join(', ')})`;
+  const name = `(CASE ${defs.map((d) => `WHEN ${whenDef(d)} THEN ${f.string(d.name ?? d.events[0]!)}`).join(' ')} END)`;
   const value = `(CASE ${defs
     .map((d) => `WHEN ${whenDef(d)} THEN coalesce(${[...valueProperties(d).map((p) => f.jsonNumber('properties', p)), '0'].join(', ')})`)
     .join(' ')} END)`;
   const stated = (d: ConversionDefinition) => f.upper(f.trimWs(f.text(f.jsonText('properties', d.currencyProperty))));
   const currency = `(CASE ${defs
-    .map((d) => `WHEN ${whenDef(d)} THEN ${d.currency ? `${f.str(d.currency.toUpperCase())}` : f.nullIfEmpty(stated(d))}`)
+    .map((d) => `WHEN ${whenDef(d)} THEN ${d.currency ? f.string(d.currency.toUpperCase()) : f.nullIfEmpty(stated(d))}`)
     .join(' ')} END)`;
   // A definition with a currency keeps the events stating it, or none.
   const currencyOk = defs
     .filter((d) => d.currency)
-    .map((d) => `NOT (${whenDef(d)} AND ${stated(d)} NOT IN ('', ${f.str(d.currency!.toUpperCase())}))`);
+    .map((d) => `NOT (${whenDef(d)} AND ${stated(d)} NOT IN ('', ${f.string(d.currency!.toUpperCase())}))`);
   const t = f.epochMs('"timestamp"');
   const range = [
-    ...(filter.since ? [`${t} >= ${msLiteral(filter.since)}`] : []),
-    ...(filter.until ? [`${t} < ${msLiteral(filter.until)}`] : []),
+    ...(filter.since ? [`${t} >= ${f.value(msOf(filter.since))}`] : []),
+    ...(filter.until ? [`${t} < ${f.value(msOf(filter.until))}`] : []),
   ];
-  const where = [`type = 'track'`, `event IN (${all.map(f.str).join(', ')})`, ...currencyOk, ...range].join(' AND ');
+  const where = [`type = 'track'`, `event IN (${all.map((e) => f.string(e)).join(', ')})`, ...currencyOk, ...range].join(' AND ');
   return `SELECT ${personKeySql(r)} AS person_key, "timestamp" AS converted_at, ${t} AS t, ${name} AS conversion, event, ${value} AS value, ${currency} AS currency,
   message_id, source_id, user_id, anonymous_id
 FROM events WHERE ${where}`;
@@ -58,7 +59,7 @@ export function otherCurrencySql(r: TouchRules, defs: readonly ConversionDefinit
   const cond = withCurrency
     .map((d) => {
       const stated = f.upper(f.trimWs(f.text(f.jsonText('properties', d.currencyProperty))));
-      return `(event IN (${d.events.map(f.str).join(', ')}) AND ${stated} NOT IN ('', ${f.str(d.currency!.toUpperCase())}))`;
+      return `(event IN (${d.events.map((e) => f.string(e)).join(', ')}) AND ${stated} NOT IN ('', ${f.string(d.currency!.toUpperCase())}))`;
     })
     .join(' OR ');
   return `SELECT count(*) AS n FROM events WHERE type = 'track' AND (${cond})`;

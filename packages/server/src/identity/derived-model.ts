@@ -1,19 +1,14 @@
 import { CLICK_ID_REGISTRY_VERSION, DEFAULT_REFERRAL_EXCLUSIONS } from '@touchline/protocol';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeRowsFile } from '../warehouse/duckdb/duckdb-warehouse.js';
 import { channelRuleSet } from '../attribution/attribution-config.js';
 import type { Config } from '../config/config.js';
-import type { ClickHouseFeatures } from '../warehouse/clickhouse/clickhouse-features.js';
-import { duckString, quoteIdent } from '../warehouse/sql-text.js';
-import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
+import { ColumnType } from '../warehouse/schema.js';
+import type { LoadBatch, Warehouse, WarehouseTransaction } from '../warehouse/warehouse.js';
 import { aliasClosure, type AliasEdge } from './alias-closure.js';
+import { bindModel } from './bound-model.js';
 import { MODEL_VIEW_NAMES, modelViews, type ModelSql } from './model-views.js';
 import { DUCKDB_SESSION_TYPES, SESSION_COLUMNS, duckdbSessionsSql } from './sessions-sql.js';
-import { DUCKDB_FNS, clickhouseFns, type SqlFns } from './sql-fns.js';
-import { deviceKeySql, type TouchRules } from './touch-sql.js';
+import type { TouchRules } from './touch-sql.js';
 
 /**
  * Bumped when the session rules or what a sessions row holds change in code (not config): DuckDB
@@ -21,19 +16,11 @@ import { deviceKeySql, type TouchRules } from './touch-sql.js';
  */
 export const SESSIONS_VERSION = 1;
 
-/** The SQL spellings for this warehouse. */
-export function fnsFor(warehouse: Warehouse): SqlFns {
-  if (warehouse.engine === 'duckdb') return DUCKDB_FNS;
-  const features = (warehouse as Warehouse & { features?: ClickHouseFeatures }).features;
-  if (!features) throw new Error('a ClickHouse warehouse without detected features');
-  return clickhouseFns(features);
-}
-
 /** The touch rules and conversions of a configuration, for one warehouse. */
 export function modelSqlFor(warehouse: Warehouse, config: Config): ModelSql {
   const a = config.attribution;
   const rules: TouchRules = {
-    fns: fnsFor(warehouse),
+    fns: warehouse.dialect,
     siteDomains: config.tracker.siteDomains,
     referralExclusions: config.tracker.referralExclusions ?? DEFAULT_REFERRAL_EXCLUSIONS,
     junkIds: a.identity.junkIds,
@@ -75,7 +62,10 @@ export interface DerivedModel {
   sessionsFresh(): Promise<boolean>;
 }
 
-const INSERT_CHUNK = 1000;
+const ALIAS_COLUMNS = [
+  { name: 'id', type: ColumnType.String },
+  { name: 'root_id', type: ColumnType.String },
+] as const;
 
 /**
  * The derived side of the warehouse for one configuration: identity (alias closure table and
@@ -89,6 +79,7 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
   const duck = f.engine === 'duckdb';
   const write = (text: string) => warehouse.query(text, { readOnly: false });
   const scalar = async (text: string) => Number((await warehouse.query(text)).rows[0]?.[0] ?? 0);
+  const quoteIdent = (name: string) => f.quoteIdent(name);
   let aliasLinks = -1;
 
   async function createTables(): Promise<void> {
@@ -126,28 +117,23 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
     return r.rows.map(([p, u]) => ({ previousId: String(p ?? ''), userId: String(u ?? '') }));
   }
 
+  /** The closure's rows go in bulk (appender / JSONEachRow): ids are event data, never SQL text. */
   async function writeAliases(closure: Map<string, string>): Promise<void> {
     const rows = [...closure.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (duck) {
-      const statements = ['BEGIN TRANSACTION', 'DELETE FROM identity_aliases'];
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const values = rows.slice(i, i + INSERT_CHUNK).map(([id, root]) => `(${duckString(id)}, ${duckString(root)})`);
-        statements.push(`INSERT INTO identity_aliases VALUES ${values.join(', ')}`);
-      }
-      statements.push('COMMIT');
-      await write(statements.join(';\n'));
+      await warehouse.transaction(async (tx) => {
+        await tx.run('DELETE FROM identity_aliases');
+        await tx.insertRows('identity_aliases', ALIAS_COLUMNS, rows);
+      });
       return;
     }
     // A new generation, then the view switches to it in one step; older ones are deleted after.
     const generation = Date.now();
-    const all = [...rows, ['', ''] as [string, string]];
-    for (let i = 0; i < all.length; i += INSERT_CHUNK) {
-      const values = all.slice(i, i + INSERT_CHUNK).map(([id, root]) => `(${generation}, ${f.str(id)}, ${f.str(root)})`);
-      await write(`INSERT INTO identity_aliases_store (generation, id, root_id) VALUES ${values.join(', ')}`);
-    }
-    await write(`ALTER TABLE identity_aliases_store DELETE WHERE generation < ${generation}`).catch((err: Error) =>
-      log('could not prune old alias generations (they are ignored anyway)', { error: err.message }),
-    );
+    const all = [...rows, ['', ''] as [string, string]].map(([id, root]) => [generation, id, root] as const);
+    await warehouse.insertRows('identity_aliases_store', [{ name: 'generation', type: ColumnType.Int }, ...ALIAS_COLUMNS], all);
+    await warehouse
+      .query(`ALTER TABLE identity_aliases_store DELETE WHERE generation < $generation`, { readOnly: false, params: { generation } })
+      .catch((err: Error) => log('could not prune old alias generations (they are ignored anyway)', { error: err.message }));
   }
 
   async function refreshAliases(force = false): Promise<boolean> {
@@ -160,7 +146,7 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
   }
 
   async function state(key: string): Promise<string | null> {
-    const r = await warehouse.query(`SELECT value FROM identity_state WHERE key = ${duckString(key)}`);
+    const r = await warehouse.query(`SELECT value FROM identity_state WHERE key = $key`, { params: { key } });
     const v = r.rows[0]?.[0];
     return v === undefined || v === null ? null : String(v);
   }
@@ -168,23 +154,25 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
   const eventsCount = () => scalar(`SELECT count(*) FROM events`);
 
   /** Remembers what the sessions were computed from (inside the refresh's transaction). */
-  const stateStatements = (fingerprint: string) => [
-    `INSERT OR REPLACE INTO identity_state VALUES ('sessions_fingerprint', ${duckString(fingerprint)})`,
-    `INSERT OR REPLACE INTO identity_state SELECT 'sessions_events', CAST(count(*) AS VARCHAR) FROM events`,
-  ];
+  async function saveState(tx: WarehouseTransaction): Promise<void> {
+    await tx.run(`INSERT OR REPLACE INTO identity_state VALUES ('sessions_fingerprint', $fingerprint)`, { fingerprint: sessionsFingerprint(sql.rules) });
+    await tx.run(`INSERT OR REPLACE INTO identity_state SELECT 'sessions_events', CAST(count(*) AS VARCHAR) FROM events`);
+  }
+
+  /** Sessions of the devices `deviceFilter` selects (all without one), configured values bound. */
+  async function insertSessions(tx: WarehouseTransaction, deviceFilter?: string): Promise<void> {
+    const { model, params } = bindModel(sql);
+    await tx.run(`INSERT INTO touch_sessions ${duckdbSessionsSql(model.rules, deviceFilter)}`, params);
+  }
 
   async function rebuildSessions(): Promise<void> {
     if (!duck) return;
     const started = Date.now();
-    await write(
-      [
-        'BEGIN TRANSACTION',
-        'DELETE FROM touch_sessions',
-        `INSERT INTO touch_sessions ${duckdbSessionsSql(sql.rules)}`,
-        ...stateStatements(sessionsFingerprint(sql.rules)),
-        'COMMIT',
-      ].join(';\n'),
-    );
+    await warehouse.transaction(async (tx) => {
+      await tx.run('DELETE FROM touch_sessions');
+      await insertSessions(tx);
+      await saveState(tx);
+    });
     log('sessions rebuilt', { ms: Date.now() - started });
   }
 
@@ -194,30 +182,22 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
     return fp === sessionsFingerprint(sql.rules) && n !== null && Number(n) === (await eventsCount());
   }
 
+  /**
+   * Recomputes the sessions of the batch's devices. A device is keyed by its anonymous id, else its
+   * user id: every id of either kind on the batch's events is marked dirty (a superset of their
+   * device keys, whatever the junk rules say), written in bulk to a TEMP table of the transaction.
+   */
   async function refreshSessionsOf(batch: LoadBatch): Promise<void> {
     if (!duck) return;
-    const dir = await mkdtemp(join(tmpdir(), 'touchline-refresh-'));
-    try {
-      await refreshSessionsFrom(await writeRowsFile(batch, join(dir, 'batch.ndjson')));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  async function refreshSessionsFrom(file: string): Promise<void> {
-    const files = `[${duckString(file)}]`;
-    const dirty = deviceKeySql(sql.rules);
-    await write(
-      [
-        'BEGIN TRANSACTION',
-        `CREATE OR REPLACE TEMP TABLE _dirty_devices AS SELECT DISTINCT ${dirty} AS device_id FROM read_json(${files}, format = 'newline_delimited', ` +
-          `columns = {kind: 'VARCHAR', anonymous_id: 'VARCHAR', user_id: 'VARCHAR'}, maximum_object_size = 67108864) WHERE kind = 'event'`,
-        `DELETE FROM touch_sessions WHERE device_id IN (SELECT device_id FROM _dirty_devices)`,
-        `INSERT INTO touch_sessions ${duckdbSessionsSql(sql.rules, 'device_id IN (SELECT device_id FROM _dirty_devices WHERE device_id IS NOT NULL)')}`,
-        ...stateStatements(sessionsFingerprint(sql.rules)),
-        'COMMIT',
-      ].join(';\n'),
-    );
+    const ids = await idsOf(batch);
+    await warehouse.transaction(async (tx) => {
+      await tx.run(`CREATE OR REPLACE TEMP TABLE _dirty_ids (id VARCHAR)`);
+      await tx.insertRows('_dirty_ids', [{ name: 'id', type: ColumnType.String }], [...ids].map((id) => [id]));
+      await tx.run(`DELETE FROM touch_sessions WHERE device_id IN (SELECT id FROM _dirty_ids)`);
+      await insertSessions(tx, 'device_id IN (SELECT id FROM _dirty_ids)');
+      await saveState(tx);
+      await tx.run('DROP TABLE _dirty_ids');
+    });
   }
 
   return {
@@ -250,4 +230,23 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
     rebuildSessions,
     sessionsFresh,
   };
+}
+
+/** Every anonymous and user id on the batch's events (lines that do not parse were never loaded). */
+async function idsOf(batch: LoadBatch): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const rows of batch.rows()) {
+    for (const line of rows) {
+      let row: { kind?: unknown; anonymous_id?: unknown; user_id?: unknown };
+      try {
+        row = JSON.parse(line) as typeof row;
+      } catch {
+        continue; // quarantined by the load itself
+      }
+      if (row.kind !== 'event') continue;
+      if (typeof row.anonymous_id === 'string') ids.add(row.anonymous_id);
+      if (typeof row.user_id === 'string') ids.add(row.user_id);
+    }
+  }
+  return ids;
 }

@@ -1,4 +1,5 @@
-import type { SqlFns } from './sql-fns.js';
+import type { SqlDialect } from '../warehouse/dialect/dialect.js';
+import { junkIdMatch } from './junk-ids.js';
 
 /**
  * Identity resolution in SQL, derived on read from the raw `identities` links (and identify
@@ -16,7 +17,7 @@ import type { SqlFns } from './sql-fns.js';
  *   import without user ids sends) to that user, with the same rule when two users share it.
  */
 export interface IdentitySqlOptions {
-  readonly fns: SqlFns;
+  readonly fns: SqlDialect;
   readonly junkIds: readonly string[];
 }
 
@@ -27,14 +28,14 @@ export const EMAIL_ID_PREFIX = 'email:';
 export function idLinksSql(o: IdentitySqlOptions): string {
   const f = o.fns;
   const n = f.nullable;
-  const ok = (c: string) => `NOT ${f.isJunk(c, o.junkIds)}`;
+  const ok = (c: string) => `NOT ${f.isJunk(c, junkIdMatch(o.junkIds))}`;
   const email = f.lower(f.trimWs(f.text(f.jsonText('traits', 'email'))));
   // Every column nullable on both sides: ClickHouse 18.16 wants UNION ALL branches of one type.
   return `SELECT ${n('anonymous_id')} AS id, ${n('user_id')} AS user_id, ${n(f.epochMs('first_seen'))} AS first_ms, ${n('first_seen')} AS first_seen
 FROM identities
 WHERE kind IN ('identify', 'event') AND ${ok('anonymous_id')} AND ${ok('user_id')} AND anonymous_id <> user_id
 UNION ALL
-SELECT ${n(`concat(${f.str(EMAIL_ID_PREFIX)}, email)`)} AS id, ${n('uid')} AS user_id, ${n('min(t)')} AS first_ms, ${n('min(ts)')} AS first_seen
+SELECT ${n(`concat(${f.literal(EMAIL_ID_PREFIX)}, email)`)} AS id, ${n('uid')} AS user_id, ${n('min(t)')} AS first_ms, ${n('min(ts)')} AS first_seen
 FROM (SELECT ${email} AS email, user_id AS uid, ${f.epochMs('"timestamp"')} AS t, "timestamp" AS ts FROM events WHERE type = 'identify' AND ${ok('user_id')})
 WHERE email <> '' AND email LIKE '%@%'
 GROUP BY email, uid`;
@@ -46,7 +47,9 @@ GROUP BY email, uid`;
  */
 export function idMapSql(o: IdentitySqlOptions, links = 'id_links', aliases = 'identity_aliases'): string {
   const f = o.fns;
-  return `SELECT id, root_id FROM ${aliases}
+  // Both branches nullable: ClickHouse 18.16 refuses a filter on a UNION ALL of String and
+  // Nullable(String) ("Illegal column for DataTypeNullable"), e.g. `WHERE id = …`.
+  return `SELECT ${f.nullable('id')} AS id, ${f.nullable('root_id')} AS root_id FROM ${aliases}
 UNION ALL
 SELECT link_id AS id, ${f.argMin('coalesce(alias_root, link_user)', '(link_ms, link_user)')} AS root_id
 FROM ${linksWithAliases(o, links, aliases)}
@@ -69,7 +72,7 @@ LEFT JOIN (SELECT id AS alias_id, ${o.fns.nullable('root_id')} AS alias_root FRO
  */
 export function identityWarningsSql(o: IdentitySqlOptions, links = 'id_links', aliases = 'identity_aliases'): string {
   const f = o.fns;
-  const junk = (c: string) => `${f.present(c)} AND ${f.isJunk(c, o.junkIds)}`;
+  const junk = (c: string) => `${f.present(c)} AND ${f.isJunk(c, junkIdMatch(o.junkIds))}`;
   const n = f.nullable;
   const inLinks = (c: string) =>
     `SELECT 'junk_id' AS warning, ${n(c)} AS id, concat('ignored: identity links (', kind, ') name it as ${c}') AS detail, min(first_seen) AS first_seen, count(*) AS count
@@ -78,7 +81,7 @@ FROM identities WHERE ${junk(c)} GROUP BY ${c}, kind`;
     `SELECT 'junk_id' AS warning, ${n(c)} AS id, 'ignored: events carry it as ${c}' AS detail, min("timestamp") AS first_seen, count(*) AS count
 FROM events WHERE ${junk(c)} GROUP BY ${c}`;
   const root = 'coalesce(alias_root, link_user)';
-  const shared = `SELECT CASE WHEN substring(link_id, 1, ${EMAIL_ID_PREFIX.length}) = ${f.str(EMAIL_ID_PREFIX)} THEN 'shared_email' ELSE 'shared_anonymous_id' END AS warning,
+  const shared = `SELECT CASE WHEN substring(link_id, 1, ${EMAIL_ID_PREFIX.length}) = ${f.literal(EMAIL_ID_PREFIX)} THEN 'shared_email' ELSE 'shared_anonymous_id' END AS warning,
   ${n('link_id')} AS id,
   ${n(`concat('linked to ', ${f.toText(`count(DISTINCT ${root})`)}, ' persons, not merged; its anonymous events go to the first: ', ${f.argMin(root, '(link_ms, link_user)')})`)} AS detail,
   min(link_seen) AS first_seen, count(*) AS count

@@ -1,3 +1,5 @@
+import type { JunkIdMatch } from '../warehouse/dialect/dialect.js';
+
 /**
  * Ids that identify nobody: what broken integrations send when a variable was unset
  * (`"undefined"`, `"null"`, `"[object Object]"`, `0`) or a placeholder (`"anonymous"`, `"guest"`).
@@ -46,6 +48,11 @@ export const JUNK_ID_MAX_LENGTH = 40;
 export function junkIdValues(extra: readonly string[] = []): string[] {
   const base = [...new Set([...JUNK_IDS, ...extra.map((x) => x.trim().toLowerCase())])];
   return [...new Set([...base, ...base.map((x) => `"${x}"`), ...base.map((x) => `'${x}'`)])];
+}
+
+/** The list as the SQL dialects compare it (`dialect.isJunk`). */
+export function junkIdMatch(extra: readonly string[] = []): JunkIdMatch {
+  return { values: junkIdValues(extra), maxLength: JUNK_ID_MAX_LENGTH };
 }
 
 /** True when `id` identifies nobody (see {@link JUNK_IDS}); `null`/`undefined` count as junk. */

@@ -2,8 +2,9 @@ import { UTM_KEYS } from '@touchline/protocol';
 import type { ConversionDefinition } from '../attribution/attribution-config.js';
 import { conversionsSql } from './conversions-sql.js';
 import { identityWarningsSql, idLinksSql, idMapSql } from './identity-sql.js';
+import { junkIdMatch } from './junk-ids.js';
 import { clickhouseSessionsSql } from './sessions-sql.js';
-import type { SqlFns } from './sql-fns.js';
+import type { SqlDialect } from '../warehouse/dialect/dialect.js';
 import { channelSql, personKeySql, sourceMediumCampaignSql, type TouchRules } from './touch-sql.js';
 
 /** Everything the derived views depend on: the touch rules and the conversion definitions. */
@@ -92,7 +93,7 @@ FROM (${resolvedConversionsSql(m)})`;
  * a per-column `argMin` skips NULLs, so an organic first touch would show the click id of an ad
  * clicked the next day. Ties (same start) break by session id.
  */
-function personTouchesSql(f: SqlFns): string {
+function personTouchesSql(f: SqlDialect): string {
   const by = '(started_ms, session_id)';
   const row = f.row(PERSON_TOUCH_FIELDS.map((k) => (k === 'at' ? 'started_at' : k)));
   const picked = `SELECT person_id AS touch_person, ${f.argMin(row, by)} AS first_row, ${f.argMax(row, by)} AS last_row,
@@ -116,7 +117,7 @@ function personsView(m: ModelSql): string {
   const r = m.rules;
   const f = r.fns;
   const n = f.nullable;
-  const ok = (c: string) => `NOT ${f.isJunk(c, r.junkIds)}`;
+  const ok = (c: string) => `NOT ${f.isJunk(c, junkIdMatch(r.junkIds))}`;
   const traits = f.argMaxIf('traits', 't', `type = 'identify' AND traits IS NOT NULL`);
   return `SELECT person_id, user_ids, anonymous_ids, first_seen, last_seen, events,
   ${PREFIXES.flatMap((p) => PERSON_TOUCH_FIELDS.map((k) => `${p}_${k}`)).join(', ')},

@@ -82,7 +82,7 @@ export const DUCKDB_SESSION_TYPES: Record<(typeof SESSION_COLUMNS)[number], stri
  */
 export function duckdbSessionsSql(r: TouchRules, deviceFilter?: string): string {
   const f = r.fns;
-  const T = Math.round(r.sessionTimeoutMs);
+  const T = f.value(Math.round(r.sessionTimeoutMs));
   return `WITH a AS (
   SELECT rowid AS rid, ${deviceKeySql(r)} AS device_id, ${f.epochMs('"timestamp"')} AS t, "timestamp" AS ts, message_id AS mid, ${touchSignatureSql(r)} AS sig,
     CASE WHEN ${ARRIVAL_SQL} THEN 1 ELSE 0 END AS arr
@@ -122,17 +122,17 @@ FROM s JOIN events e ON e.rowid = s.rid`;
  */
 export function clickhouseSessionsSql(r: TouchRules): string {
   const f = r.fns;
-  const T = Math.round(r.sessionTimeoutMs);
-  const clean = (e: string) => `replaceAll(ifNull(${e}, ''), ${f.str(SEP)}, '')`;
-  const sig = `ifNull(${touchSignatureSql({ ...r, fns: { ...f, concat: (parts) => `concat(${parts.map((p) => (p === f.str(SEP) ? p : clean(p))).join(', ')})` } })}, '')`;
-  const info = `concat(${[`source_id`, validUserSql(r), 'click_id_type', impliedClickSql(r), touchKindSql(r)].map(clean).join(`, ${f.str(SEP)}, `)})`;
-  const part = (packed: string, i: number) => `nullIf(splitByChar(${f.str(SEP)}, ${packed})[${i}], '')`;
+  const T = f.value(Math.round(r.sessionTimeoutMs));
+  const clean = (e: string) => `replaceAll(ifNull(${e}, ''), ${f.literal(SEP)}, '')`;
+  const sig = `ifNull(${touchSignatureSql({ ...r, fns: { ...f, concat: (parts) => `concat(${parts.map((p) => (p === f.literal(SEP) ? p : clean(p))).join(', ')})` } })}, '')`;
+  const info = `concat(${[`source_id`, validUserSql(r), 'click_id_type', impliedClickSql(r), touchKindSql(r)].map(clean).join(`, ${f.literal(SEP)}, `)})`;
+  const part = (packed: string, i: number) => `nullIf(splitByChar(${f.literal(SEP)}, ${packed})[${i}], '')`;
   const x = 'tupleElement(tupleElement(st, 1), 5)';
   const sigOf = `tupleElement(${x}, 4)`;
   const infoOf = `tupleElement(${x}, 5)`;
   const touchCols = [...UTM_KEYS, 'click_id'].map((c, i) => `${part(sigOf, i + 1)} AS ${c}`);
   return `SELECT device_id,
-  lower(hex(MD5(concat(device_id, ${f.str(SEP)}, toString(tupleElement(${x}, 1)))))) AS session_id,
+  lower(hex(MD5(concat(device_id, ${f.literal(SEP)}, toString(tupleElement(${x}, 1)))))) AS session_id,
   tupleElement(${x}, 3) AS started_at, tupleElement(st, 3) AS ended_at, tupleElement(${x}, 1) AS started_ms, tupleElement(st, 4) AS ended_ms,
   toInt64(tupleElement(st, 2)) AS events, tupleElement(${x}, 2) AS message_id,
   ${part(infoOf, 1)} AS source_id, ${part(infoOf, 2)} AS user_id, ${part(infoOf, 5)} AS kind,

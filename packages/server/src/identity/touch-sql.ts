@@ -1,6 +1,7 @@
 import { GA4_SOURCE_CATEGORIES, SEARCH_ENGINES, SOURCE_CATEGORY, channelRulesToSql, type ChannelRuleSet } from '@touchline/attribution';
 import { CLICK_IDS, UTM_KEYS } from '@touchline/protocol';
-import type { SqlFns } from './sql-fns.js';
+import type { SqlDialect } from '../warehouse/dialect/dialect.js';
+import { junkIdMatch } from './junk-ids.js';
 
 /**
  * The touch rules as SQL expressions, over an `events` row (landing facts) or a `sessions` row
@@ -9,7 +10,8 @@ import type { SqlFns } from './sql-fns.js';
  * `deriveSourceMedium` and channel rules do in TypeScript (a test compares the two).
  */
 export interface TouchRules {
-  readonly fns: SqlFns;
+  /** The warehouse's dialect; a `binding()` copy when the SQL is a statement rather than a view. */
+  readonly fns: SqlDialect;
   /** Configured site domains (`tracker.siteDomains`): referrers inside them are internal. */
   readonly siteDomains: readonly string[];
   /** Referrers that never count (payments, sign-in). */
@@ -29,18 +31,18 @@ export const SESSION_TOUCH_COLUMNS = [...UTM_KEYS, 'click_id_type', 'click_id', 
 /** `device_id`: the anonymous id, else the user id; junk ids are no id. */
 export function deviceKeySql(r: TouchRules, anon = 'anonymous_id', user = 'user_id'): string {
   const f = r.fns;
-  return `(CASE WHEN NOT ${f.isJunk(anon, r.junkIds)} THEN ${anon} WHEN NOT ${f.isJunk(user, r.junkIds)} THEN ${user} END)`;
+  return `(CASE WHEN NOT ${f.isJunk(anon, junkIdMatch(r.junkIds))} THEN ${anon} WHEN NOT ${f.isJunk(user, junkIdMatch(r.junkIds))} THEN ${user} END)`;
 }
 
 /** The id an event belongs to a person by: its user id, else its anonymous id. */
 export function personKeySql(r: Pick<TouchRules, 'fns' | 'junkIds'>, anon = 'anonymous_id', user = 'user_id'): string {
   const f = r.fns;
-  return `(CASE WHEN NOT ${f.isJunk(user, r.junkIds)} THEN ${user} WHEN NOT ${f.isJunk(anon, r.junkIds)} THEN ${anon} END)`;
+  return `(CASE WHEN NOT ${f.isJunk(user, junkIdMatch(r.junkIds))} THEN ${user} WHEN NOT ${f.isJunk(anon, junkIdMatch(r.junkIds))} THEN ${anon} END)`;
 }
 
 /** A usable user id or NULL. */
 export function validUserSql(r: TouchRules, user = 'user_id'): string {
-  return `(CASE WHEN NOT ${r.fns.isJunk(user, r.junkIds)} THEN ${user} END)`;
+  return `(CASE WHEN NOT ${r.fns.isJunk(user, junkIdMatch(r.junkIds))} THEN ${user} END)`;
 }
 
 /** The user agent `touchline import` sends: it names the importer, not a visitor, so its bot flag means nothing. */
@@ -57,8 +59,8 @@ export const ARRIVAL_SQL = `type IN ('page', 'screen')`;
  * Not a bot's event. Rows that `touchline import` loaded before bot detection judged only the
  * visitor's own agent carry `is_bot` from the importer's agent: they count as people.
  */
-export function notBotSql(f: Pick<SqlFns, 'notTrue' | 'text' | 'str'>): string {
-  return `(${f.notTrue('is_bot')} OR ${f.text('user_agent')} = ${f.str(IMPORT_USER_AGENT)})`;
+export function notBotSql(f: Pick<SqlDialect, 'notTrue' | 'text' | 'literal'>): string {
+  return `(${f.notTrue('is_bot')} OR ${f.text('user_agent')} = ${f.literal(IMPORT_USER_AGENT)})`;
 }
 
 /**
@@ -78,8 +80,9 @@ export function taggedSql(r: TouchRules): string {
   return `(${[...UTM_KEYS, 'click_id'].map((c) => f.present(c)).join(' OR ')})`;
 }
 
-function matchesDomain(f: SqlFns, host: string, domains: readonly string[]): string[] {
-  return domains.map((d) => d.toLowerCase()).map((d) => `${host} = ${f.str(d)} OR ${f.endsWith(host, f.str('.' + d))}`);
+/** Configured domains (`siteDomains`, referral exclusions) are values: bound, or quoted in a view. */
+function matchesDomain(f: SqlDialect, host: string, domains: readonly string[]): string[] {
+  return domains.map((d) => d.toLowerCase()).map((d) => `${host} = ${f.string(d)} OR ${f.endsWith(host, f.string('.' + d))}`);
 }
 
 /**
@@ -91,7 +94,7 @@ export function externalReferrerSql(r: TouchRules): string {
   const f = r.fns;
   const rd = 'referrer_domain';
   const h = f.stripWww(f.text('host'));
-  const own = `(${f.present('host')} AND (${rd} = ${h} OR ${f.endsWith(rd, f.concat([f.str('.'), h]))} OR ${f.endsWith(h, f.concat([f.str('.'), rd]))}))`;
+  const own = `(${f.present('host')} AND (${rd} = ${h} OR ${f.endsWith(rd, f.concat([f.literal('.'), h]))} OR ${f.endsWith(h, f.concat([f.literal('.'), rd]))}))`;
   const listed = matchesDomain(f, rd, [...r.siteDomains, ...r.referralExclusions]);
   return `(CASE WHEN ${ARRIVAL_SQL} AND ${f.present(rd)} AND NOT (${[own, ...listed].join(' OR ')}) THEN ${rd} END)`;
 }
@@ -104,7 +107,7 @@ export function externalReferrerSql(r: TouchRules): string {
 export function touchSignatureSql(r: TouchRules): string {
   const ext = externalReferrerSql(r);
   const parts: string[] = [];
-  for (const c of [...UTM_KEYS, 'click_id']) parts.push(c, r.fns.str(SEP));
+  for (const c of [...UTM_KEYS, 'click_id']) parts.push(c, r.fns.literal(SEP));
   parts.push(ext);
   return `(CASE WHEN ${ARRIVAL_SQL} AND (${taggedSql(r)} OR ${ext} IS NOT NULL) THEN ${r.fns.concat(parts)} END)`;
 }
@@ -124,8 +127,8 @@ const IMPLYING = CLICK_IDS.filter((e) => e.implies !== null);
 export function impliedClickSql(r: TouchRules): string {
   const f = r.fns;
   // Searched CASE only: ClickHouse 18.16 mis-evaluates `CASE x WHEN … ELSE <nullable> END`.
-  const primary = `WHEN click_id_type IN (${IMPLYING.map((e) => f.str(e.column)).join(', ')}) THEN click_id_type`;
-  const any = IMPLYING.map((e) => `WHEN ${f.present(e.column)} THEN ${f.str(e.column)}`);
+  const primary = `WHEN click_id_type IN (${IMPLYING.map((e) => f.literal(e.column)).join(', ')}) THEN click_id_type`;
+  const any = IMPLYING.map((e) => `WHEN ${f.present(e.column)} THEN ${f.literal(e.column)}`);
   return `(CASE ${primary} ${any.join(' ')} END)`;
 }
 
@@ -143,12 +146,12 @@ export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium
   const utm3 = `(${f.present('utm_source')} OR ${f.present('utm_medium')} OR ${f.present('utm_campaign')})`;
   const notSet = (c: string) => `coalesce(${f.nullIfEmpty(c)}, '(not set)')`;
   const click = (pick: 'source' | 'medium') =>
-    `(CASE ${IMPLYING.map((e) => `WHEN implied_click = ${f.str(e.column)} THEN ${f.str(e.implies![pick])}`).join(' ')} END)`;
+    `(CASE ${IMPLYING.map((e) => `WHEN implied_click = ${f.literal(e.column)} THEN ${f.literal(e.implies![pick])}`).join(' ')} END)`;
   const clickSource = click('source');
   const clickMedium = click('medium');
   const rd = 'referrer_domain';
-  const engine = `(CASE ${SEARCH_ENGINES.map((e) => `WHEN ${f.regex(rd, e.host.source)} THEN ${f.str(e.source)}`).join(' ')} END)`;
-  const isSearch = `(${engine} IS NOT NULL OR ${rd} IN (${SEARCH_LIST.map(f.str).join(', ')}))`;
+  const engine = `(CASE ${SEARCH_ENGINES.map((e) => `WHEN ${f.regex(rd, e.host.source)} THEN ${f.literal(e.source)}`).join(' ')} END)`;
+  const isSearch = `(${engine} IS NOT NULL OR ${rd} IN (${SEARCH_LIST.map((s) => f.literal(s)).join(', ')}))`;
   const hasRef = f.present(rd);
   const order = (utm: string, clk: string) => (r.clickIdPrecedence === 'click-id' ? `${clk} ${utm}` : `${utm} ${clk}`);
   const source = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_source')}`, `WHEN ${clickSource} IS NOT NULL THEN ${clickSource}`)} WHEN ${hasRef} THEN coalesce(${engine}, ${rd}) ELSE '(direct)' END)`;
@@ -159,5 +162,5 @@ export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium
 
 /** The channel of (source, medium, campaign) columns under the configured rules. */
 export function channelSql(r: TouchRules, columns = { source: 'source', medium: 'medium', campaign: 'campaign' }): string {
-  return channelRulesToSql(r.channelRules, { dialect: r.fns.engine, columns, separator: ' ' });
+  return channelRulesToSql(r.channelRules, { dialect: r.fns, columns, separator: ' ' });
 }

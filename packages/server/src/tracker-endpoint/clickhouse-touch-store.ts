@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { TouchState } from '@touchline/protocol';
 import { newClickHouseClient, type ClickHouseConnectionOptions } from '../warehouse/clickhouse/clickhouse-client.js';
 import { errorText } from '../warehouse/clickhouse/clickhouse-sql-guard.js';
-import { TOUCH_TABLES, touchExpiredCountSql, touchPruneSql, touchReadSql } from '../warehouse/clickhouse/clickhouse-touch-tables.js';
-import { clickhouseString, quoteIdent } from '../warehouse/sql-text.js';
+import { TOUCH_TABLES, touchExpiredCountSql, touchPruneSql, touchReadSql, type TouchSql } from '../warehouse/clickhouse/clickhouse-touch-tables.js';
+import { renderClickHouseParams } from '../warehouse/dialect/clickhouse-params.js';
+import { clickhouseQuoteIdent as quoteIdent } from '../warehouse/dialect/clickhouse-quoting.js';
 import { factsFromRow, factsOf, isEmptyFacts, mergeFacts, NO_FACTS, stateOf, writeStamps, type TouchFacts } from './touch-facts.js';
 import { mergeStored, type TouchStore } from './touch-store.js';
 
@@ -41,19 +42,24 @@ export interface ClickHouseTouchStore extends TouchStore {
   importStates(states: Iterable<readonly [string, TouchState]>): Promise<number>;
 }
 
-/** How the store reaches ClickHouse: SQL in, rows out (the SQL is built in clickhouse-touch-tables.ts). */
+/**
+ * How the store reaches ClickHouse: SQL and its parameters in (built in clickhouse-touch-tables.ts,
+ * visitor ids always bound, rendered by the ClickHouse quoting function), rows out.
+ */
 interface Port {
-  select(sql: string, timeoutMs?: number): Promise<unknown[][]>;
+  select(statement: TouchSql, timeoutMs?: number): Promise<unknown[][]>;
   insert(rows: readonly Record<string, string>[], timeoutMs: number): Promise<void>;
-  command(sql: string): Promise<void>;
+  command(statement: TouchSql): Promise<void>;
 }
 
 function clickhousePort(client: ClickHouseClient, database: string): Port {
+  // The SQL, not the rendered text: error messages name no visitor id.
   const fail = (what: string, sql: string, err: unknown) => new Error(`ClickHouse touch store: ${what} failed: ${errorText(err)}\n${sql}`, { cause: err });
   return {
-    async select(sql, timeoutMs) {
+    async select({ sql, params }, timeoutMs) {
       try {
-        const rs = await client.query({ query: sql, format: 'JSONCompact', ...(timeoutMs ? { abort_signal: AbortSignal.timeout(timeoutMs) } : {}) });
+        const query = renderClickHouseParams(sql, params);
+        const rs = await client.query({ query, format: 'JSONCompact', ...(timeoutMs ? { abort_signal: AbortSignal.timeout(timeoutMs) } : {}) });
         return ((await rs.json()) as { data: unknown[][] }).data;
       } catch (err) {
         throw fail('read', sql, err);
@@ -73,9 +79,9 @@ function clickhousePort(client: ClickHouseClient, database: string): Port {
         throw fail(`insert of ${rows.length} facts`, `INSERT INTO ${TOUCH_TABLES.facts}`, err);
       }
     },
-    async command(sql) {
+    async command({ sql, params }) {
       try {
-        await client.command({ query: sql });
+        await client.command({ query: renderClickHouseParams(sql, params) });
       } catch (err) {
         throw fail('statement', sql, err);
       }
@@ -136,9 +142,10 @@ export class TouchTablesMissingError extends Error {
 
 /** The store's tables exist (a migrated warehouse); returns whether they are Distributed (a cluster). */
 async function checkTables(port: Port, database: string): Promise<boolean> {
-  const rows = await port.select(
-    `SELECT name, engine FROM system.tables WHERE database = ${clickhouseString(database)} AND name IN (${clickhouseString(TOUCH_TABLES.facts)}, ${clickhouseString(TOUCH_TABLES.store)})`,
-  );
+  const rows = await port.select({
+    sql: `SELECT name, engine FROM system.tables WHERE database = $database AND name IN ($facts, $store)`,
+    params: { database, facts: TOUCH_TABLES.facts, store: TOUCH_TABLES.store },
+  });
   const engines = new Map(rows.map(([n, e]) => [String(n), String(e)]));
   const missing = [TOUCH_TABLES.facts, TOUCH_TABLES.store].filter((t) => !engines.has(t));
   if (missing.length > 0) {
@@ -372,21 +379,24 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
   };
 }
 
-const mutationsOf = (database: string) =>
-  `FROM system.mutations WHERE database = ${clickhouseString(database)} AND table = ${clickhouseString(TOUCH_TABLES.store)}`;
+const MUTATIONS = `FROM system.mutations WHERE database = $database AND table = $table`;
+const mutationsOf = (database: string) => ({ database, table: TOUCH_TABLES.store });
 
 /** Whether a collector started a prune (the store's only mutation) within the last `intervalMs`. */
 async function prunedRecently(port: Port, database: string, intervalMs: number): Promise<boolean> {
   if (intervalMs <= 0) return false;
-  const rows = await port.select(`SELECT count() ${mutationsOf(database)} AND create_time > now() - ${Math.ceil(intervalMs / 1000)}`);
+  const rows = await port.select({
+    sql: `SELECT count() ${MUTATIONS} AND create_time > now() - $seconds`,
+    params: { ...mutationsOf(database), seconds: Math.ceil(intervalMs / 1000) },
+  });
   return Number(rows[0]?.[0] ?? 0) > 0;
 }
 
 /** Waits for the store's mutations (the prune's DELETE) to finish: 18.16 cannot wait in the ALTER. */
 async function mutationsDone(port: Port, database: string, nowMs: () => number): Promise<void> {
   const deadline = nowMs() + MUTATION_WAIT_MS;
-  const sql = `SELECT count() ${mutationsOf(database)} AND is_done = 0`;
-  while (Number((await port.select(sql))[0]?.[0] ?? 0) > 0) {
+  const statement = { sql: `SELECT count() ${MUTATIONS} AND is_done = 0`, params: mutationsOf(database) };
+  while (Number((await port.select(statement))[0]?.[0] ?? 0) > 0) {
     if (nowMs() > deadline) throw new Error(`the touch store's DELETE is still running after ${MUTATION_WAIT_MS / 60_000} minutes (see system.mutations)`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,4 +1,4 @@
-import { quoteIdent } from './sql-text.js';
+import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from './dialect/clickhouse-quoting.js';
 
 /**
  * The activation engine's tables (syncs and event forwarding), on both engines. They live in the
@@ -149,9 +149,9 @@ export function activationClickhouseClusterStatements(database: string, ts: stri
     const name = /\.(\w+) \(/.exec(ddl)?.[1] ?? '';
     const local = `${name}_local`;
     const replicated = ddl
-      .replace(`${db}.${name} (`, `${db}.${quoteIdent(local)} ${on} (`)
+      .replace(`${db}.${name} (`, () => `${db}.${quoteIdent(local)} ${on} (`)
       .replace(/ENGINE = ReplacingMergeTree(?:\(([^)]*)\))?/, (_m, version?: string) => {
-        const path = `'/clickhouse/tables/{shard}/${database}/${local}', '{replica}'`;
+        const path = `${clickhouseLiteral(`/clickhouse/tables/{shard}/${database}/${local}`)}, ${clickhouseLiteral('{replica}')}`;
         return `ENGINE = ReplicatedReplacingMergeTree(${[path, version].filter(Boolean).join(', ')})`;
       });
     return [

@@ -1,3 +1,11 @@
+import { inspect } from 'node:util';
+import type { SqlDialect } from './dialect/dialect.js';
+import { maskParams, scrubParams, type SqlParams, type SqlValue } from './dialect/sql-value.js';
+import type { ColumnType } from './schema.js';
+
+export type { SqlDialect } from './dialect/dialect.js';
+export type { SqlParams, SqlValue, Statement } from './dialect/sql-value.js';
+
 /**
  * The warehouse port. DuckDB (embedded, the default) and ClickHouse (scale-out) implement it, and
  * one conformance suite (`test/warehouse-conformance.ts`) runs against both. Everything above this
@@ -48,11 +56,48 @@ export interface QueryResult {
   readonly rows: readonly (readonly unknown[])[];
 }
 
-export interface QueryOptions {
+export interface QueryOptions extends StreamOptions {
   /** Refuse anything but reads (the `touchline sql` path). @defaultValue true */
   readonly readOnly?: boolean;
   /** Stop after this many rows. */
   readonly maxRows?: number;
+}
+
+export interface StreamOptions {
+  /**
+   * Values of the statement's `$name` placeholders: every value from events, configuration or
+   * input travels here, never in the text. DuckDB binds them; ClickHouse, which has no server-side
+   * parameters on 18.16, renders each through its one quoting function. Each placeholder needs a
+   * value and each value a placeholder.
+   * @example `query('SELECT count(*) FROM events WHERE event = $name', { params: { name } })`
+   */
+  readonly params?: SqlParams;
+}
+
+/** A column of a bulk insert: its name and how its values are typed (schema.ts). */
+export interface InsertColumn {
+  readonly name: string;
+  readonly type: ColumnType;
+}
+
+export interface InsertOptions {
+  /**
+   * A row replaces the row with the same primary key (DuckDB `INSERT OR REPLACE`). ClickHouse
+   * tables that take such rows are ReplacingMergeTree, where the newest version wins on read, so
+   * nothing changes there. @defaultValue false
+   */
+  readonly upsert?: boolean;
+}
+
+/**
+ * Statements that commit together: DuckDB runs them in one transaction on one connection (so a
+ * TEMP table lives through it); ClickHouse has no transactions and runs them one after another,
+ * in order, which its callers are written for.
+ */
+export interface WarehouseTransaction {
+  /** Runs one statement of any kind, with its parameters. */
+  run(sql: string, params?: SqlParams): Promise<QueryResult>;
+  insertRows(table: string, columns: readonly InsertColumn[], rows: Iterable<readonly SqlValue[]>, options?: InsertOptions): Promise<number>;
 }
 
 export interface Source {
@@ -72,6 +117,8 @@ export interface SourceStats {
 
 export interface Warehouse {
   readonly engine: WarehouseEngine;
+  /** How this warehouse spells SQL (ClickHouse's: for the features its server has). */
+  readonly dialect: SqlDialect;
   /** Applies pending schema migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   /** Current schema version. */
@@ -85,7 +132,14 @@ export interface Warehouse {
   /** Runs SQL. Read-only unless `readOnly: false`. */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Streams a read query in chunks of row objects, with bounded memory. */
-  stream(sql: string): AsyncIterable<Record<string, unknown>[]>;
+  stream(sql: string, options?: StreamOptions): AsyncIterable<Record<string, unknown>[]>;
+  /**
+   * Writes rows in bulk, typed by `columns` (DuckDB's appender; ClickHouse a JSONEachRow body):
+   * no statement text is built from the values. Returns the rows written.
+   */
+  insertRows(table: string, columns: readonly InsertColumn[], rows: Iterable<readonly SqlValue[]>, options?: InsertOptions): Promise<number>;
+  /** Runs `work` as one transaction where the engine has them (see {@link WarehouseTransaction}). */
+  transaction<T>(work: (tx: WarehouseTransaction) => Promise<T>): Promise<T>;
 
   listSources(): Promise<Source[]>;
   createSource(source: Omit<Source, 'revokedAt'>): Promise<Source>;
@@ -100,14 +154,30 @@ export class QueryRefusedError extends Error {
   override readonly name = 'QueryRefusedError';
 }
 
-/** A statement failed in the engine; keeps the SQL for the error report. */
+/**
+ * A statement failed in the engine. Keeps the SQL and its parameters for whoever handles it
+ * (drizzle's style); when the error is logged or printed, the parameters show as names and
+ * kinds only, since their values are event data, and an engine message quoting a value names
+ * the parameter instead (`<$p3>`). The engine's own error stays in `cause`.
+ */
 export class WarehouseError extends Error {
   override readonly name = 'WarehouseError';
+  declare readonly params: SqlParams | undefined;
   constructor(
     message: string,
     readonly sql: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; params?: SqlParams | undefined },
   ) {
-    super(message, options);
+    super(scrubParams(message, options?.params), options?.cause === undefined ? undefined : { cause: options.cause });
+    // Not enumerable: loggers that walk an error's own keys see the masked form below.
+    Object.defineProperty(this, 'params', { value: options?.params, enumerable: false });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, sql: this.sql, params: maskParams(this.params) };
+  }
+
+  [inspect.custom](): string {
+    return `${this.stack ?? `${this.name}: ${this.message}`}\n  sql: ${this.sql}\n  params: ${inspect(maskParams(this.params))}`;
   }
 }

@@ -164,7 +164,10 @@ export function describeEngineConformance(engine: string, open: () => Promise<Te
       ]);
 
       const model = sourceSql({ model: 'conversions', events: ['Opportunity Created'], lookbackDays: 90 }, w.warehouse, now + 1000);
-      const rows = await w.rows(`SELECT conversion_id, gclid, person_id FROM (${model}) AS m WHERE conversion_id IN ('opp-OPP-CHAIN', 'opp-OPP-FIRST', 'opp-OPP-JUNK', 'opp-OPP-SECOND') ORDER BY conversion_id`);
+      const rows = await w.rows(
+        `SELECT conversion_id, gclid, person_id FROM (${model.sql}) AS m WHERE conversion_id IN ('opp-OPP-CHAIN', 'opp-OPP-FIRST', 'opp-OPP-JUNK', 'opp-OPP-SECOND') ORDER BY conversion_id`,
+        model.params,
+      );
       expect(rows.map((r) => [r['conversion_id'], r['gclid'] ?? null])).toEqual([
         ['opp-OPP-CHAIN', 'Gclid-Chain'],
         ['opp-OPP-FIRST', 'Gclid-Shared'],

@@ -9,7 +9,7 @@ import { resolveConfig } from '../../src/config/config.js';
 import { createDerivedModel } from '../../src/identity/derived-model.js';
 import { withDerivedRefresh } from '../../src/identity/refresh-on-load.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
-import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import type { SqlParams, Warehouse } from '../../src/warehouse/warehouse.js';
 import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
 
 /** The activation part of a config, parsed and cross-checked as `touchline` does. */
@@ -33,7 +33,7 @@ export interface TestWarehouse {
   readonly dir: string;
   /** Runs SQL that writes (test fixtures). */
   exec(sql: string): Promise<void>;
-  rows(sql: string): Promise<Record<string, unknown>[]>;
+  rows(sql: string, params?: SqlParams): Promise<Record<string, unknown>[]>;
   /** Loads events as the collector would have spooled them. */
   loadEvents(events: readonly Record<string, unknown>[], receivedAt?: string): Promise<void>;
   dispose(): Promise<void>;
@@ -60,8 +60,8 @@ export function wrap(warehouse: Warehouse, dir: string, dispose: () => Promise<v
     warehouse,
     dir,
     exec: async (sql) => void (await warehouse.query(sql, { readOnly: false })),
-    async rows(sql) {
-      const r = await warehouse.query(sql);
+    async rows(sql, params) {
+      const r = await warehouse.query(sql, params ? { params } : {});
       return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
     },
     async loadEvents(events, receivedAt) {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warehouseDdl } from '../../src/cli/commands/warehouse-ddl.js';
 import { resolveConfig } from '../../src/config/config.js';
-import { jsonStringSql } from '../../src/warehouse/clickhouse/clickhouse-features.js';
 import { CLICKHOUSE_MIGRATIONS } from '../../src/warehouse/clickhouse/clickhouse-schema.js';
 import { openClickHouseWarehouse, type ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
@@ -52,9 +51,8 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection a
       eventLine({ type: 'track', messageId: 'j-1', anonymousId: 'j', event: 'Order Completed', properties: { currency: 'EUR', note: 'a "quoted" word' } }),
     ]);
     await w.load({ collectorId: 'c', ...fromSegments([file]), lastSeq: 1, dedupWindowMs: 3600_000 });
-    const r = await w.query(
-      `SELECT ${jsonStringSql(w.features, 'properties', 'currency')} AS currency FROM events WHERE message_id = 'j-1'`,
-    );
+    // The dialect picks JSONExtractString or visitParamExtractString for the server's features.
+    const r = await w.query(`SELECT ${w.dialect.jsonText('properties', 'currency')} AS currency FROM events WHERE message_id = 'j-1'`);
     expect(r.rows).toEqual([['EUR']]);
   });
 

@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS } from '../../src/warehouse/schema.js';
-import { QueryRefusedError, type Warehouse } from '../../src/warehouse/warehouse.js';
+import { inspect } from 'node:util';
+import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS } from '../../src/warehouse/schema.js';
+import { QueryRefusedError, WarehouseError, type InsertColumn, type Warehouse } from '../../src/warehouse/warehouse.js';
 import { eventLine, failedLine, fromSegments, writeSegment } from '../support/rows.js';
 
 export interface WarehouseFixture {
@@ -189,6 +190,77 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
       for await (const chunk of w.stream('SELECT message_id FROM events')) n += chunk.length;
       const total = Number((await w.query('SELECT count(*) FROM events')).rows[0]?.[0]);
       expect(n).toBe(total);
+    });
+
+    it('binds parameters: values come back as given and never become SQL', async () => {
+      const hostile = `'); DROP TABLE events; -- \\' "x" $p1 \u0000 \u2028 /* */`;
+      const before = await rows('SELECT count(*) AS n FROM events');
+      const r = await w.query('SELECT $s AS s, $n AS n, $neg AS neg, $f AS f, $z AS z', {
+        params: { s: hostile, n: 9007199254740991, neg: -3, f: 1.5, z: null },
+      });
+      expect(Object.fromEntries(r.columns.map((c, i) => [c, r.rows[0]?.[i]]))).toEqual({ s: hostile, n: 9007199254740991, neg: -3, f: 1.5, z: null });
+      expect(await rows('SELECT count(*) AS n FROM events')).toEqual(before);
+      // A placeholder inside a string literal, a quoted name or a comment is text, not a parameter.
+      const t = await w.query(`SELECT '$s' AS "$s", $s AS v -- $nope`, { params: { s: 'x' } });
+      expect(t.columns).toEqual(['$s', 'v']);
+      expect(t.rows).toEqual([['$s', 'x']]);
+      // The same binding on the streaming path.
+      const streamed: unknown[] = [];
+      for await (const chunk of w.stream(`SELECT event FROM events WHERE anonymous_id = $who`, { params: { who: hostile } })) streamed.push(...chunk);
+      expect(streamed).toEqual([]);
+    });
+
+    it('refuses a placeholder without a value and a value without a placeholder', async () => {
+      await expect(w.query('SELECT $a AS a, $b AS b', { params: { a: 1 } })).rejects.toThrow(/\$b not given/);
+      await expect(w.query('SELECT $a AS a', { params: { a: 1, extra: 2 } })).rejects.toThrow(/\$extra given but not used/);
+      await expect(w.query('SELECT $a AS a', { params: { 'bad name': 1 } })).rejects.toThrow(/bad name/);
+    });
+
+    it('keeps the SQL and parameters of a failed statement, and never prints a value', async () => {
+      const secret = 'secret-value-4711@example.com';
+      const sql = w.engine === 'duckdb' ? 'SELECT CAST($v AS INTEGER) AS n' : 'SELECT toInt32($v) AS n';
+      const err = await w.query(sql, { params: { v: secret } }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WarehouseError);
+      const e = err as WarehouseError;
+      expect(e.sql).toBe(sql);
+      expect(e.params).toEqual({ v: secret });
+      for (const shown of [e.message, String(e), inspect(e), JSON.stringify(e)]) expect(shown).not.toContain(secret);
+      expect(inspect(e)).toContain('<string, 29 chars>');
+    });
+
+    it('bulk-inserts typed rows, hostile text included, and reads them back exactly', async () => {
+      const cols: InsertColumn[] = [
+        { name: 'run_id', type: ColumnType.String },
+        { name: 'sync_name', type: ColumnType.String },
+        { name: 'pk', type: ColumnType.String },
+        { name: 'attempt', type: ColumnType.Int },
+        { name: 'reason', type: ColumnType.String },
+        { name: 'request', type: ColumnType.Json },
+        { name: 'recorded_at', type: ColumnType.Timestamp },
+        { name: 'result_id', type: ColumnType.String },
+      ];
+      const nasty = [`it's "x" \\ \u0000 \n ; --`, '\u2028\u2029', '$1', 'ü\u{1F600}', ''];
+      const values = nasty.map((v, i) => ['bulk-run', v, `pk-${i}`, i, v || null, JSON.stringify({ v }), Date.parse('2026-03-01T12:00:00.123Z') + i, `r-${i}`]);
+      expect(await w.insertRows('sync_row_results', cols, values)).toBe(nasty.length);
+      const back = await w.query(`SELECT sync_name, attempt, reason, request, recorded_at FROM sync_row_results WHERE run_id = $run ORDER BY attempt`, { params: { run: 'bulk-run' } });
+      expect(back.rows.map(([s, a, r, q, t]) => [s, a, r, JSON.parse(String(q)), t])).toEqual(
+        nasty.map((v, i) => [v, i, v || null, { v }, new Date(Date.parse('2026-03-01T12:00:00.123Z') + i).toISOString()]),
+      );
+      await expect(w.insertRows('sync_row_results', cols, [['x', 'y']])).rejects.toThrow(/row 0: 2 values for 8 columns/);
+      await expect(w.insertRows('sync_row_results', cols, [['x', 'y', 'z', 'not a number', null, null, null, 'r']])).rejects.toThrow(/row 0, column attempt: an integer expected/);
+    });
+
+    it('runs a transaction whose statements see each other, values bound', async () => {
+      const seen = await w.transaction(async (tx) => {
+        await tx.insertRows('sync_row_results', [{ name: 'run_id', type: ColumnType.String }, { name: 'pk', type: ColumnType.String }, { name: 'result_id', type: ColumnType.String }], [
+          ['tx-run', "o'k", 'tx-1'],
+        ]);
+        return tx.run('SELECT pk FROM sync_row_results WHERE run_id = $run', { run: 'tx-run' });
+      });
+      expect(seen.rows).toEqual([["o'k"]]);
     });
 
     it('creates, lists and revokes sources, and counts per source', async () => {

@@ -1,57 +1,29 @@
 /**
- * How each warehouse spells the few operations channel rules need. ClickHouse functions are
- * limited to those present in 18.16 (Dec 2018): `lowerUTF8`, `ifNull`, `match`, `position`.
+ * What `channelRulesToSql` needs of a SQL engine: how to spell a string value and the few string
+ * tests channel rules use. The compiler owns the rule logic; the dialect owns quoting and function
+ * names, so the one quoting function of an engine (or its bound parameters) is the only place a
+ * rule's text enters SQL. Touchline's warehouse dialects (DuckDB, ClickHouse 18.16 and later)
+ * satisfy this interface; any other engine can, in a few lines.
  */
-export interface SqlDialect {
-  readonly name: 'duckdb' | 'clickhouse';
-  /** A string literal, escaped for this dialect. */
-  literal(s: string): string;
-  /** The lower-cased field, NULL read as ''. */
-  field(expr: string): string;
-  /** RE2 partial match (`pattern` already a complete RE2 pattern). */
-  regex(field: string, pattern: string): string;
-  contains(field: string, needle: string): string;
-  starts(field: string, prefix: string): string;
-  ends(field: string, suffix: string): string;
-  readonly never: string;
-}
-
-/** DuckDB string literals: a quote doubles; backslash is an ordinary character. */
-function duckLiteral(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** ClickHouse string literals: backslash escapes, so escape backslash first, then the quote. */
-function clickLiteral(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+export interface ChannelSqlDialect {
+  /**
+   * SQL standing for a string value from the rules (a channel name, a source, a pattern): a
+   * literal quoted for the engine, or the placeholder of a bound parameter.
+   */
+  string(value: string): string;
+  /** The field as rules compare it: lower-cased (Unicode, like `toLowerCase`), NULL read as ''. */
+  ruleField(expr: string): string;
+  /** RE2 partial match of `expr` against `pattern` (a complete RE2 pattern, as text). */
+  regex(expr: string, pattern: string): string;
+  /** `expr` contains / starts with / ends with the text (matched literally, not as a pattern). */
+  hasSubstring(expr: string, text: string): string;
+  hasPrefix(expr: string, text: string): string;
+  hasSuffix(expr: string, text: string): string;
+  /** A condition that never holds (an empty `in` list). */
+  readonly false: string;
 }
 
 /** Escapes RE2 metacharacters so a literal string matches itself. */
 export function re2Literal(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
-
-export const DUCKDB: SqlDialect = {
-  name: 'duckdb',
-  literal: duckLiteral,
-  field: (e) => `lower(coalesce(${e}, ''))`,
-  regex: (f, p) => `regexp_matches(${f}, ${duckLiteral(p)})`,
-  contains: (f, n) => `contains(${f}, ${duckLiteral(n)})`,
-  starts: (f, p) => `starts_with(${f}, ${duckLiteral(p)})`,
-  ends: (f, s) => `ends_with(${f}, ${duckLiteral(s)})`,
-  never: 'false',
-};
-
-export const CLICKHOUSE: SqlDialect = {
-  name: 'clickhouse',
-  literal: clickLiteral,
-  // lowerUTF8, not lower: ClickHouse's lower is ASCII-only, and the TypeScript matcher lower-cases Unicode.
-  field: (e) => `lowerUTF8(ifNull(${e}, ''))`,
-  regex: (f, p) => `match(${f}, ${clickLiteral(p)})`,
-  contains: (f, n) => `(position(${f}, ${clickLiteral(n)}) > 0)`,
-  starts: (f, p) => `match(${f}, ${clickLiteral('^' + re2Literal(p))})`,
-  ends: (f, s) => `match(${f}, ${clickLiteral(re2Literal(s) + '$')})`,
-  never: '0',
-};
-
-export const SQL_DIALECTS = { duckdb: DUCKDB, clickhouse: CLICKHOUSE } as const;

@@ -1,5 +1,5 @@
 import type { Row } from '@touchline/destinations';
-import type { SourceColumn } from '../store/dialect.js';
+import type { SourceColumn } from '../store/store-engine.js';
 
 /** A mapping that names a source column the query does not return; the message names both. */
 export class MappingError extends Error {

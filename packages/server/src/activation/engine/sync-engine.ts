@@ -3,7 +3,7 @@ import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchlin
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, type ActivationConfig } from '../config/activation-config.js';
 import { sourceSql } from '../model/source-sql.js';
-import { runTable } from '../store/dialect.js';
+import { runTable } from '../store/store-engine.js';
 import type { RunKind, RunRecord } from '../store/records.js';
 import { createSyncStore, StageError, type SyncStore } from '../store/sync-store.js';
 import { dryRunSync, type DryRunReport } from './dry-run.js';

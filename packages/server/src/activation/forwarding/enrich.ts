@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isJunkId } from '../../identity/junk-ids.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import type { SqlDialect, Warehouse } from '../../warehouse/warehouse.js';
 import { personFactsSql } from '../model/person-facts.js';
-import { modelSqlFor } from '../model/source-sql.js';
 import type { PersonFacts } from './forward-row.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -19,18 +18,20 @@ export async function enrichBatch(
   events: readonly Readonly<Record<string, unknown>>[],
   junkIds: readonly string[] = [],
 ): Promise<(event: Readonly<Record<string, unknown>>) => PersonFacts | undefined> {
-  const m = modelSqlFor(warehouse, junkIds);
   // The id an event belongs to a person by (personKeySql): its user id, else its anonymous id.
   const keyOf = (e: Readonly<Record<string, unknown>>) =>
     [str(e['user_id']), str(e['anonymous_id'])].find((id) => id !== undefined && !isJunkId(id, junkIds));
   const keys = new Set(events.map(keyOf).filter((v): v is string => v !== undefined));
   if (keys.size === 0) return () => undefined;
-  const list = (s: Set<string>) => [...s].map(m.str).join(', ');
+  // The ids are event data: each one a bound parameter.
+  const list = (d: SqlDialect, s: Set<string>) => [...s].map((v) => d.string(v)).join(', ');
 
   // Each key's root, and every id of the same persons (their events hold the facts).
+  const b = warehouse.dialect.binding();
   const map = await warehouse.query(
-    `SELECT id, root_id FROM id_map WHERE id IN (${list(keys)}) OR root_id IN (${list(keys)}) ` +
-      `OR root_id IN (SELECT root_id FROM id_map WHERE id IN (${list(keys)}))`,
+    `SELECT id, root_id FROM id_map WHERE id IN (${list(b, keys)}) OR root_id IN (${list(b, keys)}) ` +
+      `OR root_id IN (SELECT root_id FROM id_map WHERE id IN (${list(b, keys)}))`,
+    { params: b.params },
   );
   const rootOf = new Map<string, string>();
   const ids = new Set(keys);
@@ -47,9 +48,11 @@ export async function enrichBatch(
     return key === undefined ? undefined : createHash('md5').update(rootOf.get(key) ?? key).digest('hex');
   };
   const persons = new Set(events.map(personOf).filter((p): p is string => p !== undefined));
+  const f = warehouse.dialect.binding();
   const facts = await warehouse.query(
-    `SELECT * FROM (${personFactsSql(m, `user_id IN (${list(ids)}) OR anonymous_id IN (${list(ids)})`)}) AS _tl_pf ` +
-      `WHERE person_id IN (${list(persons)})`,
+    `SELECT * FROM (${personFactsSql({ sql: f, junkIds }, `user_id IN (${list(f, ids)}) OR anonymous_id IN (${list(f, ids)})`)}) AS _tl_pf ` +
+      `WHERE person_id IN (${list(f, persons)})`,
+    { params: f.params },
   );
   const byPerson = new Map<string, PersonFacts>();
   for (const row of facts.rows) {

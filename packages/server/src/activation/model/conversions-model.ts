@@ -1,6 +1,5 @@
-import type { ModelSql } from './model-sql.js';
 import { clickOfType, clickTouchSql, googleClickSql, personFactsSql } from './person-facts.js';
-import { eventsWithPerson } from './person-map.js';
+import { eventsWithPerson, type PersonSql } from './person-map.js';
 
 const DAY = 86_400_000;
 
@@ -48,26 +47,28 @@ export const CONVERSIONS_MODEL_COLUMNS: Readonly<Record<string, string>> = {
  * §10.3), their latest consent state and GPC. Rows without consent are still returned: the
  * destinations' consent guard refuses them, and the refusal is recorded per row.
  */
-export function conversionsModelSql(m: ModelSql, o: ConversionsModelOptions, nowMs: number): string {
-  const names = o.events.map(m.str).join(', ');
-  const since = m.time(nowMs - o.lookbackDays * DAY);
-  const p = (k: string) => m.json('properties', k);
+export function conversionsModelSql(pm: PersonSql, o: ConversionsModelOptions, nowMs: number): string {
+  const m = pm.sql;
+  // Event names and the lookback are the sync's configuration: values (bound parameters).
+  const names = o.events.map((e) => m.string(e)).join(', ');
+  const since = m.timestamp(nowMs - o.lookbackDays * DAY);
+  const p = (k: string) => m.jsonText('properties', k);
   const conversions =
     `SELECT message_id AS conversion_id, event AS event_name, "timestamp" AS conversion_time, user_id, anonymous_id, person_id, ` +
     `coalesce(${['value', 'revenue', 'total', 'amount'].map((k) => m.jsonNumber('properties', k)).join(', ')}) AS conversion_value, ` +
     `upper(${m.firstOf(p('currency'))}) AS currency, ` +
     `${m.firstOf(p('order_id'), p('orderId'), p('opportunity_id'), p('transaction_id'))} AS order_id, ` +
-    `${m.firstOf(p('email'), m.json('traits', 'email'))} AS conversion_email, ` +
-    `${m.firstOf(p('phone'), m.json('traits', 'phone'))} AS conversion_phone, ` +
+    `${m.firstOf(p('email'), m.jsonText('traits', 'email'))} AS conversion_email, ` +
+    `${m.firstOf(p('phone'), m.jsonText('traits', 'phone'))} AS conversion_phone, ` +
     `${m.nullIfEmpty('url')} AS conversion_url ` +
-    `FROM (${eventsWithPerson(m, `type = 'track' AND event IN (${names}) AND "timestamp" >= ${since}`)}) AS _tl_c`;
+    `FROM (${eventsWithPerson(pm, `type = 'track' AND event IN (${names}) AND "timestamp" >= ${since}`)}) AS _tl_c`;
 
-  const facts = personFactsSql(m, '1 = 1');
+  const facts = personFactsSql(pm, '1 = 1');
 
   const ts = '"timestamp"';
   const clicks =
-    `SELECT person_id, ${ts} AS click_ts, ${googleClickSql(m)} AS google_click, ${m.orEmpty('fbclid')} AS meta_click ` +
-    `FROM (${eventsWithPerson(m, `(gclid IS NOT NULL OR gbraid IS NOT NULL OR wbraid IS NOT NULL OR fbclid IS NOT NULL) AND ${clickTouchSql(m)}`)}) AS _tl_k`;
+    `SELECT person_id, ${ts} AS click_ts, ${googleClickSql(pm)} AS google_click, ${m.text('fbclid')} AS meta_click ` +
+    `FROM (${eventsWithPerson(pm, `(gclid IS NOT NULL OR gbraid IS NOT NULL OR wbraid IS NOT NULL OR fbclid IS NOT NULL) AND ${clickTouchSql(pm)}`)}) AS _tl_k`;
   const g = `google_click != '' AND click_ts <= conversion_time`;
   const f = `meta_click != '' AND click_ts <= conversion_time`;
   const perConversion =
@@ -77,7 +78,7 @@ export function conversionsModelSql(m: ModelSql, o: ConversionsModelOptions, now
     `FROM (SELECT conversion_id, person_id, conversion_time FROM (${conversions}) AS _tl_cc) AS _tl_c2 ` +
     `${m.innerJoin} (${clicks}) AS _tl_k2 USING (person_id) GROUP BY conversion_id`;
 
-  const click = (type: string) => clickOfType(m, 'latest_google_click', type);
+  const click = (type: string) => clickOfType(pm, 'latest_google_click', type);
   // Searched CASE only: ClickHouse 18.16 answers NULL for `CASE x WHEN ...`.
   const consent = (key: string) => {
     const raw = m.jsonRaw('person_consent', key);

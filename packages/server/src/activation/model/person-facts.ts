@@ -1,19 +1,19 @@
 import { ARRIVAL_SQL, notBotSql } from '../../identity/touch-sql.js';
-import { eventsWithPerson } from './person-map.js';
-import type { ModelSql } from './model-sql.js';
+import { eventsWithPerson, type PersonSql } from './person-map.js';
 
 /** The primary Google click id of an event as `type:id` (gclid before gbraid before wbraid), or ''. */
-export function googleClickSql(m: ModelSql): string {
+export function googleClickSql(p: PersonSql): string {
+  const m = p.sql;
   return (
-    `CASE WHEN ${m.present('gclid')} THEN concat('gclid:', ${m.orEmpty('gclid')}) ` +
-    `WHEN ${m.present('gbraid')} THEN concat('gbraid:', ${m.orEmpty('gbraid')}) ` +
-    `WHEN ${m.present('wbraid')} THEN concat('wbraid:', ${m.orEmpty('wbraid')}) ELSE '' END`
+    `CASE WHEN ${m.present('gclid')} THEN concat('gclid:', ${m.text('gclid')}) ` +
+    `WHEN ${m.present('gbraid')} THEN concat('gbraid:', ${m.text('gbraid')}) ` +
+    `WHEN ${m.present('wbraid')} THEN concat('wbraid:', ${m.text('wbraid')}) ELSE '' END`
   );
 }
 
 /** The id of a `type:id` click column when it is of `type`, else NULL. */
-export const clickOfType = (m: ModelSql, column: string, type: string): string =>
-  `CASE WHEN ${column} LIKE '${type}:%' THEN ${m.afterColon(column)} END`;
+export const clickOfType = (p: PersonSql, column: string, type: string): string =>
+  `CASE WHEN ${column} LIKE ${p.sql.literal(`${type}:%`)} THEN ${p.sql.afterColon(column)} END`;
 
 /**
  * Where a click is a touch: an arrival (page or screen view) of a visitor, not a bot. A `track`
@@ -21,8 +21,8 @@ export const clickOfType = (m: ModelSql, column: string, type: string): string =
  * would date the click at the purchase), and a link-preview fetcher's hit carries the shared
  * URL's click ids.
  */
-export function clickTouchSql(m: ModelSql): string {
-  return `(${ARRIVAL_SQL} AND ${notBotSql(m.fns)})`;
+export function clickTouchSql(p: PersonSql): string {
+  return `(${ARRIVAL_SQL} AND ${notBotSql(p.sql)})`;
 }
 
 /**
@@ -32,19 +32,21 @@ export function clickTouchSql(m: ModelSql): string {
  * click id: type, id and time from that one event), and latest Google and Meta clicks (touches
  * only: see {@link clickTouchSql}). Shared by the conversions model and real-time forwarding.
  */
-export function personFactsSql(m: ModelSql, where: string): string {
+export function personFactsSql(p: PersonSql, where: string): string {
+  const m = p.sql;
   const ts = '"timestamp"';
   const page = (col: string) => `type = 'page' AND ${m.present(col)}`;
-  const touch = clickTouchSql(m);
-  const g = `(CASE WHEN ${touch} THEN ${googleClickSql(m)} ELSE '' END)`;
+  const touch = clickTouchSql(p);
+  const g = `(CASE WHEN ${touch} THEN ${googleClickSql(p)} ELSE '' END)`;
+  const trait = (k: string) => m.jsonText('traits', k);
   // the first click picked as one row (type, id, time), never column by column
   const clicked = `${m.present('click_id')} AND ${touch}`;
-  const first = m.argMinIf(m.fns.row(['click_id_type', 'click_id', ts]), `(${ts}, message_id)`, clicked);
-  const firstField = (i: number) => `CASE WHEN ${m.countIf(clicked)} > 0 THEN ${m.fns.rowField(first, i)} END`;
+  const first = m.argMinIf(m.row(['click_id_type', 'click_id', ts]), `(${ts}, message_id)`, clicked);
+  const firstField = (i: number) => `CASE WHEN ${m.countIf(clicked)} > 0 THEN ${m.rowField(first, i)} END`;
   return (
     `SELECT person_id, ` +
-    `${m.argMaxIf(m.json('traits', 'email'), ts, m.present(m.json('traits', 'email')))} AS person_email, ` +
-    `${m.argMaxIf(m.json('traits', 'phone'), ts, m.present(m.json('traits', 'phone')))} AS person_phone, ` +
+    `${m.argMaxIf(trait('email'), ts, m.present(trait('email')))} AS person_email, ` +
+    `${m.argMaxIf(trait('phone'), ts, m.present(trait('phone')))} AS person_phone, ` +
     `${m.argMaxIf('consent', ts, 'consent IS NOT NULL')} AS person_consent, ` +
     `${m.anyTrue('gpc')} AS person_gpc, ` +
     `${m.argMaxIf('url', ts, page('url'))} AS person_last_url, ` +
@@ -52,7 +54,7 @@ export function personFactsSql(m: ModelSql, where: string): string {
     `${m.argMaxIf('ip', ts, page('ip'))} AS person_ip, ` +
     `${firstField(1)} AS person_first_click_type, ${firstField(2)} AS person_first_click_id, ${firstField(3)} AS person_first_touch_at, ` +
     `${m.argMaxIf(g, ts, `${g} != ''`)} AS person_google_click, ${m.maxIf(ts, `${g} != ''`)} AS person_google_click_at, ` +
-    `${m.argMaxIf(m.orEmpty('fbclid'), ts, `${m.present('fbclid')} AND ${touch}`)} AS person_meta_click, ${m.maxIf(ts, `${m.present('fbclid')} AND ${touch}`)} AS person_meta_click_at ` +
-    `FROM (${eventsWithPerson(m, where)}) AS _tl_f GROUP BY person_id`
+    `${m.argMaxIf(m.text('fbclid'), ts, `${m.present('fbclid')} AND ${touch}`)} AS person_meta_click, ${m.maxIf(ts, `${m.present('fbclid')} AND ${touch}`)} AS person_meta_click_at ` +
+    `FROM (${eventsWithPerson(p, where)}) AS _tl_f GROUP BY person_id`
   );
 }

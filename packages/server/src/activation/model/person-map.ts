@@ -1,5 +1,18 @@
 import { personKeySql } from '../../identity/touch-sql.js';
-import type { ModelSql } from './model-sql.js';
+import type { SqlDialect } from '../../warehouse/dialect/dialect.js';
+
+/**
+ * What the built-in models are written against: the warehouse's dialect (a `binding()` copy, so
+ * configured values are bound parameters) and the configured junk ids persons are resolved under.
+ * One query shape runs on DuckDB and on ClickHouse 18.16, which has no window functions, no CTE
+ * subqueries and one JOIN per SELECT: every model is nested subqueries joined two at a time on
+ * pre-aggregated sides.
+ */
+export interface PersonSql {
+  readonly sql: SqlDialect;
+  /** Ids that identify nobody beyond the built-in list (`attribution.identity.junkIds`). */
+  readonly junkIds: readonly string[];
+}
 
 const EVENT_COLUMNS = [
   'message_id', 'type', 'event', '"timestamp"', 'anonymous_id', 'user_id', 'url', 'user_agent', 'is_bot', 'ip', 'gpc', 'consent',
@@ -18,8 +31,8 @@ const EVENT_COLUMNS = [
  *
  * Needs the derived identity views (`createDerivedModel(...).ensure()`) wherever the model runs.
  */
-export function eventsWithPerson(m: ModelSql, where: string): string {
-  const f = m.fns;
+export function eventsWithPerson(m: PersonSql, where: string): string {
+  const f = m.sql;
   const key = personKeySql({ fns: f, junkIds: m.junkIds });
   const lone = f.concat(["'#'", 'source_id', "':'", 'message_id']);
   // Unqualified, prefixed names: ClickHouse 18.16 neither resolves `alias.column` on joined
@@ -27,6 +40,6 @@ export function eventsWithPerson(m: ModelSql, where: string): string {
   return (
     `SELECT ${EVENT_COLUMNS}, ${f.md5('coalesce(_tl_map_root, _tl_key, _tl_lone)')} AS person_id ` +
     `FROM (SELECT ${EVENT_COLUMNS}, ${key} AS _tl_key, ${lone} AS _tl_lone FROM events WHERE ${where}) AS _tl_e ` +
-    `${m.leftJoin} (SELECT id AS _tl_map_id, ${f.nullable('root_id')} AS _tl_map_root FROM id_map) AS _tl_m ON _tl_key = _tl_map_id`
+    `${f.leftJoin} (SELECT id AS _tl_map_id, ${f.nullable('root_id')} AS _tl_map_root FROM id_map) AS _tl_m ON _tl_key = _tl_map_id`
   );
 }

@@ -1,22 +1,18 @@
-import type { ClickHouseWarehouse } from '../../warehouse/clickhouse/clickhouse-warehouse.js';
 import { trimStatement } from '../../warehouse/sql-text.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import type { Statement, Warehouse } from '../../warehouse/warehouse.js';
 import type { SyncSource } from '../config/activation-config.js';
 import { conversionsModelSql } from './conversions-model.js';
-import { clickhouseModelSql, duckdbModelSql, type ModelSql } from './model-sql.js';
+
+/** A sync's source: the SQL the stage selects from, with the values it binds. */
+export type SourceStatement = Statement;
 
 /**
- * The model SQL helpers for a warehouse's engine (and, on ClickHouse, what its server can do),
- * with the configured junk ids (`attribution.identity.junkIds`) persons are resolved under.
+ * The SQL a sync's source stands for: the user's query as written (no parameters), or a built-in
+ * model in the warehouse's dialect, its configured values (event names, the lookback) bound,
+ * persons resolved under the configured junk ids (`attribution.identity.junkIds`).
  */
-export function modelSqlFor(warehouse: Warehouse, junkIds: readonly string[] = []): ModelSql {
-  if (warehouse.engine !== 'clickhouse') return { ...duckdbModelSql, junkIds };
-  const f = (warehouse as ClickHouseWarehouse).features;
-  return clickhouseModelSql({ timestamps: f?.timestamps ?? 'datetime64', jsonExtract: f?.jsonExtract ?? true }, junkIds);
-}
-
-/** The SQL a sync's source stands for: the user's query as written, or a built-in model. */
-export function sourceSql(source: SyncSource, warehouse: Warehouse, nowMs: number, junkIds: readonly string[] = []): string {
-  if ('sql' in source) return trimStatement(source.sql);
-  return conversionsModelSql(modelSqlFor(warehouse, junkIds), source, nowMs);
+export function sourceSql(source: SyncSource, warehouse: Warehouse, nowMs: number, junkIds: readonly string[] = []): SourceStatement {
+  if ('sql' in source) return { sql: trimStatement(source.sql), params: {} };
+  const sql = warehouse.dialect.binding();
+  return { sql: conversionsModelSql({ sql, junkIds }, source, nowMs), params: sql.params };
 }

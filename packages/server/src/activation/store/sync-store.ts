@@ -1,18 +1,17 @@
-import type { ClickHouseWarehouse } from '../../warehouse/clickhouse/clickhouse-warehouse.js';
-import { quoteIdent } from '../../warehouse/sql-text.js';
-import type { QueryResult, Warehouse } from '../../warehouse/warehouse.js';
+import type { QueryResult, SqlParams, Statement, Warehouse } from '../../warehouse/warehouse.js';
 import type { RunStatus } from '../engine/run-state.js';
-import { clickhouseDialect } from './clickhouse-dialect.js';
-import { RUN_FIELDS, type ActivationDialect, type DiffPlan, type SourceColumn } from './dialect.js';
-import { duckdbDialect } from './duckdb-dialect.js';
+import { clickhouseStore } from './clickhouse-store.js';
+import { duckdbStore } from './duckdb-store.js';
 import type { Checkpoint, DiffCounts, DiffRow, RunRecord, StageInfo } from './records.js';
+import { RUN_FIELDS, type DiffPlan, type SourceColumn, type StoreEngine } from './store-engine.js';
 
 /** The activation store: runs, state, results, staging and diffs, over the warehouse port. */
 export interface SyncStore {
-  readonly dialect: ActivationDialect;
+  /** How its tables are kept on this warehouse's engine. */
+  readonly engine: StoreEngine;
   /** The columns (and types, where the engine says) of a source query; refuses anything but a read. */
-  describe(sourceSql: string): Promise<SourceColumn[]>;
-  stage(table: string, sourceSql: string, pk: string, hashed: readonly (readonly [string, SourceColumn])[], keep: readonly string[] | '*'): Promise<StageInfo>;
+  describe(source: Statement): Promise<SourceColumn[]>;
+  stage(table: string, source: Statement, pk: string, hashed: readonly (readonly [string, SourceColumn])[], keep: readonly string[] | '*'): Promise<StageInfo>;
   /** Up to five primary keys that occur more than once, for the error message. */
   duplicateKeys(table: string): Promise<string[]>;
   tableExists(table: string): Promise<boolean>;
@@ -28,8 +27,8 @@ export interface SyncStore {
   checkpoint(c: Checkpoint): Promise<void>;
   baseline(diffTable: string, syncName: string, runId: string): Promise<void>;
   resetState(syncName: string): Promise<void>;
-  /** Runs read-only SQL (history, row results). */
-  query(sql: string): Promise<QueryResult>;
+  /** Runs read-only SQL (history, row results), values bound. */
+  query(sql: string, params?: SqlParams): Promise<QueryResult>;
 }
 
 const rowsOf = (r: QueryResult): Record<string, unknown>[] =>
@@ -77,31 +76,34 @@ function toRun(r: Record<string, unknown>): RunRecord {
   };
 }
 
-/** The store for a warehouse, with its engine's dialect. */
+/** The store for a warehouse: SQL in its dialect, tables kept as its engine keeps them. */
 export function createSyncStore(warehouse: Warehouse, clock: { now(): number } = { now: () => Date.now() }): SyncStore {
-  const dialect =
-    warehouse.engine === 'clickhouse'
-      ? clickhouseDialect((warehouse as ClickHouseWarehouse).features?.timestamps ?? 'datetime64')
-      : duckdbDialect;
-  const write = async (statements: readonly string[]) => {
-    for (const sql of statements) await warehouse.query(sql, { readOnly: false });
+  const engine = warehouse.engine === 'clickhouse' ? clickhouseStore(warehouse) : duckdbStore(warehouse);
+  const d = warehouse.dialect;
+  const write = async (statements: readonly Statement[]) => {
+    for (const s of statements) await warehouse.query(s.sql, { readOnly: false, params: s.params });
   };
-  const read = (sql: string) => warehouse.query(sql);
-  const q = quoteIdent;
-  const inList = (keys: readonly string[]) => keys.map(dialect.str).join(', ');
+  const read = (sql: string, params: SqlParams = {}) => warehouse.query(sql, { params });
+  const q = (name: string) => d.quoteIdent(name);
 
   return {
-    dialect,
-    async describe(sourceSql) {
+    engine,
+    async describe(source) {
       // Run through the read-only path first: a source must be a read query.
-      const probe = await read(`SELECT * FROM (${sourceSql}) AS _tl_probe LIMIT 0`);
-      if (!dialect.describesTypes) return probe.columns.map((name) => ({ name, type: null }));
-      const d = await read(dialect.describe(sourceSql));
-      return d.rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+      const probe = await read(`SELECT * FROM (${source.sql}) AS _tl_probe LIMIT 0`, source.params);
+      const described = engine.describe(source);
+      if (!described) return probe.columns.map((name) => ({ name, type: null }));
+      const r = await read(described.sql, described.params);
+      return r.rows.map((row) => ({ name: String(row[0]), type: String(row[1]) }));
     },
-    async stage(table, sourceSql, pk, hashed, keep) {
-      await write(dialect.stage(table, sourceSql, pk, hashed, keep));
-      const checks = rowsOf(await read(dialect.stageChecks(table)))[0] ?? {};
+    async stage(table, source, pk, hashed, keep) {
+      await write(engine.stage(table, source, pk, hashed, keep));
+      const checks =
+        rowsOf(
+          await read(
+            `SELECT count(*) AS n, count(*) - ${d.countDistinct('_tl_pk')} AS duplicates, ${d.countIf(`_tl_pk IS NULL OR _tl_pk = ''`)} AS empty FROM ${q(table)}`,
+          ),
+        )[0] ?? {};
       const cols = await read(`SELECT * FROM ${q(table)} LIMIT 0`);
       if (num(checks['empty']) > 0) {
         throw new StageError(`primary key is null or empty in ${num(checks['empty'])} row(s)`, 'EMPTY_PRIMARY_KEY');
@@ -120,27 +122,31 @@ export function createSyncStore(warehouse: Warehouse, clock: { now(): number } =
       return r.rows.map((row) => String(row[0]));
     },
     async tableExists(table) {
-      const r = await read(dialect.tableExists(table));
+      const s = engine.tableExists(table);
+      const r = await read(s.sql, s.params);
       return num(r.rows[0]?.[0]) > 0;
     },
-    dropTable: (table) => write([dialect.dropTable(table)]),
+    dropTable: (table) => write([{ sql: `DROP TABLE IF EXISTS ${q(table)}`, params: {} }]),
     async diff(diffTable, stageTable, syncName, plan) {
-      await write(dialect.diff(diffTable, stageTable, syncName, plan));
+      await write(engine.diff(diffTable, stageTable, syncName, plan));
       const r = await read(`SELECT op, count(*) AS n FROM ${q(diffTable)} GROUP BY op`);
       const counts = { add: 0, change: 0, remove: 0 };
       for (const [op, n] of r.rows) counts[String(op) as keyof DiffCounts] = num(n);
       return counts;
     },
     async diffPage(diffTable, stageTable, syncName, afterPk, limit) {
-      const after = afterPk === null ? '' : `WHERE pk > ${dialect.str(afterPk)}`;
-      const page = await read(`SELECT pk, op, hash FROM ${q(diffTable)} ${after} ORDER BY pk LIMIT ${Math.max(1, Math.floor(limit))}`);
+      const after = afterPk === null ? '' : `WHERE pk > $after`;
+      const page = await read(`SELECT pk, op, hash FROM ${q(diffTable)} ${after} ORDER BY pk LIMIT ${Math.max(1, Math.floor(limit))}`, afterPk === null ? {} : { after: afterPk });
       if (page.rows.length === 0) return [];
       const keys = page.rows.map((r) => String(r[0]));
-      const range = `_tl_pk >= ${dialect.str(keys[0]!)} AND _tl_pk <= ${dialect.str(keys[keys.length - 1]!)}`;
       const staged = new Map<string, Record<string, unknown>>();
       const needStage = page.rows.some((r) => r[1] !== 'remove');
       if (needStage) {
-        for (const row of rowsOf(await read(`SELECT * FROM ${q(stageTable)} WHERE ${range} AND _tl_pk IN (${inList(keys)})`))) {
+        // Primary keys are the source's data: bound, the range first so ClickHouse reads few granules.
+        const b = d.binding();
+        const range = `_tl_pk >= ${b.string(keys[0]!)} AND _tl_pk <= ${b.string(keys[keys.length - 1]!)}`;
+        const inKeys = keys.map((k) => b.string(k)).join(', ');
+        for (const row of rowsOf(await read(`SELECT * FROM ${q(stageTable)} WHERE ${range} AND _tl_pk IN (${inKeys})`, b.params))) {
           const pk = String(row['_tl_pk']);
           delete row['_tl_pk'];
           delete row['_tl_hash'];
@@ -150,7 +156,8 @@ export function createSyncStore(warehouse: Warehouse, clock: { now(): number } =
       const before = new Map<string, Record<string, unknown> | null>();
       const remembered = keys.filter((_, i) => page.rows[i]![1] !== 'add');
       if (remembered.length > 0) {
-        const r = await read(`SELECT pk, state_row FROM ${dialect.stateOf(syncName)} AS st WHERE pk IN (${inList(remembered)})`);
+        const b = d.binding();
+        const r = await read(`SELECT pk, state_row FROM ${engine.stateOf(b, syncName)} AS st WHERE pk IN (${remembered.map((k) => b.string(k)).join(', ')})`, b.params);
         for (const [pk, row] of r.rows) before.set(String(pk), parseJson(row));
       }
       return page.rows.map(([pk, op, hash]) => ({
@@ -162,25 +169,28 @@ export function createSyncStore(warehouse: Warehouse, clock: { now(): number } =
       }));
     },
     async deliveredCount(syncName) {
-      const r = await read(`SELECT count(*) FROM ${dialect.stateOf(syncName)} AS st WHERE status = 'delivered'`);
+      const b = d.binding();
+      const r = await read(`SELECT count(*) FROM ${engine.stateOf(b, syncName)} AS st WHERE status = 'delivered'`, b.params);
       return num(r.rows[0]?.[0]);
     },
-    saveRun: (run) => write(dialect.saveRun(run, clock.now())),
+    saveRun: (run) => engine.saveRun(run),
     async getRun(runId) {
-      const r = rowsOf(await read(`SELECT ${RUN_FIELDS.join(', ')} FROM ${dialect.runs()} AS r WHERE run_id = ${dialect.str(runId)}`));
+      const r = rowsOf(await read(`SELECT ${RUN_FIELDS.join(', ')} FROM ${engine.runs} AS r WHERE run_id = $run`, { run: runId }));
       return r[0] ? toRun(r[0]) : null;
     },
     async runs(syncName, options = {}) {
-      const statuses = options.statuses?.length ? ` AND status IN (${options.statuses.map(dialect.str).join(', ')})` : '';
-      const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
+      const b = d.binding();
+      const statuses = options.statuses?.length ? ` AND status IN (${options.statuses.map((s) => b.string(s)).join(', ')})` : '';
+      const limit = options.limit ? ` LIMIT ${b.value(Math.floor(options.limit))}` : '';
       const r = await read(
-        `SELECT ${RUN_FIELDS.join(', ')} FROM ${dialect.runs()} AS r WHERE sync_name = ${dialect.str(syncName)}${statuses} ORDER BY started_at DESC, run_id DESC${limit}`,
+        `SELECT ${RUN_FIELDS.join(', ')} FROM ${engine.runs} AS r WHERE sync_name = ${b.string(syncName)}${statuses} ORDER BY started_at DESC, run_id DESC${limit}`,
+        b.params,
       );
       return rowsOf(r).map(toRun);
     },
-    checkpoint: (c) => write(dialect.checkpoint(c, clock.now())),
-    baseline: (diffTable, syncName, runId) => write(dialect.baseline(diffTable, syncName, runId, clock.now())),
-    resetState: (syncName) => write(dialect.resetState(syncName, clock.now())),
+    checkpoint: (c) => engine.checkpoint(c, clock.now()),
+    baseline: (diffTable, syncName, runId) => engine.baseline(diffTable, syncName, runId, clock.now()),
+    resetState: (syncName) => engine.resetState(syncName, clock.now()),
     query: read,
   };
 }

@@ -9,7 +9,7 @@ import {
   storeTables,
   viewQueries,
 } from '../../warehouse/clickhouse/clickhouse-schema.js';
-import { quoteIdent } from '../../warehouse/sql-text.js';
+import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../../warehouse/dialect/clickhouse-quoting.js';
 
 export interface DdlOptions {
   /** `ON CLUSTER` name from the servers' `remote_servers`; without it, single-server DDL. */
@@ -41,7 +41,7 @@ export function warehouseDdl(config: Config, options: DdlOptions): string {
         ...CLICKHOUSE_MIGRATIONS.filter((m) => m.version > 1).flatMap((m) => m.statements({ database, features })),
         ...viewQueries(database).map(([name, select]) => createView(database, name, select)),
         ...CLICKHOUSE_MIGRATIONS.map(
-          (m) => `INSERT INTO ${quoteIdent(database)}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, '${m.name}', now())`,
+          (m) => `INSERT INTO ${quoteIdent(database)}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseLiteral(m.name)}, now())`,
         ),
       ];
   const header = [

@@ -1,4 +1,4 @@
-import { clickhouseString } from '../sql-text.js';
+import type { SqlParams } from '../dialect/sql-value.js';
 
 /**
  * What the connected ClickHouse can do. Touchline supports every server from 18.16 (Debian's
@@ -34,7 +34,7 @@ export interface ClickHouseFeatures {
 }
 
 export interface FeatureProbe {
-  scalar(sql: string): Promise<string>;
+  scalar(sql: string, params?: SqlParams): Promise<string>;
 }
 
 /** Asks the server which of the features above it has. */
@@ -42,11 +42,10 @@ export async function detectFeatures(probe: FeatureProbe, existingTimestampType:
   const version = await probe.scalar('SELECT version()');
   const serverTimezone = await probe.scalar('SELECT timezone()');
   const hasType = async (name: string) =>
-    Number(await probe.scalar(`SELECT count() FROM system.data_type_families WHERE name = '${name}'`)) > 0;
-  const hasFunction = async (name: string) =>
-    Number(await probe.scalar(`SELECT count() FROM system.functions WHERE name = '${name}'`)) > 0;
+    Number(await probe.scalar(`SELECT count() FROM system.data_type_families WHERE name = $name`, { name })) > 0;
+  const hasFunction = async (name: string) => Number(await probe.scalar(`SELECT count() FROM system.functions WHERE name = $name`, { name })) > 0;
   const hasFormat = async (name: string) =>
-    Number(await probe.scalar(`SELECT count() FROM system.formats WHERE name = '${name}' AND is_output = 1`)) > 0;
+    Number(await probe.scalar(`SELECT count() FROM system.formats WHERE name = $name AND is_output = 1`, { name })) > 0;
   const major = Number(version.split('.')[0]);
   const timestamps =
     existingTimestampType !== null
@@ -92,14 +91,3 @@ export const CURRENT_SERVER_FEATURES: ClickHouseFeatures = {
   lowCardinality: true,
   memoryLimitBytes: 10_000_000_000,
 };
-
-/**
- * SQL reading a top-level string field of a JSON text column (`properties`, `traits`, `context`):
- * `JSONExtractString` where the server has it, `visitParamExtractString` (18.x) otherwise. The
- * latter reads the first field of that name at any depth and does not unescape every sequence:
- * good for the flat keys Touchline reads (`revenue`, `currency`, `email`).
- */
-export function jsonStringSql(f: Pick<ClickHouseFeatures, 'jsonExtract'>, column: string, key: string): string {
-  const k = clickhouseString(key);
-  return f.jsonExtract ? `JSONExtractString(${column}, ${k})` : `visitParamExtractString(${column}, ${k})`;
-}

@@ -1,4 +1,5 @@
-import { clickhouseString, quoteIdent } from '../sql-text.js';
+import { clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
+import type { SqlParams } from '../dialect/sql-value.js';
 import type { ClickHouseFeatures } from './clickhouse-features.js';
 import {
   CLICKHOUSE_MIGRATIONS,
@@ -14,8 +15,8 @@ import {
 export interface MigratePort {
   readonly database: string;
   readonly features: ClickHouseFeatures;
-  command(sql: string): Promise<void>;
-  rows(sql: string): Promise<{ rows: unknown[][] }>;
+  command(sql: string, params?: SqlParams): Promise<void>;
+  rows(sql: string, params?: SqlParams): Promise<{ rows: unknown[][] }>;
   schemaVersion(): Promise<number>;
 }
 
@@ -32,7 +33,7 @@ export async function migrateClickHouse(p: MigratePort): Promise<number[]> {
   const target = { database: p.database, features: p.features };
   const engineOf = async (table: string) =>
     String(
-      (await p.rows(`SELECT any(engine) FROM system.tables WHERE database = ${clickhouseString(p.database)} AND name = '${table}'`)).rows[0]?.[0] ?? '',
+      (await p.rows(`SELECT any(engine) FROM system.tables WHERE database = $database AND name = $table`, { database: p.database, table })).rows[0]?.[0] ?? '',
     );
   if ((await engineOf(STORE.events)) === 'Distributed') return [];
 
@@ -43,9 +44,7 @@ export async function migrateClickHouse(p: MigratePort): Promise<number[]> {
   for (const m of CLICKHOUSE_MIGRATIONS) {
     if (m.version <= current) continue;
     for (const s of m.statements(target)) await p.command(s);
-    await p.command(
-      `INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseString(m.name)}, now())`,
-    );
+    await p.command(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES ($version, $name, now())`, { version: m.version, name: m.name });
     applied.push(m.version);
   }
   const added = await addMissingColumns(p);
@@ -54,9 +53,7 @@ export async function migrateClickHouse(p: MigratePort): Promise<number[]> {
 }
 
 async function columnsOf(p: MigratePort, table: string): Promise<string[]> {
-  const r = await p.rows(
-    `SELECT name FROM system.columns WHERE database = ${clickhouseString(p.database)} AND table = ${clickhouseString(table)}`,
-  );
+  const r = await p.rows(`SELECT name FROM system.columns WHERE database = $database AND table = $table`, { database: p.database, table });
   return r.rows.map((row) => String(row[0]));
 }
 

@@ -1,6 +1,6 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
-import { quoteIdent } from '../sql-text.js';
+import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
 
@@ -146,7 +146,7 @@ export function storeTables(t: DdlTarget): StoreTable[] {
 }
 
 function engineClause(s: StoreTable, t: DdlTarget, replicated: boolean): string {
-  const args = replicated ? [`'/clickhouse/tables/{shard}/${t.database}/${s.name}'`, `'{replica}'`] : [];
+  const args = replicated ? [clickhouseLiteral(`/clickhouse/tables/{shard}/${t.database}/${s.name}`), clickhouseLiteral('{replica}')] : [];
   if (s.version) args.push(s.version);
   const engine = `${replicated ? 'Replicated' : ''}ReplacingMergeTree(${args.join(', ')})`;
   return [`ENGINE = ${engine}`, s.partitionBy ? `PARTITION BY ${s.partitionBy}` : '', `ORDER BY ${s.orderBy}`]
@@ -252,7 +252,7 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
   for (const [name, select] of viewQueries(t.database)) out.push(createView(t.database, name, select, t.cluster));
   out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {
-    out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, '${m.name}', now())`);
+    out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseLiteral(m.name)}, now())`);
   }
   return out;
 }

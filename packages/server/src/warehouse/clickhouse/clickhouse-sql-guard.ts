@@ -1,3 +1,4 @@
+import type { SqlParams } from '../dialect/sql-value.js';
 import { QueryRefusedError, WarehouseError } from '../warehouse.js';
 
 /**
@@ -71,9 +72,9 @@ export function errorText(err: unknown): string {
   return (m?.[1] ?? msg).trim();
 }
 
-/** Maps a failed user query: refusals (bad SQL, writes) vs. engine failures. */
-export function mapQueryError(err: unknown, sql: string, readOnly: boolean): Error {
+/** Maps a failed user query: refusals (bad SQL, writes) vs. engine failures (which keep the SQL and its parameters). */
+export function mapQueryError(err: unknown, sql: string, readOnly: boolean, params?: SqlParams): Error {
   const code = errorCode(err);
   if (readOnly && code !== null && REFUSED_CODES.has(code)) return new QueryRefusedError(`ClickHouse: ${errorText(err)}`);
-  return new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err });
+  return new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err, params });
 }

@@ -1,4 +1,5 @@
-import { clickhouseString, quoteIdent } from '../sql-text.js';
+import { clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
+import type { SqlValue, Statement } from '../dialect/sql-value.js';
 
 /**
  * The tracker's touch store in ClickHouse (`tracker.touchStore.engine = clickhouse`), shared by
@@ -105,26 +106,33 @@ export function touchViewQuery(database: string): [string, string, readonly stri
   ];
 }
 
-/** Each visitor's merged facts, still encoded: a lookup by the primary key. */
-export function touchReadSql(database: string, visitorIds: readonly string[]): string {
-  return (
-    `SELECT visitor_id, minMerge(first), maxMerge(last), maxMerge(session), maxMerge(seen) ` +
-    `FROM ${q(database)}.${q(TOUCH_TABLES.store)} WHERE visitor_id IN (${visitorIds.map(clickhouseString).join(', ')}) GROUP BY visitor_id`
-  );
+/** A statement of the touch store: SQL with `$name` placeholders and their values. */
+export type TouchSql = Statement;
+
+/** Each visitor's merged facts, still encoded: a lookup by the primary key (visitor ids are bound). */
+export function touchReadSql(database: string, visitorIds: readonly string[]): TouchSql {
+  const params: Record<string, SqlValue> = {};
+  visitorIds.forEach((id, i) => (params[`v${i}`] = id));
+  return {
+    sql:
+      `SELECT visitor_id, minMerge(first), maxMerge(last), maxMerge(session), maxMerge(seen) ` +
+      `FROM ${q(database)}.${q(TOUCH_TABLES.store)} WHERE visitor_id IN (${visitorIds.map((_, i) => `$v${i}`).join(', ')}) GROUP BY visitor_id`,
+    params,
+  };
 }
 
-const expired = (database: string, before: string) =>
-  `SELECT visitor_id FROM ${q(database)}.${q(TOUCH_TABLES.store)} GROUP BY visitor_id HAVING maxMerge(seen) < ${clickhouseString(before)}`;
+const expired = (database: string) =>
+  `SELECT visitor_id FROM ${q(database)}.${q(TOUCH_TABLES.store)} GROUP BY visitor_id HAVING maxMerge(seen) < $before`;
 
 /** How many visitors were last seen before `before` (or never). */
-export function touchExpiredCountSql(database: string, before: string): string {
-  return `SELECT count() FROM (${expired(database, before)})`;
+export function touchExpiredCountSql(database: string, before: string): TouchSql {
+  return { sql: `SELECT count() FROM (${expired(database)})`, params: { before } };
 }
 
 /**
  * Deletes those visitors: a mutation (`ALTER … DELETE`, 18.16 has no TTL and no lightweight
  * DELETE). It runs in the background; the store waits for it in `system.mutations`.
  */
-export function touchPruneSql(database: string, before: string): string {
-  return `ALTER TABLE ${q(database)}.${q(TOUCH_TABLES.store)} DELETE WHERE visitor_id IN (${expired(database, before)})`;
+export function touchPruneSql(database: string, before: string): TouchSql {
+  return { sql: `ALTER TABLE ${q(database)}.${q(TOUCH_TABLES.store)} DELETE WHERE visitor_id IN (${expired(database)})`, params: { before } };
 }

@@ -1,16 +1,24 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Readable } from 'node:stream';
-import { clickhouseString, quoteIdent, trimStatement } from '../sql-text.js';
+import { trimStatement } from '../sql-text.js';
+import { clickhouseDialect } from '../dialect/clickhouse-dialect.js';
+import { renderClickHouseParams } from '../dialect/clickhouse-params.js';
+import { clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
+import type { SqlDialect } from '../dialect/dialect.js';
+import type { SqlParams, SqlValue } from '../dialect/sql-value.js';
 import {
   WarehouseEngine,
   WarehouseError,
+  type InsertColumn,
   type LoadBatch,
   type LoadResult,
   type QueryOptions,
   type QueryResult,
   type Source,
   type SourceStats,
+  type StreamOptions,
   type Warehouse,
+  type WarehouseTransaction,
 } from '../warehouse.js';
 import { newClickHouseClient, type ClickHouseConnectionOptions } from './clickhouse-client.js';
 import { detectFeatures, readSettings, type ClickHouseFeatures } from './clickhouse-features.js';
@@ -19,6 +27,8 @@ import { loadBatch } from './clickhouse-load.js';
 import { migrateClickHouse } from './clickhouse-migrate.js';
 import { STORE } from './clickhouse-schema.js';
 import { assertReadOnlySql, errorText, mapQueryError, skeleton } from './clickhouse-sql-guard.js';
+import { checkedRows } from '../insert-values.js';
+import { encodeInsertRow } from './clickhouse-insert.js';
 import { encodeTimestamp, rowDecoder } from './clickhouse-values.js';
 
 /** `warehouse.clickhouse`: see `ClickHouseConnectionOptions`. */
@@ -33,6 +43,8 @@ export interface ClickHouseWarehouse extends Warehouse {
 }
 
 const STREAM_CHUNK_ROWS = 2048;
+/** Rows per bulk-insert request. */
+const INSERT_ROWS = 50_000;
 
 /** TSV lines as ~1 MB buffers for the request body. */
 function* chunksOf(lines: readonly string[]): Generator<Buffer> {
@@ -70,49 +82,54 @@ export async function openClickHouseWarehouse(options: ClickHouseWarehouseOption
     await boot.close();
   }
   const client = newClickHouseClient(options, database);
-  const scalar = async (sql: string) => {
-    const rs = await client.query({ query: sql, format: 'JSONCompact' });
+  const scalar = async (sql: string, params: SqlParams = {}) => {
+    const rs = await client.query({ query: renderClickHouseParams(sql, params), format: 'JSONCompact' });
     const j = (await rs.json()) as { data: unknown[][] };
     return String(j.data[0]?.[0] ?? '');
   };
-  const existing = await scalar(
-    `SELECT any(type) FROM system.columns WHERE database = ${clickhouseString(database)} AND table = '${STORE.events}' AND name = 'received_at'`,
-  );
+  const existing = await scalar(`SELECT any(type) FROM system.columns WHERE database = $database AND table = $table AND name = 'received_at'`, {
+    database,
+    table: STORE.events,
+  });
   const features = await detectFeatures({ scalar }, existing === '' ? null : existing);
   return new ClickHouseWarehouseImpl(client, database, features);
 }
 
 class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   readonly engine = WarehouseEngine.ClickHouse;
+  readonly dialect: SqlDialect;
 
   constructor(
     private readonly client: ClickHouseClient,
     readonly database: string,
     readonly features: ClickHouseFeatures,
-  ) {}
+  ) {
+    this.dialect = clickhouseDialect(features);
+  }
 
   private get db(): string {
     return quoteIdent(this.database);
   }
 
-  /** Runs a statement that returns nothing; failures keep the SQL. */
-  private async command(sql: string): Promise<void> {
+  /** Runs a statement that returns nothing; failures keep the SQL and its parameters. */
+  private async command(sql: string, params?: SqlParams): Promise<void> {
     try {
-      await this.client.command({ query: sql });
+      await this.client.command({ query: params ? renderClickHouseParams(sql, params) : sql });
     } catch (err) {
-      throw new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err });
+      throw new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err, params });
     }
   }
 
   /** Internal read: rows as decoded arrays. */
-  private async rows(sql: string, settings: Record<string, string> = {}): Promise<{ columns: string[]; rows: unknown[][] }> {
+  private async rows(sql: string, params?: SqlParams, settings: Record<string, string> = {}): Promise<{ columns: string[]; rows: unknown[][] }> {
     try {
-      const rs = await this.client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: settings });
+      const query = params ? renderClickHouseParams(sql, params) : sql;
+      const rs = await this.client.query({ query, format: 'JSONCompact', clickhouse_settings: settings });
       const j = (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
       const decode = rowDecoder(j.meta, this.features.serverTimezone);
       return { columns: j.meta.map((m) => m.name), rows: j.data.map(decode) };
     } catch (err) {
-      throw new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err });
+      throw new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err, params });
     }
   }
 
@@ -148,9 +165,10 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   }
 
   async schemaVersion(): Promise<number> {
-    const r = await this.rows(
-      `SELECT count() FROM system.tables WHERE database = ${clickhouseString(this.database)} AND name = '${STORE.migrations}'`,
-    );
+    const r = await this.rows(`SELECT count() FROM system.tables WHERE database = $database AND name = $table`, {
+      database: this.database,
+      table: STORE.migrations,
+    });
     if (Number(r.rows[0]?.[0] ?? 0) === 0) return 0;
     const v = await this.rows(`SELECT max(version) FROM ${this.db}.${STORE.migrations}`);
     return Number(v.rows[0]?.[0] ?? 0);
@@ -160,8 +178,8 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     return migrateClickHouse({
       database: this.database,
       features: this.features,
-      command: (sql) => this.command(sql),
-      rows: (sql) => this.rows(sql),
+      command: (sql, params) => this.command(sql, params),
+      rows: (sql, params) => this.rows(sql, params),
       schemaVersion: () => this.schemaVersion(),
     });
   }
@@ -182,15 +200,15 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   private async pruneEventIds(windowMs: number): Promise<void> {
     if (Date.now() - this.lastPrune < 3600_000) return;
     this.lastPrune = Date.now();
-    const where = `database = ${clickhouseString(this.database)} AND table = '${STORE.eventIds}'`;
-    const engine = await this.rows(`SELECT any(engine) FROM system.tables WHERE database = ${clickhouseString(this.database)} AND name = '${STORE.eventIds}'`);
+    const table = { database: this.database, table: STORE.eventIds };
+    const engine = await this.rows(`SELECT any(engine) FROM system.tables WHERE database = $database AND name = $table`, table);
     if (String(engine.rows[0]?.[0] ?? '') === 'Distributed') return; // on a cluster: drop on the locals, ON CLUSTER
     // Relative to the newest load, not the wall clock: imports and tests carry older times.
     const newest = Number((await this.rows(`SELECT max(received_ms) FROM ${this.db}.${STORE.eventIds}`)).rows[0]?.[0] ?? 0);
     if (!newest) return;
     const cutoff = new Date(newest - Math.max(0, windowMs) - 86_400_000);
     const month = cutoff.getUTCFullYear() * 100 + cutoff.getUTCMonth() + 1;
-    const parts = await this.rows(`SELECT DISTINCT partition FROM system.parts WHERE ${where} AND active`);
+    const parts = await this.rows(`SELECT DISTINCT partition FROM system.parts WHERE database = $database AND table = $table AND active`, table);
     for (const [p] of parts.rows) {
       if (/^\d{6}$/.test(String(p)) && Number(p) < month) {
         await this.command(`ALTER TABLE ${this.db}.${STORE.eventIds} DROP PARTITION ${String(p)}`);
@@ -204,9 +222,12 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       insert: (table, rows) => this.insert(table, rows),
       insertTsv: (table, columns, lines) => this.insertTsv(table, columns, lines),
       loadedIds: async (ids, sinceMs) => {
+        const params: Record<string, SqlValue> = { since: Math.max(0, Math.floor(sinceMs)) };
+        ids.forEach((id, i) => (params[`m${i}`] = id));
         const r = await this.rows(
           `SELECT source_id, message_id FROM ${this.db}.${STORE.eventIds} ` +
-            `WHERE received_ms >= ${Math.max(0, Math.floor(sinceMs))} AND message_id IN (${ids.map(clickhouseString).join(', ')})`,
+            `WHERE received_ms >= $since AND message_id IN (${ids.map((_, i) => `$m${i}`).join(', ')})`,
+          params,
           { max_query_size: String(64 * 1024 * 1024) },
         );
         return new Set(r.rows.map(([s, m]) => `${String(s)}\u0000${String(m)}`));
@@ -223,19 +244,26 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   }
 
   async checkpoint(collectorId: string): Promise<number | null> {
-    const r = await this.rows(
-      `SELECT count(), max(segment_seq) FROM ${this.db}.${STORE.checkpoints} WHERE collector_id = ${clickhouseString(collectorId)}`,
-    );
+    const r = await this.rows(`SELECT count(), max(segment_seq) FROM ${this.db}.${STORE.checkpoints} WHERE collector_id = $collector`, {
+      collector: collectorId,
+    });
     return Number(r.rows[0]?.[0] ?? 0) === 0 ? null : Number(r.rows[0]?.[1]);
   }
 
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    const text = trimStatement(sql);
+    const { params } = options;
+    const stated = trimStatement(sql);
+    // 18.16 has no server-side parameters: values are rendered by the one quoting function.
+    const text = params ? renderClickHouseParams(stated, params) : stated;
     const readOnly = options.readOnly !== false;
     if (readOnly) assertReadOnlySql(text);
     const isSelect = /^[\s(]*(SELECT|WITH)\b/i.test(skeleton(text));
     if (!readOnly && !isSelect && !/^\s*(SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN)\b/i.test(skeleton(text))) {
-      await this.command(text);
+      try {
+        await this.client.command({ query: text });
+      } catch (err) {
+        throw new WarehouseError(`ClickHouse: ${errorText(err)}`, stated, { cause: err, params });
+      }
       return { columns: [], rows: [] };
     }
     const settings: Record<string, string> = readOnly ? readSettings(this.features) : {};
@@ -248,7 +276,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     try {
       j = max !== undefined && isSelect ? await run(`SELECT * FROM (\n${text}\n) LIMIT ${Math.max(0, Math.floor(max))}`).catch(() => run(text)) : await run(text);
     } catch (err) {
-      throw mapQueryError(err, text, readOnly);
+      throw mapQueryError(err, stated, readOnly, params);
     }
     const decode = rowDecoder(j.meta, this.features.serverTimezone);
     let rows = j.data.map(decode);
@@ -256,8 +284,10 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     return { columns: j.meta.map((m) => m.name), rows };
   }
 
-  async *stream(sql: string): AsyncIterable<Record<string, unknown>[]> {
-    const text = trimStatement(sql);
+  async *stream(sql: string, options: StreamOptions = {}): AsyncIterable<Record<string, unknown>[]> {
+    const { params } = options;
+    const stated = trimStatement(sql);
+    const text = params ? renderClickHouseParams(stated, params) : stated;
     assertReadOnlySql(text);
     if (!/^[\s(]*(SELECT|WITH)\b/i.test(skeleton(text))) {
       const r = await this.query(text);
@@ -271,14 +301,14 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       const probe = await this.client.query({ query: `SELECT * FROM (\n${text}\n) LIMIT 0`, format: 'JSONCompact', clickhouse_settings: settings });
       meta = ((await probe.json()) as { meta: { name: string; type: string }[] }).meta;
     } catch (err) {
-      throw mapQueryError(err, text, true);
+      throw mapQueryError(err, stated, true, params);
     }
     const decode = rowDecoder(meta, this.features.serverTimezone);
     let rs;
     try {
       rs = await this.client.query({ query: text, format: 'JSONEachRow', clickhouse_settings: settings });
     } catch (err) {
-      throw mapQueryError(err, text, true);
+      throw mapQueryError(err, stated, true, params);
     }
     let out: Record<string, unknown>[] = [];
     for await (const batch of rs.stream<Record<string, unknown>>()) {
@@ -307,7 +337,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   }
 
   private async sourceVersion(id: string): Promise<number> {
-    const r = await this.rows(`SELECT max(version) FROM ${this.db}.${STORE.sources} WHERE id = ${clickhouseString(id)}`);
+    const r = await this.rows(`SELECT max(version) FROM ${this.db}.${STORE.sources} WHERE id = $id`, { id });
     return Math.max(Date.now(), Number(r.rows[0]?.[0] ?? 0) + 1);
   }
 
@@ -356,6 +386,29 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     return [...stats.entries()]
       .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0))
       .map(([id, s]) => ({ sourceId: id ?? '(unknown)', events: s.events, failedEvents: s.failed, lastReceivedAt: s.last }));
+  }
+
+  /** JSONEachRow bodies of up to INSERT_ROWS rows, each value encoded for its column type. */
+  async insertRows(table: string, columns: readonly InsertColumn[], rows: Iterable<readonly SqlValue[]>): Promise<number> {
+    let n = 0;
+    let part: Record<string, unknown>[] = [];
+    for (const row of checkedRows(table, columns, rows)) {
+      part.push(encodeInsertRow(table, columns, row, n++, this.features.timestamps));
+      if (part.length >= INSERT_ROWS) {
+        await this.insert(table, part);
+        part = [];
+      }
+    }
+    await this.insert(table, part);
+    return n;
+  }
+
+  /** No transactions in ClickHouse: the statements run in order, each on its own. */
+  transaction<T>(work: (tx: WarehouseTransaction) => Promise<T>): Promise<T> {
+    return work({
+      run: (sql, params) => this.query(sql, { readOnly: false, ...(params ? { params } : {}) }),
+      insertRows: (table, columns, rows) => this.insertRows(table, columns, rows),
+    });
   }
 
   async close(): Promise<void> {

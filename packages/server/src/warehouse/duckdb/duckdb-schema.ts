@@ -7,7 +7,7 @@ import {
   type Column,
 } from '../schema.js';
 import { activationDuckdbStatements } from '../activation-tables.js';
-import { duckString, quoteIdent } from '../sql-text.js';
+import { duckdbLiteral, duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -65,5 +65,5 @@ export const SCHEMA_TABLES: readonly [string, readonly Column[]][] = [
 ];
 
 /** `read_json` column spec for spool files (JSON columns arrive as nested JSON). */
-export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map((c) => `${duckString(c.name)}: ${duckString(duckType(c))}`).join(', ')}}`;
+export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map((c) => `${duckdbLiteral(c.name)}: ${duckdbLiteral(duckType(c))}`).join(', ')}}`;
 

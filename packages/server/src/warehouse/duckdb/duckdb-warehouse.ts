@@ -5,20 +5,28 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, SPOOL_COLUMNS } from '../schema.js';
-import { duckString, quoteIdent, trimStatement } from '../sql-text.js';
+import { trimStatement } from '../sql-text.js';
 import { jsonSafe } from '../json-safe.js';
+import { DUCKDB_DIALECT, duckdbLiteral, duckdbQuoteIdent } from '../dialect/duckdb-dialect.js';
+import type { SqlParams, SqlValue } from '../dialect/sql-value.js';
 import {
   QueryRefusedError,
   WarehouseEngine,
   WarehouseError,
+  type InsertColumn,
+  type InsertOptions,
   type LoadBatch,
   type LoadResult,
   type QueryOptions,
   type QueryResult,
   type Source,
   type SourceStats,
+  type StreamOptions,
   type Warehouse,
+  type WarehouseTransaction,
 } from '../warehouse.js';
+import { appendRows, prepareBound } from './duckdb-statements.js';
+import { decodeDuckDBTextExactly } from './duckdb-text.js';
 import { DUCKDB_MIGRATIONS, SCHEMA_TABLES, SPOOL_READ_COLUMNS, duckType } from './duckdb-schema.js';
 
 export interface DuckDBWarehouseOptions {
@@ -37,6 +45,7 @@ export interface DuckDBWarehouseOptions {
 }
 
 const READ_STATEMENTS = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
+const quoteIdent = duckdbQuoteIdent;
 const eventCols = EVENT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
 const failedCols = FAILED_EVENT_COLUMNS.map((c) => quoteIdent(c.name)).join(', ');
 // A row that always loads: if it does not, the database (not the data) is failing.
@@ -48,6 +57,7 @@ const JSON_CASTS = SPOOL_COLUMNS.map((c) =>
 
 /** Opens (creating if needed) an embedded DuckDB warehouse. */
 export async function openDuckDBWarehouse(options: DuckDBWarehouseOptions): Promise<Warehouse> {
+  decodeDuckDBTextExactly();
   const config: Record<string, string> = {};
   if (options.readOnly) config['access_mode'] = 'READ_ONLY';
   if (options.threads) config['threads'] = String(options.threads);
@@ -60,7 +70,9 @@ export async function openDuckDBWarehouse(options: DuckDBWarehouseOptions): Prom
   if (!options.readOnly) await main.run(`SET GLOBAL checkpoint_threshold = '128MB'`);
   const settings = Object.entries(options.settings ?? {}).map(([name, value]) => {
     if (!/^[a-z_][a-z0-9_]*$/i.test(name)) throw new RangeError(`DuckDB setting "${name}": not a setting name`);
-    return `SET ${name} = ${duckString(value)}`;
+    // SET takes a constant: the literal, which a NUL byte would turn into an expression.
+    if (value.includes('\0')) throw new RangeError(`DuckDB setting "${name}": the value holds a NUL byte`);
+    return `SET ${name} = ${duckdbLiteral(value)}`;
   });
   for (const set of settings) await main.run(set);
   return new DuckDBWarehouse(instance, main, settings);
@@ -68,6 +80,7 @@ export async function openDuckDBWarehouse(options: DuckDBWarehouseOptions): Prom
 
 class DuckDBWarehouse implements Warehouse {
   readonly engine = WarehouseEngine.DuckDB;
+  readonly dialect = DUCKDB_DIALECT;
   // The loader's writes are serialised on the main connection; reads get their own connections.
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -90,12 +103,12 @@ class DuckDBWarehouse implements Warehouse {
     return next;
   }
 
-  private async run(conn: DuckDBConnection, sql: string): Promise<number> {
+  private async run(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<number> {
     try {
-      const r = await conn.run(sql);
+      const r = params ? await (await prepareBound(conn, sql, params)).run() : await conn.run(sql);
       return r.rowsChanged;
     } catch (err) {
-      throw new WarehouseError(`DuckDB: ${(err as Error).message}`, sql, { cause: err });
+      throw new WarehouseError(`DuckDB: ${(err as Error).message}`, sql, { cause: err, params });
     }
   }
 
@@ -121,10 +134,7 @@ class DuckDBWarehouse implements Warehouse {
         await this.run(this.main, 'BEGIN TRANSACTION');
         try {
           for (const s of m.statements) await this.run(this.main, s);
-          await this.run(
-            this.main,
-            `INSERT INTO schema_migrations VALUES (${m.version}, ${duckString(m.name)}, now())`,
-          );
+          await this.run(this.main, `INSERT INTO schema_migrations VALUES ($version, $name, now())`, { version: m.version, name: m.name });
           await this.run(this.main, 'COMMIT');
         } catch (err) {
           await this.main.run('ROLLBACK').catch(() => undefined);
@@ -140,13 +150,11 @@ class DuckDBWarehouse implements Warehouse {
   /** Columns added to `schema.ts` (e.g. a new click id in the registry) are added in place. */
   private async addMissingColumns(): Promise<void> {
     for (const [table, cols] of SCHEMA_TABLES) {
-      const r = await this.main.runAndReadAll(
-        `SELECT column_name FROM information_schema.columns WHERE table_name = ${duckString(table)}`,
-      );
+      const r = await this.main.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = $table`, { table });
       const have = new Set(r.getRows().map((row) => String(row[0])));
       for (const c of cols) {
         if (!have.has(c.name)) {
-          await this.run(this.main, `ALTER TABLE ${table} ADD COLUMN ${quoteIdent(c.name)} ${duckType(c)}`);
+          await this.run(this.main, `ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(c.name)} ${duckType(c)}`);
         }
       }
     }
@@ -174,7 +182,7 @@ class DuckDBWarehouse implements Warehouse {
   }
 
   private async loadFile(batch: LoadBatch, file: string, unloadable: readonly { line: string; reason: string }[]): Promise<LoadResult> {
-    const files = `[${duckString(file)}]`;
+    const files = `[${duckdbLiteral(file)}]`;
     const c = this.main;
     await this.run(c, 'BEGIN TRANSACTION');
     try {
@@ -185,12 +193,10 @@ class DuckDBWarehouse implements Warehouse {
       );
       const result = await this.insertFromLoadTable(batch);
       for (const u of unloadable) {
-        await this.run(
-          c,
-          `INSERT INTO failed_events (received_at, reason, raw) VALUES (now(), ${duckString(
-            'the warehouse could not load this spooled row: ' + u.reason,
-          )}, ${duckString(u.line)})`,
-        );
+        await this.run(c, `INSERT INTO failed_events (received_at, reason, raw) VALUES (now(), $reason, $raw)`, {
+          reason: 'the warehouse could not load this spooled row: ' + u.reason,
+          raw: u.line,
+        });
       }
       await this.run(c, 'DROP TABLE _load');
       await this.run(c, 'COMMIT');
@@ -216,18 +222,19 @@ class DuckDBWarehouse implements Warehouse {
        WHERE _n = 1 AND NOT EXISTS (
          SELECT 1 FROM events e
          WHERE e.source_id = b.source_id AND e.message_id = b.message_id
-           AND e.received_at >= (SELECT min(received_at) FROM _load) - to_milliseconds(${windowMs})
+           AND e.received_at >= (SELECT min(received_at) FROM _load) - to_milliseconds($window_ms)
        )`,
+      { window_ms: windowMs },
     );
     const failed = await this.run(
       c,
       `INSERT INTO failed_events (${failedCols}) SELECT ${failedCols} FROM _load WHERE kind = 'failed'`,
     );
     await this.run(c, IDENTITY_INSERT);
-    await this.run(
-      c,
-      `INSERT OR REPLACE INTO loader_checkpoints VALUES (${duckString(batch.collectorId)}, ${batch.lastSeq}, now())`,
-    );
+    await this.run(c, `INSERT OR REPLACE INTO loader_checkpoints VALUES ($collector, $seq, now())`, {
+      collector: batch.collectorId,
+      seq: batch.lastSeq,
+    });
     return { events, duplicates: candidates - events, failed, unloadable: 0 };
   }
 
@@ -251,7 +258,7 @@ class DuckDBWarehouse implements Warehouse {
         await writeFile(file, chunk.join('\n') + '\n');
         try {
           await this.main.run(
-            `CREATE OR REPLACE TEMP TABLE _check AS SELECT ${JSON_CASTS} FROM read_json(${duckString(file)}, ` +
+            `CREATE OR REPLACE TEMP TABLE _check AS SELECT ${JSON_CASTS} FROM read_json(${duckdbLiteral(file)}, ` +
               `format = 'newline_delimited', columns = ${SPOOL_READ_COLUMNS}, maximum_object_size = 67108864)`,
           );
           return null;
@@ -293,9 +300,7 @@ class DuckDBWarehouse implements Warehouse {
   }
 
   async checkpoint(collectorId: string): Promise<number | null> {
-    const r = await this.main.runAndReadAll(
-      `SELECT segment_seq FROM loader_checkpoints WHERE collector_id = ${duckString(collectorId)}`,
-    );
+    const r = await this.main.runAndReadAll(`SELECT segment_seq FROM loader_checkpoints WHERE collector_id = $collector`, { collector: collectorId });
     const v = r.getRows()[0]?.[0];
     return v === undefined || v === null ? null : Number(v);
   }
@@ -305,9 +310,13 @@ class DuckDBWarehouse implements Warehouse {
     try {
       const text = trimStatement(sql);
       if (options.readOnly !== false) await assertReadOnly(conn, text);
-      const reader = await conn.runAndReadUntil(text, options.maxRows ?? Number.MAX_SAFE_INTEGER).catch((err: Error) => {
-        throw new WarehouseError(`DuckDB: ${err.message}`, text, { cause: err });
-      });
+      const until = options.maxRows ?? Number.MAX_SAFE_INTEGER;
+      const { params } = options;
+      const reader = await (params ? prepareBound(conn, text, params).then((p) => p.runAndReadUntil(until)) : conn.runAndReadUntil(text, until)).catch(
+        (err: Error) => {
+          throw new WarehouseError(`DuckDB: ${err.message}`, text, { cause: err, params });
+        },
+      );
       let rows = reader.getRowsJS().map((r) => r.map(jsonSafe));
       if (options.maxRows !== undefined) rows = rows.slice(0, options.maxRows);
       return { columns: reader.columnNames(), rows };
@@ -316,12 +325,15 @@ class DuckDBWarehouse implements Warehouse {
     }
   }
 
-  async *stream(sql: string): AsyncIterable<Record<string, unknown>[]> {
+  async *stream(sql: string, options: StreamOptions = {}): AsyncIterable<Record<string, unknown>[]> {
     const conn = await this.connect();
     try {
       const text = trimStatement(sql);
       await assertReadOnly(conn, text);
-      const result = await conn.stream(text);
+      const { params } = options;
+      const result = await (params ? prepareBound(conn, text, params).then((p) => p.stream()) : conn.stream(text)).catch((err: Error) => {
+        throw new WarehouseError(`DuckDB: ${err.message}`, text, { cause: err, params });
+      });
       for await (const chunk of result.yieldRowObjectJs()) {
         yield chunk.map((row) => {
           const out: Record<string, unknown> = {};
@@ -349,22 +361,22 @@ class DuckDBWarehouse implements Warehouse {
 
   createSource(s: Omit<Source, 'revokedAt'>): Promise<Source> {
     return this.serial(async () => {
-      await this.run(
-        this.main,
-        `INSERT INTO sources VALUES (${duckString(s.id)}, ${duckString(s.name)}, ${duckString(s.writeKey)}, ${duckString(
-          s.createdAt,
-        )}::TIMESTAMPTZ, NULL)`,
-      );
+      await this.run(this.main, `INSERT INTO sources VALUES ($id, $name, $write_key, CAST($created_at AS TIMESTAMPTZ), NULL)`, {
+        id: s.id,
+        name: s.name,
+        write_key: s.writeKey,
+        created_at: s.createdAt,
+      });
       return { ...s, revokedAt: null };
     });
   }
 
   revokeSource(idOrName: string, at: string): Promise<Source | null> {
     return this.serial(async () => {
-      const key = duckString(idOrName);
       await this.run(
         this.main,
-        `UPDATE sources SET revoked_at = ${duckString(at)}::TIMESTAMPTZ WHERE (id = ${key} OR name = ${key}) AND revoked_at IS NULL`,
+        `UPDATE sources SET revoked_at = CAST($at AS TIMESTAMPTZ) WHERE (id = $key OR name = $key) AND revoked_at IS NULL`,
+        { at, key: idOrName },
       );
       const all = await this.listSources();
       return all.find((x) => x.id === idOrName || x.name === idOrName) ?? null;
@@ -385,6 +397,36 @@ class DuckDBWarehouse implements Warehouse {
       failedEvents: Number(failed),
       lastReceivedAt: last === null ? null : String(last),
     }));
+  }
+
+  insertRows(table: string, columns: readonly InsertColumn[], rows: Iterable<readonly SqlValue[]>, options?: InsertOptions): Promise<number> {
+    return this.transaction((tx) => tx.insertRows(table, columns, rows, options));
+  }
+
+  /** One connection of its own, BEGIN … COMMIT (ROLLBACK on any failure). */
+  async transaction<T>(work: (tx: WarehouseTransaction) => Promise<T>): Promise<T> {
+    const conn = await this.connect();
+    try {
+      await this.run(conn, 'BEGIN TRANSACTION');
+      try {
+        const result = await work({
+          run: async (sql, params) => {
+            const reader = await (params ? prepareBound(conn, sql, params).then((p) => p.runAndReadAll()) : conn.runAndReadAll(sql)).catch((err: Error) => {
+              throw new WarehouseError(`DuckDB: ${err.message}`, sql, { cause: err, params });
+            });
+            return { columns: reader.columnNames(), rows: reader.getRowsJS().map((r) => r.map(jsonSafe)) };
+          },
+          insertRows: (table, columns, rows, options) => appendRows(conn, table, columns, rows, options),
+        });
+        await this.run(conn, 'COMMIT');
+        return result;
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,4 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   channelRulesToSql,
   compileChannelRules,
@@ -8,7 +7,23 @@ import {
   seededRandom,
   validateChannelRules,
   type ChannelRuleSet,
-} from '../src/index.js';
+} from '@touchline/attribution';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { clickhouseDialect } from '../../src/warehouse/dialect/clickhouse-dialect.js';
+import { DUCKDB_DIALECT } from '../../src/warehouse/dialect/duckdb-dialect.js';
+import type { SqlParams } from '../../src/warehouse/warehouse.js';
+import { ColumnType } from '../../src/warehouse/schema.js';
+import { clickhouseSkipReason } from '../support/clickhouse-server.js';
+import { privateClickHouseWarehouse, type DisposableWarehouse } from '../support/warehouses.js';
+
+/**
+ * `channelRulesToSql` of @touchline/attribution over the warehouses' own dialects: DuckDB's run in
+ * a real DuckDB, ClickHouse's run through DuckDB stand-ins and on a real ClickHouse 18.16, both
+ * with quoted literals (view definitions) and with bound parameters (statements).
+ */
+const DUCKDB = DUCKDB_DIALECT;
+const CLICKHOUSE = clickhouseDialect({ jsonExtract: false, timestamps: 'iso-string' });
 
 type Row = { source: string | null; medium: string | null; campaign: string | null };
 const columns = { source: 'src', medium: 'med', campaign: 'camp' };
@@ -81,8 +96,8 @@ afterAll(() => {
   conn?.closeSync();
 });
 
-async function labels(caseSql: string): Promise<string[]> {
-  const reader = await conn.runAndReadAll(`SELECT ${caseSql} AS channel FROM touches ORDER BY id`);
+async function labels(caseSql: string, params?: SqlParams): Promise<string[]> {
+  const reader = await conn.runAndReadAll(`SELECT ${caseSql} AS channel FROM touches ORDER BY id`, params as Record<string, string>);
   return reader.getRowObjectsJS().map((r) => String(r['channel']));
 }
 
@@ -111,7 +126,7 @@ describe('channel rules compiled to SQL', () => {
   for (const [name, ruleSet] of sets) {
     it(`DuckDB labels every sample touch exactly as TypeScript does (${name})`, async () => {
       const expected = rows.map(compileChannelRules(ruleSet));
-      const sql = channelRulesToSql(ruleSet, { dialect: 'duckdb', columns });
+      const sql = channelRulesToSql(ruleSet, { dialect: DUCKDB, columns });
       const got = await labels(sql);
       expect(new Set(expected).size).toBeGreaterThan(name === 'GA4 default' ? 15 : 8);
       expect(got).toEqual(expected);
@@ -119,15 +134,26 @@ describe('channel rules compiled to SQL', () => {
 
     it(`the ClickHouse text, run through DuckDB stand-ins, labels them the same (${name})`, async () => {
       const expected = rows.map(compileChannelRules(ruleSet));
-      const sql = channelRulesToSql(ruleSet, { dialect: 'clickhouse', columns });
+      const sql = channelRulesToSql(ruleSet, { dialect: CLICKHOUSE, columns });
       expect(await labels(clickhouseForDuckDb(sql))).toEqual(expected);
+    });
+
+    it(`with bound parameters, no rule text is in the SQL and DuckDB labels them the same (${name})`, async () => {
+      const expected = rows.map(compileChannelRules(ruleSet));
+      const bound = DUCKDB.binding();
+      const sql = channelRulesToSql(ruleSet, { dialect: bound, columns });
+      // Every channel name, source and pattern went through dialect.string: the text holds no
+      // literal but the dialect's own '' (NULL read as empty).
+      expect(sql.replaceAll(`coalesce(src, '')`, '').replaceAll(`coalesce(med, '')`, '').replaceAll(`coalesce(camp, '')`, '')).not.toMatch(/'/);
+      expect(Object.keys(bound.params).length).toBeGreaterThan(ruleSet.rules.length);
+      expect(await labels(sql, bound.params)).toEqual(expected);
     });
   }
 
   it('ClickHouse SQL uses only functions ClickHouse 18.16 has', () => {
     if (!CUSTOM.ok) throw new Error('custom rule set invalid');
     for (const rs of [GA4_CHANNEL_RULE_SET, CUSTOM.ruleSet]) {
-      const sql = channelRulesToSql(rs, { dialect: 'clickhouse', columns });
+      const sql = channelRulesToSql(rs, { dialect: CLICKHOUSE, columns });
       const withoutStrings = sql.replace(/'(?:[^'\\]|\\.)*'/g, "''");
       const functions = new Set([...withoutStrings.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\(/g)].map((m) => m[1]));
       expect([...functions].sort()).toEqual(['ifNull', 'lowerUTF8', 'match', 'position'].filter((f) => functions.has(f)));
@@ -138,8 +164,8 @@ describe('channel rules compiled to SQL', () => {
 
   it('escapes strings for each dialect', () => {
     if (!CUSTOM.ok) throw new Error('custom rule set invalid');
-    const duck = channelRulesToSql(CUSTOM.ruleSet, { dialect: 'duckdb', columns });
-    const click = channelRulesToSql(CUSTOM.ruleSet, { dialect: 'clickhouse', columns });
+    const duck = channelRulesToSql(CUSTOM.ruleSet, { dialect: DUCKDB, columns });
+    const click = channelRulesToSql(CUSTOM.ruleSet, { dialect: CLICKHOUSE, columns });
     expect(duck).toContain(`lower(coalesce(src, '')) = 'o''reilly' THEN 'O''Reilly \\ Books'`);
     expect(click).toContain(`lowerUTF8(ifNull(src, '')) = 'o\\'reilly' THEN 'O\\'Reilly \\\\ Books'`);
     expect(duck).toContain(`contains(lower(coalesce(med, '')), 'a\\b')`);
@@ -151,10 +177,43 @@ describe('channel rules compiled to SQL', () => {
   });
 
   it("compiles source categories to IN lists of Google's sources", () => {
-    const sql = channelRulesToSql(GA4_CHANNEL_RULE_SET, { dialect: 'duckdb', columns });
+    const sql = channelRulesToSql(GA4_CHANNEL_RULE_SET, { dialect: DUCKDB, columns });
     expect(sql).toMatch(/lower\(coalesce\(src, ''\)\) IN \('360\.cn', 'alice', 'aol',/);
     expect(sql).toContain("'google shopping'");
     expect(sql.startsWith('CASE\n  WHEN ')).toBe(true);
     expect(sql.endsWith("ELSE 'Unassigned'\nEND")).toBe(true);
   });
+});
+
+describe.skipIf(clickhouseSkipReason() !== null)('channel rules on a real ClickHouse', () => {
+  let fx: DisposableWarehouse<ClickHouseWarehouse>;
+  beforeAll(async () => {
+    fx = await privateClickHouseWarehouse('touchline_channels');
+    const w = fx.warehouse;
+    await w.query(`CREATE TABLE touches (id Int64, src Nullable(String), med Nullable(String), camp Nullable(String)) ENGINE = Memory`, { readOnly: false });
+    const cols = [
+      { name: 'id', type: ColumnType.Int },
+      { name: 'src', type: ColumnType.String },
+      { name: 'med', type: ColumnType.String },
+      { name: 'camp', type: ColumnType.String },
+    ];
+    await w.insertRows('touches', cols, rows.map((r, i) => [i, r.source, r.medium, r.campaign]));
+  });
+  afterAll(async () => {
+    await fx?.dispose();
+  });
+
+  const sets: [string, ChannelRuleSet][] = [['GA4 default', GA4_CHANNEL_RULE_SET]];
+  if (CUSTOM.ok) sets.push(['custom with escapes', CUSTOM.ruleSet]);
+  for (const [name, ruleSet] of sets) {
+    it(`labels every sample touch exactly as TypeScript does, quoted and bound (${name})`, async () => {
+      const expected = rows.map(compileChannelRules(ruleSet));
+      const w = fx.warehouse;
+      const quoted = await w.query(`SELECT ${channelRulesToSql(ruleSet, { dialect: w.dialect, columns })} AS channel FROM touches ORDER BY id`);
+      expect(quoted.rows.map((r) => r[0])).toEqual(expected);
+      const bound = w.dialect.binding();
+      const sql = `SELECT ${channelRulesToSql(ruleSet, { dialect: bound, columns })} AS channel FROM touches ORDER BY id`;
+      expect((await w.query(sql, { params: bound.params })).rows.map((r) => r[0])).toEqual(expected);
+    });
+  }
 });

@@ -8,6 +8,7 @@ import { renderClickHouseParams } from '../warehouse/dialect/clickhouse-params.j
 import { clickhouseQuoteIdent as quoteIdent } from '../warehouse/dialect/clickhouse-quoting.js';
 import { factsFromRow, factsOf, isEmptyFacts, mergeFacts, NO_FACTS, stateOf, writeStamps, type TouchFacts } from './touch-facts.js';
 import { mergeStored, type TouchStore } from './touch-store.js';
+import { wellFormed } from '../warehouse/dialect/well-formed.js';
 
 export interface ClickHouseTouchStoreOptions {
   /** The warehouse's ClickHouse (`warehouse.clickhouse`): the store's tables are in its database. */
@@ -69,7 +70,8 @@ function clickhousePort(client: ClickHouseClient, database: string): Port {
       try {
         await client.insert({
           table: `${quoteIdent(database)}.${quoteIdent(TOUCH_TABLES.facts)}`,
-          values: rows as Record<string, string>[],
+          // ClickHouse refuses JSON with a lone surrogate (a visitor id from JSON such as "\ud800"): store what UTF-8 can hold, as lookups do
+          values: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, wellFormed(v)]))),
           format: 'JSONEachRow',
           // on a cluster the facts table is Distributed: return once the shards have the rows
           clickhouse_settings: { insert_distributed_sync: 1 },

@@ -205,7 +205,7 @@ export function describeEngineConformance(engine: string, open: () => Promise<Te
         { type: 'track', messageId: 'tie-buy', anonymousId: 'anon-tie', event: 'Order Completed', timestamp: iso(now - DAY), context: { page: { url: 'https://acme.example/thanks?gclid=G-later' } }, properties: { value: 10, currency: 'EUR' } },
       ]);
       const model = sourceSql({ model: 'conversions', events: ['Order Completed'], lookbackDays: 90 }, w.warehouse, now + 1000);
-      const [row] = await w.rows(`SELECT first_click_id_type, first_click_id, first_touch_at, gclid, click_time FROM (${model}) AS m WHERE conversion_id = 'tie-buy'`);
+      const [row] = await w.rows(`SELECT first_click_id_type, first_click_id, first_touch_at, gclid, click_time FROM (${model.sql}) AS m WHERE conversion_id = 'tie-buy'`, model.params);
       expect(row).toEqual({ first_click_id_type: 'gclid', first_click_id: 'G-tie', first_touch_at: iso(now - 10 * DAY), gclid: 'G-tie', click_time: iso(now - 10 * DAY) });
     });
 

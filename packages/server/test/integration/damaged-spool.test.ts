@@ -46,7 +46,7 @@ describe('a data dir whose spool was damaged on disk', () => {
     const server = await startServerProcess(dir, port, env);
     try {
       const admin = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${server.url}${path}`, {
+        const res = await fetch(`${server.adminUrl}${path}`, {
           method,
           headers: { authorization: `Bearer ${env.TOUCHLINE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
           ...(body ? { body: JSON.stringify(body) } : {}),

@@ -33,7 +33,8 @@ const adminRoutes = () => routeTable(h.adminApp).filter((r) => r.config['action'
 describe('the public listener', () => {
   it('serves only the collector, the tracker and /healthz', () => {
     const paths = new Set(routeTable(h.app).map((r) => r.url));
-    for (const p of paths) expect(p, p).toMatch(/^\/(v1\/|_t\/|healthz$)/);
+    // the Segment API (and analytics.js's short paths), RudderStack's beacon and source config, the tracker
+    for (const p of paths) expect(p, p).toMatch(/^\/(v1\/|_t\/|healthz$|beacon\/v1\/batch$|sourceConfig\/?$)/);
     expect(paths.has('/v1/batch')).toBe(true);
     expect(paths.has('/_t/b')).toBe(true);
   });

@@ -41,7 +41,7 @@ export function personFactsSql(p: PersonSql, where: string): string {
   const trait = (k: string) => m.jsonText('traits', k);
   // the first click picked as one row (type, id, time), never column by column
   const clicked = `${m.present('click_id')} AND ${touch}`;
-  const first = m.argMinIf(m.row(['click_id_type', 'click_id', ts]), `(${ts}, message_id)`, clicked);
+  const first = m.argMinRowIf(m.row(['click_id_type', 'click_id', ts]), `(${ts}, message_id)`, clicked);
   const firstField = (i: number) => `CASE WHEN ${m.countIf(clicked)} > 0 THEN ${m.rowField(first, i)} END`;
   return (
     `SELECT person_id, ` +

@@ -83,6 +83,7 @@ function clickhouseDialectWith(f: ClickHouseDialectFeatures, sink: ValueSink): S
     argMax: (x, by) => `argMax(${x}, ${by})`,
     // (not argMaxIf above: a tuple cannot be Nullable)
     argMaxRowIf: (r, by, c) => `argMaxIf(${r}, ${by}, ${c})`,
+    argMinRowIf: (r, by, c) => `argMinIf(${r}, ${by}, ${c})`,
     // With no matching row ClickHouse answers the type's default ('' or 1970), DuckDB NULL.
     argMinIf: (x, by, c) => `if(countIf(${c}) > 0, toNullable(argMinIf(${x}, ${by}, ${c})), NULL)`,
     argMaxIf: (x, by, c) => `if(countIf(${c}) > 0, toNullable(argMaxIf(${x}, ${by}, ${c})), NULL)`,

@@ -103,6 +103,8 @@ export interface SqlDialect extends ChannelSqlDialect {
    * fields are meaningless when no row does (count them to tell).
    */
   argMaxRowIf(row: string, by: string, cond: string): string;
+  /** The same with the smallest `by`. */
+  argMinRowIf(row: string, by: string, cond: string): string;
   /** The same over the rows where `cond` holds; NULL when none does. */
   argMinIf(x: string, by: string, cond: string): string;
   argMaxIf(x: string, by: string, cond: string): string;

@@ -92,6 +92,7 @@ function duckdbDialect(sink: ValueSink): SqlDialect {
     argMin: (x, by) => `arg_min(${x}, ${by})`,
     argMax: (x, by) => `arg_max(${x}, ${by})`,
     argMaxRowIf: (r, by, c) => `arg_max(${r}, ${by}) FILTER (WHERE ${c})`,
+    argMinRowIf: (r, by, c) => `arg_min(${r}, ${by}) FILTER (WHERE ${c})`,
     argMinIf: (x, by, c) => `arg_min(${x}, ${by}) FILTER (WHERE ${c})`,
     argMaxIf: (x, by, c) => `arg_max(${x}, ${by}) FILTER (WHERE ${c})`,
     minIf: (x, c) => `min(${x}) FILTER (WHERE ${c})`,

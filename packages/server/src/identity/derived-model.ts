@@ -1,9 +1,5 @@
 import { CLICK_ID_REGISTRY_VERSION, DEFAULT_REFERRAL_EXCLUSIONS } from '@touchline/protocol';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeRowsFile } from '../warehouse/duckdb/duckdb-warehouse.js';
 import { channelRuleSet } from '../attribution/attribution-config.js';
 import type { Config } from '../config/config.js';
 import type { ClickHouseFeatures } from '../warehouse/clickhouse/clickhouse-features.js';
@@ -62,9 +58,11 @@ export interface DerivedModel {
   /** Creates the derived tables, (re)creates the views, refreshes what is stale. Idempotent. */
   ensure(): Promise<{ sessionsRebuilt: boolean }>;
   /**
-   * After a batch loaded (`loaded` events inserted): the alias closure if aliases changed, and
-   * (DuckDB) the sessions of the batch's devices. Never throws: a failure is logged and leaves the
-   * sessions marked stale (rebuilt at the next start; read paths compute them on read meanwhile).
+   * Right after a batch loaded (`loaded` events inserted): the alias closure if aliases changed,
+   * and (DuckDB) the sessions of the batch's devices, which the warehouse recorded with the load
+   * (when another load came in between, every session is rebuilt instead). Never throws: a failure
+   * is logged and leaves the sessions marked stale (rebuilt at the next start; read paths compute
+   * them on read meanwhile).
    */
   afterLoad(batch: LoadBatch, loaded: number): Promise<void>;
   /** Recomputes the alias closure when the alias links changed (or always, with `force`). */
@@ -194,24 +192,18 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
     return fp === sessionsFingerprint(sql.rules) && n !== null && Number(n) === (await eventsCount());
   }
 
-  async function refreshSessionsOf(batch: LoadBatch): Promise<void> {
+  /**
+   * The sessions of the devices the latest load touched. The DuckDB loader records that load's
+   * (anonymous id, user id) pairs in `last_load_ids`, in the load's own transaction: the ids
+   * never leave the database, so no value becomes SQL text and no file is written.
+   */
+  async function refreshLoadedSessions(): Promise<void> {
     if (!duck) return;
-    const dir = await mkdtemp(join(tmpdir(), 'touchline-refresh-'));
-    try {
-      await refreshSessionsFrom(await writeRowsFile(batch, join(dir, 'batch.ndjson')));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  async function refreshSessionsFrom(file: string): Promise<void> {
-    const files = `[${duckString(file)}]`;
     const dirty = deviceKeySql(sql.rules);
     await write(
       [
         'BEGIN TRANSACTION',
-        `CREATE OR REPLACE TEMP TABLE _dirty_devices AS SELECT DISTINCT ${dirty} AS device_id FROM read_json(${files}, format = 'newline_delimited', ` +
-          `columns = {kind: 'VARCHAR', anonymous_id: 'VARCHAR', user_id: 'VARCHAR'}, maximum_object_size = 67108864) WHERE kind = 'event'`,
+        `CREATE OR REPLACE TEMP TABLE _dirty_devices AS SELECT DISTINCT ${dirty} AS device_id FROM last_load_ids`,
         `DELETE FROM touch_sessions WHERE device_id IN (SELECT device_id FROM _dirty_devices)`,
         `INSERT INTO touch_sessions ${duckdbSessionsSql(sql.rules, 'device_id IN (SELECT device_id FROM _dirty_devices WHERE device_id IS NOT NULL)')}`,
         ...stateStatements(sessionsFingerprint(sql.rules)),
@@ -232,7 +224,7 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
       }
       return { sessionsRebuilt: false };
     },
-    async afterLoad(batch, loaded) {
+    async afterLoad(_batch, loaded) {
       try {
         await refreshAliases();
         if (!duck) return;
@@ -240,7 +232,8 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
         // refresh): only a full rebuild makes them whole again.
         const [before, now] = await Promise.all([state('sessions_events'), eventsCount()]);
         const caughtUp = before !== null && Number(before) + loaded === now && (await state('sessions_fingerprint')) === sessionsFingerprint(sql.rules);
-        if (caughtUp) await refreshSessionsOf(batch);
+        // Caught up: the load just made is the only one the sessions miss.
+        if (caughtUp) await refreshLoadedSessions();
         else await rebuildSessions();
       } catch (err) {
         log('derived sessions / identity refresh failed; they are rebuilt at the next start', { error: (err as Error).message });

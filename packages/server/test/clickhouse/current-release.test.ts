@@ -4,67 +4,21 @@ import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
 import { openClickHouseTouchStore } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
 import { openClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { chdbConnection, chdbWarehouse, loadChdb } from '../support/chdb.js';
 import { touchStoreConformance } from '../tracker/touch-store-conformance.js';
 import { describeWarehouseConformance } from '../warehouse/conformance.js';
 
 /**
  * The conformance suite against a *current* ClickHouse release (DateTime64 timestamps, JSONExtract,
- * the newer error texts), in process through chDB's connection for @clickhouse/client. CI has
- * only Debian's 18.16 server, so this runs where chDB is installed (it is ~550 MB, not a project
- * dependency):  npm install --no-save chdb   or   TOUCHLINE_CHDB_CONNECTION=/path/to/chdb/dist/connection/index.js
+ * the newer error texts), in process through chDB (see test/support/chdb.ts).
  */
-const specifier = process.env['TOUCHLINE_CHDB_CONNECTION'] ?? 'chdb/connection';
-let chdb: { createChdbConnection(o: { path: string }): unknown } | null = null;
-try {
-  chdb = (await import(/* @vite-ignore */ specifier)) as typeof chdb;
-} catch {
-  console.warn(`current-release ClickHouse conformance skipped: chDB not found (${specifier}); npm install --no-save chdb to run it`);
-}
-
-type Params = { query?: string; clickhouse_settings?: Record<string, unknown> };
-type Conn = Record<string, (params: Params) => Promise<unknown>>;
-
-/**
- * chDB's connection turns per-request settings into session-wide `SET`s and ignores the client's
- * default database. On a real server both are per request, so this wrapper makes chDB behave the
- * same: `USE <database>` once, and `readonly` left out (it would stick to the session). The
- * server-side read-only check is covered by the 18.16 run; here Touchline's own check refuses.
- */
-function perRequestSettings(conn: Conn, database: string): Conn {
-  let ready: Promise<unknown> | null = null;
-  const prepare = () =>
-    (ready ??= conn['command']!({ query: `CREATE DATABASE IF NOT EXISTS ${database}` }).then(() => conn['command']!({ query: `USE ${database}` })));
-  return new Proxy(conn, {
-    get(target, key) {
-      const v = Reflect.get(target, key) as unknown;
-      if (typeof v !== 'function' || !['query', 'command', 'exec', 'insert'].includes(String(key))) {
-        return typeof v === 'function' ? v.bind(target) : v;
-      }
-      return async (params: Params) => {
-        await prepare();
-        const { readonly: _drop, ...settings } = params.clickhouse_settings ?? {};
-        return (v as (p: Params) => Promise<unknown>).call(target, { ...params, clickhouse_settings: settings });
-      };
-    },
-  });
-}
+const chdb = await loadChdb();
 
 describe.skipIf(chdb === null)('clickhouse, current release (chDB)', () => {
   describeWarehouseConformance('clickhouse (current release, chDB)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'touchline-chdb-'));
-    const warehouse = await openClickHouseWarehouse({
-      url: 'http://chdb.invalid',
-      database: 'touchline_current',
-      connection: () => perRequestSettings(chdb!.createChdbConnection({ path: dir }) as Conn, 'touchline_current') as never,
-    });
-    if (warehouse.features.timestamps !== 'datetime64') throw new Error(`expected DateTime64 on ${warehouse.features.version}`);
-    return {
-      warehouse,
-      async dispose() {
-        await warehouse.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
+    const fx = await chdbWarehouse(chdb!, 'touchline_current');
+    if (fx.warehouse.features.timestamps !== 'datetime64') throw new Error(`expected DateTime64 on ${fx.warehouse.features.version}`);
+    return fx;
   });
 });
 
@@ -78,13 +32,7 @@ describe.skipIf(chdb === null)('touch store, current release (chDB)', () => {
   });
   touchStoreConformance('clickhouse (current release, chDB)', async () => {
     dir ??= await mkdtemp(join(tmpdir(), 'touchline-chdb-touches-'));
-    const database = `touchline_touches_${++n}`;
-    const path = dir;
-    const connection = {
-      url: 'http://chdb.invalid',
-      database,
-      connection: () => perRequestSettings(chdb!.createChdbConnection({ path }) as Conn, database) as never,
-    };
+    const connection = chdbConnection(chdb!, dir, `touchline_touches_${++n}`);
     const w = await openClickHouseWarehouse(connection);
     await w.migrate();
     await w.close();

@@ -82,13 +82,13 @@ describe('duckdb: spilling to temp_directory works with file access off', () => 
     await rm(dir, { recursive: true, force: true });
   });
 
-  // A sort and a join of ~90 MB of text under a 32 MB memory limit: they only finish by spilling.
+  // A sort and a join of ~90 MB of text under a 48 MB memory limit: they only finish by spilling.
   const BIG = `CREATE TABLE big AS SELECT range AS i, md5(range::VARCHAR) || md5((range * 7)::VARCHAR) AS s FROM range(1000000)`;
   const SORT = 'SELECT count(*) AS n, max(x.s) AS top FROM (SELECT s, i FROM big ORDER BY s) x';
   const JOIN = 'SELECT count(*) AS n FROM big a JOIN big b ON a.s = b.s';
 
   async function withLimit<T>(name: string, tempDirectory: string, fn: (w: Warehouse) => Promise<T>): Promise<T> {
-    const w = await openDuckDBWarehouse({ path: join(dir, `${name}.duckdb`), threads: 2, settings: { memory_limit: '32MB', temp_directory: tempDirectory } });
+    const w = await openDuckDBWarehouse({ path: join(dir, `${name}.duckdb`), threads: 2, settings: { memory_limit: '48MB', temp_directory: tempDirectory } });
     try {
       await w.query(BIG, { readOnly: false });
       return await fn(w);

@@ -148,7 +148,11 @@ WHERE NOT EXISTS (
 )
 GROUP BY kind, anonymous_id, user_id, previous_id`;
 
-/** Events of `_load`, deduplicated within the batch (first in spool order wins) and against the window. */
+/**
+ * Events of `_load`, deduplicated within the batch (first in spool order wins) and against the
+ * window, stored in spool order (the window function groups rows by id; events received together
+ * keep the order they came in).
+ */
 function eventsInsert(windowMs: number): string {
   return `INSERT INTO events (${eventCols})
 SELECT ${eventCols} FROM (
@@ -159,7 +163,8 @@ WHERE _dup = 1 AND NOT EXISTS (
   SELECT 1 FROM events e
   WHERE e.source_id = b.source_id AND e.message_id = b.message_id
     AND e.received_at >= (SELECT min(received_at) FROM _load) - to_milliseconds(${Math.max(0, Math.floor(windowMs))})
-)`;
+)
+ORDER BY _n`;
 }
 
 async function exec(conn: DuckDBConnection, sql: string, values: (string | number)[] = []): Promise<number> {

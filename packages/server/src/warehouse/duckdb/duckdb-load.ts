@@ -20,8 +20,11 @@ import { duckType } from './duckdb-schema.js';
  * measured no faster).
  */
 
-/** Lines staged and converted at a time: bounds the raw text held in the staging table. */
-export const STAGE_ROWS = 8192;
+/**
+ * Lines staged and converted at a time: bounds the raw text held in the staging table (~35 MB
+ * of typical rows). Each conversion has a fixed cost: 8192-row chunks loaded ~1.5× slower.
+ */
+export const STAGE_ROWS = 32_768;
 const JSON_COLUMNS = SPOOL_COLUMNS.filter((c) => c.type === ColumnType.Json);
 const SCALAR_COLUMNS = SPOOL_COLUMNS.filter((c) => c.type !== ColumnType.Json);
 const QUARANTINE_PREFIX = 'the warehouse could not load this spooled row: ';

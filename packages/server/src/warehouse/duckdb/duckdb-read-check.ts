@@ -33,7 +33,7 @@ const TABLE_FUNCTIONS = new Set([
 
 /** Functions refused wherever they appear (a table function can also be called as a scalar). */
 const FORBIDDEN_FUNCTION =
-  /^(read_|parquet_|sniff_|arrow_|iceberg_|delta_|sqlite_|postgres_|mysql_)|glob|^query(_table)?$|execute|checkpoint|^(enable|disable|truncate|write)_/;
+  /^(read_|parquet_|sniff_|arrow_|iceberg_|delta_|sqlite_|postgres_|mysql_)|^glob$|^query(_table)?$|execute|checkpoint|^(enable|disable|truncate|write)_/;
 
 /** A table name that only a replacement scan can resolve: a file path (`FROM 'x.csv'`). */
 const PATH_LIKE = /[./\\:]/;
@@ -101,7 +101,7 @@ function firstWord(sql: string): string {
  * DuckDB's parse tree has no JSON form for EXPLAIN, so the prefix is read here; what follows is
  * then checked by DuckDB's parser like any other statement.
  */
-export function explainedStatement(sql: string): string | null {
+function explainedStatement(sql: string): string | null {
   let i = skipSpace(sql, 0);
   const word = (w: string) => new RegExp(`^${w}\\b`, 'i').test(sql.slice(i));
   if (!word('EXPLAIN')) return null;

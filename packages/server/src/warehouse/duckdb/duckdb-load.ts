@@ -152,21 +152,21 @@ WHERE NOT EXISTS (
 GROUP BY kind, anonymous_id, user_id, previous_id`;
 
 /**
- * Events of `_load`, deduplicated within the batch (first in spool order wins) and against the
- * window, stored in spool order (the window function groups rows by id; events received together
- * keep the order they came in).
+ * Events of `_load`, deduplicated within the batch (the earliest received copy, then the first in
+ * spool order) and against the window, stored in spool order: events received together keep the
+ * order they came in. The copy to keep is chosen over the ids alone; a window function over the
+ * whole rows would carry every column through a sort and give them back grouped by id.
  */
 function eventsInsert(windowMs: number): string {
   return `INSERT INTO events (${eventCols})
-SELECT ${eventCols} FROM (
-  SELECT *, row_number() OVER (PARTITION BY source_id, message_id ORDER BY received_at, _n) AS _dup
-  FROM _load WHERE kind = 'event'
-) b
-WHERE _dup = 1 AND NOT EXISTS (
-  SELECT 1 FROM events e
-  WHERE e.source_id = b.source_id AND e.message_id = b.message_id
-    AND e.received_at >= (SELECT min(received_at) FROM _load) - to_milliseconds(${Math.max(0, Math.floor(windowMs))})
-)
+SELECT ${eventCols} FROM _load b
+WHERE kind = 'event'
+  AND _n IN (SELECT first(_n ORDER BY received_at, _n) FROM _load WHERE kind = 'event' GROUP BY source_id, message_id)
+  AND NOT EXISTS (
+    SELECT 1 FROM events e
+    WHERE e.source_id = b.source_id AND e.message_id = b.message_id
+      AND e.received_at >= (SELECT min(received_at) FROM _load) - to_milliseconds(${Math.max(0, Math.floor(windowMs))})
+  )
 ORDER BY _n`;
 }
 

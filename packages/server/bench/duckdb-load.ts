@@ -2,9 +2,10 @@
  * DuckDB loader bench. The loader turns spooled rows into the typed staging table `_load` through
  * the appender, with no file access; the baseline, measured in the same run on the same rows, is
  * the way it did before: the rows written to an NDJSON file and read with `read_json` (on an
- * instance with file access). Then whole loads through the warehouse (staging, dedup, distribute,
- * checkpoint, in 10 000-row batches), and DuckDB's raw appender rate here (one VARCHAR per row),
- * the ceiling of any path that goes through the appender.
+ * instance with file access). Then whole loads (staging, dedup, distribute, checkpoint, in
+ * 10 000-row batches) through the warehouse, against the same loads staged the previous way and
+ * distributed by the same SQL; and DuckDB's raw appender rate here (one VARCHAR per row), the
+ * ceiling of any path that goes through the appender.
  *
  * Environment: BENCH_ROWS (default 200000), BENCH_REPEAT (runs per figure, the median is shown; default 3).
  */
@@ -12,8 +13,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLoadTables, stageAndConvert, STAGE_ROWS } from '../src/warehouse/duckdb/duckdb-load.js';
-import { duckType } from '../src/warehouse/duckdb/duckdb-schema.js';
+import { createLoadTables, distribute, stageAndConvert, STAGE_ROWS } from '../src/warehouse/duckdb/duckdb-load.js';
+import { DUCKDB_MIGRATIONS, duckType } from '../src/warehouse/duckdb/duckdb-schema.js';
 import { openDuckDBWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { SPOOL_COLUMNS } from '../src/warehouse/schema.js';
 import { duckString } from '../src/warehouse/sql-text.js';
@@ -53,14 +54,39 @@ async function seconds(fn: () => Promise<void>): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The previous conversion: NDJSON file, then read_json with the spool's column types. */
-async function viaReadJson(conn: DuckDBConnection, rows: readonly string[], dir: string): Promise<void> {
+/** The previous conversion: NDJSON file, then read_json with the spool's column types, into `table`. */
+async function viaReadJson(conn: DuckDBConnection, rows: readonly string[], dir: string, table = '_old'): Promise<void> {
   const file = join(dir, 'batch.ndjson');
   await writeFile(file, rows.join('\n') + '\n');
   const columns = `{${SPOOL_COLUMNS.map((c) => `${duckString(c.name)}: ${duckString(duckType(c))}`).join(', ')}}`;
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE _old AS SELECT * FROM read_json(${duckString(file)}, format = 'newline_delimited', columns = ${columns}, maximum_object_size = 67108864)`,
+    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT *, row_number() OVER () AS _n FROM read_json(${duckString(file)}, format = 'newline_delimited', ` +
+      `columns = ${columns}, maximum_object_size = 67108864)`,
   );
+}
+
+/** Whole loads the previous way: each batch read with read_json, then the loader's own distribution. */
+async function wholeLoadsBefore(dir: string, rows: readonly string[], run: number): Promise<number> {
+  const duck = await DuckDBInstance.create(join(dir, `before-${run}.duckdb`));
+  const conn = await duck.connect();
+  try {
+    await conn.run(`SET TimeZone = 'UTC'`);
+    await conn.run(`SET checkpoint_threshold = '128MB'`);
+    for (const m of DUCKDB_MIGRATIONS) for (const s of m.statements) await conn.run(s);
+    const batch = 10_000;
+    return await seconds(async () => {
+      for (let i = 0, seq = 1; i < rows.length; i += batch, seq++) {
+        const part = rows.slice(i, i + batch);
+        await viaReadJson(conn, part, dir, '_load');
+        await conn.run('CREATE OR REPLACE TEMP TABLE _unloadable (line VARCHAR, reason VARCHAR)');
+        const r = await distribute(conn, batchOfRows(part, { collectorId: 'bench', lastSeq: seq, dedupWindowMs: 86_400_000 }));
+        if (r.events !== part.length) throw new Error(`batch ${seq} did not load whole: ${JSON.stringify(r)}`);
+      }
+    });
+  } finally {
+    conn.closeSync();
+    duck.closeSync();
+  }
 }
 
 async function viaAppender(conn: DuckDBConnection, rows: readonly string[]): Promise<void> {
@@ -107,11 +133,13 @@ try {
   const now: number[] = [];
   const raw: number[] = [];
   const whole: number[] = [];
+  const wholeBefore: number[] = [];
   for (let run = 0; run < REPEAT; run++) {
     // Interleaved, so that a noisy neighbour slows each path alike.
     old.push(await seconds(() => viaReadJson(conn, rows, dir)));
     now.push(await seconds(() => viaAppender(conn, rows)));
     raw.push(await seconds(() => rawAppender(conn, rows)));
+    wholeBefore.push(await wholeLoadsBefore(dir, rows, run));
     whole.push(await wholeLoads(dir, rows, run));
   }
   const n = Number((await conn.runAndReadAll('SELECT (SELECT count(*) FROM _old) = (SELECT count(*) FROM _load)')).getRows()[0]?.[0]);
@@ -120,15 +148,17 @@ try {
   duck.closeSync();
   const rate = (s: number) => Math.round(ROWS / s).toLocaleString('en-US');
   const table = [
-    ['NDJSON file + read_json (before; baseline)', rate(median(old)), '1.00'],
-    ['appender + DuckDB JSON conversion (now)', rate(median(now)), (median(old) / median(now)).toFixed(2)],
-    ['whole warehouse loads, 10k-row batches (now)', rate(median(whole)), (median(old) / median(whole)).toFixed(2)],
+    ['staging: NDJSON file + read_json (before; baseline)', rate(median(old)), '1.00'],
+    ['staging: appender + DuckDB JSON conversion (now)', rate(median(now)), (median(old) / median(now)).toFixed(2)],
     ['raw appender, one VARCHAR per row (ceiling)', rate(median(raw)), (median(old) / median(raw)).toFixed(2)],
+    ['whole loads, 10k-row batches, staged before (baseline)', rate(median(wholeBefore)), '1.00'],
+    ['whole loads, 10k-row batches, through the warehouse (now)', rate(median(whole)), (median(wholeBefore) / median(whole)).toFixed(2)],
   ];
   const head = ['path', 'rows/s', 'ratio to baseline'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   for (const r of [head, ...table]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
-  console.log(`spread (min-max s): before ${Math.min(...old).toFixed(2)}-${Math.max(...old).toFixed(2)}, now ${Math.min(...now).toFixed(2)}-${Math.max(...now).toFixed(2)}`);
+  const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)} s`;
+  console.log(`spread: staging before ${spread(old)}, now ${spread(now)}; whole loads before ${spread(wholeBefore)}, now ${spread(whole)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

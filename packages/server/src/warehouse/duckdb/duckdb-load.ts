@@ -186,7 +186,7 @@ async function count(conn: DuckDBConnection, sql: string): Promise<number> {
  * Moves `_load` and `_unloadable` into the tables, records the batch's (anonymous id, user id)
  * pairs in `last_load_ids` (the sessions refresh reads them) and the checkpoint: one transaction.
  */
-async function distribute(conn: DuckDBConnection, batch: LoadBatch): Promise<LoadResult> {
+export async function distribute(conn: DuckDBConnection, batch: LoadBatch): Promise<LoadResult> {
   await exec(conn, 'BEGIN TRANSACTION');
   try {
     const candidates = await count(conn, `SELECT count(*) FROM _load WHERE kind = 'event'`);

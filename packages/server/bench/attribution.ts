@@ -130,7 +130,9 @@ export async function runAttributionBench(options: { events?: number; runs?: num
   const dir = await mkdtemp(join(tmpdir(), 'touchline-attr-bench-'));
   const config = resolveConfig({ dataDir: dir, tracker: { siteDomains: ['shop.test'] } }, {}, {});
   const req: AttributeRequest = { models: ALL_MODELS, level: 'channel' };
-  const duck = await openDuckDBWarehouse({ path: join(dir, 'bench.duckdb') });
+  const duckdbPath = join(dir, 'bench.duckdb');
+  const duck = await openDuckDBWarehouse({ path: duckdbPath });
+  let duckOpen = true;
   try {
     await duck.migrate();
     log(`generating ${events.toLocaleString('en-US')} events in DuckDB…`);
@@ -165,8 +167,11 @@ export async function runAttributionBench(options: { events?: number; runs?: num
       try {
         await ch.migrate();
         log(`copying the same data into ClickHouse ${ch.features.version}…`);
+        // The copy reads the DuckDB file with a DuckDB of its own: the warehouse closes first.
+        await duck.close();
+        duckOpen = false;
         const [, copyMs] = await timed(() =>
-          copyToClickHouse(duck, { url, database: 'touchline_attr_bench', isoTimestamps: ch.features.timestamps === TimestampFlavor.IsoString }, dir),
+          copyToClickHouse(duckdbPath, { url, database: 'touchline_attr_bench', isoTimestamps: ch.features.timestamps === TimestampFlavor.IsoString }, dir),
         );
         await createDerivedModel(ch, config).ensure();
         const m = await measure(ch, config, CH_SCAN, req, runs, true);
@@ -181,7 +186,7 @@ export async function runAttributionBench(options: { events?: number; runs?: num
     }
     return { data, generateMs, duckdb, clickhouse, ...(clickhouseError ? { clickhouseError } : {}) };
   } finally {
-    await duck.close();
+    if (duckOpen) await duck.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import { aliasClosure, type AliasEdge } from './alias-closure.js';
 import { bindModel } from './bound-model.js';
 import { MODEL_VIEW_NAMES, modelViews, type ModelSql } from './model-views.js';
 import { DUCKDB_SESSION_TYPES, SESSION_COLUMNS, duckdbSessionsSql } from './sessions-sql.js';
-import type { TouchRules } from './touch-sql.js';
+import { deviceKeySql, type TouchRules } from './touch-sql.js';
 
 /**
  * Bumped when the session rules or what a sessions row holds change in code (not config): DuckDB
@@ -49,9 +49,11 @@ export interface DerivedModel {
   /** Creates the derived tables, (re)creates the views, refreshes what is stale. Idempotent. */
   ensure(): Promise<{ sessionsRebuilt: boolean }>;
   /**
-   * After a batch loaded (`loaded` events inserted): the alias closure if aliases changed, and
-   * (DuckDB) the sessions of the batch's devices. Never throws: a failure is logged and leaves the
-   * sessions marked stale (rebuilt at the next start; read paths compute them on read meanwhile).
+   * Right after a batch loaded (`loaded` events inserted): the alias closure if aliases changed,
+   * and (DuckDB) the sessions of the batch's devices, which the warehouse recorded with the load
+   * (when another load came in between, every session is rebuilt instead). Never throws: a failure
+   * is logged and leaves the sessions marked stale (rebuilt at the next start; read paths compute
+   * them on read meanwhile).
    */
   afterLoad(batch: LoadBatch, loaded: number): Promise<void>;
   /** Recomputes the alias closure when the alias links changed (or always, with `force`). */
@@ -183,20 +185,20 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
   }
 
   /**
-   * Recomputes the sessions of the batch's devices. A device is keyed by its anonymous id, else its
-   * user id: every id of either kind on the batch's events is marked dirty (a superset of their
-   * device keys, whatever the junk rules say), written in bulk to a TEMP table of the transaction.
+   * The sessions of the devices the latest load touched. The DuckDB loader records that load's
+   * (anonymous id, user id) pairs in `last_load_ids`, in the load's own transaction: the ids
+   * never leave the database, so no value becomes SQL text and no file is written.
    */
-  async function refreshSessionsOf(batch: LoadBatch): Promise<void> {
+  async function refreshLoadedSessions(): Promise<void> {
     if (!duck) return;
-    const ids = await idsOf(batch);
+    const dirty = bindModel(sql);
+    const devices = `SELECT DISTINCT ${deviceKeySql(dirty.model.rules)} AS device_id FROM last_load_ids`;
     await warehouse.transaction(async (tx) => {
-      await tx.run(`CREATE OR REPLACE TEMP TABLE _dirty_ids (id VARCHAR)`);
-      await tx.insertRows('_dirty_ids', [{ name: 'id', type: ColumnType.String }], [...ids].map((id) => [id]));
-      await tx.run(`DELETE FROM touch_sessions WHERE device_id IN (SELECT id FROM _dirty_ids)`);
-      await insertSessions(tx, 'device_id IN (SELECT id FROM _dirty_ids)');
+      await tx.run(`CREATE OR REPLACE TEMP TABLE _dirty_devices AS ${devices}`, dirty.params);
+      await tx.run(`DELETE FROM touch_sessions WHERE device_id IN (SELECT device_id FROM _dirty_devices)`);
+      await insertSessions(tx, 'device_id IN (SELECT device_id FROM _dirty_devices WHERE device_id IS NOT NULL)');
       await saveState(tx);
-      await tx.run('DROP TABLE _dirty_ids');
+      await tx.run('DROP TABLE _dirty_devices');
     });
   }
 
@@ -212,7 +214,7 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
       }
       return { sessionsRebuilt: false };
     },
-    async afterLoad(batch, loaded) {
+    async afterLoad(_batch, loaded) {
       try {
         await refreshAliases();
         if (!duck) return;
@@ -220,7 +222,8 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
         // refresh): only a full rebuild makes them whole again.
         const [before, now] = await Promise.all([state('sessions_events'), eventsCount()]);
         const caughtUp = before !== null && Number(before) + loaded === now && (await state('sessions_fingerprint')) === sessionsFingerprint(sql.rules);
-        if (caughtUp) await refreshSessionsOf(batch);
+        // Caught up: the load just made is the only one the sessions miss.
+        if (caughtUp) await refreshLoadedSessions();
         else await rebuildSessions();
       } catch (err) {
         log('derived sessions / identity refresh failed; they are rebuilt at the next start', { error: (err as Error).message });
@@ -230,23 +233,4 @@ export function createDerivedModel(warehouse: Warehouse, config: Config, log: (m
     rebuildSessions,
     sessionsFresh,
   };
-}
-
-/** Every anonymous and user id on the batch's events (lines that do not parse were never loaded). */
-async function idsOf(batch: LoadBatch): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const rows of batch.rows()) {
-    for (const line of rows) {
-      let row: { kind?: unknown; anonymous_id?: unknown; user_id?: unknown };
-      try {
-        row = JSON.parse(line) as typeof row;
-      } catch {
-        continue; // quarantined by the load itself
-      }
-      if (row.kind !== 'event') continue;
-      if (typeof row.anonymous_id === 'string') ids.add(row.anonymous_id);
-      if (typeof row.user_id === 'string') ids.add(row.user_id);
-    }
-  }
-  return ids;
 }

@@ -103,9 +103,11 @@ clickhouse\`, see docs/tracking.md): one row per visitor id (\`visitor_id\`) wit
 collectors write to \`visitor_touches_store\`. With DuckDB the touch store is a SQLite file in the
 data dir, not a warehouse table.
 
-## \`loader_checkpoints\`, \`schema_migrations\`
+## \`loader_checkpoints\`, \`schema_migrations\`, \`last_load_ids\` (DuckDB)
 
 Bookkeeping: the last spool segment each collector loaded (moved in the same transaction as the
-rows on DuckDB), and the applied schema migrations.
+rows on DuckDB), the applied schema migrations, and (DuckDB) the distinct \`anonymous_id\` /
+\`user_id\` pairs of the latest load, written in the same transaction, from which the sessions of
+the devices it touched are refreshed.
 `;
 }

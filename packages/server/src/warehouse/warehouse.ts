@@ -129,9 +129,14 @@ export interface Warehouse {
   /** Last loaded segment sequence of a spool, or null if nothing was loaded yet. */
   checkpoint(collectorId: string): Promise<number | null>;
 
-  /** Runs SQL. Read-only unless `readOnly: false`. */
+  /**
+   * Runs SQL. Unless `readOnly: false` (Touchline's own writes), one read statement only, run where
+   * it cannot write, change settings, load extensions or reach files, URLs or other servers (DuckDB:
+   * a locked instance without file access and a read-only transaction; ClickHouse: `readonly=1`),
+   * after a statement check that refuses the rest with a `QueryRefusedError` saying why.
+   */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
-  /** Streams a read query in chunks of row objects, with bounded memory. */
+  /** Streams a read query in chunks of row objects, with bounded memory (read-only, as `query`). */
   stream(sql: string, options?: StreamOptions): AsyncIterable<Record<string, unknown>[]>;
   /**
    * Writes rows in bulk, typed by `columns` (DuckDB's appender; ClickHouse a JSONEachRow body):

@@ -4,40 +4,21 @@ import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
 import { openClickHouseTouchStore } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
 import { openClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
-import { perRequestSettings } from '../support/chdb.js';
+import { chdbConnection, chdbWarehouse, loadChdb } from '../support/chdb.js';
 import { touchStoreConformance } from '../tracker/touch-store-conformance.js';
 import { describeWarehouseConformance } from '../warehouse/conformance.js';
 
 /**
  * The conformance suite against a *current* ClickHouse release (DateTime64 timestamps, JSONExtract,
- * the newer error texts), in process through chDB's connection for @clickhouse/client. CI has
- * only Debian's 18.16 server, so this runs where chDB is installed (it is ~550 MB, not a project
- * dependency):  npm install --no-save chdb   or   TOUCHLINE_CHDB_CONNECTION=/path/to/chdb/dist/connection/index.js
+ * the newer error texts), in process through chDB (see test/support/chdb.ts).
  */
-const specifier = process.env['TOUCHLINE_CHDB_CONNECTION'] ?? 'chdb/connection';
-let chdb: { createChdbConnection(o: { path: string }): unknown } | null = null;
-try {
-  chdb = (await import(/* @vite-ignore */ specifier)) as typeof chdb;
-} catch {
-  console.warn(`current-release ClickHouse conformance skipped: chDB not found (${specifier}); npm install --no-save chdb to run it`);
-}
+const chdb = await loadChdb();
 
 describe.skipIf(chdb === null)('clickhouse, current release (chDB)', () => {
   describeWarehouseConformance('clickhouse (current release, chDB)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'touchline-chdb-'));
-    const warehouse = await openClickHouseWarehouse({
-      url: 'http://chdb.invalid',
-      database: 'touchline_current',
-      connection: () => perRequestSettings(chdb!.createChdbConnection({ path: dir }) as Parameters<typeof perRequestSettings>[0], 'touchline_current') as never,
-    });
-    if (warehouse.features.timestamps !== 'datetime64') throw new Error(`expected DateTime64 on ${warehouse.features.version}`);
-    return {
-      warehouse,
-      async dispose() {
-        await warehouse.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
+    const fx = await chdbWarehouse(chdb!, 'touchline_current');
+    if (fx.warehouse.features.timestamps !== 'datetime64') throw new Error(`expected DateTime64 on ${fx.warehouse.features.version}`);
+    return fx;
   });
 });
 
@@ -51,13 +32,7 @@ describe.skipIf(chdb === null)('touch store, current release (chDB)', () => {
   });
   touchStoreConformance('clickhouse (current release, chDB)', async () => {
     dir ??= await mkdtemp(join(tmpdir(), 'touchline-chdb-touches-'));
-    const database = `touchline_touches_${++n}`;
-    const path = dir;
-    const connection = {
-      url: 'http://chdb.invalid',
-      database,
-      connection: () => perRequestSettings(chdb!.createChdbConnection({ path }) as Parameters<typeof perRequestSettings>[0], database) as never,
-    };
+    const connection = chdbConnection(chdb!, dir, `touchline_touches_${++n}`);
     const w = await openClickHouseWarehouse(connection);
     await w.migrate();
     await w.close();

@@ -77,6 +77,33 @@ describe('export --format parquet', () => {
     }
   });
 
+  it('keeps hostile text byte for byte through the export', async () => {
+    const nasty = `a\u0000b '"\\ \u2028\u2029 \u001f\t\n é😀 \\u0000 '); DROP TABLE events; --`;
+    const big = `${'ß'.repeat(5 * 1024)}end`;
+    const h: Harness = await startHarness({ writeKey: 'wk-export-0123456' });
+    try {
+      await sendSample(h, [
+        { type: 'track', messageId: 'x-1', anonymousId: nasty, event: nasty, timestamp: '2026-03-01T10:00:00.000Z', properties: { [nasty]: nasty, big } },
+      ]);
+      const dir = join(out, 'hostile');
+      const files = await exportParquet(h.warehouse, { table: 'events', since: '2026-03-01', until: '2026-03-02', outDir: dir });
+      expect(files.map((f) => f.rows)).toEqual([1]);
+      const duck = await DuckDBInstance.create(':memory:');
+      const c = await duck.connect();
+      try {
+        const r = await c.runAndReadAll(`SELECT anonymous_id, event, properties FROM read_parquet('${files[0]!.path}')`);
+        const [[anonymousId, event, properties]] = r.getRowsJS() as [[string, string, string]];
+        expect({ anonymousId, event }).toEqual({ anonymousId: nasty, event: nasty });
+        expect(properties).toBe(JSON.stringify({ [nasty]: nasty, big }));
+      } finally {
+        c.closeSync();
+        duck.closeSync();
+      }
+    } finally {
+      await h.dispose();
+    }
+  });
+
   describe.skipIf(clickhouseSkipReason() !== null)('from ClickHouse', () => {
     let server: ClickHouseTestServer;
     beforeAll(async () => {

@@ -15,6 +15,9 @@ export interface WarehouseFixture {
 
 const HOUR = 3600_000;
 
+/** A spool line with some values replaced, as an older collector or an import could have written it. */
+const spooled = (line: string, values: Record<string, unknown>) => JSON.stringify({ ...(JSON.parse(line) as object), ...values });
+
 /**
  * The one warehouse conformance suite: every engine runs exactly these tests. Queries here use
  * only SQL both engines accept.
@@ -89,6 +92,44 @@ export function describeWarehouseConformance(engine: string, open: () => Promise
       const nasty = `'; DROP TABLE events; -- <script>alert(1)</script> \\ "q" \u00e9\u{1F600}\n\ttab`;
       await load([eventLine({ type: 'track', messageId: 'h-1', anonymousId: nasty, event: nasty })]);
       expect(await rows(`SELECT anonymous_id, event FROM events WHERE message_id = 'h-1'`)).toEqual([{ anonymous_id: nasty, event: nasty }]);
+    });
+
+    it('keeps hostile values byte for byte in ids, event names, property keys and values, JSON text as spooled', async () => {
+      // NUL, quotes, backslashes, a lone surrogate (the collector stores U+FFFD for it),
+      // U+2028/2029, control characters, SQL, a JSON-escape look-alike; and 10 KB strings.
+      const nasty = `a\u0000b '"\\ \\\\ \u2028\u2029 \ud800 \u001f\t\n\r é😀 \\u0000 '); DROP TABLE events; --`;
+      const stored = nasty.replace('\ud800', '\ufffd');
+      const big = `${'ß'.repeat(5 * 1024)}end`;
+      const lib = { library: { name: 'hostile', version: '1' } };
+      const props = { [nasty]: nasty, nested: { [nasty]: [nasty, 1e21, -0, 0.1, 12345678901234567890] } };
+      const lines = [
+        eventLine({ type: 'track', messageId: `hm-${nasty}`, anonymousId: nasty, userId: nasty, event: nasty, properties: props, context: lib }),
+        eventLine({ type: 'identify', messageId: 'hm-traits', anonymousId: nasty, userId: nasty, traits: { [nasty]: nasty }, context: lib }),
+        eventLine({ type: 'alias', messageId: 'hm-alias', previousId: nasty, userId: `${nasty}-2`, context: lib }),
+        // The collector refuses ids and names past 512 characters; the loader stores what is spooled.
+        spooled(eventLine({ type: 'track', messageId: 'hm-big-id', anonymousId: 'b', event: 'Big Id', context: lib }), { anonymous_id: big }),
+        spooled(eventLine({ type: 'track', messageId: 'hm-big-event', anonymousId: 'b', event: 'E', context: lib }), { event: big }),
+        eventLine({ type: 'track', messageId: 'hm-big-key', anonymousId: 'b', event: 'Big Key', properties: { [big]: 1 }, context: lib }),
+        eventLine({ type: 'track', messageId: 'hm-big-value', anonymousId: 'b', event: 'Big Value', properties: { v: big }, context: lib }),
+      ];
+      expect(await load(lines)).toMatchObject({ events: lines.length, unloadable: 0 });
+      const got = await rows(`SELECT message_id, anonymous_id, user_id, previous_id, event, properties, traits FROM events WHERE library_name = 'hostile' ORDER BY message_id`);
+      const want = lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .map((l) => ({
+          message_id: l['message_id'], anonymous_id: l['anonymous_id'] ?? null, user_id: l['user_id'] ?? null, previous_id: l['previous_id'] ?? null,
+          event: l['event'] ?? null,
+          // JSON columns hold the text the spool line holds, byte for byte.
+          properties: l['properties'] === undefined ? null : JSON.stringify(l['properties']),
+          traits: l['traits'] === undefined ? null : JSON.stringify(l['traits']),
+        }))
+        .sort((a, b) => (String(a.message_id) < String(b.message_id) ? -1 : 1));
+      expect(got).toEqual(want);
+      expect(got.find((r) => r['message_id'] === `hm-${stored}`)).toMatchObject({ anonymous_id: stored, user_id: stored, event: stored });
+      expect(JSON.parse(String(got.find((r) => r['message_id'] === `hm-${stored}`)?.['properties']))).toEqual(JSON.parse(JSON.stringify(props).replaceAll('\\ud800', '\\ufffd')));
+      expect(String(got.find((r) => r['message_id'] === 'hm-big-event')?.['event'])).toBe(big);
+      const links = await rows(`SELECT kind, anonymous_id, user_id, previous_id FROM identities WHERE kind = 'alias' AND user_id = concat(previous_id, '-2')`);
+      expect(links).toEqual([{ kind: 'alias', anonymous_id: null, user_id: `${stored}-2`, previous_id: stored }]);
     });
 
     it('deduplicates by source and message id, inside a batch and across batches in the window', async () => {

@@ -65,15 +65,21 @@ export async function detectFeatures(probe: FeatureProbe, existingTimestampType:
 }
 
 /**
- * Settings of every read (user SQL, views, attribution paths). `readonly=2`: no writes and no DDL,
- * as with `readonly=1`, but the query may carry settings, which these need: aggregations and sorts
- * that outgrow half the memory limit spill to disk instead of failing, so a read is bounded by
- * the disk, not by memory (the attribution paths group every person's touches).
+ * Settings of every read (user SQL, views, attribution paths): `readonly=1`, under which the
+ * server refuses writes, DDL, `SET`/`SETTINGS` and table functions (all of them on 18.x; those
+ * reaching files, URLs and other servers on current releases), so no query can lift it. Settings
+ * sent with it in the same request still apply (the server checks them against the user's
+ * profile, not against `readonly=1`): aggregations and sorts that outgrow half the memory limit
+ * spill to disk instead of failing, so a read is bounded by the disk, not by memory (the
+ * attribution paths group every person's touches). `readonly` goes last all the same.
  */
-export function readSettings(f: Pick<ClickHouseFeatures, 'memoryLimitBytes'>): Record<string, string> {
-  if (f.memoryLimitBytes <= 0) return { readonly: '1' };
+export function readSettings(
+  f: Pick<ClickHouseFeatures, 'memoryLimitBytes'>,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const spill = String(Math.floor(f.memoryLimitBytes / 2));
-  return { readonly: '2', max_bytes_before_external_group_by: spill, max_bytes_before_external_sort: spill };
+  const spilling = f.memoryLimitBytes > 0 ? { max_bytes_before_external_group_by: spill, max_bytes_before_external_sort: spill } : {};
+  return { ...spilling, ...extra, readonly: '1' };
 }
 
 /** The flavor an existing timestamp column was created with (an upgraded server keeps it). */

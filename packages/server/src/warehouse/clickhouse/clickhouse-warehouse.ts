@@ -26,7 +26,7 @@ import { copyRows, type CopyTable } from './clickhouse-copy.js';
 import { loadBatch } from './clickhouse-load.js';
 import { migrateClickHouse } from './clickhouse-migrate.js';
 import { STORE } from './clickhouse-schema.js';
-import { assertReadOnlySql, errorText, mapQueryError, skeleton } from './clickhouse-sql-guard.js';
+import { assertReadOnlySql, errorText, leadingKeyword, mapQueryError } from './clickhouse-sql-guard.js';
 import { checkedRows } from '../insert-values.js';
 import { encodeInsertRow } from './clickhouse-insert.js';
 import { encodeTimestamp, rowDecoder } from './clickhouse-values.js';
@@ -45,6 +45,8 @@ export interface ClickHouseWarehouse extends Warehouse {
 const STREAM_CHUNK_ROWS = 2048;
 /** Rows per bulk-insert request. */
 const INSERT_ROWS = 50_000;
+/** Statements that answer with rows (the rest run as commands on the write path). */
+const RESULT_STATEMENTS = new Set(['SELECT', 'WITH', 'SHOW', 'DESC', 'DESCRIBE', 'EXISTS', 'EXPLAIN']);
 
 /** TSV lines as ~1 MB buffers for the request body. */
 function* chunksOf(lines: readonly string[]): Generator<Buffer> {
@@ -257,30 +259,25 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     const text = params ? renderClickHouseParams(stated, params) : stated;
     const readOnly = options.readOnly !== false;
     if (readOnly) assertReadOnlySql(text);
-    const isSelect = /^[\s(]*(SELECT|WITH)\b/i.test(skeleton(text));
-    if (!readOnly && !isSelect && !/^\s*(SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN)\b/i.test(skeleton(text))) {
-      try {
-        await this.client.command({ query: text });
-      } catch (err) {
-        throw new WarehouseError(`ClickHouse: ${errorText(err)}`, stated, { cause: err, params });
-      }
+    if (!readOnly && !RESULT_STATEMENTS.has(leadingKeyword(text))) {
+      await this.command(stated, params);
       return { columns: [], rows: [] };
     }
-    const settings: Record<string, string> = readOnly ? readSettings(this.features) : {};
     const max = options.maxRows;
-    const run = async (q: string) => {
-      const rs = await this.client.query({ query: q, format: 'JSONCompact', clickhouse_settings: settings });
-      return (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
-    };
+    // The row limit is a setting, not a wrapper around the user's SQL: the server stops reading
+    // once it has the rows, whatever the statement, and the SQL runs exactly as written.
+    const limit: Record<string, string> = max === undefined ? {} : { max_result_rows: String(Math.max(1, Math.floor(max))), result_overflow_mode: 'break' };
+    const settings = readOnly ? readSettings(this.features, limit) : limit;
     let j;
     try {
-      j = max !== undefined && isSelect ? await run(`SELECT * FROM (\n${text}\n) LIMIT ${Math.max(0, Math.floor(max))}`).catch(() => run(text)) : await run(text);
+      const rs = await this.client.query({ query: text, format: 'JSONCompact', clickhouse_settings: settings });
+      j = (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
     } catch (err) {
       throw mapQueryError(err, stated, readOnly, params);
     }
     const decode = rowDecoder(j.meta, this.features.serverTimezone);
     let rows = j.data.map(decode);
-    if (max !== undefined) rows = rows.slice(0, max);
+    if (max !== undefined) rows = rows.slice(0, Math.max(0, Math.floor(max)));
     return { columns: j.meta.map((m) => m.name), rows };
   }
 
@@ -289,7 +286,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     const stated = trimStatement(sql);
     const text = params ? renderClickHouseParams(stated, params) : stated;
     assertReadOnlySql(text);
-    if (!/^[\s(]*(SELECT|WITH)\b/i.test(skeleton(text))) {
+    if (!['SELECT', 'WITH'].includes(leadingKeyword(text))) {
       const r = await this.query(text);
       yield r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
       return;

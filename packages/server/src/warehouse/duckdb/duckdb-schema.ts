@@ -1,13 +1,6 @@
-import {
-  ColumnType,
-  EVENT_COLUMNS,
-  FAILED_EVENT_COLUMNS,
-  IDENTITY_COLUMNS,
-  SPOOL_COLUMNS,
-  type Column,
-} from '../schema.js';
+import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationDuckdbStatements } from '../activation-tables.js';
-import { duckdbLiteral, duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
+import { duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
   string: 'VARCHAR',
@@ -55,6 +48,11 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
     ],
   },
   { version: 2, name: 'activation: sync_runs, sync_state, sync_row_results', statements: activationDuckdbStatements() },
+  {
+    version: 3,
+    name: 'last_load_ids: the ids of the latest load, for the sessions refresh',
+    statements: [`CREATE TABLE IF NOT EXISTS last_load_ids (anonymous_id VARCHAR, user_id VARCHAR)`],
+  },
 ];
 
 /** Tables whose columns follow `schema.ts`: columns added there are added here on migrate. */
@@ -63,7 +61,3 @@ export const SCHEMA_TABLES: readonly [string, readonly Column[]][] = [
   ['failed_events', FAILED_EVENT_COLUMNS],
   ['identities', IDENTITY_COLUMNS],
 ];
-
-/** `read_json` column spec for spool files (JSON columns arrive as nested JSON). */
-export const SPOOL_READ_COLUMNS = `{${SPOOL_COLUMNS.map((c) => `${duckdbLiteral(c.name)}: ${duckdbLiteral(duckType(c))}`).join(', ')}}`;
-

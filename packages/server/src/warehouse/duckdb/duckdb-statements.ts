@@ -33,6 +33,14 @@ export async function prepareBound(conn: DuckDBConnection, sql: string, params: 
   throw new RangeError('unreachable: no last statement');
 }
 
+/** Binds `params` to one prepared statement: every value it names, and no value it does not. */
+export function bindParams(prepared: DuckDBPreparedStatement, params: SqlParams): void {
+  assertParamNames(params);
+  const used = new Set<string>();
+  bindNamed(prepared, params, used);
+  assertParamsMatch(used, params);
+}
+
 function bindNamed(prepared: DuckDBPreparedStatement, params: SqlParams, used: Set<string>): void {
   for (let i = 1; i <= prepared.parameterCount; i++) {
     const name = prepared.parameterName(i);

@@ -71,7 +71,8 @@ export function redactMessage(text: string, secrets: readonly string[] = []): st
 const CONTENT_FIELDS = new Set(['body', 'raw', 'row', 'rows', 'payload', 'event', 'events', 'traits', 'properties', 'context', 'sql', 'params', 'headers', 'cookie']);
 
 function redactValue(key: string, v: unknown, secrets: readonly string[], depth: number): unknown {
-  if (CONTENT_FIELDS.has(key.toLowerCase()) && v !== null && v !== undefined) return '[omitted at log.level info]';
+  // A count (`rows: 3`, `events: 120`) is no content; anything else under these names is.
+  if (CONTENT_FIELDS.has(key.toLowerCase()) && v !== null && v !== undefined && typeof v !== 'number') return '[omitted at log.level info]';
   if (typeof v === 'string') return redactText(key === 'url' || key === 'path' ? v.replace(/\?.*$/s, '?[query omitted]') : v, secrets);
   if (v instanceof Error) return redactText(v.stack ?? v.message, secrets);
   if (depth > 4 || v === null || typeof v !== 'object') return v;

@@ -69,6 +69,8 @@ export function withTouches<E extends object>(e: E, s: TouchState | undefined): 
   if (!s || (!ctx && (e as Obj)['context'] !== undefined)) return e;
   const claimed = obj(ctx?.['touches']);
   const server = touchesOf(s);
+  // a visitor with no touch yet (an identify before any arrival): nothing to stamp
+  if (Object.keys(server).length === 0 && !claimed) return e;
   const differs = claimed && (!same(claimed['first'], server['first']) || !same(claimed['last'], server['last']));
   return { ...e, context: { ...ctx, touches: server, ...(differs ? { client_touches: claimed } : {}) } };
 }

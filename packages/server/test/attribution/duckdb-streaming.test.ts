@@ -20,17 +20,20 @@ import { resolveConfig, type Config } from '../../src/config/config.js';
 import { createDerivedModel } from '../../src/identity/derived-model.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import { DUCKDB_DIALECT } from '../../src/warehouse/dialect/duckdb-dialect.js';
+import { prepareBound } from '../../src/warehouse/duckdb/duckdb-statements.js';
 
 /** What `runAttribution` reads of a warehouse, over a raw DuckDB connection. */
 function overConnection(conn: DuckDBConnection): Warehouse {
-  const w: Pick<Warehouse, 'engine' | 'query' | 'stream'> = {
+  const w: Pick<Warehouse, 'engine' | 'dialect' | 'query' | 'stream'> = {
     engine: 'duckdb',
-    async query(sql) {
-      const r = await conn.runAndReadAll(sql);
+    dialect: DUCKDB_DIALECT,
+    async query(sql, options) {
+      const r = options?.params ? await (await prepareBound(conn, sql, options.params)).runAndReadAll() : await conn.runAndReadAll(sql);
       return { columns: r.columnNames(), rows: r.getRowsJS() };
     },
-    async *stream(sql) {
-      const result = await conn.stream(sql);
+    async *stream(sql, options) {
+      const result = options?.params ? await (await prepareBound(conn, sql, options.params)).stream() : await conn.stream(sql);
       for await (const chunk of result.yieldRowObjectJs()) yield chunk;
     },
   };

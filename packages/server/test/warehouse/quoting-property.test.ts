@@ -49,6 +49,11 @@ function quotingProperties(name: string, open: () => Promise<DisposableWarehouse
           expect(() => w.dialect.quoteIdent(s)).toThrow(RangeError);
           return;
         }
+        if (w.engine === 'clickhouse' && w.dialect.quoteIdent(s).includes('\\')) {
+          // The analyst path refuses a backslash in a quoted name: 18.16 and current releases read it differently.
+          await expect(w.query(`SELECT 1 AS ${w.dialect.quoteIdent(s)}`)).rejects.toThrow(/backslashes in quoted names are not accepted/);
+          return;
+        }
         const r = await w.query(`SELECT 1 AS ${w.dialect.quoteIdent(s)}`);
         expect(r.columns).toEqual([wellFormed(s)]);
       }), T);

@@ -50,7 +50,7 @@ describe('POST /admin/sql', () => {
   let canary: string;
   let secrets: string;
   const sql = (query: string) =>
-    h.app.inject({ method: 'POST', url: '/admin/sql', headers: { authorization: `Bearer ${h.adminToken}` }, payload: { sql: query } });
+    h.adminApp.inject({ method: 'POST', url: '/admin/sql', headers: { authorization: `Bearer ${h.adminToken}` }, payload: { sql: query } });
 
   beforeAll(async () => {
     h = await startHarness({ writeKey: 'wk-admin-sql-readonly-01' });

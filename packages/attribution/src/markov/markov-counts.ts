@@ -3,9 +3,11 @@
  * O(states + distinct transitions), whatever the number of paths.
  *
  * States: 0 = (start), 1 = (conversion), 2 = (null), then one per channel (order 1) or per k-tuple
- * of consecutive channels (order k). Consecutive repeats are collapsed first, as ChannelAttribution
- * does (`ichannel != ichannel_old`): first order is insensitive to them anyway, and at higher
- * orders A>A>B would otherwise make (A,A) a state.
+ * of consecutive touches (order k), as ChannelAttribution defines them: the sliding windows of k
+ * consecutive touches *as they occurred*, repeats included (a path shorter than k is one state),
+ * then consecutive identical states merged (`ichannel != ichannel_old`). So at order 2 A>A>B is
+ * (A,A)→(A,B), and A>A>A>B is (A,A)→(A,B) too. At order 1 this is collapsing repeated channels,
+ * to which first order is insensitive anyway.
  */
 export const START = 0;
 export const CONVERSION = 1;
@@ -46,7 +48,8 @@ export function createMarkovCounts(order: number): MarkovCounts {
   let lastConv = new Float64Array(64);
   let lastVal = new Float64Array(64);
   let maxPathStates = 0;
-  let collapsed = new Int32Array(16);
+  // The path being added (the caller's buffer, read synchronously by stateOf).
+  let touches: Int32Array = new Int32Array(0);
 
   const edge = (from: number, to: number, w: number) => {
     let row = rows[from];
@@ -80,10 +83,10 @@ export function createMarkovCounts(order: number): MarkovCounts {
     return s;
   };
 
-  // State of the tuple collapsed[from .. from+len).
+  // State of the tuple touches[from .. from+len).
   const stateOf = (from: number, len: number): number => {
     if (order === 1) {
-      const id = collapsed[from] as number;
+      const id = touches[from] as number;
       const s = id + FIRST_CHANNEL_STATE;
       while (channels.length <= s) channels.push([channels.length - FIRST_CHANNEL_STATE]);
       return s;
@@ -91,22 +94,22 @@ export function createMarkovCounts(order: number): MarkovCounts {
     let key = 0;
     let packable = true;
     for (let i = from; i < from + len; i++) {
-      const id = (collapsed[i] as number) + 1;
+      const id = (touches[i] as number) + 1;
       if (id >= TUPLE_BASE) packable = false;
       key = key * TUPLE_BASE + id;
     }
     if (packable) {
       let s = numericStates.get(key);
       if (s === undefined) {
-        s = newState(Array.from(collapsed.subarray(from, from + len)));
+        s = newState(Array.from(touches.subarray(from, from + len)));
         numericStates.set(key, s);
       }
       return s;
     }
-    const text = collapsed.subarray(from, from + len).join(',');
+    const text = touches.subarray(from, from + len).join(',');
     let s = stringStates.get(text);
     if (s === undefined) {
-      s = newState(Array.from(collapsed.subarray(from, from + len)));
+      s = newState(Array.from(touches.subarray(from, from + len)));
       stringStates.set(text, s);
     }
     return s;
@@ -132,20 +135,19 @@ export function createMarkovCounts(order: number): MarkovCounts {
     add(ids, n, conversions, value, nulls) {
       const through = conversions + nulls;
       if (through <= 0) return;
-      if (collapsed.length < n) collapsed = new Int32Array(Math.max(n, collapsed.length * 2));
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const id = ids[i] as number;
-        if (m === 0 || collapsed[m - 1] !== id) collapsed[m++] = id;
-      }
+      touches = ids;
       let last = START;
-      const windows = m === 0 ? 0 : m < order ? 1 : m - order + 1;
+      let states = 0;
+      const windows = n === 0 ? 0 : n < order ? 1 : n - order + 1;
       for (let i = 0; i < windows; i++) {
-        const s = stateOf(i, Math.min(order, m));
+        const s = stateOf(i, Math.min(order, n));
+        // Windows first, then consecutive identical states merged (not repeats merged first).
+        if (s === last) continue;
         edge(last, s, through);
         last = s;
+        states++;
       }
-      if (windows > maxPathStates) maxPathStates = windows;
+      if (states > maxPathStates) maxPathStates = states;
       if (conversions > 0) {
         edge(last, CONVERSION, conversions);
         creditLast(last, conversions, value);

@@ -1,8 +1,9 @@
+import { createDirectLabels, dropDirectTouches } from './direct-touches.js';
 import { createInterner } from './interner.js';
 import { createMarkovEngine } from './markov/markov-engine.js';
 import type { ModelEngine } from './model-engine.js';
 import { type ModelSpec, type ResolvedModel, RULE_MODELS, type RuleModelName, isModelName, MODEL_NAMES } from './models.js';
-import { resolveParams, DAY_MS, type AttributionParams } from './params.js';
+import { resolveParams, DAY_MS, DirectPolicy, type AttributionParams } from './params.js';
 import type { PathInput } from './path-input.js';
 import { createPreparedPath, preparePath, type PathProblem } from './prepared-path.js';
 import type { AttributionResult } from './result.js';
@@ -29,7 +30,11 @@ export interface StateSize {
 /**
  * A streaming attribution run: push paths one at a time (from a warehouse cursor, a file, a
  * test), then ask for the result. Rule models credit each path in O(path length); Markov keeps
- * transition counts, Shapley per-channel (or per-set) sums; nothing grows with the number of paths.
+ * transition counts, Shapley per-channel (or per-set) sums; nothing grows with the number of paths
+ * (top paths over paths that are not aggregated excepted, up to its capacity).
+ *
+ * Per path: validate and intern, apply the lookback, feed the summaries asked for, leave out
+ * direct touches (`direct: 'ignore'`), then credit every model.
  */
 export interface Attribution {
   add(path: PathInput): AddOutcome;
@@ -55,8 +60,9 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
   const resolved = resolveModels(models, p.markov.order);
   const interner = createInterner();
   const emptyPathId = interner.id(p.emptyPathChannel);
-  const directIds = new Set(p.directValues.map((v) => interner.id(v)));
-  const ctx: RuleContext = { params: p, isDirect: (id) => directIds.has(id) };
+  const direct = createDirectLabels(p.directLabels, interner);
+  const ignoreDirect = p.direct === DirectPolicy.Ignore;
+  const ctx: RuleContext = { params: p, isDirect: direct.isDirect };
   const requirements: RuleRequirement[] = [];
   const engines: ModelEngine[] = resolved.map((m) => {
     if ((RULE_MODELS as readonly string[]).includes(m.model)) {
@@ -76,9 +82,10 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
     }
   });
   const prepared = createPreparedPath();
-  const topPaths = p.pathsAreDistinct ? createTopDistinctPaths(p.topPaths) : createTopPaths(p.topPathsCapacity);
-  const timeToConvert = createWeightedHistogram();
-  const touchesToConvert = createWeightedHistogram();
+  // Only the summaries asked for exist: each costs work on every path.
+  const topPaths = !p.summaries.has('top_paths') ? null : p.pathsAreDistinct ? createTopDistinctPaths(p.topPaths) : createTopPaths(p.topPathsCapacity);
+  const timeToConvert = p.summaries.has('time_to_convert') ? createWeightedHistogram() : null;
+  const touchesToConvert = p.summaries.has('touches_to_convert') ? createWeightedHistogram() : null;
   const totals = { paths: 0, conversions: 0, value: 0, nulls: 0, empty_path_conversions: 0 };
 
   return {
@@ -91,37 +98,37 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
           if (missing) return { ok: false, ...missing };
         }
       }
-      for (const engine of engines) engine.add(prepared);
       totals.paths++;
       totals.conversions += prepared.conversions;
       totals.value += prepared.value;
       totals.nulls += prepared.nulls;
       if (prepared.n === 0) totals.empty_path_conversions += prepared.conversions;
-      if (p.topPaths > 0) topPaths.add(prepared);
-      touchesToConvert.add(prepared.n, prepared.conversions);
-      if (!Number.isNaN(prepared.timeToConvertMs)) timeToConvert.add(Math.floor(prepared.timeToConvertMs / DAY_MS), prepared.conversions);
+      // Summaries describe the path as observed (after the lookback), direct touches included.
+      if (topPaths && p.topPaths > 0) topPaths.add(prepared);
+      touchesToConvert?.add(prepared.n, prepared.conversions);
+      if (timeToConvert && !Number.isNaN(prepared.timeToConvertMs)) timeToConvert.add(Math.floor(prepared.timeToConvertMs / DAY_MS), prepared.conversions);
+      if (ignoreDirect && prepared.n > 1) dropDirectTouches(prepared, direct);
+      for (const engine of engines) engine.add(prepared);
       return OK;
     },
     result() {
       return {
         models: engines.map((e) => e.result(interner)),
         totals: { ...totals },
-        top_paths: topPaths.result(interner, p.topPaths),
-        time_to_convert: {
-          ...timeToConvert.summary(),
-          by_day: timeToConvert.entries().map(([days, conversions]) => ({ days, conversions })),
-        },
-        touches_to_convert: {
-          ...touchesToConvert.summary(),
-          by_touches: touchesToConvert.entries().map(([touches, conversions]) => ({ touches, conversions })),
-        },
+        ...(topPaths ? { top_paths: topPaths.result(interner, p.topPaths) } : {}),
+        ...(timeToConvert
+          ? { time_to_convert: { ...timeToConvert.summary(), by_day: timeToConvert.entries().map(([days, conversions]) => ({ days, conversions })) } }
+          : {}),
+        ...(touchesToConvert
+          ? { touches_to_convert: { ...touchesToConvert.summary(), by_touches: touchesToConvert.entries().map(([touches, conversions]) => ({ touches, conversions })) } }
+          : {}),
       };
     },
     stateSize() {
       return {
         levelValues: interner.size,
         modelEntries: engines.reduce((s, e) => s + e.stateSize(), 0),
-        topPaths: topPaths.size,
+        topPaths: topPaths?.size ?? 0,
       };
     },
   };

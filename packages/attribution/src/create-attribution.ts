@@ -1,21 +1,13 @@
-import { createDirectLabels, dropDirectTouches } from './direct-touches.js';
+import { DirectLabels, dropDirectTouches } from './direct-touches.js';
 import { createInterner } from './interner.js';
-import { createMarkovEngine } from './markov/markov-engine.js';
-import type { ModelEngine } from './model-engine.js';
-import { type ModelSpec, type ResolvedModel, RULE_MODELS, type RuleModelName, isModelName, MODEL_NAMES } from './models.js';
-import { resolveParams, DAY_MS, DirectPolicy, type AttributionParams } from './params.js';
+import { createModelSet } from './model-set.js';
+import { type ModelSpec, type ResolvedModel, isModelName, MODEL_NAMES } from './models.js';
+import { resolveParams, DirectPolicy, type AttributionParams } from './params.js';
 import type { PathInput } from './path-input.js';
 import { createPreparedPath, preparePath, type PathProblem } from './prepared-path.js';
 import type { AttributionResult } from './result.js';
-import { RULES } from './rules/index.js';
-import { createRuleEngine } from './rules/rule-engine.js';
-import type { RuleContext, RuleRequirement } from './rules/rule-model.js';
-import { createExactSetShapleyEngine } from './shapley/exact-set-shapley.js';
-import { createOrderedShapleyEngine } from './shapley/ordered-shapley.js';
-import { createSimplifiedShapleyEngine } from './shapley/simplified-shapley.js';
-import { createWeightedHistogram } from './summaries/weighted-histogram.js';
-import { createTopDistinctPaths } from './summaries/top-distinct-paths.js';
-import { createTopPaths } from './summaries/top-paths.js';
+import type { RuleContext } from './rules/rule-model.js';
+import { createPathSummaries } from './summaries/path-summaries.js';
 
 /** The answer of {@link Attribution.add}: the path was credited, or why it was refused (nothing credited). */
 export type AddOutcome = { readonly ok: true } | ({ readonly ok: false } & PathProblem);
@@ -60,32 +52,13 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
   const resolved = resolveModels(models, p.markov.order);
   const interner = createInterner();
   const emptyPathId = interner.id(p.emptyPathChannel);
-  const direct = createDirectLabels(p.directLabels, interner);
+  const direct = new DirectLabels(p.directLabels, interner);
   const ignoreDirect = p.direct === DirectPolicy.Ignore;
-  const ctx: RuleContext = { params: p, isDirect: direct.isDirect };
-  const requirements: RuleRequirement[] = [];
-  const engines: ModelEngine[] = resolved.map((m) => {
-    if ((RULE_MODELS as readonly string[]).includes(m.model)) {
-      const rule = RULES[m.model as RuleModelName];
-      if (rule.requires) requirements.push(rule.requires);
-      return createRuleEngine(m.name, rule, ctx, emptyPathId);
-    }
-    switch (m.model) {
-      case 'markov':
-        return createMarkovEngine(m.name, m.order, p, emptyPathId);
-      case 'ordered_shapley':
-        return createOrderedShapleyEngine(m.name, emptyPathId);
-      default:
-        return p.shapley.characteristic === 'exact'
-          ? createExactSetShapleyEngine(m.name, emptyPathId)
-          : createSimplifiedShapleyEngine(m.name, emptyPathId);
-    }
-  });
+  const ctx: RuleContext = { params: p, isDirect: (id) => direct.isDirect(id) };
+  const set = createModelSet(resolved, p, ctx, emptyPathId);
+  const requirements = set.requirements;
   const prepared = createPreparedPath();
-  // Only the summaries asked for exist: each costs work on every path.
-  const topPaths = !p.summaries.has('top_paths') ? null : p.pathsAreDistinct ? createTopDistinctPaths(p.topPaths) : createTopPaths(p.topPathsCapacity);
-  const timeToConvert = p.summaries.has('time_to_convert') ? createWeightedHistogram() : null;
-  const touchesToConvert = p.summaries.has('touches_to_convert') ? createWeightedHistogram() : null;
+  const summaries = createPathSummaries(p);
   const totals = { paths: 0, conversions: 0, value: 0, nulls: 0, empty_path_conversions: 0 };
 
   return {
@@ -104,31 +77,23 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
       totals.nulls += prepared.nulls;
       if (prepared.n === 0) totals.empty_path_conversions += prepared.conversions;
       // Summaries describe the path as observed (after the lookback), direct touches included.
-      if (topPaths && p.topPaths > 0) topPaths.add(prepared);
-      touchesToConvert?.add(prepared.n, prepared.conversions);
-      if (timeToConvert && !Number.isNaN(prepared.timeToConvertMs)) timeToConvert.add(Math.floor(prepared.timeToConvertMs / DAY_MS), prepared.conversions);
+      summaries.add(prepared);
       if (ignoreDirect && prepared.n > 1) dropDirectTouches(prepared, direct);
-      for (const engine of engines) engine.add(prepared);
+      set.add(prepared);
       return OK;
     },
     result() {
       return {
-        models: engines.map((e) => e.result(interner)),
+        models: set.results(interner),
         totals: { ...totals },
-        ...(topPaths ? { top_paths: topPaths.result(interner, p.topPaths) } : {}),
-        ...(timeToConvert
-          ? { time_to_convert: { ...timeToConvert.summary(), by_day: timeToConvert.entries().map(([days, conversions]) => ({ days, conversions })) } }
-          : {}),
-        ...(touchesToConvert
-          ? { touches_to_convert: { ...touchesToConvert.summary(), by_touches: touchesToConvert.entries().map(([touches, conversions]) => ({ touches, conversions })) } }
-          : {}),
+        ...summaries.result(interner),
       };
     },
     stateSize() {
       return {
         levelValues: interner.size,
-        modelEntries: engines.reduce((s, e) => s + e.stateSize(), 0),
-        topPaths: topPaths?.size ?? 0,
+        modelEntries: set.stateSize(),
+        topPaths: summaries.topPathsSize,
       };
     },
   };

@@ -3,32 +3,55 @@ import type { PreparedPath } from './prepared-path.js';
 
 /**
  * Which level-value ids are direct: their value is one of the direct labels, ignoring case. The
- * answer is cached per id (ids are dense), so the per-touch test is one typed-array read.
+ * answer is cached per id (ids are dense), so the per-touch test is one typed-array read; a
+ * class so that the test inlines into the loops that make it for every touch.
  */
-export interface DirectLabels {
-  isDirect(id: number): boolean;
+export class DirectLabels {
+  readonly #lower: ReadonlySet<string>;
+  readonly #interner: Interner;
+  #flags = new Uint8Array(64);
+
+  constructor(labels: readonly string[], interner: Interner) {
+    this.#lower = new Set(labels.map((l) => l.toLowerCase()));
+    this.#interner = interner;
+  }
+
+  isDirect(id: number): boolean {
+    const f = id < this.#flags.length ? (this.#flags[id] as number) : UNKNOWN;
+    return (f === UNKNOWN ? this.#classify(id) : f) === DIRECT;
+  }
+
+  /** How many of `ids[0..n)` are direct: one typed-array read per touch. */
+  count(ids: Int32Array, n: number): number {
+    let flags = this.#flags;
+    let direct = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i] as number;
+      let f = id < flags.length ? (flags[id] as number) : UNKNOWN;
+      if (f === UNKNOWN) {
+        f = this.#classify(id);
+        flags = this.#flags;
+      }
+      if (f === DIRECT) direct++;
+    }
+    return direct;
+  }
+
+  #classify(id: number): number {
+    if (id >= this.#flags.length) {
+      const grown = new Uint8Array(Math.max(id + 1, this.#flags.length * 2));
+      grown.set(this.#flags);
+      this.#flags = grown;
+    }
+    const f = this.#lower.has(this.#interner.value(id).toLowerCase()) ? DIRECT : NOT_DIRECT;
+    this.#flags[id] = f;
+    return f;
+  }
 }
 
 const UNKNOWN = 0;
 const NOT_DIRECT = 1;
 const DIRECT = 2;
-
-export function createDirectLabels(labels: readonly string[], interner: Interner): DirectLabels {
-  const lower = new Set(labels.map((l) => l.toLowerCase()));
-  let flags = new Uint8Array(64);
-  return {
-    isDirect(id) {
-      if (id >= flags.length) {
-        const grown = new Uint8Array(Math.max(id + 1, flags.length * 2));
-        grown.set(flags);
-        flags = grown;
-      }
-      let f = flags[id] as number;
-      if (f === UNKNOWN) flags[id] = f = lower.has(interner.value(id).toLowerCase()) ? DIRECT : NOT_DIRECT;
-      return f === DIRECT;
-    },
-  };
-}
 
 /**
  * GA4's treatment of Direct (`direct: 'ignore'`): when a path holds any touch that is not direct,
@@ -41,15 +64,10 @@ export function createDirectLabels(labels: readonly string[], interner: Interner
  */
 export function dropDirectTouches(p: PreparedPath, direct: DirectLabels): void {
   const n = p.n;
-  let any = false;
-  for (let i = 0; i < n; i++) {
-    if (!direct.isDirect(p.ids[i] as number)) {
-      any = true;
-      break;
-    }
-  }
-  if (!any) return;
   const { ids, ages } = p;
+  // One pass to count: most paths hold no direct touch, or nothing else, and stay as they are.
+  const directs = direct.count(ids, n);
+  if (directs === 0 || directs === n) return;
   const lead = p.lead;
   const opportunity = p.opportunity;
   const close = p.close;

@@ -1,3 +1,5 @@
+import { Transitions } from './transitions.js';
+
 /**
  * Transition counts of the order-k Markov chain, accumulated path by path. Memory is
  * O(states + distinct transitions), whatever the number of paths.
@@ -35,13 +37,8 @@ export interface MarkovCounts {
 }
 
 export function createMarkovCounts(order: number): MarkovCounts {
-  // Transitions: per source state a Map from target state to a slot; weights in a typed array.
-  // Small-integer keys and unboxed weights keep the per-edge update allocation-free.
-  const rows: (Map<number, number> | undefined)[] = [];
-  let weights = new Float64Array(256);
-  let fromOf = new Int32Array(256);
-  let toOf = new Int32Array(256);
-  let slots = 0;
+  // Dense while the chain is small, sparse past it (transitions.ts): no allocation per update.
+  const transitions = new Transitions();
   const numericStates = new Map<number, number>();
   const stringStates = new Map<string, number>();
   const channels: (readonly number[])[] = [[], [], []];
@@ -51,46 +48,18 @@ export function createMarkovCounts(order: number): MarkovCounts {
   // The path being added (the caller's buffer, read synchronously by stateOf).
   let touches: Int32Array = new Int32Array(0);
 
-  const edge = (from: number, to: number, w: number) => {
-    let row = rows[from];
-    if (row === undefined) {
-      while (rows.length < from) rows.push(undefined);
-      rows[from] = row = new Map();
-    }
-    let slot = row.get(to);
-    if (slot === undefined) {
-      slot = slots++;
-      row.set(to, slot);
-      if (slot >= weights.length) {
-        const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
-          const b = make(a.length * 2);
-          b.set(a);
-          return b;
-        };
-        weights = grow(weights, (n) => new Float64Array(n));
-        fromOf = grow(fromOf, (n) => new Int32Array(n));
-        toOf = grow(toOf, (n) => new Int32Array(n));
-      }
-      fromOf[slot] = from;
-      toOf[slot] = to;
-    }
-    weights[slot] = (weights[slot] as number) + w;
-  };
-
   const newState = (members: readonly number[]): number => {
     const s = channels.length;
     channels.push(members);
     return s;
   };
 
-  // State of the tuple touches[from .. from+len).
+  // Order 1: a channel's state is its id + FIRST_CHANNEL_STATE, so states need no table; the
+  // highest one seen bounds them.
+  let topState = NULL;
+
+  // State of the tuple touches[from .. from+len), order ≥ 2.
   const stateOf = (from: number, len: number): number => {
-    if (order === 1) {
-      const id = touches[from] as number;
-      const s = id + FIRST_CHANNEL_STATE;
-      while (channels.length <= s) channels.push([channels.length - FIRST_CHANNEL_STATE]);
-      return s;
-    }
     let key = 0;
     let packable = true;
     for (let i = from; i < from + len; i++) {
@@ -135,35 +104,47 @@ export function createMarkovCounts(order: number): MarkovCounts {
     add(ids, n, conversions, value, nulls) {
       const through = conversions + nulls;
       if (through <= 0) return;
-      touches = ids;
       let last = START;
       let states = 0;
-      const windows = n === 0 ? 0 : n < order ? 1 : n - order + 1;
-      for (let i = 0; i < windows; i++) {
-        const s = stateOf(i, Math.min(order, n));
-        // Windows first, then consecutive identical states merged (not repeats merged first).
-        if (s === last) continue;
-        edge(last, s, through);
-        last = s;
-        states++;
+      if (order === 1) {
+        // The hot path of the commonest chain: one typed-array update per step.
+        let top = topState;
+        for (let i = 0; i < n; i++) {
+          const s = (ids[i] as number) + FIRST_CHANNEL_STATE;
+          if (s === last) continue;
+          transitions.add(last, s, through);
+          if (s > top) top = s;
+          last = s;
+          states++;
+        }
+        topState = top;
+      } else {
+        touches = ids;
+        const windows = n === 0 ? 0 : n < order ? 1 : n - order + 1;
+        for (let i = 0; i < windows; i++) {
+          const s = stateOf(i, Math.min(order, n));
+          // Windows first, then consecutive identical states merged (not repeats merged first).
+          if (s === last) continue;
+          transitions.add(last, s, through);
+          last = s;
+          states++;
+        }
       }
       if (states > maxPathStates) maxPathStates = states;
       if (conversions > 0) {
-        edge(last, CONVERSION, conversions);
+        transitions.add(last, CONVERSION, conversions);
         creditLast(last, conversions, value);
       }
-      if (nulls > 0) edge(last, NULL, nulls);
+      if (nulls > 0) transitions.add(last, NULL, nulls);
     },
     get stateCount() {
-      return channels.length;
+      return order === 1 ? topState + 1 : channels.length;
     },
     get transitionCount() {
-      return slots;
+      return transitions.count;
     },
-    channelsOf: (s) => channels[s] ?? [],
-    forEachTransition(fn) {
-      for (let i = 0; i < slots; i++) fn(fromOf[i] as number, toOf[i] as number, weights[i] as number);
-    },
+    channelsOf: (s) => (order === 1 ? (s >= FIRST_CHANNEL_STATE && s <= topState ? [s - FIRST_CHANNEL_STATE] : []) : (channels[s] ?? [])),
+    forEachTransition: (fn) => transitions.forEach(fn),
     lastConversions: (s) => lastConv[s] ?? 0,
     lastValue: (s) => lastVal[s] ?? 0,
     get maxPathStates() {

@@ -11,9 +11,9 @@ const positions = [0, 0, 0, 0];
 export const fullPath: RuleModel = {
   requires: requireMilestones('full_path', ['lead', 'opportunity', 'close']),
   weights(p, ctx, w) {
-    positions[1] = milestoneAt(p, 'lead');
-    positions[2] = milestoneAt(p, 'opportunity');
-    positions[3] = milestoneAt(p, 'close');
+    positions[1] = milestoneAt(p.lead, p.n);
+    positions[2] = milestoneAt(p.opportunity, p.n);
+    positions[3] = milestoneAt(p.close, p.n);
     milestoneWeights(p.n, positions, ctx.params.fullPathWeights, w);
   },
 };

@@ -22,7 +22,9 @@ export function milestoneWeights(
     const at = positions[j] as number;
     total += weights[j] as number;
     if (at > end) end = at;
-    if (positions.indexOf(at) === j) distinct++;
+    let seen = false;
+    for (let k = 0; k < j; k++) if (positions[k] === at) seen = true;
+    if (!seen) distinct++;
   }
   const middle = end + 1 - distinct;
   // Window touches get the middle share, then milestone touches are reset and summed; no
@@ -39,20 +41,21 @@ export function milestoneWeights(
 
 type MilestoneKey = 'lead' | 'opportunity' | 'close';
 
-/** The milestone's touch index, or the last touch when missing and fallback is allowed. */
-export function milestoneAt(p: PreparedPath, key: MilestoneKey): number {
-  const at = p[key];
-  return at >= 0 ? at : p.n - 1;
+/** A milestone's touch index, or the last touch when missing (and fallback is allowed). */
+export function milestoneAt(at: number, n: number): number {
+  return at >= 0 ? at : n - 1;
 }
 
 export function requireMilestones(
   model: string,
   keys: readonly MilestoneKey[],
 ): (p: PreparedPath, ctx: RuleContext) => PathProblem | undefined {
+  const needs = { lead: keys.includes('lead'), opportunity: keys.includes('opportunity'), close: keys.includes('close') };
   return (p, ctx) => {
+    // Runs for every converting path: the common case (all present) allocates nothing.
+    if ((!needs.lead || p.lead >= 0) && (!needs.opportunity || p.opportunity >= 0) && (!needs.close || p.close >= 0)) return undefined;
     if (ctx.params.missingFacts === MissingFacts.Fallback) return undefined;
     const missing = keys.filter((k) => p[k] < 0);
-    if (missing.length === 0) return undefined;
     return {
       field: `milestones.${missing[0]}`,
       message: `${model} needs milestones ${keys.join(', ')} (touch indexes); missing ${missing.join(', ')}: add them, or set missingFacts: "fallback" to put missing milestones on the last touch`,

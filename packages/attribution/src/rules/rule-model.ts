@@ -19,5 +19,7 @@ export type RuleRequirement = (p: PreparedPath, ctx: RuleContext) => PathProblem
 
 export interface RuleModel {
   readonly weights: RuleWeights;
+  /** Models that give one touch 100%: its index (the engine then credits it without weights). */
+  readonly single?: (p: PreparedPath, ctx: RuleContext) => number;
   readonly requires?: RuleRequirement;
 }

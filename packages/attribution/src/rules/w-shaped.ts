@@ -11,8 +11,8 @@ const positions = [0, 0, 0];
 export const wShaped: RuleModel = {
   requires: requireMilestones('w_shaped', ['lead', 'opportunity']),
   weights(p, ctx, w) {
-    positions[1] = milestoneAt(p, 'lead');
-    positions[2] = milestoneAt(p, 'opportunity');
+    positions[1] = milestoneAt(p.lead, p.n);
+    positions[2] = milestoneAt(p.opportunity, p.n);
     milestoneWeights(p.n, positions, ctx.params.wShapedWeights, w);
   },
 };

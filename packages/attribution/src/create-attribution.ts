@@ -63,7 +63,7 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
 
   return {
     add(path) {
-      const problem = preparePath(path, p, interner, prepared);
+      const problem = preparePath(path, p, interner, prepared, direct);
       if (problem) return { ok: false, ...problem };
       if (prepared.n > 0 && (prepared.conversions > 0 || prepared.value > 0)) {
         for (const require of requirements) {
@@ -78,7 +78,7 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
       if (prepared.n === 0) totals.empty_path_conversions += prepared.conversions;
       // Summaries describe the path as observed (after the lookback), direct touches included.
       summaries.add(prepared);
-      if (ignoreDirect && prepared.n > 1) dropDirectTouches(prepared, direct);
+      if (ignoreDirect && prepared.directs > 0) dropDirectTouches(prepared, direct);
       set.add(prepared);
       return OK;
     },

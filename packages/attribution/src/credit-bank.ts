@@ -8,6 +8,7 @@ import { firstTouch } from './rules/first-touch.js';
 import { fullPath } from './rules/full-path.js';
 import { lastNonDirect } from './rules/last-non-direct.js';
 import { lastTouch } from './rules/last-touch.js';
+import { linear } from './rules/linear.js';
 import { positionBased } from './rules/position-based.js';
 import type { RuleContext } from './rules/rule-model.js';
 import { timeDecay } from './rules/time-decay.js';
@@ -63,8 +64,8 @@ const KIND: Readonly<Record<BankedModelName, number>> = {
  * `subset` characteristic) in one engine: one pass per path, each model's code called from a call
  * site of its own (the switch below), so V8 inlines it. One engine per model, called through one
  * interface from one loop, spent more on that dispatch than on the crediting (the `--paths`
- * bench measured it). The models' definitions stay in their own files; the Shapley models share
- * one scan of the path's distinct touches.
+ * bench measured it). Each model's definition stays in its own file (`credit`); the Shapley
+ * models share one scan of the path's distinct touches.
  *
  * An empty path credits `emptyPathId` in full in every model.
  */
@@ -92,35 +93,28 @@ export function createCreditBank(models: readonly BankedModel[], ctx: RuleContex
         const t = tables[m] as CreditTable;
         switch (kinds[m]) {
           case 0:
-            t.add(ids[firstTouch.single!(p, ctx)] as number, c, v);
+            firstTouch.credit(p, ctx, t, c, v, w);
             break;
           case 1:
-            t.add(ids[lastTouch.single!(p, ctx)] as number, c, v);
+            lastTouch.credit(p, ctx, t, c, v, w);
             break;
           case 2:
-            t.add(ids[lastNonDirect.single!(p, ctx)] as number, c, v);
+            lastNonDirect.credit(p, ctx, t, c, v, w);
             break;
-          case 3: {
-            // linear.weights: 1/n per touch.
-            const share = 1 / n;
-            for (let i = 0; i < n; i++) t.add(ids[i] as number, share * c, share * v);
+          case 3:
+            linear.credit(p, ctx, t, c, v, w);
             break;
-          }
           case 4:
-            timeDecay.weights(p, ctx, w);
-            t.addShares(ids, w, n, c, v);
+            timeDecay.credit(p, ctx, t, c, v, w);
             break;
           case 5:
-            positionBased.weights(p, ctx, w);
-            t.addShares(ids, w, n, c, v);
+            positionBased.credit(p, ctx, t, c, v, w);
             break;
           case 6:
-            wShaped.weights(p, ctx, w);
-            t.addShares(ids, w, n, c, v);
+            wShaped.credit(p, ctx, t, c, v, w);
             break;
           case 7:
-            fullPath.weights(p, ctx, w);
-            t.addShares(ids, w, n, c, v);
+            fullPath.credit(p, ctx, t, c, v, w);
             break;
           case 8:
             creditSimplifiedShapley(t, touches, k, c, v);

@@ -26,17 +26,6 @@ export class CreditTable {
     if (id >= this.#length) this.#length = id + 1;
   }
 
-  /**
-   * Credits `shares[i]` of the conversions and value to `ids[i]` for i < n, in one call: the rule
-   * models' inner loop (every touch of every path) runs here on the typed arrays directly.
-   */
-  addShares(ids: ArrayLike<number>, shares: ArrayLike<number>, n: number, conversions: number, value: number): void {
-    for (let i = 0; i < n; i++) {
-      const share = shares[i] as number;
-      if (share !== 0) this.add(ids[i] as number, share * conversions, share * value);
-    }
-  }
-
   conversions(id: number): number {
     return this.#conv[id] ?? 0;
   }

@@ -21,22 +21,6 @@ export class DirectLabels {
     return (f === UNKNOWN ? this.#classify(id) : f) === DIRECT;
   }
 
-  /** How many of `ids[0..n)` are direct: one typed-array read per touch. */
-  count(ids: Int32Array, n: number): number {
-    let flags = this.#flags;
-    let direct = 0;
-    for (let i = 0; i < n; i++) {
-      const id = ids[i] as number;
-      let f = id < flags.length ? (flags[id] as number) : UNKNOWN;
-      if (f === UNKNOWN) {
-        f = this.#classify(id);
-        flags = this.#flags;
-      }
-      if (f === DIRECT) direct++;
-    }
-    return direct;
-  }
-
   #classify(id: number): number {
     if (id >= this.#flags.length) {
       const grown = new Uint8Array(Math.max(id + 1, this.#flags.length * 2));
@@ -56,7 +40,8 @@ const DIRECT = 2;
 /**
  * GA4's treatment of Direct (`direct: 'ignore'`): when a path holds any touch that is not direct,
  * its direct touches are removed in place, so no model credits them; a path of direct touches only
- * is left as it is and credits Direct.
+ * is left as it is and credits Direct. `p.directs` (counted while the path was interned) says
+ * whether there is anything to do.
  *
  * Times move with their touches. A milestone on a removed touch moves to the last kept touch
  * before it (GA4 credits a direct session to the previous non-direct source), or to the first
@@ -65,9 +50,8 @@ const DIRECT = 2;
 export function dropDirectTouches(p: PreparedPath, direct: DirectLabels): void {
   const n = p.n;
   const { ids, ages } = p;
-  // One pass to count: most paths hold no direct touch, or nothing else, and stay as they are.
-  const directs = direct.count(ids, n);
-  if (directs === 0 || directs === n) return;
+  // Most paths hold no direct touch, or nothing else, and stay as they are.
+  if (p.directs === 0 || p.directs === n) return;
   const lead = p.lead;
   const opportunity = p.opportunity;
   const close = p.close;
@@ -86,4 +70,5 @@ export function dropDirectTouches(p: PreparedPath, direct: DirectLabels): void {
     if (i === close) p.close = kept > 0 ? kept - 1 : 0;
   }
   p.n = kept;
+  p.directs = 0;
 }

@@ -23,6 +23,13 @@ export interface PreparedPath {
   close: number;
   /** First kept touch to conversion, in ms; NaN without times. */
   timeToConvertMs: number;
+  /** How many kept touches are direct (counted while interning, when a {@link DirectCounter} is given). */
+  directs: number;
+}
+
+/** Tells which ids are direct, for {@link preparePath} to count them as it interns. */
+export interface DirectCounter {
+  isDirect(id: number): boolean;
 }
 
 /** What a path lacks or gets wrong: the field at fault and what to do. */
@@ -44,6 +51,7 @@ export function createPreparedPath(): PreparedPath {
     opportunity: -1,
     close: -1,
     timeToConvertMs: Number.NaN,
+    directs: 0,
   };
 }
 
@@ -78,6 +86,7 @@ export function preparePath(
   params: ResolvedParams,
   interner: Interner,
   out: PreparedPath,
+  direct?: DirectCounter,
 ): PathProblem | undefined {
   const path = input.path;
   if (!Array.isArray(path)) return { field: 'path', message: '`path` must be an array of strings' };
@@ -123,7 +132,13 @@ export function preparePath(
     }
   }
   const ids = out.ids;
-  for (let i = 0; i < n; i++) ids[i] = interner.id(path[start + i] as string);
+  let directs = 0;
+  for (let i = 0; i < n; i++) {
+    const id = interner.id(path[start + i] as string);
+    ids[i] = id;
+    if (direct?.isDirect(id)) directs++;
+  }
+  out.directs = directs;
   if (out.hasTimes && start > 0) out.ages.copyWithin(0, start, len);
   out.n = n;
   out.conversions = c ?? 1;

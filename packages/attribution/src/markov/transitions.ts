@@ -82,9 +82,9 @@ export class Transitions {
     const old = this.#dense as Float64Array;
     const oldSide = this.#side;
     if (needed < this.denseStates) {
-      let side = oldSide;
-      while (side <= needed) side *= 2;
-      side = Math.min(side, this.denseStates);
+      // A quarter more at a time, in multiples of 8: the matrix stays close to the chain's size,
+      // so more of it stays in cache (364 states: 1.1 MB rather than 2 MB at the next power of 2).
+      const side = Math.min(Math.ceil(Math.max(needed + 1, oldSide * 1.25) / 8) * 8, this.denseStates);
       const m = new Float64Array(side * side);
       for (let from = 0; from < oldSide; from++) m.set(old.subarray(from * oldSide, (from + 1) * oldSide), from * side);
       this.#dense = m;

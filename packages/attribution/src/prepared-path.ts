@@ -97,10 +97,6 @@ export function preparePath(
   if (c !== undefined && !isCount(c)) return badCount(c, 'conversions');
   if (v !== undefined && !isCount(v)) return badCount(v, 'value');
   if (nu !== undefined && !isCount(nu)) return badCount(nu, 'nulls');
-  for (let i = 0; i < len; i++) {
-    const touch = path[i];
-    if (typeof touch !== 'string') return { field: `path[${i}]`, message: `\`path[${i}]\` must be a string (got ${JSON.stringify(touch)})` };
-  }
   if (out.ids.length < len) {
     out.ids = new Int32Array(Math.max(len, out.ids.length * 2));
     out.ages = new Float64Array(out.ids.length);
@@ -131,11 +127,15 @@ export function preparePath(
       if (cl >= 0) close = Math.max(0, cl - start);
     }
   }
+  // One pass checks every touch and interns the kept ones (those inside the lookback window).
   const ids = out.ids;
   let directs = 0;
-  for (let i = 0; i < n; i++) {
-    const id = interner.id(path[start + i] as string);
-    ids[i] = id;
+  for (let i = 0; i < len; i++) {
+    const touch = path[i];
+    if (typeof touch !== 'string') return { field: `path[${i}]`, message: `\`path[${i}]\` must be a string (got ${JSON.stringify(touch)})` };
+    if (i < start) continue;
+    const id = interner.id(touch);
+    ids[i - start] = id;
     if (direct?.isDirect(id)) directs++;
   }
   out.directs = directs;

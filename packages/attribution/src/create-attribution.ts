@@ -65,7 +65,9 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
     add(path) {
       const problem = preparePath(path, p, interner, prepared, direct);
       if (problem) return { ok: false, ...problem };
-      if (prepared.n > 0 && (prepared.conversions > 0 || prepared.value > 0)) {
+      // Requirements ask only for times and milestones: a path with all of them skips the checks.
+      const complete = prepared.hasTimes && prepared.lead >= 0 && prepared.opportunity >= 0 && prepared.close >= 0;
+      if (!complete && prepared.n > 0 && (prepared.conversions > 0 || prepared.value > 0)) {
         for (const require of requirements) {
           const missing = require(prepared, ctx);
           if (missing) return { ok: false, ...missing };

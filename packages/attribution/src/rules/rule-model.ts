@@ -16,7 +16,10 @@ export interface RuleContext {
  */
 export type RuleCredit = (p: PreparedPath, ctx: RuleContext, table: CreditTable, c: number, v: number, scratch: Float64Array) => void;
 
-/** A rule model checks, before any model credits the path, that the path carries what it needs. */
+/**
+ * A rule model checks, before any model credits the path, that the path carries what it needs:
+ * times or milestones, nothing else (a path that has them all is not asked).
+ */
 export type RuleRequirement = (p: PreparedPath, ctx: RuleContext) => PathProblem | undefined;
 
 export interface RuleModel {

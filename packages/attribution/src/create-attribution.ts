@@ -1,20 +1,13 @@
+import { DirectLabels, dropDirectTouches } from './direct-touches.js';
 import { createInterner } from './interner.js';
-import { createMarkovEngine } from './markov/markov-engine.js';
-import type { ModelEngine } from './model-engine.js';
-import { type ModelSpec, type ResolvedModel, RULE_MODELS, type RuleModelName, isModelName, MODEL_NAMES } from './models.js';
-import { resolveParams, DAY_MS, type AttributionParams } from './params.js';
+import { createModelSet } from './model-set.js';
+import { type ModelSpec, type ResolvedModel, isModelName, MODEL_NAMES } from './models.js';
+import { resolveParams, DirectPolicy, type AttributionParams } from './params.js';
 import type { PathInput } from './path-input.js';
 import { createPreparedPath, preparePath, type PathProblem } from './prepared-path.js';
 import type { AttributionResult } from './result.js';
-import { RULES } from './rules/index.js';
-import { createRuleEngine } from './rules/rule-engine.js';
-import type { RuleContext, RuleRequirement } from './rules/rule-model.js';
-import { createExactSetShapleyEngine } from './shapley/exact-set-shapley.js';
-import { createOrderedShapleyEngine } from './shapley/ordered-shapley.js';
-import { createSimplifiedShapleyEngine } from './shapley/simplified-shapley.js';
-import { createWeightedHistogram } from './summaries/weighted-histogram.js';
-import { createTopDistinctPaths } from './summaries/top-distinct-paths.js';
-import { createTopPaths } from './summaries/top-paths.js';
+import type { RuleContext } from './rules/rule-model.js';
+import { createPathSummaries } from './summaries/path-summaries.js';
 
 /** The answer of {@link Attribution.add}: the path was credited, or why it was refused (nothing credited). */
 export type AddOutcome = { readonly ok: true } | ({ readonly ok: false } & PathProblem);
@@ -29,7 +22,11 @@ export interface StateSize {
 /**
  * A streaming attribution run: push paths one at a time (from a warehouse cursor, a file, a
  * test), then ask for the result. Rule models credit each path in O(path length); Markov keeps
- * transition counts, Shapley per-channel (or per-set) sums; nothing grows with the number of paths.
+ * transition counts, Shapley per-channel (or per-set) sums; nothing grows with the number of paths
+ * (top paths over paths that are not aggregated excepted, up to its capacity).
+ *
+ * Per path: validate and intern, apply the lookback, feed the summaries asked for, leave out
+ * direct touches (`direct: 'ignore'`), then credit every model.
  */
 export interface Attribution {
   add(path: PathInput): AddOutcome;
@@ -55,73 +52,50 @@ export function createAttribution(models: readonly ModelSpec[], params: Attribut
   const resolved = resolveModels(models, p.markov.order);
   const interner = createInterner();
   const emptyPathId = interner.id(p.emptyPathChannel);
-  const directIds = new Set(p.directValues.map((v) => interner.id(v)));
-  const ctx: RuleContext = { params: p, isDirect: (id) => directIds.has(id) };
-  const requirements: RuleRequirement[] = [];
-  const engines: ModelEngine[] = resolved.map((m) => {
-    if ((RULE_MODELS as readonly string[]).includes(m.model)) {
-      const rule = RULES[m.model as RuleModelName];
-      if (rule.requires) requirements.push(rule.requires);
-      return createRuleEngine(m.name, rule, ctx, emptyPathId);
-    }
-    switch (m.model) {
-      case 'markov':
-        return createMarkovEngine(m.name, m.order, p, emptyPathId);
-      case 'ordered_shapley':
-        return createOrderedShapleyEngine(m.name, emptyPathId);
-      default:
-        return p.shapley.characteristic === 'exact'
-          ? createExactSetShapleyEngine(m.name, emptyPathId)
-          : createSimplifiedShapleyEngine(m.name, emptyPathId);
-    }
-  });
+  const direct = new DirectLabels(p.directLabels, interner);
+  const ignoreDirect = p.direct === DirectPolicy.Ignore;
+  const ctx: RuleContext = { params: p, isDirect: (id) => direct.isDirect(id) };
+  const set = createModelSet(resolved, p, ctx, emptyPathId);
+  const requirements = set.requirements;
   const prepared = createPreparedPath();
-  const topPaths = p.pathsAreDistinct ? createTopDistinctPaths(p.topPaths) : createTopPaths(p.topPathsCapacity);
-  const timeToConvert = createWeightedHistogram();
-  const touchesToConvert = createWeightedHistogram();
+  const summaries = createPathSummaries(p);
   const totals = { paths: 0, conversions: 0, value: 0, nulls: 0, empty_path_conversions: 0 };
 
   return {
     add(path) {
-      const problem = preparePath(path, p, interner, prepared);
+      const problem = preparePath(path, p, interner, prepared, direct);
       if (problem) return { ok: false, ...problem };
-      if (prepared.n > 0 && (prepared.conversions > 0 || prepared.value > 0)) {
+      // Requirements ask only for times and milestones: a path with all of them skips the checks.
+      const complete = prepared.hasTimes && prepared.lead >= 0 && prepared.opportunity >= 0 && prepared.close >= 0;
+      if (!complete && prepared.n > 0 && (prepared.conversions > 0 || prepared.value > 0)) {
         for (const require of requirements) {
           const missing = require(prepared, ctx);
           if (missing) return { ok: false, ...missing };
         }
       }
-      for (const engine of engines) engine.add(prepared);
       totals.paths++;
       totals.conversions += prepared.conversions;
       totals.value += prepared.value;
       totals.nulls += prepared.nulls;
       if (prepared.n === 0) totals.empty_path_conversions += prepared.conversions;
-      if (p.topPaths > 0) topPaths.add(prepared);
-      touchesToConvert.add(prepared.n, prepared.conversions);
-      if (!Number.isNaN(prepared.timeToConvertMs)) timeToConvert.add(Math.floor(prepared.timeToConvertMs / DAY_MS), prepared.conversions);
+      // Summaries describe the path as observed (after the lookback), direct touches included.
+      summaries.add(prepared);
+      if (ignoreDirect && prepared.directs > 0) dropDirectTouches(prepared, direct);
+      set.add(prepared);
       return OK;
     },
     result() {
       return {
-        models: engines.map((e) => e.result(interner)),
+        models: set.results(interner),
         totals: { ...totals },
-        top_paths: topPaths.result(interner, p.topPaths),
-        time_to_convert: {
-          ...timeToConvert.summary(),
-          by_day: timeToConvert.entries().map(([days, conversions]) => ({ days, conversions })),
-        },
-        touches_to_convert: {
-          ...touchesToConvert.summary(),
-          by_touches: touchesToConvert.entries().map(([touches, conversions]) => ({ touches, conversions })),
-        },
+        ...summaries.result(interner),
       };
     },
     stateSize() {
       return {
         levelValues: interner.size,
-        modelEntries: engines.reduce((s, e) => s + e.stateSize(), 0),
-        topPaths: topPaths.size,
+        modelEntries: set.stateSize(),
+        topPaths: summaries.topPathsSize,
       };
     },
   };

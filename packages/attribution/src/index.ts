@@ -1,6 +1,7 @@
 /**
  * @touchline/attribution: the pure attribution engine (rule-based, Markov, Shapley) and the
- * channel grouping (GA4 default channel group, custom rule sets, SQL compiler). No warehouse needed.
+ * channel grouping (GA4 default channel group, custom rule sets, SQL compiler). No warehouse
+ * needed, and nothing from Node: the file reader is `@touchline/attribution/node`.
  */
 export { createAttribution, attribute, type Attribution, type AddOutcome, type StateSize } from './create-attribution.js';
 export { MODEL_NAMES, RULE_MODELS, parseModelList, isModelName, type ModelName, type RuleModelName, type ModelSpec } from './models.js';
@@ -9,7 +10,11 @@ export {
   DAY_MS,
   MissingFacts,
   EmptyPathPolicy,
+  DirectPolicy,
+  SUMMARIES,
+  DEFAULT_DIRECT_LABELS,
   resolveParams,
+  type Summary,
   type AttributionParams,
   type MarkovParams,
   type ShapleyParams,
@@ -32,15 +37,8 @@ export { shapleyValues, type ShapleyOptions, type ShapleyAnswer } from './shaple
 export { seededRandom } from './shapley/seeded-random.js';
 export { compareModels, type ModelComparison } from './compare-models.js';
 export { splitConversionPaths, type TimelineTouch, type TimelineConversion, type SplitOptions } from './split-conversion-paths.js';
+// The paths-file format's line parser is pure; reading files lives in `@touchline/attribution/node`.
 export { parsePathLine, type PathLine } from './paths-file/parse-path-line.js';
-export { readPathsFile } from './paths-file/read-paths-file.js';
-export {
-  attributePathsFile,
-  PathsFileError,
-  type PathsFileProblem,
-  type PathsFileOptions,
-  type PathsFileResult,
-} from './paths-file/attribute-paths-file.js';
 export {
   RULE_FIELDS,
   MATCH_OPS,
@@ -58,7 +56,13 @@ export { GA4_DEFAULT_CHANNEL_RULES, GA4_FALLBACK_CHANNEL, GA4_RULES_VERSION, GA4
 export { GA4_SOURCE_CATEGORIES, GA4_SOURCE_CATEGORIES_VERSION, SOURCE_CATEGORY, type SourceCategory } from './channels/ga4-source-categories.js';
 export { GA4_CHANNEL_RULE_SET, validateChannelRules, type RuleProblem, type RuleSetValidation } from './channels/validate-channel-rules.js';
 export { compileChannelRules } from './channels/compile-channel-rules.js';
-export { deriveSourceMedium, type SourceMedium, type DeriveOptions } from './channels/derive-source-medium.js';
+export {
+  deriveSourceMedium,
+  CLICK_ID_PRECEDENCES,
+  type ClickIdPrecedence,
+  type SourceMedium,
+  type DeriveOptions,
+} from './channels/derive-source-medium.js';
 export { SEARCH_ENGINES, searchEngineOf } from './channels/search-engines.js';
 export { touchChanneler } from './channels/channel-of-touch.js';
 export { channelRulesToSql, type ChannelSqlOptions } from './channels/sql/channel-rules-sql.js';

@@ -19,6 +19,26 @@ export const EmptyPathPolicy = {
 } as const;
 export type EmptyPathPolicy = (typeof EmptyPathPolicy)[keyof typeof EmptyPathPolicy];
 
+/** What the models do with direct touches (GA4: Direct gets credit only when nothing else is on the path). */
+export const DirectPolicy = {
+  /**
+   * Leave direct touches out of every model when the path holds any other touch; a path of only
+   * direct touches keeps them, so Direct is credited (GA4's attribution, and its "paid and organic"
+   * last click).
+   */
+  Ignore: 'ignore',
+  /** Treat direct touches like any channel (ChannelAttribution's view: a state like any other). */
+  Credit: 'credit',
+} as const;
+export type DirectPolicy = (typeof DirectPolicy)[keyof typeof DirectPolicy];
+
+/** The path summaries a result can carry; each costs work per path, so a caller names those it shows. */
+export const SUMMARIES = ['top_paths', 'time_to_convert', 'touches_to_convert'] as const;
+export type Summary = (typeof SUMMARIES)[number];
+
+/** The direct labels Touchline knows by default (compared ignoring case). */
+export const DEFAULT_DIRECT_LABELS: readonly string[] = ['direct', '(direct)', '(direct) / (none)'];
+
 export interface PositionWeights {
   /** @defaultValue 0.4 */
   readonly first: number;
@@ -28,7 +48,8 @@ export interface PositionWeights {
 
 export interface MarkovParams {
   /**
-   * Order k of the chain: states are the sliding windows of k consecutive (de-duplicated) touches.
+   * Order k of the chain: states are the sliding windows of k consecutive touches (a path shorter
+   * than k is one state), consecutive identical states then merged (ChannelAttribution's definition).
    * @defaultValue 1
    */
   readonly order?: number;
@@ -39,7 +60,12 @@ export interface MarkovParams {
    * @defaultValue 'none'
    */
   readonly truncation?: 'none' | 'channelattribution' | number;
-  /** @defaultValue 'direct' */
+  /**
+   * Conversions with no touch: `'direct'` credits them to `emptyPathChannel`, as every rule model
+   * does; `'redistribute'` is ChannelAttribution's (start)→(conversion) edge, whose conversions the
+   * removal effects spread over the channels.
+   * @defaultValue 'direct'
+   */
   readonly emptyPaths?: EmptyPathPolicy;
   /**
    * Also return the estimated transition probabilities (ChannelAttribution's `out_more`); off by
@@ -78,14 +104,28 @@ export interface AttributionParams {
   /** The bucket that receives conversions with an empty path. @defaultValue '(direct)' */
   readonly emptyPathChannel?: string;
   /**
-   * Level values that count as direct for last non-direct.
-   * @defaultValue `['(direct)', 'Direct', '(direct) / (none)']`
+   * Level values that are direct touches, compared ignoring case (so `Direct`, the GA4 channel,
+   * matches `direct`): what {@link direct} leaves out and last non-direct skips.
+   * @defaultValue `['direct', '(direct)', '(direct) / (none)']`
    */
-  readonly directValues?: readonly string[];
+  readonly directLabels?: readonly string[];
+  /**
+   * `'ignore'`: direct touches get no credit in any model when the path holds another touch (GA4);
+   * a path of only direct touches credits them. `'credit'`: direct is a channel like the others.
+   * @defaultValue 'ignore'
+   */
+  readonly direct?: DirectPolicy;
   /** Time decay without times, W-shaped / full path without milestones. @defaultValue 'error' */
   readonly missingFacts?: MissingFacts;
   readonly markov?: MarkovParams;
   readonly shapley?: ShapleyParams;
+  /**
+   * The summaries to compute besides the models' credits. Each costs work on every path (top
+   * paths, over paths that are not aggregated, a table of every distinct path), so name only those
+   * you show; the result carries exactly these.
+   * @defaultValue all of {@link SUMMARIES}
+   */
+  readonly summaries?: readonly Summary[];
   /** How many top conversion paths to report. @defaultValue 20 */
   readonly topPaths?: number;
   /**
@@ -111,10 +151,13 @@ export interface ResolvedParams {
   readonly wShapedWeights: readonly [number, number, number];
   readonly fullPathWeights: readonly [number, number, number, number];
   readonly emptyPathChannel: string;
-  readonly directValues: readonly string[];
+  /** Lower case. */
+  readonly directLabels: readonly string[];
+  readonly direct: DirectPolicy;
   readonly missingFacts: MissingFacts;
   readonly markov: Required<MarkovParams>;
   readonly shapley: Required<ShapleyParams>;
+  readonly summaries: ReadonlySet<Summary>;
   readonly topPaths: number;
   readonly topPathsCapacity: number;
   readonly pathsAreDistinct: boolean;
@@ -127,10 +170,12 @@ export const DEFAULT_PARAMS: ResolvedParams = {
   wShapedWeights: [0.3, 0.3, 0.3],
   fullPathWeights: [0.225, 0.225, 0.225, 0.225],
   emptyPathChannel: '(direct)',
-  directValues: ['(direct)', 'Direct', '(direct) / (none)'],
+  directLabels: DEFAULT_DIRECT_LABELS,
+  direct: DirectPolicy.Ignore,
   missingFacts: MissingFacts.Error,
   markov: { order: 1, truncation: 'none', emptyPaths: EmptyPathPolicy.Direct, transitions: false },
   shapley: { characteristic: 'subset' },
+  summaries: new Set(SUMMARIES),
   topPaths: 20,
   topPathsCapacity: 100_000,
   pathsAreDistinct: false,
@@ -157,6 +202,15 @@ export function resolveParams(p: AttributionParams = {}): ResolvedParams {
     'markov.truncation',
     "must be 'none', 'channelattribution' or a positive integer max_step",
   );
+  const emptyPaths = p.markov?.emptyPaths ?? EmptyPathPolicy.Direct;
+  check(oneOf(EmptyPathPolicy, emptyPaths), 'markov.emptyPaths', "must be 'direct' or 'redistribute'");
+  const direct = p.direct ?? DirectPolicy.Ignore;
+  check(oneOf(DirectPolicy, direct), 'direct', "must be 'ignore' or 'credit'");
+  const directLabels = p.directLabels ?? d.directLabels;
+  check(Array.isArray(directLabels) && directLabels.every((x) => typeof x === 'string' && x !== ''), 'directLabels', 'must be a list of non-empty strings');
+  const summaries = p.summaries ?? SUMMARIES;
+  const unknown = Array.isArray(summaries) ? summaries.find((x) => !(SUMMARIES as readonly string[]).includes(x)) : 'not a list';
+  check(unknown === undefined, 'summaries', `must list some of ${SUMMARIES.join(', ')} (got ${JSON.stringify(unknown)})`);
   const characteristic = p.shapley?.characteristic ?? 'subset';
   check(characteristic === 'subset' || characteristic === 'exact', 'shapley.characteristic', "must be 'subset' or 'exact'");
   const topPaths = p.topPaths ?? 20;
@@ -170,14 +224,20 @@ export function resolveParams(p: AttributionParams = {}): ResolvedParams {
     wShapedWeights: w,
     fullPathWeights: f,
     emptyPathChannel: p.emptyPathChannel ?? d.emptyPathChannel,
-    directValues: p.directValues ?? d.directValues,
+    directLabels: directLabels.map((x) => x.toLowerCase()),
+    direct,
     missingFacts: p.missingFacts ?? d.missingFacts,
-    markov: { order, truncation, emptyPaths: p.markov?.emptyPaths ?? EmptyPathPolicy.Direct, transitions: p.markov?.transitions ?? false },
+    markov: { order, truncation, emptyPaths, transitions: p.markov?.transitions ?? false },
     shapley: { characteristic },
+    summaries: new Set(summaries),
     topPaths,
     topPathsCapacity,
     pathsAreDistinct: p.pathsAreDistinct ?? false,
   };
+}
+
+function oneOf(values: Readonly<Record<string, string>>, x: unknown): boolean {
+  return Object.values(values).includes(x as string);
 }
 
 function sum(xs: readonly number[]): number {

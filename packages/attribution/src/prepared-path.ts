@@ -23,6 +23,13 @@ export interface PreparedPath {
   close: number;
   /** First kept touch to conversion, in ms; NaN without times. */
   timeToConvertMs: number;
+  /** How many kept touches are direct (counted while interning, when a {@link DirectCounter} is given). */
+  directs: number;
+}
+
+/** Tells which ids are direct, for {@link preparePath} to count them as it interns. */
+export interface DirectCounter {
+  isDirect(id: number): boolean;
 }
 
 /** What a path lacks or gets wrong: the field at fault and what to do. */
@@ -44,6 +51,7 @@ export function createPreparedPath(): PreparedPath {
     opportunity: -1,
     close: -1,
     timeToConvertMs: Number.NaN,
+    directs: 0,
   };
 }
 
@@ -54,14 +62,13 @@ export function timeMs(t: string | number | undefined): number {
   return Number.NaN;
 }
 
-const MILESTONE_KEYS = ['lead', 'opportunity', 'close'] as const;
+function badCount(v: unknown, field: string): PathProblem {
+  return { field, message: `\`${field}\` must be a finite number ≥ 0 (got ${JSON.stringify(v)})` };
+}
 
-function count(v: number | undefined, fallback: number, field: string): number | PathProblem {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    return { field, message: `\`${field}\` must be a finite number ≥ 0 (got ${JSON.stringify(v)})` };
-  }
-  return v;
+/** A valid count: a finite number ≥ 0. */
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v < Infinity;
 }
 
 /**
@@ -69,27 +76,27 @@ function count(v: number | undefined, fallback: number, field: string): number |
  * touches are in time order they form a prefix, so milestone indexes shift by the number dropped
  * (a milestone on a dropped touch moves to the first kept touch: it happened before the window,
  * and the window's first touch is the nearest stand-in).
+ *
+ * Every path of every run passes here, so it is written for speed: no allocation, no keyed
+ * property access, each field read once, and helpers that return numbers only (a problem is
+ * reported through `failure`, so no call site sees both numbers and objects).
  */
 export function preparePath(
   input: PathInput,
   params: ResolvedParams,
   interner: Interner,
   out: PreparedPath,
+  direct?: DirectCounter,
 ): PathProblem | undefined {
   const path = input.path;
   if (!Array.isArray(path)) return { field: 'path', message: '`path` must be an array of strings' };
   const len = path.length;
-  const conversions = count(input.conversions, 1, 'conversions');
-  if (typeof conversions !== 'number') return conversions;
-  const value = count(input.value, 0, 'value');
-  if (typeof value !== 'number') return value;
-  const nulls = count(input.nulls, 0, 'nulls');
-  if (typeof nulls !== 'number') return nulls;
-  for (let i = 0; i < len; i++) {
-    if (typeof path[i] !== 'string') {
-      return { field: `path[${i}]`, message: `\`path[${i}]\` must be a string (got ${JSON.stringify(path[i])})` };
-    }
-  }
+  const c = input.conversions;
+  const v = input.value;
+  const nu = input.nulls;
+  if (c !== undefined && !isCount(c)) return badCount(c, 'conversions');
+  if (v !== undefined && !isCount(v)) return badCount(v, 'value');
+  if (nu !== undefined && !isCount(nu)) return badCount(nu, 'nulls');
   if (out.ids.length < len) {
     out.ids = new Int32Array(Math.max(len, out.ids.length * 2));
     out.ages = new Float64Array(out.ids.length);
@@ -97,69 +104,115 @@ export function preparePath(
   let start = 0;
   out.hasTimes = false;
   out.timeToConvertMs = Number.NaN;
-  const times = input.times;
-  if (times !== undefined) {
-    const problem = readTimes(input, params, out);
-    if (typeof problem === 'object') return problem;
-    start = problem;
+  if (input.times !== undefined) {
+    start = readTimes(input, params, out);
+    if (start < 0) return takeFailure();
   } else if (input.converted_at !== undefined && Number.isNaN(timeMs(input.converted_at))) {
     return { field: 'converted_at', message: '`converted_at` must be an ISO-8601 time or epoch milliseconds' };
   }
   const n = len - start;
-  for (let i = 0; i < n; i++) out.ids[i] = interner.id(path[start + i] as string);
-  if (out.hasTimes && start > 0) out.ages.copyWithin(0, start, len);
-  out.n = n;
-  out.conversions = conversions;
-  out.value = value;
-  out.nulls = nulls;
   const m = input.milestones;
-  out.lead = out.opportunity = out.close = -1;
+  let lead = -1;
+  let opportunity = -1;
+  let close = -1;
   if (m !== undefined) {
-    let previous = -1;
-    for (const key of MILESTONE_KEYS) {
-      const at = m[key];
-      if (at === undefined) continue;
-      if (!Number.isInteger(at) || at < 0 || at >= len) {
-        return { field: `milestones.${key}`, message: `\`milestones.${key}\` must be a touch index from 0 to ${len - 1} (got ${JSON.stringify(at)})` };
-      }
-      if (at < previous) {
-        return { field: `milestones.${key}`, message: `\`milestones.${key}\` (${at}) comes before an earlier milestone: the funnel order is lead ≤ opportunity ≤ close` };
-      }
-      previous = at;
-      out[key] = n === 0 ? -1 : Math.max(0, at - start);
+    const l = milestone(m.lead, 'lead', -1, len);
+    const o = milestone(m.opportunity, 'opportunity', l, len);
+    const cl = milestone(m.close, 'close', Math.max(l, o), len);
+    if (l === FAILED || o === FAILED || cl === FAILED) return takeFailure();
+    // Shifted past the touches the lookback dropped; an emptied path has no touch to hold them.
+    if (n > 0) {
+      if (l >= 0) lead = Math.max(0, l - start);
+      if (o >= 0) opportunity = Math.max(0, o - start);
+      if (cl >= 0) close = Math.max(0, cl - start);
     }
   }
+  // One pass checks every touch and interns the kept ones (those inside the lookback window).
+  const ids = out.ids;
+  let directs = 0;
+  for (let i = 0; i < len; i++) {
+    const touch = path[i];
+    if (typeof touch !== 'string') return { field: `path[${i}]`, message: `\`path[${i}]\` must be a string (got ${JSON.stringify(touch)})` };
+    if (i < start) continue;
+    const id = interner.id(touch);
+    ids[i - start] = id;
+    if (direct?.isDirect(id)) directs++;
+  }
+  out.directs = directs;
+  if (out.hasTimes && start > 0) out.ages.copyWithin(0, start, len);
+  out.n = n;
+  out.conversions = c ?? 1;
+  out.value = v ?? 0;
+  out.nulls = nu ?? 0;
+  out.lead = lead;
+  out.opportunity = opportunity;
+  out.close = close;
   return undefined;
 }
 
-/** Reads `times` / `converted_at` into `out.ages`; returns how many leading touches fall outside the lookback. */
-function readTimes(input: PathInput, params: ResolvedParams, out: PreparedPath): number | PathProblem {
+/** What a helper returns when it found a problem; the problem waits in `failure`. */
+const FAILED = -2;
+let failure: PathProblem | undefined;
+
+function fail(problem: PathProblem): number {
+  // Only the first problem of a path is reported.
+  failure ??= problem;
+  return FAILED;
+}
+
+function takeFailure(): PathProblem {
+  const f = failure as PathProblem;
+  failure = undefined;
+  return f;
+}
+
+/** A milestone's touch index (−1 when absent), checked against the path and the funnel order. */
+function milestone(at: number | undefined, key: string, previous: number, len: number): number {
+  if (at === undefined) return -1;
+  if (!Number.isInteger(at) || at < 0 || at >= len) {
+    return fail({ field: `milestones.${key}`, message: `\`milestones.${key}\` must be a touch index from 0 to ${len - 1} (got ${JSON.stringify(at)})` });
+  }
+  if (at < previous) {
+    return fail({ field: `milestones.${key}`, message: `\`milestones.${key}\` (${at}) comes before an earlier milestone: the funnel order is lead ≤ opportunity ≤ close` });
+  }
+  return at;
+}
+
+/**
+ * Reads `times` / `converted_at` into `out.ages` (age before the conversion, ms); returns how
+ * many leading touches fall outside the lookback, or FAILED.
+ */
+function readTimes(input: PathInput, params: ResolvedParams, out: PreparedPath): number {
   const times = input.times as readonly (string | number)[];
   const len = input.path.length;
   if (!Array.isArray(times) || times.length !== len) {
-    return { field: 'times', message: `\`times\` must hold one time per touch (${len}), got ${Array.isArray(times) ? times.length : typeof times}` };
+    return fail({ field: 'times', message: `\`times\` must hold one time per touch (${len}), got ${Array.isArray(times) ? times.length : typeof times}` });
   }
+  const ages = out.ages;
   let previous = -Infinity;
   for (let i = 0; i < len; i++) {
-    const t = timeMs(times[i]);
-    if (Number.isNaN(t)) return { field: `times[${i}]`, message: `\`times[${i}]\` must be an ISO-8601 time or epoch milliseconds (got ${JSON.stringify(times[i])})` };
-    if (t < previous) return { field: `times[${i}]`, message: `\`times[${i}]\` is earlier than the touch before it: list touches oldest first` };
+    const raw = times[i];
+    // Epoch milliseconds need no parsing: the common case, kept on the fast path.
+    const t = typeof raw === 'number' && raw - raw === 0 ? raw : timeMs(raw);
+    if (t !== t) return fail({ field: `times[${i}]`, message: `\`times[${i}]\` must be an ISO-8601 time or epoch milliseconds (got ${JSON.stringify(raw)})` });
+    if (t < previous) return fail({ field: `times[${i}]`, message: `\`times[${i}]\` is earlier than the touch before it: list touches oldest first` });
     previous = t;
-    out.ages[i] = t;
+    ages[i] = t;
   }
   let conv = previous;
   if (input.converted_at !== undefined) {
     conv = timeMs(input.converted_at);
-    if (Number.isNaN(conv)) return { field: 'converted_at', message: '`converted_at` must be an ISO-8601 time or epoch milliseconds' };
-    if (len > 0 && conv < previous) return { field: 'converted_at', message: '`converted_at` is earlier than the last touch: a touch after the conversion belongs to the next path' };
+    if (Number.isNaN(conv)) return fail({ field: 'converted_at', message: '`converted_at` must be an ISO-8601 time or epoch milliseconds' });
+    if (len > 0 && conv < previous) return fail({ field: 'converted_at', message: '`converted_at` is earlier than the last touch: a touch after the conversion belongs to the next path' });
   }
+  const lookback = params.lookbackMs;
   let start = 0;
   for (let i = 0; i < len; i++) {
-    const age = conv - (out.ages[i] as number);
-    out.ages[i] = age;
-    if (age > params.lookbackMs) start = i + 1;
+    const age = conv - (ages[i] as number);
+    ages[i] = age;
+    if (age > lookback) start = i + 1;
   }
   out.hasTimes = true;
-  if (start < len && input.converted_at !== undefined) out.timeToConvertMs = out.ages[start] as number;
+  if (start < len && input.converted_at !== undefined) out.timeToConvertMs = ages[start] as number;
   return start;
 }

@@ -64,12 +64,16 @@ export interface Totals {
   readonly empty_path_conversions: number;
 }
 
+/**
+ * Every model's credits, the totals, and the summaries named in `params.summaries` (all three by
+ * default): a summary not asked for is absent, never empty.
+ */
 export interface AttributionResult {
   readonly models: ModelResult[];
   readonly totals: Totals;
-  /** The most converting paths; `approximate` once the distinct-path capacity was exceeded. */
-  readonly top_paths: { approximate: boolean; paths: TopPath[] };
+  /** The most converting paths (as observed, direct touches included); `approximate` once the distinct-path capacity was exceeded. */
+  readonly top_paths?: { approximate: boolean; paths: TopPath[] };
   /** Only paths that carry `times` and `converted_at`. */
-  readonly time_to_convert: TimeToConvert;
-  readonly touches_to_convert: TouchesToConvert;
+  readonly time_to_convert?: TimeToConvert;
+  readonly touches_to_convert?: TouchesToConvert;
 }

@@ -81,10 +81,29 @@ describe('source / medium derivation from a raw touch', () => {
     expect(channelOf({ click_id_type: 'ttclid', click_id: 'x' })).toBe('Paid Social');
   });
 
-  it('lets UTMs win over a click id by default, and the click id win on request', () => {
-    const touch = { utm_source: 'newsletter', utm_medium: 'email', click_id_type: 'gclid', click_id: 'x' };
-    expect(deriveSourceMedium(touch).medium).toBe('email');
-    expect(deriveSourceMedium(touch, { precedence: 'click-id' }).medium).toBe('cpc');
+  it("lets Google's auto-tagged ids win over UTMs by default (GA4), and no other network's", () => {
+    const utm = { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'spring' };
+    for (const id of ['gclid', 'gbraid', 'wbraid']) {
+      const touch = { ...utm, click_id_type: id, click_id: 'x', click_ids: { [id]: 'x' } };
+      expect(deriveSourceMedium(touch), id).toEqual({ source: 'google', medium: 'cpc', campaign: 'spring' });
+      expect(channelOf(touch), id).toBe('Paid Search');
+      expect(deriveSourceMedium(touch, { clickIdPrecedence: 'utm' }), id).toEqual({ source: 'newsletter', medium: 'email', campaign: 'spring' });
+    }
+    expect(deriveSourceMedium({ ...utm, click_id_type: 'dclid', click_id: 'x' })).toEqual({ source: 'dv360', medium: 'display', campaign: 'spring' });
+    for (const id of ['msclkid', 'ttclid', 'li_fat_id', 'fbclid', 'mc_cid']) {
+      const touch = { ...utm, click_id_type: id, click_id: 'x', click_ids: { [id]: 'x' } };
+      expect(deriveSourceMedium(touch), id).toEqual({ source: 'newsletter', medium: 'email', campaign: 'spring' });
+    }
+    // `click-id`: any id that implies a source wins; fbclid implies none, so the UTMs stay.
+    expect(deriveSourceMedium({ ...utm, click_id_type: 'msclkid', click_id: 'x' }, { clickIdPrecedence: 'click-id' }).source).toBe('bing');
+    expect(deriveSourceMedium({ ...utm, click_id_type: 'fbclid', click_id: 'x' }, { clickIdPrecedence: 'click-id' }).source).toBe('newsletter');
+    // A Google id behind a primary that implies nothing still counts (the registry order).
+    const both = { ...utm, click_id_type: 'fbclid', click_id: 'f', click_ids: { fbclid: 'f', gbraid: 'g' } };
+    expect(deriveSourceMedium(both).medium).toBe('cpc');
+    // Without UTMs every implying id names the source, whatever the precedence.
+    for (const clickIdPrecedence of ['google-click-id', 'utm', 'click-id'] as const) {
+      expect(deriveSourceMedium({ click_id_type: 'msclkid', click_id: 'x' }, { clickIdPrecedence }).source).toBe('bing');
+    }
   });
 
   it('falls back to the referrer when the click id implies nothing (fbclid): l.facebook.com → Organic Social', () => {

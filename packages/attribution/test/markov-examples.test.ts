@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attribute, type ModelResult, type PathInput } from '../src/index.js';
+import { q, referenceMarkov, type Rational, type ReferencePath } from './markov-reference.js';
 
 const credit = (r: ModelResult, key: string) => r.credits[key]?.conversions ?? Number.NaN;
 
@@ -112,5 +113,23 @@ describe('Markov removal effect: published worked examples', () => {
     for (const k of ['A', 'B', 'C']) expect(credit(m, k)).toBeCloseTo(2 / 3, 13);
     expect(m.credits['A']?.value).toBeCloseTo((10 / 21) * 110, 10);
     expect(m.credits['C']?.value).toBeCloseTo((1 / 21) * 110, 10);
+  });
+
+  it('the tests’ exact reference solver reproduces the same published figures (so it can judge higher orders)', () => {
+    const asRef = (paths: PathInput[]): ReferencePath[] =>
+      paths.map((p) => ({ path: p.path, conversions: p.conversions ?? 1, value: p.value ?? 0, nulls: p.nulls ?? 0 }));
+    const conv = (m: ReadonlyMap<string, { conversions: Rational }>, k: string) => m.get(k)?.conversions;
+    const bryl = referenceMarkov(asRef(BRYL), { order: 1, emptyPaths: 'direct' });
+    expect(bryl.pConversion).toEqual(q(1, 3));
+    expect([conv(bryl.credits, 'C1'), conv(bryl.credits, 'C2'), conv(bryl.credits, 'C3')]).toEqual([q(1, 5), q(2, 5), q(2, 5)]);
+    expect(bryl.credits.get('C2')?.value).toEqual(q(400));
+    const vignette = referenceMarkov(asRef(VIGNETTE), { order: 1, emptyPaths: 'direct' });
+    expect([conv(vignette.credits, 'A'), conv(vignette.credits, 'B')]).toEqual([q(2), q(1)]);
+    const truncated = referenceMarkov(asRef(VIGNETTE), { order: 1, emptyPaths: 'direct', maxSteps: 'channelattribution' });
+    expect(truncated.maxSteps).toBe(6);
+    expect([conv(truncated.credits, 'A'), conv(truncated.credits, 'B')]).toEqual([q(21, 10), q(9, 10)]);
+    expect(truncated.removalEffects.get('B')?.conversions).toEqual(q(3, 7));
+    const puzyrov = referenceMarkov(asRef(PUZYROV), { order: 1, emptyPaths: 'direct' });
+    expect([conv(puzyrov.credits, 'google ads'), conv(puzyrov.credits, 'mailing')]).toEqual([q(12, 5), q(8, 5)]);
   });
 });

@@ -74,12 +74,17 @@ describe('absorbing-chain solver', () => {
     }
   });
 
-  it('higher-order states are the sliding windows of the de-duplicated path', () => {
+  it('higher-order states are the sliding windows of the raw path, consecutive identical states then merged', () => {
     const counts = createMarkovCounts(2);
-    counts.add(Int32Array.from([0, 0, 1, 2]), 4, 1, 0, 0); // A A B C → (A,B) (B,C)
+    counts.add(Int32Array.from([0, 0, 1, 2]), 4, 1, 0, 0); // A A B C → (A,A) (A,B) (B,C): the repeat stays in a window
     counts.add(Int32Array.from([5]), 1, 1, 0, 0); // shorter than k: one state
+    counts.add(Int32Array.from([0, 0, 0, 1]), 4, 1, 0, 0); // (A,A) (A,A) (A,B) → (A,A) (A,B)
     const states = Array.from({ length: counts.stateCount - 3 }, (_, i) => counts.channelsOf(i + 3));
-    expect(states).toEqual([[0, 1], [1, 2], [5]]);
-    expect(counts.maxPathStates).toBe(2);
+    expect(states).toEqual([[0, 0], [0, 1], [1, 2], [5]]);
+    expect(counts.maxPathStates).toBe(3);
+    const edges: string[] = [];
+    counts.forEachTransition((from, to, w) => edges.push(`${from}>${to}:${w}`));
+    // (start)=0, (conversion)=1; (A,A)=3, (A,B)=4, (B,C)=5, (F)=6. No (A,A)→(A,A) self-loop.
+    expect(edges.sort()).toEqual(['0>3:2', '0>6:1', '3>4:2', '4>1:1', '4>5:1', '5>1:1', '6>1:1'].sort());
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { attribute, attributePathsFile, compareModels, parsePathLine, PathsFileError, readPathsFile, splitConversionPaths } from '../src/index.js';
+import { attribute, compareModels, parsePathLine, splitConversionPaths } from '../src/index.js';
+import { attributePathsFile, PathsFileError, readPathsFile } from '../src/node/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'touchline-paths-'));
 const file = (name: string, lines: string[]) => {

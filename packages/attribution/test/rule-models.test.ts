@@ -149,9 +149,11 @@ describe('last non-direct', () => {
     expect(r.credits).toEqual({ '(direct)': { conversions: 1, value: 5 } });
   });
 
-  it('takes the caller’s direct values', () => {
-    const r = one([{ path: ['Email', 'none'] }], 'last_non_direct', { directValues: ['none'] });
+  it('takes the caller’s direct labels, ignoring case', () => {
+    const r = one([{ path: ['Email', 'NONE'] }], 'last_non_direct', { directLabels: ['none'] });
     expect(conv(r, 'Email')).toBe(1);
+    // Without the label, NONE is a channel like any other.
+    expect(conv(one([{ path: ['Email', 'NONE'] }], 'last_non_direct'), 'NONE')).toBe(1);
   });
 });
 
@@ -221,19 +223,19 @@ describe('summaries', () => {
       ],
       ['linear'],
     );
-    expect(r.top_paths.paths[0]).toEqual({ path: ['a', 'b'], conversions: 4, value: 40, nulls: 0 });
-    expect(r.top_paths.paths).toHaveLength(2);
-    expect(r.touches_to_convert.by_touches).toEqual([
+    expect(r.top_paths?.paths[0]).toEqual({ path: ['a', 'b'], conversions: 4, value: 40, nulls: 0 });
+    expect(r.top_paths?.paths).toHaveLength(2);
+    expect(r.touches_to_convert?.by_touches).toEqual([
       { touches: 1, conversions: 1 },
       { touches: 2, conversions: 4 },
     ]);
-    expect(r.touches_to_convert.mean).toBeCloseTo(9 / 5, 14);
-    expect(r.touches_to_convert.median).toBe(2);
-    expect(r.time_to_convert.by_day).toEqual([
+    expect(r.touches_to_convert?.mean).toBeCloseTo(9 / 5, 14);
+    expect(r.touches_to_convert?.median).toBe(2);
+    expect(r.time_to_convert?.by_day).toEqual([
       { days: 2, conversions: 1 },
       { days: 5, conversions: 3 },
     ]);
-    expect(r.time_to_convert.conversions).toBe(4);
+    expect(r.time_to_convert?.conversions).toBe(4);
     expect(r.totals).toEqual({ paths: 4, conversions: 5, value: 45, nulls: 7, empty_path_conversions: 0 });
   });
 
@@ -252,6 +254,27 @@ describe('summaries', () => {
     });
   });
 
+  it('computes only the summaries asked for: the others are absent, and top paths keep no state', () => {
+    const paths = [
+      { path: ['a', 'b'], conversions: 3, value: 30, times: [daysBefore(5), daysBefore(0.5)], converted_at: CONVERTED },
+      { path: ['c'], conversions: 1 },
+    ];
+    const none = createAttribution(['linear'], { summaries: [] });
+    const some = createAttribution(['linear'], { summaries: ['time_to_convert'] });
+    for (const p of paths) {
+      none.add(p);
+      some.add(p);
+    }
+    const r = none.result();
+    expect(Object.keys(r).sort()).toEqual(['models', 'totals']);
+    expect(none.stateSize().topPaths).toBe(0);
+    expect(Object.keys(some.result()).sort()).toEqual(['models', 'time_to_convert', 'totals']);
+    expect(some.result().time_to_convert?.by_day).toEqual([{ days: 5, conversions: 3 }]);
+    // The credits do not depend on which summaries run.
+    expect(r.models).toEqual(attribute(paths, ['linear']).models);
+    expect(() => createAttribution(['linear'], { summaries: ['top_path' as 'top_paths'] })).toThrow(/`summaries` must list some of top_paths, time_to_convert, touches_to_convert \(got "top_path"\)/);
+  });
+
   it('keeps top paths within capacity and says when the report became approximate', () => {
     const run = createAttribution(['first_touch'], { topPaths: 2, topPathsCapacity: 4 });
     run.add({ path: ['big'], conversions: 100 });
@@ -261,8 +284,8 @@ describe('summaries', () => {
     }
     expect(run.stateSize().topPaths).toBeLessThanOrEqual(4);
     const top = run.result().top_paths;
-    expect(top.approximate).toBe(true);
-    expect(top.paths.map((p) => [p.path[0], p.conversions])).toEqual([
+    expect(top?.approximate).toBe(true);
+    expect(top?.paths.map((p) => [p.path[0], p.conversions])).toEqual([
       ['second', 150],
       ['big', 100],
     ]);

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { attribute, shapleyValues, type ModelResult, type PathInput } from '../src/index.js';
 import { randomPaths } from './random-paths.js';
 
+/**
+ * The brute-force games below take every path as given, `(direct)` included: the engine is run
+ * with `direct: 'credit'` to match (GA4's default, leaving direct out, is tested in direct.test.ts).
+ */
+const CREDIT_DIRECT = { direct: 'credit' } as const;
+
 /** Players, and R(T) per distinct channel set, computed here independently of the engine. */
 function coalitions(paths: PathInput[]) {
   const players = [...new Set(paths.flatMap((p) => ((p.conversions ?? 1) > 0 ? p.path : [])))].sort();
@@ -32,7 +38,7 @@ describe('Shapley value (Zhao, Mahboobi & Bagheri 2018, arXiv:1804.05327)', () =
     const brute = shapleyValues(players.length, v('conversions'));
     const bruteValue = shapleyValues(players.length, v('value'));
     expect(brute.exact).toBe(true);
-    const [m] = attribute(paths, ['shapley']).models as [ModelResult];
+    const [m] = attribute(paths, ['shapley'], CREDIT_DIRECT).models as [ModelResult];
     players.forEach((p, i) => {
       expect(m.credits[p]?.conversions, p).toBeCloseTo(brute.values[i] as number, 9);
       expect(m.credits[p]?.value, p).toBeCloseTo(bruteValue.values[i] as number, 7);
@@ -43,7 +49,7 @@ describe('Shapley value (Zhao, Mahboobi & Bagheri 2018, arXiv:1804.05327)', () =
     const paths = randomPaths(400, 22, { channels: 5, maxLength: 6 }).filter((p) => p.path.length > 0);
     const { players, sets, maskOf } = coalitions(paths);
     const brute = shapleyValues(players.length, (c) => sets.get(maskOf(c))?.conversions ?? 0);
-    const [m] = attribute(paths, ['shapley'], { shapley: { characteristic: 'exact' } }).models as [ModelResult];
+    const [m] = attribute(paths, ['shapley'], { ...CREDIT_DIRECT, shapley: { characteristic: 'exact' } }).models as [ModelResult];
     expect(m.characteristic).toBe('exact');
     players.forEach((p, i) => expect(m.credits[p]?.conversions, p).toBeCloseTo(brute.values[i] as number, 9));
     const all = sets.get((1 << players.length) - 1)?.conversions ?? 0;
@@ -63,7 +69,7 @@ describe('Shapley value (Zhao, Mahboobi & Bagheri 2018, arXiv:1804.05327)', () =
     const sampled = shapleyValues(players.length, v, { exactMaxPlayers: 12, samples: 4000, seed: 5 });
     expect(sampled.exact).toBe(false);
     expect(shapleyValues(players.length, v, { exactMaxPlayers: 12, samples: 4000, seed: 5 }).values).toEqual(sampled.values);
-    const [m] = attribute(paths, ['shapley']).models as [ModelResult];
+    const [m] = attribute(paths, ['shapley'], CREDIT_DIRECT).models as [ModelResult];
     const total = Object.values(m.credits).reduce((s, c) => s + c.conversions, 0);
     // Efficiency holds exactly for every sampled permutation.
     expect(sampled.values.reduce((s, x) => s + x, 0)).toBeCloseTo(total, 6);

@@ -22,6 +22,13 @@ export interface ClickIdEntry {
    * fbclid to every outbound link, paid or not), so it says nothing about the medium.
    */
   readonly implies: { readonly source: string; readonly medium: string } | null;
+  /**
+   * Added by Google's auto-tagging (Google Ads: gclid, gbraid, wbraid; Display & Video 360 /
+   * Campaign Manager 360: dclid). GA4, with auto-tagging on (its default), reports such a click
+   * from the id even when the URL also carries UTMs; it gives no other network's id that
+   * precedence (research doc §5.2). `attribution.clickIdPrecedence` decides what Touchline does.
+   */
+  readonly googleAutoTagging: boolean;
 }
 
 const entry = (
@@ -29,7 +36,8 @@ const entry = (
   network: string,
   implies: ClickIdEntry['implies'],
   params: readonly string[] = [column],
-): ClickIdEntry => ({ column, params, network, implies });
+  googleAutoTagging = false,
+): ClickIdEntry => ({ column, params, network, implies, googleAutoTagging });
 
 const cpc = (source: string) => ({ source, medium: 'cpc' }) as const;
 const paidSocial = (source: string) => ({ source, medium: 'paid_social' }) as const;
@@ -38,10 +46,10 @@ const paidSocial = (source: string) => ({ source, medium: 'paid_social' }) as co
 export const CLICK_ID_REGISTRY_VERSION = 1;
 
 export const CLICK_IDS: readonly ClickIdEntry[] = [
-  entry('gclid', 'google_ads', cpc('google')),
-  entry('gbraid', 'google_ads', cpc('google')),
-  entry('wbraid', 'google_ads', cpc('google')),
-  entry('dclid', 'google_marketing_platform', { source: 'dv360', medium: 'display' }),
+  entry('gclid', 'google_ads', cpc('google'), ['gclid'], true),
+  entry('gbraid', 'google_ads', cpc('google'), ['gbraid'], true),
+  entry('wbraid', 'google_ads', cpc('google'), ['wbraid'], true),
+  entry('dclid', 'google_marketing_platform', { source: 'dv360', medium: 'display' }, ['dclid'], true),
   entry('fbclid', 'meta', null),
   entry('msclkid', 'microsoft_ads', cpc('bing')),
   entry('ttclid', 'tiktok', paidSocial('tiktok')),

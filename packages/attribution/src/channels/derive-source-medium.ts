@@ -9,18 +9,28 @@ export interface SourceMedium {
   readonly campaign: string;
 }
 
+/**
+ * Who names the source when a landing carries UTMs *and* a click id that implies a source / medium.
+ *
+ * - `google-click-id`: Google's auto-tagged ids (gclid, gbraid, wbraid, dclid) win, as GA4 reports
+ *   google / cpc for an auto-tagged click whatever UTMs sit beside it; every other id (msclkid,
+ *   ttclid…) loses to the UTMs, because GA4 does not read them.
+ * - `utm`: the UTMs always win (Universal Analytics' "allow manual tagging to override auto-tagging").
+ * - `click-id`: any id that implies a source / medium wins over the UTMs.
+ */
+export const CLICK_ID_PRECEDENCES = ['google-click-id', 'utm', 'click-id'] as const;
+export type ClickIdPrecedence = (typeof CLICK_ID_PRECEDENCES)[number];
+
 export interface DeriveOptions {
   /** The site's own domains: a referrer inside them is internal navigation (direct). @defaultValue [] */
   readonly siteDomains?: readonly string[];
   /** Referrers that never count (payment, sign-in). @defaultValue protocol's DEFAULT_REFERRAL_EXCLUSIONS */
   readonly referralExclusions?: readonly string[];
   /**
-   * When a landing carries both UTMs and an auto-tagged click id: `'utm'` lets manual tagging win
-   * (UA's "allow manual tagging to override auto-tagging"); `'click-id'` lets the click id win, as
-   * GA4 does by default for gclid (research doc §5.2 calls this uncertain).
-   * @defaultValue 'utm'
+   * A landing with UTMs and a click id that implies a source / medium: see {@link ClickIdPrecedence}.
+   * @defaultValue 'google-click-id' (GA4 with auto-tagging, its default)
    */
-  readonly precedence?: 'utm' | 'click-id';
+  readonly clickIdPrecedence?: ClickIdPrecedence;
 }
 
 const SEARCH_SOURCES = new Set(GA4_SOURCE_CATEGORIES[SOURCE_CATEGORY.Search].map((s) => s.toLowerCase()));
@@ -29,9 +39,11 @@ const BY_COLUMN = new Map(CLICK_IDS.map((e) => [e.column, e] as const));
 /**
  * Derives source / medium / campaign from a raw touch (raw facts stored, derived on read):
  *
- * 1. UTMs: `utm_source` / `utm_medium` / `utm_campaign`, a missing one reported as `(not set)`;
- * 2. else an auto-tagged click id whose registry entry `implies` a source/medium (gclid →
- *    google / cpc, msclkid → bing / cpc…); ids that imply nothing (fbclid) fall through;
+ * 1. UTMs: `utm_source` / `utm_medium` / `utm_campaign`, a missing one reported as `(not set)`
+ *    (unless the click id below takes precedence: Google's auto-tagged ids by default);
+ * 2. else the click id whose registry entry `implies` a source/medium (gclid → google / cpc,
+ *    msclkid → bing / cpc…): the primary id, else the first other one in registry order; ids
+ *    that imply nothing (fbclid) fall through;
  * 3. else the referrer: a search engine → engine / organic, any other external host →
  *    host / referral (social hosts become Organic Social through Google's source list);
  * 4. else `(direct)` / `(none)`.
@@ -40,10 +52,13 @@ const BY_COLUMN = new Map(CLICK_IDS.map((e) => [e.column, e] as const));
  */
 export function deriveSourceMedium(touch: Touch, opts: DeriveOptions = {}): SourceMedium {
   const utm = fromUtm(touch);
-  const clicked = fromClickId(touch);
-  if (opts.precedence === 'click-id' && clicked) return clicked;
+  const implied = impliedClick(touch);
+  if (implied) {
+    const precedence = opts.clickIdPrecedence ?? 'google-click-id';
+    const wins = precedence === 'click-id' || (precedence === 'google-click-id' && implied.googleAutoTagging) || !utm;
+    if (wins) return { source: implied.implies.source, medium: implied.implies.medium, campaign: touch.utm_campaign || '(not set)' };
+  }
   if (utm) return utm;
-  if (clicked) return clicked;
   const host = touch.referrer_domain ?? hostOf(touch.referrer);
   if (host && !internal(host, opts)) {
     const engine = searchEngineOf(host);
@@ -59,15 +74,16 @@ function fromUtm(t: Touch): SourceMedium | undefined {
   return { source: t.utm_source || '(not set)', medium: t.utm_medium || '(not set)', campaign: t.utm_campaign || '(not set)' };
 }
 
-function fromClickId(t: Touch): SourceMedium | undefined {
-  // The primary id first, then any other id the touch carries, in registry precedence.
-  const entries: ClickIdEntry[] = [];
+type ImplyingEntry = ClickIdEntry & { readonly implies: NonNullable<ClickIdEntry['implies']> };
+
+/**
+ * The click id that names the touch's source / medium: the primary id if its entry implies one,
+ * else the first other id on the touch, in registry order (the SQL's `implied_click`).
+ */
+function impliedClick(t: Touch): ImplyingEntry | undefined {
   const primary = t.click_id_type ? BY_COLUMN.get(t.click_id_type) : undefined;
-  if (primary) entries.push(primary);
-  for (const e of CLICK_IDS) if (t.click_ids?.[e.column] && e !== primary) entries.push(e);
-  for (const e of entries) {
-    if (e.implies) return { source: e.implies.source, medium: e.implies.medium, campaign: t.utm_campaign || '(not set)' };
-  }
+  if (primary?.implies) return primary as ImplyingEntry;
+  for (const e of CLICK_IDS) if (e.implies && t.click_ids?.[e.column]) return e as ImplyingEntry;
   return undefined;
 }
 

@@ -1,11 +1,15 @@
+import { Transitions } from './transitions.js';
+
 /**
  * Transition counts of the order-k Markov chain, accumulated path by path. Memory is
  * O(states + distinct transitions), whatever the number of paths.
  *
  * States: 0 = (start), 1 = (conversion), 2 = (null), then one per channel (order 1) or per k-tuple
- * of consecutive channels (order k). Consecutive repeats are collapsed first, as ChannelAttribution
- * does (`ichannel != ichannel_old`): first order is insensitive to them anyway, and at higher
- * orders A>A>B would otherwise make (A,A) a state.
+ * of consecutive touches (order k), as ChannelAttribution defines them: the sliding windows of k
+ * consecutive touches *as they occurred*, repeats included (a path shorter than k is one state),
+ * then consecutive identical states merged (`ichannel != ichannel_old`). So at order 2 A>A>B is
+ * (A,A)→(A,B), and A>A>A>B is (A,A)→(A,B) too. At order 1 this is collapsing repeated channels,
+ * to which first order is insensitive anyway.
  */
 export const START = 0;
 export const CONVERSION = 1;
@@ -33,46 +37,16 @@ export interface MarkovCounts {
 }
 
 export function createMarkovCounts(order: number): MarkovCounts {
-  // Transitions: per source state a Map from target state to a slot; weights in a typed array.
-  // Small-integer keys and unboxed weights keep the per-edge update allocation-free.
-  const rows: (Map<number, number> | undefined)[] = [];
-  let weights = new Float64Array(256);
-  let fromOf = new Int32Array(256);
-  let toOf = new Int32Array(256);
-  let slots = 0;
+  // Dense while the chain is small, sparse past it (transitions.ts): no allocation per update.
+  const transitions = new Transitions();
   const numericStates = new Map<number, number>();
   const stringStates = new Map<string, number>();
   const channels: (readonly number[])[] = [[], [], []];
   let lastConv = new Float64Array(64);
   let lastVal = new Float64Array(64);
   let maxPathStates = 0;
-  let collapsed = new Int32Array(16);
-
-  const edge = (from: number, to: number, w: number) => {
-    let row = rows[from];
-    if (row === undefined) {
-      while (rows.length < from) rows.push(undefined);
-      rows[from] = row = new Map();
-    }
-    let slot = row.get(to);
-    if (slot === undefined) {
-      slot = slots++;
-      row.set(to, slot);
-      if (slot >= weights.length) {
-        const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
-          const b = make(a.length * 2);
-          b.set(a);
-          return b;
-        };
-        weights = grow(weights, (n) => new Float64Array(n));
-        fromOf = grow(fromOf, (n) => new Int32Array(n));
-        toOf = grow(toOf, (n) => new Int32Array(n));
-      }
-      fromOf[slot] = from;
-      toOf[slot] = to;
-    }
-    weights[slot] = (weights[slot] as number) + w;
-  };
+  // The path being added (the caller's buffer, read synchronously by stateOf).
+  let touches: Int32Array = new Int32Array(0);
 
   const newState = (members: readonly number[]): number => {
     const s = channels.length;
@@ -80,33 +54,31 @@ export function createMarkovCounts(order: number): MarkovCounts {
     return s;
   };
 
-  // State of the tuple collapsed[from .. from+len).
+  // Order 1: a channel's state is its id + FIRST_CHANNEL_STATE, so states need no table; the
+  // highest one seen bounds them.
+  let topState = NULL;
+
+  // State of the tuple touches[from .. from+len), order ≥ 2.
   const stateOf = (from: number, len: number): number => {
-    if (order === 1) {
-      const id = collapsed[from] as number;
-      const s = id + FIRST_CHANNEL_STATE;
-      while (channels.length <= s) channels.push([channels.length - FIRST_CHANNEL_STATE]);
-      return s;
-    }
     let key = 0;
     let packable = true;
     for (let i = from; i < from + len; i++) {
-      const id = (collapsed[i] as number) + 1;
+      const id = (touches[i] as number) + 1;
       if (id >= TUPLE_BASE) packable = false;
       key = key * TUPLE_BASE + id;
     }
     if (packable) {
       let s = numericStates.get(key);
       if (s === undefined) {
-        s = newState(Array.from(collapsed.subarray(from, from + len)));
+        s = newState(Array.from(touches.subarray(from, from + len)));
         numericStates.set(key, s);
       }
       return s;
     }
-    const text = collapsed.subarray(from, from + len).join(',');
+    const text = touches.subarray(from, from + len).join(',');
     let s = stringStates.get(text);
     if (s === undefined) {
-      s = newState(Array.from(collapsed.subarray(from, from + len)));
+      s = newState(Array.from(touches.subarray(from, from + len)));
       stringStates.set(text, s);
     }
     return s;
@@ -132,36 +104,47 @@ export function createMarkovCounts(order: number): MarkovCounts {
     add(ids, n, conversions, value, nulls) {
       const through = conversions + nulls;
       if (through <= 0) return;
-      if (collapsed.length < n) collapsed = new Int32Array(Math.max(n, collapsed.length * 2));
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const id = ids[i] as number;
-        if (m === 0 || collapsed[m - 1] !== id) collapsed[m++] = id;
-      }
       let last = START;
-      const windows = m === 0 ? 0 : m < order ? 1 : m - order + 1;
-      for (let i = 0; i < windows; i++) {
-        const s = stateOf(i, Math.min(order, m));
-        edge(last, s, through);
-        last = s;
+      let states = 0;
+      if (order === 1) {
+        // The hot path of the commonest chain: one typed-array update per step.
+        let top = topState;
+        for (let i = 0; i < n; i++) {
+          const s = (ids[i] as number) + FIRST_CHANNEL_STATE;
+          if (s === last) continue;
+          transitions.add(last, s, through);
+          if (s > top) top = s;
+          last = s;
+          states++;
+        }
+        topState = top;
+      } else {
+        touches = ids;
+        const windows = n === 0 ? 0 : n < order ? 1 : n - order + 1;
+        for (let i = 0; i < windows; i++) {
+          const s = stateOf(i, Math.min(order, n));
+          // Windows first, then consecutive identical states merged (not repeats merged first).
+          if (s === last) continue;
+          transitions.add(last, s, through);
+          last = s;
+          states++;
+        }
       }
-      if (windows > maxPathStates) maxPathStates = windows;
+      if (states > maxPathStates) maxPathStates = states;
       if (conversions > 0) {
-        edge(last, CONVERSION, conversions);
+        transitions.add(last, CONVERSION, conversions);
         creditLast(last, conversions, value);
       }
-      if (nulls > 0) edge(last, NULL, nulls);
+      if (nulls > 0) transitions.add(last, NULL, nulls);
     },
     get stateCount() {
-      return channels.length;
+      return order === 1 ? topState + 1 : channels.length;
     },
     get transitionCount() {
-      return slots;
+      return transitions.count;
     },
-    channelsOf: (s) => channels[s] ?? [],
-    forEachTransition(fn) {
-      for (let i = 0; i < slots; i++) fn(fromOf[i] as number, toOf[i] as number, weights[i] as number);
-    },
+    channelsOf: (s) => (order === 1 ? (s >= FIRST_CHANNEL_STATE && s <= topState ? [s - FIRST_CHANNEL_STATE] : []) : (channels[s] ?? [])),
+    forEachTransition: (fn) => transitions.forEach(fn),
     lastConversions: (s) => lastConv[s] ?? 0,
     lastValue: (s) => lastVal[s] ?? 0,
     get maxPathStates() {

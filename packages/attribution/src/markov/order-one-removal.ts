@@ -40,7 +40,14 @@ export function orderOneRemovals(c: AbsorbingChain): { base: Absorption; without
   return { base, without };
 }
 
-/** N = (I − Q)⁻¹ by Gauss–Jordan elimination with partial pivoting, row-major. */
+/**
+ * N = (I − Q)⁻¹ by Gauss–Jordan elimination, row-major, without pivoting: I − Q is a nonsingular
+ * M-matrix (Q substochastic, every state reaches absorption), so every pivot is positive (its
+ * leading principal submatrices are nonsingular M-matrices too) and, being diagonally dominant by
+ * rows, elimination without pivoting is stable. That keeps the structure: at step k only columns
+ * k+1.. of the matrix and 0..k of the inverse can be nonzero, so each step costs n² and the
+ * whole inversion n³ multiply-adds (half of the pivoted version's 2n³).
+ */
 function fundamentalMatrix(c: AbsorbingChain): Float64Array {
   const n = c.size;
   const a = new Float64Array(n * n);
@@ -54,35 +61,20 @@ function fundamentalMatrix(c: AbsorbingChain): Float64Array {
     }
   }
   for (let k = 0; k < n; k++) {
-    let pivot = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(a[i * n + k] as number) > Math.abs(a[pivot * n + k] as number)) pivot = i;
-    if (pivot !== k) {
-      swapRows(a, n, k, pivot);
-      swapRows(inv, n, k, pivot);
-    }
-    const d = 1 / (a[k * n + k] as number);
-    for (let j = 0; j < n; j++) {
-      a[k * n + j] = (a[k * n + j] as number) * d;
-      inv[k * n + j] = (inv[k * n + j] as number) * d;
-    }
+    const rk = k * n;
+    const d = 1 / (a[rk + k] as number);
+    for (let j = k + 1; j < n; j++) a[rk + j] = (a[rk + j] as number) * d;
+    for (let j = 0; j <= k; j++) inv[rk + j] = (inv[rk + j] as number) * d;
+    a[rk + k] = 1;
     for (let i = 0; i < n; i++) {
       if (i === k) continue;
-      const f = a[i * n + k] as number;
+      const ri = i * n;
+      const f = a[ri + k] as number;
       if (f === 0) continue;
-      for (let j = 0; j < n; j++) {
-        a[i * n + j] = (a[i * n + j] as number) - f * (a[k * n + j] as number);
-        inv[i * n + j] = (inv[i * n + j] as number) - f * (inv[k * n + j] as number);
-      }
+      for (let j = k + 1; j < n; j++) a[ri + j] = (a[ri + j] as number) - f * (a[rk + j] as number);
+      for (let j = 0; j <= k; j++) inv[ri + j] = (inv[ri + j] as number) - f * (inv[rk + j] as number);
+      a[ri + k] = 0;
     }
   }
   return inv;
 }
-
-function swapRows(m: Float64Array, n: number, r1: number, r2: number): void {
-  for (let j = 0; j < n; j++) {
-    const t = m[r1 * n + j] as number;
-    m[r1 * n + j] = m[r2 * n + j] as number;
-    m[r2 * n + j] = t;
-  }
-}
-

@@ -2,8 +2,7 @@ import type { RuleModel } from './rule-model.js';
 
 /** 100% to the first touch (GA `CROSS_CHANNEL_FIRST_CLICK`). */
 export const firstTouch: RuleModel = {
-  weights(p, _ctx, w) {
-    w.fill(0, 0, p.n);
-    w[0] = 1;
+  credit(p, _ctx, t, c, v) {
+    t.add(p.ids[0] as number, c, v);
   },
 };

@@ -1,4 +1,4 @@
-import { milestoneAt, milestoneWeights, requireMilestones } from './milestone-weights.js';
+import { creditMilestones, milestoneAt, requireMilestones } from './milestone-weights.js';
 import type { RuleModel } from './rule-model.js';
 
 /**
@@ -10,10 +10,10 @@ const positions = [0, 0, 0, 0];
 
 export const fullPath: RuleModel = {
   requires: requireMilestones('full_path', ['lead', 'opportunity', 'close']),
-  weights(p, ctx, w) {
-    positions[1] = milestoneAt(p, 'lead');
-    positions[2] = milestoneAt(p, 'opportunity');
-    positions[3] = milestoneAt(p, 'close');
-    milestoneWeights(p.n, positions, ctx.params.fullPathWeights, w);
+  credit(p, ctx, t, c, v) {
+    positions[1] = milestoneAt(p.lead, p.n);
+    positions[2] = milestoneAt(p.opportunity, p.n);
+    positions[3] = milestoneAt(p.close, p.n);
+    creditMilestones(t, p.ids, positions, ctx.params.fullPathWeights, c, v);
   },
 };

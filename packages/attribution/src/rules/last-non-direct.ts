@@ -5,8 +5,7 @@ import type { RuleModel } from './rule-model.js';
  * direct (UA "last non-direct click", research doc §1.1–1.2).
  */
 export const lastNonDirect: RuleModel = {
-  weights(p, ctx, w) {
-    w.fill(0, 0, p.n);
+  credit(p, ctx, t, c, v) {
     let at = p.n - 1;
     for (let i = p.n - 1; i >= 0; i--) {
       if (!ctx.isDirect(p.ids[i] as number)) {
@@ -14,6 +13,6 @@ export const lastNonDirect: RuleModel = {
         break;
       }
     }
-    w[at] = 1;
+    t.add(p.ids[at] as number, c, v);
   },
 };

@@ -1,3 +1,4 @@
+import type { CreditTable } from '../credit-table.js';
 import { MissingFacts } from '../params.js';
 import type { PathProblem, PreparedPath } from '../prepared-path.js';
 import type { RuleContext } from './rule-model.js';
@@ -7,13 +8,15 @@ import type { RuleContext } from './rule-model.js';
  * `weights[j]`; a touch holding several milestones gets their sum. The touches in the window
  * `[0, end]` that hold no milestone share `1 − Σ weights`; touches after `end` get 0 (Marketo
  * Measure: the W ends at opportunity creation). With no such middle touch the milestone weights
- * are renormalised to sum to 1.
+ * are renormalised to sum to 1. Credits `c` and `v` straight into the table (no weights buffer).
  */
-export function milestoneWeights(
-  n: number,
+export function creditMilestones(
+  t: CreditTable,
+  ids: Int32Array,
   positions: readonly number[],
   weights: readonly number[],
-  w: Float64Array,
+  c: number,
+  v: number,
 ): void {
   let end = 0;
   let total = 0;
@@ -22,37 +25,43 @@ export function milestoneWeights(
     const at = positions[j] as number;
     total += weights[j] as number;
     if (at > end) end = at;
-    if (positions.indexOf(at) === j) distinct++;
+    let seen = false;
+    for (let k = 0; k < j; k++) if (positions[k] === at) seen = true;
+    if (!seen) distinct++;
   }
   const middle = end + 1 - distinct;
-  // Window touches get the middle share, then milestone touches are reset and summed; no
-  // per-touch "is this a milestone?" search.
-  w.fill(middle > 0 ? (1 - total) / middle : 0, 0, end + 1);
-  w.fill(0, end + 1, n);
-  for (let j = 0; j < positions.length; j++) w[positions[j] as number] = 0;
+  const share = middle > 0 ? (1 - total) / middle : 0;
+  if (share !== 0) {
+    for (let i = 0; i <= end; i++) {
+      let milestone = false;
+      for (let j = 0; j < positions.length; j++) if (positions[j] === i) milestone = true;
+      if (!milestone) t.add(ids[i] as number, share * c, share * v);
+    }
+  }
   const scale = middle > 0 ? 1 : 1 / total;
   for (let j = 0; j < positions.length; j++) {
-    const at = positions[j] as number;
-    w[at] = (w[at] as number) + (weights[j] as number) * scale;
+    const s = (weights[j] as number) * scale;
+    if (s !== 0) t.add(ids[positions[j] as number] as number, s * c, s * v);
   }
 }
 
 type MilestoneKey = 'lead' | 'opportunity' | 'close';
 
-/** The milestone's touch index, or the last touch when missing and fallback is allowed. */
-export function milestoneAt(p: PreparedPath, key: MilestoneKey): number {
-  const at = p[key];
-  return at >= 0 ? at : p.n - 1;
+/** A milestone's touch index, or the last touch when missing (and fallback is allowed). */
+export function milestoneAt(at: number, n: number): number {
+  return at >= 0 ? at : n - 1;
 }
 
 export function requireMilestones(
   model: string,
   keys: readonly MilestoneKey[],
 ): (p: PreparedPath, ctx: RuleContext) => PathProblem | undefined {
+  const needs = { lead: keys.includes('lead'), opportunity: keys.includes('opportunity'), close: keys.includes('close') };
   return (p, ctx) => {
+    // Runs for every converting path: the common case (all present) allocates nothing.
+    if ((!needs.lead || p.lead >= 0) && (!needs.opportunity || p.opportunity >= 0) && (!needs.close || p.close >= 0)) return undefined;
     if (ctx.params.missingFacts === MissingFacts.Fallback) return undefined;
     const missing = keys.filter((k) => p[k] < 0);
-    if (missing.length === 0) return undefined;
     return {
       field: `milestones.${missing[0]}`,
       message: `${model} needs milestones ${keys.join(', ')} (touch indexes); missing ${missing.join(', ')}: add them, or set missingFacts: "fallback" to put missing milestones on the last touch`,

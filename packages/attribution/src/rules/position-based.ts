@@ -7,21 +7,25 @@ import type { RuleModel } from './rule-model.js';
  * of ga4dataform and others (Google publishes none).
  */
 export const positionBased: RuleModel = {
-  weights(p, ctx, w) {
+  credit(p, ctx, t, c, v) {
     const n = p.n;
+    const ids = p.ids;
     if (n === 1) {
-      w[0] = 1;
+      t.add(ids[0] as number, c, v);
       return;
     }
     const { first, last } = ctx.params.positionWeights;
     if (n === 2) {
       const s = first + last;
-      w[0] = s > 0 ? first / s : 0.5;
-      w[1] = s > 0 ? last / s : 0.5;
+      const f = s > 0 ? first / s : 0.5;
+      const l = s > 0 ? last / s : 0.5;
+      t.add(ids[0] as number, f * c, f * v);
+      t.add(ids[1] as number, l * c, l * v);
       return;
     }
-    w.fill((1 - first - last) / (n - 2), 1, n - 1);
-    w[0] = first;
-    w[n - 1] = last;
+    const middle = (1 - first - last) / (n - 2);
+    t.add(ids[0] as number, first * c, first * v);
+    if (middle !== 0) for (let i = 1; i < n - 1; i++) t.add(ids[i] as number, middle * c, middle * v);
+    t.add(ids[n - 1] as number, last * c, last * v);
   },
 };

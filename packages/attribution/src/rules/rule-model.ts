@@ -1,3 +1,4 @@
+import type { CreditTable } from '../credit-table.js';
 import type { ResolvedParams } from '../params.js';
 import type { PathProblem, PreparedPath } from '../prepared-path.js';
 
@@ -9,15 +10,19 @@ export interface RuleContext {
 }
 
 /**
- * A rule-based model: writes the share of the path's credit each kept touch receives into
- * `w[0..n)` (shares sum to 1), in O(n) time and without allocating. Called only for n ≥ 1.
+ * A rule-based model: credits the path's conversions `c` and value `v` to its touches, the
+ * shares summing to 1, in O(n) time and without allocating (`scratch` holds at least n numbers).
+ * Called only for n ≥ 1.
  */
-export type RuleWeights = (p: PreparedPath, ctx: RuleContext, w: Float64Array) => void;
+export type RuleCredit = (p: PreparedPath, ctx: RuleContext, table: CreditTable, c: number, v: number, scratch: Float64Array) => void;
 
-/** A rule model checks, before any model credits the path, that the path carries what it needs. */
+/**
+ * A rule model checks, before any model credits the path, that the path carries what it needs:
+ * times or milestones, nothing else (a path that has them all is not asked).
+ */
 export type RuleRequirement = (p: PreparedPath, ctx: RuleContext) => PathProblem | undefined;
 
 export interface RuleModel {
-  readonly weights: RuleWeights;
+  readonly credit: RuleCredit;
   readonly requires?: RuleRequirement;
 }

@@ -19,10 +19,12 @@ export const timeDecay: RuleModel = {
         'time_decay needs `times` (one per touch) to weight touches by age; add them, or set missingFacts: "fallback" to weight touches equally',
     };
   },
-  weights(p, ctx, w) {
+  credit(p, ctx, t, c, v, w) {
     const n = p.n;
+    const ids = p.ids;
     if (!p.hasTimes) {
-      w.fill(1 / n, 0, n);
+      const share = 1 / n;
+      for (let i = 0; i < n; i++) t.add(ids[i] as number, share * c, share * v);
       return;
     }
     let newest = Infinity;
@@ -35,6 +37,9 @@ export const timeDecay: RuleModel = {
       w[i] = x;
       sum += x;
     }
-    for (let i = 0; i < n; i++) w[i] = (w[i] as number) / sum;
+    for (let i = 0; i < n; i++) {
+      const share = (w[i] as number) / sum;
+      if (share !== 0) t.add(ids[i] as number, share * c, share * v);
+    }
   },
 };

@@ -1,4 +1,4 @@
-import { milestoneAt, milestoneWeights, requireMilestones } from './milestone-weights.js';
+import { creditMilestones, milestoneAt, requireMilestones } from './milestone-weights.js';
 import type { RuleModel } from './rule-model.js';
 
 /**
@@ -10,9 +10,9 @@ const positions = [0, 0, 0];
 
 export const wShaped: RuleModel = {
   requires: requireMilestones('w_shaped', ['lead', 'opportunity']),
-  weights(p, ctx, w) {
-    positions[1] = milestoneAt(p, 'lead');
-    positions[2] = milestoneAt(p, 'opportunity');
-    milestoneWeights(p.n, positions, ctx.params.wShapedWeights, w);
+  credit(p, ctx, t, c, v) {
+    positions[1] = milestoneAt(p.lead, p.n);
+    positions[2] = milestoneAt(p.opportunity, p.n);
+    creditMilestones(t, p.ids, positions, ctx.params.wShapedWeights, c, v);
   },
 };

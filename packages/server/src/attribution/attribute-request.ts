@@ -1,3 +1,4 @@
+import { SUMMARIES } from '@touchline/attribution';
 import { z } from 'zod';
 import type { AttributeRequest } from './run-attribution.js';
 
@@ -16,6 +17,7 @@ const AttributeRequestSchema = z
     resetAfterConversion: z.boolean().optional(),
     since: z.string().optional(),
     until: z.string().optional(),
+    summaries: z.array(z.enum(SUMMARIES)).optional(),
     params: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

@@ -1,4 +1,12 @@
-import { validateChannelRules, type ChannelRuleSet, type ChannelRuleSetConfig } from '@touchline/attribution';
+import {
+  CLICK_ID_PRECEDENCES,
+  DEFAULT_DIRECT_LABELS,
+  DirectPolicy,
+  EmptyPathPolicy,
+  validateChannelRules,
+  type ChannelRuleSet,
+  type ChannelRuleSetConfig,
+} from '@touchline/attribution';
 import { z } from 'zod';
 
 /** Property names Touchline reads out of `properties` in SQL: plain keys only (no paths, no quotes). */
@@ -64,10 +72,39 @@ export const AttributionConfigSchema = z
       if (!r.ok) for (const p of r.problems) ctx.addIssue({ code: 'custom', message: `${p.path}: ${p.message}` });
     }),
     /**
-     * A landing with UTMs *and* an auto-tagged click id (gclid…): `utm` lets the UTMs name the
-     * source, `click-id` lets the click id win (GA4's default for gclid). @defaultValue `utm`
+     * A landing with UTMs *and* a click id that implies a source (gclid → google / cpc…):
+     * `google-click-id` lets Google's auto-tagged ids (gclid, gbraid, wbraid, dclid) win and the
+     * UTMs win over any other id, as GA4 reports with auto-tagging on; `utm` lets the UTMs win
+     * always; `click-id` lets any implying id win. Applied on read: changing it relabels history.
+     * @defaultValue `google-click-id`
      */
-    clickIdPrecedence: z.enum(['utm', 'click-id']).default('utm'),
+    clickIdPrecedence: z.enum(CLICK_ID_PRECEDENCES).default('google-click-id'),
+    /**
+     * Direct touches on a path with other touches: `ignore` gives them no credit in any model
+     * (GA4); `credit` makes Direct a channel like the others. A path of only direct touches
+     * credits Direct either way. `touchline attribute --direct` overrides it.
+     * @defaultValue `ignore`
+     */
+    direct: z.enum([DirectPolicy.Ignore, DirectPolicy.Credit]).default(DirectPolicy.Ignore),
+    /**
+     * Level values that are direct touches, compared ignoring case; each level's own direct
+     * value (`Direct`, `(direct) / (none)`, `(none)` for medium…) always counts as well.
+     * `touchline attribute --direct-labels` overrides it.
+     * @defaultValue `["direct", "(direct)", "(direct) / (none)"]`
+     */
+    directLabels: z.array(z.string().min(1)).min(1).default([...DEFAULT_DIRECT_LABELS]),
+    markov: z
+      .object({
+        /**
+         * Conversions with no touch in their window: `direct` credits them to the level's direct
+         * value (as every other model does); `redistribute` is ChannelAttribution's
+         * (start)→(conversion) edge, spread over the channels by their removal effects.
+         * `touchline attribute --markov-empty-paths` overrides it. @defaultValue `direct`
+         */
+        emptyPaths: z.enum([EmptyPathPolicy.Direct, EmptyPathPolicy.Redistribute]).default(EmptyPathPolicy.Direct),
+      })
+      .strict()
+      .prefault({}),
     sessions: z
       .object({
         /** Inactivity that ends a session. @defaultValue `tracker.sessionTimeoutMinutes` (30) */

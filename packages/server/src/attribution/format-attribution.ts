@@ -1,8 +1,31 @@
-import { compareModels, type AttributionResult, type ModelResult } from '@touchline/attribution';
+import { compareModels, SUMMARIES, type AttributionResult, type ModelResult, type Summary } from '@touchline/attribution';
 
-/** What `--report` selects for JSON and CSV (the table always shows everything). */
+/** What `--report` selects, in every format: credits, top paths, time and touches to convert, or all. */
 export const REPORTS = ['credits', 'paths', 'conversion-time', 'all'] as const;
 export type Report = (typeof REPORTS)[number];
+
+/**
+ * The summaries a report prints, and so the only ones the engine computes: top paths over a
+ * file of distinct paths cost as much as every model together, and the credits report shows none.
+ */
+export function summariesFor(report: Report): Summary[] {
+  switch (report) {
+    case 'credits':
+      return [];
+    case 'paths':
+      return ['top_paths'];
+    case 'conversion-time':
+      return ['time_to_convert', 'touches_to_convert'];
+    case 'all':
+      return [...SUMMARIES];
+  }
+}
+
+/** A summary the report prints; its absence is a bug in the caller (it asked the engine for other summaries). */
+function need<T>(x: T | undefined, name: Summary): T {
+  if (x === undefined) throw new Error(`attribution: the ${name} summary was not computed, but the report prints it`);
+  return x;
+}
 
 /** What the formatter knows about the run besides the engine's result. */
 export interface RunFacts {
@@ -22,9 +45,13 @@ const jsonNumber = (_k: string, v: unknown) => (typeof v === 'number' && !Number
 export function formatJson(r: AttributionResult, facts: RunFacts, report: Report): string {
   switch (report) {
     case 'paths':
-      return JSON.stringify(r.top_paths, jsonNumber, 2);
+      return JSON.stringify(need(r.top_paths, 'top_paths'), jsonNumber, 2);
     case 'conversion-time':
-      return JSON.stringify({ time_to_convert: r.time_to_convert, touches_to_convert: r.touches_to_convert }, jsonNumber, 2);
+      return JSON.stringify(
+        { time_to_convert: need(r.time_to_convert, 'time_to_convert'), touches_to_convert: need(r.touches_to_convert, 'touches_to_convert') },
+        jsonNumber,
+        2,
+      );
     case 'all':
       return JSON.stringify({ ...r, level: facts.level, notes: facts.notes ?? [] }, jsonNumber, 2);
     default:
@@ -51,12 +78,14 @@ export function formatCsv(r: AttributionResult, facts: RunFacts, report: Report)
   if (report === 'paths' || report === 'all') {
     if (lines.length) lines.push('');
     lines.push(csvLine(['path', 'conversions', 'value', 'nulls']));
-    for (const p of r.top_paths.paths) lines.push(csvLine([p.path.join(' > '), p.conversions, p.value, p.nulls]));
+    for (const p of need(r.top_paths, 'top_paths').paths) lines.push(csvLine([p.path.join(' > '), p.conversions, p.value, p.nulls]));
   }
   if (report === 'conversion-time' || report === 'all') {
     if (lines.length) lines.push('');
     lines.push(csvLine(['days_to_convert', 'conversions']));
-    for (const d of r.time_to_convert.by_day) lines.push(csvLine([d.days, d.conversions]));
+    for (const d of need(r.time_to_convert, 'time_to_convert').by_day) lines.push(csvLine([d.days, d.conversions]));
+    lines.push('', csvLine(['touches_to_convert', 'conversions']));
+    for (const t of need(r.touches_to_convert, 'touches_to_convert').by_touches) lines.push(csvLine([t.touches, t.conversions]));
   }
   return lines.join('\n');
 }
@@ -85,11 +114,17 @@ function matrix(models: readonly ModelResult[], metric: 'conversions' | 'value',
 }
 
 /**
- * The table people read: conversions (and value, when there is any) per level value, every
- * model side by side; then a bar chart of each value's share under one model (reports people
- * would rather look at than read are charts); top paths; time and touches to convert.
+ * The table people read, for the chosen report. Credits: conversions (and value, when there is
+ * any) per level value, every model side by side, then a bar chart of each value's share under
+ * one model (reports people would rather look at than read are charts). Paths: the top
+ * conversion paths. Conversion time: time and touches to convert. All: every section.
  */
-export function formatTable(r: AttributionResult, facts: RunFacts, opts: { chartModel?: string | undefined; metric?: 'conversions' | 'value' } = {}): string {
+export function formatTable(
+  r: AttributionResult,
+  facts: RunFacts,
+  opts: { report?: Report; chartModel?: string | undefined; metric?: 'conversions' | 'value' } = {},
+): string {
+  const report = opts.report ?? 'credits';
   const out: string[] = [];
   const t = r.totals;
   const head = [`Attribution by ${facts.level}: ${fmt(t.conversions, 0)} conversions`, t.value ? `${fmt(t.value, 2)} value` : null, facts.lookbackDays ? `lookback ${facts.lookbackDays} days` : null]
@@ -100,11 +135,23 @@ export function formatTable(r: AttributionResult, facts: RunFacts, opts: { chart
     out.push('No conversions: check the conversion event names (--conversion, attribution.conversions) and the time range.');
     return out.join('\n');
   }
-  out.push('Conversions', ...matrix(r.models, 'conversions', facts.level), '');
-  if (t.value) out.push('Value', ...matrix(r.models, 'value', facts.level), '');
+  if (report === 'credits' || report === 'all') out.push(...creditSections(r, facts, opts.chartModel, opts.metric ?? 'conversions'));
+  if (report === 'paths' || report === 'all') out.push(...pathSection(need(r.top_paths, 'top_paths')));
+  if (report === 'conversion-time' || report === 'all') {
+    const ttc = need(r.time_to_convert, 'time_to_convert');
+    const tc = need(r.touches_to_convert, 'touches_to_convert');
+    if (ttc.conversions > 0) out.push(`Time to convert (days from the first touch on the path): median ${fmt(ttc.median, 0)}, mean ${fmt(ttc.mean)}, p90 ${fmt(ttc.p90, 0)}`);
+    else out.push('Time to convert: no path carries touch times.');
+    if (tc.conversions > 0) out.push(`Touches to convert: median ${fmt(tc.median, 0)}, mean ${fmt(tc.mean)}, p90 ${fmt(tc.p90, 0)}`);
+  }
+  for (const n of facts.notes ?? []) out.push(`Note: ${n}`);
+  return out.join('\n');
+}
 
-  const metric = opts.metric ?? 'conversions';
-  const chart = r.models.find((m) => m.model === opts.chartModel) ?? r.models.find((m) => m.model === 'linear') ?? r.models[0]!;
+function creditSections(r: AttributionResult, facts: RunFacts, chartModel: string | undefined, metric: 'conversions' | 'value'): string[] {
+  const out = ['Conversions', ...matrix(r.models, 'conversions', facts.level), ''];
+  if (r.totals.value) out.push('Value', ...matrix(r.models, 'value', facts.level), '');
+  const chart = r.models.find((m) => m.model === chartModel) ?? r.models.find((m) => m.model === 'linear') ?? r.models[0]!;
   const total = Object.values(chart.credits).reduce((s, c) => s + c[metric], 0);
   const entries = Object.entries(chart.credits).sort((a, b) => b[1][metric] - a[1][metric]);
   const label = Math.max(...entries.map(([k]) => k.length));
@@ -114,20 +161,17 @@ export function formatTable(r: AttributionResult, facts: RunFacts, opts: { chart
     out.push(`${k.padEnd(label)}  ${bar(share, 40).padEnd(40)}  ${(share * 100).toFixed(1).padStart(5)}%`);
   }
   out.push('');
+  return out;
+}
 
-  if (r.top_paths.paths.length > 0) {
-    out.push(`Top conversion paths${r.top_paths.approximate ? ' (approximate)' : ''}`);
-    r.top_paths.paths.slice(0, 10).forEach((p, i) => {
-      const path = p.path.length ? p.path.join(' > ') : '(no touch)';
-      const n = fmt(p.conversions, Number.isInteger(p.conversions) ? 0 : 1);
-      out.push(`${String(i + 1).padStart(3)}. ${path}  ${n} conversion${p.conversions === 1 ? '' : 's'}${p.value ? `, ${fmt(p.value, 2)} value` : ''}`);
-    });
-    out.push('');
-  }
-  const ttc = r.time_to_convert;
-  if (ttc.conversions > 0) out.push(`Time to convert (days from the first touch on the path): median ${fmt(ttc.median, 0)}, mean ${fmt(ttc.mean)}, p90 ${fmt(ttc.p90, 0)}`);
-  const tc = r.touches_to_convert;
-  if (tc.conversions > 0) out.push(`Touches to convert: median ${fmt(tc.median, 0)}, mean ${fmt(tc.mean)}, p90 ${fmt(tc.p90, 0)}`);
-  for (const n of facts.notes ?? []) out.push(`Note: ${n}`);
-  return out.join('\n');
+function pathSection(top: NonNullable<AttributionResult['top_paths']>): string[] {
+  if (top.paths.length === 0) return ['Top conversion paths: none', ''];
+  const out = [`Top conversion paths${top.approximate ? ' (approximate)' : ''}`];
+  top.paths.forEach((p, i) => {
+    const path = p.path.length ? p.path.join(' > ') : '(no touch)';
+    const n = fmt(p.conversions, Number.isInteger(p.conversions) ? 0 : 1);
+    out.push(`${String(i + 1).padStart(3)}. ${path}  ${n} conversion${p.conversions === 1 ? '' : 's'}${p.value ? `, ${fmt(p.value, 2)} value` : ''}`);
+  });
+  out.push('');
+  return out;
 }

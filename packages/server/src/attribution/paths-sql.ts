@@ -15,7 +15,10 @@ export function isLevel(s: string): s is Level {
   return (NAMED_LEVELS as readonly string[]).includes(s) || (COLUMN_LEVELS as readonly string[]).includes(s);
 }
 
-/** What an empty path (a conversion with no touch in the window) is credited to, per level: the direct value. */
+/**
+ * The level value of a direct touch, per level: what an empty path (a conversion with no touch
+ * in the window) is credited to, and a direct label whatever `attribution.directLabels` says.
+ */
 export function directValueOf(level: Level): string {
   switch (level) {
     case 'channel':
@@ -26,11 +29,9 @@ export function directValueOf(level: Level): string {
       return '(none)';
     case 'kind':
       return 'direct';
-    case 'source':
-    case 'campaign':
-      return '(direct)';
     default:
-      return '(none)';
+      // source, campaign, and the raw columns (see levelSql).
+      return '(direct)';
   }
 }
 
@@ -52,12 +53,14 @@ export const PACK = { record: '\u001d', field: '\u001e', touch: '\u001f' } as co
 
 function levelSql(m: ModelSql, level: Level): string {
   const f = m.rules.fns;
+  // A raw column is `(none)` where the touch lacks it, but `(direct)` on a direct touch: a
+  // referral without utm_content is not direct, and `--direct ignore` must tell them apart.
   const raw =
     level === 'source_medium'
       ? f.concat(['source', "' / '", 'medium'])
       : (NAMED_LEVELS as readonly string[]).includes(level)
         ? level
-        : `coalesce(${f.nullIfEmpty(level)}, '(none)')`;
+        : `(CASE WHEN source = '(direct)' THEN '(direct)' ELSE coalesce(${f.nullIfEmpty(level)}, '(none)') END)`;
   // Level values travel packed with control characters as separators: they never contain one.
   return f.replaceAll(raw, '[\\x00-\\x1f]', '\uFFFD');
 }

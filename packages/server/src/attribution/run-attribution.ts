@@ -1,10 +1,12 @@
 import {
   createAttribution,
+  SUMMARIES,
   type AttributionParams,
   type AttributionResult,
   type Distribution,
   type ModelSpec,
   type PathInput,
+  type Summary,
   type TimeToConvert,
 } from '@touchline/attribution';
 import type { Config } from '../config/config.js';
@@ -32,8 +34,17 @@ export interface AttributeRequest {
   /** Conversions from / before these times (ISO-8601). */
   readonly since?: string;
   readonly until?: string;
-  /** Model parameters, as the engine names them (halfLifeDays, positionWeights, markov…). */
-  readonly params?: Omit<AttributionParams, 'lookbackDays' | 'emptyPathChannel' | 'pathsAreDistinct'>;
+  /**
+   * The summaries to compute besides the credits (`top_paths`, `time_to_convert`,
+   * `touches_to_convert`): only those the caller shows. @defaultValue all three
+   */
+  readonly summaries?: readonly Summary[];
+  /**
+   * Model parameters, as the engine names them (halfLifeDays, positionWeights, markov…). `direct`,
+   * `directLabels` and `markov.emptyPaths` default to `attribution.direct`, `.directLabels` and
+   * `.markov.emptyPaths`; the level's own direct value is always a direct label.
+   */
+  readonly params?: Omit<AttributionParams, 'lookbackDays' | 'emptyPathChannel' | 'pathsAreDistinct' | 'summaries'>;
 }
 
 /** The engine's result plus what the run was. JSON-safe (NaN statistics become null in JSON). */
@@ -100,19 +111,17 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
   if (req.models.length === 0) throw new RangeError('name at least one model');
   const wantsTimeDecay = req.models.some((s) => modelName(s) === 'time_decay');
   const aggregated = req.models.filter((s) => modelName(s) !== 'time_decay');
-  const direct = directValueOf(level);
-  const base: AttributionParams = {
-    ...req.params,
-    lookbackDays,
-    emptyPathChannel: direct,
-    directValues: [...new Set([direct, ...(req.params?.directValues ?? ['(direct)', 'Direct', '(direct) / (none)'])])],
-  };
+  const base = engineParams(req, config, directValueOf(level), lookbackDays);
+  const summaries = new Set(req.summaries ?? SUMMARIES);
   if (req.models.some((s) => MILESTONE_MODELS.has(modelName(s))) && base.missingFacts === undefined) {
     notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
   }
   const fallback: AttributionParams = { ...base, missingFacts: base.missingFacts ?? 'fallback' };
-  const agg = aggregated.length > 0 ? createAttribution(aggregated, { ...fallback, pathsAreDistinct: true }) : null;
-  const td = wantsTimeDecay ? createAttribution(['time_decay'], base) : null;
+  // Time to convert comes from the SQL's day rows, not the engine (aggregated paths carry no times).
+  const engineSummaries = [...summaries].filter((x) => x !== 'time_to_convert');
+  const agg = aggregated.length > 0 ? createAttribution(aggregated, { ...fallback, pathsAreDistinct: true, summaries: engineSummaries }) : null;
+  // When it runs beside the aggregated models, time decay's run feeds no summary.
+  const td = wantsTimeDecay ? createAttribution(['time_decay'], { ...base, summaries: agg ? [] : engineSummaries }) : null;
   const days = new Map<number, number>();
   const add = (run: NonNullable<typeof agg>, p: PathInput) => {
     const r = run.add(p);
@@ -125,7 +134,9 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
         const kind = row['kind'];
         if (kind === RowKind.Path) {
           if (agg) add(agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
-        } else if (kind === RowKind.Days) days.set(Number(row['days']), (days.get(Number(row['days'])) ?? 0) + Number(row['conversions']));
+        } else if (kind === RowKind.Days) {
+          if (summaries.has('time_to_convert')) days.set(Number(row['days']), (days.get(Number(row['days'])) ?? 0) + Number(row['conversions']));
+        }
         else if (kind === RowKind.Packed && td) unpack(String(row['packed'] ?? ''), (p) => add(td, p));
       }
     }
@@ -142,7 +153,7 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
         e.nulls += Number(row['nulls']);
         paths.set(key, e);
         const d = Number(row['days']);
-        if (d >= 0) days.set(d, (days.get(d) ?? 0) + Number(row['conversions']));
+        if (d >= 0 && summaries.has('time_to_convert')) days.set(d, (days.get(d) ?? 0) + Number(row['conversions']));
       }
     }
     if (agg) for (const p of paths.values()) add(agg, p);
@@ -174,12 +185,29 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
   return {
     ...main,
     models,
-    time_to_convert: timeToConvert(days),
+    ...(summaries.has('time_to_convert') ? { time_to_convert: timeToConvert(days) } : {}),
     level,
     engine: warehouse.engine,
     sessions: onRead ? 'on-read' : 'stored',
     notes,
     timings: { sqlAndStreamMs: sqlDone - started, totalMs: Date.now() - started },
+  };
+}
+
+/**
+ * The engine parameters of a request: the request's own, over the `attribution` config's
+ * conventions (direct handling, direct labels, Markov's empty paths), with `direct` (the level's
+ * direct value) as the empty-path bucket and always among the direct labels.
+ */
+export function engineParams(req: AttributeRequest, config: Pick<Config, 'attribution'>, direct: string, lookbackDays: number): AttributionParams {
+  const a = config.attribution;
+  return {
+    ...req.params,
+    lookbackDays,
+    emptyPathChannel: direct,
+    direct: req.params?.direct ?? a.direct,
+    directLabels: [...new Set([direct, ...(req.params?.directLabels ?? a.directLabels)])],
+    markov: { ...req.params?.markov, emptyPaths: req.params?.markov?.emptyPaths ?? a.markov.emptyPaths },
   };
 }
 

@@ -1,4 +1,4 @@
-import { GA4_SOURCE_CATEGORIES, SEARCH_ENGINES, SOURCE_CATEGORY, channelRulesToSql, type ChannelRuleSet } from '@touchline/attribution';
+import { GA4_SOURCE_CATEGORIES, SEARCH_ENGINES, SOURCE_CATEGORY, channelRulesToSql, type ChannelRuleSet, type ClickIdPrecedence } from '@touchline/attribution';
 import { CLICK_IDS, UTM_KEYS } from '@touchline/protocol';
 import type { SqlDialect } from '../warehouse/dialect/dialect.js';
 import { junkIdMatch } from './junk-ids.js';
@@ -17,7 +17,7 @@ export interface TouchRules {
   /** Referrers that never count (payments, sign-in). */
   readonly referralExclusions: readonly string[];
   readonly junkIds: readonly string[];
-  readonly clickIdPrecedence: 'utm' | 'click-id';
+  readonly clickIdPrecedence: ClickIdPrecedence;
   readonly sessionTimeoutMs: number;
   readonly channelRules: ChannelRuleSet;
 }
@@ -118,6 +118,7 @@ export function touchKindSql(r: TouchRules): string {
 }
 
 const IMPLYING = CLICK_IDS.filter((e) => e.implies !== null);
+const GOOGLE_AUTO_TAGGED = IMPLYING.filter((e) => e.googleAutoTagging);
 
 /**
  * `implied_click`: the click id whose registry entry implies a source / medium (gclid → google /
@@ -132,14 +133,20 @@ export function impliedClickSql(r: TouchRules): string {
   return `(CASE ${primary} ${any.join(' ')} END)`;
 }
 
+/** One arm of a searched CASE. */
+interface Arm {
+  readonly when: string;
+  readonly then: string;
+}
+
 const SEARCH_LIST = GA4_SOURCE_CATEGORIES[SOURCE_CATEGORY.Search].map((s) => s.toLowerCase());
 
 /**
  * Source, medium and campaign of a sessions row, as `deriveSourceMedium` derives them: UTMs (a
  * missing one is `(not set)`), else the source / medium its `implied_click` implies, else the
  * external referrer (a search engine is
- * `engine / organic`), else `(direct) / (none)`. `clickIdPrecedence: 'click-id'` puts the click
- * id first.
+ * `engine / organic`), else `(direct) / (none)`. `clickIdPrecedence` puts the click id before
+ * the UTMs when it is one of Google's auto-tagged ids (`google-click-id`) or any id (`click-id`).
  */
 export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium: string; campaign: string } {
   const f = r.fns;
@@ -153,10 +160,19 @@ export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium
   const engine = `(CASE ${SEARCH_ENGINES.map((e) => `WHEN ${f.regex(rd, e.host.source)} THEN ${f.literal(e.source)}`).join(' ')} END)`;
   const isSearch = `(${engine} IS NOT NULL OR ${rd} IN (${SEARCH_LIST.map((s) => f.literal(s)).join(', ')}))`;
   const hasRef = f.present(rd);
-  const order = (utm: string, clk: string) => (r.clickIdPrecedence === 'click-id' ? `${clk} ${utm}` : `${utm} ${clk}`);
-  const source = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_source')}`, `WHEN ${clickSource} IS NOT NULL THEN ${clickSource}`)} WHEN ${hasRef} THEN coalesce(${engine}, ${rd}) ELSE '(direct)' END)`;
-  const medium = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_medium')}`, `WHEN ${clickMedium} IS NOT NULL THEN ${clickMedium}`)} WHEN ${hasRef} THEN (CASE WHEN ${isSearch} THEN 'organic' ELSE 'referral' END) ELSE '(none)' END)`;
-  const campaign = `(CASE ${order(`WHEN ${utm3} THEN ${notSet('utm_campaign')}`, `WHEN ${clickSource} IS NOT NULL THEN ${notSet('utm_campaign')}`)} WHEN ${hasRef} THEN (CASE WHEN ${isSearch} THEN '(organic)' ELSE '(referral)' END) ELSE '(direct)' END)`;
+  const google = `implied_click IN (${GOOGLE_AUTO_TAGGED.map((e) => f.str(e.column)).join(', ')})`;
+  // The UTM and click-id arms of each searched CASE, in precedence order.
+  const order = (utm: Arm, click: Arm) => {
+    const arm = (a: Arm) => `WHEN ${a.when} THEN ${a.then}`;
+    if (r.clickIdPrecedence === 'click-id') return `${arm(click)} ${arm(utm)}`;
+    // A Google id first (every Google id implies a source, so its THEN is never NULL), then the
+    // UTMs, then any other id.
+    if (r.clickIdPrecedence === 'google-click-id') return `${arm({ when: google, then: click.then })} ${arm(utm)} ${arm(click)}`;
+    return `${arm(utm)} ${arm(click)}`;
+  };
+  const source = `(CASE ${order({ when: utm3, then: notSet('utm_source') }, { when: `${clickSource} IS NOT NULL`, then: clickSource })} WHEN ${hasRef} THEN coalesce(${engine}, ${rd}) ELSE '(direct)' END)`;
+  const medium = `(CASE ${order({ when: utm3, then: notSet('utm_medium') }, { when: `${clickMedium} IS NOT NULL`, then: clickMedium })} WHEN ${hasRef} THEN (CASE WHEN ${isSearch} THEN 'organic' ELSE 'referral' END) ELSE '(none)' END)`;
+  const campaign = `(CASE ${order({ when: utm3, then: notSet('utm_campaign') }, { when: `${clickSource} IS NOT NULL`, then: notSet('utm_campaign') })} WHEN ${hasRef} THEN (CASE WHEN ${isSearch} THEN '(organic)' ELSE '(referral)' END) ELSE '(direct)' END)`;
   return { source, medium, campaign };
 }
 

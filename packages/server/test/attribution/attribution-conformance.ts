@@ -1,4 +1,4 @@
-import { GA4_CHANNEL_RULE_SET, compileChannelRules, deriveSourceMedium, seededRandom, validateChannelRules } from '@touchline/attribution';
+import { CLICK_ID_PRECEDENCES, GA4_CHANNEL_RULE_SET, compileChannelRules, deriveSourceMedium, seededRandom, validateChannelRules } from '@touchline/attribution';
 import { touchFromLanding } from '@touchline/protocol';
 import { describe, expect, it } from 'vitest';
 import { runAttribution, type AttributeRequest } from '../../src/attribution/run-attribution.js';
@@ -45,11 +45,20 @@ export function landingSamples(n: number, seed = 7): { url: string; referrer?: s
     { url: 'https://shop.test/', referrer: 'https://blog.shop.test/' }, // the site itself: direct
     { url: 'https://shop.test/' },
     { url: "https://shop.test/?utm_source=O'Reilly&utm_medium=Paid-Social&utm_campaign=Shopping%20Week" },
+    // UTMs and a click id on one landing: who names the source is `clickIdPrecedence`.
+    { url: 'https://shop.test/?utm_source=newsletter&utm_medium=email&utm_campaign=spring&gclid=G-1' },
+    { url: 'https://shop.test/?utm_source=newsletter&utm_medium=email&gbraid=G-2' },
+    { url: 'https://shop.test/?utm_medium=email&wbraid=G-3' },
+    { url: 'https://shop.test/?utm_source=partner&utm_medium=display&dclid=D-1' },
+    { url: 'https://shop.test/?utm_source=newsletter&utm_medium=email&msclkid=M-1' },
+    { url: 'https://shop.test/?utm_source=newsletter&utm_medium=email&li_fat_id=L-1' },
+    { url: 'https://shop.test/?utm_source=facebook&utm_medium=paid_social&fbclid=F-1&gclid=G-4' },
+    { url: 'https://shop.test/?utm_campaign=x&fbclid=F-2', referrer: 'https://l.facebook.com/' },
   ];
   const sources = ['google', 'bing', 'facebook', 'instagram', 'youtube', 'amazon', 'newsletter', 'email', 'sms', 'firebase', 'partner.io', 'tiktok', ''];
   const mediums = ['cpc', 'ppc', 'paid_social', 'retargeting', 'cpm', 'display', 'banner', 'organic', 'referral', 'email', 'affiliate', 'audio', 'sms', 'push', 'social', 'video', ''];
   const campaigns = ['', 'spring', 'workshop', 'eshop', 'shopping-week', 'cross-network', 'brand_q3'];
-  const clicks = ['', '', '', 'gclid', 'gbraid', 'wbraid', 'fbclid', 'msclkid', 'ttclid', 'li_fat_id', 'twclid', 'epik', 'yclid', 'irclickid', 'awc', 'tblci', 'dicbo', 'igshid', 'mc_cid', '_kx'];
+  const clicks = ['', '', '', 'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'li_fat_id', 'twclid', 'epik', 'yclid', 'irclickid', 'awc', 'tblci', 'dicbo', 'igshid', 'mc_cid', '_kx'];
   const referrers = ['', '', 'https://www.google.com/', 'https://www.bing.com/search', 'https://l.facebook.com/', 'https://t.co/x', 'https://news.example/a', 'https://www.youtube.com/', 'https://shop.test/p', 'https://www.paypal.com/'];
   const out = [...documented];
   for (let i = out.length; i < n; i++) {
@@ -78,28 +87,42 @@ export function describeAttributionConformance(engine: string, open: () => Promi
     const attribute = (req: AttributeRequest) => runAttribution(h.w, h.config, req, { sessionsFresh: () => h.model.sessionsFresh() });
     const credits = async (req: AttributeRequest) => Object.fromEntries((await attribute(req)).models.map((m) => [m.model, m.credits]));
 
-    it('labels every touch in SQL exactly as the TypeScript channel rules do, auto-tagged clicks included', async () => {
+    it('labels every touch in SQL exactly as the TypeScript channel rules do, auto-tagged clicks included, under each click-id precedence', async () => {
       const samples = landingSamples(400);
       await h.load(samples.map((s, i) => page(`ch-${i}`, `ch-dev-${i}`, day(0), s.url, s.referrer)));
-      const rows = await h.rows(`SELECT message_id, source, medium, campaign, channel FROM sessions WHERE device_id LIKE 'ch-dev-%'`);
-      expect(rows).toHaveLength(samples.length);
       const channelOf = compileChannelRules(GA4_CHANNEL_RULE_SET);
-      const byId = new Map(rows.map((r) => [String(r['message_id']), r]));
-      const mismatches: unknown[] = [];
-      samples.forEach((s, i) => {
-        const t = touchFromLanding(s.url, s.referrer);
-        const sm = deriveSourceMedium(t, { siteDomains: ['shop.test'] });
-        const expected = { source: sm.source, medium: sm.medium, campaign: sm.campaign, channel: channelOf(sm) };
-        const got = byId.get(`ch-${i}`);
-        const actual = got && { source: got['source'], medium: got['medium'], campaign: got['campaign'], channel: got['channel'] };
-        if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push({ sample: s, expected, actual });
-      });
-      expect(mismatches).toEqual([]);
-      const labels = (ids: number[]) => ids.map((i) => byId.get(`ch-${i}`)?.['channel']);
-      expect(labels([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 20, 21])).toEqual([
+      const labelled: Record<string, Map<string, Record<string, unknown>>> = {};
+      for (const clickIdPrecedence of CLICK_ID_PRECEDENCES) {
+        await h.reconfigure({ attribution: { clickIdPrecedence } });
+        const rows = await h.rows(`SELECT message_id, source, medium, campaign, channel FROM sessions WHERE device_id LIKE 'ch-dev-%'`);
+        expect(rows).toHaveLength(samples.length);
+        const byId = new Map(rows.map((r) => [String(r['message_id']), r]));
+        labelled[clickIdPrecedence] = byId;
+        const mismatches: unknown[] = [];
+        samples.forEach((s, i) => {
+          const t = touchFromLanding(s.url, s.referrer);
+          const sm = deriveSourceMedium(t, { siteDomains: ['shop.test'], clickIdPrecedence });
+          const expected = { source: sm.source, medium: sm.medium, campaign: sm.campaign, channel: channelOf(sm) };
+          const got = byId.get(`ch-${i}`);
+          const actual = got && { source: got['source'], medium: got['medium'], campaign: got['campaign'], channel: got['channel'] };
+          if (JSON.stringify(actual) !== JSON.stringify(expected)) mismatches.push({ clickIdPrecedence, sample: s, expected, actual });
+        });
+        expect(mismatches).toEqual([]);
+      }
+      await h.reconfigure({});
+      const label = (p: string, ids: number[], col = 'channel') => ids.map((i) => labelled[p]?.get(`ch-${i}`)?.[col]);
+      expect(label('google-click-id', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 20, 21])).toEqual([
         'Paid Search', 'Display', 'Display', 'Paid Other', 'Paid Shopping', 'Referral', 'Organic Shopping', 'Organic Search',
         'Paid Search', 'Cross-network', 'Paid Search', 'Paid Social', 'Organic Social', 'Email', 'Direct', 'Direct',
       ]);
+      // UTMs beside gclid, gbraid, wbraid, dclid, msclkid, li_fat_id, fbclid + gclid, fbclid alone.
+      const mixed = [24, 25, 26, 27, 28, 29, 30, 31];
+      expect(label('google-click-id', mixed, 'source')).toEqual(['google', 'google', 'google', 'dv360', 'newsletter', 'newsletter', 'google', '(not set)']);
+      expect(label('google-click-id', mixed, 'campaign')).toEqual(['spring', '(not set)', '(not set)', '(not set)', '(not set)', '(not set)', '(not set)', 'x']);
+      expect(label('utm', mixed, 'source')).toEqual(['newsletter', 'newsletter', '(not set)', 'partner', 'newsletter', 'newsletter', 'facebook', '(not set)']);
+      expect(label('click-id', mixed, 'source')).toEqual(['google', 'google', 'google', 'dv360', 'bing', 'linkedin', 'google', '(not set)']);
+      expect(label('google-click-id', [24], 'channel')).toEqual(['Paid Search']);
+      expect(label('utm', [24], 'channel')).toEqual(['Email']);
     });
 
     it('re-labels history when the rules change, without reloading anything', async () => {
@@ -165,13 +188,13 @@ export function describeAttributionConformance(engine: string, open: () => Promi
       ]);
       const base: AttributeRequest = { models: ['linear', 'markov'], level: 'source', since: day(100), until: day(120) };
       const reset = await attribute(base);
-      expect(reset.top_paths.paths.filter((p) => p.conversions > 0).map((p) => [p.path, p.conversions, p.value]).sort()).toEqual([
+      expect(reset.top_paths!.paths.filter((p) => p.conversions > 0).map((p) => [p.path, p.conversions, p.value]).sort()).toEqual([
         [['a', 'b'], 1, 10],
         [['c'], 1, 20],
       ]);
       expect(reset.models[0]?.credits).toEqual({ a: { conversions: 0.5, value: 5 }, b: { conversions: 0.5, value: 5 }, c: { conversions: 1, value: 20 } });
-      expect(reset.time_to_convert.by_day).toEqual([{ days: 1, conversions: 1 }, { days: 11, conversions: 1 }]);
-      expect(reset.touches_to_convert.by_touches).toEqual([{ touches: 1, conversions: 1 }, { touches: 2, conversions: 1 }]);
+      expect(reset.time_to_convert!.by_day).toEqual([{ days: 1, conversions: 1 }, { days: 11, conversions: 1 }]);
+      expect(reset.touches_to_convert!.by_touches).toEqual([{ touches: 1, conversions: 1 }, { touches: 2, conversions: 1 }]);
       const all = await attribute({ ...base, resetAfterConversion: false });
       expectCredits(all.models[0]?.credits, {
         a: { conversions: 0.5 + 1 / 3, value: 5 + 20 / 3 },
@@ -210,5 +233,53 @@ export function describeAttributionConformance(engine: string, open: () => Promi
       expect(r.models.map((m) => nonZero(m.credits))).toEqual([{ Direct: { conversions: 1, value: 7 } }, { Direct: { conversions: 1, value: 7 } }]);
       expect(r.totals.empty_path_conversions).toBe(1);
     });
+
+    it('gives direct touches no credit beside other touches (GA4) at every level, or credits them on request or by config', async () => {
+      await h.load([
+        page('dr-1', 'dr-dev', day(400), 'https://shop.test/?utm_source=news&utm_medium=email&utm_content=hero'),
+        page('dr-2', 'dr-dev', day(401), 'https://shop.test/'),
+        page('dr-3', 'dr-dev', day(402), 'https://shop.test/', 'https://blog.example/post'),
+        order('dr-4', { anon: 'dr-dev' }, day(402, 11), 60),
+        page('dr-5', 'dr-solo', day(403), 'https://shop.test/'),
+        order('dr-6', { anon: 'dr-solo' }, day(403, 11), 10),
+      ]);
+      const range = { since: day(400), until: day(404) };
+      const models = ['linear', 'last_touch', 'shapley'] as const;
+      const c = (x: number, v: number) => ({ conversions: x, value: v });
+      const ignored = { Email: c(0.5, 30), Referral: c(0.5, 30), Direct: c(1, 10) };
+      const credited = { Email: c(1 / 3, 20), Direct: c(1 / 3 + 1, 30), Referral: c(1 / 3, 20) };
+      const byModel = async (req: AttributeRequest) => Object.fromEntries((await attribute(req)).models.map((m) => [m.model, m.credits]));
+      const ign = await byModel({ models, ...range });
+      expectCredits(ign['linear'], ignored);
+      expectCredits(ign['shapley'], ignored);
+      expectCredits(ign['last_touch'], { Referral: c(1, 60), Direct: c(1, 10) });
+      const cred = await byModel({ models, ...range, params: { direct: 'credit' } });
+      expectCredits(cred['linear'], credited);
+      expectCredits(cred['shapley'], credited);
+      // A raw column: the referral has no utm_content, `(none)`, and stays; the direct visit is `(direct)`.
+      expectCredits((await attribute({ models: ['linear'], level: 'utm_content', ...range })).models[0]?.credits, { hero: c(0.5, 30), '(none)': c(0.5, 30), '(direct)': c(1, 10) });
+      expectCredits((await attribute({ models: ['linear'], level: 'utm_content', ...range, params: { direct: 'credit' } })).models[0]?.credits, {
+        hero: c(1 / 3, 20), '(none)': c(1 / 3, 20), '(direct)': c(1 / 3 + 1, 30),
+      });
+      await h.reconfigure({ attribution: { direct: 'credit' } });
+      expectCredits((await byModel({ models, ...range }))['linear'], credited);
+      // Labels from the config: Referral counts as direct too (Direct, the level's own value, always does).
+      await h.reconfigure({ attribution: { directLabels: ['referral'] } });
+      expectCredits((await byModel({ models, ...range }))['linear'], { Email: c(1, 60), Direct: c(1, 10) });
+      await h.reconfigure({});
+    }, 300_000); // ClickHouse 18.16 takes several seconds a run on a busy machine
+
+    it('computes only the summaries asked for', async () => {
+      const none = await attribute({ models: ['linear'], summaries: [] });
+      expect(Object.keys(none).filter((k) => ['top_paths', 'time_to_convert', 'touches_to_convert'].includes(k))).toEqual([]);
+      const some = await attribute({ models: ['linear'], summaries: ['time_to_convert'] });
+      expect(some.time_to_convert?.conversions).toBeGreaterThan(0);
+      expect(some.top_paths).toBeUndefined();
+      expect(some.touches_to_convert).toBeUndefined();
+      const all = await attribute({ models: ['linear'] });
+      expect(all.top_paths?.paths.length).toBeGreaterThan(0);
+      expect(all.time_to_convert).toEqual(some.time_to_convert);
+      expect(all.models).toEqual(none.models);
+    }, 180_000);
   });
 }

@@ -8,8 +8,8 @@ import { BIN, assertBuilt, freePort, startServerProcess, waitForExit } from '../
 let dir: string;
 const env = { TOUCHLINE_WRITE_KEY: 'attr-test-write-key', TOUCHLINE_ADMIN_TOKEN: 'attr-test-admin-token-0123456789' };
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data'), '--config', join(dir, 'touchline.config.json')], {
+function cli(args: string[], config = join(dir, 'touchline.config.json')) {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data'), '--config', config], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     cwd: dir,
@@ -98,7 +98,16 @@ describe('touchline attribute without a running server', () => {
     expect(t.out).toMatch(/first_touch\s+last_touch\s+linear\s+time_decay\s+position_based\s+markov\s+shapley/);
     expect(t.out).toMatch(/Share of conversions \(linear\)/);
     expect(t.out).toMatch(/█/);
-    expect(t.out).toMatch(/Top conversion paths/);
+    // The credits report (the default) prints no summary, so none was computed.
+    expect(t.out).not.toMatch(/Top conversion paths|Time to convert|Touches to convert/);
+    const all = cli(['attribute', '--model', 'first,linear', '--report', 'all']);
+    expect(all.out).toMatch(/first_touch\s+linear/);
+    expect(all.out).toMatch(/Top conversion paths\n\s+1\. /);
+    expect(all.out).toMatch(/Time to convert \(days from the first touch on the path\): median \d/);
+    expect(all.out).toMatch(/Touches to convert: median \d/);
+    const paths = cli(['attribute', '--model', 'linear', '--report', 'paths']);
+    expect(paths.out).toMatch(/Top conversion paths/);
+    expect(paths.out).not.toMatch(/Share of conversions|Time to convert/);
     const csv = cli(['attribute', '--model', 'last', '--by', 'source_medium', '--format', 'csv', '--conversion', 'Opportunity Created']);
     expect(csv.out.trim().split('\n')).toEqual(['model,source_medium,conversions,value', 'last_touch,linkedin.com / referral,1,1200.5', 'last_touch,newsletter / email,1,300']);
   });
@@ -117,7 +126,53 @@ describe('touchline attribute without a running server', () => {
     expect(bad.err).toMatch(/paths\.ndjson:1:/);
   });
 
+  it('--paths: direct touches ignored beside others by default (GA4), credited on request, from flags or the config', async () => {
+    const file = join(dir, 'direct-paths.ndjson');
+    await writeFile(
+      file,
+      [
+        { path: ['Email', 'Direct', 'Paid Search', '(DIRECT)'], conversions: 1 },
+        { path: ['(direct)'], conversions: 1 },
+        { path: [], conversions: 2 },
+        { path: ['Typed'], conversions: 1 },
+      ].map((p) => JSON.stringify(p)).join('\n'),
+    );
+    const run = (args: string[], config?: string) => {
+      const r = cli(['attribute', '--paths', file, '--model', 'linear,markov', '--format', 'json', ...args], config);
+      expect(r.err).toBe('');
+      return Object.fromEntries((JSON.parse(r.out) as { model: string; credits: Record<string, { conversions: number }> }[]).map((m) => [m.model, m.credits]));
+    };
+    const round = (x: number) => Math.round(x * 1e9) / 1e9;
+    const conversions = (c: Record<string, { conversions: number }> | undefined) => Object.fromEntries(Object.entries(c ?? {}).map(([k, x]) => [k, round(x.conversions)]));
+    const third = round(1 / 3);
+    // The all-direct path and the two empty ones credit (direct); Direct and (DIRECT) beside others get nothing.
+    expect(conversions(run([]).linear)).toEqual({ Email: 0.5, 'Paid Search': 0.5, '(direct)': 3, Typed: 1 });
+    expect(conversions(run(['--direct', 'credit']).linear)).toEqual({ Email: 0.25, Direct: 0.25, 'Paid Search': 0.25, '(DIRECT)': 0.25, '(direct)': 3, Typed: 1 });
+    // Labels replace the defaults (the empty-path bucket, (direct), always counts): Typed is direct now, Direct is not.
+    expect(conversions(run(['--direct-labels', 'typed']).linear)).toEqual({ Email: third, Direct: third, 'Paid Search': third, '(direct)': 3, Typed: 1 });
+    // Markov: the empty paths go to (direct), or into the chain.
+    expect(conversions(run([]).markov)['(direct)']).toBeGreaterThanOrEqual(2);
+    const spread = conversions(run(['--markov-empty-paths', 'redistribute']).markov);
+    expect(Object.values(spread).reduce((a, b) => a + b, 0)).toBeCloseTo(5, 9);
+    expect(spread['Typed']).toBeGreaterThan(1);
+    // The same conventions from the config; a flag still wins.
+    const config = join(dir, 'direct.config.json');
+    await writeFile(config, JSON.stringify({ attribution: { direct: 'credit', markov: { emptyPaths: 'redistribute' } } }));
+    expect(conversions(run([], config).linear)).toEqual(conversions(run(['--direct', 'credit']).linear));
+    expect(conversions(run([], config).markov)).toEqual(conversions(run(['--direct', 'credit', '--markov-empty-paths', 'redistribute']).markov));
+    expect(conversions(run(['--direct', 'ignore'], config).linear)).toEqual({ Email: 0.5, 'Paid Search': 0.5, '(direct)': 3, Typed: 1 });
+    await writeFile(config, JSON.stringify({ attribution: { directLabels: ['typed'] } }));
+    expect(conversions(run([], config).linear)['Typed']).toBe(1);
+    expect(conversions(run([], config).linear)['Direct']).toBe(third);
+    await writeFile(config, JSON.stringify({ attribution: { direct: 'sometimes' } }));
+    expect(cli(['attribute', '--paths', file], config).err).toMatch(/attribution\.direct/);
+  });
+
   it('explains bad flags', () => {
+    expect(cli(['attribute', '--direct', 'maybe']).err).toMatch(/--direct: ignore or credit \(got "maybe"\)/);
+    expect(cli(['attribute', '--direct-labels', 'direct,,none']).err).toMatch(/--direct-labels: a comma-separated list of non-empty labels/);
+    expect(cli(['attribute', '--markov-empty-paths', 'spread']).err).toMatch(/--markov-empty-paths: direct or redistribute/);
+    expect(cli(['attribute', '--report', 'everything']).err).toMatch(/--report must be one of credits, paths, conversion-time, all/);
     expect(cli(['attribute', '--model', 'first,magic']).err).toMatch(/unknown model "magic"/);
     expect(cli(['attribute', '--by', 'nope']).err).toMatch(/unknown level "nope"/);
     expect(cli(['attribute', '--lookback', 'soon']).err).toMatch(/--lookback: "soon" is not a duration/);

@@ -65,10 +65,10 @@ describe.skipIf(clickhouseSkipReason() !== null)('the same attribution on DuckDB
     expect(b.totals.conversions).toBe(a.totals.conversions);
     expect(b.totals.nulls).toBe(a.totals.nulls);
     expect(b.totals.value).toBeCloseTo(a.totals.value, 6);
-    const paths = (r: AttributionResult) => r.top_paths.paths.map((p) => `${p.path.join('>')}:${p.conversions}:${p.nulls}`).sort();
+    const paths = (r: AttributionResult) => r.top_paths!.paths.map((p) => `${p.path.join('>')}:${p.conversions}:${p.nulls}`).sort();
     expect(paths(b)).toEqual(paths(a));
-    expect(b.time_to_convert.by_day).toEqual(a.time_to_convert.by_day);
-    expect(b.touches_to_convert.by_touches).toEqual(a.touches_to_convert.by_touches);
+    expect(b.time_to_convert!.by_day).toEqual(a.time_to_convert!.by_day);
+    expect(b.touches_to_convert!.by_touches).toEqual(a.touches_to_convert!.by_touches);
   }
 
   it('loads the same journeys', async () => {

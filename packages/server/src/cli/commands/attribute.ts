@@ -1,8 +1,9 @@
-import { attributePathsFile, isModelName, type AttributionParams, type ModelSpec } from '@touchline/attribution';
+import { isModelName, type AttributionParams, type ModelSpec } from '@touchline/attribution';
+import { attributePathsFile } from '@touchline/attribution/node';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCsv, formatJson, formatTable, REPORTS, type Report, type RunFacts } from '../../attribution/format-attribution.js';
-import { runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribution/run-attribution.js';
+import { formatCsv, formatJson, formatTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribution/format-attribution.js';
+import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribution/run-attribution.js';
 import { ConfigError, type Config } from '../../config/config.js';
 import { createDerivedModel } from '../../identity/derived-model.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
@@ -31,14 +32,22 @@ Options:
   --position-weights 40,20,40   position based: first, middle, last (percent)
   --w-weights 30,30,30      W-shaped: first, lead, opportunity (percent)
   --full-path-weights 22.5,22.5,22.5,22.5
+  --direct ignore|credit    ignore (default, GA4): direct touches get no credit when the path has any
+                            other touch; credit: Direct is a channel like the others (attribution.direct)
+  --direct-labels "direct,(direct),(direct) / (none)"   level values that are direct, any case
+                            (attribution.directLabels; the level's own direct value always counts)
   --order 2                 Markov order (1-4)
   --markov-truncation channelattribution|<max_step>
+  --markov-empty-paths direct|redistribute   conversions with no touch: to Direct (default), or
+                            spread over the channels as ChannelAttribution does (attribution.markov.emptyPaths)
   --shapley subset|exact
   --top 20                  top conversion paths
-  --report credits|paths|conversion-time|all   what json / csv print (default: credits)
+  --report credits|paths|conversion-time|all   what to print and so compute (default: credits)
   --chart <model>           the model the table's bar chart shows (default: linear)
   --metric conversions|value   the bar chart's measure
-Runs through the running server when there is one (POST /admin/attribute), else on the warehouse opened read-only.`;
+Runs through the running server when there is one (POST /admin/attribute), else on the warehouse
+opened read-only. With --paths, the attribution conventions of the config (lookbackDays, direct,
+directLabels, markov.emptyPaths) apply too; the flags override them.`;
 
 const CLI_MODELS: Readonly<Record<string, string>> = {
   first: 'first_touch',
@@ -117,6 +126,9 @@ function parseOptions(argv: readonly string[]) {
       'full-path-weights': { type: 'string' },
       order: { type: 'string' },
       'markov-truncation': { type: 'string' },
+      'markov-empty-paths': { type: 'string' },
+      direct: { type: 'string' },
+      'direct-labels': { type: 'string' },
       shapley: { type: 'string' },
       top: { type: 'string' },
       format: { type: 'string', default: 'table' },
@@ -142,13 +154,27 @@ export function paramsFromFlags(v: Options): NonNullable<AttributeRequest['param
   }
   if (v['w-weights']) p.wShapedWeights = percents('--w-weights', v['w-weights'], 3) as [number, number, number];
   if (v['full-path-weights']) p.fullPathWeights = percents('--full-path-weights', v['full-path-weights'], 4) as [number, number, number, number];
-  const markov: { order?: number; truncation?: 'channelattribution' | number } = {};
+  const markov: { order?: number; truncation?: 'channelattribution' | number; emptyPaths?: 'direct' | 'redistribute' } = {};
   if (v.order) markov.order = Number(v.order);
   if (v['markov-truncation']) {
     const t = v['markov-truncation'];
     markov.truncation = t === 'channelattribution' ? t : Number(t);
   }
+  const emptyPaths = v['markov-empty-paths'];
+  if (emptyPaths !== undefined) {
+    if (emptyPaths !== 'direct' && emptyPaths !== 'redistribute') throw new ConfigError(`--markov-empty-paths: direct or redistribute (got "${emptyPaths}")`);
+    markov.emptyPaths = emptyPaths;
+  }
   if (Object.keys(markov).length) p.markov = markov;
+  if (v.direct !== undefined) {
+    if (v.direct !== 'ignore' && v.direct !== 'credit') throw new ConfigError(`--direct: ignore or credit (got "${v.direct}")`);
+    p.direct = v.direct;
+  }
+  if (v['direct-labels'] !== undefined) {
+    const labels = v['direct-labels'].split(',').map((x) => x.trim());
+    if (labels.some((x) => x === '')) throw new ConfigError(`--direct-labels: a comma-separated list of non-empty labels (got "${v['direct-labels']}")`);
+    p.directLabels = labels;
+  }
   if (v.shapley) {
     if (v.shapley !== 'subset' && v.shapley !== 'exact') throw new ConfigError('--shapley: subset or exact');
     p.shapley = { characteristic: v.shapley };
@@ -157,7 +183,12 @@ export function paramsFromFlags(v: Options): NonNullable<AttributeRequest['param
   return p;
 }
 
-/** The request the flags describe. */
+function reportOf(v: Options): Report {
+  if (!(REPORTS as readonly string[]).includes(v.report)) throw new ConfigError(`--report must be one of ${REPORTS.join(', ')}`);
+  return v.report as Report;
+}
+
+/** The request the flags describe: the engine computes only the summaries the report prints. */
 export function requestFromFlags(v: Options): AttributeRequest {
   const order = v.order ? Number(v.order) : undefined;
   const text = v.model ?? v.models;
@@ -170,6 +201,7 @@ export function requestFromFlags(v: Options): AttributeRequest {
     ...(v['no-reset'] ? { resetAfterConversion: false } : {}),
     ...(v.since ? { since: v.since } : {}),
     ...(v.until ? { until: v.until } : {}),
+    summaries: summariesFor(reportOf(v)),
     params: paramsFromFlags(v),
   };
 }
@@ -187,14 +219,18 @@ export async function attributeOverWarehouse(config: Config, req: AttributeReque
   }
 }
 
+/** Checks the output flags before any work is done. */
+function checkOutput(v: Options): void {
+  reportOf(v);
+  if (v.format !== 'table' && v.format !== 'json' && v.format !== 'csv') throw new ConfigError(`--format must be table, json or csv (got ${v.format})`);
+  if (v.metric !== 'conversions' && v.metric !== 'value') throw new ConfigError('--metric: conversions or value');
+}
+
 function render(result: AttributeResponse | Parameters<typeof formatTable>[0], facts: RunFacts, v: Options): string {
-  if (!(REPORTS as readonly string[]).includes(v.report)) throw new ConfigError(`--report must be one of ${REPORTS.join(', ')}`);
-  const report = v.report as Report;
+  const report = reportOf(v);
   if (v.format === 'json') return formatJson(result, facts, report);
   if (v.format === 'csv') return formatCsv(result, facts, report);
-  if (v.format !== 'table') throw new ConfigError(`--format must be table, json or csv (got ${v.format})`);
-  if (v.metric !== 'conversions' && v.metric !== 'value') throw new ConfigError('--metric: conversions or value');
-  return formatTable(result, facts, { chartModel: v.chart, metric: v.metric });
+  return formatTable(result, facts, { report, chartModel: v.chart, metric: v.metric as 'conversions' | 'value' });
 }
 
 /** `touchline attribute …`: returns the exit code. */
@@ -209,14 +245,17 @@ export async function attributeCommand(argv: readonly string[], out: (s: string)
     out(ATTRIBUTE_HELP);
     return 0;
   }
+  checkOutput(v);
   const req = requestFromFlags(v);
+  const config = loadConfig({ config: v.config, 'data-dir': v['data-dir'], port: v.port, host: v.host, warehouse: v.warehouse, 'clickhouse-url': v['clickhouse-url'] });
   if (v.paths) {
-    const lookbackDays = req.lookbackDays ?? 90;
-    const { result } = await attributePathsFile(v.paths, req.models, { ...req.params, lookbackDays });
+    const lookbackDays = req.lookbackDays ?? config.attribution.lookbackDays;
+    // Path elements are whatever the file holds: the empty-path bucket is `(direct)`.
+    const params = { ...engineParams(req, config, '(direct)', lookbackDays), summaries: req.summaries ?? [] };
+    const { result } = await attributePathsFile(v.paths, req.models, params);
     out(render(result, { level: 'path element', lookbackDays }, v));
     return 0;
   }
-  const config = loadConfig({ config: v.config, 'data-dir': v['data-dir'], port: v.port, host: v.host, warehouse: v.warehouse, 'clickhouse-url': v['clickhouse-url'] });
   const result = await attributeOverWarehouse(config, req);
   out(render(result, { level: result.level, lookbackDays: req.lookbackDays ?? config.attribution.lookbackDays, engine: result.engine, sessions: result.sessions, notes: result.notes }, v));
   return 0;

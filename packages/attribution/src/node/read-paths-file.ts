@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parsePathLine, type PathLine } from './parse-path-line.js';
+import { parsePathLine, type PathLine } from '../paths-file/parse-path-line.js';
 
 /**
  * Streams a paths file (NDJSON, one path a line) without holding it in memory. Blank lines are

@@ -160,7 +160,7 @@ export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium
   const engine = `(CASE ${SEARCH_ENGINES.map((e) => `WHEN ${f.regex(rd, e.host.source)} THEN ${f.literal(e.source)}`).join(' ')} END)`;
   const isSearch = `(${engine} IS NOT NULL OR ${rd} IN (${SEARCH_LIST.map((s) => f.literal(s)).join(', ')}))`;
   const hasRef = f.present(rd);
-  const google = `implied_click IN (${GOOGLE_AUTO_TAGGED.map((e) => f.str(e.column)).join(', ')})`;
+  const google = `implied_click IN (${GOOGLE_AUTO_TAGGED.map((e) => f.literal(e.column)).join(', ')})`;
   // The UTM and click-id arms of each searched CASE, in precedence order.
   const order = (utm: Arm, click: Arm) => {
     const arm = (a: Arm) => `WHEN ${a.when} THEN ${a.then}`;

@@ -39,8 +39,22 @@ export interface RunningServer {
  * gets a free port of its own (`adminPort`, else picked here).
  */
 export async function startServerProcess(dataDir: string, port: number, env: Record<string, string> = {}, adminPort?: number): Promise<RunningServer> {
+  // A port picked by freePort() is free only until something else binds it: tests in other
+  // workers pick ports too. When the admin port this helper picked was taken in between, it picks
+  // another; a port the caller chose is never changed.
+  for (let attempt = 1; ; attempt++) {
+    const admin = adminPort ?? (await freePort());
+    try {
+      return await startOnce(dataDir, port, env, admin);
+    } catch (err) {
+      const lostRace = adminPort === undefined && err instanceof Error && err.message.includes(`:${admin} is in use`);
+      if (!lostRace || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startOnce(dataDir: string, port: number, env: Record<string, string>, admin: number): Promise<RunningServer> {
   assertBuilt();
-  const admin = adminPort ?? (await freePort());
   const args = ['start', '--port', String(port), '--host', '127.0.0.1', '--admin-port', String(admin), '--data-dir', dataDir];
   const proc = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },

@@ -199,6 +199,27 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     await good.close();
   });
 
+  it('stops when the destination has no credentials at all (no token, no provider): nothing sent, nothing parked as refused', async () => {
+    // One request in flight, so exactly one batch (HubSpot's 100) is refused before the run stops.
+    const cfg = config({ concurrency: 1 });
+    const none = activationConfig({
+      destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, properties: { feature_x_uses: 'feature_x_uses', plan: 'plan_tier' } } } },
+      syncs: { usage: cfg.syncs['usage'] },
+    });
+    const engine = testEngine(none, w.warehouse);
+    const run = await engine.run('usage');
+    expect(run).toMatchObject({ status: 'failed', delivered: 0, rejected: 0 });
+    expect(run.error).toMatch(/^.*NO_CREDENTIALS.*the destination has no usable credentials/);
+    expect(hubspot.requests).toHaveLength(0);
+    expect(await w.rows(`SELECT count(*) AS n FROM sync_state`)).toEqual([{ n: 0 }]);
+    // The rows of the refused request are recorded as not delivered yet, never as refused for good.
+    expect(await w.rows(`SELECT status, code, count(*) AS n FROM sync_row_results GROUP BY 1, 2`)).toEqual([{ status: 'failed', code: 'NO_CREDENTIALS', n: 100 }]);
+    await engine.close();
+    const good = testEngine(cfg, w.warehouse);
+    expect(await good.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
+    await good.close();
+  });
+
   it('two syncs run at once on one warehouse, sharing the account\'s gate', async () => {
     const base = config({}, { rateLimit: { requests: 5, windowMs: 200 } });
     const cfg = { ...base, syncs: { ...base.syncs, copy: { ...base.syncs['usage']!, source: { sql: `SELECT replace(email, 'user', 'copy') AS email, uses, plan FROM product_usage` } } } };

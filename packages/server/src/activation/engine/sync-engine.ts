@@ -4,7 +4,7 @@ import type { Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, type ActivationConfig } from '../config/activation-config.js';
 import { sourceSql } from '../model/source-sql.js';
 import { runTable } from '../store/store-engine.js';
-import type { RunKind, RunRecord } from '../store/records.js';
+import type { RunKind, RunRecord, RunTrigger, SyncMode } from '../store/records.js';
 import { createSyncStore, StageError, type SyncStore } from '../store/sync-store.js';
 import { dryRunSync, type DryRunReport } from './dry-run.js';
 import { mappedColumns, MappingError } from './field-mapping.js';
@@ -31,8 +31,8 @@ export interface SyncEngineDeps {
 }
 
 export interface RunOptions {
-  /** cli, schedule, api, startup. @defaultValue api */
-  readonly trigger?: string;
+  /** What started the run. @defaultValue api */
+  readonly trigger?: RunTrigger;
   /** Run even though a blast-radius guard refuses. */
   readonly force?: boolean;
   /** Send every row, whatever the state says (a full resync). */
@@ -50,7 +50,7 @@ export interface SyncSummary {
   readonly name: string;
   readonly destination: string;
   readonly type: string;
-  readonly mode: string;
+  readonly mode: SyncMode;
   readonly schedule: string;
   readonly lastRun: RunRecord | null;
   readonly rows: number;
@@ -104,9 +104,18 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return checkGuards({ mode: r.sync.mode, counts, delivered: await store.deliveredCount(r.syncName), history, guards: r.sync.guards });
   }
 
-  async function dropRunTables(run: RunRecord): Promise<void> {
-    await store.dropTable(runTable('diff', run.runId)).catch(() => undefined);
-    await store.dropTable(runTable('stage', run.runId)).catch(() => undefined);
+  /**
+   * Drops a finished run's stage and diff tables. A drop that fails loses nothing (the run is
+   * saved; the tables are only in the way), so the run stands; the failure is logged and noted
+   * in the run's `details.cleanup`, where `sync history --json` shows it.
+   */
+  async function dropRunTables(run: RunRecord): Promise<RunRecord> {
+    const failures = await dropTables(store, [runTable('diff', run.runId), runTable('stage', run.runId)]);
+    if (failures.length === 0) return run;
+    log.warn('sync run: staging tables not dropped', { sync: run.syncName, run: run.runId, failures });
+    const noted = { ...run, details: { ...run.details, cleanup: failures } };
+    await store.saveRun(noted);
+    return noted;
   }
 
   /** The open runs of a sync: the one to resume (if any); others are closed as superseded. */
@@ -134,8 +143,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   async function end(run: RunRecord, to: 'failed' | 'succeeded' | 'cancelled', patch: Partial<RunRecord> = {}): Promise<RunRecord> {
     const done = transition(run.status === 'pending' && to === 'succeeded' ? transition(run, 'running') : run, to, { finishedAt: iso(), ...patch });
     await store.saveRun(done);
-    await dropRunTables(done);
-    return done;
+    return dropRunTables(done);
   }
 
   const diffPlan = (r: ResolvedSync) => ({ changes: r.sync.mode !== 'insert', removals: r.sync.mode === 'mirror', ignoreState: false });
@@ -237,8 +245,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         stopSignal: { onStop: (l) => listeners.push(l) },
       });
-      if (final.status !== 'paused') await dropRunTables(final);
-      return final;
+      return final.status === 'paused' ? final : await dropRunTables(final);
     } finally {
       active.delete(name);
     }
@@ -279,8 +286,9 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           limit: options.limit ?? 20, guard: await guard(r, counts),
         });
       } finally {
-        await store.dropTable(diff).catch(() => undefined);
-        await store.dropTable(stage).catch(() => undefined);
+        const failures = await dropTables(store, [diff, stage]);
+        // The report stands; temporary tables left behind are only in the way: said in the log.
+        if (failures.length > 0) log.warn('sync dry run: temporary tables not dropped', { sync: name, failures });
       }
     },
     /** Stops a sync's run in this process: `paused` resumes on the next run, `cancelled` does not. */
@@ -302,8 +310,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       }
       const cancelled = transition(asInterrupted(open), 'cancelled', { finishedAt: iso(), error: 'cancelled by a user' });
       await store.saveRun(cancelled);
-      await dropRunTables(cancelled);
-      return cancelled;
+      return dropRunTables(cancelled);
     },
     history: (name: string, limit = 20) => {
       resolveSync(deps.config, name);
@@ -329,6 +336,15 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   };
 }
 export type SyncEngine = ReturnType<typeof createSyncEngine>;
+
+/** Drops each table, whatever the others do; returns `table: error` for those that failed. */
+async function dropTables(store: SyncStore, tables: readonly string[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (const t of tables) {
+    await store.dropTable(t).catch((e: unknown) => failures.push(`${t}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+  return failures;
+}
 
 /** A source query the warehouse refused (bad SQL, not a read): the run fails with its message. */
 function isWarehouseRefusal(error: unknown): error is Error {

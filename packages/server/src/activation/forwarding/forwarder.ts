@@ -5,7 +5,7 @@ import { activationJunkIds, type ActivationConfig, type ForwardingRule } from '.
 import { createDelivery, type Delivery, type RowOutcome } from '../engine/delivery.js';
 import type { RateGates } from '../engine/rate-gate.js';
 import { resolveAccount, type ResolvedAccount } from '../engine/resolve-sync.js';
-import type { ResultRecord } from '../store/records.js';
+import { resultRecord } from '../engine/run-checkpoint.js';
 import type { SyncStore } from '../store/sync-store.js';
 import { enrichBatch } from './enrich.js';
 import { forwardRow } from './forward-row.js';
@@ -87,22 +87,8 @@ export async function startForwarder(o: ForwarderOptions) {
 
   async function settle(state: RuleState, outcomes: readonly RowOutcome<Tag>[]): Promise<void> {
     const now = o.clock.now();
-    const results: ResultRecord[] = outcomes.map((x) => ({
-      runId: 'forward',
-      syncName: forwardName(state.name),
-      pk: x.row.key,
-      op: 'forward',
-      attempt: x.attempt,
-      status: x.final ?? (x.result.status === 'rate_limited' ? 'rate_limited' : 'retrying'),
-      code: x.result.code ?? null,
-      reason: x.result.reason ?? null,
-      field: x.result.field ?? null,
-      dedupKey: x.result.dedupKey ?? null,
-      httpStatus: x.result.answer?.httpStatus ?? null,
-      request: x.result.sent ?? null,
-      answer: x.result.answer?.body ?? null,
-      at: now,
-    }));
+    const where = { runId: 'forward', syncName: forwardName(state.name) };
+    const results = outcomes.map((x) => resultRecord(where, x, now));
     if (results.length > 0) await o.store.checkpoint({ syncName: forwardName(state.name), runId: 'forward', results, states: [], removals: [] });
     const done = outcomes.filter((x) => x.final === 'delivered' || x.final === 'rejected');
     state.delivered += done.filter((x) => x.final === 'delivered').length;

@@ -1,8 +1,9 @@
 import type { QueryResult, SqlParams, Statement, Warehouse } from '../../warehouse/warehouse.js';
-import type { RunStatus } from '../engine/run-state.js';
+import { SYNC_RUN_MODES } from '../config/activation-config.js';
+import { RUN_STATUS, type RunStatus } from '../engine/run-state.js';
 import { clickhouseStore } from './clickhouse-store.js';
 import { duckdbStore } from './duckdb-store.js';
-import type { Checkpoint, DiffCounts, DiffRow, RunRecord, StageInfo } from './records.js';
+import { RUN_KINDS, RUN_TRIGGERS, type Checkpoint, type DiffCounts, type DiffRow, type RunRecord, type StageInfo } from './records.js';
 import { RUN_FIELDS, type DiffPlan, type SourceColumn, type StoreEngine } from './store-engine.js';
 
 /** The activation store: runs, state, results, staging and diffs, over the warehouse port. */
@@ -49,14 +50,24 @@ function parseJson(v: unknown): Record<string, unknown> | null {
   }
 }
 
+/** A closed-set column read back: one of `allowed`, else an error naming the run and the column. */
+function oneOf<T extends string>(r: Record<string, unknown>, column: string, allowed: readonly T[]): T {
+  const v = String(r[column]);
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new Error(`sync_runs: run ${String(r['run_id'])} has ${column} ${JSON.stringify(v)}, not one of ${allowed.join(', ')} (written by a newer Touchline?)`);
+}
+
+const STATUSES = Object.values(RUN_STATUS);
+const MODES: readonly (typeof SYNC_RUN_MODES)[number][] = SYNC_RUN_MODES;
+
 function toRun(r: Record<string, unknown>): RunRecord {
   return {
     runId: String(r['run_id']),
     syncName: String(r['sync_name']),
-    kind: String(r['kind']) as RunRecord['kind'],
-    status: String(r['status']) as RunStatus,
-    trigger: String(r['trigger'] ?? ''),
-    mode: String(r['mode'] ?? ''),
+    kind: oneOf(r, 'kind', RUN_KINDS),
+    status: oneOf(r, 'status', STATUSES),
+    trigger: oneOf(r, 'trigger', RUN_TRIGGERS),
+    mode: oneOf(r, 'mode', MODES),
     destination: String(r['destination'] ?? ''),
     startedAt: String(r['started_at']),
     finishedAt: strOrNull(r['finished_at']),

@@ -61,6 +61,11 @@ export function createScheduler(o: SchedulerOptions) {
       timer = setInterval(tick, tickMs);
       timer.unref();
     },
+    /**
+     * Launches the syncs due at the clock's now (the timer calls it every `tickMs`; tests advance
+     * their clock and call it, instead of waiting for the timer).
+     */
+    tick,
     /** Stops scheduling; runs in progress are paused by the engine's close. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);

@@ -1,3 +1,4 @@
+import type { Clock } from '@touchline/destinations';
 import type { QueryResult, SqlParams, Statement, Warehouse } from '../../warehouse/warehouse.js';
 import { SYNC_RUN_MODES } from '../config/activation-config.js';
 import { RUN_STATUS, type RunStatus } from '../engine/run-state.js';
@@ -88,8 +89,8 @@ function toRun(r: Record<string, unknown>): RunRecord {
 }
 
 /** The store for a warehouse: SQL in its dialect, tables kept as its engine keeps them. */
-export function createSyncStore(warehouse: Warehouse, clock: { now(): number } = { now: () => Date.now() }): SyncStore {
-  const engine = warehouse.engine === 'clickhouse' ? clickhouseStore(warehouse) : duckdbStore(warehouse);
+export function createSyncStore(warehouse: Warehouse, clock: Clock): SyncStore {
+  const engine = warehouse.engine === 'clickhouse' ? clickhouseStore(warehouse, clock) : duckdbStore(warehouse);
   const d = warehouse.dialect;
   const write = async (statements: readonly Statement[]) => {
     for (const s of statements) await warehouse.query(s.sql, { readOnly: false, params: s.params });

@@ -96,6 +96,8 @@ export interface Delivery<T> {
   finish(): Promise<DeliveryEnd>;
   /** Stops taking new work (pause, cancel); requests in flight complete and are recorded. */
   stop(reason: string): void;
+  /** How the delivery ended (stopped, or fatal: credentials, a lost checkpoint), or null while it runs. */
+  ended(): DeliveryEnd | null;
   stats(): DeliveryStats;
 }
 
@@ -253,6 +255,7 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
       endWith({ kind: 'stopped', reason });
       changed.notify();
     },
+    ended: () => s.end,
     stats: () => ({ requests: s.requests, throttled: s.throttled, queued: q.queuedRows, retrying: q.retries.length, inFlight: q.inFlight }),
   };
 }

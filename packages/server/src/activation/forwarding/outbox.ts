@@ -44,6 +44,34 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 /**
+ * The acknowledged prefix: 0 when the outbox is new. Any other failure to read it is an error
+ * that names the file: guessing 0 would resend every entry still in the segments.
+ */
+async function readCursor(cursorFile: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(cursorFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new Error(`forwarding outbox ${cursorFile}: cannot read the cursor (${(error as Error).message}); fix its permissions`);
+  }
+  const pos = (() => {
+    try {
+      return (JSON.parse(text) as { pos?: unknown }).pos;
+    } catch {
+      return undefined; // reported below with the file's name
+    }
+  })();
+  if (typeof pos !== 'number' || !Number.isSafeInteger(pos) || pos < 0) {
+    throw new Error(
+      `forwarding outbox ${cursorFile}: the cursor is not {"pos": <entry position>} (it is replaced atomically, so something else wrote it); ` +
+        `remove the file to forward every entry still in the outbox again (the destination dedups them by event id)`,
+    );
+  }
+  return pos;
+}
+
+/**
  * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
  * Entries are appended (and fsynced) while the spool still holds their events, so a crash
  * cannot lose one; an entry is deleted only after the destination acknowledged it (delivered,
@@ -55,12 +83,7 @@ export async function openOutbox(o: OutboxOptions) {
   const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
   await mkdir(o.dir, { recursive: true });
   const cursorFile = join(o.dir, 'cursor.json');
-  let cursor = 0;
-  try {
-    cursor = Number((JSON.parse(await readFile(cursorFile, 'utf8')) as { pos?: unknown }).pos) || 0;
-  } catch {
-    cursor = 0;
-  }
+  let cursor = await readCursor(cursorFile);
   const segments: { n: number; path: string; lastPos: number }[] = [];
   const entries: OutboxEntry[] = [];
   for (const name of (await readdir(o.dir)).sort()) {
@@ -96,6 +119,7 @@ export async function openOutbox(o: OutboxOptions) {
   const active = async () => {
     const last = segments[segments.length - 1];
     if (last) {
+      // A segment deleted behind our back counts as empty: appending recreates it.
       const size = await stat(last.path).then((s) => s.size).catch(() => 0);
       if (size < segmentBytes) return last;
     }
@@ -124,6 +148,7 @@ export async function openOutbox(o: OutboxOptions) {
         l.forEach((f) => f());
       };
       const p = tail.then(run, run);
+      // The caller of this append gets its failure through `p`; the chain itself goes on.
       tail = p.catch(() => undefined);
       return p;
     },

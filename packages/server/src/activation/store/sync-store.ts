@@ -47,7 +47,7 @@ function parseJson(v: unknown): Record<string, unknown> | null {
     const parsed = JSON.parse(String(v)) as unknown;
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
   } catch {
-    return null;
+    return null; // Touchline writes these columns as JSON; anything else reads as absent
   }
 }
 

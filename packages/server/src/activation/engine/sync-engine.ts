@@ -1,22 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { ActivationConfig } from '../config/activation-config.js';
-import { runTable } from '../store/store-engine.js';
-import type { RunKind, RunRecord, RunTrigger, SyncMode } from '../store/records.js';
+import type { RunKind, RunRecord, RunTrigger } from '../store/records.js';
 import { createSyncStore, type SyncStore } from '../store/sync-store.js';
 import { createActiveRuns, settledWithin, type ActiveRun } from './active-runs.js';
-import { dryRunSync, type DryRunReport } from './dry-run.js';
-import { isoNow, type EngineContext } from './engine-context.js';
+import type { EngineContext } from './engine-context.js';
 import type { Sleep } from './notifier.js';
-import { newOwner, ownerAlive, releaseOwner } from './owner.js';
+import { newOwner, releaseOwner } from './owner.js';
 import type { RateGates } from './rate-gate.js';
 import { deliverRun, type RunProgress } from './run-delivery.js';
 import type { StopRequest } from './run-finish.js';
-import { beginRun, dropRunTables, dropTables, endRun, resumeRun, tablesOf, takeOver } from './run-lifecycle.js';
-import { guardRun, planRun } from './run-plan.js';
+import { beginRun, dropRunTables, endRun, resumeRun, tablesOf, takeOver } from './run-lifecycle.js';
+import { cancelOpenRun, dryRun, interruptedSyncs, listSyncs } from './sync-admin.js';
 import { resolveSync, SyncError, testModeConfig, type ResolvedSync } from './resolve-sync.js';
-import { asInterrupted, OPEN_STATUSES, transition } from './run-state.js';
+import { transition } from './run-state.js';
 
 export interface SyncEngineDeps {
   readonly config: ActivationConfig;
@@ -48,15 +45,7 @@ export interface RunOptions {
   readonly onStart?: (run: RunRecord) => void;
 }
 
-export interface SyncSummary {
-  readonly name: string;
-  readonly destination: string;
-  readonly type: string;
-  readonly mode: SyncMode;
-  readonly schedule: string;
-  readonly lastRun: RunRecord | null;
-  readonly rows: number;
-}
+export type { SyncSummary } from './sync-admin.js';
 
 /** How long `close` lets runs in this process finish their requests in flight. */
 const CLOSE_GRACE_MS = 30_000;
@@ -72,8 +61,9 @@ const sendConfig = (r: ResolvedSync, o: RunOptions): unknown =>
  * sync last delivered (in SQL, in the warehouse), and sends the diff through the shared delivery
  * loop, checkpointing after every acknowledged request. Runs follow the state machine in
  * `run-state.ts`; an interrupted run is resumed, never restarted. The steps live in
- * `run-plan.ts` (stage, diff, guards), `run-lifecycle.ts` (take over, begin, resume, end) and
- * `run-delivery.ts` (send, checkpoint, finish); this file holds the engine's surface.
+ * `run-plan.ts` (stage, diff, guards), `run-lifecycle.ts` (take over, begin, resume, end),
+ * `run-delivery.ts` (send, checkpoint, finish) and `sync-admin.ts` (list, dry run, cancel);
+ * this factory only ties them to the runs held in this process, in functions of a few lines.
  */
 export function createSyncEngine(deps: SyncEngineDeps) {
   const store: SyncStore = createSyncStore(deps.warehouse, deps.clock);
@@ -129,67 +119,12 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     });
   }
 
-  /** Every configured sync with its last run and the rows it remembers. */
-  async function list(): Promise<SyncSummary[]> {
-    const out: SyncSummary[] = [];
-    for (const [name, sync] of Object.entries(deps.config.syncs)) {
-      const [lastRun] = await store.runs(name, { limit: 1 });
-      out.push({
-        name,
-        destination: sync.destination,
-        type: deps.config.destinations[sync.destination]?.type ?? '?',
-        mode: sync.mode,
-        schedule: sync.schedule === 'manual' ? 'manual' : `every ${sync.schedule.every}`,
-        lastRun: lastRun ?? null,
-        rows: await store.deliveredCount(name),
-      });
-    }
-    return out;
-  }
-
-  /** The diff and the exact requests, without sending anything or changing the state. */
-  async function dryRun(name: string, options: { limit?: number; full?: boolean } = {}): Promise<DryRunReport> {
-    const r = resolveSync(deps.config, name);
-    const id = `dry_${randomBytes(4).toString('hex')}`;
-    const t = { stage: runTable('stage', id), diff: runTable('diff', id) };
-    try {
-      const { counts, stage: info } = await planRun(ctx, r, t, options.full === true ? 'every-row' : 'against-state');
-      return await dryRunSync({
-        store, resolved: r, counts, stagedRows: info.rows, stageTable: t.stage, diffTable: t.diff, clock: deps.clock,
-        limit: options.limit ?? 20, guard: await guardRun(ctx, r, counts),
-      });
-    } finally {
-      const failures = await dropTables(store, [t.diff, t.stage]);
-      // The report stands; temporary tables left behind are only in the way: said in the log.
-      if (failures.length > 0) log.warn('sync dry run: temporary tables not dropped', { sync: name, failures });
-    }
-  }
-
   /** Cancels a sync's open run, in this process or left behind by a dead one. */
   async function cancel(name: string): Promise<RunRecord | null> {
     const mine = active.get(name);
-    if (mine) {
-      mine.stop('cancelled', 'cancelled by a user');
-      return null;
-    }
-    const [open] = await store.runs(name, { statuses: OPEN_STATUSES });
-    if (!open) return null;
-    if (open.owner && open.owner !== ctx.owner && ownerAlive(open.owner, open.heartbeatAt, deps.clock.now())) {
-      throw new SyncError(`run ${open.runId} is running in process ${open.owner}; cancel it there`);
-    }
-    const cancelled = transition(asInterrupted(open), 'cancelled', { finishedAt: isoNow(ctx), error: 'cancelled by a user' });
-    await store.saveRun(cancelled);
-    return dropRunTables(ctx, cancelled);
-  }
-
-  /** Syncs with a run left open by a process that is gone: resume them (server start). */
-  async function interrupted(): Promise<string[]> {
-    const out: string[] = [];
-    for (const name of Object.keys(deps.config.syncs)) {
-      const open = await store.runs(name, { statuses: OPEN_STATUSES });
-      if (open.some((x) => x.kind === 'run' && !ownerAlive(x.owner, x.heartbeatAt, deps.clock.now()))) out.push(name);
-    }
-    return out;
+    if (!mine) return cancelOpenRun(ctx, name);
+    mine.stop('cancelled', 'cancelled by a user');
+    return null;
   }
 
   /** Pauses every run in this process (shutdown): they resume on the next start. */
@@ -206,9 +141,11 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   return {
     store,
     owner: ctx.owner,
-    list,
+    /** Every configured sync with its last run and the rows it remembers. */
+    list: () => listSyncs(ctx),
     run,
-    dryRun,
+    /** The diff and the exact requests, without sending anything or changing the state. */
+    dryRun: (name: string, options: { limit?: number; full?: boolean } = {}) => dryRun(ctx, name, options),
     /** Stops a sync's run in this process: `paused` resumes on the next run, `cancelled` does not. */
     stop(name: string, to: StopRequest['to'], reason: string): boolean {
       const a = active.get(name);
@@ -220,7 +157,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       resolveSync(deps.config, name);
       return store.runs(name, { limit });
     },
-    interrupted,
+    /** Syncs with a run left open by a process that is gone: resume them (server start). */
+    interrupted: () => interruptedSyncs(ctx),
     isRunning: (name: string) => active.has(name),
     close,
   };

@@ -71,25 +71,20 @@ async function readCursor(cursorFile: string): Promise<number> {
   return pos;
 }
 
-/**
- * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
- * Entries are appended (and fsynced) while the spool still holds their events, so a crash
- * cannot lose one; an entry is deleted only after the destination acknowledged it (delivered,
- * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
- * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
- * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
- */
-export async function openOutbox(o: OutboxOptions) {
-  const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
-  await mkdir(o.dir, { recursive: true });
-  const cursorFile = join(o.dir, 'cursor.json');
-  let cursor = await readCursor(cursorFile);
-  const segments: { n: number; path: string; lastPos: number }[] = [];
+interface Segment {
+  readonly n: number;
+  readonly path: string;
+  lastPos: number;
+}
+
+/** The segments on disk, and the entries in them from `cursor` on (in position order). */
+async function loadSegments(dir: string, cursor: number): Promise<{ segments: Segment[]; entries: OutboxEntry[] }> {
+  const segments: Segment[] = [];
   const entries: OutboxEntry[] = [];
-  for (const name of (await readdir(o.dir)).sort()) {
+  for (const name of (await readdir(dir)).sort()) {
     const m = SEGMENT.exec(name);
     if (!m) continue;
-    const path = join(o.dir, name);
+    const path = join(dir, name);
     let lastPos = -1;
     for (const line of (await readFile(path, 'utf8')).split('\n')) {
       if (!line) continue;
@@ -104,6 +99,23 @@ export async function openOutbox(o: OutboxOptions) {
     }
     segments.push({ n: Number(m[1]), path, lastPos });
   }
+  return { segments, entries };
+}
+
+/**
+ * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
+ * Entries are appended (and fsynced) while the spool still holds their events, so a crash
+ * cannot lose one; an entry is deleted only after the destination acknowledged it (delivered,
+ * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
+ * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
+ * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
+ */
+export async function openOutbox(o: OutboxOptions) {
+  const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
+  await mkdir(o.dir, { recursive: true });
+  const cursorFile = join(o.dir, 'cursor.json');
+  let cursor = await readCursor(cursorFile);
+  const { segments, entries } = await loadSegments(o.dir, cursor);
   let nextPos = Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0);
   const acked = new Set<number>();
   // Ids appended recently (acknowledged or not): a batch the loader retries after a failed load

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RowOutcome } from '../../src/activation/engine/delivery.js';
+import { createActiveRuns, settledWithin } from '../../src/activation/engine/active-runs.js';
 import { createGroupCommit } from '../../src/activation/engine/group-commit.js';
 import { liveStatus, runCheckpoint, type RunTag } from '../../src/activation/engine/run-checkpoint.js';
 import { finishedRun } from '../../src/activation/engine/run-finish.js';
@@ -94,5 +95,27 @@ describe('group commit', () => {
     expect(a).toEqual({ status: 'fulfilled', value: undefined });
     expect([b, c].map((x) => x!.status === 'rejected' && String(x!.reason))).toEqual(['Error: disk full', 'Error: disk full']);
     expect(writes).toEqual([[1], [2, 3, 4]]);
+  });
+});
+
+describe('runs held by an engine', () => {
+  it('one per sync; the first stop decides; close waits for them, up to its grace', async () => {
+    const active = createActiveRuns();
+    let finish: () => void = () => undefined;
+    const seen: string[] = [];
+    const held = active.hold('usage', (run) => {
+      run.onStop((to, reason) => seen.push(`${to}: ${reason}`));
+      return new Promise<string>((r) => (finish = () => r('returned')));
+    });
+    expect(active.has('usage')).toBe(true);
+    const [run] = active.all();
+    run!.stop('paused', 'shutting down');
+    run!.stop('cancelled', 'too late');
+    expect([run!.requested(), seen]).toEqual([{ to: 'paused', reason: 'shutting down' }, ['paused: shutting down', 'cancelled: too late']]);
+    expect(await settledWithin([run!.done], 20)).toBe(1);
+    finish();
+    expect(await held).toBe('returned');
+    expect(await settledWithin([run!.done], 20)).toBe(0);
+    expect(active.has('usage')).toBe(false);
   });
 });

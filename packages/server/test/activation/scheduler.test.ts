@@ -31,7 +31,7 @@ describe('scheduled syncs', () => {
     const engine = testEngine(cfg, w.warehouse, { clock });
     // Told when a run has its record (and so its start time), before the clock moves on.
     let started = Promise.resolve();
-    let markStarted = () => undefined as void;
+    let markStarted: () => void = () => undefined;
     const nextStart = () => (started = new Promise<void>((r) => (markStarted = r)));
     const watched: SyncEngine = { ...engine, run: (name, o) => engine.run(name, { ...o, onStart: () => markStarted() }) };
     // The timer never fires during the test: it advances the clock and asks for due syncs itself.

@@ -19,7 +19,7 @@ export function createActiveRuns() {
   /** Registers a run of `name` until `work` settles; its result is `work`'s. */
   async function hold<T>(name: string, work: (run: ActiveRun) => Promise<T>): Promise<T> {
     let requested: StopRequest | null = null;
-    let settle = () => undefined as void;
+    let settle: () => void = () => undefined;
     const listeners: ((to: StopRequest['to'], reason: string) => void)[] = [];
     const run: ActiveRun = {
       runId: '',

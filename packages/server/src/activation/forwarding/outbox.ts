@@ -109,6 +109,8 @@ async function loadSegments(dir: string, cursor: number): Promise<{ segments: Se
  * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
  * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
  * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
+ * The factory is the outbox's state (cursor, segments, entries, recent ids) and five short
+ * methods over it, which is why it runs past 60 lines.
  */
 export async function openOutbox(o: OutboxOptions) {
   const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;

@@ -95,8 +95,10 @@ export function describeEngineConformance(engine: string, open: () => Promise<Te
       const third = await narrowed.run('usage');
       expect(third).toMatchObject({ status: 'succeeded', plannedRemove: 1, delivered: 1 });
       expect(hubspot.contacts.get('email:user1@example.com')).toMatchObject({ feature_x_uses: '' });
-      const state = await w.rows(`SELECT count(*) AS n FROM sync_runs WHERE sync_name = 'usage'`);
-      expect(Number(state[0]!['n'])).toBeGreaterThanOrEqual(4);
+      // Four runs: the first, one with nothing to send, the change, the narrowed source. (ClickHouse
+      // keeps a version per save until it merges: runs are counted by id.)
+      const state = await w.rows(`SELECT count(DISTINCT run_id) AS n FROM sync_runs WHERE sync_name = 'usage'`);
+      expect(Number(state[0]!['n'])).toBe(4);
       await e.close();
       await narrowed.close();
     });

@@ -81,8 +81,10 @@ describe('fault tolerance: random 429/500 answers and kill -9 mid-sync', () => {
     salesforce.fail({ rate: 0.2, statuses: [429, 500], seed: 5 });
     const first = cli(configFile, ['sync', 'run', 'contacts']);
     await until(() => salesforce.accepted.length >= ROWS / 3 || first.proc.exitCode !== null, 60_000, 'a third of the rows to arrive');
-    // Somewhere between two acknowledgements, as a crash would be.
-    await new Promise((r) => setTimeout(r, 60));
+    // Mid-sync, as a crash would be: the moment the next request reaches Salesforce (a waited
+    // event, not a guessed duration, so the kill lands while the run is sending on any machine).
+    const seen = salesforce.requests.length;
+    await until(() => salesforce.requests.length > seen || first.proc.exitCode !== null, 30_000, 'the next request');
     expect(first.proc.exitCode, first.output()).toBeNull();
     first.proc.kill('SIGKILL');
     await first.exit();

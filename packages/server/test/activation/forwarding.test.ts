@@ -88,4 +88,21 @@ describe('real-time forwarding: Order Completed to Meta as it arrives', () => {
     const outbox = join(t.dataDir, 'outbox', 'orders-to-meta');
     expect((await readdir(outbox)).filter((f) => f.endsWith('.ndjson')).length).toBeLessThanOrEqual(1);
   });
+
+  it('refused credentials stop the rule visibly, nothing is parked as refused, and it restarts until they work', async () => {
+    type Status = { rules: { pending: number; delivered: number; rejected: number; restarts: number; error: { reason: string; at: string } | null }[] };
+    const status = () => (t.activation.forwardingStatus() as Status).rules[0]!;
+    // Meta refuses the token three times (as while a user replaces it), then accepts.
+    meta.script({ status: 401 }, { status: 401 }, { status: 401 });
+    await send([{ type: 'track', messageId: 'order-3', anonymousId: 'anon-3', event: 'Order Completed', properties: { total: 5, currency: 'USD' }, context: { page: { url: 'https://shop.example/checkout' }, consent: { ad_user_data: true } } }]);
+    await t.loader.flush();
+    await until(() => status().error !== null);
+    expect(status().error!.reason).toMatch(/check the destination's credentials and endpoint/);
+    expect(status()).toMatchObject({ pending: 1, rejected: 0, delivered: 0 });
+    await until(() => status().delivered === 1);
+    expect(status()).toMatchObject({ pending: 0, rejected: 0, delivered: 1, restarts: 3, error: null });
+    expect(meta.count('Purchase:order-3')).toBe(1);
+    const rows = await t.sql(`SELECT status, http_status, count(*) AS n FROM sync_row_results WHERE sync_name = 'forward:orders-to-meta' GROUP BY 1, 2 ORDER BY 1`);
+    expect(rows).toEqual([{ status: 'delivered', http_status: 200, n: 1 }, { status: 'failed', http_status: 401, n: 3 }]);
+  });
 });

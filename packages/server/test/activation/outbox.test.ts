@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,5 +45,19 @@ describe('forwarding outbox', () => {
     const b = await openOutbox({ dir });
     expect(b.read(0, 100).map((e) => e.id)).toEqual(['src:m-1', 'src:m-2', 'src:m-3']);
     expect(await readFile(join(dir, segment!), 'utf8')).toContain('src:cut');
+  });
+
+  it('refuses a cursor it cannot read, naming the file, instead of resending everything', async () => {
+    const a = await openOutbox({ dir });
+    await a.append(items(0, 3));
+    await a.ack([0]);
+    expect(JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8'))).toEqual({ pos: 1 });
+    for (const bad of ['{"pos": -1}', 'not json', '{"pos": "1"}']) {
+      await writeFile(join(dir, 'cursor.json'), bad);
+      await expect(openOutbox({ dir })).rejects.toThrow(`forwarding outbox ${join(dir, 'cursor.json')}: the cursor is not {"pos": <entry position>}`);
+    }
+    await rm(join(dir, 'cursor.json'));
+    // Removed on purpose: every entry still in the outbox is offered again.
+    expect((await openOutbox({ dir })).read(0, 10).map((e) => e.id)).toEqual(['src:m-0', 'src:m-1', 'src:m-2']);
   });
 });

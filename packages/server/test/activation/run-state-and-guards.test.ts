@@ -60,4 +60,18 @@ describe('a whole request refused for credentials stops the run', () => {
     expect(configFailure(2, [refused('100', 400), refused('100', 400)])).toBeNull();
     expect(configFailure(2, [refused('HTTP_401', 401), { ref: 1, status: 'delivered' as const }])).toBeNull();
   });
+  it('the credential codes stop the run with or without a vendor answer; one row alone does not', () => {
+    const noToken = (code: string, ref = 0) => ({ ref, status: 'rejected' as const, code, reason: `hubspot (${code}): no token` });
+    for (const code of ['RECONNECT_REQUIRED', 'AUTH_MISCONFIGURED', 'NO_CREDENTIALS']) {
+      expect(configFailure(2, [noToken(code), noToken(code, 1)])).toBe(`hubspot (${code}): no token (the destination has no usable credentials: nothing was recorded as refused; the rows go again once it is fixed)`);
+      // The token endpoint answered 400 invalid_grant: the answer rides along, the code decides.
+      expect(configFailure(1, [{ ...noToken(code), answer: { httpStatus: 400 } }])).toMatch(/no usable credentials/);
+      expect(configFailure(2, [noToken(code), { ref: 1, status: 'rejected' as const, code: 'CONSENT_MISSING' }])).toBeNull();
+    }
+    // A row refused without an answer for an ordinary reason is that row's problem.
+    expect(configFailure(1, [{ ref: 0, status: 'rejected' as const, code: 'CONSENT_MISSING' }])).toBeNull();
+    expect(configFailure(2, [noToken('NO_CREDENTIALS'), noToken('RECONNECT_REQUIRED', 1)])).toBeNull();
+    // A retryable row with a credential code (the token endpoint is down) is not a config failure.
+    expect(configFailure(1, [{ ref: 0, status: 'retryable' as const, code: 'NO_CREDENTIALS' }])).toBeNull();
+  });
 });

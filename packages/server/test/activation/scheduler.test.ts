@@ -2,7 +2,8 @@ import { silentLogger, systemClock } from '@touchline/destinations';
 import { startHubspotStandIn, type HubspotStandIn } from '@touchline/destinations/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../src/activation/engine/scheduler.js';
-import { activationConfig, duckWarehouse, testEngine, type TestWarehouse } from './support.js';
+import type { SyncEngine } from '../../src/activation/engine/sync-engine.js';
+import { activationConfig, duckWarehouse, manualClock, testEngine, type TestWarehouse } from './support.js';
 
 describe('scheduled syncs', () => {
   let w: TestWarehouse;
@@ -16,24 +17,69 @@ describe('scheduled syncs', () => {
     await hubspot.close();
     await w.dispose();
   });
-  const config = (schedule: unknown) =>
+  const config = (schedule: unknown, rateLimit: { requests: number; windowMs: number } | null = { requests: 1, windowMs: 100 }) =>
     activationConfig({
-      destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { n: 'feature_x_uses' } }, rateLimit: { requests: 1, windowMs: 100 } } },
+      destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { n: 'feature_x_uses' } }, ...(rateLimit ? { rateLimit } : {}) } },
       syncs: { s: { destination: 'hs', source: { sql: 'SELECT * FROM t' }, primaryKey: 'email', mode: 'upsert', schedule, concurrency: 1 } },
     });
 
-  it('runs a sync every interval, never twice at once', async () => {
-    const cfg = config({ every: '500ms' });
-    const engine = testEngine(cfg, w.warehouse);
-    const scheduler = createScheduler({ syncs: cfg.syncs, engine, clock: systemClock, logger: silentLogger, tickMs: 50 });
+  it('runs a sync every interval after its last start, never twice at once', async () => {
+    const T0 = Date.parse('2026-12-07T12:00:00.000Z');
+    const clock = manualClock(T0);
+    // No rate limit of our own here: the clock stands still while a run sends.
+    const cfg = config({ every: '500ms' }, null);
+    const engine = testEngine(cfg, w.warehouse, { clock });
+    // Told when a run has its record (and so its start time), before the clock moves on.
+    let started = Promise.resolve();
+    let markStarted: () => void = () => undefined;
+    const nextStart = () => (started = new Promise<void>((r) => (markStarted = r)));
+    const watched: SyncEngine = { ...engine, run: (name, o) => engine.run(name, { ...o, onStart: () => markStarted() }) };
+    // The timer never fires during the test: it advances the clock and asks for due syncs itself.
+    const scheduler = createScheduler({ syncs: cfg.syncs, engine: watched, clock, logger: silentLogger, tickMs: 3_600_000 });
+    nextStart();
     await scheduler.start();
-    await new Promise((r) => setTimeout(r, 1300));
-    await scheduler.stop();
+    // Never ran: due at once.
+    expect(engine.isRunning('s')).toBe(true);
+    await started;
+    clock.advance(500);
+    scheduler.tick();
     await scheduler.idle();
-    const runs = await engine.history('s');
-    expect(runs.length).toBeGreaterThanOrEqual(2);
-    expect(runs.every((r) => r.trigger === 'schedule' && r.status === 'succeeded')).toBe(true);
-    expect(runs.reverse()[0]).toMatchObject({ delivered: 300 });
+    // Due again while the first run was still going: not started twice.
+    expect((await engine.history('s')).map((r) => r.startedAt)).toEqual(['2026-12-07T12:00:00.000Z']);
+    nextStart();
+    scheduler.tick();
+    await started;
+    await scheduler.idle();
+    clock.advance(499);
+    scheduler.tick();
+    expect(engine.isRunning('s')).toBe(false);
+    clock.advance(1);
+    nextStart();
+    scheduler.tick();
+    await started;
+    await scheduler.idle();
+    await scheduler.stop();
+    const runs = (await engine.history('s')).reverse();
+    expect(runs.map((r) => [r.startedAt, r.trigger, r.status, r.delivered])).toEqual([
+      ['2026-12-07T12:00:00.000Z', 'schedule', 'succeeded', 300],
+      ['2026-12-07T12:00:00.500Z', 'schedule', 'succeeded', 0],
+      ['2026-12-07T12:00:01.000Z', 'schedule', 'succeeded', 0],
+    ]);
+
+    // A scheduler started later counts from the last run's start, not from its own.
+    clock.advance(200);
+    const later = createScheduler({ syncs: cfg.syncs, engine: watched, clock, logger: silentLogger, tickMs: 3_600_000 });
+    await later.start();
+    expect(engine.isRunning('s')).toBe(false);
+    clock.advance(300);
+    nextStart();
+    later.tick();
+    expect(engine.isRunning('s')).toBe(true);
+    await started;
+    await later.idle();
+    await later.stop();
+    expect((await engine.history('s', 1)).map((r) => r.startedAt)).toEqual(['2026-12-07T12:00:01.500Z']);
+    for (let i = 0; i < 300; i++) expect(hubspot.received(`p${i}@example.com`)).toBe(1);
     await engine.close();
   });
 

@@ -80,5 +80,11 @@ export function testEngine(config: ActivationConfig, warehouse: Warehouse, over:
   return createSyncEngine({ config, warehouse, fetch: globalThis.fetch, clock, gates: createRateGates(clock), ...over });
 }
 
+/** A clock that moves only when the test moves it. */
+export function manualClock(start: number): Clock & { advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
 /** Short retry settings so fault tests finish quickly. */
 export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200 } as const;

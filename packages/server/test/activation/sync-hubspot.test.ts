@@ -117,11 +117,11 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     const before = hubspot.requests.length;
     const refused = await engine.run('usage');
     expect(refused.status).toBe('failed');
-    expect(refused.error).toMatch(/^blast-radius guard: this run would clear \d+ of the 248 rows the sync has delivered .* guards\.maxRemovePercent \(20%\)/);
+    // Left: uses 0 or 1, i.e. i % 7 in {0, 1} for i < 250: 36 + 36 = 72 of 248; 176 would be cleared.
+    expect(refused.error).toMatch(/^blast-radius guard: this run would clear 176 of the 248 rows the sync has delivered .* guards\.maxRemovePercent \(20%\)/);
     expect(hubspot.requests.length).toBe(before);
     const forced = await engine.run('usage', { force: true });
-    expect(forced).toMatchObject({ status: 'succeeded' });
-    expect(forced.plannedRemove).toBeGreaterThan(100);
+    expect(forced).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 0, plannedRemove: 176, delivered: 176 });
     await engine.close();
   });
 
@@ -193,6 +193,27 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     expect(run.error).toMatch(/HTTP 401.*check the destination's credentials/);
     expect(hubspot.requests.length).toBeLessThanOrEqual(2);
     expect(await w.rows(`SELECT count(*) AS n FROM sync_state`)).toEqual([{ n: 0 }]);
+    await engine.close();
+    const good = testEngine(cfg, w.warehouse);
+    expect(await good.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
+    await good.close();
+  });
+
+  it('stops when the destination has no credentials at all (no token, no provider): nothing sent, nothing parked as refused', async () => {
+    // One request in flight, so exactly one batch (HubSpot's 100) is refused before the run stops.
+    const cfg = config({ concurrency: 1 });
+    const none = activationConfig({
+      destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, properties: { feature_x_uses: 'feature_x_uses', plan: 'plan_tier' } } } },
+      syncs: { usage: cfg.syncs['usage'] },
+    });
+    const engine = testEngine(none, w.warehouse);
+    const run = await engine.run('usage');
+    expect(run).toMatchObject({ status: 'failed', delivered: 0, rejected: 0 });
+    expect(run.error).toMatch(/^.*NO_CREDENTIALS.*the destination has no usable credentials/);
+    expect(hubspot.requests).toHaveLength(0);
+    expect(await w.rows(`SELECT count(*) AS n FROM sync_state`)).toEqual([{ n: 0 }]);
+    // The rows of the refused request are recorded as not delivered yet, never as refused for good.
+    expect(await w.rows(`SELECT status, code, count(*) AS n FROM sync_row_results GROUP BY 1, 2`)).toEqual([{ status: 'failed', code: 'NO_CREDENTIALS', n: 100 }]);
     await engine.close();
     const good = testEngine(cfg, w.warehouse);
     expect(await good.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });

@@ -56,6 +56,9 @@ export const SyncSourceSchema = z.union([
 ]);
 export type SyncSource = z.infer<typeof SyncSourceSchema>;
 
+/** The modes a sync can run in (audience syncs are a later addition of the destinations contract). */
+export const SYNC_RUN_MODES = [SYNC_MODES.insert, SYNC_MODES.update, SYNC_MODES.upsert, SYNC_MODES.mirror] as const;
+
 /**
  * A sync: warehouse rows to a destination, incrementally.
  *
@@ -76,7 +79,7 @@ export const SyncSchema = z
      */
     mapping: z.record(z.string().min(1), z.string().min(1)).optional(),
     /** insert: new rows only; update/upsert: new and changed; mirror: also clears rows that left the source. */
-    mode: z.enum([SYNC_MODES.insert, SYNC_MODES.update, SYNC_MODES.upsert, SYNC_MODES.mirror]),
+    mode: z.enum(SYNC_RUN_MODES),
     /** `manual` (run from the CLI or API) or `{ "every": "15m" }`. @defaultValue manual */
     schedule: z.union([z.literal('manual'), z.object({ every: duration }).strict()]).default('manual'),
     guards: z

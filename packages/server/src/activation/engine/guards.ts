@@ -1,4 +1,5 @@
 import type { DiffCounts } from '../store/records.js';
+import type { SyncMode } from '../store/records.js';
 
 export interface GuardSettings {
   readonly maxRemovePercent: number;
@@ -7,7 +8,7 @@ export interface GuardSettings {
 }
 
 export interface GuardInput {
-  readonly mode: string;
+  readonly mode: SyncMode;
   readonly counts: DiffCounts;
   /** Rows the sync remembers as delivered before this run. */
   readonly delivered: number;

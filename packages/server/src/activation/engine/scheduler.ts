@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@touchline/destinations';
 import type { SyncConfig } from '../config/activation-config.js';
 import { parseDuration } from '../config/duration.js';
+import type { RunTrigger } from '../store/records.js';
 import type { SyncEngine } from './sync-engine.js';
 
 export interface SchedulerOptions {
@@ -23,7 +24,7 @@ export function createScheduler(o: SchedulerOptions) {
   let timer: NodeJS.Timeout | null = null;
   const running = new Set<Promise<unknown>>();
 
-  const launch = (name: string, trigger: string) => {
+  const launch = (name: string, trigger: RunTrigger) => {
     const p = o.engine
       .run(name, { trigger })
       .then((run) => o.logger.info('sync run finished', { sync: name, run: run.runId, status: run.status, error: run.error }))
@@ -60,6 +61,11 @@ export function createScheduler(o: SchedulerOptions) {
       timer = setInterval(tick, tickMs);
       timer.unref();
     },
+    /**
+     * Launches the syncs due at the clock's now (the timer calls it every `tickMs`; tests advance
+     * their clock and call it, instead of waiting for the timer).
+     */
+    tick,
     /** Stops scheduling; runs in progress are paused by the engine's close. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);

@@ -26,7 +26,7 @@ const json = (v: unknown): Record<string, unknown> => {
     const parsed = JSON.parse(v) as unknown;
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
   } catch {
-    return {};
+    return {}; // a property column that is not JSON holds nothing a mapping path can reach
   }
 };
 

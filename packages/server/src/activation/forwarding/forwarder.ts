@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import type { LoadBatch, Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
 import { createDelivery, type Delivery, type RowOutcome } from '../engine/delivery.js';
+import { errorText } from '../engine/engine-context.js';
+import { createNotifier } from '../engine/notifier.js';
 import type { RateGates } from '../engine/rate-gate.js';
 import { resolveAccount, type ResolvedAccount } from '../engine/resolve-sync.js';
-import type { ResultRecord } from '../store/records.js';
+import { resultRecord } from '../engine/run-checkpoint.js';
 import type { SyncStore } from '../store/sync-store.js';
 import { enrichBatch } from './enrich.js';
 import { forwardRow } from './forward-row.js';
-import { openOutbox, type Outbox } from './outbox.js';
+import { openOutbox, type Outbox, type OutboxEntry } from './outbox.js';
 
 export interface ForwarderOptions {
   readonly config: ActivationConfig;
@@ -29,19 +31,137 @@ interface Tag {
   readonly pos: number;
 }
 
+/** A forwarding rule's one mutable state. */
 interface RuleState {
   readonly name: string;
   readonly rule: ForwardingRule;
   readonly events: ReadonlySet<string>;
   readonly account: ResolvedAccount;
   readonly outbox: Outbox;
-  readonly delivery: Delivery<Tag>;
+  delivery: Delivery<Tag>;
+  /** Outbox position the drain reads from next. */
+  next: number;
   delivered: number;
   rejected: number;
+  /** Why the rule's delivery stopped (credentials, a lost checkpoint) and when; null while it flows. */
+  error: { readonly reason: string; readonly at: string } | null;
+  restarts: number;
 }
 
 /** `forward:<rule>`: the sync name forwarding results are recorded under in `sync_row_results`. */
 export const forwardName = (rule: string) => `forward:${rule}`;
+
+/** Records a rule's outcomes and acknowledges the final ones in its outbox. */
+async function settle(o: ForwarderOptions, state: RuleState, outcomes: readonly RowOutcome<Tag>[]): Promise<void> {
+  const where = { runId: 'forward', syncName: forwardName(state.name) };
+  const results = outcomes.map((x) => resultRecord(where, x, o.clock.now()));
+  if (results.length > 0) await o.store.checkpoint({ syncName: where.syncName, runId: 'forward', results, states: [], removals: [] });
+  const done = outcomes.filter((x) => x.final === 'delivered' || x.final === 'rejected');
+  state.delivered += done.filter((x) => x.final === 'delivered').length;
+  state.rejected += done.filter((x) => x.final === 'rejected').length;
+  if (state.error && done.some((x) => x.final === 'delivered')) state.error = null;
+  if (done.length > 0) await state.outbox.ack(done.map((x) => x.row.tag.pos));
+}
+
+/** A rule's delivery: retries never give up (the outbox waits out an outage of any length). */
+function ruleDelivery(o: ForwarderOptions, state: Pick<RuleState, 'account'>, onOutcomes: (x: readonly RowOutcome<Tag>[]) => Promise<void>): Delivery<Tag> {
+  const retry = o.config.forwarding.retry;
+  return createDelivery<Tag>({
+    destination: state.account.destination,
+    config: state.account.config,
+    fetch: o.fetch,
+    clock: o.clock,
+    gate: o.gates.for(state.account.gateKey, state.account.rate),
+    retry: { maxAttempts: Number.MAX_SAFE_INTEGER, baseDelayMs: retry.baseDelayMs, maxDelayMs: retry.maxDelayMs },
+    concurrency: 2,
+    logger: o.logger ?? silentLogger,
+    maxQueuedRows: (o.readBatch ?? 500) * 2,
+    onOutcomes,
+  });
+}
+
+async function openRule(o: ForwarderOptions, name: string, rule: ForwardingRule): Promise<RuleState> {
+  const account = resolveAccount(o.config, rule.destination, `forwarding.rules.${name}.destination`);
+  const outbox = await openOutbox({ dir: join(o.dataDir, 'outbox', name) });
+  const state: RuleState = {
+    name, rule, events: new Set(rule.events), account, outbox, next: 0, delivered: 0, rejected: 0, error: null, restarts: 0,
+    delivery: ruleDelivery(o, { account }, (x) => settle(o, state, x)),
+  };
+  return state;
+}
+
+/** The destination rows of outbox entries, enriched with what the warehouse knows when asked. */
+async function prepare(o: ForwarderOptions, state: RuleState, batch: readonly OutboxEntry[]) {
+  const factsOf = state.rule.enrich ? await enrichBatch(o.warehouse, batch.map((e) => e.row), activationJunkIds(o.config)) : () => undefined;
+  return batch.map((e) => ({ key: e.id, op: 'forward' as const, row: forwardRow(e.row, factsOf(e.row), state.rule.mapping), tag: { pos: e.pos } }));
+}
+
+/**
+ * A rule's delivery stopped on its own (credentials refused, results not recorded): said in the
+ * log and in status, then, after the longest backoff, a new delivery takes the outbox again from
+ * its first unacknowledged entry (entries in flight go again with the same dedup key).
+ */
+async function restart(o: ForwarderOptions, state: RuleState, reason: string, wait: Wait): Promise<void> {
+  state.error = { reason, at: new Date(o.clock.now()).toISOString() };
+  (o.logger ?? silentLogger).error('forwarding stopped; restarting after a wait', { rule: state.name, error: reason });
+  // Requests still in flight finish and are recorded before the outbox is read again.
+  await state.delivery.finish();
+  await wait(o.config.forwarding.retry.maxDelayMs);
+  state.delivery = ruleDelivery(o, state, (x) => settle(o, state, x));
+  state.next = 0;
+  state.restarts++;
+}
+
+/** Waits up to `ms`; ends early when the forwarder closes. */
+type Wait = (ms: number) => Promise<void>;
+
+async function drain(o: ForwarderOptions, state: RuleState, running: () => boolean, wait: Wait): Promise<void> {
+  const readBatch = o.readBatch ?? 500;
+  while (running()) {
+    const end = state.delivery.ended();
+    if (end?.kind === 'fatal') {
+      await restart(o, state, end.reason, wait);
+      continue;
+    }
+    const batch = state.outbox.read(state.next, readBatch);
+    if (batch.length === 0) {
+      await state.outbox.waitForAppend(500);
+      continue;
+    }
+    try {
+      await state.delivery.push(await prepare(o, state, batch));
+      state.next = batch[batch.length - 1]!.pos + 1;
+    } catch (error) {
+      // The warehouse lookup failed: nothing was pushed; the same entries are read again.
+      (o.logger ?? silentLogger).warn('forwarding: could not prepare events; retrying', { rule: state.name, error: errorText(error) });
+      await wait(1000);
+    }
+  }
+}
+
+/** Track events of a loader batch that match each rule, as outbox items. */
+async function matchBatch(rules: readonly RuleState[], batch: LoadBatch) {
+  const matches = new Map<RuleState, { id: string; row: Record<string, unknown> }[]>();
+  for await (const chunk of batch.rows()) {
+    for (const line of chunk) {
+      if (!line.includes('"type":"track"')) continue;
+      let row: Record<string, unknown>;
+      try {
+        row = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // the loader validates spooled lines; one it cannot parse is not ours to forward
+      }
+      if (row['kind'] !== 'event' || row['type'] !== 'track') continue;
+      for (const r of rules) {
+        if (!r.events.has(String(row['event']))) continue;
+        const list = matches.get(r) ?? [];
+        list.push({ id: `${String(row['source_id'])}:${String(row['message_id'])}`, row });
+        matches.set(r, list);
+      }
+    }
+  }
+  return matches;
+}
 
 /**
  * Real-time forwarding: events matching a rule are appended to that rule's durable outbox by the
@@ -50,113 +170,21 @@ export const forwardName = (rule: string) => `forward:${rule}`;
  * outbox only when the destination acknowledged it; entries in flight at a crash are sent again
  * with the same dedup key (the event's message id: Meta `event_id`, Google `transactionId` when
  * the event has no order id), so the vendor counts each event once. Retries never give up: the
- * outbox waits out an outage of any length.
+ * outbox waits out an outage of any length, and a delivery stopped by refused credentials is
+ * restarted (its reason in `status().rules[].error` meanwhile).
  */
 export async function startForwarder(o: ForwarderOptions) {
-  const log = o.logger ?? silentLogger;
-  const readBatch = o.readBatch ?? 500;
   const rules: RuleState[] = [];
+  for (const [name, rule] of Object.entries(o.config.forwarding.rules)) rules.push(await openRule(o, name, rule));
   let running = true;
-
-  for (const [name, rule] of Object.entries(o.config.forwarding.rules)) {
-    const account = resolveAccount(o.config, rule.destination, `forwarding.rules.${name}.destination`);
-    const outbox = await openOutbox({ dir: join(o.dataDir, 'outbox', name) });
-    const state: RuleState = {
-      name,
-      rule,
-      events: new Set(rule.events),
-      account,
-      outbox,
-      delivered: 0,
-      rejected: 0,
-      delivery: createDelivery<Tag>({
-        destination: account.destination,
-        config: account.config,
-        fetch: o.fetch,
-        clock: o.clock,
-        gate: o.gates.for(account.gateKey, account.rate),
-        retry: { maxAttempts: Number.MAX_SAFE_INTEGER, baseDelayMs: o.config.forwarding.retry.baseDelayMs, maxDelayMs: o.config.forwarding.retry.maxDelayMs },
-        concurrency: 2,
-        logger: log,
-        maxQueuedRows: readBatch * 2,
-        onOutcomes: (outcomes) => settle(state, outcomes),
-      }),
-    };
-    rules.push(state);
-  }
-
-  async function settle(state: RuleState, outcomes: readonly RowOutcome<Tag>[]): Promise<void> {
-    const now = o.clock.now();
-    const results: ResultRecord[] = outcomes.map((x) => ({
-      runId: 'forward',
-      syncName: forwardName(state.name),
-      pk: x.row.key,
-      op: 'forward',
-      attempt: x.attempt,
-      status: x.final ?? (x.result.status === 'rate_limited' ? 'rate_limited' : 'retrying'),
-      code: x.result.code ?? null,
-      reason: x.result.reason ?? null,
-      field: x.result.field ?? null,
-      dedupKey: x.result.dedupKey ?? null,
-      httpStatus: x.result.answer?.httpStatus ?? null,
-      request: x.result.sent ?? null,
-      answer: x.result.answer?.body ?? null,
-      at: now,
-    }));
-    if (results.length > 0) await o.store.checkpoint({ syncName: forwardName(state.name), runId: 'forward', results, states: [], removals: [] });
-    const done = outcomes.filter((x) => x.final === 'delivered' || x.final === 'rejected');
-    state.delivered += done.filter((x) => x.final === 'delivered').length;
-    state.rejected += done.filter((x) => x.final === 'rejected').length;
-    if (done.length > 0) await state.outbox.ack(done.map((x) => x.row.tag.pos));
-  }
-
-  async function drain(state: RuleState): Promise<void> {
-    let next = 0;
-    while (running) {
-      const batch = state.outbox.read(next, readBatch);
-      if (batch.length === 0) {
-        await state.outbox.waitForAppend(500);
-        continue;
-      }
-      try {
-        const factsOf = state.rule.enrich ? await enrichBatch(o.warehouse, batch.map((e) => e.row), activationJunkIds(o.config)) : () => undefined;
-        await state.delivery.push(
-          batch.map((e) => ({ key: e.id, op: 'forward' as const, row: forwardRow(e.row, factsOf(e.row), state.rule.mapping), tag: { pos: e.pos } })),
-        );
-        next = batch[batch.length - 1]!.pos + 1;
-      } catch (error) {
-        log.warn('forwarding: could not prepare events; retrying', { rule: state.name, error: error instanceof Error ? error.message : String(error) });
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  }
-
-  const loops = rules.map((r) => drain(r));
+  const closing = createNotifier();
+  const loops = rules.map((r) => drain(o, r, () => running, (ms) => closing.wait(ms)));
 
   return {
     /** The loader's hook: matching track events of the batch go to their rules' outboxes. */
     async beforeLoad(batch: LoadBatch): Promise<void> {
       if (rules.length === 0) return;
-      const matches = new Map<RuleState, { id: string; row: Record<string, unknown> }[]>();
-      for await (const chunk of batch.rows()) {
-        for (const line of chunk) {
-          if (!line.includes('"type":"track"')) continue;
-          let row: Record<string, unknown>;
-          try {
-            row = JSON.parse(line) as Record<string, unknown>;
-          } catch {
-            continue;
-          }
-          if (row['kind'] !== 'event' || row['type'] !== 'track') continue;
-          for (const r of rules) {
-            if (!r.events.has(String(row['event']))) continue;
-            const list = matches.get(r) ?? [];
-            list.push({ id: `${String(row['source_id'])}:${String(row['message_id'])}`, row });
-            matches.set(r, list);
-          }
-        }
-      }
-      for (const [r, items] of matches) await r.outbox.append(items);
+      for (const [r, items] of await matchBatch(rules, batch)) await r.outbox.append(items);
     },
     status() {
       return {
@@ -169,11 +197,14 @@ export async function startForwarder(o: ForwarderOptions) {
           delivered: r.delivered,
           rejected: r.rejected,
           retrying: r.delivery.stats().retrying,
+          error: r.error,
+          restarts: r.restarts,
         })),
       };
     },
     async close(): Promise<void> {
       running = false;
+      closing.notify();
       for (const r of rules) r.delivery.stop('shutting down');
       await Promise.all(rules.map((r) => r.delivery.finish()));
       await Promise.all(loops);

@@ -44,29 +44,47 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 /**
- * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
- * Entries are appended (and fsynced) while the spool still holds their events, so a crash
- * cannot lose one; an entry is deleted only after the destination acknowledged it (delivered,
- * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
- * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
- * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
+ * The acknowledged prefix: 0 when the outbox is new. Any other failure to read it is an error
+ * that names the file: guessing 0 would resend every entry still in the segments.
  */
-export async function openOutbox(o: OutboxOptions) {
-  const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
-  await mkdir(o.dir, { recursive: true });
-  const cursorFile = join(o.dir, 'cursor.json');
-  let cursor = 0;
+async function readCursor(cursorFile: string): Promise<number> {
+  let text: string;
   try {
-    cursor = Number((JSON.parse(await readFile(cursorFile, 'utf8')) as { pos?: unknown }).pos) || 0;
-  } catch {
-    cursor = 0;
+    text = await readFile(cursorFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new Error(`forwarding outbox ${cursorFile}: cannot read the cursor (${(error as Error).message}); fix its permissions`);
   }
-  const segments: { n: number; path: string; lastPos: number }[] = [];
+  const pos = (() => {
+    try {
+      return (JSON.parse(text) as { pos?: unknown }).pos;
+    } catch {
+      return undefined; // reported below with the file's name
+    }
+  })();
+  if (typeof pos !== 'number' || !Number.isSafeInteger(pos) || pos < 0) {
+    throw new Error(
+      `forwarding outbox ${cursorFile}: the cursor is not {"pos": <entry position>} (it is replaced atomically, so something else wrote it); ` +
+        `remove the file to forward every entry still in the outbox again (the destination dedups them by event id)`,
+    );
+  }
+  return pos;
+}
+
+interface Segment {
+  readonly n: number;
+  readonly path: string;
+  lastPos: number;
+}
+
+/** The segments on disk, and the entries in them from `cursor` on (in position order). */
+async function loadSegments(dir: string, cursor: number): Promise<{ segments: Segment[]; entries: OutboxEntry[] }> {
+  const segments: Segment[] = [];
   const entries: OutboxEntry[] = [];
-  for (const name of (await readdir(o.dir)).sort()) {
+  for (const name of (await readdir(dir)).sort()) {
     const m = SEGMENT.exec(name);
     if (!m) continue;
-    const path = join(o.dir, name);
+    const path = join(dir, name);
     let lastPos = -1;
     for (const line of (await readFile(path, 'utf8')).split('\n')) {
       if (!line) continue;
@@ -81,6 +99,25 @@ export async function openOutbox(o: OutboxOptions) {
     }
     segments.push({ n: Number(m[1]), path, lastPos });
   }
+  return { segments, entries };
+}
+
+/**
+ * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
+ * Entries are appended (and fsynced) while the spool still holds their events, so a crash
+ * cannot lose one; an entry is deleted only after the destination acknowledged it (delivered,
+ * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
+ * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
+ * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
+ * The factory is the outbox's state (cursor, segments, entries, recent ids) and five short
+ * methods over it, which is why it runs past 60 lines.
+ */
+export async function openOutbox(o: OutboxOptions) {
+  const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
+  await mkdir(o.dir, { recursive: true });
+  const cursorFile = join(o.dir, 'cursor.json');
+  let cursor = await readCursor(cursorFile);
+  const { segments, entries } = await loadSegments(o.dir, cursor);
   let nextPos = Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0);
   const acked = new Set<number>();
   // Ids appended recently (acknowledged or not): a batch the loader retries after a failed load
@@ -96,6 +133,7 @@ export async function openOutbox(o: OutboxOptions) {
   const active = async () => {
     const last = segments[segments.length - 1];
     if (last) {
+      // A segment deleted behind our back counts as empty: appending recreates it.
       const size = await stat(last.path).then((s) => s.size).catch(() => 0);
       if (size < segmentBytes) return last;
     }
@@ -124,6 +162,7 @@ export async function openOutbox(o: OutboxOptions) {
         l.forEach((f) => f());
       };
       const p = tail.then(run, run);
+      // The caller of this append gets its failure through `p`; the chain itself goes on.
       tail = p.catch(() => undefined);
       return p;
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '@touchline/destinations';
 import type { SqlDialect } from '../../warehouse/dialect/dialect.js';
 import { ColumnType } from '../../warehouse/schema.js';
 import type { InsertColumn, SqlValue, Warehouse } from '../../warehouse/warehouse.js';
@@ -20,9 +21,9 @@ import {
  * Versions for ReplacingMergeTree rows: microseconds since the epoch, strictly increasing within
  * the process, so a later write of the same key always wins.
  */
-function versions() {
+function versions(clock: Clock) {
   let last = 0;
-  return () => (last = Math.max(Date.now() * 1000, last + 1));
+  return () => (last = Math.max(clock.now() * 1000, last + 1));
 }
 
 const VERSION: InsertColumn = { name: 'version', type: ColumnType.Int };
@@ -68,10 +69,10 @@ function diff(dialect: SqlDialect, diffTable: string, stage: string, syncName: s
  * (results, then state, then the run's counters: a row whose state was not written is sent
  * again with the same dedup key, and the vendor counts it once).
  */
-export function clickhouseStore(warehouse: Warehouse): StoreEngine {
+export function clickhouseStore(warehouse: Warehouse, clock: Clock): StoreEngine {
   const d = warehouse.dialect;
   const q = (n: string) => d.quoteIdent(n);
-  const version = versions();
+  const version = versions(clock);
   const saveRun = (run: RunRecord) => warehouse.insertRows('sync_runs', [...RUN_COLUMNS, VERSION], [[...runValues(run), version()]]);
   /** Copies of state rows made by one INSERT … SELECT, with bound values. */
   const copyState = (select: (b: SqlDialect) => string) => {

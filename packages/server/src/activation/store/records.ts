@@ -1,8 +1,30 @@
-import type { RowOp } from '../engine/delivery.js';
+import type { FinalStatus, RowOp } from '../engine/delivery.js';
 import type { RunStatus } from '../engine/run-state.js';
+import type { SyncConfig } from '../config/activation-config.js';
 
 /** What a run is for: a real run, a test-mode run (nothing counted), or adopting rows as synced. */
 export type RunKind = 'run' | 'test' | 'baseline';
+
+export const RUN_KINDS: readonly RunKind[] = ['run', 'test', 'baseline'];
+
+/**
+ * What started a run: the CLI in its own process, the scheduler, the admin API (also the CLI
+ * talking to a running server), or the server resuming an interrupted run at start.
+ */
+export type RunTrigger = 'cli' | 'schedule' | 'api' | 'startup';
+
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['cli', 'schedule', 'api', 'startup'];
+
+/** A sync's mode, as configured. */
+export type SyncMode = SyncConfig['mode'];
+
+/**
+ * The status one attempt left a row in (`sync_row_results.status`): final (`delivered`,
+ * `rejected`, `failed`: not delivered after every retry), or why it goes again: `retrying`
+ * (backoff), `rate_limited` (the vendor's wait), `isolating` (an atomic batch was refused without
+ * naming the row: it goes again in a smaller batch).
+ */
+export type ResultStatus = FinalStatus | 'retrying' | 'rate_limited' | 'isolating';
 
 /** One `sync_runs` row, as the engine sees it. Times are ISO-8601 strings. */
 export interface RunRecord {
@@ -10,9 +32,8 @@ export interface RunRecord {
   readonly syncName: string;
   readonly kind: RunKind;
   readonly status: RunStatus;
-  /** `cli`, `schedule`, `api`, `startup` (resumed when the server started). */
-  readonly trigger: string;
-  readonly mode: string;
+  readonly trigger: RunTrigger;
+  readonly mode: SyncMode;
   readonly destination: string;
   readonly startedAt: string;
   readonly finishedAt: string | null;
@@ -50,8 +71,7 @@ export interface ResultRecord {
   readonly pk: string;
   readonly op: RowOp;
   readonly attempt: number;
-  /** delivered, rejected, failed, retrying, rate_limited, or test (sent in the vendor's test mode). */
-  readonly status: string;
+  readonly status: ResultStatus;
   readonly code: string | null;
   readonly reason: string | null;
   readonly field: string | null;

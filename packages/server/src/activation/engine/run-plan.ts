@@ -1,0 +1,48 @@
+import { activationJunkIds } from '../config/activation-config.js';
+import { sourceSql } from '../model/source-sql.js';
+import type { DiffCounts, StageInfo, SyncMode } from '../store/records.js';
+import type { DiffPlan } from '../store/store-engine.js';
+import type { EngineContext } from './engine-context.js';
+import { mappedColumns, MappingError } from './field-mapping.js';
+import { checkGuards } from './guards.js';
+import type { ResolvedSync } from './resolve-sync.js';
+
+/** Which rows a mode sends: insert new keys only; update/upsert changes too; mirror also removals. */
+export function diffPlan(mode: SyncMode, ignoreState: boolean): DiffPlan {
+  return { changes: mode !== 'insert', removals: mode === 'mirror', ignoreState };
+}
+
+/** Whether to diff against the state or send every row (a full resync). */
+export type StateUse = 'against-state' | 'every-row';
+
+/**
+ * Stages the sync's source (primary key as text, a hash of the mapped columns, the kept columns)
+ * and diffs it against the sync's state, in the warehouse. Throws `MappingError` / `StageError`
+ * for what the user must fix in the sync.
+ */
+export async function planRun(
+  ctx: EngineContext,
+  r: ResolvedSync,
+  tables: { readonly stage: string; readonly diff: string },
+  use: StateUse,
+): Promise<{ readonly stage: StageInfo; readonly counts: DiffCounts }> {
+  const sql = sourceSql(r.sync.source, ctx.warehouse, ctx.clock.now(), activationJunkIds(ctx.config));
+  const columns = await ctx.store.describe(sql);
+  const where = `syncs.${r.syncName}`;
+  if (!columns.some((c) => c.name === r.sync.primaryKey)) {
+    throw new MappingError(`${where}.primaryKey: the source has no column "${r.sync.primaryKey}" (it returns ${columns.map((c) => c.name).join(', ')})`);
+  }
+  const hashed = mappedColumns(columns, r.sync.mapping, where);
+  const keep = r.sync.mapping ? [...new Set([r.sync.primaryKey, ...Object.values(r.sync.mapping)])] : '*';
+  const stage = await ctx.store.stage(tables.stage, sql, r.sync.primaryKey, hashed, keep);
+  const counts = await ctx.store.diff(tables.diff, tables.stage, r.syncName, diffPlan(r.sync.mode, use === 'every-row'));
+  return { stage, counts };
+}
+
+/** The blast-radius guards' refusal for this diff, given the sync's history; null to go ahead. */
+export async function guardRun(ctx: EngineContext, r: ResolvedSync, counts: DiffCounts): Promise<string | null> {
+  const history = (await ctx.store.runs(r.syncName, { limit: 5, statuses: ['succeeded'] }))
+    .filter((x) => x.kind === 'run')
+    .map((x) => x.plannedAdd + x.plannedChange + x.plannedRemove);
+  return checkGuards({ mode: r.sync.mode, counts, delivered: await ctx.store.deliveredCount(r.syncName), history, guards: r.sync.guards });
+}

@@ -50,7 +50,8 @@ export function policyGuard(people: People, log: Log): AdminGuard {
     record(request, action, status) {
       const state = requestState(request);
       const d = state.decision;
-      const outcome = d === null || !d.allowed ? 'denied' : status >= 400 ? 'failed' : 'allowed';
+      // A 403 from a handler applying the decision's obligations (a send's row cap) is a denial too.
+      const outcome = d === null || !d.allowed || status === 403 ? 'denied' : status >= 400 ? 'failed' : 'allowed';
       try {
         people.audit.append({
           actor: auditActorOf(state.actor),

@@ -21,3 +21,14 @@ export interface AdminAuth {
   authenticate(token: string, from?: { readonly ip: string | null }): Actor | null;
   allowedActions(actor: Actor): AdminAction[];
 }
+
+/** The AdminAuth of a server's people (what the guard uses; `Touchline.people` holds them). */
+export function adminAuth(people: {
+  authenticate(token: string, from?: { readonly ip: string | null }): { readonly actor: Actor | null };
+  allowedActions(actor: Actor): AdminAction[];
+}): AdminAuth {
+  return {
+    authenticate: (token, from) => people.authenticate(token, from).actor,
+    allowedActions: (actor) => people.allowedActions(actor),
+  };
+}

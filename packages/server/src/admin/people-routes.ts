@@ -53,7 +53,7 @@ export function peopleRoutes(d: PeopleRouteDeps): AdminRoute[] {
     const days = b['days'] === undefined ? p.defaultDays : b['days'];
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > p.maxDays) throw new TokenError('invalid', `days: a whole number from 1 to ${p.maxDays} (tokens.maxDays); every token expires`);
     const scopes = checkScopes(Array.isArray(b['scopes']) ? (b['scopes'] as unknown[]).map(String) : []);
-    const created = people.tokens.create({ memberId, name: str(b, 'name') ?? '', scopes, expiresAt: new Date(d.now().getTime() + days * DAY_MS), createdBy });
+    const created = people.tokens.create({ memberId, name: str(b, 'name') ?? 'token', scopes, expiresAt: new Date(d.now().getTime() + days * DAY_MS), createdBy });
     noteAudit(r, { target: `token ${created.info.id}`, after: created.info });
     return { token: created.token, info: created.info, note: 'the token is shown this once: keep it now' };
   };

@@ -44,7 +44,10 @@ const memberView = (m: Member) => ({ ...m });
 const describeActor = (a: Actor) =>
   a.kind === 'bootstrap' ? { kind: 'bootstrap' as const } : { kind: 'member' as const, member: a.member, token: a.token, grants: a.grants };
 
-/** The people admin routes: who am I, members, tokens, grants, the policy, the audit log, the admin token. */
+/**
+ * The people admin routes: who am I, members, tokens, grants, the policy, the audit log, the admin
+ * token. Long because it is a table: each entry is one route, its action and a short handler.
+ */
 export function peopleRoutes(d: PeopleRouteDeps): AdminRoute[] {
   const { people } = d;
   const createToken = (r: FastifyRequest, memberId: string, createdBy: string) => {

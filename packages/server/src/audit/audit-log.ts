@@ -72,7 +72,8 @@ const recordOf = (r: Row): AuditRecord => ({
 /**
  * The audit log in the control store: append-only (triggers refuse UPDATE and DELETE but the
  * pruner's), hash-chained. Records are written synchronously, inside the request, before the
- * answer leaves: an answered admin request is on the record.
+ * answer leaves: an answered admin request is on the record. Its statements are prepared once, here,
+ * so the methods share them.
  */
 export function auditLog(db: Database.Database, clock: AuditClock) {
   const last = db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');

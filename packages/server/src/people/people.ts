@@ -49,7 +49,8 @@ export function auditActorOf(actor: Actor | null): AuditActor {
 /**
  * The people side of Touchline over the control store: members, personal tokens, grants, the
  * policy's overrides and the audit log, and the two questions every admin request asks — who is
- * this (`authenticate`) and may they (`decide`).
+ * this (`authenticate`) and may they (`decide`). One closure over one SQLite handle, so its methods
+ * are listed together rather than split into files that would share that state.
  */
 export function openPeople(o: PeopleOptions) {
   const store: ControlStore = openControlStore(controlStorePath(o.dataDir));

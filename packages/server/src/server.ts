@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { openPeople, type People } from './people/people.js';
 import { systemPeopleClock } from './people/people-clock.js';
 import { flattenPolicyConfig } from './policy/policy-settings.js';
-import { auditAtStart } from './audit/audit-at-start.js';
+import { auditAtStart, scheduleAuditPrune } from './audit/audit-at-start.js';
 import { listen } from './http/http-app.js';
 import type { ListenerLimits } from './http/listener-limits.js';
 import { siteOrigins } from './http/site-origins.js';
@@ -164,7 +164,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     throw err;
   }
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
-  const opened: (() => Promise<unknown>)[] = [async () => people.close(), () => warehouse.close()];
+  const stopPruning = scheduleAuditPrune(people, log);
+  const opened: (() => Promise<unknown>)[] = [async () => (stopPruning(), people.close()), () => warehouse.close()];
   try {
     await warehouse.migrate();
     const sources = await openSourceRegistry(warehouse, now);
@@ -280,6 +281,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await activation.close();
         await spool.close();
         await warehouse.close();
+        stopPruning();
         people.close();
       },
     };

@@ -31,3 +31,17 @@ export async function auditAtStart(people: People, dataDir: string, policyConfig
     people.audit.append({ actor: SYSTEM, action: 'audit.pruned', outcome: 'allowed', rule: 'audit.retentionDays', params: { records: pruned, retentionDays: people.policy().audit.retentionDays } });
   }
 }
+
+/** Prunes past retention once a day while the server runs (a start prunes too); returns the stop. */
+export function scheduleAuditPrune(people: People, log: Log, everyMs = 86_400_000): () => void {
+  const timer = setInterval(() => {
+    try {
+      const pruned = people.pruneAudit();
+      if (pruned > 0) people.audit.append({ actor: SYSTEM, action: 'audit.pruned', outcome: 'allowed', rule: 'audit.retentionDays', params: { records: pruned, retentionDays: people.policy().audit.retentionDays } });
+    } catch (err) {
+      log('could not prune the audit log; it is retried tomorrow', { error: (err as Error).message });
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

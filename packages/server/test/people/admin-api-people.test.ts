@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth } from '../../src/admin/credentials.js';
 import { SCOPES } from '../../src/policy/actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { SPECIAL_TEXT } from '../support/hostile-text.js';
 
 let h: Harness;
 let owner: string;
@@ -64,6 +65,26 @@ describe('members and their tokens over the admin API', () => {
       const res = await call('POST', url, owner, body);
       expect([400, 404, 409], `${url} ${JSON.stringify(body)}`).toContain(res.statusCode);
       expect(res.json().message).toMatch(message);
+    }
+  });
+});
+
+describe('hostile text in member fields', () => {
+  it('is stored exactly as sent or refused naming the field, never half-stored', async () => {
+    let i = 0;
+    for (const bad of SPECIAL_TEXT) {
+      i++;
+      const name = `Name ${bad} end`;
+      const email = `user${i}${bad}x@example.com`;
+      const res = await call('POST', '/admin/members', owner, { email, name, role: 'viewer' });
+      if (res.statusCode === 201) {
+        const listed = (await call('GET', '/admin/members', owner)).json().members as { email: string; name: string }[];
+        expect(listed.find((m) => m.email === res.json().email), JSON.stringify(bad)).toMatchObject({ name: name.trim() });
+      } else {
+        expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+        expect(res.json().message).toMatch(/^(name|email):/);
+        expect(h.people.members.find(email)).toBeNull();
+      }
     }
   });
 });

@@ -68,9 +68,9 @@ export function policyGuard(people: People, log: Log): AdminGuard {
           after: state.note.after,
         });
       } catch (err) {
-        // The answer is already decided; a control store that cannot write is an operator's alarm.
-        log('could not write an audit record: check the disk and control.sqlite', { action, error: (err as Error).message });
-        throw err;
+        // The handler has run: failing the answer now would not undo it (and an error answer would
+        // come back here). A control store that cannot write is an operator's alarm, said loudly.
+        log('could not write an audit record: check the disk and control.sqlite', { action, status, error: (err as Error).message });
       }
     },
   };

@@ -11,7 +11,7 @@ import type { AuditEntry } from './audit-record.js';
  */
 export const OFFLINE_QUEUE_FILE = 'audit-queue.ndjson';
 
-/** Queues one record (one line, appended and synced by the OS on close; 0600 like the data dir). */
+/** Queues one record (one line, appended and flushed to the disk; 0600 like the data dir). */
 export async function queueOfflineUse(dataDir: string, entry: AuditEntry): Promise<void> {
   const line = JSON.stringify({ ...entry, occurredAt: entry.occurredAt ?? new Date().toISOString() }) + '\n';
   await appendFile(join(dataDir, OFFLINE_QUEUE_FILE), line, { mode: PRIVATE_FILE_MODE, flush: true });

@@ -1,6 +1,7 @@
 import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { access, constants as fsConstants } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildAdminApp } from './admin/admin-app.js';
 import type { AdminRoute } from './admin/admin-route.js';
@@ -19,8 +20,6 @@ import { ConfigError, type Config } from './config/config.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
 import { loadSecrets, rewriteSecrets } from './data-dir/secrets.js';
 import { ClientError } from './http/client-error.js';
-import { access, constants as fsConstants } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { openPeople, type People } from './people/people.js';
 import { systemPeopleClock } from './people/people-clock.js';
 import { flattenPolicyConfig } from './policy/policy-settings.js';

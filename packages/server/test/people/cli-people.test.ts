@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,4 +127,15 @@ describe('touchline members, tokens, login, audit, admin-token', () => {
     expect(ok(cli(['audit', 'verify']))).toMatch(/the audit chain is whole/);
     expect(ok(cli(['logout']))).toMatch(/forgot the token/);
   });
+
+  it('reads and verifies the trail offline, read-only, and queues that use for the next start', async () => {
+    await stop();
+    expect(ok(cli(['audit', 'verify']))).toMatch(/the audit chain is whole/);
+    const offline = JSON.parse(ok(cli(['audit', '--format', 'json', '--action', 'admin-token.']))) as { action: string }[];
+    expect(offline.map((r) => r.action)).toContain('admin-token.disable');
+    expect(cli(['audit', '--since', 'last week']).err).toMatch(/--since must be a date/);
+    const queued = await readFile(join(data(), 'audit-queue.ndjson'), 'utf8');
+    expect(queued).toMatch(/"offline\.audit\.verify"/);
+    expect(queued).toMatch(/"offline\.audit\.read"/);
+  }, 60_000);
 });

@@ -1,4 +1,9 @@
+import { resolve } from 'node:path';
+import { auditLog, type AuditQuery, type ChainCheck } from '../../audit/audit-log.js';
 import type { AuditRecord } from '../../audit/audit-record.js';
+import { controlStorePath, openControlStore } from '../../control/control-store.js';
+import { systemPeopleClock } from '../../people/people-clock.js';
+import { offlineUse } from '../offline.js';
 import { ConfigError, type Config } from '../../config/config.js';
 import type { Member } from '../../people/members.js';
 import type { TokenInfo } from '../../people/tokens.js';
@@ -115,18 +120,51 @@ export async function policyCommand(config: Config, args: string[], _f: PeopleFl
   out(`${key}: ${JSON.stringify(r.before)} → ${JSON.stringify(r.after)} (on the audit log)`);
 }
 
+/**
+ * The audit log where it is: through the running server, else (offline mode: the data dir's
+ * owner only, audited at the next start) from control.sqlite opened read-only.
+ */
+async function auditSource(config: Config): Promise<{ verify(): Promise<ChainCheck>; query(q: AuditQuery): Promise<AuditRecord[]> }> {
+  const s = await findRunningServer(config);
+  if (s) {
+    return {
+      verify: () => s.call<ChainCheck>('GET', '/admin/audit/verify'),
+      query: async (q) => {
+        const p = new URLSearchParams();
+        for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+        return (await s.call<{ records: AuditRecord[] }>('GET', `/admin/audit${p.size ? `?${p}` : ''}`)).records;
+      },
+    };
+  }
+  const read = async <T>(what: string, params: unknown, fn: (log: ReturnType<typeof auditLog>) => T): Promise<T> => {
+    await offlineUse(config, what, params);
+    const store = openControlStore(controlStorePath(resolve(config.dataDir)), { readOnly: true });
+    try {
+      return fn(auditLog(store.db, systemPeopleClock()));
+    } finally {
+      store.close();
+    }
+  };
+  return {
+    verify: () => read('audit.verify', null, (log) => log.verify()),
+    query: (q) => read('audit.read', q, (log) => log.query(q)),
+  };
+}
+
 /** `touchline audit [--since] [--member] [--action] [--limit] [--json] | audit verify`. */
 export async function auditCommand(config: Config, args: string[], f: PeopleFlags, format: string, out: Out): Promise<number> {
-  const s = await server(config);
+  const s = await auditSource(config);
   if (args[0] === 'verify') {
-    const r = await s.call<{ ok: boolean; records: number; head?: string; seq?: number; problem?: string }>('GET', '/admin/audit/verify');
+    const r = await s.verify();
     out(r.ok ? `the audit chain is whole: ${r.records} records, head ${r.head}` : `the audit chain is BROKEN at record ${r.seq}: ${r.problem}`);
     return r.ok ? 0 : 2;
   }
   if (args.length > 0) throw new ConfigError(`unknown audit command "${args[0]}" (verify, or none to list)`);
-  const q = new URLSearchParams();
-  for (const [k, v] of [['since', f.since], ['member', f.member], ['action', f.action], ['limit', f.limit]] as const) if (v) q.set(k, v);
-  const { records } = await s.call<{ records: AuditRecord[] }>('GET', `/admin/audit${q.size ? `?${q}` : ''}`);
+  const limit = f.limit === undefined ? undefined : Number(f.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new ConfigError(`--limit must be a positive whole number (got ${f.limit})`);
+  if (f.since !== undefined && Number.isNaN(Date.parse(f.since))) throw new ConfigError(`--since must be a date or time, YYYY-MM-DD or ISO 8601 (got ${f.since})`);
+  const since = f.since === undefined ? undefined : new Date(Date.parse(f.since)).toISOString();
+  const records = await s.query({ since, member: f.member, action: f.action, limit });
   if (format === 'json' || f.json) {
     out(JSON.stringify(records, null, 2));
     return 0;

@@ -1,10 +1,12 @@
 import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { access, constants as fsConstants } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildAdminApp } from './admin/admin-app.js';
 import type { AdminRoute } from './admin/admin-route.js';
-import { adminTokenGuard } from './admin/admin-token.js';
+import { peopleRoutes } from './admin/people-routes.js';
+import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
@@ -16,7 +18,12 @@ import { createIngest, type Ingest } from './collector/ingest.js';
 import { createUserAgentParser } from './collector/user-agent.js';
 import { ConfigError, type Config } from './config/config.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
-import { loadSecrets } from './data-dir/secrets.js';
+import { loadSecrets, rewriteSecrets } from './data-dir/secrets.js';
+import { ClientError } from './http/client-error.js';
+import { openPeople, type People } from './people/people.js';
+import { systemPeopleClock } from './people/people-clock.js';
+import { flattenPolicyConfig } from './policy/policy-settings.js';
+import { auditAtStart, scheduleAuditPrune } from './audit/audit-at-start.js';
 import { listen } from './http/http-app.js';
 import type { ListenerLimits } from './http/listener-limits.js';
 import { siteOrigins } from './http/site-origins.js';
@@ -45,7 +52,10 @@ export interface Touchline {
   /** Where the admin listener is reached from this machine. */
   readonly adminUrl: string;
   readonly writeKey: string;
+  /** The admin token as it is now (`touchline admin-token rotate` changes it). */
   readonly adminToken: string;
+  /** Members, personal tokens, the policy and the audit log (the control store, src/people/). */
+  readonly people: People;
   /** How each credential was found (what `touchline start` may print: a secret is shown once). */
   readonly credentials: StartCredentials;
   readonly collectorId: string;
@@ -85,6 +95,8 @@ export interface StartOptions {
   readonly fetch?: FetchLike;
   /** How the spool writes rows; `ndjson` (unchecked) only as the ingest bench's baseline. @defaultValue `framed` */
   readonly spoolRecordFormat?: SpoolOptions['recordFormat'];
+  /** Told the new admin token after a rotation (`touchline start` rewrites server.json). */
+  readonly onAdminTokenRotated?: (token: string) => Promise<void>;
 }
 
 /** Touchline files a config may place outside the data dir: kept private too. */
@@ -129,7 +141,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
   await openDataDir(config, dataDir, createLog({ level: config.log.level, sink: options.log ?? stderrSink }));
   const stored = await loadSecrets(dataDir);
-  const adminToken = config.adminToken ?? stored.secrets.adminToken;
+  let adminToken = config.adminToken ?? stored.secrets.adminToken;
   const log = createLog({
     level: config.log.level,
     sink: options.log ?? stderrSink,
@@ -137,9 +149,22 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   });
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
 
-  const warehouse = await openWarehouse(config, dataDir);
+  // The control store first: a policy section it cannot use stops the start before anything opens.
+  const people = openPeople({
+    dataDir, pepper: stored.secrets.tokenPepper, adminToken: () => adminToken,
+    policyConfig: flattenPolicyConfig(config.policy), clock: systemPeopleClock(now),
+  });
+  let warehouse: Warehouse;
+  try {
+    await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
+    warehouse = await openWarehouse(config, dataDir);
+  } catch (err) {
+    people.close();
+    throw err;
+  }
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
-  const opened: (() => Promise<unknown>)[] = [() => warehouse.close()];
+  const stopPruning = scheduleAuditPrune(people, log);
+  const opened: (() => Promise<unknown>)[] = [async () => (stopPruning(), people.close()), () => warehouse.close()];
   try {
     await warehouse.migrate();
     const sources = await openSourceRegistry(warehouse, now);
@@ -205,7 +230,20 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const tracker = config.tracker.enabled
       ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: createIngest(ingestDeps), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
-    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now }, adminToken, log);
+    const rotateAdminToken = async (): Promise<string> => {
+      if (config.adminToken !== undefined) throw new ClientError(409, 'conflict', 'the admin token comes from adminToken / TOUCHLINE_ADMIN_TOKEN: change it there and restart');
+      const next = randomBytes(24).toString('base64url');
+      await rewriteSecrets(stored.file, { ...stored.secrets, adminToken: next });
+      adminToken = next;
+      await options.onAdminTokenRotated?.(next);
+      return next;
+    };
+    const readiness = async () => ({
+      spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
+      warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
+    });
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness };
+    const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
     let closed = false;
@@ -214,7 +252,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       adminApp,
       ...urls,
       writeKey: defaultSource.writeKey,
-      adminToken,
+      get adminToken() {
+        return adminToken;
+      },
+      people,
       credentials: {
         adminToken: { from: config.adminToken ? 'configured' : stored.generated ? 'generated' : 'data-dir', file: stored.file },
         writeKey: defaultSource,
@@ -239,6 +280,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await activation.close();
         await spool.close();
         await warehouse.close();
+        stopPruning();
+        people.close();
       },
     };
   } catch (err) {
@@ -257,11 +300,14 @@ interface AppParts {
   readonly tracker: TrackerEndpoint | undefined;
   readonly activation: Activation;
   readonly derived: DerivedModel;
+  readonly people: People;
   readonly now: () => Date;
+  rotateAdminToken(): Promise<string>;
+  readiness(): Promise<Record<string, string | null>>;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
-async function buildApps(config: Config, p: AppParts, adminToken: string, log: Log): Promise<{ app: FastifyInstance; adminApp: FastifyInstance }> {
+async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: FastifyInstance; adminApp: FastifyInstance }> {
   const app = await buildCollectorApp({
     tracking: { ingest: p.ingest, sources: p.sources, now: p.now, maxEventBytes: config.limits.maxEventBytes, maxBatchBytes: config.limits.maxBatchBytes },
     tracker: p.tracker?.routes,
@@ -272,15 +318,17 @@ async function buildApps(config: Config, p: AppParts, adminToken: string, log: L
     siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
     log,
   });
-  // The admin API, one table: the guard decides each route's action (a policy will, later).
+  // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+    ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
   ];
   const adminApp = buildAdminApp({
     routes: adminRoutes,
-    guard: adminTokenGuard(adminToken),
+    guard: policyGuard(p.people, log),
+    readiness: p.readiness,
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,

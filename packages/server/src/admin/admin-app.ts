@@ -14,12 +14,15 @@ export interface AdminAppOptions {
   readonly limits: ListenerLimits;
   readonly retryAfterSeconds: number;
   readonly log: Log;
+  /** `/readyz`: each check's name and null when it passes, or what is wrong. */
+  readonly readiness: () => Promise<Record<string, string | null>>;
 }
 
 /**
  * The admin listener's app (`admin.host`, loopback by default): the admin API, every route from
- * one table behind one guard, and an unauthenticated `/healthz`. No CORS headers at all: the
- * dashboard it will serve is same-origin, and no other origin has business here.
+ * one table behind one guard (src/admin/policy-guard.ts). No CORS headers at all: the
+ * dashboard it will serve is same-origin, and no other origin has business here. Unauthenticated:
+ * `/healthz` and `/readyz` only.
  */
 export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
   const app = createHttpApp({ limits: o.limits, bodyLimit: ADMIN_BODY_LIMIT });
@@ -31,7 +34,15 @@ export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
     reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
     done(null, payload);
   });
+  // Unauthenticated, and all that is: liveness, and readiness (spool writable, warehouse reachable) for a load balancer.
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks = await o.readiness();
+    const ok = Object.values(checks).every((c) => c === null);
+    reply.code(ok ? 200 : 503);
+    // Names what failed, not how: an unauthenticated caller learns no paths or errors.
+    return { ok, checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v === null ? 'ok' : 'failing'])) };
+  });
   registerAdminRoutes(app, o.routes, o.guard);
   return app;
 }

@@ -3,7 +3,7 @@ import { ClientError } from '../http/client-error.js';
 import { SyncError } from '../activation/engine/resolve-sync.js';
 import type { RunProgress } from '../activation/engine/run-delivery.js';
 import type { SyncEngine } from '../activation/engine/sync-engine.js';
-import type { AdminRoute } from './admin-route.js';
+import { decisionOf, type AdminRoute, type RequestFacts } from './admin-route.js';
 
 export interface SyncRouteDeps {
   readonly syncs: SyncEngine;
@@ -13,6 +13,13 @@ export interface SyncRouteDeps {
 
 const flag = (v: unknown) => v === true || v === 'true';
 const params = (r: FastifyRequest) => r.params as { name: string; runId?: string };
+const bodyOf = (r: FastifyRequest) => (r.body && typeof r.body === 'object' ? (r.body as Record<string, unknown>) : {});
+
+/** What the policy decides a run on: a test-mode send, or a real one (a baseline changes the sync's state: real). */
+const runFacts = (r: FastifyRequest): RequestFacts => {
+  const b = bodyOf(r);
+  return { send: !flag(b['baseline']) && (flag(b['test']) || (typeof b['test'] === 'string' && b['test'] !== '')) ? 'test' : 'real' };
+};
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -52,8 +59,20 @@ export function syncRoutes(deps: SyncRouteDeps): AdminRoute[] {
       method: 'POST',
       url: '/admin/syncs/:name/runs',
       action: 'syncs.run',
+      facts: runFacts,
       handler: async (request, reply) => {
-        const runId = await startRun(params(request).name, (request.body as Record<string, unknown> | undefined) ?? {});
+        const body = { ...bodyOf(request) };
+        const { obligations, rule } = decisionOf(request);
+        // The policy's conditions on this send (a member's first days): test mode, and a row cap checked on the dry run's diff.
+        if (obligations.testOnly && body['test'] === undefined) body['test'] = true;
+        if (obligations.maxRows !== undefined) {
+          const { counts } = await guarded(() => deps.syncs.dryRun(params(request).name, { limit: 0, full: flag(body['full']) }));
+          const rows = counts.add + counts.change + counts.remove;
+          if (rows > obligations.maxRows) {
+            throw new ClientError(403, 'forbidden', `not allowed to "syncs.run" (rule ${rule}): this send has ${rows} rows, more than the ${obligations.maxRows} allowed; ask an owner for a grant (touchline members grant)`, { action: 'syncs.run', rule });
+          }
+        }
+        const runId = await startRun(params(request).name, body);
         reply.code(202);
         return { runId };
       },

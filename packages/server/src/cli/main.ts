@@ -12,6 +12,7 @@ import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { warehouseCommand } from './commands/warehouse-ddl.js';
+import { adminTokenCommand, auditCommand, loginCommand, logoutCommand, membersCommand, policyCommand, tokensCommand, type PeopleFlags } from './commands/people.js';
 import type { OutputFormat } from './format.js';
 import { loadConfig } from './load-config.js';
 
@@ -33,13 +34,34 @@ Usage:
   touchline sync    list | run <name> | dry-run <name> | history <name> | cancel <name>
                     reverse-ETL syncs (docs/activation.md); run takes --force --full --test --baseline
 
+People (docs/governance.md; through the running server):
+  touchline members list | add <email> --name N --role R [--start D] [--end D]
+                    | set-role <email> <role> | disable <email>
+                    | grant <email> --actions a,b --until D --reason "…"   a time-bound exception
+  touchline tokens  create [--member <email>] [--name N] [--scopes read,analyze,sync,admin,metrics] [--days 90]
+                    | list [--member <email>] | revoke <id> [--member <email>]
+  touchline login   [--token tl_pat_…] (or on stdin)  |  touchline logout
+  touchline policy  show | set <key> <JSON value>
+  touchline audit   [--since D] [--member <email>] [--action a] [--limit N] [--format json] | audit verify
+  touchline admin-token rotate | disable | enable       the owner's bootstrap credential
+
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
 127.0.0.1:8081 by default), --log-level info|debug, --warehouse duckdb|clickhouse, --clickhouse-url.
 Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_ADMIN_PORT, TOUCHLINE_WRITE_KEY,
-TOUCHLINE_ADMIN_TOKEN, … (flags override the environment, which overrides the file).`;
+TOUCHLINE_ADMIN_TOKEN, … (flags override the environment, which overrides the file).
+The CLI presents TOUCHLINE_TOKEN, else the token of \`touchline login\`, else (for the OS user
+who owns the data dir only) the admin token the server keeps in the data dir.`;
 
 const FORMATS = new Set(['table', 'json', 'csv']);
+
+/** All of stdin (`touchline login` reads a token piped in, so it stays out of the shell history). */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 export async function main(argv: string[], out = (s: string) => console.log(s)): Promise<number> {
   // Whatever a command writes (data dir, exports) is private to this user: it holds personal data.
@@ -80,6 +102,17 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       baseline: { type: 'boolean', default: false },
       limit: { type: 'string' },
       conversions: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      start: { type: 'string' },
+      end: { type: 'string' },
+      member: { type: 'string' },
+      scopes: { type: 'string' },
+      days: { type: 'string' },
+      actions: { type: 'string' },
+      reason: { type: 'string' },
+      action: { type: 'string' },
+      token: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -133,6 +166,27 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
         json: values.json, progress: !values['no-progress'] && process.stderr.isTTY, force: values.force, full: values.full,
         test: values.test, testCode: values['test-code'], baseline: values.baseline, limit,
       }, out);
+    }
+    case 'members':
+    case 'tokens':
+    case 'policy':
+    case 'audit':
+    case 'admin-token':
+    case 'login':
+    case 'logout': {
+      const f: PeopleFlags = {
+        name: values.name, role: values.role, start: values.start, end: values.end, member: values.member, scopes: values.scopes,
+        days: values.days, actions: values.actions, until: values.until, reason: values.reason, since: values.since,
+        action: values.action, limit: values.limit, token: values.token, json: values.json,
+      };
+      if (command === 'members') await membersCommand(config, args, f, out);
+      else if (command === 'tokens') await tokensCommand(config, args, f, out);
+      else if (command === 'policy') await policyCommand(config, args, f, out);
+      else if (command === 'audit') return auditCommand(config, args, f, values.format, out);
+      else if (command === 'admin-token') await adminTokenCommand(config, args, out);
+      else if (command === 'login') await loginCommand(config, args, f, readStdin, out);
+      else await logoutCommand(config, out);
+      return 0;
     }
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);

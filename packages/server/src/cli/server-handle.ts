@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { PRIVATE_FILE_MODE } from '../data-dir/private-files.js';
 import { clientHost } from '../http/http-app.js';
+import { cliToken } from './cli-credentials.js';
 
 /** What a running server leaves in its data dir (0600) so the CLI can find it. */
 export interface ServerFile {
@@ -34,7 +35,7 @@ export interface AdminClient {
 }
 
 /** The running server on this data dir, or null (no file, dead pid, or its admin listener not answering). */
-export async function findRunningServer(config: Config): Promise<AdminClient | null> {
+export async function findRunningServer(config: Config, env: Readonly<Record<string, string | undefined>> = process.env): Promise<AdminClient | null> {
   let s: Partial<ServerFile>;
   try {
     s = JSON.parse(await readFile(fileOf(config), 'utf8')) as Partial<ServerFile>;
@@ -55,17 +56,18 @@ export async function findRunningServer(config: Config): Promise<AdminClient | n
   } catch {
     return null;
   }
-  const token = config.adminToken ?? s.adminToken;
+  const token = cliToken(config, { env, adminUrl, serverFileToken: s.adminToken });
   return {
     url: adminUrl,
     publicUrl: s.url,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       const res = await fetch(`${adminUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const json = (await res.json()) as T & { message?: string };
+      if (res.status === 401 && token === undefined) throw new Error('no credential: set TOUCHLINE_TOKEN or run `touchline login` (the admin token in server.json is only for the OS user who owns the data dir)');
       if (!res.ok) throw new Error(json.message ?? `${method} ${path} answered ${res.status}`);
       return json;
     },

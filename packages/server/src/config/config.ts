@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AttributionConfigSchema } from '../attribution/attribution-config.js';
 import { canonicalOrigin } from '../http/site-origins.js';
 import { LOG_LEVELS } from '../logging/log.js';
+import { PolicyConfigSchema } from '../policy/policy-settings.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import {
   DestinationAccountsSchema,
@@ -148,6 +149,8 @@ export const ConfigSchema = z
     forwarding: ForwardingSchema,
     /** Identity, sessions, channel rules and conversions: what attribution reads (see docs/attribution.md). */
     attribution: AttributionConfigSchema,
+    /** Overrides of the people policy's defaults: roles, tenure, sends, tokens, audit (docs/governance.md). */
+    policy: PolicyConfigSchema,
   })
   .strict()
   .superRefine(checkActivationReferences)

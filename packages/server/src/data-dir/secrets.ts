@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from './private-files.js';
 
@@ -8,6 +8,11 @@ export interface Secrets {
   readonly adminToken: string;
   /** Names this collector's checkpoint in a shared warehouse: it must never change. */
   readonly collectorId: string;
+  /**
+   * The HMAC key personal API tokens are stored under (src/people/tokens.ts): kept here, not in
+   * control.sqlite, so a copy of the control store alone yields no usable token.
+   */
+  readonly tokenPepper: string;
 }
 
 export interface StoredSecrets {
@@ -26,7 +31,7 @@ export async function loadSecrets(dataDir: string): Promise<StoredSecrets> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const secrets: Secrets = { adminToken: randomBytes(24).toString('base64url'), collectorId: `col_${randomBytes(6).toString('hex')}` };
+    const secrets: Secrets = { adminToken: randomBytes(24).toString('base64url'), collectorId: `col_${randomBytes(6).toString('hex')}`, tokenPepper: newPepper() };
     // 'wx': two processes starting on one new data dir do not overwrite each other's secrets.
     await writeFile(file, JSON.stringify(secrets, null, 2) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     return { secrets, file, generated: true };
@@ -34,11 +39,24 @@ export async function loadSecrets(dataDir: string): Promise<StoredSecrets> {
   try {
     const s = JSON.parse(text) as Partial<Secrets>;
     if (typeof s.adminToken !== 'string' || typeof s.collectorId !== 'string') throw new Error('adminToken or collectorId is missing');
-    return { secrets: { adminToken: s.adminToken, collectorId: s.collectorId }, file, generated: false };
+    if (typeof s.tokenPepper === 'string') return { secrets: { adminToken: s.adminToken, collectorId: s.collectorId, tokenPepper: s.tokenPepper }, file, generated: false };
+    // A data dir from before personal tokens: its pepper is made now, once (no token exists yet).
+    const secrets: Secrets = { adminToken: s.adminToken, collectorId: s.collectorId, tokenPepper: newPepper() };
+    await rewriteSecrets(file, secrets);
+    return { secrets, file, generated: false };
   } catch (err) {
     // Regenerating would give this collector a new identity and orphan its checkpoint.
     throw new Error(`${file} is damaged (${(err as Error).message}): restore it from a backup of the data dir`, { cause: err });
   }
+}
+
+const newPepper = () => randomBytes(32).toString('base64url');
+
+/** Replaces the secrets file whole (write aside, then rename): a crash leaves the old one or the new one. */
+export async function rewriteSecrets(file: string, secrets: Secrets): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(secrets, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
+  await rename(tmp, file);
 }
 
 /** `Xy7q…9a`: enough to tell which secret it is, not enough to use it. */

@@ -22,6 +22,8 @@ const RULES: readonly [RegExp, string | ((...m: string[]) => string)][] = [
   [/(failed at position \d+)[\s\S]*?(?=\. Expected|\n|$)/g, '$1 [SQL omitted]'],
   // Credentials in headers or URLs.
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [secret]'],
+  // A personal token anywhere (pasted into SQL, a name…): its public id stays, its secret goes.
+  [/\b(tl_pat_[0-9a-f]{16}_)[A-Za-z0-9_-]+/g, '$1[secret]'],
   [/([?&](?:writeKey|write_key|token|access_token|key|api_key|password)=)[^&\s'"]*/gi, '$1[secret]'],
   // Query strings carry campaign parameters and, too often, e-mail addresses.
   [/(\bhttps?:\/\/[^\s?#'"]+)\?[^\s'"#]*/gi, '$1?[query omitted]'],

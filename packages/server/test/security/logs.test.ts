@@ -43,6 +43,7 @@ describe('the redaction rules', () => {
     [`Constraint Error: duplicate key "u8841"`, 'Constraint Error: duplicate key "[redacted]"'],
     ["unknown sync `orders-to-meta` (see `touchline sync list`)", "unknown sync `orders-to-meta` (see `touchline sync list`)"],
     ['Authorization: Bearer abc.DEF-123_x', 'Authorization: Bearer [secret]'],
+    ['syntax error near tl_pat_0123456789abcdef_AbC-dEf_0123456789abcdefghijklmnopqrstuvwxy', 'syntax error near tl_pat_0123456789abcdef_[secret]'],
     ['Basic d2s6', 'Basic [secret]'],
     [`GET https://www.shop.test/p?email=${encodeURIComponent(EMAIL)}&utm_source=x failed`, 'GET https://www.shop.test/p?[query omitted] failed'],
     ['POST /beacon/v1/batch?writeKey=abc123&x=1', 'POST /beacon/v1/batch?writeKey=[secret]&x=1'],

@@ -9,6 +9,7 @@ import { createDerivedModel } from '../../identity/derived-model.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import { loadConfig } from '../load-config.js';
 import { findRunningServer } from '../server-handle.js';
+import { offlineUse } from '../offline.js';
 
 export const ATTRIBUTE_HELP = `touchline attribute — credit conversions and revenue to channels, sources, campaigns
 
@@ -210,6 +211,7 @@ export function requestFromFlags(v: Options): AttributeRequest {
 export async function attributeOverWarehouse(config: Config, req: AttributeRequest): Promise<AttributeResponse> {
   const server = await findRunningServer(config);
   if (server) return server.call<AttributeResponse>('POST', '/admin/attribute', req);
+  await offlineUse(config, 'attribute', req);
   const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
   try {
     const model = createDerivedModel(warehouse, config);

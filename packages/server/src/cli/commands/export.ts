@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { EXPORT_TABLES, exportParquet, type ExportTable, type ExportedFile } from '../../export/parquet-export.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
+import { offlineUse } from '../offline.js';
 
 export interface ExportCommandOptions {
   readonly format: string;
@@ -25,6 +26,7 @@ export async function exportCommand(config: Config, o: ExportCommandOptions, out
   if (!o.since || !o.until || !o.out) throw new Error(USAGE);
   const table = (o.table ?? 'events') as ExportTable;
   if (!(table in EXPORT_TABLES)) throw new Error(`--table must be one of ${Object.keys(EXPORT_TABLES).join(', ')}`);
+  await offlineUse(config, 'export', { table, since: o.since, until: o.until, out: o.out });
   const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
   const bar = o.progress ? new SingleBar({ format: 'export [{bar}] {percentage}% | {value}/{total} rows | {day}', hideCursor: true }) : null;
   let started = false;

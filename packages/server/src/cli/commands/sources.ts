@@ -4,6 +4,7 @@ import { openSourceRegistry } from '../../sources/sources.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import type { Source } from '../../warehouse/warehouse.js';
 import { findRunningServer } from '../server-handle.js';
+import { offlineUse } from '../offline.js';
 
 type Action = { kind: 'list' } | { kind: 'create'; name: string } | { kind: 'revoke'; name: string };
 
@@ -14,6 +15,7 @@ async function perform(config: Config, action: Action): Promise<Source[]> {
     if (action.kind === 'revoke') return [await server.call<Source>('DELETE', `/admin/sources/${encodeURIComponent(action.name)}`)];
     return (await server.call<{ sources: Source[] }>('GET', '/admin/sources')).sources;
   }
+  await offlineUse(config, `sources.${action.kind}`, action);
   const warehouse = await openWarehouse(config, resolve(config.dataDir));
   try {
     await warehouse.migrate();

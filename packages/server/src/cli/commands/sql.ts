@@ -4,6 +4,7 @@ import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import type { QueryResult } from '../../warehouse/warehouse.js';
 import { formatResult, type OutputFormat } from '../format.js';
 import { findRunningServer } from '../server-handle.js';
+import { offlineUse } from '../offline.js';
 
 /**
  * `touchline sql "<query>"`: read-only SQL. Through the running server's admin API when there is
@@ -12,6 +13,7 @@ import { findRunningServer } from '../server-handle.js';
 export async function runQuery(config: Config, sql: string): Promise<QueryResult> {
   const server = await findRunningServer(config);
   if (server) return server.call<QueryResult>('POST', '/admin/sql', { sql });
+  await offlineUse(config, 'sql', { sql });
   const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
   try {
     return await warehouse.query(sql);

@@ -2,7 +2,7 @@ import type { Config } from '../../config/config.js';
 import { maskSecret } from '../../data-dir/secrets.js';
 import { revokedKeyAdvice } from '../../sources/default-source.js';
 import { startTouchline, type Touchline } from '../../server.js';
-import { removeServerFile, writeServerFile } from '../server-handle.js';
+import { removeServerFile, writeServerFile, type ServerFile } from '../server-handle.js';
 import { trackerSnippet } from '../../tracker-endpoint/tracker-snippet.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -21,7 +21,7 @@ function credentialLines(t: Touchline): string[] {
     a.from === 'generated'
       ? `${t.adminToken}   (new: shown this once; kept in ${a.file})`
       : `${maskSecret(t.adminToken)}   (${a.from === 'configured' ? 'from adminToken / TOUCHLINE_ADMIN_TOKEN' : `in ${a.file}`})`;
-  return [`  Write key    ${writeKey}`, `  Admin token  ${adminToken}`];
+  return [`  Write key    ${writeKey}`, `  Admin token  ${adminToken}`, `               the owner's bootstrap credential: add members and personal tokens (docs/governance.md)`];
 }
 
 /** What `touchline start` prints once both listeners answer. */
@@ -57,8 +57,15 @@ export function startBanner(t: Touchline, config: Config): string[] {
 
 /** `touchline start`: collector + loader + warehouse, until SIGINT/SIGTERM. */
 export async function startCommand(config: Config, out: (s: string) => void): Promise<void> {
-  const t = await startTouchline(config);
-  await writeServerFile(config, { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken });
+  let file: ServerFile | undefined;
+  // server.json carries the admin token for the data dir's OS user: a rotation rewrites it.
+  const t = await startTouchline(config, {
+    onAdminTokenRotated: async (adminToken) => {
+      if (file) await writeServerFile(config, (file = { ...file, adminToken }));
+    },
+  });
+  file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
+  await writeServerFile(config, file);
   out(startBanner(t, config).join('\n'));
   let stopping = false;
   const stop = async (signal: string) => {

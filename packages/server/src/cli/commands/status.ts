@@ -4,6 +4,7 @@ import type { Config } from '../../config/config.js';
 import { listSegments } from '../../spool/segments.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import { findRunningServer } from '../server-handle.js';
+import { offlineUse } from '../offline.js';
 
 type Status = Awaited<ReturnType<typeof pipelineStatus>>;
 
@@ -31,6 +32,7 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
     printSources(s.sources, out);
     return;
   }
+  await offlineUse(config, 'status', null);
   const dataDir = resolve(config.dataDir);
   const segs = await listSegments(join(dataDir, 'spool')).catch(() => ({ sealed: [], open: [] }));
   const bytes = [...segs.sealed, ...segs.open].reduce((n, f) => n + f.bytes, 0);

@@ -11,6 +11,7 @@ import { createDerivedModel } from '../../identity/derived-model.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import { findRunningServer, type AdminClient } from '../server-handle.js';
 import { formatDryRun, formatHistory, formatRunSummary, formatSyncList } from './sync-output.js';
+import { offlineUse } from '../offline.js';
 
 export interface SyncCommandOptions {
   readonly json: boolean;
@@ -40,6 +41,7 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused']);
 async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Promise<T>, readsSources = false): Promise<T> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
+  await offlineUse(config, 'sync', { readsSources });
   const warehouse = await openWarehouse(config, dataDir);
   try {
     await warehouse.migrate();

@@ -1,0 +1,120 @@
+/**
+ * The control store's schema, one migration per version (`PRAGMA user_version` says which ran).
+ * Append only: a released migration is never edited; approvals and suppressions (the people
+ * issue's later parts) come as version 2, 3….
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const V1 = `
+CREATE TABLE members (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  email       TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  role        TEXT NOT NULL,
+  start_date  TEXT NOT NULL,
+  end_date    TEXT,
+  disabled_at TEXT,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+) STRICT;
+
+-- A token is stored as HMAC-SHA256 of its secret under the server's pepper, found by its public id.
+CREATE TABLE tokens (
+  id             TEXT PRIMARY KEY,
+  member_id      TEXT NOT NULL REFERENCES members (id),
+  name           TEXT NOT NULL,
+  secret_hmac    BLOB NOT NULL,
+  scopes         TEXT NOT NULL,
+  created_at     TEXT NOT NULL,
+  created_by     TEXT NOT NULL,
+  expires_at     TEXT NOT NULL,
+  revoked_at     TEXT,
+  revoked_reason TEXT,
+  last_used_at   TEXT,
+  last_used_ip   TEXT
+) STRICT;
+CREATE INDEX tokens_member ON tokens (member_id);
+
+CREATE TABLE grants (
+  id         TEXT PRIMARY KEY,
+  member_id  TEXT NOT NULL REFERENCES members (id),
+  actions    TEXT NOT NULL,
+  from_at    TEXT NOT NULL,
+  until_at   TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  granted_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX grants_member ON grants (member_id, until_at);
+
+-- Overrides set with \`touchline policy set\` (the config file's live in the file).
+CREATE TABLE policy_overrides (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL
+) STRICT;
+
+-- Small facts about this control store: the policy section seen at the last start, the admin token's state.
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT NOT NULL UNIQUE,
+  occurred_at TEXT NOT NULL,
+  actor_type  TEXT NOT NULL,
+  actor_id    TEXT,
+  actor_label TEXT,
+  token_id    TEXT,
+  action      TEXT NOT NULL,
+  target      TEXT,
+  params      TEXT,
+  outcome     TEXT NOT NULL,
+  rule        TEXT,
+  reason      TEXT,
+  status      INTEGER,
+  ip          TEXT,
+  user_agent  TEXT,
+  before      TEXT,
+  after       TEXT,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_time ON audit_log (occurred_at);
+CREATE INDEX audit_log_actor ON audit_log (actor_id, occurred_at);
+CREATE INDEX audit_log_action ON audit_log (action, occurred_at);
+
+-- The retention pruner opens this gate (a cutoff) inside its own transaction; nothing else can delete.
+CREATE TABLE audit_prune_gate (
+  cutoff TEXT NOT NULL
+) STRICT;
+-- Where the chain starts after a prune: the first kept record and the hash it points back to.
+CREATE TABLE audit_anchor (
+  one        INTEGER PRIMARY KEY CHECK (one = 1),
+  first_seq  INTEGER NOT NULL,
+  prev_hash  TEXT NOT NULL
+) STRICT;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: records are never changed'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN NOT EXISTS (SELECT 1 FROM audit_prune_gate WHERE OLD.occurred_at < cutoff)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: only the retention pruner removes records past audit.retentionDays'); END;
+CREATE TRIGGER audit_anchor_no_insert BEFORE INSERT ON audit_anchor
+WHEN NOT EXISTS (SELECT 1 FROM audit_prune_gate)
+BEGIN SELECT RAISE(ABORT, 'the audit anchor moves only with the retention pruner'); END;
+CREATE TRIGGER audit_anchor_no_update BEFORE UPDATE ON audit_anchor
+WHEN NOT EXISTS (SELECT 1 FROM audit_prune_gate)
+BEGIN SELECT RAISE(ABORT, 'the audit anchor moves only with the retention pruner'); END;
+CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor
+BEGIN SELECT RAISE(ABORT, 'the audit anchor is never removed'); END;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 }];

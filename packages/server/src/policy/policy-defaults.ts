@@ -1,0 +1,83 @@
+import type { AdminAction, Role } from './actions.js';
+
+/** The policy's settings, whole: the defaults below with the overrides of policy-settings.ts applied. */
+export interface PolicySettings {
+  /** What each role may do. */
+  readonly roles: Readonly<Record<Role, ReadonlySet<AdminAction>>>;
+  readonly tenure: {
+    /** A member's first days in the team, counted from the start date: sends are test-only and capped. @defaultValue 30 */
+    readonly probationDays: number;
+    /** The most rows one send may carry during probation. @defaultValue 1000 */
+    readonly probationMaxRows: number;
+    /** Actions that need this many days in the team. @defaultValue write keys (sources.create / sources.revoke): 90 */
+    readonly minDays: Readonly<Partial<Record<AdminAction, number>>>;
+  };
+  readonly sends: {
+    /** Roles whose sends run in the destination's test mode only (whatever their tenure). @defaultValue ['marketer'] */
+    readonly testOnlyRoles: readonly Role[];
+  };
+  readonly tokens: {
+    /** A new personal token's lifetime unless asked otherwise. @defaultValue 90 */
+    readonly defaultDays: number;
+    /** The longest lifetime a token may be given. @defaultValue 365 */
+    readonly maxDays: number;
+  };
+  readonly audit: {
+    /** Audit records older than this are pruned (the chain keeps an anchor). @defaultValue 400 */
+    readonly retentionDays: number;
+  };
+}
+
+const VIEWER: readonly AdminAction[] = [
+  'me.read',
+  'status.read',
+  'sources.list',
+  'syncs.list',
+  'syncs.read',
+  'tokens.list',
+  'tokens.create',
+  'tokens.revoke',
+  'metrics.read',
+];
+const ANALYST: readonly AdminAction[] = [...VIEWER, 'sql.query', 'attribution.run', 'syncs.dry-run', 'export.run'];
+// Marketers run syncs, in the destination's test mode (sends.testOnlyRoles), and may stop one.
+const MARKETER: readonly AdminAction[] = [...ANALYST, 'syncs.run', 'syncs.cancel'];
+const ADMIN: readonly AdminAction[] = [
+  ...MARKETER,
+  'sources.create',
+  'sources.revoke',
+  'loader.flush',
+  'members.list',
+  'policy.read',
+  'audit.read',
+  'audit.verify',
+];
+const OWNER: readonly AdminAction[] = [
+  ...ADMIN,
+  'members.add',
+  'members.set-role',
+  'members.disable',
+  'members.grant',
+  'members.tokens',
+  'policy.set',
+  'admin-token.rotate',
+  'admin-token.disable',
+  'admin-token.enable',
+];
+
+/** The role table as shipped: each role what the one before may do, and more. */
+export const DEFAULT_ROLE_ACTIONS: Readonly<Record<Role, readonly AdminAction[]>> = {
+  viewer: VIEWER,
+  analyst: ANALYST,
+  marketer: MARKETER,
+  admin: ADMIN,
+  owner: OWNER,
+};
+
+export const DEFAULT_POLICY: PolicySettings = {
+  roles: Object.fromEntries(Object.entries(DEFAULT_ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)])) as unknown as PolicySettings['roles'],
+  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90 } },
+  sends: { testOnlyRoles: ['marketer'] },
+  tokens: { defaultDays: 90, maxDays: 365 },
+  audit: { retentionDays: 400 },
+};

@@ -1,24 +1,30 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AMPLITUDE_PATHS, amplitudeRequest, jsonBody, registerAmplitudeRoutes } from './amplitude/amplitude-routes.js';
-import { amplitudeError } from './amplitude/amplitude-answers.js';
 import type { ProtocolDeps } from './protocol-deps.js';
 import { acceptRawBodies, bodyBytes } from './raw-bodies.js';
+import { decodePostHogBody } from './posthog/posthog-body.js';
+import { posthogRequest, registerPostHogRoutes } from './posthog/posthog-routes.js';
+import { isObj } from './json-values.js';
 
 /** Every path of the other protocols that takes a batch (for the 413's config key). */
-export const PROTOCOL_BATCH_PATHS: readonly string[] = [...AMPLITUDE_PATHS, '/batch', '/batch/'];
 
 /**
  * `/batch` is Amplitude's Batch API and `/batch/` PostHog's: SDKs keep or drop the slash as they
  * like, so both paths read the body and go by what it holds — `events` is Amplitude's, `batch`
- * PostHog's (docs/ingest.md). A body with neither is answered in Amplitude's shape.
+ * PostHog's (docs/ingest.md). A body that is not JSON text (PostHog's base64 and form
+ * bodies) is PostHog's; a JSON object with `api_key` and no `batch` or `event` is Amplitude's
+ * (answered with its `events` problem); errors are answered in Amplitude's shape.
  */
 async function sharedBatch(deps: ProtocolDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const parsed = jsonBody(request, deps.maxBatchBytes);
-  if (!parsed.ok) {
-    reply.code(400);
-    return amplitudeError(400, `Invalid JSON request body: ${parsed.message}`);
+  if (parsed.ok && isObj(parsed.value) && Array.isArray(parsed.value['events'])) {
+    return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
   }
-  return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
+  // Not Amplitude's: PostHog's, in any of its encodings (base64 / form bodies are not JSON text).
+  if (parsed.ok && isObj(parsed.value) && !('batch' in parsed.value) && 'api_key' in parsed.value && !('event' in parsed.value)) {
+    return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
+  }
+  return posthogRequest(deps, request, reply, parsed.ok ? parsed.value : decodePostHogBody(request, deps.maxBatchBytes));
 }
 
 /**
@@ -30,5 +36,9 @@ export async function registerProtocols(app: FastifyInstance, deps: ProtocolDeps
     acceptRawBodies(scope);
     registerAmplitudeRoutes(scope, deps);
     for (const path of ['/batch', '/batch/']) scope.post(path, { bodyLimit: deps.maxBatchBytes }, (req, reply) => sharedBatch(deps, req, reply));
+  });
+  await app.register(async (scope) => {
+    acceptRawBodies(scope);
+    registerPostHogRoutes(scope, deps);
   });
 }

@@ -22,6 +22,9 @@ export const RUDDERSTACK_BUNDLED = readFileSync(join(dirname(require.resolve('@r
 /** Amplitude's browser SDK as its CDN serves it (`amplitude-min.umd.js`: the `amplitude` global). */
 export const AMPLITUDE_UMD = readFileSync(join(dirname(require.resolve('@amplitude/analytics-browser/package.json')), 'lib/scripts/amplitude-min.umd.js'), 'utf8');
 
+/** posthog-js as its snippet loads it, with its extensions inside (`array.full.js`: the `posthog` global). */
+export const POSTHOG_ARRAY = readFileSync(join(dirname(require.resolve('posthog-js/package.json')), 'dist/array.full.js'), 'utf8');
+
 export interface EdgeRequest {
   readonly method: string;
   /** Path and query, as the browser sent them. */
@@ -106,7 +109,7 @@ export interface SdkShop {
 /**
  * The shop: its pages, analytics.js at the path Segment's snippet loads it from
  * (`/analytics.js/v1/<writeKey>/analytics.min.js`), RudderStack's bundle at `/rsa.js`,
- * Amplitude's at `/amplitude.js`.
+ * Amplitude's at `/amplitude.js`, posthog-js at `/posthog.js`.
  */
 export async function serveSdkShop(): Promise<SdkShop> {
   const shop = 'www.shop.test';
@@ -125,6 +128,7 @@ export async function serveSdkShop(): Promise<SdkShop> {
     if (/^\/analytics\.js\/v1\/[^/]+\/analytics\.min\.js$/.test(url.pathname)) return send('text/javascript', SEGMENT_STANDALONE);
     if (url.pathname === '/rsa.js') return send('text/javascript', RUDDERSTACK_BUNDLED);
     if (url.pathname === '/amplitude.js') return send('text/javascript', AMPLITUDE_UMD);
+    if (url.pathname === '/posthog.js') return send('text/javascript', POSTHOG_ARRAY);
     if (url.pathname === '/favicon.ico') return void res.writeHead(404).end();
     send('text/html', page(url));
   });

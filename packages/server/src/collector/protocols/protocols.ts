@@ -5,6 +5,7 @@ import { acceptRawBodies, bodyBytes } from './raw-bodies.js';
 import { decodePostHogBody } from './posthog/posthog-body.js';
 import { posthogRequest, registerPostHogRoutes } from './posthog/posthog-routes.js';
 import { isObj } from './json-values.js';
+import { registerSnowplowRoutes } from './snowplow/snowplow-routes.js';
 
 /** Every path of the other protocols that takes a batch (for the 413's config key). */
 
@@ -40,5 +41,9 @@ export async function registerProtocols(app: FastifyInstance, deps: ProtocolDeps
   await app.register(async (scope) => {
     acceptRawBodies(scope);
     registerPostHogRoutes(scope, deps);
+  });
+  await app.register(async (scope) => {
+    acceptRawBodies(scope);
+    registerSnowplowRoutes(scope, deps);
   });
 }

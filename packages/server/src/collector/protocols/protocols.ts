@@ -6,6 +6,7 @@ import { decodePostHogBody } from './posthog/posthog-body.js';
 import { posthogRequest, registerPostHogRoutes } from './posthog/posthog-routes.js';
 import { isObj } from './json-values.js';
 import { registerSnowplowRoutes } from './snowplow/snowplow-routes.js';
+import { registerPostbackRoutes } from './postbacks/postback-routes.js';
 
 /** Every path of the other protocols that takes a batch (for the 413's config key). */
 
@@ -45,5 +46,9 @@ export async function registerProtocols(app: FastifyInstance, deps: ProtocolDeps
   await app.register(async (scope) => {
     acceptRawBodies(scope);
     registerSnowplowRoutes(scope, deps);
+  });
+  await app.register(async (scope) => {
+    acceptRawBodies(scope);
+    registerPostbackRoutes(scope, deps);
   });
 }

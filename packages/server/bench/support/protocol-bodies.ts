@@ -1,14 +1,14 @@
 /**
  * One and the same shop event — a product view by a visitor from a Google ad — as each protocol
  * the collector speaks sends it, for the ingest bench's per-protocol rates. Each carries its
- * protocol's message id (messageId, insert_id, uuid, eid, event_id) as autocannon's `[<id>]`,
- * replaced per request (`idReplacement`): every request is a new event, as the SDKs send them.
+ * protocol's message id (messageId, insert_id, uuid, eid, event_id) as {@link ID}, replaced
+ * per request: every request is a new event, as the SDKs send them.
  */
 
 const URL_ = 'https://www.shop.test/p/42?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=Cj0KCQiA997';
 const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
-/** autocannon's per-request unique id (`idReplacement: true`). */
-const ID = '[<id>]';
+/** Replaced by a unique id per request (protocol-ingest.ts). */
+export const ID = '[<id>]';
 const PROPS = { sku: 'sku-42', price: 49.99, currency: 'EUR' };
 
 export interface ProtocolRequest {

@@ -8,8 +8,6 @@ import { isObj } from './json-values.js';
 import { registerSnowplowRoutes } from './snowplow/snowplow-routes.js';
 import { registerPostbackRoutes } from './postbacks/postback-routes.js';
 
-/** Every path of the other protocols that takes a batch (for the 413's config key). */
-
 /**
  * `/batch` is Amplitude's Batch API and `/batch/` PostHog's: SDKs keep or drop the slash as they
  * like, so both paths read the body and go by what it holds — `events` is Amplitude's, `batch`
@@ -19,13 +17,11 @@ import { registerPostbackRoutes } from './postbacks/postback-routes.js';
  */
 async function sharedBatch(deps: ProtocolDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const parsed = jsonBody(request, deps.maxBatchBytes);
-  if (parsed.ok && isObj(parsed.value) && Array.isArray(parsed.value['events'])) {
-    return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
+  const body = parsed.ok && isObj(parsed.value) ? parsed.value : undefined;
+  if (body && (Array.isArray(body['events']) || ('api_key' in body && !('batch' in body) && !('event' in body)))) {
+    return amplitudeRequest(deps, request, reply, body, bodyBytes(request.body).length);
   }
-  // Not Amplitude's: PostHog's, in any of its encodings (base64 / form bodies are not JSON text).
-  if (parsed.ok && isObj(parsed.value) && !('batch' in parsed.value) && 'api_key' in parsed.value && !('event' in parsed.value)) {
-    return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
-  }
+  // PostHog's, in any of its encodings (its base64 and form bodies are not JSON text).
   return posthogRequest(deps, request, reply, parsed.ok ? parsed.value : decodePostHogBody(request, deps.maxBatchBytes));
 }
 

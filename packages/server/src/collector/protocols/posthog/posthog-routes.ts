@@ -87,8 +87,10 @@ function registerConfigRoutes(app: FastifyInstance, deps: ProtocolDeps, prefix: 
     return configOf(request);
   });
   app.get(`${prefix}/array/:token/config.js`, async (request, reply) => {
+    const config = configOf(request);
     reply.header('cache-control', 'public, max-age=300').type('application/javascript');
-    return `(function(){window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{};window._POSTHOG_REMOTE_CONFIG[${JSON.stringify(configOf(request).token)}]={config:${JSON.stringify(configOf(request))},siteApps:[]};})();`;
+    // JSON.stringify of the config (a known key, fixed values) is a JavaScript literal
+    return `(function(){window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{};window._POSTHOG_REMOTE_CONFIG[${JSON.stringify(config.token)}]={config:${JSON.stringify(config)},siteApps:[]};})();`;
   });
   for (const path of withSlashes([`${prefix}/flags`, `${prefix}/decide`])) {
     app.post(path, { bodyLimit: deps.maxEventBytes }, async (request) => {

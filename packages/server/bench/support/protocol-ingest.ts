@@ -22,9 +22,8 @@ async function rate(url: string, r: ProtocolRequest, duration: number, connectio
 
 /**
  * Each protocol's single-event rate against one `touchline start`, as a ratio of the Segment
- * endpoint's in the same run: after a discarded warm-up of each, Segment first and last (its mean
- * is the baseline, so drift on a shared machine shows as the gap between its two runs), the
- * others in between.
+ * endpoint's in the same run: after a discarded warm-up of each, Segment runs between every two
+ * protocols and each protocol is compared with the Segment runs on either side of it.
  */
 export async function protocolIngest(writeKey: string, adminToken: string, duration: number, connections: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'touchline-bench-protocols-'));
@@ -32,20 +31,25 @@ export async function protocolIngest(writeKey: string, adminToken: string, durat
   const requests = protocolRequests(writeKey);
   const segment = requests[0]!;
   try {
-    console.log(`\nother protocols: single-event POSTs, ${duration}s each, ${connections} connections, one server; Segment before and after`);
+    console.log(`\nother protocols: single-event POSTs, ${duration}s each, ${connections} connections, one server; Segment between each two`);
     // Warm-up, discarded: the JIT, the loader's first batches and the page cache favour later runs.
     for (const r of requests) await rate(server.url, r, Math.max(2, Math.round(duration / 4)), connections);
-    const first = await rate(server.url, segment, duration, connections);
-    const others: [ProtocolRequest, Rate][] = [];
-    for (const r of requests.slice(1)) others.push([r, await rate(server.url, r, duration, connections)]);
-    const last = await rate(server.url, segment, duration, connections);
-    const base = (first.reqPerSec + last.reqPerSec) / 2;
+    // Segment between every two protocols: each protocol's ratio is to the mean of the Segment
+    // runs just before and after it, so slow drift on a shared machine cancels out.
+    let before = await rate(server.url, segment, duration, connections);
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    console.log(`  ${segment.name}: ${fmt(first.reqPerSec)} then ${fmt(last.reqPerSec)} req/s (baseline ${fmt(base)}; drift ${((last.reqPerSec / first.reqPerSec - 1) * 100).toFixed(1)}%)`);
-    for (const [r, x] of others) {
-      console.log(`  ${r.name.padEnd(34)} ${fmt(x.reqPerSec).padStart(7)} req/s  ratio to Segment ${(x.reqPerSec / base).toFixed(2)}  p99 ${x.p99} ms  non-2xx ${x.non2xx}`);
+    let bad = before.non2xx;
+    for (const r of requests.slice(1)) {
+      const x = await rate(server.url, r, duration, connections);
+      const after = await rate(server.url, segment, duration, connections);
+      const base = (before.reqPerSec + after.reqPerSec) / 2;
+      bad += x.non2xx + after.non2xx;
+      console.log(
+        `  ${r.name.padEnd(34)} ${fmt(x.reqPerSec).padStart(7)} req/s  ratio to Segment ${(x.reqPerSec / base).toFixed(2)}  ` +
+          `(Segment around it ${fmt(before.reqPerSec)} / ${fmt(after.reqPerSec)})  p99 ${x.p99} ms`,
+      );
+      before = after;
     }
-    const bad = [first, last, ...others.map(([, x]) => x)].reduce((n, x) => n + x.non2xx, 0);
     if (bad > 0) console.log(`  (${bad} non-2xx answers: the ratios above are not comparable)`);
   } finally {
     server.proc.kill('SIGTERM');

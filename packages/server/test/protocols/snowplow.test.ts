@@ -86,6 +86,14 @@ describe('the Snowplow tracker protocol, hostile', () => {
     expect(await h.sql(`select count(*) as n from events where anonymous_id = 'sp-nokey'`)).toEqual([{ n: 0 }]);
   });
 
+  it('a body past limits.maxBatchBytes is a 413 naming it, nothing of it kept', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ e: 'pv', duid: 'sp-huge', aid: h.writeKey, eid: `sp-huge-${i}`, url: `https://www.shop.test/${'p'.repeat(150)}` }));
+    const res = await tp2(many);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { message: string }).message).toMatch(/limits\.maxBatchBytes/);
+    expect(await h.sql(`select count(*) as n from events where anonymous_id = 'sp-huge'`)).toEqual([{ n: 0 }]);
+  });
+
   it('the pixel: GET /i with the key in the path answers a GIF; repeated parameters are refused', async () => {
     const q = new URLSearchParams({ e: 'pv', duid: 'sp-pixel', eid: 'sp-px-1', url: 'https://www.shop.test/?gclid=px', tv: 'no-js-0.1.0', cx: urlSafe(cx([{ schema: 'iglu:a/b/jsonschema/1-0-0', data: {} }])) });
     const ok = await fetch(`${h.url}/snowplow/${h.writeKey}/i?${q}`);

@@ -2,9 +2,11 @@
  * Mobile attribution postbacks as touches: AppsFlyer's Push API and Branch's webhooks, in the
  * shapes their docs publish, authenticated by a server-side source's write key and deduplicated;
  * and the journey they exist for — a mobile install from a TikTok campaign, a sign-in in the app,
- * later a web purchase after an identify: the person's first touch is the mobile campaign.
+ * later a web purchase after an identify: the person's first touch is the mobile campaign, on
+ * DuckDB and on ClickHouse (Debian's server; skipped with the reason when it is not installed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -144,22 +146,51 @@ describe('Branch webhooks', () => {
   });
 });
 
+/**
+ * The journey, on each engine: day 1 the app is installed from TikTok and the user signs in in the
+ * app (AppsFlyer now sends customer_user_id); day 5 the same person on the web, from a Google ad,
+ * signs in and buys. The person's first touch is the install's campaign.
+ */
+async function journey(j: Harness, key: string, personOf: (userId: string) => string): Promise<void> {
+  const af = 'af-journey-1';
+  const to = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${j.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  await to(`/postbacks/appsflyer/${key}`, appsflyerInstall(af, { event_time: '2026-10-01 09:00:00.000', original_url: 'https://app.appsflyer.com/id1?pid=tiktokglobal_int&ttclid=E.C.P.journey' }));
+  await to(`/postbacks/appsflyer/${key}`, appsflyerInstall(af, { event_type: 'in-app-event', event_name: 'af_login', event_time: '2026-10-01 09:05:00.000', customer_user_id: 'journey-user' }));
+  const web = 'web-journey-1';
+  const seg = async (body: object) => expect((await to('/v1/batch', { batch: [body] }, { authorization: j.auth })).status).toBe(200);
+  await seg({ type: 'page', anonymousId: web, timestamp: '2026-10-05T12:00:00.000Z', properties: { url: 'https://www.shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=G-journey', referrer: 'https://www.google.com/' } });
+  await seg({ type: 'identify', anonymousId: web, userId: 'journey-user', timestamp: '2026-10-05T12:01:00.000Z' });
+  await seg({ type: 'track', event: 'Order Completed', anonymousId: web, userId: 'journey-user', timestamp: '2026-10-05T12:02:00.000Z', properties: { revenue: 80 } });
+  await j.sql('select 1'); // loads what is spooled before the derived model is built
+  await j.derived.ensure();
+  const [person] = await j.sql(personOf('journey-user'));
+  expect(person).toMatchObject({ first_touch_source: 'tiktokglobal_int', first_touch_campaign: 'winter_launch', first_touch_click_id: 'E.C.P.journey', last_touch_source: 'google', last_touch_campaign: 'brand' });
+  expect([...(person!['anonymous_ids'] as string[])].sort()).toEqual([af, web]);
+}
+
+const PERSON_COLUMNS = 'first_touch_source, first_touch_campaign, first_touch_click_id, last_touch_source, last_touch_campaign, anonymous_ids';
+
 describe('the journey: mobile install from a campaign, web purchase after identify', () => {
-  it('the person\'s first touch is the TikTok install; the web visit is its later touch', async () => {
-    const af = 'af-journey-1';
-    // day 1: the app is installed from TikTok; the user signs in in the app (AppsFlyer now sends customer_user_id)
-    await post(`/postbacks/appsflyer/${serverKey}`, appsflyerInstall(af, { event_time: '2026-10-01 09:00:00.000', original_url: 'https://app.appsflyer.com/id1?pid=tiktokglobal_int&ttclid=E.C.P.journey' }));
-    await post(`/postbacks/appsflyer/${serverKey}`, appsflyerInstall(af, { event_type: 'in-app-event', event_name: 'af_login', event_time: '2026-10-01 09:05:00.000', customer_user_id: 'journey-user' }));
-    // day 5: the same person on the web, from a Google ad; signs in and buys
-    const web = 'web-journey-1';
-    const seg = (body: object) => post('/v1/batch', { batch: [body] }, { authorization: h.auth });
-    await seg({ type: 'page', anonymousId: web, timestamp: '2026-10-05T12:00:00.000Z', properties: { url: 'https://www.shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=G-journey', referrer: 'https://www.google.com/' } });
-    await seg({ type: 'identify', anonymousId: web, userId: 'journey-user', timestamp: '2026-10-05T12:01:00.000Z' });
-    await seg({ type: 'track', event: 'Order Completed', anonymousId: web, userId: 'journey-user', timestamp: '2026-10-05T12:02:00.000Z', properties: { revenue: 80 } });
-    await h.sql('select 1'); // loads what is spooled before the derived model is built
-    await h.derived.ensure();
-    const [person] = await h.sql(`select first_touch_source, first_touch_campaign, first_touch_click_id, last_touch_source, last_touch_campaign, anonymous_ids from persons where list_contains(user_ids, 'journey-user')`);
-    expect(person).toMatchObject({ first_touch_source: 'tiktokglobal_int', first_touch_campaign: 'winter_launch', first_touch_click_id: 'E.C.P.journey', last_touch_source: 'google', last_touch_campaign: 'brand' });
-    expect([...(person!['anonymous_ids'] as string[])].sort()).toEqual([af, web]);
+  it('DuckDB: the person\'s first touch is the TikTok install; the web visit is its later touch', async () => {
+    await journey(h, serverKey, (u) => `select ${PERSON_COLUMNS} from persons where list_contains(user_ids, '${u}')`);
+  });
+
+  describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse', () => {
+    let server: ClickHouseTestServer;
+    let ch: Harness;
+    beforeAll(async () => {
+      server = await startClickHouseServer();
+      ch = await startHarness({ warehouse: { engine: 'clickhouse', clickhouse: { url: server.url } } } as Record<string, unknown>, { listen: true });
+    }, 120_000);
+    afterAll(async () => {
+      await ch?.dispose();
+      await server?.dispose();
+    });
+
+    it('the same person, the same first touch', async () => {
+      const key = (await ch.sources.create('mobile-postbacks')).writeKey;
+      await journey(ch, key, (u) => `select ${PERSON_COLUMNS} from persons where has(user_ids, '${u}')`);
+    }, 60_000);
   });
 });

@@ -110,6 +110,14 @@ describe('hostile Amplitude requests', () => {
     expect((await h.sql(`select count(*) as n from events where anonymous_id = 'hostile-dev-2'`))[0]).toEqual({ n: 0 });
   });
 
+  it('answers the browser SDK\'s remote configuration with none, and only for a known key', async () => {
+    const ok = await fetch(`${h.url}/amplitude/config/${h.writeKey}?config_group=browser`);
+    expect([ok.status, await ok.json()]).toEqual([200, {}]);
+    const unknown = await fetch(`${h.url}/amplitude/config/not-a-key?config_group=browser`);
+    expect(unknown.status).toBe(401);
+    expect(((await unknown.json()) as { error: string }).error).toMatch(/^Invalid API key/);
+  });
+
   it('answers malformed JSON, bad gzip and an empty body with 400 in Amplitude\'s shape', async () => {
     for (const [body, headers, pattern] of [
       ['{"api_key": "k", "events": [', {}, /Invalid JSON request body: malformed JSON/],

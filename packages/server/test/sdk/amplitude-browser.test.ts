@@ -1,7 +1,7 @@
 /**
  * Amplitude's browser SDK (`@amplitude/analytics-browser`, the UMD build its CDN serves) in a real
  * Chromium, on a shop at `www.shop.test`, pointed at Touchline on `collect.shop.test` with only
- * `serverUrl` changed (and the remote-config fetch turned off, docs/ingest.md). A visitor lands
+ * `serverUrl` and `remoteConfig.serverUrl` set (docs/ingest.md). A visitor lands
  * from a search ad, signs in and buys; the SDK must count every event delivered, and the rows
  * must carry the landing's campaign as the page view's touch and as every later event's first
  * touch.
@@ -49,7 +49,8 @@ describe.skipIf(skipReason)('@amplitude/analytics-browser → Touchline, in Chro
 
   for (const transport of ['fetch', 'xhr', 'beacon'] as const) {
     it(`lands the page view, identify and purchase with their touches (transport: ${transport})`, async () => {
-      const init = { serverUrl: `${edge.origin}/amplitude/2/httpapi`, transport, fetchRemoteConfig: false, flushIntervalMillis: 200, autocapture: { attribution: true, pageViews: true, sessions: false, formInteractions: false, fileDownloads: false, elementInteractions: false } };
+      // the remote configuration from Touchline too (none: the SDK keeps these options)
+      const init = { serverUrl: `${edge.origin}/amplitude/2/httpapi`, remoteConfig: { serverUrl: `${edge.origin}/amplitude/config` }, transport, flushIntervalMillis: 200, autocapture: { attribution: true, pageViews: true, sessions: false, formInteractions: false, fileDownloads: false, elementInteractions: false } };
       shop.setPage(() => `<!doctype html><html><head><meta charset="utf-8"><title>Shoes</title><script src="/amplitude.js"></script>
 <script>window.sent = []; amplitude.init(${JSON.stringify(h.writeKey)}, ${JSON.stringify(init)}).promise.then(() => { window.ready = true; });</script></head><body><h1>Shoes</h1></body></html>`);
       const ctx = await browser.newContext({ userAgent });
@@ -98,7 +99,7 @@ describe.skipIf(skipReason)('@amplitude/analytics-browser → Touchline, in Chro
         hosts.delete('www.google.test');
         expect([...hosts].sort()).toEqual(['collect.shop.test', 'www.shop.test']);
         const calls = edge.requests.slice(edgeFrom).filter((r) => r.method !== 'OPTIONS');
-        expect([...new Set(calls.map((r) => `${r.method} ${r.url} ${r.status}`))]).toEqual(['POST /amplitude/2/httpapi 200']);
+        expect([...new Set(calls.map((r) => `${r.method} ${r.url} ${r.status}`))].sort()).toEqual([`GET /amplitude/config/${h.writeKey}?config_group=browser 200`, 'POST /amplitude/2/httpapi 200']);
       } finally {
         await ctx.close();
       }

@@ -85,4 +85,16 @@ export function registerAmplitudeRoutes(app: FastifyInstance, deps: ProtocolDeps
     return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
   };
   for (const path of AMPLITUDE_PATHS) app.post(path, { bodyLimit: deps.maxBatchBytes }, handler);
+  // The browser SDK's remote configuration (`remoteConfig: { serverUrl: '…/amplitude/config' }`;
+  // it asks `<serverUrl>/<apiKey>?config_group=browser`): none, so the SDK keeps its init options
+  // and turns on nothing that reports to Amplitude. An unknown key is a 401: the SDK stops asking.
+  app.get<{ Params: { key: string } }>('/amplitude/config/:key', async (request, reply) => {
+    const key = lookUpKey(deps.sources, request.params.key);
+    if (!key.ok) {
+      reply.code(401);
+      return invalidApiKey(keyProblem(key.why, 'the path'));
+    }
+    reply.header('cache-control', 'private, max-age=300');
+    return {};
+  });
 }

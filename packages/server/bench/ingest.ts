@@ -10,8 +10,12 @@
  * writing framed records and writing the earlier unframed lines, alternating, same run; and the
  * encoding of one row in isolation.
  *
+ * Then each other protocol's single-event rate (Amplitude, PostHog, Snowplow, AppsFlyer postbacks)
+ * as a ratio of Segment's /v1/track on the same server in the same run (support/protocol-ingest.ts).
+ *
  * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64),
- * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2).
+ * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2), BENCH_INGEST_ONLY=protocols (only the
+ * protocols' section).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +26,7 @@ import { join } from 'node:path';
 import { freePort, startServerProcess, waitForExit } from '../test/support/process.js';
 import { eventLine } from '../test/support/rows.js';
 import { measureEncode, startWithRecordFormat, type RecordFormat } from './support/framing.js';
+import { protocolIngest } from './support/protocol-ingest.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -144,6 +149,11 @@ async function touchline(path: string, body: string, eventsPerRequest: number) {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MB`;
 
+if (process.env['BENCH_INGEST_ONLY'] === 'protocols') {
+  await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);
+  process.exit(0);
+}
+
 console.log(`ingest bench: ${DURATION}s per run, ${CONNECTIONS} connections, autocannon in the bench process, servers in child processes`);
 const base = await bare();
 const single = await touchline('/v1/track', SINGLE, 1);
@@ -224,3 +234,5 @@ for (const rowsPerAppend of [1, 100]) {
       `(+${(e.framedNs - e.unframedNs).toFixed(0)} ns/row, ratio ${(e.framedNs / e.unframedNs).toFixed(2)})`,
   );
 }
+
+await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);

@@ -6,6 +6,7 @@ import { createHttpApp } from '../http/http-app.js';
 import type { ListenerLimits } from '../http/listener-limits.js';
 import type { SiteOrigins } from '../http/site-origins.js';
 import type { Log } from '../logging/log.js';
+import { registerProtocols } from './protocols/protocols.js';
 import { registerSdkCompatRoutes, SDK_BATCH_PATHS } from './sdk-compat-routes.js';
 import type { Spool } from '../spool/spool.js';
 import { registerTrackerRoutes, type TrackerRouteDeps } from '../tracker-endpoint/tracker-routes.js';
@@ -28,7 +29,8 @@ export interface CollectorOptions {
 }
 
 /**
- * The public listener's app: the Segment API, the tracker's script and endpoint, `/healthz` —
+ * The public listener's app: the Segment API, the tracker's script and endpoint, the other vendors'
+ * protocols (protocols/protocols.ts), `/healthz` —
  * nothing else (the admin API has its own listener, src/admin/admin-app.ts). fastify:
  * schema-free custom body parsers, per-route body limits, hooks for decompression, and in-process
  * `inject()` for tests, at a small cost over bare node:http — measured in `npm run bench`.
@@ -75,5 +77,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
   registerTrackingRoutes(app, { ...options.tracking, quarantine });
   registerSdkCompatRoutes(app, { ...options.tracking, quarantine });
   if (options.tracker) registerTrackerRoutes(app, { ...options.tracker, quarantine });
+  // Amplitude, PostHog, Snowplow and postbacks, each in a context of its own (raw bodies, its errors).
+  await registerProtocols(app, { ...options.tracking, quarantine, retryAfterSeconds: options.retryAfterSeconds, log: options.log });
   return app;
 }

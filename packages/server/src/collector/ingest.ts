@@ -20,12 +20,26 @@ export interface IngestResult {
   readonly rejected: readonly Rejection[];
 }
 
+/**
+ * Events another protocol sent (Amplitude, Snowplow, PostHog, postbacks), mapped to Segment
+ * events before ingest: what is quarantined is what the sender sent, under its own field names.
+ */
+export interface MappedBatch {
+  /** The events as the sender sent them, by index: a refused event is stored as this. */
+  readonly raw: readonly unknown[];
+  /** Events the protocol could not map at all (index → why); quarantined with the others. */
+  readonly refused: ReadonlyMap<number, { readonly reason: string; readonly field: string }>;
+  /** The protocol's name of a Segment field (`userId` → `user_id`), for rejections and reasons. */
+  readonly fieldName: (segmentField: string) => string;
+}
+
 export interface Ingest {
   /**
    * Validates, enriches and spools events. Resolves once every accepted and quarantined row is
    * durable; rejects (SpoolFullError / SpoolWriteError) when nothing of the request was kept.
+   * `mapped`: the events came from another protocol (refused ones may be `undefined` here).
    */
-  (events: readonly unknown[], req: RequestFacts, endpointType?: EventType): Promise<IngestResult>;
+  (events: readonly unknown[], req: RequestFacts, endpointType?: EventType, mapped?: MappedBatch): Promise<IngestResult>;
 }
 
 export interface IngestDeps extends RowBuilderDeps {
@@ -46,11 +60,13 @@ export function failedRow(
   reason: string,
   field: string,
   rawIsText = false,
+  knownMessageId?: string,
 ): string {
   const messageId =
-    typeof raw === 'object' && raw !== null && typeof (raw as { messageId?: unknown }).messageId === 'string'
+    knownMessageId?.slice(0, 512) ??
+    (typeof raw === 'object' && raw !== null && typeof (raw as { messageId?: unknown }).messageId === 'string'
       ? (raw as { messageId: string }).messageId.slice(0, 512)
-      : undefined;
+      : undefined);
   return storableJson(JSON.stringify({
     kind: 'failed',
     received_at: req.receivedAt,
@@ -74,14 +90,23 @@ export function rawText(raw: unknown): string {
   }
 }
 
+/** A Segment-named refusal told in the sender's protocol: its field, and its names in the reason. */
+function inProtocol(mapped: MappedBatch | undefined, reason: string, field: string): { reason: string; field: string } {
+  if (!mapped) return { reason, field };
+  return { reason: reason.replace(/`([A-Za-z]+)`/g, (_m, f: string) => `\`${mapped.fieldName(f)}\``), field: mapped.fieldName(field) };
+}
+
 export function createIngest(deps: IngestDeps): Ingest {
-  return async (events, req, endpointType) => {
+  return async (events, req, endpointType, mapped) => {
     const lines: string[] = [];
     const keys: string[] = [];
     const inRequest = new Set<string>();
     const rejected: Rejection[] = [];
     let duplicates = 0;
-    const checked = events.map((raw) => validateEvent(raw, endpointType));
+    const checked = events.map((raw, i): Validation => {
+      const refused = mapped?.refused.get(i);
+      return refused ? { ok: false, ...refused } : validateEvent(raw, endpointType);
+    });
     const stamped = await stampValid(checked, req, deps);
     for (let i = 0; i < events.length; i++) {
       const raw = events[i];
@@ -90,8 +115,11 @@ export function createIngest(deps: IngestDeps): Ingest {
       // touch state: the state is a cache of the views, which never see the refused event.)
       const built = v.ok ? buildEventRow(stamped.get(i) ?? v.event, req, deps) : v;
       if (!built.ok) {
-        rejected.push({ index: i, reason: built.reason, field: built.field });
-        lines.push(failedRow(req, i, raw, built.reason, built.field));
+        // A protocol's own refusals are already in its words; Segment's are translated.
+        const told = mapped?.refused.has(i) ? built : inProtocol(mapped, built.reason, built.field);
+        rejected.push({ index: i, reason: told.reason, field: told.field });
+        const messageId = v.ok ? v.event.messageId : undefined;
+        lines.push(failedRow(req, i, mapped ? mapped.raw[i] : raw, told.reason, told.field, false, messageId));
         continue;
       }
       const key = dedupKey(req.sourceId, built.messageId);

@@ -21,10 +21,12 @@ declare module 'fastify' {
 }
 
 /**
- * Request headers the Segment / RudderStack browser SDKs send cross-origin, which the CORS preflight must allow or the
+ * Request headers the vendors' browser SDKs send cross-origin, which the CORS preflight must allow or the
  * browser never sends the request: analytics.js adds `X-Retry-Count` when it retries;
  * RudderStack's XHR transport sends `AnonymousId` and `SentAt` on every request and its
- * `Rsa-*` retry bookkeeping on retried and recovered ones.
+ * `Rsa-*` retry bookkeeping on retried and recovered ones; Snowplow's tracker sends
+ * `SP-Anonymous` in its anonymous-tracking mode. (Amplitude's and PostHog's browser SDKs send
+ * only `Content-Type`.)
  */
 const SDK_REQUEST_HEADERS: readonly string[] = [
   'X-Retry-Count',
@@ -35,6 +37,7 @@ const SDK_REQUEST_HEADERS: readonly string[] = [
   'Rsa-Since-Last-Attempt',
   'Rsa-Since-First-Attempt',
   'Rsa-Retry-Reason',
+  'SP-Anonymous',
 ];
 
 /**

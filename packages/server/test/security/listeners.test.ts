@@ -34,7 +34,11 @@ describe('the public listener', () => {
   it('serves only the collector, the tracker and /healthz', () => {
     const paths = new Set(routeTable(h.app).map((r) => r.url));
     // the Segment API (and analytics.js's short paths), RudderStack's beacon and source config, the tracker
-    for (const p of paths) expect(p, p).toMatch(/^\/(v1\/|_t\/|healthz$|beacon\/v1\/batch$|sourceConfig\/?$)/);
+    const segment = /^\/(v1\/|_t\/|healthz$|beacon\/v1\/batch$|sourceConfig\/?$)/;
+    // the other vendors' protocols (docs/ingest.md): under their prefixes, and at the vendors' own paths
+    const vendors = /^\/((amplitude|posthog|snowplow)\/|postbacks\/(appsflyer|branch)(\/:key)?$|2\/httpapi$|batch\/?$|(e|i\/v0\/e|capture|track|flags|decide)\/?$|array\/:token\/config(\.js)?$|com\.snowplowanalytics\.snowplow\/tp2$|i$)/;
+    for (const p of paths) expect(p, p).toMatch(new RegExp(`${segment.source}|${vendors.source}`));
+    for (const p of paths) expect(p, p).not.toMatch(/admin/);
     expect(paths.has('/v1/batch')).toBe(true);
     expect(paths.has('/_t/b')).toBe(true);
   });

@@ -19,6 +19,15 @@ export const SEGMENT_STANDALONE = readFileSync(join(dirname(require.resolve('@se
 /** RudderStack's v3 SDK with its plugins bundled in (`@rudderstack/analytics-js/bundled`), as UMD. */
 export const RUDDERSTACK_BUNDLED = readFileSync(join(dirname(require.resolve('@rudderstack/analytics-js')), '../bundled/umd/index.js'), 'utf8');
 
+/** Amplitude's browser SDK as its CDN serves it (`amplitude-min.umd.js`: the `amplitude` global). */
+export const AMPLITUDE_UMD = readFileSync(join(dirname(require.resolve('@amplitude/analytics-browser/package.json')), 'lib/scripts/amplitude-min.umd.js'), 'utf8');
+
+/** posthog-js as its snippet loads it, with its extensions inside (`array.full.js`: the `posthog` global). */
+export const POSTHOG_ARRAY = readFileSync(join(dirname(require.resolve('posthog-js/package.json')), 'dist/array.full.js'), 'utf8');
+
+/** Snowplow's browser tracker, its UMD build (the `snowplowBrowserTracking` global). */
+export const SNOWPLOW_UMD = readFileSync(join(dirname(require.resolve('@snowplow/browser-tracker/package.json')), 'dist/index.umd.js'), 'utf8');
+
 export interface EdgeRequest {
   readonly method: string;
   /** Path and query, as the browser sent them. */
@@ -102,7 +111,8 @@ export interface SdkShop {
 
 /**
  * The shop: its pages, analytics.js at the path Segment's snippet loads it from
- * (`/analytics.js/v1/<writeKey>/analytics.min.js`), RudderStack's bundle at `/rsa.js`.
+ * (`/analytics.js/v1/<writeKey>/analytics.min.js`), RudderStack's bundle at `/rsa.js`,
+ * Amplitude's at `/amplitude.js`, posthog-js at `/posthog.js`, Snowplow's browser tracker at `/snowplow.js`.
  */
 export async function serveSdkShop(): Promise<SdkShop> {
   const shop = 'www.shop.test';
@@ -120,6 +130,9 @@ export async function serveSdkShop(): Promise<SdkShop> {
     }
     if (/^\/analytics\.js\/v1\/[^/]+\/analytics\.min\.js$/.test(url.pathname)) return send('text/javascript', SEGMENT_STANDALONE);
     if (url.pathname === '/rsa.js') return send('text/javascript', RUDDERSTACK_BUNDLED);
+    if (url.pathname === '/amplitude.js') return send('text/javascript', AMPLITUDE_UMD);
+    if (url.pathname === '/posthog.js') return send('text/javascript', POSTHOG_ARRAY);
+    if (url.pathname === '/snowplow.js') return send('text/javascript', SNOWPLOW_UMD);
     if (url.pathname === '/favicon.ico') return void res.writeHead(404).end();
     send('text/html', page(url));
   });

@@ -1,0 +1,98 @@
+/**
+ * posthog-js (the `array.full.js` build its snippet loads) in a real Chromium, on a shop at
+ * `www.shop.test`, pointed at Touchline on `collect.shop.test` with only `api_host` changed: it
+ * fetches its configuration from Touchline (features off), posts gzip-js and, on leaving, beacons;
+ * the visitor lands from a TikTok ad, signs in and buys. The page view carries the campaign; the
+ * identify joins the device's anonymous id to the user; the purchase carries the first touch.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, skipReason } from '../../../tracker/test/support/browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { serveCollectorEdge, serveSdkShop, type Edge, type SdkShop } from './support/sdk-site.js';
+
+if (skipReason) console.warn(`[posthog-js test skipped] ${skipReason}`);
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe.skipIf(skipReason)('posthog-js → Touchline, in Chromium', () => {
+  let browser: Browser;
+  let h: Harness;
+  let edge: Edge;
+  let shop: SdkShop;
+  let userAgent: string;
+
+  beforeAll(async () => {
+    h = await startHarness({}, { listen: true });
+    edge = await serveCollectorEdge(h.url);
+    shop = await serveSdkShop();
+    browser = await launchChromium();
+    userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${browser.version().split('.')[0]}.0.0.0 Safari/537.36`;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await shop?.close();
+    await edge?.close();
+    await h?.dispose();
+  });
+
+  it('lands the page view, identify and purchase with their touches, asking nothing of PostHog', async () => {
+    const init = { api_host: `${edge.origin}/posthog`, person_profiles: 'always', request_batching: true, opt_out_useragent_filter: true };
+    // (Chromium under automation sets navigator.webdriver, which posthog-js drops as a bot; its docs say to set this in end-to-end tests)
+    shop.setPage(() => `<!doctype html><html><head><meta charset="utf-8"><title>Shoes</title><script src="/posthog.js"></script>
+<script>posthog.init(${JSON.stringify(h.writeKey)}, Object.assign(${JSON.stringify(init)}, { loaded: function () { window.ready = true; } }));</script></head><body><h1>Shoes</h1></body></html>`);
+    const ctx = await browser.newContext({ userAgent });
+    const page = await ctx.newPage();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      const edgeFrom = edge.requests.length;
+      const landing = shop.url(`/shoes/ph?utm_source=tiktok&utm_medium=paid_social&utm_campaign=ph%20launch&ttclid=E.C.P.ph-tt`);
+      await page.goto(shop.linkFrom('www.tiktok.test', landing));
+      await Promise.all([page.waitForURL(landing), page.click('#go')]);
+      await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+      const deviceId = await page.evaluate(() => (window as unknown as Record<string, any>)['posthog'].get_distinct_id() as string);
+      await page.evaluate(() => {
+        const p = (window as unknown as Record<string, any>)['posthog'];
+        p.identify('ph-browser-user', { email: 'ph@shop.test', plan: 'pro' });
+        p.capture('Order Completed', { order_id: 'o-ph', revenue: 42.5 });
+      });
+      // leaving the page flushes the queue (sendBeacon)
+      await page.goto('about:blank');
+      expect(errors).toEqual([]);
+
+      const rows = await until('the page view, identify and purchase', async () => {
+        const r = await h.sql(`
+          select type, event, anonymous_id, user_id, url, referrer_domain, utm_source, utm_campaign, ttclid, first_utm_campaign, library_name, user_agent, is_bot, traits
+          from events where anonymous_id = '${deviceId}' order by original_timestamp`);
+        return r.some((x) => x['event'] === 'Order Completed') ? r : undefined;
+      });
+      const pageView = rows.find((r) => r['type'] === 'page')!;
+      expect(pageView).toMatchObject({ url: landing, referrer_domain: 'tiktok.test', utm_source: 'tiktok', utm_campaign: 'ph launch', ttclid: 'E.C.P.ph-tt', library_name: 'web', user_agent: userAgent, is_bot: false });
+      const identify = rows.find((r) => r['type'] === 'identify')!;
+      expect(identify).toMatchObject({ user_id: 'ph-browser-user', anonymous_id: deviceId });
+      expect(JSON.parse(String(identify['traits']))).toMatchObject({ email: 'ph@shop.test', plan: 'pro' });
+      const order = rows.find((r) => r['event'] === 'Order Completed')!;
+      expect(order).toMatchObject({ user_id: 'ph-browser-user', anonymous_id: deviceId, first_utm_campaign: 'ph launch' });
+
+      const hosts = new Set(requested.filter((u) => u.startsWith('http')).map((u) => new URL(u).hostname));
+      hosts.delete('www.tiktok.test');
+      expect([...hosts].sort()).toEqual(['collect.shop.test', 'www.shop.test']);
+      const calls = edge.requests.slice(edgeFrom).filter((r) => r.method !== 'OPTIONS');
+      for (const c of calls) expect(c.status, `${c.method} ${c.url}`).toBe(200);
+      expect([...new Set(calls.map((r) => `${r.method} ${r.url.split('?')[0]}`))].sort()).toEqual([`GET /posthog/array/${h.writeKey}/config`, 'POST /posthog/e/', 'POST /posthog/flags/']);
+    } finally {
+      await ctx.close();
+    }
+  });
+});

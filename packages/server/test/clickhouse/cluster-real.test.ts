@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { startCluster, type TestCluster } from '../support/clickhouse-cluster.js';
 import { clickhouseSkipReason } from '../support/clickhouse-server.js';
-import { startFleet, trackEvent, type Fleet } from '../support/collector-fleet.js';
+import { pageView, startFleet, trackEvent, type Fleet } from '../support/collector-fleet.js';
 import { describeWarehouseConformance } from '../warehouse/conformance.js';
 import { zookeeperSkipReason } from '../support/zookeeper.js';
 
@@ -175,5 +175,32 @@ describe.skipIf(skip !== null)('a real cluster: two shards × two replicas with 
       const ids = await fleet.collectors[0]!.sql(`SELECT message_id FROM events WHERE event = 'Fleet Test'`);
       expect(new Set(ids.map((r) => String(r['message_id'])))).toEqual(acked);
     }, 240_000);
+
+    it("keeps each visitor's touches through the replicated touch store: either collector, either replica", async () => {
+      const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3600_000).toISOString();
+      const visitors: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const r = await fleet.track(i % 2, [pageView(`rt-${i}`, `https://www.shop.test/?utm_source=s${i}&utm_medium=cpc`, at(3))]);
+        expect(r.status).toBe(200);
+        visitors.push(r.visitorId!);
+      }
+      // a later ad click of visitor 0 (who landed through collector 0) arrives at collector 1
+      const ad = await fleet.track(1, [pageView('rt-ad', 'https://www.shop.test/?utm_source=google&utm_medium=cpc', at(1))], visitors[0]);
+      expect(ad.body.touches).toMatchObject({ first: { utm_source: 's0' }, last: { utm_source: 'google' } });
+      const perReplica = (shard: number, replica: number) =>
+        node(shard, replica).sql(`SELECT uniqExact(visitor_id) FROM touchline_cluster.visitor_touches_store_local`).then(Number);
+      // the collectors write touches to the store after answering: wait for all of them, and for the copies
+      await until(
+        async () =>
+          (await perReplica(0, 0)) + (await perReplica(1, 0)) === visitors.length &&
+          (await perReplica(0, 1)) === (await perReplica(0, 0)) &&
+          (await perReplica(1, 1)) === (await perReplica(1, 0)),
+        30_000,
+        async () => `the replicas of the touch store disagree: ${await perReplica(0, 0)}/${await perReplica(0, 1)}, ${await perReplica(1, 0)}/${await perReplica(1, 1)}`,
+      );
+      expect((await perReplica(0, 0)) + (await perReplica(1, 0))).toBe(visitors.length); // each visitor on one shard
+      expect(await perReplica(0, 0)).toBeGreaterThan(0);
+      expect(await perReplica(1, 0)).toBeGreaterThan(0);
+    }, 120_000);
   });
 });

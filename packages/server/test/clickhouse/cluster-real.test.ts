@@ -107,32 +107,38 @@ describe.skipIf(skip !== null)('a real cluster: two shards × two replicas with 
       figures['events loaded during conformance'] = acked.size;
     }, 120_000);
 
-    it('loses nothing acknowledged when a replica is killed under load, and the replica catches up', async () => {
+    it('loses nothing acknowledged when the replica taking the writes is killed under load, and it catches up', async () => {
+      // In remote_servers order, r1 of each shard takes the inserts and the reads: kill shard 02's.
       const p = pump();
       await sleep(2_000);
-      await node(1, 1).stop({ crash: true });
+      await node(1, 0).stop({ crash: true });
       const killedAt = Date.now();
       await sleep(5_000);
       await p.stop();
       expect([...p.statuses.keys()]).toEqual([200]);
-      await fleet.flush(); // the other replica of shard 2 takes its inserts: no error
-      expect(fleet.collectors.map((c) => c.loader.stats().lastError)).toEqual([null, null]);
-      expect(await clusterCounts()).toEqual({ n: acked.size, ids: acked.size });
+      await fleet.flush(); // resolves: the loads go to r2 of shard 02 (flush throws on a failed load)
+      // Rows r1 took just before it died and r2 had not fetched yet are on r1's disk only: not
+      // lost, out of sight until r1 returns (insert_quorum would trade that for failed loads).
+      const whileDown = await clusterCounts();
+      expect(whileDown.n).toBe(whileDown.ids);
+      expect(whileDown.n).toBeLessThanOrEqual(acked.size);
+      figures['rows out of sight while the writing replica was down'] = acked.size - whileDown.n;
 
       const t0 = Date.now();
-      await node(1, 1).start();
+      await node(1, 0).start();
       await until(
-        async () => (await localCount(1, 1)) === (await localCount(1, 0)),
+        async () => (await localCount(1, 0)) === (await localCount(1, 1)),
         60_000,
-        async () => `replica r2 of shard 02 did not catch up: ${await localCount(1, 1)} of ${await localCount(1, 0)} rows`,
+        async () => `replica r1 of shard 02 did not catch up: ${await localCount(1, 0)} of ${await localCount(1, 1)} rows`,
       );
       figures['replica down ms'] = t0 - killedAt;
       figures['replica catch-up ms'] = Date.now() - t0;
       figures['events acknowledged by then'] = acked.size;
-      // both shards hold rows, and each shard's replicas agree
+      // both shards hold rows, each shard's replicas agree, and the shards hold each event once
       expect(await localCount(0, 0)).toBeGreaterThan(0);
       expect(await localCount(0, 1)).toBe(await localCount(0, 0));
       expect((await localCount(0, 0)) + (await localCount(1, 0))).toBe(acked.size);
+      expect(await clusterCounts()).toEqual({ n: acked.size, ids: acked.size });
     }, 180_000);
 
     it('keeps acknowledging while a whole shard is stopped, says why it cannot load, and loads everything once when the shard returns', async () => {
@@ -184,9 +190,6 @@ describe.skipIf(skip !== null)('a real cluster: two shards × two replicas with 
         expect(r.status).toBe(200);
         visitors.push(r.visitorId!);
       }
-      // a later ad click of visitor 0 (who landed through collector 0) arrives at collector 1
-      const ad = await fleet.track(1, [pageView('rt-ad', 'https://www.shop.test/?utm_source=google&utm_medium=cpc', at(1))], visitors[0]);
-      expect(ad.body.touches).toMatchObject({ first: { utm_source: 's0' }, last: { utm_source: 'google' } });
       const perReplica = (shard: number, replica: number) =>
         node(shard, replica).sql(`SELECT uniqExact(visitor_id) FROM touchline_cluster.visitor_touches_store_local`).then(Number);
       // the collectors write touches to the store after answering: wait for all of them, and for the copies
@@ -201,6 +204,9 @@ describe.skipIf(skip !== null)('a real cluster: two shards × two replicas with 
       expect((await perReplica(0, 0)) + (await perReplica(1, 0))).toBe(visitors.length); // each visitor on one shard
       expect(await perReplica(0, 0)).toBeGreaterThan(0);
       expect(await perReplica(1, 0)).toBeGreaterThan(0);
+      // a later ad click of visitor 0 (who landed through collector 0) arrives at collector 1
+      const ad = await fleet.track(1, [pageView('rt-ad', 'https://www.shop.test/?utm_source=google&utm_medium=cpc', at(1))], visitors[0]);
+      expect(ad.body.touches, JSON.stringify(ad.body.touches)).toMatchObject({ first: { utm_source: 's0' }, last: { utm_source: 'google' } });
     }, 120_000);
   });
 });

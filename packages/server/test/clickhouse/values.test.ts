@@ -46,4 +46,20 @@ describe('ClickHouse values', () => {
     const parsed = Object.assign(new Error("Unknown table expression identifier 'x'"), { code: '60' });
     expect(errorCode(parsed)).toBe(60);
   });
+
+  it('says a shard is unreachable, naming the replicas tried, instead of "All connection tries failed"', () => {
+    const old = new Error(
+      'Code: 279, e.displayText() = DB::NetException: All connection tries failed. Log: \n\n' +
+        'Code: 210, e.displayText() = DB::NetException: Connection refused (127.0.0.1:9001, local address: 127.0.0.1:51234), e.what() = DB::NetException\n' +
+        'Code: 210, e.displayText() = DB::NetException: Connection refused (ch-2b.internal:9000), e.what() = DB::NetException\n' +
+        '2026.12.07 17:00:00.123 retried\n',
+    );
+    const current = new Error('Code: 279. DB::NetException: All connection tries failed. Log: \n\nTimeout exceeded while connecting to socket ([::1]:9000, connection timeout 1000 ms)\n. (ALL_CONNECTION_TRIES_FAILED) (version 24.8.1.1)');
+    expect(errorText(old)).toBe(
+      'a shard of the cluster is unreachable: none of its replicas accepted a connection (tried 127.0.0.1:9001, 127.0.0.1:51234, ch-2b.internal:9000). ' +
+        'Start them (or fix remote_servers); nothing is lost meanwhile, collectors keep spooling',
+    );
+    expect(errorText(current)).toContain('(tried [::1]:9000)');
+    expect(errorText(new Error('Code: 279. DB::NetException: All connection tries failed. Log: '))).not.toContain('tried');
+  });
 });

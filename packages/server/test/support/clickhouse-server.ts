@@ -67,24 +67,51 @@ export interface ServerPorts {
 export interface ClickHouseServerOptions {
   /** Ports to use (to name this server in another's cluster before it starts); free ones otherwise. */
   readonly ports?: ServerPorts;
-  /** `remote_servers` clusters: name -> one TCP port per shard (on 127.0.0.1). */
-  readonly clusters?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * `remote_servers` clusters: name -> per shard, its TCP port, or its replicas' TCP ports (then
+   * `internal_replication`: the Replicated* tables copy rows between replicas).
+   */
+  readonly clusters?: Readonly<Record<string, readonly Shard[]>>;
+  /** A ZooKeeper on 127.0.0.1 for Replicated* tables and `ON CLUSTER` DDL. */
+  readonly zookeeperPort?: number;
+  /** `<macros>`, e.g. `{ shard: '01', replica: 'r1' }`, which the replicated DDL names. */
+  readonly macros?: Readonly<Record<string, string>>;
 }
+
+/** One shard of a test cluster: a server's TCP port, or the TCP ports of its replicas. */
+export type Shard = number | readonly number[];
 
 /** Free ports for a server, reserved by number only (for building a cluster's configs first). */
 export async function freeServerPorts(): Promise<ServerPorts> {
   return { http: await freePort(), tcp: await freePort(), interserver: await freePort() };
 }
 
-function remoteServersXml(clusters: Readonly<Record<string, readonly number[]>>): string {
-  const shards = (ports: readonly number[]) =>
-    ports.map((p) => `<shard><replica><host>127.0.0.1</host><port>${p}</port></replica></shard>`).join('');
+function remoteServersXml(clusters: Readonly<Record<string, readonly Shard[]>>): string {
+  const replica = (p: number) => `<replica><host>127.0.0.1</host><port>${p}</port></replica>`;
+  const shards = (list: readonly Shard[]) =>
+    list
+      .map((s) => (typeof s === 'number' ? `<shard>${replica(s)}</shard>` : `<shard><internal_replication>true</internal_replication>${s.map(replica).join('')}</shard>`))
+      .join('');
   return `<remote_servers>${Object.entries(clusters)
     .map(([name, ports]) => `<${name}>${shards(ports)}</${name}>`)
     .join('')}</remote_servers>`;
 }
 
-function configXml(dir: string, ports: ServerPorts, clusters: Readonly<Record<string, readonly number[]>> = {}): string {
+/** ZooKeeper, macros and the distributed DDL queue: what a replicated cluster node needs besides `remote_servers`. */
+function replicationXml(options: ClickHouseServerOptions): string {
+  const macros = Object.entries(options.macros ?? {}).map(([k, v]) => `<${k}>${v}</${k}>`).join('');
+  return [
+    options.zookeeperPort
+      ? `<zookeeper><node><host>127.0.0.1</host><port>${options.zookeeperPort}</port></node><session_timeout_ms>10000</session_timeout_ms></zookeeper>` +
+        `<distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>`
+      : '',
+    macros ? `<macros>${macros}</macros>` : '',
+    // replicas fetch parts from each other over the interserver port, at this address
+    options.zookeeperPort ? `<interserver_http_host>127.0.0.1</interserver_http_host>` : '',
+  ].join('\n  ');
+}
+
+function configXml(dir: string, ports: ServerPorts, options: ClickHouseServerOptions = {}): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/log/server.log</log><errorlog>${dir}/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
@@ -104,7 +131,8 @@ function configXml(dir: string, ports: ServerPorts, clusters: Readonly<Record<st
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <mlock_executable>false</mlock_executable>
   <max_concurrent_queries>200</max_concurrent_queries>
-  ${remoteServersXml(clusters)}
+  ${remoteServersXml(options.clusters ?? {})}
+  ${replicationXml(options)}
 </yandex>
 `;
 }
@@ -136,7 +164,7 @@ async function startOnce(options: ClickHouseServerOptions): Promise<ClickHouseTe
   const dir = await mkdtemp(join(tmpdir(), 'touchline-ch-'));
   await mkdir(join(dir, 'log'), { recursive: true });
   const ports = options.ports ?? (await freeServerPorts());
-  await writeFile(join(dir, 'config.xml'), configXml(dir, ports, options.clusters));
+  await writeFile(join(dir, 'config.xml'), configXml(dir, ports, options));
   await writeFile(join(dir, 'users.xml'), USERS_XML);
   const url = `http://127.0.0.1:${ports.http}`;
   let child: ChildProcess | null = null;

@@ -33,6 +33,13 @@ export function newClickHouseClient(o: ClickHouseConnectionOptions, database: st
     compression: { request: false, response: false },
     request_timeout: o.requestTimeoutMs ?? 300_000,
     log: { level: ClickHouseLogLevel.OFF },
+    // On a replicated cluster a Distributed table writes each shard's rows to one replica and
+    // the others copy them in the background; with the default (random) choice a read right
+    // after a load can land on a replica that has not copied them yet, so the loader's dedup
+    // lookup and a user's query miss rows just written. In order, every query and insert goes to
+    // the first healthy replica of each shard (the next when it is down): reads see the writes.
+    // A no-op on one server.
+    clickhouse_settings: { load_balancing: 'in_order' },
     ...(o.connection ? { connection: o.connection() } : {}),
   });
 }

@@ -226,8 +226,23 @@ export function errorCode(err: unknown): number | null {
 /** The useful sentence out of a ClickHouse error message. */
 export function errorText(err: unknown): string {
   const msg = (err as Error)?.message ?? String(err);
+  if (UNREACHABLE_SHARD.test(msg)) return unreachableShardText(msg);
   const m = /DB::Exception: ([\s\S]*?)(?:, e\.what\(\) = DB::Exception)?\s*(?:\(version [^)]*\))?\s*$/.exec(msg);
   return (m?.[1] ?? msg).trim();
+}
+
+/** ClickHouse's words (18.x: code 279; current: the error's name) when no replica of a shard answered. */
+const UNREACHABLE_SHARD = /All connection tries failed|ALL_CONNECTION_TRIES_FAILED/;
+
+/**
+ * "All connection tries failed. Log: …" names no shard and reads like a network fault of this
+ * machine; on a cluster it means every replica of one shard is down. Say that, and name the
+ * replicas it tried (host:port, from ClickHouse's own log lines).
+ */
+function unreachableShardText(msg: string): string {
+  const tried = new Set([...msg.matchAll(/(\b(?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-f:]+\]|\b[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*):(\d{2,5})\b/gi)].map((m) => `${m[1]}:${m[2]}`));
+  const where = tried.size > 0 ? ` (tried ${[...tried].join(', ')})` : '';
+  return `a shard of the cluster is unreachable: none of its replicas accepted a connection${where}. Start them (or fix remote_servers); nothing is lost meanwhile, collectors keep spooling`;
 }
 
 /** Maps a failed user query: refusals (bad SQL, writes) vs. engine failures (which keep the SQL and its parameters). */

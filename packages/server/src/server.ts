@@ -4,12 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildAdminApp } from './admin/admin-app.js';
 import type { AdminRoute } from './admin/admin-route.js';
-import { adminTokenGuard } from './admin/admin-token.js';
+import { adminTokenCredentials, createSessionStore, credentialsGuard, registerSessionRoutes } from './admin/credentials.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribution/admin-attribute.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { loadDashboardAssets, registerDashboardAssets } from './dashboard/static-assets.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest } from './collector/ingest.js';
@@ -277,10 +279,16 @@ async function buildApps(config: Config, p: AppParts, adminToken: string, log: L
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+    ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now }),
   ];
+  // One credentials object: the guard and the dashboard's sign-in both check tokens through it.
+  const credentials = adminTokenCredentials(adminToken);
+  const sessions = createSessionStore({ now: () => p.now().getTime() });
+  const assets = await loadDashboardAssets();
   const adminApp = buildAdminApp({
     routes: adminRoutes,
-    guard: adminTokenGuard(adminToken),
+    guard: credentialsGuard(credentials),
+    unguarded: [(a) => registerSessionRoutes(a, credentials, sessions, () => p.now().getTime()), (a) => registerDashboardAssets(a, assets)],
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,

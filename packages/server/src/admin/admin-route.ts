@@ -17,6 +17,12 @@ export const ADMIN_ACTIONS = [
   'syncs.dry-run',
   'syncs.run',
   'syncs.cancel',
+  // The dashboard's reads (src/dashboard/): its attribution page reuses attribution.run, its
+  // activation page syncs.*.
+  'dashboard.read',
+  'quality.read',
+  'journeys.read',
+  'events.live',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 

@@ -37,6 +37,7 @@ const html = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Touchline</title>
+<link rel="icon" href="data:,">
 ${css ? `<link rel="stylesheet" href="/assets/${css}">\n` : ''}<script type="module" src="/assets/${js}"></script>
 </head>
 <body><div id="app"></div><noscript>The Touchline dashboard needs JavaScript.</noscript></body>

@@ -9,15 +9,15 @@ export const MODEL_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580
 export function ModelBars(props: { models: readonly string[]; rows: readonly { label: string; values: readonly number[] }[]; unit: string }) {
   const { models, rows } = props;
   const max = Math.max(1e-9, ...rows.flatMap((r) => r.values));
-  const bar = 9;
+  const bar = 7;
   const groupH = models.length * bar + 12;
   const labelW = 170;
-  const width = 900;
+  const width = 1000;
   const plotW = width - labelW - 70;
   const height = rows.length * groupH + 30;
   return (
     <figure class="model-bars">
-      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={`${props.unit} by channel under each model`}>
+      <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={`${props.unit} by channel under each model`}>
         {rows.map((r, i) => (
           <g key={r.label} transform={`translate(0 ${i * groupH})`}>
             <text x={labelW - 8} y={groupH / 2} text-anchor="end" dominant-baseline="middle" class="bar-label">

@@ -81,8 +81,7 @@ export function AttributionReport(props: { answer: AttributionAnswer }) {
         <ModelBars models={a.models.map((m) => m.model)} rows={chartRows} unit="conversions" />
       </section>
       <DataTable id="credits" caption="Credit and revenue under each model" csvName={`touchline-attribution-${a.level}.csv`} note={SPEND_NOTE} rows={rows} columns={creditColumns(a)} />
-      <div class="charts">
-        <DataTable
+      <DataTable
           id="top-paths"
           caption={`Top conversion paths${a.top_paths?.approximate ? ' (approximate)' : ''}`}
           csvName="touchline-top-paths.csv"
@@ -93,6 +92,7 @@ export function AttributionReport(props: { answer: AttributionAnswer }) {
             { key: 'value', label: 'Revenue', value: (p) => p.value, show: (p) => fmtDec(p.value), numeric: true },
           ]}
         />
+      <div class="charts">
         <DataTable
           id="time-to-convert"
           caption={`Time to convert (median ${stat(ttc?.median)} days, p90 ${stat(ttc?.p90)})`}

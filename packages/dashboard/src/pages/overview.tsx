@@ -85,9 +85,9 @@ export function OverviewPage(props: { range: { since: string; until: string } })
       />
       <DataTable
         id="days"
-        caption="Per day"
+        caption="Per day, newest first"
         csvName="touchline-overview-days.csv"
-        rows={o.days}
+        rows={[...o.days].reverse()}
         columns={[
           { key: 'day', label: 'Day', value: (r) => r.day },
           { key: 'events', label: 'Events', value: (r) => r.events, show: (r) => fmtInt(r.events), numeric: true },

@@ -3,6 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import { ActivationPage } from './pages/activation.js';
 import { AttributionPage } from './pages/attribution.js';
+import { JourneysPage } from './pages/journeys.js';
+import { LivePage } from './pages/live.js';
 import { OverviewPage } from './pages/overview.js';
 import { QualityPage } from './pages/quality.js';
 import { SignIn } from './pages/sign-in.js';
@@ -13,6 +15,8 @@ import './styles.css';
 const PAGES = [
   { id: 'overview', label: 'Overview', action: 'dashboard.read' },
   { id: 'attribution', label: 'Attribution', action: 'attribution.run' },
+  { id: 'journeys', label: 'Journeys', action: 'journeys.read' },
+  { id: 'live', label: 'Live events', action: 'events.live' },
   { id: 'quality', label: 'Data quality', action: 'quality.read' },
   { id: 'activation', label: 'Activation', action: 'syncs.list' },
 ] as const;
@@ -64,11 +68,13 @@ function Shell(props: { me: Me; onSignOut: () => void }) {
         </button>
       </nav>
       <main>
-        {current && current.id !== 'activation' ? <DateRange value={range} onChange={setRange} /> : null}
+        {current && ['overview', 'attribution', 'quality'].includes(current.id) ? <DateRange value={range} onChange={setRange} /> : null}
         {!current ? <p class="empty">Your role may not see any page of the dashboard. Ask an admin.</p> : null}
         {current?.id === 'overview' ? <OverviewPage range={range} /> : null}
         {current?.id === 'attribution' ? <AttributionPage range={range} /> : null}
         {current?.id === 'quality' ? <QualityPage range={range} /> : null}
+        {current?.id === 'journeys' ? <JourneysPage /> : null}
+        {current?.id === 'live' ? <LivePage /> : null}
         {current?.id === 'activation' ? <ActivationPage can={can} /> : null}
       </main>
     </div>

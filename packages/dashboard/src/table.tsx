@@ -15,7 +15,7 @@ export interface Column<R> {
 const MAX_DRAWN = 500;
 
 /** A sortable table with a CSV export of every row (not just those drawn). */
-export function DataTable<R>(props: { id: string; caption: string; columns: readonly Column<R>[]; rows: readonly R[]; csvName: string; note?: string }) {
+export function DataTable<R>(props: { id: string; caption: string; columns: readonly Column<R>[]; rows: readonly R[]; csvName: string; note?: string | undefined }) {
   const [sort, setSort] = useState<{ key: string; desc: boolean } | null>(null);
   const sorted = useMemo(() => {
     if (!sort) return props.rows;

@@ -11,6 +11,7 @@ import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribution/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
 import { loadDashboardAssets, registerDashboardAssets } from './dashboard/static-assets.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
@@ -203,11 +204,13 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
-    const ingest = createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) });
+    // The dashboard's live view reads both doors through one sampled tap, after each answer.
+    const live = createLiveTap();
+    const ingest = live.wrap(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }));
     const tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: createIngest(ingestDeps), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
+      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(createIngest(ingestDeps)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
-    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now }, adminToken, log);
+    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now, live }, adminToken, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
     let closed = false;
@@ -260,6 +263,7 @@ interface AppParts {
   readonly activation: Activation;
   readonly derived: DerivedModel;
   readonly now: () => Date;
+  readonly live: LiveTap;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -279,7 +283,7 @@ async function buildApps(config: Config, p: AppParts, adminToken: string, log: L
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
-    ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now }),
+    ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live }),
   ];
   // One credentials object: the guard and the dashboard's sign-in both check tokens through it.
   const credentials = adminTokenCredentials(adminToken);

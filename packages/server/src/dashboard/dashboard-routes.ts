@@ -2,7 +2,11 @@ import { MODEL_NAMES } from '@touchline/attribution';
 import type { AdminRoute } from '../admin/admin-route.js';
 import type { Config } from '../config/config.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { ClientError } from '../http/client-error.js';
 import { dayRangeOf } from './date-range.js';
+import { readJourney } from './journey.js';
+import { liveHandler } from './live-route.js';
+import type { LiveTap } from './live-tap.js';
 import { readOverview } from './overview.js';
 import { readQuality } from './quality.js';
 
@@ -10,6 +14,8 @@ export interface DashboardDeps {
   readonly warehouse: Warehouse;
   readonly config: Pick<Config, 'attribution'>;
   readonly now: () => Date;
+  /** The ingest path's live tap (the live events page). */
+  readonly live: LiveTap;
 }
 
 /** What the attribution page's filters offer: the configured conversions and defaults, every model. */
@@ -35,5 +41,17 @@ export function dashboardRoutes(deps: DashboardDeps): AdminRoute[] {
     { method: 'GET', url: '/admin/dashboard/settings', action: 'dashboard.read', handler: async () => dashboardSettings(deps.config, deps.warehouse.engine) },
     { method: 'GET', url: '/admin/dashboard/overview', action: 'dashboard.read', handler: async (request) => readOverview(deps.warehouse, range(request.query)) },
     { method: 'GET', url: '/admin/dashboard/quality', action: 'quality.read', handler: async (request) => readQuality(deps.warehouse, range(request.query)) },
+    {
+      method: 'GET',
+      url: '/admin/dashboard/journey',
+      action: 'journeys.read',
+      handler: async (request) => {
+        const q = (request.query as { q?: unknown }).q;
+        const journey = await readJourney(deps.warehouse, typeof q === 'string' ? q : '');
+        if (!journey) throw new ClientError(404, 'not_found', 'no user id, anonymous id or identify e-mail matches that');
+        return journey;
+      },
+    },
+    { method: 'GET', url: '/admin/dashboard/live', action: 'events.live', handler: liveHandler(deps.live) },
   ];
 }

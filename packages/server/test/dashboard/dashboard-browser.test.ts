@@ -147,6 +147,51 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     await shot('activation');
   });
 
+  it('Journeys: one person across devices, found by e-mail, with the events and conversions SQL finds for their ids', async () => {
+    // A buyer who used two devices: their identify calls link both anonymous ids to one user id.
+    const [buyer] = await h.sql(`SELECT e.user_id, max(traits->>'email') AS email, count(DISTINCT e.anonymous_id) AS devices FROM events AS e
+      WHERE e.type = 'identify' AND e.user_id IN (SELECT user_id FROM events WHERE event = 'Order Completed') GROUP BY e.user_id HAVING count(DISTINCT e.anonymous_id) = 2 ORDER BY e.user_id LIMIT 1`);
+    expect(buyer, 'the demo has a two-device buyer').toBeDefined();
+    const user = String(buyer!['user_id']);
+    const [events, orders] = await sqlOne(`SELECT count(*), count(*) FILTER (WHERE event = 'Order Completed') FROM events
+      WHERE user_id = '${user}' OR anonymous_id IN (SELECT anonymous_id FROM identities WHERE user_id = '${user}')`);
+    await page.click('nav a[href="#/journeys"]');
+    await page.fill('input[name=q]', String(buyer!['email']));
+    await page.click('form.filters button[type=submit]');
+    await page.locator('[data-testid=journey-events]').waitFor();
+    expect(await page.locator('[data-testid=journey-events] tbody tr').count()).toBe(events);
+    expect(numberOf(await page.locator('[data-testid=journey-conversions] .tile-value').textContent())).toBe(orders);
+    expect(await page.locator('[data-testid=journey-identities] tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('[data-testid=journey-ids] .tile-hint').textContent()).toContain(user);
+    await shot('journeys');
+    await page.fill('input[name=q]', "nobody'; --");
+    await page.click('form.filters button[type=submit]');
+    await expect.poll(() => page.locator('.page .error').textContent()).toContain('no user id');
+  });
+
+  it('Live events: what the collector receives now, accepted and refused, with the touch it read; filtered by type', async () => {
+    await page.click('nav a[href="#/live"]');
+    await expect.poll(() => page.locator('[data-testid=live-state]').textContent()).toBe('live');
+    const post = (batch: unknown[]) =>
+      fetch(`${h.url}/v1/batch`, { method: 'POST', headers: { authorization: h.auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    const url = 'https://shop.example/?utm_source=live_test&utm_medium=email&utm_campaign=<b>x</b>';
+    await post([
+      { type: 'page', anonymousId: 'live-visitor', context: { page: { url } } },
+      { type: 'track', anonymousId: 'live-visitor', properties: {} },
+    ]);
+    const rows = page.locator('[data-testid=live] tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
+    const pageRow = rows.filter({ hasText: 'live_test' });
+    expect(await pageRow.locator('td[data-col=status]').textContent()).toBe('accepted');
+    expect(await pageRow.locator('td[data-col=touch]').textContent()).toContain('utm_campaign=<b>x</b>');
+    expect(await page.locator('[data-testid=live] b').count()).toBe(0);
+    expect(await rows.filter({ hasText: 'rejected' }).count()).toBeGreaterThanOrEqual(1);
+    await shot('live');
+    await page.fill('input[name=type]', 'track');
+    await page.locator('input[name=type]').blur();
+    await expect.poll(async () => (await page.locator('[data-testid=live] td[data-col=type]').allTextContents()).every((t) => t === 'track')).toBe(true);
+  });
+
   it('signing out ends the session: the old cookie opens nothing', async () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'tl_session')!;
     await page.click('nav button:has-text("Sign out")');

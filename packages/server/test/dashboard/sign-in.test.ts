@@ -6,6 +6,7 @@ import { attributionRoutes } from '../../src/admin/attribution-routes.js';
 import { pipelineRoutes } from '../../src/admin/pipeline-routes.js';
 import { createSessionStore, credentialsGuard, registerSessionRoutes, type Credentials } from '../../src/admin/credentials.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard-routes.js';
+import { createLiveTap } from '../../src/dashboard/live-tap.js';
 import { loadDashboardAssets, registerDashboardAssets } from '../../src/dashboard/static-assets.js';
 import { SPECIAL_TEXT } from '../support/hostile-text.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -34,7 +35,7 @@ describe('dashboard sign-in, sessions and the guard', () => {
       routes: [
         ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, startedAt: new Date() }),
         ...attributionRoutes(async () => ({ ran: true })),
-        ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: { conversions: [{ name: 'Purchase', events: ['Order Completed'] }], lookbackDays: 90, direct: 'ignore' } } as never, now: () => new Date(clock) }),
+        ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: { conversions: [{ name: 'Purchase', events: ['Order Completed'] }], lookbackDays: 90, direct: 'ignore' } } as never, now: () => new Date(clock), live: createLiveTap() }),
       ],
       guard: credentialsGuard(credentials),
       unguarded: [(a) => registerSessionRoutes(a, credentials, sessions, () => clock), (a) => registerDashboardAssets(a, undefined)],

@@ -12,6 +12,7 @@ import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribution/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
+import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
 import { loadDashboardAssets, registerDashboardAssets } from './dashboard/static-assets.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
@@ -168,6 +169,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
     const derived = createDerivedModel(warehouse, config, log);
     await derived.ensure();
+    // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
+    const rollups = createRollups(warehouse, log);
+    await rollups.ensure();
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -175,7 +179,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
       spool,
-      warehouse: withDerivedRefresh(warehouse, derived),
+      warehouse: withRollupRefresh(withDerivedRefresh(warehouse, derived), rollups),
       dedupWindowMs,
       minIntervalMs: config.loader.minIntervalMs,
       log,
@@ -210,7 +214,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const tracker = config.tracker.enabled
       ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(createIngest(ingestDeps)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
-    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now, live }, adminToken, log);
+    const { app, adminApp } = await buildApps(config, { warehouse, sources, spool, loader, ingest, tracker, activation, derived, now, live, rollups }, adminToken, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
     let closed = false;
@@ -264,6 +268,7 @@ interface AppParts {
   readonly derived: DerivedModel;
   readonly now: () => Date;
   readonly live: LiveTap;
+  readonly rollups: DashboardRollups;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -283,7 +288,7 @@ async function buildApps(config: Config, p: AppParts, adminToken: string, log: L
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
-    ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live }),
+    ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
   ];
   // One credentials object: the guard and the dashboard's sign-in both check tokens through it.
   const credentials = adminTokenCredentials(adminToken);

@@ -9,6 +9,8 @@ import { liveHandler } from './live-route.js';
 import type { LiveTap } from './live-tap.js';
 import { readOverview } from './overview.js';
 import { readQuality } from './quality.js';
+import type { DashboardRollups } from './rollups.js';
+import type { ModelSql } from '../identity/model-views.js';
 
 export interface DashboardDeps {
   readonly warehouse: Warehouse;
@@ -16,6 +18,10 @@ export interface DashboardDeps {
   readonly now: () => Date;
   /** The ingest path's live tap (the live events page). */
   readonly live: LiveTap;
+  /** The Overview's daily rollups (DuckDB). */
+  readonly rollups: Pick<DashboardRollups, 'enabled'>;
+  /** The touch rules and conversion definitions (the derived model's). */
+  readonly model: ModelSql;
 }
 
 /** What the attribution page's filters offer: the configured conversions and defaults, every model. */
@@ -39,7 +45,7 @@ export function dashboardRoutes(deps: DashboardDeps): AdminRoute[] {
   const range = (query: unknown) => dayRangeOf(query, deps.now().getTime());
   return [
     { method: 'GET', url: '/admin/dashboard/settings', action: 'dashboard.read', handler: async () => dashboardSettings(deps.config, deps.warehouse.engine) },
-    { method: 'GET', url: '/admin/dashboard/overview', action: 'dashboard.read', handler: async (request) => readOverview(deps.warehouse, range(request.query)) },
+    { method: 'GET', url: '/admin/dashboard/overview', action: 'dashboard.read', handler: async (request) => readOverview(deps.warehouse, deps.model, range(request.query), deps.rollups.enabled) },
     { method: 'GET', url: '/admin/dashboard/quality', action: 'quality.read', handler: async (request) => readQuality(deps.warehouse, range(request.query)) },
     {
       method: 'GET',
@@ -47,7 +53,7 @@ export function dashboardRoutes(deps: DashboardDeps): AdminRoute[] {
       action: 'journeys.read',
       handler: async (request) => {
         const q = (request.query as { q?: unknown }).q;
-        const journey = await readJourney(deps.warehouse, typeof q === 'string' ? q : '');
+        const journey = await readJourney(deps.warehouse, deps.model, typeof q === 'string' ? q : '');
         if (!journey) throw new ClientError(404, 'not_found', 'no user id, anonymous id or identify e-mail matches that');
         return journey;
       },

@@ -1,3 +1,6 @@
+import { bindModel } from '../identity/bound-model.js';
+import { conversionsSql } from '../identity/conversions-sql.js';
+import type { ModelSql } from '../identity/model-views.js';
 import type { SqlDialect } from '../warehouse/dialect/dialect.js';
 import type { SqlParams } from '../warehouse/warehouse.js';
 import { DAY_MS, type DayRange } from './date-range.js';
@@ -35,13 +38,19 @@ export function visitorsSql(f: SqlDialect, r: DayRange): Statement {
   return { sql: `SELECT ${f.countDistinct('anonymous_id')} AS visitors FROM events WHERE ${w.where}`, params: w.params };
 }
 
-/** Conversions and revenue per day, from the `conversions` view (the configured definitions). */
-export function conversionsByDaySql(f: SqlDialect, r: DayRange): Statement {
-  const w = inRange(f, 'converted_at', r);
+/** The configured conversions of the range (no person resolution: counting needs none). */
+function conversionsOf(m: ModelSql, r: DayRange): { sql: string; params: SqlParams } {
+  const { model, params } = bindModel(m);
+  const sql = conversionsSql(model.rules, model.conversions, { since: new Date(r.sinceMs).toISOString(), until: new Date(r.untilMs).toISOString() });
+  return { sql, params };
+}
+
+/** Conversions and revenue per day (the configured definitions, as the `conversions` view counts them). */
+export function conversionsByDaySql(m: ModelSql, r: DayRange): Statement {
+  const c = conversionsOf(m, r);
   return {
-    sql: `SELECT ${daySql(f, 'converted_at')} AS day, count(*) AS conversions, coalesce(sum(value), 0) AS revenue
-FROM conversions WHERE ${w.where} GROUP BY day ORDER BY day`,
-    params: w.params,
+    sql: `SELECT ${daySql(m.rules.fns, 'converted_at')} AS day, count(*) AS conversions, coalesce(sum(value), 0) AS revenue FROM (${c.sql}) AS c GROUP BY day ORDER BY day`,
+    params: c.params,
   };
 }
 
@@ -67,17 +76,46 @@ FROM touch_sessions WHERE ${w.where}`,
 }
 
 /**
- * Conversions in the range, and those whose person had a marketing touch (not direct) before
- * converting: what attribution can credit to something other than Direct.
+ * Conversions in the range, and those whose converting visitor carried a marketing touch: the
+ * collector's first-touch stamp on the conversion event itself (a raw fact, no identity graph).
+ * A cross-device buyer whose buying device only came direct counts as not attributable here,
+ * though attribution may still credit the other device's touches.
  */
-export function attributableSql(f: SqlDialect, r: DayRange): Statement {
-  const w = inRange(f, 'c.converted_at', r);
+export function attributableSql(m: ModelSql, r: DayRange): Statement {
+  const c = conversionsOf(m, r);
+  const f = m.rules.fns;
   return {
-    sql: `SELECT count(*) AS conversions, ${f.countIf('t.first_touch_at IS NOT NULL AND t.first_touch_at <= c.converted_at')} AS attributable
-FROM conversions AS c
-LEFT JOIN (SELECT person_id AS touch_person, min(started_at) AS first_touch_at FROM sessions WHERE kind <> 'direct' GROUP BY person_id) AS t
-  ON t.touch_person = c.person_id
-WHERE ${w.where}`,
+    sql: `SELECT count(*) AS conversions, ${f.countIf('e.first_touch_at IS NOT NULL AND e.first_touch_at <= e."timestamp"')} AS attributable
+FROM (${c.sql}) AS c JOIN events AS e ON e.message_id = c.message_id AND e.source_id = c.source_id AND e.type = 'track'`,
+    params: c.params,
+  };
+}
+
+/** The rollups' range of day numbers, bound. */
+function dayRange(f: SqlDialect, r: DayRange): { where: string; params: SqlParams } {
+  const b = f.binding('d');
+  return { where: `day >= ${b.value(r.sinceMs / DAY_MS)} AND day < ${b.value(r.untilMs / DAY_MS)}`, params: b.params };
+}
+
+/** Events per day from the DuckDB rollup (rollups.ts). */
+export function rolledEventsByDaySql(f: SqlDialect, r: DayRange): Statement {
+  const w = dayRange(f, r);
+  return {
+    sql: `SELECT e.day, e.events, coalesce(v.visitors, 0) AS visitors FROM (SELECT day, sum(events) AS events FROM dashboard_event_days WHERE ${w.where} GROUP BY day) AS e
+LEFT JOIN (SELECT day, count(*) AS visitors FROM dashboard_visitor_days WHERE ${w.where} GROUP BY day) AS v ON v.day = e.day ORDER BY e.day`,
+    params: w.params,
+  };
+}
+
+export function rolledVisitorsSql(f: SqlDialect, r: DayRange): Statement {
+  const w = dayRange(f, r);
+  return { sql: `SELECT count(DISTINCT anonymous_id) AS visitors FROM dashboard_visitor_days WHERE ${w.where}`, params: w.params };
+}
+
+export function rolledArrivalsSql(f: SqlDialect, r: DayRange): Statement {
+  const w = dayRange(f, r);
+  return {
+    sql: `SELECT coalesce(library, '(none)') AS library, sum(events) AS arrivals FROM dashboard_event_days WHERE type IN ('page', 'screen') AND ${w.where} GROUP BY library ORDER BY arrivals DESC`,
     params: w.params,
   };
 }

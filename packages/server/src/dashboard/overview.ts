@@ -7,9 +7,13 @@ import {
   eventsByDaySql,
   failedByDaySql,
   sessionHealthSql,
+  rolledArrivalsSql,
+  rolledEventsByDaySql,
+  rolledVisitorsSql,
   visitorsSql,
   type Statement,
 } from './overview-sql.js';
+import type { ModelSql } from '../identity/model-views.js';
 
 export interface OverviewDay {
   readonly day: string;
@@ -45,17 +49,21 @@ async function rows(w: Warehouse, s: Statement): Promise<Record<string, unknown>
   return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
 }
 
-/** Reads the Overview's statements (side by side: each is one scan of its own table or view). */
-export async function readOverview(w: Warehouse, r: DayRange): Promise<Overview> {
+/**
+ * Reads the Overview: events, visitors and arrivals from the daily rollups where there are some
+ * (DuckDB; `rolled`), else from the events; conversions with filtered scans of the conversion
+ * events; health from the stored sessions.
+ */
+export async function readOverview(w: Warehouse, m: ModelSql, r: DayRange, rolled: boolean): Promise<Overview> {
   const f = w.dialect;
   const [events, visitors, conversions, failed, health, attributable, arrivals] = await Promise.all([
-    rows(w, eventsByDaySql(f, r)),
-    rows(w, visitorsSql(f, r)),
-    rows(w, conversionsByDaySql(f, r)),
+    rows(w, rolled ? rolledEventsByDaySql(f, r) : eventsByDaySql(f, r)),
+    rows(w, rolled ? rolledVisitorsSql(f, r) : visitorsSql(f, r)),
+    rows(w, conversionsByDaySql(m, r)),
     rows(w, failedByDaySql(f, r)),
     rows(w, sessionHealthSql(f, r)),
-    rows(w, attributableSql(f, r)),
-    rows(w, arrivalsByLibrarySql(f, r)),
+    rows(w, attributableSql(m, r)),
+    rows(w, rolled ? rolledArrivalsSql(f, r) : arrivalsByLibrarySql(f, r)),
   ]);
   const byDay = new Map<number, { events: number; visitors: number; conversions: number; revenue: number; failed: number }>();
   const first = r.sinceMs / DAY_MS;

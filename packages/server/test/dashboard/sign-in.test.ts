@@ -35,7 +35,7 @@ describe('dashboard sign-in, sessions and the guard', () => {
       routes: [
         ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, startedAt: new Date() }),
         ...attributionRoutes(async () => ({ ran: true })),
-        ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: { conversions: [{ name: 'Purchase', events: ['Order Completed'] }], lookbackDays: 90, direct: 'ignore' } } as never, now: () => new Date(clock), live: createLiveTap() }),
+        ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: { conversions: [{ name: 'Purchase', events: ['Order Completed'] }], lookbackDays: 90, direct: 'ignore' } } as never, now: () => new Date(clock), live: createLiveTap(), rollups: { enabled: true }, model: h.derived.sql }),
       ],
       guard: credentialsGuard(credentials),
       unguarded: [(a) => registerSessionRoutes(a, credentials, sessions, () => clock), (a) => registerDashboardAssets(a, undefined)],

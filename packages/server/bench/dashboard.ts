@@ -58,7 +58,7 @@ export async function runDashboardBench(options: { events?: number; runs?: numbe
     const model = createDerivedModel(w, config);
     await model.ensure();
     await model.rebuildSessions();
-    const rollups = createRollups(w);
+    const rollups = createRollups(w, model.sql);
     const t0 = performance.now();
     await rollups.ensure();
     log(`rollups built in ${Math.round(performance.now() - t0)} ms (once; each load then refreshes its days)`);

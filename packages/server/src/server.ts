@@ -170,7 +170,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const derived = createDerivedModel(warehouse, config, log);
     await derived.ensure();
     // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
-    const rollups = createRollups(warehouse, log);
+    const rollups = createRollups(warehouse, derived.sql, log);
     await rollups.ensure();
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({

@@ -129,3 +129,9 @@ FROM events WHERE type IN ('page', 'screen') AND ${w.where} GROUP BY library ORD
     params: w.params,
   };
 }
+
+/** Conversions, revenue and attributable conversions per day from the DuckDB rollup. */
+export function rolledConversionsSql(f: SqlDialect, r: DayRange): Statement {
+  const w = dayRange(f, r);
+  return { sql: `SELECT day, sum(conversions) AS conversions, sum(revenue) AS revenue, sum(attributable) AS attributable FROM dashboard_conversion_days WHERE ${w.where} GROUP BY day ORDER BY day`, params: w.params };
+}

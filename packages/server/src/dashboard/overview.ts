@@ -8,6 +8,7 @@ import {
   failedByDaySql,
   sessionHealthSql,
   rolledArrivalsSql,
+  rolledConversionsSql,
   rolledEventsByDaySql,
   rolledVisitorsSql,
   visitorsSql,
@@ -59,10 +60,10 @@ export async function readOverview(w: Warehouse, m: ModelSql, r: DayRange, rolle
   const [events, visitors, conversions, failed, health, attributable, arrivals] = await Promise.all([
     rows(w, rolled ? rolledEventsByDaySql(f, r) : eventsByDaySql(f, r)),
     rows(w, rolled ? rolledVisitorsSql(f, r) : visitorsSql(f, r)),
-    rows(w, conversionsByDaySql(m, r)),
+    rows(w, rolled ? rolledConversionsSql(f, r) : conversionsByDaySql(m, r)),
     rows(w, failedByDaySql(f, r)),
     rows(w, sessionHealthSql(f, r)),
-    rows(w, attributableSql(m, r)),
+    rolled ? Promise.resolve([]) : rows(w, attributableSql(m, r)),
     rows(w, rolled ? rolledArrivalsSql(f, r) : arrivalsByLibrarySql(f, r)),
   ]);
   const byDay = new Map<number, { events: number; visitors: number; conversions: number; revenue: number; failed: number }>();
@@ -75,7 +76,8 @@ export async function readOverview(w: Warehouse, m: ModelSql, r: DayRange, rolle
   const days = [...byDay.entries()].map(([d, v]) => ({ day: dayText(d), ...v }));
   const sum = (k: keyof OverviewDay) => days.reduce((s, d) => s + (d[k] as number), 0);
   const h = health[0] ?? {};
-  const a = attributable[0] ?? {};
+  // Rolled up: the attributable count sits in each day's conversion row.
+  const a = rolled ? { conversions: sum('conversions'), attributable: conversions.reduce((s, c) => s + num(c['attributable']), 0) } : (attributable[0] ?? {});
   return {
     since: dayText(first),
     until: dayText(last - 1),

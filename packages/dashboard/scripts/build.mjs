@@ -28,6 +28,21 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 
+// The static report's renderer, for `touchline attribute --html` (Node, styles inlined as text).
+await esbuild.build({
+  entryPoints: [join(root, 'src/report/render-report.tsx')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  loader: { '.css': 'text' },
+  outfile: join(dist, 'report.mjs'),
+  logLevel: 'warning',
+});
+
 const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
 const js = outputs.find((f) => f.endsWith('.js'));
 const css = outputs.find((f) => f.endsWith('.css'));

@@ -151,8 +151,11 @@ export function sessionHook(store: SessionStore): (request: FastifyRequest) => P
 }
 
 function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
-  // Secure only where the browser reached us over https (a TLS proxy says so with trustProxy).
-  const secure = request.protocol === 'https' ? '; Secure' : '';
+  // Secure where the browser reached us over https: directly, or through the TLS proxy that
+  // docs/security.md puts in front (X-Forwarded-Proto). A forged header only makes the cookie
+  // stricter: a browser on plain http then drops it.
+  const proto = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase();
+  const secure = request.protocol === 'https' || proto === 'https' ? '; Secure' : '';
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 

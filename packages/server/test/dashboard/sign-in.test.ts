@@ -74,6 +74,11 @@ describe('dashboard sign-in, sessions and the guard', () => {
     expect(me.json().actions).toEqual([...ADMIN_ACTIONS]);
   });
 
+  it('behind the TLS proxy (X-Forwarded-Proto: https) the cookie is Secure too', async () => {
+    const res = await app.inject({ method: 'POST', url: '/auth/session', headers: { 'x-touchline-request': '1', 'x-forwarded-proto': 'https' }, payload: { token: ADMIN } });
+    expect(String(res.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=3600; Secure$/);
+  });
+
   it('an unknown or hostile token signs nobody in and sets no cookie', async () => {
     // Surrounding whitespace is trimmed on purpose (a pasted token often ends in a newline); anything else is another token.
     const suffixed = SPECIAL_TEXT.filter((s) => s.trim() !== '').map((s) => `${ADMIN}${s}`);

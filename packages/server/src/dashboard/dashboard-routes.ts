@@ -9,6 +9,7 @@ import { liveHandler } from './live-route.js';
 import type { LiveTap } from './live-tap.js';
 import { readOverview } from './overview.js';
 import { readQuality } from './quality.js';
+import { readSyncResults } from './sync-results.js';
 import type { DashboardRollups } from './rollups.js';
 import type { ModelSql } from '../identity/model-views.js';
 
@@ -58,6 +59,7 @@ export function dashboardRoutes(deps: DashboardDeps): AdminRoute[] {
         return journey;
       },
     },
+    { method: 'GET', url: '/admin/dashboard/sync-results', action: 'syncs.read', handler: async (request) => readSyncResults(deps.warehouse, request.query) },
     { method: 'GET', url: '/admin/dashboard/live', action: 'events.live', handler: liveHandler(deps.live) },
   ];
 }

@@ -168,10 +168,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
     const derived = createDerivedModel(warehouse, config, log);
-    await derived.ensure();
+    const { sessionsRebuilt } = await derived.ensure();
     // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
     const rollups = createRollups(warehouse, derived.sql, log);
-    await rollups.ensure();
+    await rollups.ensure(sessionsRebuilt);
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -135,3 +135,12 @@ export function rolledConversionsSql(f: SqlDialect, r: DayRange): Statement {
   const w = dayRange(f, r);
   return { sql: `SELECT day, sum(conversions) AS conversions, sum(revenue) AS revenue, sum(attributable) AS attributable FROM dashboard_conversion_days WHERE ${w.where} GROUP BY day ORDER BY day`, params: w.params };
 }
+
+/** Session health from the DuckDB rollup. */
+export function rolledSessionHealthSql(f: SqlDialect, r: DayRange): Statement {
+  const w = dayRange(f, r);
+  return {
+    sql: `SELECT coalesce(sum(sessions), 0) AS sessions, coalesce(sum(with_utm), 0) AS with_utm, coalesce(sum(with_click_id), 0) AS with_click_id, coalesce(sum(with_touch), 0) AS with_touch FROM dashboard_session_days WHERE ${w.where}`,
+    params: w.params,
+  };
+}

@@ -9,6 +9,7 @@ import {
   sessionHealthSql,
   rolledArrivalsSql,
   rolledConversionsSql,
+  rolledSessionHealthSql,
   rolledEventsByDaySql,
   rolledVisitorsSql,
   visitorsSql,
@@ -62,7 +63,7 @@ export async function readOverview(w: Warehouse, m: ModelSql, r: DayRange, rolle
     rows(w, rolled ? rolledVisitorsSql(f, r) : visitorsSql(f, r)),
     rows(w, rolled ? rolledConversionsSql(f, r) : conversionsByDaySql(m, r)),
     rows(w, failedByDaySql(f, r)),
-    rows(w, sessionHealthSql(f, r)),
+    rows(w, rolled ? rolledSessionHealthSql(f, r) : sessionHealthSql(f, r)),
     rolled ? Promise.resolve([]) : rows(w, attributableSql(m, r)),
     rows(w, rolled ? rolledArrivalsSql(f, r) : arrivalsByLibrarySql(f, r)),
   ]);

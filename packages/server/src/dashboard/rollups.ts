@@ -6,11 +6,11 @@ import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
 import { daySql } from './overview-sql.js';
 
 /** Bumped when what a rollup row holds changes: the tables are then rebuilt once. */
-export const ROLLUP_VERSION = 2;
+export const ROLLUP_VERSION = 3;
 
 /**
  * The Overview's daily rollups (DuckDB): events per day × type × library, the distinct
- * (day, anonymous id) pairs, and conversions, revenue and attributable conversions per day under
+ * (day, anonymous id) pairs, sessions with UTMs / click ids / any touch by their start day, and conversions, revenue and attributable conversions per day under
  * the configured definitions (rebuilt when they change) — so no Overview tile scans the events. Kept up to date as the loader
  * commits: after each load, the days of every event received since the last refresh are
  * recomputed whole from `events` (a crash or a failed refresh only delays them: the watermark has
@@ -19,8 +19,11 @@ export const ROLLUP_VERSION = 2;
 export interface DashboardRollups {
   /** Whether the Overview reads the rollups (DuckDB) or the events (ClickHouse). */
   readonly enabled: boolean;
-  /** Creates the tables; rebuilds them when they are new or of another version. */
-  ensure(): Promise<void>;
+  /**
+   * Creates the tables; rebuilds them when they are new or of another version, or when `force`
+   * (the stored sessions were just rebuilt: the session rollup follows them).
+   */
+  ensure(force?: boolean): Promise<void>;
   /** After a load: recomputes the days of the events received since the last refresh. Never throws. */
   afterLoad(): Promise<void>;
 }
@@ -29,6 +32,7 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS dashboard_event_days (day BIGINT NOT NULL, type VARCHAR, library VARCHAR, events BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS dashboard_visitor_days (day BIGINT NOT NULL, anonymous_id VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS dashboard_conversion_days (day BIGINT NOT NULL, conversions BIGINT NOT NULL, revenue DOUBLE NOT NULL, attributable BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dashboard_session_days (day BIGINT NOT NULL, sessions BIGINT NOT NULL, with_utm BIGINT NOT NULL, with_click_id BIGINT NOT NULL, with_touch BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS dashboard_rollup_state (version INTEGER NOT NULL, watermark TIMESTAMPTZ, conversions VARCHAR)`,
 ];
 
@@ -48,6 +52,12 @@ function fill(w: Warehouse, m: ModelSql, where: string): { sql: string; params?:
   const c = conversionsSql(model.rules, model.conversions);
   return [
     { sql: `INSERT INTO dashboard_event_days SELECT ${day} AS day, type, library_name, count(*) FROM events WHERE ${where} GROUP BY ALL` },
+    {
+      // Sessions by the day they started (the stored sessions are refreshed before the rollups).
+      sql: `INSERT INTO dashboard_session_days
+SELECT ${daySql(w.dialect, 'started_at')} AS day, count(*), ${w.dialect.countIf(`(${['utm_source', 'utm_medium', 'utm_campaign'].map((c) => w.dialect.present(c)).join(' OR ')})`)}, ${w.dialect.countIf(w.dialect.present('click_id'))}, count(*) FILTER (WHERE kind <> 'direct')
+FROM touch_sessions WHERE ${where.replaceAll('"timestamp"', 'started_at')} GROUP BY ALL`,
+    },
     { sql: `INSERT INTO dashboard_visitor_days SELECT DISTINCT ${day} AS day, anonymous_id FROM events WHERE anonymous_id IS NOT NULL AND ${where}` },
     {
       sql: `INSERT INTO dashboard_conversion_days
@@ -65,13 +75,13 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
   const day = daySql(w.dialect, '"timestamp"');
   const rebuild = () =>
     w.transaction(async (tx) => {
-      for (const t of ['dashboard_event_days', 'dashboard_visitor_days', 'dashboard_conversion_days', 'dashboard_rollup_state']) await tx.run(`DELETE FROM ${t}`);
+      for (const t of ['dashboard_event_days', 'dashboard_visitor_days', 'dashboard_conversion_days', 'dashboard_session_days', 'dashboard_rollup_state']) await tx.run(`DELETE FROM ${t}`);
       for (const s of fill(w, m, '"timestamp" IS NOT NULL')) await tx.run(s.sql, s.params);
       await tx.run(`INSERT INTO dashboard_rollup_state SELECT ${ROLLUP_VERSION}, max(received_at), $fingerprint FROM events`, { fingerprint: conversionsFingerprint(m) });
     });
   return {
     enabled: true,
-    async ensure() {
+    async ensure(force = false) {
       for (const t of TABLES) await w.query(t, { readOnly: false });
       // A state table from before it had every column: drop it, the rebuild below writes a new one.
       const columns = await w.query(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'dashboard_rollup_state'`);
@@ -81,7 +91,7 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
       }
       const state = await w.query('SELECT version, conversions FROM dashboard_rollup_state');
       const [version, fingerprint] = state.rows[0] ?? [];
-      if (Number(version ?? -1) !== ROLLUP_VERSION || fingerprint !== conversionsFingerprint(m)) await rebuild();
+      if (force || Number(version ?? -1) !== ROLLUP_VERSION || fingerprint !== conversionsFingerprint(m)) await rebuild();
     },
     async afterLoad() {
       try {
@@ -94,6 +104,7 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
           await tx.run(`DELETE FROM dashboard_event_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
           await tx.run(`DELETE FROM dashboard_visitor_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
           await tx.run(`DELETE FROM dashboard_conversion_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
+          await tx.run(`DELETE FROM dashboard_session_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
           // The day range first, so DuckDB skips row groups outside it; then the exact days.
           const where = `"timestamp" >= (SELECT to_timestamp(min(day) * 86400) FROM dashboard_dirty_days)
   AND "timestamp" < (SELECT to_timestamp((max(day) + 1) * 86400) FROM dashboard_dirty_days)

@@ -85,6 +85,12 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     const hint = async (id: string) => page.locator(`[data-testid=${id}] .tile-hint`).textContent();
     expect(await hint('health-click')).toBe(`${clicks!.toLocaleString('en-US')} of ${sessions!.toLocaleString('en-US')} sessions`);
     expect(await hint('health-touch')).toBe(`${touched!.toLocaleString('en-US')} of ${sessions!.toLocaleString('en-US')} sessions`);
+    // Attributable: conversion events the collector stamped with an earlier marketing touch.
+    const [attributable] = await sqlOne(
+      `SELECT count(*) FROM events WHERE type = 'track' AND event = 'Order Completed' AND first_touch_at <= "timestamp" AND "timestamp" >= '${since}'`,
+    );
+    expect(attributable).toBeGreaterThan(0);
+    expect(await hint('health-attributable')).toBe(`${attributable!.toLocaleString('en-US')} of ${orders!.toLocaleString('en-US')} conversions had a touch before`);
     // Landings by capture: the tracker's and the server helper's page views, per the events' library.
     const [tracker] = await sqlOne(`SELECT count(*) FROM events WHERE type = 'page' AND library_name = '@touchline/tracker' AND "timestamp" >= '${since}'`);
     const trackerRow = page.locator('[data-testid=arrivals] tr', { hasText: '@touchline/tracker' });

@@ -13,7 +13,9 @@ async function both(h: Harness) {
   const rolledConversions = await h.sql(`SELECT day, conversions, revenue FROM dashboard_conversion_days ORDER BY day`);
   const rawConversions = await h.sql(`SELECT epoch_ms("timestamp") // ${DAY} AS day, count(*) AS conversions, sum(coalesce(CAST(properties->>'revenue' AS DOUBLE), 0)) AS revenue
     FROM events WHERE type = 'track' AND event = 'Order Completed' GROUP BY day ORDER BY day`);
-  return { rolled, raw, rolledVisitors, rawVisitors, rolledConversions, rawConversions };
+  const rolledSessions = await h.sql(`SELECT day, sessions, with_touch FROM dashboard_session_days ORDER BY day`);
+  const rawSessions = await h.sql(`SELECT epoch_ms(started_at) // ${DAY} AS day, count(*) AS sessions, count(*) FILTER (WHERE kind <> 'direct') AS with_touch FROM sessions GROUP BY day ORDER BY day`);
+  return { rolled, raw, rolledVisitors, rawVisitors, rolledConversions, rawConversions, rolledSessions, rawSessions };
 }
 
 describe('the dashboard rollups follow the loader', () => {
@@ -53,6 +55,8 @@ describe('the dashboard rollups follow the loader', () => {
     expect(s.rolledConversions.map((r) => r['revenue'])).toEqual([100, 19.5]);
     expect(s.rolled).toEqual(s.raw);
     expect(s.rolledVisitors).toEqual(s.rawVisitors);
+    expect(s.rolledSessions.length).toBeGreaterThan(0);
+    expect(s.rolledSessions).toEqual(s.rawSessions);
     expect(s.rolled.some((r) => Number(r['day']) === Math.floor((now - 400 * DAY) / DAY))).toBe(true);
     // A duplicate is not loaded twice, nor counted twice.
     const dup = { type: 'page', anonymousId: 'a9', messageId: 'dup-1', timestamp: new Date(now).toISOString() };

@@ -99,6 +99,26 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     await shot('overview');
   });
 
+  it('Overview: the date range filter re-reads every tile for those days (until inclusive)', async () => {
+    const today = Math.floor(Date.now() / DAY);
+    const day = (d: number) => new Date(d * DAY).toISOString().slice(0, 10);
+    const [from, to] = [day(today - 20), day(today - 10)];
+    await page.fill('input[name=since]', from);
+    await page.fill('input[name=until]', to);
+    await expect.poll(() => page.locator('h2 small').textContent()).toBe(`${from} – ${to} (UTC)`);
+    const [events, orders] = await sqlOne(
+      `SELECT count(*), count(*) FILTER (WHERE type = 'track' AND event = 'Order Completed') FROM events WHERE "timestamp" >= '${from}T00:00:00Z' AND "timestamp" < '${day(today - 9)}T00:00:00Z'`,
+    );
+    expect(events).toBeGreaterThan(0);
+    await expect.poll(async () => numberOf(await page.locator('[data-testid=tile-events] .tile-value').textContent())).toBe(events);
+    expect(numberOf(await page.locator('[data-testid=tile-conversions] .tile-value').textContent())).toBe(orders);
+    expect(await page.locator('[data-testid=days] tbody tr').count()).toBe(11);
+    // Back to the default range for the pages that follow.
+    await page.fill('input[name=since]', '');
+    await page.fill('input[name=until]', '');
+    await expect.poll(() => page.locator('[data-testid=days] tbody tr').count()).toBe(90);
+  });
+
   it('Attribution: totals equal SQL, every model side by side, filters re-run it, CSV has every row', async () => {
     await page.click('nav a[href="#/attribution"]');
     await page.locator('[data-testid=credits]').waitFor({ timeout: 60_000 });

@@ -5,6 +5,7 @@ import { access, constants as fsConstants } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildAdminApp } from './admin/admin-app.js';
 import type { AdminRoute } from './admin/admin-route.js';
+import { adminAuth, createSessionStore, registerSessionRoutes } from './admin/credentials.js';
 import { peopleRoutes } from './admin/people-routes.js';
 import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
@@ -12,6 +13,10 @@ import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribution/admin-attribute.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
+import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
+import { loadDashboardAssets, registerDashboardAssets } from './dashboard/static-assets.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest } from './collector/ingest.js';
@@ -189,7 +194,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
     const derived = createDerivedModel(warehouse, config, log);
-    await derived.ensure();
+    const { sessionsRebuilt } = await derived.ensure();
+    // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
+    const rollups = createRollups(warehouse, derived.sql, log);
+    await rollups.ensure(sessionsRebuilt);
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -197,7 +205,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
       spool,
-      warehouse: withDerivedRefresh(warehouse, derived),
+      warehouse: withRollupRefresh(withDerivedRefresh(warehouse, derived), rollups),
       dedupWindowMs,
       minIntervalMs: config.loader.minIntervalMs,
       log,
@@ -226,9 +234,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
-    const ingest = createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) });
+    // The dashboard's live view reads both doors through one sampled tap, after each answer.
+    const live = createLiveTap();
+    const ingest = live.wrap(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }));
     const tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: createIngest(ingestDeps), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
+      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(createIngest(ingestDeps)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
     const rotateAdminToken = async (): Promise<string> => {
       if (config.adminToken !== undefined) throw new ClientError(409, 'conflict', 'the admin token comes from adminToken / TOUCHLINE_ADMIN_TOKEN: change it there and restart');
@@ -242,7 +252,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -304,6 +314,8 @@ interface AppParts {
   readonly now: () => Date;
   rotateAdminToken(): Promise<string>;
   readiness(): Promise<Record<string, string | null>>;
+  readonly live: LiveTap;
+  readonly rollups: DashboardRollups;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -324,11 +336,17 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
+    ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
   ];
+  // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
+  const auth = adminAuth(p.people);
+  const sessions = createSessionStore({ now: () => p.now().getTime() });
+  const assets = await loadDashboardAssets();
   const adminApp = buildAdminApp({
     routes: adminRoutes,
     guard: policyGuard(p.people, log),
     readiness: p.readiness,
+    unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime()), (a) => registerDashboardAssets(a, assets)],
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,

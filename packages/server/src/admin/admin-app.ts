@@ -16,12 +16,18 @@ export interface AdminAppOptions {
   readonly log: Log;
   /** `/readyz`: each check's name and null when it passes, or what is wrong. */
   readonly readiness: () => Promise<Record<string, string | null>>;
+  /**
+   * Routes that take no action of their own, registered before the guarded table: the sign-in
+   * routes (`/auth/*`) and the dashboard's static files.
+   */
+  readonly unguarded?: readonly ((app: FastifyInstance) => void)[];
 }
 
 /**
  * The admin listener's app (`admin.host`, loopback by default): the admin API, every route from
- * one table behind one guard (src/admin/policy-guard.ts). No CORS headers at all: the
- * dashboard it will serve is same-origin, and no other origin has business here. Unauthenticated:
+ * one table behind one guard (src/admin/policy-guard.ts), the sign-in routes and the dashboard's
+ * files (which take no action: every data call they make is guarded). No CORS headers at all: the
+ * dashboard is same-origin, and no other origin has business here. Unauthenticated besides those:
  * `/healthz` and `/readyz` only.
  */
 export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
@@ -29,9 +35,11 @@ export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) =>
     toErrorReply(err, request, reply, { retryAfterSeconds: o.retryAfterSeconds, log: o.log, limitKeyOf: () => 'the admin API\'s 1 MiB limit' }),
   );
-  // Answers carry warehouse rows and write keys: never cached, never sniffed.
+  // Answers carry warehouse rows and write keys: never cached, never sniffed (the dashboard's
+  // hashed static files say otherwise themselves).
   app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
     done(null, payload);
   });
   // Unauthenticated, and all that is: liveness, and readiness (spool writable, warehouse reachable) for a load balancer.
@@ -43,6 +51,7 @@ export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
     // Names what failed, not how: an unauthenticated caller learns no paths or errors.
     return { ok, checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v === null ? 'ok' : 'failing'])) };
   });
+  for (const add of o.unguarded ?? []) add(app);
   registerAdminRoutes(app, o.routes, o.guard);
   return app;
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { restrictUmask } from '../data-dir/private-files.js';
 import { attributeCommand } from './commands/attribute.js';
+import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
 import { conversionImport } from '../attribution/crm-conversions.js';
@@ -21,6 +22,7 @@ const HELP = `touchline — first-party marketing data: collect, attribute, acti
 Usage:
   touchline start   [--port 8080] [--admin-port 8081] [--data-dir .touchline]
                                                            collector + loader + warehouse
+  touchline demo                                           load a demo shop's journeys (see the dashboard at once)
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events (gzipped too)
                     [--conversions]                        CRM conversions (user id or email, name, value, time)
@@ -144,6 +146,9 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       if (s.lateEvents > 0) out(`${s.lateEvents} events were too far out of time order to sort: each carries the touches as they stood when it arrived`);
       return 0;
     }
+    case 'demo':
+      await demoCommand(config, out);
+      return 0;
     case 'status':
       await statusCommand(config, values.json, out);
       return 0;

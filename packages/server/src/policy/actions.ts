@@ -18,6 +18,11 @@ export const ADMIN_ACTIONS = [
   'syncs.dry-run',
   'syncs.run',
   'syncs.cancel',
+  /** The dashboard's pages (src/dashboard/): overview and data quality; one person's journey and the live events carry personal data. Its attribution page uses attribution.run, its activation page syncs.*. */
+  'dashboard.read',
+  'quality.read',
+  'journeys.read',
+  'events.live',
   /** `touchline export` (the CLI's offline mode; no route yet). */
   'export.run',
   /** Who the caller is and what it may do (`GET /admin/me`, the dashboard's sign-in). */
@@ -72,7 +77,11 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'members.list': 'read',
   'policy.read': 'read',
   'audit.read': 'read',
+  'dashboard.read': 'read',
+  'quality.read': 'read',
   'sql.query': 'analyze',
+  'journeys.read': 'analyze',
+  'events.live': 'analyze',
   'attribution.run': 'analyze',
   'syncs.dry-run': 'analyze',
   'export.run': 'analyze',

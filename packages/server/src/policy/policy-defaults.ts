@@ -31,6 +31,8 @@ export interface PolicySettings {
 const VIEWER: readonly AdminAction[] = [
   'me.read',
   'status.read',
+  'dashboard.read',
+  'quality.read',
   'sources.list',
   'syncs.list',
   'syncs.read',
@@ -39,7 +41,7 @@ const VIEWER: readonly AdminAction[] = [
   'tokens.revoke',
   'metrics.read',
 ];
-const ANALYST: readonly AdminAction[] = [...VIEWER, 'sql.query', 'attribution.run', 'syncs.dry-run', 'export.run'];
+const ANALYST: readonly AdminAction[] = [...VIEWER, 'sql.query', 'attribution.run', 'syncs.dry-run', 'export.run', 'journeys.read', 'events.live'];
 // Marketers run syncs, in the destination's test mode (sends.testOnlyRoles), and may stop one.
 const MARKETER: readonly AdminAction[] = [...ANALYST, 'syncs.run', 'syncs.cancel'];
 const ADMIN: readonly AdminAction[] = [

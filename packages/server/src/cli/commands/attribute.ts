@@ -3,6 +3,7 @@ import { attributePathsFile } from '@touchline/attribution/node';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatCsv, formatJson, formatTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribution/format-attribution.js';
+import { writeStaticReport } from '../../dashboard/static-report.js';
 import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribution/run-attribution.js';
 import { ConfigError, type Config } from '../../config/config.js';
 import { createDerivedModel } from '../../identity/derived-model.js';
@@ -17,6 +18,7 @@ Usage:
   touchline attribute [--model first,last,linear,markov,…] [--by channel|source_medium|campaign|<column>]
                       [--lookback 90d] [--conversion "<event>"]… [--format table|json|csv]
   touchline attribute --paths <file.ndjson> [--model …]          paths from anywhere, no warehouse
+  touchline attribute --html report.html [--model …] [--by …]     the dashboard's attribution page as one static file
 
 Models: first, last, last_non_direct, linear, time_decay, position, w_shaped, full_path, markov,
         shapley, ordered_shapley (markov:2 for a second-order chain). Default: every model but
@@ -137,6 +139,7 @@ function parseOptions(argv: readonly string[]) {
       chart: { type: 'string' },
       metric: { type: 'string', default: 'conversions' },
       paths: { type: 'string' },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -256,6 +259,14 @@ export async function attributeCommand(argv: readonly string[], out: (s: string)
     const params = { ...engineParams(req, config, '(direct)', lookbackDays), summaries: req.summaries ?? [] };
     const { result } = await attributePathsFile(v.paths, req.models, params);
     out(render(result, { level: 'path element', lookbackDays }, v));
+    return 0;
+  }
+  if (v.html) {
+    // The page shows every summary: the report computes them all, whatever --report says.
+    const full = { ...req, summaries: summariesFor('all') };
+    const result = await attributeOverWarehouse(config, full);
+    await writeStaticReport(v.html, full, result, req.lookbackDays ?? config.attribution.lookbackDays);
+    out(`wrote ${v.html}: the attribution page as one static file (${result.models.length} models, ${result.level})`);
     return 0;
   }
   const result = await attributeOverWarehouse(config, req);

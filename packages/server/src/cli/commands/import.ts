@@ -13,7 +13,7 @@ import { findRunningServer } from '../server-handle.js';
 import { eventTimeOf, inEventTimeOrder } from './event-time-order.js';
 
 /** Where imported events go: the running server's /v1/batch, or an in-process pipeline. */
-interface Sink {
+export interface Sink {
   send(events: unknown[]): Promise<IngestResult>;
   close(): Promise<void>;
 }
@@ -100,7 +100,7 @@ async function* mapEvents(events: AsyncIterable<unknown>, f: (row: unknown) => u
   for await (const e of events) yield f(e);
 }
 
-async function openSink(config: Config, sourceName: string | undefined): Promise<Sink> {
+export async function openSink(config: Config, sourceName: string | undefined): Promise<Sink> {
   const server = await findRunningServer(config);
   if (server) {
     const { sources } = await server.call<{ sources: { name: string; writeKey: string; revokedAt: string | null }[] }>('GET', '/admin/sources');

@@ -55,6 +55,15 @@ export function startBanner(t: Touchline, config: Config): string[] {
   ];
 }
 
+/** What a first start says: a newcomer sees a full dashboard after one command. */
+export const EMPTY_WAREHOUSE_HINT = (adminUrl: string) =>
+  `The warehouse is empty. To see the dashboard full at once, load a demo shop's journeys:\n  npx touchline demo\nthen open ${adminUrl}/ and sign in with the admin token.\n`;
+
+async function warehouseIsEmpty(t: Touchline): Promise<boolean> {
+  const r = await t.warehouse.query('SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1) AS e');
+  return Number(r.rows[0]?.[0] ?? 0) === 0;
+}
+
 /** `touchline start`: collector + loader + warehouse, until SIGINT/SIGTERM. */
 export async function startCommand(config: Config, out: (s: string) => void): Promise<void> {
   let file: ServerFile | undefined;
@@ -67,6 +76,7 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
   file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
   await writeServerFile(config, file);
   out(startBanner(t, config).join('\n'));
+  if (await warehouseIsEmpty(t)) out(EMPTY_WAREHOUSE_HINT(t.adminUrl));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,0 +1,105 @@
+/**
+ * Dashboard bench: each page's reads over synthetic traffic (10M events by default, 180 days),
+ * timed as p50 / p95 over several runs and as a ratio to one full-scan GROUP BY over the same
+ * events in the same run (these machines are shared and noisy: the ratio is the figure). Target:
+ * every page under 1 s on 10M events in DuckDB.
+ *
+ *   npm run bench -- dashboard
+ *
+ * Environment: BENCH_EVENTS (default 10000000), BENCH_RUNS (default 5).
+ */
+import { MODEL_NAMES } from '@touchline/attribution';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runAttribution } from '../src/attribution/run-attribution.js';
+import { resolveConfig } from '../src/config/config.js';
+import { readJourney } from '../src/dashboard/journey.js';
+import { readOverview } from '../src/dashboard/overview.js';
+import { readQuality } from '../src/dashboard/quality.js';
+import { createRollups } from '../src/dashboard/rollups.js';
+import { createDerivedModel } from '../src/identity/derived-model.js';
+import { openDuckDBWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
+import { generateDuckDBData, type SyntheticData } from './support/attribution-data.js';
+
+/** The baseline: one GROUP BY over every event (the attribution bench's). */
+const SCAN = `SELECT count(*) AS visitors, sum(n) AS events FROM (SELECT anonymous_id, count(*) AS n, min("timestamp") AS f, max("timestamp") AS l FROM events GROUP BY anonymous_id)`;
+/** The synthetic data's 180 days (attribution-data.ts): every page reads all of it, the worst case. */
+const RANGE = { sinceMs: Date.parse('2026-01-01T00:00:00Z'), untilMs: Date.parse('2026-07-01T00:00:00Z') };
+
+export interface PageFigure {
+  readonly page: string;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  /** p50 / the scan's median. */
+  readonly ratio: number;
+}
+
+export interface DashboardBenchResult {
+  readonly data: SyntheticData;
+  readonly scanMs: number;
+  readonly pages: PageFigure[];
+}
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] ?? Number.NaN;
+
+export async function runDashboardBench(options: { events?: number; runs?: number; log?: (s: string) => void } = {}): Promise<DashboardBenchResult> {
+  const events = options.events ?? 10_000_000;
+  const runs = options.runs ?? 5;
+  const log = options.log ?? (() => undefined);
+  const dir = await mkdtemp(join(tmpdir(), 'touchline-dashboard-bench-'));
+  const config = resolveConfig({ dataDir: dir, tracker: { siteDomains: ['shop.test'] } }, {}, {});
+  const w = await openDuckDBWarehouse({ path: join(dir, 'bench.duckdb') });
+  try {
+    await w.migrate();
+    log(`generating ${events.toLocaleString('en-US')} events in DuckDB…`);
+    const data = await generateDuckDBData(w, events);
+    const model = createDerivedModel(w, config);
+    await model.ensure();
+    await model.rebuildSessions();
+    const rollups = createRollups(w, model.sql);
+    const t0 = performance.now();
+    await rollups.ensure();
+    log(`rollups built in ${Math.round(performance.now() - t0)} ms (once; each load then refreshes its days)`);
+    const pages: Record<string, () => Promise<unknown>> = {
+      overview: () => readOverview(w, model.sql, RANGE, true),
+      'data quality': () => readQuality(w, RANGE),
+      'journey (one person)': () => readJourney(w, model.sql, 'u12'),
+      'attribution: last touch': () => runAttribution(w, config, { models: ['last_touch'], level: 'channel' }),
+      'attribution: every model (the page default)': () => runAttribution(w, config, { models: [...MODEL_NAMES], level: 'channel' }),
+    };
+    const times = new Map<string, number[]>(Object.keys(pages).map((k) => [k, []]));
+    const scans: number[] = [];
+    const time = async (fn: () => Promise<unknown>) => {
+      const t = performance.now();
+      await fn();
+      return performance.now() - t;
+    };
+    // Interleaved, so a busy moment on the machine weighs on the baseline and the pages alike.
+    for (let i = 0; i < runs; i++) {
+      scans.push(await time(() => w.query(SCAN)));
+      for (const [name, fn] of Object.entries(pages)) times.get(name)!.push(await time(fn));
+    }
+    const scanMs = quantile(scans, 0.5);
+    const figures = [...times.entries()].map(([page, xs]) => ({ page, p50Ms: quantile(xs, 0.5), p95Ms: quantile(xs, 0.95), ratio: quantile(xs, 0.5) / scanMs }));
+    log(report(data, scanMs, figures, runs));
+    return { data, scanMs, pages: figures };
+  } finally {
+    await w.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function report(data: SyntheticData, scanMs: number, pages: PageFigure[], runs: number): string {
+  const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`.padStart(10);
+  return [
+    `data: ${data.events.toLocaleString('en-US')} events, ${data.conversions.toLocaleString('en-US')} conversions, ${data.people.toLocaleString('en-US')} people; ${runs} runs`,
+    `${'full-scan GROUP BY (baseline)'.padEnd(46)} p50 ${ms(scanMs)}`,
+    ...pages.map((p) => `${p.page.padEnd(46)} p50 ${ms(p.p50Ms)}  p95 ${ms(p.p95Ms)}  ${p.ratio.toFixed(2)}× the scan${p.p50Ms > 1000 ? '  (over 1 s)' : ''}`),
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runDashboardBench({ events: Number(process.env['BENCH_EVENTS'] ?? 10_000_000), runs: Number(process.env['BENCH_RUNS'] ?? 5), log: console.log });
+}

@@ -9,13 +9,18 @@ function matches(e: LiveEvent, f: { source?: string | undefined; type?: string |
 }
 
 /**
- * `GET /admin/dashboard/live?source=&type=`: server-sent events, the buffered events first, then
- * each new one. A viewer that reads too slowly loses events, never the server's memory.
+ * `GET /admin/dashboard/live?source=&type=`: to a client that accepts `text/event-stream` (every
+ * EventSource does), server-sent events, the buffered events first, then each new one; a viewer
+ * that reads too slowly loses events, never the server's memory. To any other client (curl, a
+ * script), the buffered events as one JSON answer, so a plain GET always ends.
  */
 export function liveHandler(tap: LiveTap) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const q = request.query as { source?: string; type?: string };
     const filter = { source: typeof q.source === 'string' ? q.source : undefined, type: typeof q.type === 'string' ? q.type : undefined };
+    if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+      return { events: tap.recent().filter((e) => matches(e, filter)), skipped: tap.skipped };
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

@@ -96,8 +96,9 @@ export function createLiveTap(o: LiveTapOptions = {}): LiveTap {
     }
   };
   return {
-    wrap: (ingest) => async (events, req, endpointType) => {
-      const result = await ingest(events, req, endpointType);
+    // Every argument passes through: the other protocols' doors hand ingest their mapped batch too.
+    wrap: (ingest) => async (events, req, endpointType, mapped) => {
+      const result = await ingest(events, req, endpointType, mapped);
       // After the answer, sampled: the sender never waits for the live view, and a viewer who
       // opens the page sees the last events at once.
       setImmediate(() => observe(events, req, new Map(result.rejected.map((r) => [r.index, r.reason])), endpointType));

@@ -61,7 +61,7 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     const cookie = (await context.cookies()).find((c) => c.name === 'tl_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(cookie?.value).not.toContain(ADMIN_TOKEN);
-    expect(await page.locator('[data-testid=who]').textContent()).toBe('admin');
+    expect(await page.locator('[data-testid=who]').textContent()).toBe('admin token');
   });
 
   it('Overview: every tile equals SQL over the raw events', async () => {

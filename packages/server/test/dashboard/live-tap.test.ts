@@ -23,6 +23,17 @@ describe('the live tap', () => {
     expect(seen[0]!.touch).toMatchObject({ utm_source: 'x' });
   });
 
+  it('hands the ingest every argument it was given (the other protocols pass their mapped batch)', async () => {
+    const calls: unknown[][] = [];
+    const inner: Ingest = async (...args) => {
+      calls.push(args);
+      return { accepted: 1, duplicates: 0, rejected: [] };
+    };
+    const mapped = { raw: [{ event_type: 'x' }], refused: new Map(), fieldName: (f: string) => f };
+    await createLiveTap().wrap(inner)([{ type: 'track', event: 'x' }], req, 'track', mapped);
+    expect(calls).toEqual([[[{ type: 'track', event: 'x' }], req, 'track', mapped]]);
+  });
+
   it('stays bounded: a ring of `capacity` events, at most `maxPerSecond` a second, the rest counted', async () => {
     let now = 0;
     const tap = createLiveTap({ capacity: 5, maxPerSecond: 8, now: () => now });

@@ -119,6 +119,12 @@ describe('dashboard sign-in, sessions and the guard', () => {
     expect(sql.statusCode).toBe(403);
   });
 
+  it('the live view streams to an EventSource and answers a plain GET with the buffered events', async () => {
+    const plain = await app.inject({ method: 'GET', url: '/admin/dashboard/live', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect([plain.statusCode, plain.headers['content-type']]).toEqual([200, 'application/json; charset=utf-8']);
+    expect(plain.json()).toEqual({ events: [], skipped: 0 });
+  });
+
   it('a member with no rights gets nothing at all', async () => {
     const { id } = await signIn(NOBODY);
     expect((await get('/auth/me', { cookie: `tl_session=${id}` })).json().actions).toEqual([]);

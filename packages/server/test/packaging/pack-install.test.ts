@@ -31,7 +31,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-const TARBALLS = ['touchline', 'touchline-protocol', 'touchline-attribution', 'touchline-destinations', 'touchline-tracker', 'touchline-site'];
+const TARBALLS = ['touchline', 'touchline-protocol', 'touchline-attribution', 'touchline-destinations', 'touchline-tracker', 'touchline-site', 'touchline-dashboard'];
 
 function appManifest(tgz: string): unknown {
   const file = (name: string) => `file:${join(tgz, `${name}-0.1.0.tgz`)}`;
@@ -99,7 +99,7 @@ describe('the packages install from npm tarballs and run', () => {
       expect(paths.some((f) => f.startsWith('dist/')), `${p.name} ships dist/`).toBe(true);
       expect(paths.some((f) => f.startsWith('test/')), `${p.name} ships no tests`).toBe(false);
     }
-    expect(packed.map((p) => p.name).sort()).toEqual(['@touchline/attribution', '@touchline/destinations', '@touchline/protocol', '@touchline/site', '@touchline/tracker', 'touchline']);
+    expect(packed.map((p) => p.name).sort()).toEqual(['@touchline/attribution', '@touchline/dashboard', '@touchline/destinations', '@touchline/protocol', '@touchline/site', '@touchline/tracker', 'touchline']);
     writeFileSync(join(app, 'package.json'), JSON.stringify(appManifest(tgz), null, 2));
     await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app, env: cleanEnv(), maxBuffer: 64 << 20 });
     reuseNativeBuild(app);
@@ -115,7 +115,7 @@ describe('the packages install from npm tarballs and run', () => {
   });
 
   it('installs the packages the server declares, and nothing from the repository', () => {
-    for (const name of ['protocol', 'destinations', 'site', 'tracker', 'attribution']) {
+    for (const name of ['protocol', 'destinations', 'site', 'tracker', 'attribution', 'dashboard']) {
       const pkg = JSON.parse(readFileSync(join(app, 'node_modules/@touchline', name, 'package.json'), 'utf8')) as { name: string };
       expect(pkg.name).toBe(`@touchline/${name}`);
     }

@@ -67,7 +67,10 @@ describe.skipIf(skipReason)('posthog-js → Touchline, in Chromium', () => {
         p.identify('ph-browser-user', { email: 'ph@shop.test', plan: 'pro' });
         p.capture('Order Completed', { order_id: 'o-ph', revenue: 42.5 });
       });
-      // leaving the page flushes the queue (sendBeacon)
+      // posthog-js sends the $identify at once (its own request, not queued): a navigation started
+      // before that request is out cancels it, as it would for a real visitor who leaves within
+      // milliseconds. Stay until it has landed, then leave, which flushes the queue (sendBeacon).
+      await until('the identify', async () => ((await h.sql(`select 1 from events where type = 'identify' and anonymous_id = '${deviceId}'`)).length ? true : undefined));
       await page.goto('about:blank');
       expect(errors).toEqual([]);
 
@@ -75,7 +78,8 @@ describe.skipIf(skipReason)('posthog-js → Touchline, in Chromium', () => {
         const r = await h.sql(`
           select type, event, anonymous_id, user_id, url, referrer_domain, utm_source, utm_campaign, ttclid, first_utm_campaign, library_name, user_agent, is_bot, traits
           from events where anonymous_id = '${deviceId}' order by original_timestamp`);
-        return r.some((x) => x['event'] === 'Order Completed') ? r : undefined;
+        // posthog-js sends the identify and the capture in separate requests: wait for all three rows.
+        return r.some((x) => x['event'] === 'Order Completed') && r.some((x) => x['type'] === 'identify') && r.some((x) => x['type'] === 'page') ? r : undefined;
       });
       const pageView = rows.find((r) => r['type'] === 'page')!;
       expect(pageView).toMatchObject({ url: landing, referrer_domain: 'tiktok.test', utm_source: 'tiktok', utm_campaign: 'ph launch', ttclid: 'E.C.P.ph-tt', library_name: 'web', user_agent: userAgent, is_bot: false });

@@ -137,7 +137,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   });
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
 
-  const warehouse = await openWarehouse(config, dataDir);
+  const warehouse = await openWarehouse(config.warehouse, dataDir);
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
   const opened: (() => Promise<unknown>)[] = [() => warehouse.close()];
   try {

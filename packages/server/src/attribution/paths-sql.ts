@@ -1,5 +1,5 @@
 import { UTM_KEYS } from '@touchline/protocol';
-import type { ConversionDefinition } from './attribution-config.js';
+import type { ConversionDefinition } from '../definitions/conversions.js';
 import type { ConversionFilter } from '../identity/conversions-sql.js';
 import { resolvedConversionsSql, resolvedSessionsSql, type ModelSql } from '../identity/model-views.js';
 

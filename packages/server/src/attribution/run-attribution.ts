@@ -9,14 +9,14 @@ import {
   type Summary,
   type TimeToConvert,
 } from '@touchline/attribution';
-import type { Config } from '../config/config.js';
 import { bindModel } from '../identity/bound-model.js';
 import { otherCurrencySql } from '../identity/conversions-sql.js';
 import { modelSqlFor } from '../identity/derived-model.js';
 import type { ModelSql } from '../identity/model-views.js';
 import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
 import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
-import { DEFAULT_CONVERSIONS, type ConversionDefinition } from './attribution-config.js';
+import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
+import type { ModelSettings } from '../definitions/model-settings.js';
 import { DAY_MS, PACK, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
@@ -71,7 +71,7 @@ function modelName(spec: ModelSpec): string {
   return typeof spec === 'string' ? spec : spec.model;
 }
 
-function definitionsFor(req: AttributeRequest, config: Config): readonly ConversionDefinition[] {
+function definitionsFor(req: AttributeRequest, config: ModelSettings): readonly ConversionDefinition[] {
   if (!req.conversions || req.conversions.length === 0) return config.attribution.conversions;
   const base = DEFAULT_CONVERSIONS[0]!;
   return req.conversions.map((event) => ({ ...base, name: event, events: [event] }));
@@ -84,7 +84,7 @@ function definitionsFor(req: AttributeRequest, config: Config): readonly Convers
  * distinct paths and level values, never by events or persons. Time decay needs each
  * conversion's touch times, so it alone reads per-conversion rows (packed, a thousand per row).
  */
-export async function runAttribution(warehouse: Warehouse, config: Config, req: AttributeRequest, opts: RunOptions = {}): Promise<AttributeResponse> {
+export async function runAttribution(warehouse: Warehouse, config: ModelSettings, req: AttributeRequest, opts: RunOptions = {}): Promise<AttributeResponse> {
   const started = Date.now();
   const level = assertLevel(req.level ?? 'channel');
   const m = modelSqlFor(warehouse, config);
@@ -199,7 +199,7 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
  * conventions (direct handling, direct labels, Markov's empty paths), with `direct` (the level's
  * direct value) as the empty-path bucket and always among the direct labels.
  */
-export function engineParams(req: AttributeRequest, config: Pick<Config, 'attribution'>, direct: string, lookbackDays: number): AttributionParams {
+export function engineParams(req: AttributeRequest, config: Pick<ModelSettings, 'attribution'>, direct: string, lookbackDays: number): AttributionParams {
   const a = config.attribution;
   return {
     ...req.params,

@@ -1,7 +1,7 @@
 import { CLICK_ID_REGISTRY_VERSION, DEFAULT_REFERRAL_EXCLUSIONS } from '@touchline/protocol';
 import { createHash } from 'node:crypto';
-import { channelRuleSet } from '../attribution/attribution-config.js';
-import type { Config } from '../config/config.js';
+import { channelRuleSet } from '../definitions/channel-rules.js';
+import type { ModelSettings } from '../definitions/model-settings.js';
 import { ColumnType } from '../warehouse/schema.js';
 import type { LoadBatch, Warehouse, WarehouseTransaction } from '../warehouse/warehouse.js';
 import { aliasClosure, type AliasEdge } from './alias-closure.js';
@@ -17,7 +17,7 @@ import { deviceKeySql, type TouchRules } from './touch-sql.js';
 export const SESSIONS_VERSION = 1;
 
 /** The touch rules and conversions of a configuration, for one warehouse. */
-export function modelSqlFor(warehouse: Warehouse, config: Config): ModelSql {
+export function modelSqlFor(warehouse: Warehouse, config: ModelSettings): ModelSql {
   const a = config.attribution;
   const rules: TouchRules = {
     fns: warehouse.dialect,
@@ -75,7 +75,7 @@ const ALIAS_COLUMNS = [
  * touches, conversions and persons views. Raw facts are never rewritten: everything here can be
  * dropped and recomputed from `events` and `identities`.
  */
-export function createDerivedModel(warehouse: Warehouse, config: Config, log: (msg: string, fields?: Record<string, unknown>) => void = () => undefined): DerivedModel {
+export function createDerivedModel(warehouse: Warehouse, config: ModelSettings, log: (msg: string, fields?: Record<string, unknown>) => void = () => undefined): DerivedModel {
   const sql = modelSqlFor(warehouse, config);
   const f = sql.rules.fns;
   const duck = f.engine === 'duckdb';

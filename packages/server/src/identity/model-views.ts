@@ -1,5 +1,5 @@
 import { UTM_KEYS } from '@touchline/protocol';
-import type { ConversionDefinition } from '../attribution/attribution-config.js';
+import type { ConversionDefinition } from '../definitions/conversions.js';
 import { conversionsSql } from './conversions-sql.js';
 import { identityWarningsSql, idLinksSql, idMapSql } from './identity-sql.js';
 import { junkIdMatch } from './junk-ids.js';

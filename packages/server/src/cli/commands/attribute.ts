@@ -210,7 +210,7 @@ export function requestFromFlags(v: Options): AttributeRequest {
 export async function attributeOverWarehouse(config: Config, req: AttributeRequest): Promise<AttributeResponse> {
   const server = await findRunningServer(config);
   if (server) return server.call<AttributeResponse>('POST', '/admin/attribute', req);
-  const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
     const model = createDerivedModel(warehouse, config);
     return await runAttribution(warehouse, config, req, { sessionsFresh: () => model.sessionsFresh().catch(() => false) });

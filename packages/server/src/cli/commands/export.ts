@@ -25,7 +25,7 @@ export async function exportCommand(config: Config, o: ExportCommandOptions, out
   if (!o.since || !o.until || !o.out) throw new Error(USAGE);
   const table = (o.table ?? 'events') as ExportTable;
   if (!(table in EXPORT_TABLES)) throw new Error(`--table must be one of ${Object.keys(EXPORT_TABLES).join(', ')}`);
-  const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   const bar = o.progress ? new SingleBar({ format: 'export [{bar}] {percentage}% | {value}/{total} rows | {day}', hideCursor: true }) : null;
   let started = false;
   try {

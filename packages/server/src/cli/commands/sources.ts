@@ -14,7 +14,7 @@ async function perform(config: Config, action: Action): Promise<Source[]> {
     if (action.kind === 'revoke') return [await server.call<Source>('DELETE', `/admin/sources/${encodeURIComponent(action.name)}`)];
     return (await server.call<{ sources: Source[] }>('GET', '/admin/sources')).sources;
   }
-  const warehouse = await openWarehouse(config, resolve(config.dataDir));
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir));
   try {
     await warehouse.migrate();
     const registry = await openSourceRegistry(warehouse);

@@ -12,7 +12,7 @@ import { findRunningServer } from '../server-handle.js';
 export async function runQuery(config: Config, sql: string): Promise<QueryResult> {
   const server = await findRunningServer(config);
   if (server) return server.call<QueryResult>('POST', '/admin/sql', { sql });
-  const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
     return await warehouse.query(sql);
   } finally {

@@ -34,7 +34,7 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
   const dataDir = resolve(config.dataDir);
   const segs = await listSegments(join(dataDir, 'spool')).catch(() => ({ sealed: [], open: [] }));
   const bytes = [...segs.sealed, ...segs.open].reduce((n, f) => n + f.bytes, 0);
-  const warehouse = await openWarehouse(config, dataDir, { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, dataDir, { readOnly: true });
   try {
     const stats = await warehouse.sourceStats();
     const names = new Map((await warehouse.listSources()).map((x) => [x.id, x]));

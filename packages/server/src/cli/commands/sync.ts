@@ -40,7 +40,7 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused']);
 async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Promise<T>, readsSources = false): Promise<T> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const warehouse = await openWarehouse(config, dataDir);
+  const warehouse = await openWarehouse(config.warehouse, dataDir);
   try {
     await warehouse.migrate();
     // The built-in models resolve persons through the identity views: create them, refresh the aliases.

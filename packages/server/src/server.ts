@@ -264,7 +264,7 @@ interface AppParts {
 async function buildApps(config: Config, p: AppParts, adminToken: string, log: Log): Promise<{ app: FastifyInstance; adminApp: FastifyInstance }> {
   const app = await buildCollectorApp({
     tracking: { ingest: p.ingest, sources: p.sources, now: p.now, maxEventBytes: config.limits.maxEventBytes, maxBatchBytes: config.limits.maxBatchBytes },
-    tracker: p.tracker?.routes,
+    routes: p.tracker ? [p.tracker.routes] : [],
     spool: p.spool,
     trustProxy: config.ip.trustProxy,
     retryAfterSeconds: config.spool.retryAfterSeconds,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WarehouseEngine } from './warehouse.js';
+import { WarehouseEngine } from './engine.js';
 
 /** `warehouse` section of the configuration: which engine, and where it is. */
 export const WarehouseConfigSchema = z

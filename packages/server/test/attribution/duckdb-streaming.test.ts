@@ -10,6 +10,7 @@
  * streams through that connection.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { ModelSpec } from '@touchline/attribution';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ function overConnection(conn: DuckDBConnection): Warehouse {
 }
 
 describe('attribution on DuckDB with a small streaming buffer', () => {
-  const models = ['first_touch', 'time_decay', 'markov'];
+  const models: ModelSpec[] = ['first_touch', 'time_decay', 'markov'];
   let dir: string;
   let path: string;
   let w: Warehouse | undefined;

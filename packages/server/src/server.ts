@@ -27,6 +27,7 @@ import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js'
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
+import { systemClock, type Clock } from './clock/clock.js';
 import { openTrackerEndpoint, touchRulesOf, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import { openTouchStore } from './tracker-endpoint/open-touch-store.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
@@ -79,6 +80,8 @@ export interface StartOptions {
   /** Listen on the configured ports (false: in-process only, for tests). @defaultValue true */
   readonly listen?: boolean;
   readonly now?: () => Date;
+  /** Time and timers of the spool and the loader (tests advance one). @defaultValue the system clock */
+  readonly clock?: Clock;
   /** Where log lines go; `log.level` decides what they may carry. @defaultValue stderr */
   readonly log?: LogSink;
   /** HTTP client for destinations (activation). @defaultValue the global fetch */
@@ -154,6 +157,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         maxBytes: config.spool.maxBytes,
         segmentBytes: config.spool.segmentBytes,
         rollIntervalMs: config.spool.rollIntervalMs,
+        clock: options.clock ?? systemClock,
+        log,
         ...(options.spoolRecordFormat ? { recordFormat: options.spoolRecordFormat } : {}),
       },
       checkpoint,

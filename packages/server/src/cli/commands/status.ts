@@ -23,6 +23,12 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
           `touchline sql "select reason, raw from failed_events where reason like 'spool damage%'"`,
       );
     }
+    if (s.spool.unsealedSegments > 0) {
+      out(
+        `         ${s.spool.unsealedSegments} segment(s) on disk but not yet sealed (the loader waits for them; retried): ` +
+          `${s.spool.lastSealError ?? 'see the log'}`,
+      );
+    }
     out(
       `Loader   lag ${(s.loader.lagMs / 1000).toFixed(1)}s, loaded ${s.loader.loadedEvents} events, ` +
         `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +

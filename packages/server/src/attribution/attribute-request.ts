@@ -1,24 +1,53 @@
-import { SUMMARIES } from '@touchline/attribution';
+import { DirectPolicy, EmptyPathPolicy, MissingFacts, MODEL_NAMES, SUMMARIES } from '@touchline/attribution';
 import { z } from 'zod';
 import type { AttributeRequest } from './run-attribution.js';
 
-const modelSpec = z.union([
-  z.string(),
-  z.object({ model: z.string(), order: z.number().int().optional(), name: z.string().optional() }).strict(),
-]);
+// Optional keys are exact (absent, never `undefined`), as the engine's types declare them: the
+// parsed body is an AttributeRequest without a cast.
+const unknownModel = `a model name (${MODEL_NAMES.join(', ')}) or {"model": name, "order"?, "name"?}`;
+const modelName = z.enum(MODEL_NAMES, { error: () => `unknown model: use one of ${MODEL_NAMES.join(', ')}` });
+const modelSpec = z.union(
+  [modelName, z.object({ model: modelName, order: z.number().int().exactOptional(), name: z.string().exactOptional() }).strict()],
+  { error: () => `must be ${unknownModel}` },
+);
+
+/** The engine's parameters (`AttributionParams`) a request may set; the engine checks their values. */
+const ParamsSchema = z
+  .object({
+    halfLifeDays: z.number().exactOptional(),
+    positionWeights: z.object({ first: z.number(), last: z.number() }).strict().exactOptional(),
+    wShapedWeights: z.tuple([z.number(), z.number(), z.number()]).exactOptional(),
+    fullPathWeights: z.tuple([z.number(), z.number(), z.number(), z.number()]).exactOptional(),
+    directLabels: z.array(z.string()).exactOptional(),
+    direct: z.enum([DirectPolicy.Ignore, DirectPolicy.Credit]).exactOptional(),
+    missingFacts: z.enum([MissingFacts.Error, MissingFacts.Fallback]).exactOptional(),
+    markov: z
+      .object({
+        order: z.number().int().exactOptional(),
+        truncation: z.union([z.enum(['none', 'channelattribution']), z.number()]).exactOptional(),
+        emptyPaths: z.enum([EmptyPathPolicy.Direct, EmptyPathPolicy.Redistribute]).exactOptional(),
+        transitions: z.boolean().exactOptional(),
+      })
+      .strict()
+      .exactOptional(),
+    shapley: z.object({ characteristic: z.enum(['subset', 'exact']).exactOptional() }).strict().exactOptional(),
+    topPaths: z.number().int().exactOptional(),
+    topPathsCapacity: z.number().int().exactOptional(),
+  })
+  .strict();
 
 /** `POST /admin/attribute` body: an {@link AttributeRequest} as JSON. The engine checks the values. */
 const AttributeRequestSchema = z
   .object({
     models: z.array(modelSpec).min(1),
-    level: z.string().optional(),
-    lookbackDays: z.number().positive().optional(),
-    conversions: z.array(z.string().min(1)).optional(),
-    resetAfterConversion: z.boolean().optional(),
-    since: z.string().optional(),
-    until: z.string().optional(),
-    summaries: z.array(z.enum(SUMMARIES)).optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
+    level: z.string().exactOptional(),
+    lookbackDays: z.number().positive().exactOptional(),
+    conversions: z.array(z.string().min(1)).exactOptional(),
+    resetAfterConversion: z.boolean().exactOptional(),
+    since: z.string().exactOptional(),
+    until: z.string().exactOptional(),
+    summaries: z.array(z.enum(SUMMARIES)).exactOptional(),
+    params: ParamsSchema.exactOptional(),
   })
   .strict();
 
@@ -26,5 +55,6 @@ const AttributeRequestSchema = z
 export function parseAttributeRequest(body: unknown): { ok: true; request: AttributeRequest } | { ok: false; message: string } {
   const r = AttributeRequestSchema.safeParse(body);
   if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') };
-  return { ok: true, request: r.data as unknown as AttributeRequest };
+  const request: AttributeRequest = r.data;
+  return { ok: true, request };
 }

@@ -1,4 +1,6 @@
 import { compareModels, SUMMARIES, type AttributionResult, type ModelResult, type Summary } from '@touchline/attribution';
+import type { WarehouseEngine } from '../warehouse/engine.js';
+import type { AttributeResponse } from './run-attribution.js';
 
 /** What `--report` selects, in every format: credits, top paths, time and touches to convert, or all. */
 export const REPORTS = ['credits', 'paths', 'conversion-time', 'all'] as const;
@@ -31,8 +33,8 @@ function need<T>(x: T | undefined, name: Summary): T {
 export interface RunFacts {
   readonly level: string;
   readonly lookbackDays?: number | undefined;
-  readonly engine?: string | undefined;
-  readonly sessions?: string | undefined;
+  readonly engine?: WarehouseEngine | undefined;
+  readonly sessions?: AttributeResponse['sessions'] | undefined;
   readonly notes?: readonly string[] | undefined;
 }
 

@@ -14,10 +14,10 @@ import { otherCurrencySql } from '../identity/conversions-sql.js';
 import { modelSqlFor } from '../identity/derived-model.js';
 import type { ModelSql } from '../identity/model-views.js';
 import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
-import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
+import { WarehouseEngine, type SqlParams, type Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
-import { DAY_MS, PACK, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
+import { DAY_MS, PACK, PathRows, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
 export interface AttributeRequest {
@@ -50,7 +50,7 @@ export interface AttributeRequest {
 /** The engine's result plus what the run was. JSON-safe (NaN statistics become null in JSON). */
 export interface AttributeResponse extends AttributionResult {
   readonly level: string;
-  readonly engine: string;
+  readonly engine: WarehouseEngine;
   /** `stored` (DuckDB's session table) or `on-read` (ClickHouse, or DuckDB sessions that are stale). */
   readonly sessions: 'stored' | 'on-read';
   /** Things the reader should know (fallbacks, left-out conversions). */
@@ -88,7 +88,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
   const started = Date.now();
   const level = assertLevel(req.level ?? 'channel');
   const m = modelSqlFor(warehouse, config);
-  const duck = m.rules.fns.engine === 'duckdb';
+  const duck = m.rules.fns.engine === WarehouseEngine.DuckDB;
   const notes: string[] = [];
   const onRead = duck ? (opts.sessionsOnRead ?? !(await (opts.sessionsFresh?.() ?? Promise.resolve(true)))) : true;
   if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
@@ -129,7 +129,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
   };
 
   if (duck) {
-    for await (const chunk of run(statement((b, q) => duckdbPathsSql(b, q, wantsTimeDecay)))) {
+    for await (const chunk of run(statement((b, q) => duckdbPathsSql(b, q, wantsTimeDecay ? PathRows.Both : PathRows.Aggregated)))) {
       for (const row of chunk) {
         const kind = row['kind'];
         if (kind === RowKind.Path) {
@@ -143,7 +143,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
   } else {
     // Rows come grouped by (path, day): identical paths are summed here, bounded by distinct paths.
     const paths = new Map<string, { path: string[]; conversions: number; value: number; nulls: number }>();
-    for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, false)))) {
+    for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)))) {
       for (const row of chunk) {
         const path = (row['path'] as string[]) ?? [];
         const key = path.join(PACK.touch);
@@ -158,7 +158,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     }
     if (agg) for (const p of paths.values()) add(agg, p);
     if (td) {
-      for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, true)))) {
+      for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, PathRows.Packed)))) {
         for (const row of chunk) {
           const ages = (row['ages'] as number[]).map(Number);
           add(td, { path: row['path'] as string[], times: ages.map((a) => -a), converted_at: 0, value: Number(row['value']) });

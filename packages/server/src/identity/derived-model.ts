@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { channelRuleSet } from '../definitions/channel-rules.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
 import { ColumnType } from '../warehouse/schema.js';
-import type { LoadBatch, Warehouse, WarehouseTransaction } from '../warehouse/warehouse.js';
+import { WarehouseEngine, type LoadBatch, type Warehouse, type WarehouseTransaction } from '../warehouse/warehouse.js';
 import { aliasClosure, type AliasEdge } from './alias-closure.js';
 import { bindModel } from './bound-model.js';
 import { MODEL_VIEW_NAMES, modelViews, type ModelSql } from './model-views.js';
@@ -78,7 +78,7 @@ const ALIAS_COLUMNS = [
 export function createDerivedModel(warehouse: Warehouse, config: ModelSettings, log: (msg: string, fields?: Record<string, unknown>) => void = () => undefined): DerivedModel {
   const sql = modelSqlFor(warehouse, config);
   const f = sql.rules.fns;
-  const duck = f.engine === 'duckdb';
+  const duck = f.engine === WarehouseEngine.DuckDB;
   const write = (text: string) => warehouse.query(text, { readOnly: false });
   const scalar = async (text: string) => Number((await warehouse.query(text)).rows[0]?.[0] ?? 0);
   const quoteIdent = (name: string) => f.quoteIdent(name);

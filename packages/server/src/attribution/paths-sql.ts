@@ -46,7 +46,7 @@ export interface PathQuery {
 }
 
 /** Row kinds of the path streams. */
-export const RowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
+export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
 
 /**
  * Which rows a paths statement returns: the aggregated paths (and day rows) the rule and
@@ -106,13 +106,13 @@ export function duckdbPathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.
   const tail = q.resetAfterConversion ? 'lc.last_t IS NULL OR tc.t > lc.last_t' : 'lc.last_t IS NULL';
   const levels = `coalesce(list_transform(touches, x -> x.l), [])`;
   const parts = [
-    `SELECT '${RowKind.Path}' AS kind, coalesce(a.path, b.path) AS path, coalesce(a.conversions, 0) AS conversions, coalesce(a.value, 0) AS value,
+    `SELECT '${PathRowKind.Path}' AS kind, coalesce(a.path, b.path) AS path, coalesce(a.conversions, 0) AS conversions, coalesce(a.value, 0) AS value,
   coalesce(b.nulls, 0) AS nulls, NULL::BIGINT AS days, NULL::VARCHAR AS packed
 FROM a FULL OUTER JOIN b ON a.path = b.path`,
-    `SELECT '${RowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
+    `SELECT '${PathRowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
   ];
   if (packed) {
-    parts.push(`SELECT '${RowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
+    parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
   string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}')
 FROM p GROUP BY cid % 1000`);
   }

@@ -17,7 +17,7 @@ import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-s
 import { WarehouseEngine, type SqlParams, type Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
-import { DAY_MS, PACK, PathRows, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
+import { DAY_MS, PACK, PathRows, PathRowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
 export interface AttributeRequest {
@@ -132,12 +132,12 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     for await (const chunk of run(statement((b, q) => duckdbPathsSql(b, q, wantsTimeDecay ? PathRows.Both : PathRows.Aggregated)))) {
       for (const row of chunk) {
         const kind = row['kind'];
-        if (kind === RowKind.Path) {
+        if (kind === PathRowKind.Path) {
           if (agg) add(agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
-        } else if (kind === RowKind.Days) {
+        } else if (kind === PathRowKind.Days) {
           if (summaries.has('time_to_convert')) days.set(Number(row['days']), (days.get(Number(row['days'])) ?? 0) + Number(row['conversions']));
         }
-        else if (kind === RowKind.Packed && td) unpack(String(row['packed'] ?? ''), (p) => add(td, p));
+        else if (kind === PathRowKind.Packed && td) unpack(String(row['packed'] ?? ''), (p) => add(td, p));
       }
     }
   } else {

@@ -202,7 +202,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
       const inputs = (touchStore: Record<string, unknown>) => ({
         config: TrackerConfigSchema.parse({ touchStore }),
         dataDir: dir,
-        warehouseEngine: 'clickhouse',
+        warehouseEngine: 'clickhouse' as const,
         clickhouse: { url: server.url, database: 'touchline_no_touch_tables' },
         now: () => new Date(),
         log: (m: string) => void logs.push(m),

@@ -27,7 +27,7 @@ import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js'
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
-import { systemClock, type Clock } from './clock/clock.js';
+import { dateOf, systemClock, type Clock } from './clock/clock.js';
 import { openTrackerEndpoint, touchRulesOf, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import { openTouchStore } from './tracker-endpoint/open-touch-store.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
@@ -80,7 +80,7 @@ export interface StartOptions {
   /** Listen on the configured ports (false: in-process only, for tests). @defaultValue true */
   readonly listen?: boolean;
   readonly now?: () => Date;
-  /** Time and timers of the spool and the loader (tests advance one). @defaultValue the system clock */
+  /** Time and timers of the spool, the derived model and (unless `now` is given) the collector; tests advance one. @defaultValue the system clock */
   readonly clock?: Clock;
   /** Where log lines go; `log.level` decides what they may carry. @defaultValue stderr */
   readonly log?: LogSink;
@@ -126,7 +126,8 @@ async function openDataDir(config: Config, dataDir: string, log: Log): Promise<v
  * in reverse, if a later step fails. Long because it is the one place that knows every part.
  */
 export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => dateOf(clock));
   let sourcesForLog: SourceRegistry | undefined;
   const dataDir = resolve(config.dataDir);
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
@@ -157,7 +158,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         maxBytes: config.spool.maxBytes,
         segmentBytes: config.spool.segmentBytes,
         rollIntervalMs: config.spool.rollIntervalMs,
-        clock: options.clock ?? systemClock,
+        clock,
         log,
         ...(options.spoolRecordFormat ? { recordFormat: options.spoolRecordFormat } : {}),
       },
@@ -168,7 +169,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     if (recoveredDamagedBytes > 0) log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
-    const derived = createDerivedModel(warehouse, config, log);
+    const derived = createDerivedModel(warehouse, config, log, clock);
     await derived.ensure();
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
@@ -279,7 +280,7 @@ async function buildApps(config: Config, p: AppParts, adminToken: string, log: L
   });
   // The admin API, one table: the guard decides each route's action (a policy will, later).
   const adminRoutes: AdminRoute[] = [
-    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
+    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
   ];

@@ -23,6 +23,9 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
           `touchline sql "select reason, raw from failed_events where reason like 'spool damage%'"`,
       );
     }
+    if (s.derived.refreshFailures > 0) {
+      out(`Derived  ${s.derived.refreshFailures} refresh(es) after a load failed since start${s.derived.lastRefreshError ? `, last: ${s.derived.lastRefreshError}` : ' (the latest succeeded)'}`);
+    }
     if (s.spool.unsealedSegments > 0) {
       out(
         `         ${s.spool.unsealedSegments} segment(s) on disk but not yet sealed (the loader waits for them; retried): ` +

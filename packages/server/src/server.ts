@@ -183,6 +183,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       minIntervalMs: config.loader.minIntervalMs,
       log,
       beforeLoad: activation.beforeLoad,
+      clock,
     });
     opened.push(() => activation.close());
     loader.start();

@@ -1,4 +1,6 @@
+import { systemClock, type Clock } from '../clock/clock.js';
 import type { SpoolDamage } from '../spool/damage.js';
+import type { SegmentFile } from '../spool/segments.js';
 import type { Spool } from '../spool/spool.js';
 import { readSegmentsRows } from '../spool/segment-reader.js';
 import type { LoadBatch, LoadResult, Warehouse } from '../warehouse/warehouse.js';
@@ -34,6 +36,8 @@ export interface LoaderOptions {
    * here, while the spool still holds them). A failure retries the batch.
    */
   readonly beforeLoad?: (batch: LoadBatch) => Promise<void>;
+  /** Lag, back-off and the polling timer. @defaultValue the system clock */
+  readonly clock?: Clock;
 }
 
 export interface LoaderStats {
@@ -56,6 +60,23 @@ export interface Loader {
   stats(): LoaderStats;
 }
 
+/** The oldest sealed segments that fit in `maxBatchBytes` (always at least one), and the checkpoint they reach. */
+export function planBatch(sealed: readonly SegmentFile[], maxBatchBytes: number): { files: string[]; lastSeq: number } {
+  const files: string[] = [];
+  let bytes = 0;
+  let lastSeq = 0;
+  for (const s of sealed) {
+    if (files.length > 0 && bytes + s.bytes > maxBatchBytes) break;
+    files.push(s.path);
+    bytes += s.bytes;
+    lastSeq = s.seq;
+  }
+  return { files, lastSeq };
+}
+
+/** Wait before the next try after `failures` failed loads in a row: 400 ms doubling, capped. */
+export const backoffMs = (failures: number, maxBackoffMs: number): number => Math.min(maxBackoffMs, 200 * 2 ** Math.min(failures, 10));
+
 export function createLoader(options: LoaderOptions): Loader {
   const { spool, warehouse, collectorId } = options;
   const maxBatchBytes = options.maxBatchBytes ?? 256 * 1024 ** 2;
@@ -64,12 +85,13 @@ export function createLoader(options: LoaderOptions): Loader {
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const minIntervalMs = options.minIntervalMs ?? 1000;
   const eagerBytes = options.eagerBytes ?? 32 * 1024 ** 2;
+  const clock = options.clock ?? systemClock;
   let lastLoadStart = 0;
   const log = options.log ?? (() => undefined);
 
   let running = false;
   let busy: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let stopTimer: (() => void) | null = null;
   let failures = 0;
   let retryAt = 0;
   const sealedAt = new Map<number, number>();
@@ -78,23 +100,15 @@ export function createLoader(options: LoaderOptions): Loader {
   let lastError: string | null = null;
 
   spool.onSealed(() => {
-    for (const f of spool.sealed()) if (!sealedAt.has(f.seq)) sealedAt.set(f.seq, Date.now());
+    for (const f of spool.sealed()) if (!sealedAt.has(f.seq)) sealedAt.set(f.seq, clock.now());
     if (running) tick();
   });
 
   async function loadOnce(): Promise<boolean> {
     const segs = spool.sealed();
     if (segs.length === 0) return false;
-    lastLoadStart = Date.now();
-    const files: string[] = [];
-    let bytes = 0;
-    let lastSeq = 0;
-    for (const s of segs) {
-      if (files.length > 0 && bytes + s.bytes > maxBatchBytes) break;
-      files.push(s.path);
-      bytes += s.bytes;
-      lastSeq = s.seq;
-    }
+    lastLoadStart = clock.now();
+    const { files, lastSeq } = planBatch(segs, maxBatchBytes);
     // The batch may be read more than once (outbox, a warehouse's retry): damage counts once.
     const damage = new Map<string, SpoolDamage>();
     const onDamage = (d: SpoolDamage) => damage.set(`${d.segment}@${d.offset}`, d);
@@ -117,7 +131,7 @@ export function createLoader(options: LoaderOptions): Loader {
     totals.duplicates += r.duplicates;
     totals.unloadable += r.unloadable;
     totals.batches++;
-    lastLoadAt = new Date().toISOString();
+    lastLoadAt = new Date(clock.now()).toISOString();
     if (r.unloadable > 0) log('rows the warehouse refused were quarantined', { count: r.unloadable });
     return true;
   }
@@ -132,21 +146,21 @@ export function createLoader(options: LoaderOptions): Loader {
 
   async function loop(): Promise<void> {
     try {
-      while (Date.now() >= retryAt && due() && (await exclusive(loadOnce))) {
+      while (clock.now() >= retryAt && due() && (await exclusive(loadOnce))) {
         failures = 0;
         lastError = null;
       }
     } catch (err) {
       failures++;
       lastError = (err as Error).message;
-      const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(failures, 10));
-      retryAt = Date.now() + backoff;
+      const backoff = backoffMs(failures, maxBackoffMs);
+      retryAt = clock.now() + backoff;
       log('load failed; the spool keeps the rows and the loader retries', { error: lastError, retryInMs: backoff });
     }
   }
 
   function due(): boolean {
-    if (Date.now() - lastLoadStart >= minIntervalMs) return true;
+    if (clock.now() - lastLoadStart >= minIntervalMs) return true;
     return spool.sealed().reduce((n, f) => n + f.bytes, 0) >= eagerBytes;
   }
 
@@ -161,9 +175,8 @@ export function createLoader(options: LoaderOptions): Loader {
     start() {
       if (running) return;
       running = true;
-      for (const f of spool.sealed()) sealedAt.set(f.seq, Date.now());
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
+      for (const f of spool.sealed()) sealedAt.set(f.seq, clock.now());
+      stopTimer = clock.every(intervalMs, tick);
       tick();
     },
     async flush() {
@@ -176,7 +189,8 @@ export function createLoader(options: LoaderOptions): Loader {
     },
     async stop() {
       running = false;
-      if (timer) clearInterval(timer);
+      stopTimer?.();
+      stopTimer = null;
       while (busy) await busy;
     },
     stats() {
@@ -185,9 +199,8 @@ export function createLoader(options: LoaderOptions): Loader {
         ...totals,
         lastLoadAt,
         lastError,
-        lagMs: Number.isFinite(oldest) ? Date.now() - oldest : 0,
+        lagMs: Number.isFinite(oldest) ? clock.now() - oldest : 0,
       };
     },
   };
-
 }

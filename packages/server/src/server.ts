@@ -249,6 +249,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
+    // The start's own failure is what the caller needs; closing what opened is best effort.
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   }

@@ -133,6 +133,7 @@ export function createLoader(options: LoaderOptions): Loader {
     totals.batches++;
     lastLoadAt = new Date(clock.now()).toISOString();
     if (r.unloadable > 0) log('rows the warehouse refused were quarantined', { count: r.unloadable });
+    for (const w of r.warnings ?? []) log(`after a load: ${w}`, { lastSeq });
     return true;
   }
 
@@ -140,6 +141,7 @@ export function createLoader(options: LoaderOptions): Loader {
   let chain: Promise<unknown> = Promise.resolve();
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const next = chain.then(fn, fn);
+    // The chain only orders loads; each caller's promise (`next`) carries its own failure.
     chain = next.catch(() => undefined);
     return next;
   }

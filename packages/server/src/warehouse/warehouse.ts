@@ -48,6 +48,11 @@ export interface LoadResult {
   readonly failed: number;
   /** Lines the warehouse could not load, quarantined into failed_events with the database's reason. */
   readonly unloadable: number;
+  /**
+   * What went wrong after the batch committed (a staging table left behind…): the load stands,
+   * the loader logs each line.
+   */
+  readonly warnings?: readonly string[];
 }
 
 export interface QueryResult {

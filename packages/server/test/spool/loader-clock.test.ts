@@ -62,4 +62,22 @@ describe('the loader on a manual clock', () => {
     await loader.stop();
     await spool.close();
   });
+
+  it('logs what went wrong after a load committed (a staging table left behind), and keeps the load', async () => {
+    const logged: { msg: string; fields: Record<string, unknown> | undefined }[] = [];
+    const warehouse = new Proxy(store.warehouse, {
+      get(target, key) {
+        if (key === 'load') return async (b: Parameters<Warehouse['load']>[0]) => ({ ...(await target.load(b)), warnings: ['could not drop the staging tables (_stage, _load, _unloadable): IO Error'] });
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Warehouse;
+    const { spool } = await openSpool({ dir, rollIntervalMs: 60_000, clock: manualClock() }, null);
+    const loader = createLoader({ collectorId: 'col_warn', spool, warehouse, clock: manualClock(), log: (msg, fields) => logged.push({ msg, fields }) });
+    await spool.append([eventLine({ type: 'track', event: 'E', messageId: 'warn-1', anonymousId: 'a' })]);
+    await loader.flush();
+    expect(loader.stats()).toMatchObject({ loadedEvents: 1, lastError: null });
+    expect(logged).toEqual([{ msg: 'after a load: could not drop the staging tables (_stage, _load, _unloadable): IO Error', fields: { lastSeq: 1 } }]);
+    await spool.close();
+  });
 });

@@ -41,6 +41,7 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
     return;
   }
   const dataDir = resolve(config.dataDir);
+  // No spool folder yet (nothing was ever received here): an empty spool.
   const segs = await listSegments(join(dataDir, 'spool')).catch(() => ({ sealed: [], open: [] }));
   const bytes = [...segs.sealed, ...segs.open].reduce((n, f) => n + f.bytes, 0);
   const warehouse = await openWarehouse(config.warehouse, dataDir, { readOnly: true });

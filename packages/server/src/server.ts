@@ -12,7 +12,7 @@ import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribution/admin-attribute.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
-import { createIngest, type Ingest } from './collector/ingest.js';
+import { createIngest, type Ingest, type IngestDeps } from './collector/ingest.js';
 import { createUserAgentParser } from './collector/user-agent.js';
 import { ConfigError, type Config } from './config/config.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
@@ -120,6 +120,33 @@ async function openDataDir(config: Config, dataDir: string, log: Log): Promise<v
   for (const f of failed) log('could not make a data dir file private: fix its owner or mode by hand', f);
 }
 
+/** What every door's ingest shares: the spool, the recent ids, the user-agent parser, the limits. */
+function ingestDepsOf(config: Config, spool: Spool, dedupWindowMs: number): Omit<IngestDeps, 'touches'> {
+  return {
+    spool,
+    recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
+    parseUserAgent: createUserAgentParser(),
+    newMessageId: randomUUID,
+    ipTruncation: config.ip.truncate,
+    maxEventBytes: config.limits.maxEventBytes,
+  };
+}
+
+/** The spool in the data dir, recovered from the warehouse's checkpoint; what recovery cut is logged. */
+async function openRecoveredSpool(
+  config: Config,
+  dataDir: string,
+  checkpoint: number | null,
+  o: { readonly clock: Clock; readonly log: Log; readonly format: SpoolOptions['recordFormat'] },
+): Promise<Spool> {
+  const s = config.spool;
+  const options: SpoolOptions = { dir: join(dataDir, 'spool'), maxBytes: s.maxBytes, segmentBytes: s.segmentBytes, rollIntervalMs: s.rollIntervalMs, clock: o.clock, log: o.log };
+  const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(o.format ? { ...options, recordFormat: o.format } : options, checkpoint);
+  if (recoveredDropped > 0) o.log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
+  if (recoveredDamagedBytes > 0) o.log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
+  return spool;
+}
+
 /**
  * The composition root: opens each part in dependency order (data dir, secrets, warehouse, spool,
  * derived model, activation, loader, ingest, tracker, apps, listeners) and closes what it opened,
@@ -151,22 +178,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const defaultSource = await ensureDefaultSource(sources, config.writeKey);
     if (defaultSource.from === 'revoked') log(revokedKeyAdvice(defaultSource));
 
-    const checkpoint = await warehouse.checkpoint(stored.secrets.collectorId);
-    const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(
-      {
-        dir: join(dataDir, 'spool'),
-        maxBytes: config.spool.maxBytes,
-        segmentBytes: config.spool.segmentBytes,
-        rollIntervalMs: config.spool.rollIntervalMs,
-        clock,
-        log,
-        ...(options.spoolRecordFormat ? { recordFormat: options.spoolRecordFormat } : {}),
-      },
-      checkpoint,
-    );
+    const spool = await openRecoveredSpool(config, dataDir, await warehouse.checkpoint(stored.secrets.collectorId), { clock, log, format: options.spoolRecordFormat });
     opened.push(() => spool.close());
-    if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
-    if (recoveredDamagedBytes > 0) log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
     const derived = createDerivedModel(warehouse, config, log, clock);
@@ -198,14 +211,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
     });
     opened.push(() => touches.close());
-    const ingestDeps = {
-      spool,
-      recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
-      parseUserAgent: createUserAgentParser(),
-      newMessageId: randomUUID,
-      ipTruncation: config.ip.truncate,
-      maxEventBytes: config.limits.maxEventBytes,
-    };
+    const ingestDeps = ingestDepsOf(config, spool, dedupWindowMs);
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     const ingest = createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) });

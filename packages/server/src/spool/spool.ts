@@ -5,7 +5,7 @@ import type { SpoolDamage } from './damage.js';
 import { encodeRecords, type RecordFields } from './record-format.js';
 import { SegmentFormat } from './segment-scan.js';
 import { repairSegment } from './segment-repair.js';
-import { createSegmentSealer, type SealerStats } from './segment-sealer.js';
+import { createSegmentSealer, type SealerStats, type SegmentSealer } from './segment-sealer.js';
 import { OPEN_SUFFIX, listSegments, removeFile, sealFile, segmentName, type SegmentFile } from './segments.js';
 
 /**
@@ -182,180 +182,210 @@ async function recoverSegments(dir: string, checkpoint: number | null, io: Spool
   return { sealed, nextSeq, recoveredDropped, recoveredDamagedBytes };
 }
 
+/** What the write path reads: the spool's settings and capabilities. */
+interface Writer {
+  readonly dir: string;
+  readonly io: SpoolIO;
+  readonly clock: Clock;
+  readonly maxBytes: number;
+  readonly segmentBytes: number;
+  readonly rollIntervalMs: number;
+  readonly recordFormat: SegmentFormat;
+  readonly sealer: SegmentSealer;
+}
+
+/** The spool's one small state, shared by the steps of the write path below. */
+interface SpoolState {
+  nextSeq: number;
+  /** The segment being written, if any. */
+  active: Active | null;
+  /** Appends waiting for the next group commit, and their bytes. */
+  pending: Pending[];
+  pendingBytes: number;
+  /** A drain is scheduled or running (one at a time). */
+  writing: boolean;
+  rollRequested: boolean;
+  closed: boolean;
+  rowsAppended: number;
+  commits: number;
+  /** Sealed segments, oldest first, and their bytes: what the loader may take. */
+  readonly sealed: SegmentFile[];
+  sealedBytes: number;
+  readonly damaged: { records: number; bytes: number };
+  readonly listeners: (() => void)[];
+  /** Waiting for the current drain to end (roll()). */
+  readonly idle: (() => void)[];
+}
+
+const onDiskBytes = (w: Writer, s: SpoolState) => s.sealedBytes + w.sealer.stats().unsealedBytes + (s.active?.bytes ?? 0);
+
+async function ensureActive(w: Writer, s: SpoolState): Promise<Active> {
+  if (s.active) return s.active;
+  const seq = s.nextSeq++;
+  const file = await w.io.openAppend(join(w.dir, segmentName(seq, OPEN_SUFFIX)));
+  await w.io.syncDir(w.dir); // the new file's directory entry must survive a crash before we ack into it
+  s.active = { seq, file, bytes: 0, openedAt: w.clock.now() };
+  return s.active;
+}
+
+/** Hands the active segment to the sealer, which never throws (a failure waits for a retry). */
+async function seal(w: Writer, s: SpoolState): Promise<void> {
+  s.rollRequested = false;
+  const a = s.active;
+  if (!a || a.bytes === 0) return;
+  s.active = null;
+  await w.sealer.seal({ seq: a.seq, bytes: a.bytes, close: () => a.file.close() });
+}
+
+/** One group commit: write, fdatasync, then acknowledge; on failure nothing of it is acknowledged. */
+async function writeGroup(w: Writer, s: SpoolState, group: Pending[]): Promise<void> {
+  const buf = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
+  s.pendingBytes -= buf.length;
+  let a: Active | null = null;
+  try {
+    a = await ensureActive(w, s);
+    await a.file.write(buf, a.bytes);
+    await a.file.datasync();
+    a.bytes += buf.length;
+    s.commits++;
+    for (const p of group) p.resolve();
+  } catch (err) {
+    // Nothing of this group is acknowledged; cut whatever part of it reached the file. If the
+    // cut fails too, the bytes are unacknowledged garbage that recovery's checksums drop.
+    if (a) await a.file.truncate(a.bytes).catch(() => undefined);
+    const e = new SpoolWriteError(err);
+    for (const p of group) p.reject(e);
+  }
+}
+
+async function drain(w: Writer, s: SpoolState): Promise<void> {
+  try {
+    await w.sealer.retry(); // segments whose seal failed go first, in order
+    while (s.pending.length > 0 || s.rollRequested) {
+      if (s.pending.length > 0) {
+        const group = s.pending;
+        s.pending = [];
+        await writeGroup(w, s, group);
+      }
+      if (s.rollRequested || (s.active && s.active.bytes >= w.segmentBytes)) await seal(w, s);
+    }
+  } finally {
+    s.writing = false;
+    for (const f of s.idle.splice(0)) f();
+  }
+}
+
+function kick(w: Writer, s: SpoolState): void {
+  if (s.writing) return;
+  s.writing = true;
+  setImmediate(() => void drain(w, s));
+}
+
+function append(w: Writer, s: SpoolState, lines: readonly string[], fields: RecordFields | undefined): Promise<void> {
+  if (s.closed) return Promise.reject(new SpoolWriteError(new Error('the spool is closed')));
+  if (lines.length === 0) return Promise.resolve();
+  let buf: Buffer;
+  try {
+    buf = w.recordFormat === SegmentFormat.Lines ? Buffer.from(lines.join('\n') + '\n', 'utf8') : encodeRecords(lines, fields);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  const onDisk = onDiskBytes(w, s) + s.pendingBytes;
+  if (onDisk + buf.length > w.maxBytes) {
+    return Promise.reject(new SpoolFullError(`the spool holds ${onDisk} bytes, its cap is ${w.maxBytes} (spool.maxBytes)`));
+  }
+  s.pendingBytes += buf.length;
+  s.rowsAppended += lines.length;
+  return new Promise<void>((resolve, reject) => {
+    s.pending.push({ buf, resolve, reject });
+    kick(w, s);
+  });
+}
+
+function roll(w: Writer, s: SpoolState): Promise<void> {
+  s.rollRequested = true;
+  return new Promise<void>((resolve) => {
+    s.idle.push(resolve);
+    kick(w, s);
+  });
+}
+
+/** The timer's tick: seal a segment that is old enough, retry a failed seal. */
+function onTick(w: Writer, s: SpoolState): void {
+  if (s.active && s.active.bytes > 0 && w.clock.now() - s.active.openedAt >= w.rollIntervalMs) s.rollRequested = true;
+  if (s.rollRequested || w.sealer.stats().unsealedSegments > 0) kick(w, s);
+}
+
+function statsOf(w: Writer, s: SpoolState): SpoolStats {
+  return {
+    sealedSegments: s.sealed.length,
+    bytes: onDiskBytes(w, s),
+    maxBytes: w.maxBytes,
+    rowsAppended: s.rowsAppended,
+    commits: s.commits,
+    damagedRecords: s.damaged.records,
+    damagedBytes: s.damaged.bytes,
+    ...w.sealer.stats(),
+  };
+}
+
 /**
  * Opens the spool in `dir`, recovering from a crash: interrupted segments are repaired and sealed;
- * segments at or below `checkpoint` (already in the warehouse) are deleted.
- *
- * Longer than our usual function: the write path (group commit, fsync, roll, seal) shares one
- * small state — the active segment, the pending groups, the byte counts — and keeping its few
- * steps side by side here is what makes its ordering (nothing acknowledged before fsync, nothing
- * sealed out of order) reviewable in one place. Recovery and sealing are their own functions.
+ * segments at or below `checkpoint` (already in the warehouse) are deleted. The write path is the
+ * steps above over one SpoolState: nothing acknowledged before its fdatasync, nothing sealed out of
+ * order.
  */
 export async function openSpool(options: SpoolOptions, checkpoint: number | null): Promise<OpenSpoolResult> {
   const io = options.io ?? nodeSpoolIO;
-  const clock = options.clock ?? systemClock;
-  const maxBytes = options.maxBytes ?? 1024 ** 3;
-  const segmentBytes = options.segmentBytes ?? 16 * 1024 ** 2;
-  const rollIntervalMs = options.rollIntervalMs ?? 200;
-  const dir = options.dir;
-  const recordFormat = options.recordFormat ?? SegmentFormat.Framed;
-  await mkdir(dir, { recursive: true });
-  const recovered = await recoverSegments(dir, checkpoint, io);
-  const sealed = recovered.sealed;
-  let nextSeq = recovered.nextSeq;
-  let sealedBytes = sealed.reduce((n, f) => n + f.bytes, 0);
-
-  let active: Active | null = null;
-  let pending: Pending[] = [];
-  let pendingBytes = 0;
-  let writing = false;
-  let rollRequested = false;
-  let closed = false;
-  let rowsAppended = 0;
-  let commits = 0;
-  const damaged = { records: 0, bytes: 0 };
-  const listeners: (() => void)[] = [];
-  const idle: (() => void)[] = [];
+  await mkdir(options.dir, { recursive: true });
+  const recovered = await recoverSegments(options.dir, checkpoint, io);
+  const s: SpoolState = {
+    nextSeq: recovered.nextSeq, active: null, pending: [], pendingBytes: 0, writing: false, rollRequested: false, closed: false,
+    rowsAppended: 0, commits: 0, sealed: recovered.sealed, sealedBytes: recovered.sealed.reduce((n, f) => n + f.bytes, 0),
+    damaged: { records: 0, bytes: 0 }, listeners: [], idle: [],
+  };
   const sealer = createSegmentSealer({
-    dir,
+    dir: options.dir,
     log: options.log ?? (() => undefined),
     onSealed(file) {
-      sealed.push(file);
-      sealedBytes += file.bytes;
-      for (const l of listeners) l();
+      s.sealed.push(file);
+      s.sealedBytes += file.bytes;
+      for (const l of s.listeners) l();
     },
   });
-  const onDiskBytes = () => sealedBytes + sealer.stats().unsealedBytes + (active?.bytes ?? 0);
-
-  async function ensureActive(): Promise<Active> {
-    if (active) return active;
-    const seq = nextSeq++;
-    const path = join(dir, segmentName(seq, OPEN_SUFFIX));
-    const file = await io.openAppend(path);
-    await io.syncDir(dir); // the new file's directory entry must survive a crash before we ack into it
-    active = { seq, file, bytes: 0, openedAt: clock.now() };
-    return active;
-  }
-
-  /** Hands the active segment to the sealer, which never throws (a failure waits for a retry). */
-  async function seal(): Promise<void> {
-    rollRequested = false;
-    const a = active;
-    if (!a || a.bytes === 0) return;
-    active = null;
-    await sealer.seal({ seq: a.seq, bytes: a.bytes, close: () => a.file.close() });
-  }
-
-  async function writeGroup(group: Pending[]): Promise<void> {
-    const buf = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
-    pendingBytes -= buf.length;
-    let a: Active | null = null;
-    try {
-      a = await ensureActive();
-      await a.file.write(buf, a.bytes);
-      await a.file.datasync();
-      a.bytes += buf.length;
-      commits++;
-      for (const p of group) p.resolve();
-    } catch (err) {
-      // Nothing of this group is acknowledged; cut whatever part of it reached the file. If the
-      // cut fails too, the bytes are unacknowledged garbage that recovery's checksums drop.
-      if (a) await a.file.truncate(a.bytes).catch(() => undefined);
-      const e = new SpoolWriteError(err);
-      for (const p of group) p.reject(e);
-    }
-  }
-
-  async function drain(): Promise<void> {
-    try {
-      await sealer.retry(); // segments whose seal failed go first, in order
-      while (pending.length > 0 || rollRequested) {
-        if (pending.length > 0) {
-          const group = pending;
-          pending = [];
-          await writeGroup(group);
-        }
-        if (rollRequested || (active && active.bytes >= segmentBytes)) await seal();
-      }
-    } finally {
-      writing = false;
-      for (const f of idle.splice(0)) f();
-    }
-  }
-
-  function kick(): void {
-    if (writing) return;
-    writing = true;
-    setImmediate(() => void drain());
-  }
-
-  const stopTimer = clock.every(Math.max(10, Math.floor(rollIntervalMs / 2)), () => {
-    if (active && active.bytes > 0 && clock.now() - active.openedAt >= rollIntervalMs) rollRequested = true;
-    if (rollRequested || sealer.stats().unsealedSegments > 0) kick();
-  });
-
+  const w: Writer = {
+    dir: options.dir, io, sealer,
+    clock: options.clock ?? systemClock,
+    maxBytes: options.maxBytes ?? 1024 ** 3,
+    segmentBytes: options.segmentBytes ?? 16 * 1024 ** 2,
+    rollIntervalMs: options.rollIntervalMs ?? 200,
+    recordFormat: options.recordFormat ?? SegmentFormat.Framed,
+  };
+  const stopTimer = w.clock.every(Math.max(10, Math.floor(w.rollIntervalMs / 2)), () => onTick(w, s));
   const spool: Spool = {
-    append(lines, fields) {
-      if (closed) return Promise.reject(new SpoolWriteError(new Error('the spool is closed')));
-      if (lines.length === 0) return Promise.resolve();
-      let buf: Buffer;
-      try {
-        buf = recordFormat === SegmentFormat.Lines ? Buffer.from(lines.join('\n') + '\n', 'utf8') : encodeRecords(lines, fields);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-      const onDisk = onDiskBytes() + pendingBytes;
-      if (onDisk + buf.length > maxBytes) {
-        return Promise.reject(
-          new SpoolFullError(`the spool holds ${onDisk} bytes, its cap is ${maxBytes} (spool.maxBytes)`),
-        );
-      }
-      pendingBytes += buf.length;
-      rowsAppended += lines.length;
-      return new Promise<void>((resolve, reject) => {
-        pending.push({ buf, resolve, reject });
-        kick();
-      });
-    },
-    sealed: () => sealed.slice(),
-    roll() {
-      rollRequested = true;
-      return new Promise<void>((resolve) => {
-        idle.push(resolve);
-        kick();
-      });
-    },
+    append: (lines, fields) => append(w, s, lines, fields),
+    sealed: () => s.sealed.slice(),
+    roll: () => roll(w, s),
     async release(seq) {
-      while (sealed.length > 0 && sealed[0]!.seq <= seq) {
-        const f = sealed.shift()!;
-        sealedBytes -= f.bytes;
+      while (s.sealed.length > 0 && s.sealed[0]!.seq <= seq) {
+        const f = s.sealed.shift()!;
+        s.sealedBytes -= f.bytes;
         await removeFile(f.path);
       }
     },
-    onSealed(listener) {
-      listeners.push(listener);
-    },
+    onSealed: (listener) => void s.listeners.push(listener),
     countDamage(found) {
-      damaged.records += found.length;
-      for (const d of found) damaged.bytes += d.bytes;
+      s.damaged.records += found.length;
+      for (const d of found) s.damaged.bytes += d.bytes;
     },
-    stats: () => ({
-      sealedSegments: sealed.length,
-      bytes: onDiskBytes(),
-      maxBytes,
-      rowsAppended,
-      commits,
-      damagedRecords: damaged.records,
-      damagedBytes: damaged.bytes,
-      ...sealer.stats(),
-    }),
+    stats: () => statsOf(w, s),
     async close() {
-      if (closed) return;
-      await spool.roll();
-      closed = true;
+      if (s.closed) return;
+      await roll(w, s);
+      s.closed = true;
       stopTimer();
       // A segment still open or unsealed here is durable: the next start's recovery seals it.
-      if (active) await active.file.close().catch(() => undefined);
+      if (s.active) await s.active.file.close().catch(() => undefined);
     },
   };
   return { spool, recoveredDropped: recovered.recoveredDropped, recoveredDamagedBytes: recovered.recoveredDamagedBytes };

@@ -258,7 +258,8 @@ interface BufferOptions {
 /**
  * The write side: facts buffered, inserted every `flushIntervalMs` or `flushRows`, one insert at a
  * time; kept (up to `maxBuffered`, oldest dropped with a log line) and retried while ClickHouse
- * refuses them. Every outcome is logged once per change (failing, inserting again).
+ * refuses them. Every outcome is logged once per change (failing, inserting again). Kept as one
+ * closure (72 lines): its five steps share the buffer, the timer and the in-flight insert.
  */
 function factsBuffer(port: Port, own: ReturnType<typeof ownWrites>, b: BufferOptions) {
   let buffer: Row[] = [];

@@ -8,7 +8,7 @@ const SERVER = '^packages/server/src/';
 /** The composition root and the CLI: the only modules that see the whole configuration. */
 const APPS = `${SERVER}(server\\.ts|index\\.ts|cli/)`;
 /** Rules and state over plain data and the warehouse *interface*: no HTTP, no engine. */
-const CORE = `${SERVER}(definitions|identity|attribution|spool|loader|logging|data-dir|sources)/`;
+const CORE = `${SERVER}(definitions|identity|attribute|spool|loader|logging|data-dir|sources|clock)/`;
 /** Talk to the outside: engines, HTTP apps, the tracker endpoint, activation, export. */
 const ADAPTERS = `${SERVER}(collector|tracker-endpoint|admin|export|activation|warehouse/(duckdb|clickhouse)/|warehouse/open-warehouse\\.ts|http/(?!client-error\\.ts))`;
 

@@ -9,7 +9,7 @@ import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
-import { attributeHandler } from './attribution/admin-attribute.js';
+import { attributeHandler } from './attribute/admin-attribute.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest, type IngestDeps } from './collector/ingest.js';

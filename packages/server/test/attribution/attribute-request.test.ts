@@ -1,6 +1,6 @@
 import { MODEL_NAMES } from '@touchline/attribution';
 import { describe, expect, it } from 'vitest';
-import { parseAttributeRequest } from '../../src/attribution/attribute-request.js';
+import { parseAttributeRequest } from '../../src/attribute/attribute-request.js';
 
 // POST /admin/attribute's body: validated into an AttributeRequest with no cast, so anything the
 // engine's types do not allow is refused here, with the field named.

@@ -2,8 +2,8 @@ import { isModelName, type AttributionParams, type ModelSpec } from '@touchline/
 import { attributePathsFile } from '@touchline/attribution/node';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCreditsCsv, formatCreditsJson, formatCreditsTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribution/format-attribution.js';
-import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribution/run-attribution.js';
+import { formatCreditsCsv, formatCreditsJson, formatCreditsTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribute/format-attribution.js';
+import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribute/run-attribution.js';
 import { ConfigError, type Config } from '../../config/config.js';
 import { createDerivedModel } from '../../identity/derived-model.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';

@@ -2,8 +2,8 @@
 # Installs everything the tests need on a fresh Debian machine, then runs every test:
 #   Debian's chromium (the tracker's browser tests), clickhouse-server 18.16 (the ClickHouse
 #   engine's tests start their own servers) and zookeeper (the replicated cluster test), the npm
-#   packages, a build, and the tests in two timed steps: everything but the cluster, then the
-#   two-shard × two-replica ClickHouse cluster on its own.
+#   packages, a build, then timed steps: the dependency rules, the type-check of the tests, every
+#   test but the cluster, then the two-shard × two-replica ClickHouse cluster on its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +29,7 @@ step() {
   "$@"
   echo "== $name: passed in $((SECONDS - t0)) s"
 }
+step "dependency rules (dependency-cruiser)" npm run lint:deps
+step "type-check tests and benches" npm run typecheck:tests
 step "tests" npx vitest run --exclude "$CLUSTER_TEST"
 step "ClickHouse cluster: 2 shards x 2 replicas, ZooKeeper" npx vitest run "$CLUSTER_TEST"

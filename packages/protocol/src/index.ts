@@ -4,3 +4,4 @@ export * from './limits.js';
 export * from './touch.js';
 export * from './touch-rules.js';
 export * from './validate-event.js';
+export * from './retry.js';

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runAttribution, type AttributeRequest } from '../src/attribution/run-attribution.js';
+import { runAttribution, type AttributeRequest } from '../src/attribute/run-attribution.js';
 import { resolveConfig, type Config } from '../src/config/config.js';
 import { createDerivedModel } from '../src/identity/derived-model.js';
 import { openClickHouseWarehouse } from '../src/warehouse/clickhouse/clickhouse-warehouse.js';

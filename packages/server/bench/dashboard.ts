@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runAttribution } from '../src/attribution/run-attribution.js';
+import { runAttribution } from '../src/attribute/run-attribution.js';
 import { resolveConfig } from '../src/config/config.js';
 import { readJourney } from '../src/dashboard/journey.js';
 import { readOverview } from '../src/dashboard/overview.js';

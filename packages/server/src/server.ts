@@ -12,14 +12,14 @@ import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
-import { attributeHandler } from './attribution/admin-attribute.js';
+import { attributeHandler } from './attribute/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
 import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
 import { loadDashboardAssets, registerDashboardAssets } from './dashboard/static-assets.js';
 import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
-import { createIngest, type Ingest } from './collector/ingest.js';
+import { createIngest, type Ingest, type IngestDeps } from './collector/ingest.js';
 import { createUserAgentParser } from './collector/user-agent.js';
 import { ConfigError, type Config } from './config/config.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
@@ -28,7 +28,7 @@ import { ClientError } from './http/client-error.js';
 import { openPeople, type People } from './people/people.js';
 import { systemPeopleClock } from './people/people-clock.js';
 import { flattenPolicyConfig } from './policy/policy-settings.js';
-import { auditAtStart, scheduleAuditPrune } from './audit/audit-at-start.js';
+import { auditAtStart, scheduleAuditPrune } from './people/audit-at-start.js';
 import { listen } from './http/http-app.js';
 import type { ListenerLimits } from './http/listener-limits.js';
 import { siteOrigins } from './http/site-origins.js';
@@ -39,6 +39,7 @@ import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js'
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
+import { dateOf, systemClock, type Clock } from './clock/clock.js';
 import { openTrackerEndpoint, touchRulesOf, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import { openTouchStore } from './tracker-endpoint/open-touch-store.js';
 import type { TouchStore } from './tracker-endpoint/touch-store.js';
@@ -94,6 +95,8 @@ export interface StartOptions {
   /** Listen on the configured ports (false: in-process only, for tests). @defaultValue true */
   readonly listen?: boolean;
   readonly now?: () => Date;
+  /** Time and timers of the spool, the derived model and (unless `now` is given) the collector; tests advance one. @defaultValue the system clock */
+  readonly clock?: Clock;
   /** Where log lines go; `log.level` decides what they may carry. @defaultValue stderr */
   readonly log?: LogSink;
   /** HTTP client for destinations (activation). @defaultValue the global fetch */
@@ -134,13 +137,41 @@ async function openDataDir(config: Config, dataDir: string, log: Log): Promise<v
   for (const f of failed) log('could not make a data dir file private: fix its owner or mode by hand', f);
 }
 
+/** What every door's ingest shares: the spool, the recent ids, the user-agent parser, the limits. */
+function ingestDepsOf(config: Config, spool: Spool, dedupWindowMs: number): Omit<IngestDeps, 'touches'> {
+  return {
+    spool,
+    recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
+    parseUserAgent: createUserAgentParser(),
+    newMessageId: randomUUID,
+    ipTruncation: config.ip.truncate,
+    maxEventBytes: config.limits.maxEventBytes,
+  };
+}
+
+/** The spool in the data dir, recovered from the warehouse's checkpoint; what recovery cut is logged. */
+async function openRecoveredSpool(
+  config: Config,
+  dataDir: string,
+  checkpoint: number | null,
+  o: { readonly clock: Clock; readonly log: Log; readonly format: SpoolOptions['recordFormat'] },
+): Promise<Spool> {
+  const s = config.spool;
+  const options: SpoolOptions = { dir: join(dataDir, 'spool'), maxBytes: s.maxBytes, segmentBytes: s.segmentBytes, rollIntervalMs: s.rollIntervalMs, clock: o.clock, log: o.log };
+  const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(o.format ? { ...options, recordFormat: o.format } : options, checkpoint);
+  if (recoveredDropped > 0) o.log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
+  if (recoveredDamagedBytes > 0) o.log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
+  return spool;
+}
+
 /**
  * The composition root: opens each part in dependency order (data dir, secrets, warehouse, spool,
  * derived model, activation, loader, ingest, tracker, apps, listeners) and closes what it opened,
  * in reverse, if a later step fails. Long because it is the one place that knows every part.
  */
 export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => dateOf(clock));
   let sourcesForLog: SourceRegistry | undefined;
   const dataDir = resolve(config.dataDir);
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
@@ -162,7 +193,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   let warehouse: Warehouse;
   try {
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
-    warehouse = await openWarehouse(config, dataDir);
+    warehouse = await openWarehouse(config.warehouse, dataDir);
   } catch (err) {
     people.close();
     throw err;
@@ -177,23 +208,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const defaultSource = await ensureDefaultSource(sources, config.writeKey);
     if (defaultSource.from === 'revoked') log(revokedKeyAdvice(defaultSource));
 
-    const checkpoint = await warehouse.checkpoint(stored.secrets.collectorId);
-    const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(
-      {
-        dir: join(dataDir, 'spool'),
-        maxBytes: config.spool.maxBytes,
-        segmentBytes: config.spool.segmentBytes,
-        rollIntervalMs: config.spool.rollIntervalMs,
-        ...(options.spoolRecordFormat ? { recordFormat: options.spoolRecordFormat } : {}),
-      },
-      checkpoint,
-    );
+    const spool = await openRecoveredSpool(config, dataDir, await warehouse.checkpoint(stored.secrets.collectorId), { clock, log, format: options.spoolRecordFormat });
     opened.push(() => spool.close());
-    if (recoveredDropped > 0) log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
-    if (recoveredDamagedBytes > 0) log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
-    const derived = createDerivedModel(warehouse, config, log);
+    const derived = createDerivedModel(warehouse, config, log, clock);
     const { sessionsRebuilt } = await derived.ensure();
     // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
     const rollups = createRollups(warehouse, derived.sql, log);
@@ -210,6 +229,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       minIntervalMs: config.loader.minIntervalMs,
       log,
       beforeLoad: activation.beforeLoad,
+      clock,
     });
     opened.push(() => activation.close());
     loader.start();
@@ -224,14 +244,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
     });
     opened.push(() => touches.close());
-    const ingestDeps = {
-      spool,
-      recent: createRecentIds(config.dedup.memoryEntries, Math.min(dedupWindowMs, 10 * 60 * 1000)),
-      parseUserAgent: createUserAgentParser(),
-      newMessageId: randomUUID,
-      ipTruncation: config.ip.truncate,
-      maxEventBytes: config.limits.maxEventBytes,
-    };
+    const ingestDeps = ingestDepsOf(config, spool, dedupWindowMs);
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -295,6 +308,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
     };
   } catch (err) {
+    // The start's own failure is what the caller needs; closing what opened is best effort.
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   }
@@ -322,7 +336,7 @@ interface AppParts {
 async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: FastifyInstance; adminApp: FastifyInstance }> {
   const app = await buildCollectorApp({
     tracking: { ingest: p.ingest, sources: p.sources, now: p.now, maxEventBytes: config.limits.maxEventBytes, maxBatchBytes: config.limits.maxBatchBytes },
-    tracker: p.tracker?.routes,
+    routes: p.tracker ? [p.tracker.routes] : [],
     spool: p.spool,
     trustProxy: config.ip.trustProxy,
     retryAfterSeconds: config.spool.retryAfterSeconds,
@@ -332,7 +346,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
-    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, startedAt: p.now() }),
+    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),

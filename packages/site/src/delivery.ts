@@ -1,3 +1,4 @@
+import { retryableStatus } from '@touchline/protocol';
 /** One request to the collector's tracker endpoint: a batch body and the headers it needs. */
 export interface OutgoingRequest {
   readonly body: string;
@@ -23,7 +24,7 @@ export function httpTransport(endpoint: string, fetchImpl: typeof fetch = fetch,
   };
 }
 
-export interface DeliveryOptions {
+export interface LandingDeliveryOptions {
   readonly transport: Transport;
   /**
    * Landings waiting to be sent; past it the oldest is dropped (counted in `stats().dropped`).
@@ -39,7 +40,7 @@ export interface DeliveryOptions {
   readonly onError?: (reason: string) => void;
 }
 
-export interface DeliveryStats {
+export interface LandingDeliveryStats {
   queued: number;
   inFlight: number;
   sent: number;
@@ -49,16 +50,16 @@ export interface DeliveryStats {
   failed: number;
 }
 
-export interface Delivery {
+export interface LandingDelivery {
   /** Queues a request and returns at once. */
   enqueue(r: OutgoingRequest): void;
   /** Resolves when everything queued now was sent or given up. */
   flush(): Promise<void>;
-  stats(): DeliveryStats;
+  stats(): LandingDeliveryStats;
 }
 
-/** The same classification as the tracker's transport: network errors, timeouts, rate limits, 5xx. */
-export const retryable = (status: number): boolean => status === 0 || status === 408 || status === 429 || status > 499;
+/** The protocol's one retry rule, shared with the tracker's transport and the destinations. */
+export const retryable = retryableStatus;
 
 /**
  * Fire-and-forget delivery with a bounded in-memory queue. Chosen over a durable local hand-off
@@ -66,12 +67,12 @@ export const retryable = (status: number): boolean => status === 0 || status ===
  * runs, and the collector's touch store keeps what arrived. Losing the queue in a crash loses only
  * landings of visitors whose script was also blocked, in that instant.
  */
-export function createDelivery(o: DeliveryOptions): Delivery {
+export function createLandingDelivery(o: LandingDeliveryOptions): LandingDelivery {
   const max = o.maxQueue ?? 1000;
   const concurrency = o.concurrency ?? 4;
   const retries = o.retries ?? 2;
   const queue: { r: OutgoingRequest; tries: number }[] = [];
-  const s: DeliveryStats = { queued: 0, inFlight: 0, sent: 0, dropped: 0, failed: 0 };
+  const s: LandingDeliveryStats = { queued: 0, inFlight: 0, sent: 0, dropped: 0, failed: 0 };
   let waiters: (() => void)[] = [];
   let pendingRetries = 0;
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ConsentState } from '@touchline/protocol';
 import { isbot } from 'isbot';
-import { createDelivery, type Delivery, type DeliveryOptions, type DeliveryStats } from './delivery.js';
+import { createLandingDelivery, type LandingDelivery, type LandingDeliveryOptions, type LandingDeliveryStats } from './delivery.js';
 import { isDocumentRequest, landingEvent, type LandingRequest } from './landing.js';
 import {
   checkCookieOptions,
@@ -14,9 +14,9 @@ import {
   type VisitorCookieOptions,
 } from './visitor-cookie.js';
 
-export interface SiteHelperOptions extends Omit<DeliveryOptions, 'transport'> {
+export interface SiteHelperOptions extends Omit<LandingDeliveryOptions, 'transport'> {
   /** Where landings go: `httpTransport('https://www.shop.com/_t/b')`, or an in-process function. */
-  readonly transport: DeliveryOptions['transport'];
+  readonly transport: LandingDeliveryOptions['transport'];
   /** Write key of the Touchline source the landings belong to. */
   readonly writeKey: string;
   /** Must match the collector's `tracker.cookie` settings. @defaultValue the collector's defaults */
@@ -88,7 +88,7 @@ export interface SiteHelper {
   wrap(handler: (request: Request) => Response | Promise<Response>): (request: Request) => Promise<Response>;
   /** Resolves when every landing queued so far was delivered or given up. */
   flush(): Promise<void>;
-  stats(): DeliveryStats;
+  stats(): LandingDeliveryStats;
 }
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -110,7 +110,7 @@ export function createSiteHelper(o: SiteHelperOptions): SiteHelper {
   const name = o.cookie?.name ?? VISITOR_COOKIE_DEFAULTS.name;
   const newId = o.newId ?? randomUUID;
   const now = o.now ?? (() => new Date());
-  const delivery: Delivery = createDelivery(o);
+  const delivery: LandingDelivery = createLandingDelivery(o);
 
   function capture(req: LandingRequest): Capture {
     try {

@@ -56,6 +56,8 @@ export async function browserProtocolModule() {
     `export const DEFAULT_REFERRAL_EXCLUSIONS = ${words(p.DEFAULT_REFERRAL_EXCLUSIONS, 'DEFAULT_REFERRAL_EXCLUSIONS')};`,
     `export const DEFAULT_SESSION_TIMEOUT_MS = ${Number(p.DEFAULT_SESSION_TIMEOUT_MS)};`,
     `export const TRACKER_MAX_PAYLOAD_BYTES = ${Number(p.TRACKER_MAX_PAYLOAD_BYTES)};`,
+    // The protocol's retry rule, as compiled: a small pure function, copied as it is.
+    `export const retryableStatus = ${p.retryableStatus.toString()};`,
     '',
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import type { TrackerEnv } from './env.js';
-import { TRACKER_MAX_PAYLOAD_BYTES } from './protocol.js';
+import { retryableStatus, TRACKER_MAX_PAYLOAD_BYTES } from './protocol.js';
 import { iso } from './util.js';
 
 export interface Transport {
@@ -16,13 +16,8 @@ export interface Transport {
 /** Most events kept unsent (memory and persisted outbox); the oldest go first. */
 export const OUTBOX_MAX = 100;
 
-/**
- * The one place a failed send is classified: network errors (status 0), timeouts, rate limits and
- * server errors are retried; any other 4xx is dropped (the same body would fail again; Snowplow
- * never retries 400/401/403/410/422 either).
- */
-export const retryable = (status: number): boolean =>
-  status === 0 || status === 408 || status === 429 || status > 499;
+/** A failed send is classified by the protocol's one rule (network errors, timeouts, rate limits, most 5xx). */
+export const retryable = retryableStatus;
 
 /**
  * Batches serialized events into Segment batch bodies of at most 48 KiB, sends one request at a

@@ -1,3 +1,4 @@
+import { retryableStatus } from '@touchline/protocol';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Case-insensitive header lookup, as `Headers` offers. */
@@ -37,7 +38,12 @@ export type Classification =
  */
 export type VendorRule = (answer: HttpAnswer, now: number) => Classification | undefined;
 
-const RETRYABLE_STATUSES = new Set([408, 425, 500, 502, 503, 504]);
+/**
+ * The protocol's retry rule (`retryableStatus`, shared with the tracker and the site helper),
+ * refined for server-side sends: 425 Too Early is retried; 501 and 505 mean a wrong endpoint,
+ * which retrying does not fix.
+ */
+const retryableHttp = (status: number): boolean => status === 425 || (retryableStatus(status) && status !== 501 && status !== 505);
 
 /**
  * The one classifier (STYLE.md "Failures are classified once"). Vendor rules run first, in
@@ -66,7 +72,7 @@ export function classifyHttp(
   if (status === 429) {
     return { kind: 'rate_limited', reason: 'HTTP 429 Too Many Requests', code, ...wait };
   }
-  if (RETRYABLE_STATUSES.has(status) || (status >= 500 && status !== 501 && status !== 505)) {
+  if (retryableHttp(status)) {
     return { kind: 'retryable', reason: `HTTP ${status}: transient server error`, code, ...wait };
   }
   if (status === 401 || status === 403) {

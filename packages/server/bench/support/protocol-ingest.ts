@@ -15,7 +15,7 @@ async function rate(url: string, r: ProtocolRequest, duration: number, connectio
   // A fresh message id per request (autocannon's own `idReplacement` sends nothing once a body
   // and headers are set, in the installed version): the same small cost for every protocol.
   let n = 0;
-  const setupRequest = (req: Record<string, unknown>) => ({ ...req, body: r.body.replace(ID, `bench-${process.pid}-${++n}`) });
+  const setupRequest = (req: autocannon.Request): autocannon.Request => ({ ...req, body: r.body.replace(ID, `bench-${process.pid}-${++n}`) });
   const res = await autocannon({ url, connections, duration, requests: [{ method: 'POST', path: r.path, headers: r.headers, setupRequest }] });
   return { reqPerSec: res.requests.average, non2xx: res.non2xx + res.errors, p99: res.latency.p99 };
 }

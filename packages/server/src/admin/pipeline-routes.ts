@@ -1,3 +1,4 @@
+import type { DerivedModel } from '../identity/derived-model.js';
 import type { Loader } from '../loader/loader.js';
 import type { SourceRegistry } from '../sources/sources.js';
 import type { Spool } from '../spool/spool.js';
@@ -10,6 +11,8 @@ export interface PipelineDeps {
   readonly sources: SourceRegistry;
   readonly spool: Spool;
   readonly loader: Loader;
+  /** The derived model's refreshes after each load (their failures show here). */
+  readonly derived: Pick<DerivedModel, 'stats'>;
   readonly startedAt: Date;
 }
 
@@ -26,6 +29,7 @@ export async function pipelineStatus(deps: PipelineDeps) {
     uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
     spool: deps.spool.stats(),
     loader: deps.loader.stats(),
+    derived: deps.derived.stats(),
     sources: perSource,
   };
 }

@@ -32,7 +32,8 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * The activation admin routes: the CLI talks to them when a server holds the warehouse. A run
- * started here goes on in the server; its progress is the run record, polled.
+ * started here goes on in the server; its progress is the run record, polled. A route table: long
+ * because it lists the routes, each a few lines that read on their own.
  */
 export function syncRoutes(deps: SyncRouteDeps): AdminRoute[] {
   const progress = new Map<string, RunProgress>();

@@ -5,7 +5,7 @@ import { attributeCommand } from './commands/attribute.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
-import { conversionImport } from '../attribution/crm-conversions.js';
+import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';

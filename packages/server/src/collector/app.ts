@@ -9,15 +9,15 @@ import type { Log } from '../logging/log.js';
 import { registerProtocols } from './protocols/protocols.js';
 import { registerSdkCompatRoutes, SDK_BATCH_PATHS } from './sdk-compat-routes.js';
 import type { Spool } from '../spool/spool.js';
-import { registerTrackerRoutes, type TrackerRouteDeps } from '../tracker-endpoint/tracker-routes.js';
 import type { RequestFacts } from './event-row.js';
 import { failedRow } from './ingest.js';
+import type { PublicRoutes, Quarantine } from './public-routes.js';
 import { authenticate, registerTrackingRoutes, requestFacts, type TrackingDeps } from './tracking-routes.js';
 
 export interface CollectorOptions {
   readonly tracking: Omit<TrackingDeps, 'quarantine'>;
-  /** The browser tracker's script and endpoint (`tracker` config); absent when disabled. */
-  readonly tracker?: Omit<TrackerRouteDeps, 'quarantine'> | undefined;
+  /** Routes of the modules above the collector: the browser tracker's script and endpoint when enabled. */
+  readonly routes?: readonly PublicRoutes[];
   readonly spool: Spool;
   readonly trustProxy: boolean | number | string[];
   readonly retryAfterSeconds: number;
@@ -48,11 +48,12 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
   // Before any route: every route added below gets its preflight route and policy.
   registerCors(app, { site: options.siteOrigins, defaultPolicy: 'public', log: options.log });
 
-  const quarantine = async (facts: RequestFacts, raw: unknown, reason: string, rawIsText = false): Promise<void> => {
+  const quarantine: Quarantine = async (facts: RequestFacts, raw: unknown, reason: string, rawIsText = false): Promise<void> => {
     await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)]);
   };
 
-  const batchRoutes = new Set(['/v1/batch', ...SDK_BATCH_PATHS, ...(options.tracker ? [options.tracker.endpointPath] : [])]);
+  const routes = options.routes ?? [];
+  const batchRoutes = new Set(['/v1/batch', ...SDK_BATCH_PATHS, ...routes.flatMap((r) => r.batchPaths)]);
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) => {
     // Malformed JSON from a known source is kept in failed_events too: nothing is lost silently.
     if (err instanceof InvalidJsonError && request.headers.authorization) {
@@ -73,10 +74,10 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
   });
 
   app.get('/healthz', { config: { cors: 'none' } }, async () => ({ ok: true }));
-  // The collector's routes: the Segment Tracking API, then the tracker's. Register new public routes here.
+  // The collector's routes: the Segment Tracking API, then those handed in (the tracker's). Register new public routes here.
   registerTrackingRoutes(app, { ...options.tracking, quarantine });
   registerSdkCompatRoutes(app, { ...options.tracking, quarantine });
-  if (options.tracker) registerTrackerRoutes(app, { ...options.tracker, quarantine });
+  for (const r of routes) r.register(app, quarantine);
   // Amplitude, PostHog, Snowplow and postbacks, each in a context of its own (raw bodies, its errors).
   await registerProtocols(app, { ...options.tracking, quarantine, retryAfterSeconds: options.retryAfterSeconds, log: options.log });
   return app;

@@ -4,6 +4,7 @@ import {
   hostOf,
   parseIsoTime,
   touchFromLanding,
+  type EventContext,
   type JsonObject,
   type SegmentEvent,
   type Touch,
@@ -154,23 +155,9 @@ export function isBotEvent(e: SegmentEvent, parseUserAgent: RowBuilderDeps['pars
   return ua !== undefined && parseUserAgent(ua).is_bot;
 }
 
-/**
- * Turns a validated event into its warehouse row (one JSON line for the spool): ids, corrected
- * times, page, the touch (UTMs, click ids, referrer), first/last touch (never on a bot's row),
- * user agent, bot flag, IP and the JSON blobs. Refuses an event whose stored size exceeds the
- * per-event limit.
- */
-export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuilderDeps): BuiltRow {
-  const ctx = e.context ?? {};
-  const props = e.properties ?? {};
-  const page = obj(ctx.page) ?? {};
-  const isPage = e.type === 'page';
-  const url = str(page['url']) ?? (isPage ? str(props['url']) : undefined);
-  const referrer = str(page['referrer']) ?? (isPage ? str(props['referrer']) : undefined);
-  const messageId = e.messageId ?? deps.newMessageId();
+/** Ids and times: who, what, and when (the event's time corrected by the sender's clock skew). */
+function putIdsAndTimes(row: Row, e: SegmentEvent, req: RequestFacts, messageId: string, isPage: boolean, props: Record<string, unknown>): void {
   const sentAt = e.sentAt ?? req.sentAt;
-
-  const row: Row = { kind: 'event' };
   put(row, 'message_id', messageId);
   put(row, 'source_id', req.sourceId);
   put(row, 'type', e.type);
@@ -185,13 +172,16 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   put(row, 'original_timestamp', e.timestamp);
   put(row, 'sent_at', sentAt);
   row['received_at'] = req.receivedAt;
+}
 
+/** The page (`context.page`, or a page call's properties) and the URL's parts. */
+function putPage(row: Row, page: Record<string, unknown>, props: Record<string, unknown>, isPage: boolean, url: string | undefined, referrer: string | undefined): void {
   let parsed: URL | undefined;
   if (url) {
     try {
       parsed = new URL(url);
     } catch {
-      parsed = undefined;
+      parsed = undefined; // not a URL: stored as sent, without parts
     }
   }
   put(row, 'url', url);
@@ -200,20 +190,25 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   put(row, 'search', str(page['search']) ?? (parsed?.search || undefined));
   put(row, 'title', str(page['title']) ?? (isPage ? str(props['title']) : undefined));
   put(row, 'referrer', referrer);
+}
 
-  const touch = touchFromLanding(url, referrer, obj(ctx.campaign));
+/** The landing's touch: referrer domain, UTMs, click ids. */
+function putLandingTouch(row: Row, url: string | undefined, referrer: string | undefined, campaign: Record<string, unknown> | undefined): void {
+  const touch = touchFromLanding(url, referrer, campaign);
   put(row, 'referrer_domain', touch.referrer_domain);
   for (const k of UTM_KEYS) put(row, k, touch[k]);
   put(row, 'click_id_type', touch.click_id_type);
   put(row, 'click_id', touch.click_id);
   if (touch.click_ids) for (const c of CLICK_IDS) put(row, c.column, touch.click_ids[c.column]);
+}
 
+/** First/last touch, session, agent, bot flag, IP and the client's facts. */
+function putVisitor(row: Row, e: SegmentEvent, ctx: EventContext, req: RequestFacts, deps: RowBuilderDeps): void {
   // The request's agent is stored (a raw fact) and parsed for browser and device; only the
   // visitor's own agent decides is_bot (visitorAgentOf).
   const ua = str(ctx.userAgent) ?? req.userAgent;
   const info = deps.parseUserAgent(ua);
   const bot = visitorAgentOf(e) !== undefined && info.is_bot;
-
   // Bots carry no touches, whatever they report (docs/tracking.md).
   const touches = bot ? undefined : obj(ctx.touches);
   if (touches) {
@@ -221,7 +216,6 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
     putTouch(row, 'last', touches['last']);
   }
   put(row, 'session_id', ctx.sessionId);
-
   put(row, 'user_agent', ua);
   for (const [k, v] of Object.entries(info)) put(row, k, v);
   row['is_bot'] = bot;
@@ -232,9 +226,13 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   put(row, 'library_name', lib?.['name']);
   put(row, 'library_version', lib?.['version']);
   row['gpc'] = ctx.gpc === true || ctx.gpc === 1 || ctx.gpc === '1' || req.gpc;
+}
 
-  // JSON columns travel as nested JSON in the spool line (read as JSON by the loader): one
-  // serialisation, no escaping of JSON inside JSON.
+/**
+ * JSON columns travel as nested JSON in the spool line (read as JSON by the loader): one
+ * serialisation, no escaping of JSON inside JSON.
+ */
+function putBlobs(row: Row, e: SegmentEvent, ctx: EventContext): void {
   const blobs = row as Record<string, unknown>;
   const consent = obj(ctx.consent);
   if (consent) blobs['consent'] = consent;
@@ -247,6 +245,29 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   if (traits) blobs['traits'] = traits;
   const rest = contextRemainder(contextTraits ? withoutTraits(ctx) : ctx, row);
   if (rest) blobs['context'] = rest;
+}
+
+/**
+ * Turns a validated event into its warehouse row (one JSON line for the spool): ids, corrected
+ * times, page, the touch (UTMs, click ids, referrer), first/last touch (never on a bot's row),
+ * user agent, bot flag, IP and the JSON blobs. Refuses an event whose stored size exceeds the
+ * per-event limit.
+ */
+export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuilderDeps): BuiltRow {
+  const ctx = e.context ?? {};
+  const props = e.properties ?? {};
+  const page = obj(ctx.page) ?? {};
+  const isPage = e.type === 'page';
+  const url = str(page['url']) ?? (isPage ? str(props['url']) : undefined);
+  const referrer = str(page['referrer']) ?? (isPage ? str(props['referrer']) : undefined);
+  const messageId = e.messageId ?? deps.newMessageId();
+
+  const row: Row = { kind: 'event' };
+  putIdsAndTimes(row, e, req, messageId, isPage, props);
+  putPage(row, page, props, isPage, url, referrer);
+  putLandingTouch(row, url, referrer, obj(ctx.campaign));
+  putVisitor(row, e, ctx, req, deps);
+  putBlobs(row, e, ctx);
   let line: string;
   try {
     line = storableJson(JSON.stringify(row));

@@ -5,7 +5,7 @@ import { storableJson } from './storable.js';
 import { buildEventRow, isBotEvent, type RequestFacts, type RowBuilderDeps } from './event-row.js';
 import type { TouchStamping } from './touch-stamping.js';
 
-export interface Rejection {
+export interface EventRejection {
   readonly index: number;
   readonly reason: string;
   readonly field: string;
@@ -17,7 +17,7 @@ export interface IngestResult {
   /** Events already accepted earlier (same source and messageId): acknowledged, not stored twice. */
   readonly duplicates: number;
   /** Events refused; each one is quarantined in failed_events. */
-  readonly rejected: readonly Rejection[];
+  readonly rejected: readonly EventRejection[];
 }
 
 /**
@@ -101,7 +101,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     const lines: string[] = [];
     const keys: string[] = [];
     const inRequest = new Set<string>();
-    const rejected: Rejection[] = [];
+    const rejected: EventRejection[] = [];
     let duplicates = 0;
     const checked = events.map((raw, i): Validation => {
       const refused = mapped?.refused.get(i);

@@ -5,6 +5,7 @@ import type { Source } from '../warehouse/warehouse.js';
 import type { RequestFacts } from './event-row.js';
 import { ClientError } from '../http/client-error.js';
 import type { Ingest } from './ingest.js';
+import type { Quarantine } from './public-routes.js';
 
 export interface TrackingDeps {
   readonly ingest: Ingest;
@@ -16,7 +17,7 @@ export interface TrackingDeps {
    * Stores a request that could not be read as events (e.g. `batch` is not an array); `raw`
    * is stored as it is when `rawIsText` (a body that is not JSON), else as JSON.
    */
-  readonly quarantine: (facts: RequestFacts, raw: unknown, reason: string, rawIsText?: boolean) => Promise<void>;
+  readonly quarantine: Quarantine;
 }
 
 type Body = Record<string, unknown>;

@@ -1,10 +1,11 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
 import { z } from 'zod';
-import { AttributionConfigSchema } from '../attribution/attribution-config.js';
+import { AttributionConfigSchema } from '../definitions/attribution-config.js';
 import { canonicalOrigin } from '../http/site-origins.js';
 import { LOG_LEVELS } from '../logging/log.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
+import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
 import {
   DestinationAccountsSchema,
   ForwardingSchema,
@@ -67,21 +68,7 @@ export const ConfigSchema = z
     writeKey: z.string().min(8).optional(),
     /** Bearer token for the admin API and the CLI (generated on first start when absent). */
     adminToken: z.string().min(16).optional(),
-    warehouse: z
-      .object({
-        engine: z.enum(['duckdb', 'clickhouse']).default('duckdb'),
-        /** DuckDB file; relative paths are inside `dataDir`. @defaultValue `warehouse.duckdb` */
-        duckdbPath: z.string().default('warehouse.duckdb'),
-        clickhouse: z
-          .object({
-            url: z.string().url().default('http://localhost:8123'),
-            database: z.string().default('touchline'),
-            username: z.string().default('default'),
-            password: z.string().default(''),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
+    warehouse: WarehouseConfigSchema,
     limits: z
       .object({
         /** Largest single event (and single-event request). @defaultValue 32 KB, as Segment */

@@ -1,6 +1,6 @@
 import { MODEL_NAMES } from '@touchline/attribution';
 import type { AdminRoute } from '../admin/admin-route.js';
-import type { Config } from '../config/config.js';
+import type { AttributionConfig } from '../definitions/attribution-config.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { ClientError } from '../http/client-error.js';
 import { dayRangeOf } from './date-range.js';
@@ -15,7 +15,7 @@ import type { ModelSql } from '../identity/model-views.js';
 
 export interface DashboardDeps {
   readonly warehouse: Warehouse;
-  readonly config: Pick<Config, 'attribution'>;
+  readonly config: { readonly attribution: AttributionConfig };
   readonly now: () => Date;
   /** The ingest path's live tap (the live events page). */
   readonly live: LiveTap;
@@ -26,7 +26,7 @@ export interface DashboardDeps {
 }
 
 /** What the attribution page's filters offer: the configured conversions and defaults, every model. */
-export function dashboardSettings(config: Pick<Config, 'attribution'>, engine: string) {
+export function dashboardSettings(config: { readonly attribution: AttributionConfig }, engine: string) {
   const a = config.attribution;
   return {
     engine,

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AttributeRequest, AttributeResponse } from '../attribution/run-attribution.js';
+import type { AttributeRequest, AttributeResponse } from '../attribute/run-attribution.js';
 import { dashboardDistDir } from './static-assets.js';
 
 type Render = (answer: AttributeResponse, facts: { generatedAt: string; filters: string[] }) => string;

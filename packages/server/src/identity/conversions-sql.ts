@@ -1,4 +1,4 @@
-import { valueProperties, type ConversionDefinition } from '../attribution/attribution-config.js';
+import { valueProperties, type ConversionDefinition } from '../definitions/conversions.js';
 import { personKeySql, type TouchRules } from './touch-sql.js';
 
 export interface ConversionFilter {

@@ -1,11 +1,12 @@
 import { UTM_KEYS } from '@touchline/protocol';
-import type { ConversionDefinition } from '../attribution/attribution-config.js';
+import type { ConversionDefinition } from '../definitions/conversions.js';
 import { conversionsSql } from './conversions-sql.js';
 import { identityWarningsSql, idLinksSql, idMapSql } from './identity-sql.js';
 import { junkIdMatch } from './junk-ids.js';
 import { clickhouseSessionsSql } from './sessions-sql.js';
 import type { SqlDialect } from '../warehouse/dialect/dialect.js';
 import { channelSql, personKeySql, sourceMediumCampaignSql, type TouchRules } from './touch-sql.js';
+import { WarehouseEngine } from '../warehouse/engine.js';
 
 /** Everything the derived views depend on: the touch rules and the conversion definitions. */
 export interface ModelSql {
@@ -33,7 +34,7 @@ export function resolvedSessionsSql(m: ModelSql, sessions = 'touch_sessions'): s
   const smc = sourceMediumCampaignSql(r);
   const base = `SELECT *, ${smc.source} AS source, ${smc.medium} AS medium, ${smc.campaign} AS campaign, coalesce(user_id, device_id) AS person_key FROM ${sessions}`;
   const map = `(SELECT id AS map_id, ${f.nullable('root_id')} AS map_root FROM id_map)`;
-  if (f.engine === 'duckdb') {
+  if (f.engine === WarehouseEngine.DuckDB) {
     return `WITH s AS (${base}),
 d AS (SELECT source AS d_source, medium AS d_medium, campaign AS d_campaign, ${channelSql(r)} AS channel FROM (SELECT DISTINCT source, medium, campaign FROM s))
 SELECT s.*, d.channel, coalesce(m.map_root, s.person_key) AS person_root
@@ -149,7 +150,7 @@ export function modelViews(m: ModelSql): [string, string][] {
     ['id_map', idMapSql(o)],
     ['identity_warnings', identityWarningsSql(o)],
   ];
-  if (m.rules.fns.engine === 'clickhouse') views.push(['touch_sessions', clickhouseSessionsSql(m.rules)]);
+  if (m.rules.fns.engine === WarehouseEngine.ClickHouse) views.push(['touch_sessions', clickhouseSessionsSql(m.rules)]);
   views.push(['sessions', sessionsView(m)], ['touches', touchesView()], ['conversions', conversionsView(m)], ['persons', personsView(m)]);
   return views;
 }

@@ -1,4 +1,6 @@
+import { systemClock, type Clock } from '../clock/clock.js';
 import type { SpoolDamage } from '../spool/damage.js';
+import type { SegmentFile } from '../spool/segments.js';
 import type { Spool } from '../spool/spool.js';
 import { readSegmentsRows } from '../spool/segment-reader.js';
 import type { LoadBatch, LoadResult, Warehouse } from '../warehouse/warehouse.js';
@@ -34,6 +36,8 @@ export interface LoaderOptions {
    * here, while the spool still holds them). A failure retries the batch.
    */
   readonly beforeLoad?: (batch: LoadBatch) => Promise<void>;
+  /** Lag, back-off and the polling timer. @defaultValue the system clock */
+  readonly clock?: Clock;
 }
 
 export interface LoaderStats {
@@ -56,138 +60,170 @@ export interface Loader {
   stats(): LoaderStats;
 }
 
-export function createLoader(options: LoaderOptions): Loader {
-  const { spool, warehouse, collectorId } = options;
-  const maxBatchBytes = options.maxBatchBytes ?? 256 * 1024 ** 2;
-  const dedupWindowMs = options.dedupWindowMs ?? 24 * 3600 * 1000;
-  const intervalMs = options.intervalMs ?? 250;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
-  const minIntervalMs = options.minIntervalMs ?? 1000;
-  const eagerBytes = options.eagerBytes ?? 32 * 1024 ** 2;
-  let lastLoadStart = 0;
-  const log = options.log ?? (() => undefined);
+/** The oldest sealed segments that fit in `maxBatchBytes` (always at least one), and the checkpoint they reach. */
+export function planBatch(sealed: readonly SegmentFile[], maxBatchBytes: number): { files: string[]; lastSeq: number } {
+  const files: string[] = [];
+  let bytes = 0;
+  let lastSeq = 0;
+  for (const s of sealed) {
+    if (files.length > 0 && bytes + s.bytes > maxBatchBytes) break;
+    files.push(s.path);
+    bytes += s.bytes;
+    lastSeq = s.seq;
+  }
+  return { files, lastSeq };
+}
 
-  let running = false;
-  let busy: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let failures = 0;
-  let retryAt = 0;
-  const sealedAt = new Map<number, number>();
-  const totals = { loadedEvents: 0, loadedFailed: 0, duplicates: 0, unloadable: 0, batches: 0 };
-  let lastLoadAt: string | null = null;
-  let lastError: string | null = null;
+/** Wait before the next try after `failures` failed loads in a row: 400 ms doubling, capped. */
+export const backoffMs = (failures: number, maxBackoffMs: number): number => Math.min(maxBackoffMs, 200 * 2 ** Math.min(failures, 10));
 
-  spool.onSealed(() => {
-    for (const f of spool.sealed()) if (!sealedAt.has(f.seq)) sealedAt.set(f.seq, Date.now());
-    if (running) tick();
+type Totals = { loadedEvents: number; loadedFailed: number; duplicates: number; unloadable: number; batches: number };
+
+function addLoad(totals: Totals, r: LoadResult): void {
+  totals.loadedEvents += r.events;
+  totals.loadedFailed += r.failed;
+  totals.duplicates += r.duplicates;
+  totals.unloadable += r.unloadable;
+  totals.batches++;
+}
+
+/** Damaged stretches a load set aside: counted in the spool's stats, and logged (where, not what). */
+function reportDamage(spool: Spool, found: readonly SpoolDamage[], log: (msg: string, fields?: Record<string, unknown>) => void): void {
+  spool.countDamage(found);
+  log('damaged spool bytes were set aside in failed_events; every valid row around them loaded', {
+    stretches: found.length,
+    bytes: found.reduce((n, d) => n + d.bytes, 0),
+    first: found.slice(0, 10).map((d) => `${d.segment}@${d.offset}+${d.bytes}: ${d.cause}`),
   });
+}
 
-  async function loadOnce(): Promise<boolean> {
-    const segs = spool.sealed();
-    if (segs.length === 0) return false;
-    lastLoadStart = Date.now();
-    const files: string[] = [];
-    let bytes = 0;
-    let lastSeq = 0;
-    for (const s of segs) {
-      if (files.length > 0 && bytes + s.bytes > maxBatchBytes) break;
-      files.push(s.path);
-      bytes += s.bytes;
-      lastSeq = s.seq;
+/** The loader's options with their defaults filled in. */
+type Settings = Required<Omit<LoaderOptions, 'beforeLoad'>> & Pick<LoaderOptions, 'beforeLoad'>;
+
+/** The loader's one small state: what the steps below read and change. */
+interface LoaderState {
+  running: boolean;
+  busy: Promise<void> | null;
+  stopTimer: (() => void) | null;
+  /** Failed loads in a row, and when the next may start. */
+  failures: number;
+  retryAt: number;
+  lastLoadStart: number;
+  /** When each sealed segment was first seen: the loader's lag. */
+  readonly sealedAt: Map<number, number>;
+  readonly totals: Totals;
+  lastLoadAt: string | null;
+  lastError: string | null;
+  /** Loads never overlap: the background loop and flush() share this chain. */
+  chain: Promise<unknown>;
+}
+
+/** Loads the oldest sealed segments that fit in one batch; false when nothing is sealed. */
+async function loadOnce(o: Settings, s: LoaderState): Promise<boolean> {
+  const segs = o.spool.sealed();
+  if (segs.length === 0) return false;
+  s.lastLoadStart = o.clock.now();
+  const { files, lastSeq } = planBatch(segs, o.maxBatchBytes);
+  // The batch may be read more than once (outbox, a warehouse's retry): damage counts once.
+  const damage = new Map<string, SpoolDamage>();
+  const onDamage = (d: SpoolDamage) => damage.set(`${d.segment}@${d.offset}`, d);
+  const batch: LoadBatch = { collectorId: o.collectorId, lastSeq, dedupWindowMs: o.dedupWindowMs, rows: () => readSegmentsRows(files, { onDamage }) };
+  await o.beforeLoad?.(batch);
+  const r: LoadResult = await o.warehouse.load(batch);
+  await o.spool.release(lastSeq);
+  if (damage.size > 0) reportDamage(o.spool, [...damage.values()], o.log);
+  for (const seq of [...s.sealedAt.keys()]) if (seq <= lastSeq) s.sealedAt.delete(seq);
+  addLoad(s.totals, r);
+  s.lastLoadAt = new Date(o.clock.now()).toISOString();
+  if (r.unloadable > 0) o.log('rows the warehouse refused were quarantined', { count: r.unloadable });
+  for (const w of r.warnings ?? []) o.log(`after a load: ${w}`, { lastSeq });
+  return true;
+}
+
+function exclusive<T>(s: LoaderState, fn: () => Promise<T>): Promise<T> {
+  const next = s.chain.then(fn, fn);
+  // The chain only orders loads; each caller's promise (`next`) carries its own failure.
+  s.chain = next.catch(() => undefined);
+  return next;
+}
+
+/** Whether a load may start now: `minIntervalMs` since the last, or `eagerBytes` already sealed. */
+function due(o: Settings, s: LoaderState): boolean {
+  if (o.clock.now() - s.lastLoadStart >= o.minIntervalMs) return true;
+  return o.spool.sealed().reduce((n, f) => n + f.bytes, 0) >= o.eagerBytes;
+}
+
+/** Loads while there is something due; a failure is logged, shown in stats, and backed off. */
+async function loop(o: Settings, s: LoaderState): Promise<void> {
+  try {
+    while (o.clock.now() >= s.retryAt && due(o, s) && (await exclusive(s, () => loadOnce(o, s)))) {
+      s.failures = 0;
+      s.lastError = null;
     }
-    // The batch may be read more than once (outbox, a warehouse's retry): damage counts once.
-    const damage = new Map<string, SpoolDamage>();
-    const onDamage = (d: SpoolDamage) => damage.set(`${d.segment}@${d.offset}`, d);
-    const batch: LoadBatch = { collectorId, lastSeq, dedupWindowMs, rows: () => readSegmentsRows(files, { onDamage }) };
-    await options.beforeLoad?.(batch);
-    const r: LoadResult = await warehouse.load(batch);
-    await spool.release(lastSeq);
-    if (damage.size > 0) {
-      const found = [...damage.values()];
-      spool.countDamage(found);
-      log('damaged spool bytes were set aside in failed_events; every valid row around them loaded', {
-        stretches: found.length,
-        bytes: found.reduce((n, d) => n + d.bytes, 0),
-        first: found.slice(0, 10).map((d) => `${d.segment}@${d.offset}+${d.bytes}: ${d.cause}`),
-      });
-    }
-    for (const seq of [...sealedAt.keys()]) if (seq <= lastSeq) sealedAt.delete(seq);
-    totals.loadedEvents += r.events;
-    totals.loadedFailed += r.failed;
-    totals.duplicates += r.duplicates;
-    totals.unloadable += r.unloadable;
-    totals.batches++;
-    lastLoadAt = new Date().toISOString();
-    if (r.unloadable > 0) log('rows the warehouse refused were quarantined', { count: r.unloadable });
-    return true;
+  } catch (err) {
+    s.failures++;
+    s.lastError = (err as Error).message;
+    const backoff = backoffMs(s.failures, o.maxBackoffMs);
+    s.retryAt = o.clock.now() + backoff;
+    o.log('load failed; the spool keeps the rows and the loader retries', { error: s.lastError, retryInMs: backoff });
   }
+}
 
-  // Loads never overlap: the background loop and flush() share this chain.
-  let chain: Promise<unknown> = Promise.resolve();
-  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => undefined);
-    return next;
-  }
+function tick(o: Settings, s: LoaderState): void {
+  if (s.busy) return;
+  s.busy = loop(o, s).finally(() => {
+    s.busy = null;
+  });
+}
 
-  async function loop(): Promise<void> {
-    try {
-      while (Date.now() >= retryAt && due() && (await exclusive(loadOnce))) {
-        failures = 0;
-        lastError = null;
-      }
-    } catch (err) {
-      failures++;
-      lastError = (err as Error).message;
-      const backoff = Math.min(maxBackoffMs, 200 * 2 ** Math.min(failures, 10));
-      retryAt = Date.now() + backoff;
-      log('load failed; the spool keeps the rows and the loader retries', { error: lastError, retryInMs: backoff });
-    }
-  }
+function statsOf(o: Settings, s: LoaderState): LoaderStats {
+  const oldest = Math.min(...s.sealedAt.values());
+  return { ...s.totals, lastLoadAt: s.lastLoadAt, lastError: s.lastError, lagMs: Number.isFinite(oldest) ? o.clock.now() - oldest : 0 };
+}
 
-  function due(): boolean {
-    if (Date.now() - lastLoadStart >= minIntervalMs) return true;
-    return spool.sealed().reduce((n, f) => n + f.bytes, 0) >= eagerBytes;
-  }
-
-  function tick(): void {
-    if (busy) return;
-    busy = loop().finally(() => {
-      busy = null;
-    });
-  }
-
+export function createLoader(options: LoaderOptions): Loader {
+  const o: Settings = {
+    maxBatchBytes: 256 * 1024 ** 2,
+    dedupWindowMs: 24 * 3600 * 1000,
+    intervalMs: 250,
+    maxBackoffMs: 30_000,
+    minIntervalMs: 1000,
+    eagerBytes: 32 * 1024 ** 2,
+    clock: systemClock,
+    log: () => undefined,
+    ...options,
+  };
+  const s: LoaderState = {
+    running: false, busy: null, stopTimer: null, failures: 0, retryAt: 0, lastLoadStart: 0,
+    sealedAt: new Map(), totals: { loadedEvents: 0, loadedFailed: 0, duplicates: 0, unloadable: 0, batches: 0 },
+    lastLoadAt: null, lastError: null, chain: Promise.resolve(),
+  };
+  o.spool.onSealed(() => {
+    for (const f of o.spool.sealed()) if (!s.sealedAt.has(f.seq)) s.sealedAt.set(f.seq, o.clock.now());
+    if (s.running) tick(o, s);
+  });
   return {
     start() {
-      if (running) return;
-      running = true;
-      for (const f of spool.sealed()) sealedAt.set(f.seq, Date.now());
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
-      tick();
+      if (s.running) return;
+      s.running = true;
+      for (const f of o.spool.sealed()) s.sealedAt.set(f.seq, o.clock.now());
+      s.stopTimer = o.clock.every(o.intervalMs, () => tick(o, s));
+      tick(o, s);
     },
     async flush() {
       // For shutdown and tests: errors surface to the caller instead of backing off.
-      await spool.roll();
-      retryAt = 0;
-      while (await exclusive(loadOnce)) {
+      await o.spool.roll();
+      s.retryAt = 0;
+      while (await exclusive(s, () => loadOnce(o, s))) {
         /* until nothing is sealed */
       }
     },
     async stop() {
-      running = false;
-      if (timer) clearInterval(timer);
-      while (busy) await busy;
+      s.running = false;
+      s.stopTimer?.();
+      s.stopTimer = null;
+      while (s.busy) await s.busy;
     },
-    stats() {
-      const oldest = Math.min(...sealedAt.values());
-      return {
-        ...totals,
-        lastLoadAt,
-        lastError,
-        lagMs: Number.isFinite(oldest) ? Date.now() - oldest : 0,
-      };
-    },
+    stats: () => statsOf(o, s),
   };
-
 }

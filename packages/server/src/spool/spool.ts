@@ -1,9 +1,11 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock/clock.js';
 import type { SpoolDamage } from './damage.js';
 import { encodeRecords, type RecordFields } from './record-format.js';
 import { SegmentFormat } from './segment-scan.js';
 import { repairSegment } from './segment-repair.js';
+import { createSegmentSealer, type SealerStats, type SegmentSealer } from './segment-sealer.js';
 import { OPEN_SUFFIX, listSegments, removeFile, sealFile, segmentName, type SegmentFile } from './segments.js';
 
 /**
@@ -28,6 +30,10 @@ export interface SpoolOptions {
    * uses it, as the baseline that prices framing. Both formats are read. @defaultValue `framed`
    */
   readonly recordFormat?: SegmentFormat;
+  /** Ages segments and runs the roll timer. @defaultValue the system clock */
+  readonly clock?: Clock;
+  /** Where a failed seal is reported. @defaultValue nowhere (the stats still count it) */
+  readonly log?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 /** The file operations the spool needs. */
@@ -98,7 +104,7 @@ interface Active {
   readonly openedAt: number;
 }
 
-export interface SpoolStats {
+export interface SpoolStats extends SealerStats {
   /** Sealed segments waiting for the loader. */
   readonly sealedSegments: number;
   /** Bytes on disk not yet loaded (sealed + active). */
@@ -142,19 +148,19 @@ export interface OpenSpoolResult {
   readonly recoveredDamagedBytes: number;
 }
 
-/**
- * Opens the spool in `dir`, recovering from a crash: interrupted segments are repaired and sealed;
- * segments at or below `checkpoint` (already in the warehouse) are deleted.
- */
-export async function openSpool(options: SpoolOptions, checkpoint: number | null): Promise<OpenSpoolResult> {
-  const io = options.io ?? nodeSpoolIO;
-  const maxBytes = options.maxBytes ?? 1024 ** 3;
-  const segmentBytes = options.segmentBytes ?? 16 * 1024 ** 2;
-  const rollIntervalMs = options.rollIntervalMs ?? 200;
-  const dir = options.dir;
-  await mkdir(dir, { recursive: true });
+/** What a restart finds: sealed segments to load, the next sequence number, what repair cut. */
+interface Recovered {
+  readonly sealed: SegmentFile[];
+  readonly nextSeq: number;
+  readonly recoveredDropped: number;
+  readonly recoveredDamagedBytes: number;
+}
 
-  const recordFormat = options.recordFormat ?? SegmentFormat.Framed;
+/**
+ * Repairs and seals the segments a crash left open, and deletes the sealed ones at or below
+ * `checkpoint` (already in the warehouse).
+ */
+async function recoverSegments(dir: string, checkpoint: number | null, io: SpoolIO): Promise<Recovered> {
   let recoveredDropped = 0;
   let recoveredDamagedBytes = 0;
   const found = await listSegments(dir);
@@ -171,154 +177,216 @@ export async function openSpool(options: SpoolOptions, checkpoint: number | null
     if (checkpoint !== null && f.seq <= checkpoint) await removeFile(f.path);
     else sealed.push(f);
   }
-  let nextSeq = Math.max(checkpoint ?? 0, ...sealed.map((f) => f.seq)) + 1;
-  let sealedBytes = sealed.reduce((n, f) => n + f.bytes, 0);
   await io.syncDir(dir);
+  const nextSeq = Math.max(checkpoint ?? 0, ...sealed.map((f) => f.seq)) + 1;
+  return { sealed, nextSeq, recoveredDropped, recoveredDamagedBytes };
+}
 
-  let active: Active | null = null;
-  let pending: Pending[] = [];
-  let pendingBytes = 0;
-  let writing = false;
-  let rollRequested = false;
-  let closed = false;
-  let rowsAppended = 0;
-  let commits = 0;
-  const damaged = { records: 0, bytes: 0 };
-  const listeners: (() => void)[] = [];
-  const idle: (() => void)[] = [];
+/** What the write path reads: the spool's settings and capabilities. */
+interface Writer {
+  readonly dir: string;
+  readonly io: SpoolIO;
+  readonly clock: Clock;
+  readonly maxBytes: number;
+  readonly segmentBytes: number;
+  readonly rollIntervalMs: number;
+  readonly recordFormat: SegmentFormat;
+  readonly sealer: SegmentSealer;
+}
 
-  async function ensureActive(): Promise<Active> {
-    if (active) return active;
-    const seq = nextSeq++;
-    const path = join(dir, segmentName(seq, OPEN_SUFFIX));
-    const file = await io.openAppend(path);
-    await io.syncDir(dir); // the new file's directory entry must survive a crash before we ack into it
-    active = { seq, file, bytes: 0, openedAt: Date.now() };
-    return active;
+/** The spool's one small state, shared by the steps of the write path below. */
+interface SpoolState {
+  nextSeq: number;
+  /** The segment being written, if any. */
+  active: Active | null;
+  /** Appends waiting for the next group commit, and their bytes. */
+  pending: Pending[];
+  pendingBytes: number;
+  /** A drain is scheduled or running (one at a time). */
+  writing: boolean;
+  rollRequested: boolean;
+  closed: boolean;
+  rowsAppended: number;
+  commits: number;
+  /** Sealed segments, oldest first, and their bytes: what the loader may take. */
+  readonly sealed: SegmentFile[];
+  sealedBytes: number;
+  readonly damaged: { records: number; bytes: number };
+  readonly listeners: (() => void)[];
+  /** Waiting for the current drain to end (roll()). */
+  readonly idle: (() => void)[];
+}
+
+const onDiskBytes = (w: Writer, s: SpoolState) => s.sealedBytes + w.sealer.stats().unsealedBytes + (s.active?.bytes ?? 0);
+
+async function ensureActive(w: Writer, s: SpoolState): Promise<Active> {
+  if (s.active) return s.active;
+  const seq = s.nextSeq++;
+  const file = await w.io.openAppend(join(w.dir, segmentName(seq, OPEN_SUFFIX)));
+  await w.io.syncDir(w.dir); // the new file's directory entry must survive a crash before we ack into it
+  s.active = { seq, file, bytes: 0, openedAt: w.clock.now() };
+  return s.active;
+}
+
+/** Hands the active segment to the sealer, which never throws (a failure waits for a retry). */
+async function seal(w: Writer, s: SpoolState): Promise<void> {
+  s.rollRequested = false;
+  const a = s.active;
+  if (!a || a.bytes === 0) return;
+  s.active = null;
+  await w.sealer.seal({ seq: a.seq, bytes: a.bytes, close: () => a.file.close() });
+}
+
+/** One group commit: write, fdatasync, then acknowledge; on failure nothing of it is acknowledged. */
+async function writeGroup(w: Writer, s: SpoolState, group: Pending[]): Promise<void> {
+  const buf = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
+  s.pendingBytes -= buf.length;
+  let a: Active | null = null;
+  try {
+    a = await ensureActive(w, s);
+    await a.file.write(buf, a.bytes);
+    await a.file.datasync();
+    a.bytes += buf.length;
+    s.commits++;
+    for (const p of group) p.resolve();
+  } catch (err) {
+    // Nothing of this group is acknowledged; cut whatever part of it reached the file. If the
+    // cut fails too, the bytes are unacknowledged garbage that recovery's checksums drop.
+    if (a) await a.file.truncate(a.bytes).catch(() => undefined);
+    const e = new SpoolWriteError(err);
+    for (const p of group) p.reject(e);
   }
+}
 
-  async function seal(): Promise<void> {
-    rollRequested = false;
-    const a = active;
-    if (!a || a.bytes === 0) return;
-    active = null;
-    await a.file.close();
-    const path = await sealFile(dir, a.seq);
-    sealed.push({ seq: a.seq, path, bytes: a.bytes });
-    sealedBytes += a.bytes;
-    for (const l of listeners) l();
-  }
-
-  async function writeGroup(group: Pending[]): Promise<void> {
-    const buf = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
-    pendingBytes -= buf.length;
-    let a: Active | null = null;
-    try {
-      a = await ensureActive();
-      await a.file.write(buf, a.bytes);
-      await a.file.datasync();
-      a.bytes += buf.length;
-      commits++;
-      for (const p of group) p.resolve();
-    } catch (err) {
-      // Nothing of this group is acknowledged; cut whatever part of it reached the file.
-      if (a) await a.file.truncate(a.bytes).catch(() => undefined);
-      const e = new SpoolWriteError(err);
-      for (const p of group) p.reject(e);
-    }
-  }
-
-  async function drain(): Promise<void> {
-    try {
-      while (pending.length > 0 || rollRequested) {
-        if (pending.length > 0) {
-          const group = pending;
-          pending = [];
-          await writeGroup(group);
-        }
-        if (rollRequested || (active && active.bytes >= segmentBytes)) await seal().catch(() => undefined);
+async function drain(w: Writer, s: SpoolState): Promise<void> {
+  try {
+    await w.sealer.retry(); // segments whose seal failed go first, in order
+    while (s.pending.length > 0 || s.rollRequested) {
+      if (s.pending.length > 0) {
+        const group = s.pending;
+        s.pending = [];
+        await writeGroup(w, s, group);
       }
-    } finally {
-      writing = false;
-      for (const f of idle.splice(0)) f();
+      if (s.rollRequested || (s.active && s.active.bytes >= w.segmentBytes)) await seal(w, s);
     }
+  } finally {
+    s.writing = false;
+    for (const f of s.idle.splice(0)) f();
   }
+}
 
-  function kick(): void {
-    if (writing) return;
-    writing = true;
-    setImmediate(() => void drain());
+function kick(w: Writer, s: SpoolState): void {
+  if (s.writing) return;
+  s.writing = true;
+  setImmediate(() => void drain(w, s));
+}
+
+function append(w: Writer, s: SpoolState, lines: readonly string[], fields: RecordFields | undefined): Promise<void> {
+  if (s.closed) return Promise.reject(new SpoolWriteError(new Error('the spool is closed')));
+  if (lines.length === 0) return Promise.resolve();
+  let buf: Buffer;
+  try {
+    buf = w.recordFormat === SegmentFormat.Lines ? Buffer.from(lines.join('\n') + '\n', 'utf8') : encodeRecords(lines, fields);
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
+  const onDisk = onDiskBytes(w, s) + s.pendingBytes;
+  if (onDisk + buf.length > w.maxBytes) {
+    return Promise.reject(new SpoolFullError(`the spool holds ${onDisk} bytes, its cap is ${w.maxBytes} (spool.maxBytes)`));
+  }
+  s.pendingBytes += buf.length;
+  s.rowsAppended += lines.length;
+  return new Promise<void>((resolve, reject) => {
+    s.pending.push({ buf, resolve, reject });
+    kick(w, s);
+  });
+}
 
-  const timer = setInterval(() => {
-    if (active && active.bytes > 0 && Date.now() - active.openedAt >= rollIntervalMs) {
-      rollRequested = true;
-      kick();
-    }
-  }, Math.max(10, Math.floor(rollIntervalMs / 2)));
-  timer.unref();
+function roll(w: Writer, s: SpoolState): Promise<void> {
+  s.rollRequested = true;
+  return new Promise<void>((resolve) => {
+    s.idle.push(resolve);
+    kick(w, s);
+  });
+}
 
+/** The timer's tick: seal a segment that is old enough, retry a failed seal. */
+function onTick(w: Writer, s: SpoolState): void {
+  if (s.active && s.active.bytes > 0 && w.clock.now() - s.active.openedAt >= w.rollIntervalMs) s.rollRequested = true;
+  if (s.rollRequested || w.sealer.stats().unsealedSegments > 0) kick(w, s);
+}
+
+function statsOf(w: Writer, s: SpoolState): SpoolStats {
+  return {
+    sealedSegments: s.sealed.length,
+    bytes: onDiskBytes(w, s),
+    maxBytes: w.maxBytes,
+    rowsAppended: s.rowsAppended,
+    commits: s.commits,
+    damagedRecords: s.damaged.records,
+    damagedBytes: s.damaged.bytes,
+    ...w.sealer.stats(),
+  };
+}
+
+/**
+ * Opens the spool in `dir`, recovering from a crash: interrupted segments are repaired and sealed;
+ * segments at or below `checkpoint` (already in the warehouse) are deleted. The write path is the
+ * steps above over one SpoolState: nothing acknowledged before its fdatasync, nothing sealed out of
+ * order.
+ */
+export async function openSpool(options: SpoolOptions, checkpoint: number | null): Promise<OpenSpoolResult> {
+  const io = options.io ?? nodeSpoolIO;
+  await mkdir(options.dir, { recursive: true });
+  const recovered = await recoverSegments(options.dir, checkpoint, io);
+  const s: SpoolState = {
+    nextSeq: recovered.nextSeq, active: null, pending: [], pendingBytes: 0, writing: false, rollRequested: false, closed: false,
+    rowsAppended: 0, commits: 0, sealed: recovered.sealed, sealedBytes: recovered.sealed.reduce((n, f) => n + f.bytes, 0),
+    damaged: { records: 0, bytes: 0 }, listeners: [], idle: [],
+  };
+  const sealer = createSegmentSealer({
+    dir: options.dir,
+    log: options.log ?? (() => undefined),
+    onSealed(file) {
+      s.sealed.push(file);
+      s.sealedBytes += file.bytes;
+      for (const l of s.listeners) l();
+    },
+  });
+  const w: Writer = {
+    dir: options.dir, io, sealer,
+    clock: options.clock ?? systemClock,
+    maxBytes: options.maxBytes ?? 1024 ** 3,
+    segmentBytes: options.segmentBytes ?? 16 * 1024 ** 2,
+    rollIntervalMs: options.rollIntervalMs ?? 200,
+    recordFormat: options.recordFormat ?? SegmentFormat.Framed,
+  };
+  const stopTimer = w.clock.every(Math.max(10, Math.floor(w.rollIntervalMs / 2)), () => onTick(w, s));
   const spool: Spool = {
-    append(lines, fields) {
-      if (closed) return Promise.reject(new SpoolWriteError(new Error('the spool is closed')));
-      if (lines.length === 0) return Promise.resolve();
-      let buf: Buffer;
-      try {
-        buf = recordFormat === SegmentFormat.Lines ? Buffer.from(lines.join('\n') + '\n', 'utf8') : encodeRecords(lines, fields);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-      const onDisk = sealedBytes + (active?.bytes ?? 0) + pendingBytes;
-      if (onDisk + buf.length > maxBytes) {
-        return Promise.reject(
-          new SpoolFullError(`the spool holds ${onDisk} bytes, its cap is ${maxBytes} (spool.maxBytes)`),
-        );
-      }
-      pendingBytes += buf.length;
-      rowsAppended += lines.length;
-      return new Promise<void>((resolve, reject) => {
-        pending.push({ buf, resolve, reject });
-        kick();
-      });
-    },
-    sealed: () => sealed.slice(),
-    roll() {
-      rollRequested = true;
-      return new Promise<void>((resolve) => {
-        idle.push(resolve);
-        kick();
-      });
-    },
+    append: (lines, fields) => append(w, s, lines, fields),
+    sealed: () => s.sealed.slice(),
+    roll: () => roll(w, s),
     async release(seq) {
-      while (sealed.length > 0 && sealed[0]!.seq <= seq) {
-        const f = sealed.shift()!;
-        sealedBytes -= f.bytes;
+      while (s.sealed.length > 0 && s.sealed[0]!.seq <= seq) {
+        const f = s.sealed.shift()!;
+        s.sealedBytes -= f.bytes;
         await removeFile(f.path);
       }
     },
-    onSealed(listener) {
-      listeners.push(listener);
-    },
+    onSealed: (listener) => void s.listeners.push(listener),
     countDamage(found) {
-      damaged.records += found.length;
-      for (const d of found) damaged.bytes += d.bytes;
+      s.damaged.records += found.length;
+      for (const d of found) s.damaged.bytes += d.bytes;
     },
-    stats: () => ({
-      sealedSegments: sealed.length,
-      bytes: sealedBytes + (active?.bytes ?? 0),
-      maxBytes,
-      rowsAppended,
-      commits,
-      damagedRecords: damaged.records,
-      damagedBytes: damaged.bytes,
-    }),
+    stats: () => statsOf(w, s),
     async close() {
-      if (closed) return;
-      await spool.roll();
-      closed = true;
-      clearInterval(timer);
-      if (active) await active.file.close().catch(() => undefined);
+      if (s.closed) return;
+      await roll(w, s);
+      s.closed = true;
+      stopTimer();
+      // A segment still open or unsealed here is durable: the next start's recovery seals it.
+      if (s.active) await s.active.file.close().catch(() => undefined);
     },
   };
-  return { spool, recoveredDropped, recoveredDamagedBytes };
+  return { spool, recoveredDropped: recovered.recoveredDropped, recoveredDamagedBytes: recovered.recoveredDamagedBytes };
 }

@@ -168,25 +168,19 @@ interface Pending {
   flushedAt: number;
 }
 
-function touchFactsStore(port: Port, database: string, cluster: boolean, o: ClickHouseTouchStoreOptions): ClickHouseTouchStore {
-  const nowMs = o.nowMs ?? Date.now;
-  const flushIntervalMs = o.flushIntervalMs ?? 250;
-  const flushRows = o.flushRows ?? 1000;
-  const timeoutMs = o.timeoutMs ?? 2000;
-  const maxBuffered = o.maxBufferedRows ?? 100_000;
-  const stamp = writeStamps(randomBytes(6).readUIntBE(0, 6).toString(36).padStart(8, '0').slice(-8), nowMs);
+type Row = Record<string, string>;
 
-  let buffer: Record<string, string>[] = [];
-  const pending = new Map<string, Pending>();
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
-  let downUntil = 0;
-  let insertFailing = false;
-  let closed = false;
-
-  // --- reads: coalesced lookups by primary key ---
+/**
+ * Lookups by primary key, coalesced: the visitors asked for while reads are in flight go out
+ * together in one `IN (…)` query (at most MAX_IDS_PER_READ ids, MAX_READS_IN_FLIGHT queries).
+ */
+function coalescedReads(port: Port, database: string, timeoutMs: number): (id: string) => Promise<TouchFacts> {
   const waiting = new Map<string, { resolve: (f: TouchFacts) => void; reject: (e: unknown) => void }[]>();
   let readsInFlight = 0;
+  const answer = (waiters: readonly (readonly [string, { resolve: (f: TouchFacts) => void }[]])[], rows: unknown[][]) => {
+    const found = new Map(rows.map(([id, ...f]) => [String(id), factsFromRow(f[0], f[1], f[2], f[3])]));
+    for (const [id, ws] of waiters) for (const w of ws) w.resolve(found.get(id) ?? NO_FACTS);
+  };
   const pump = () => {
     while (readsInFlight < MAX_READS_IN_FLIGHT && waiting.size > 0) {
       const ids = [...waiting.keys()].slice(0, MAX_IDS_PER_READ);
@@ -196,10 +190,7 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
       port
         .select(touchReadSql(database, ids), timeoutMs)
         .then(
-          (rows) => {
-            const found = new Map(rows.map(([id, ...f]) => [String(id), factsFromRow(f[0], f[1], f[2], f[3])]));
-            for (const [id, ws] of waiters) for (const w of ws) w.resolve(found.get(id) ?? NO_FACTS);
-          },
+          (rows) => answer(waiters, rows),
           (err: unknown) => {
             for (const [, ws] of waiters) for (const w of ws) w.reject(err);
           },
@@ -210,88 +201,100 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
         });
     }
   };
-  const readStored = (id: string) =>
+  return (id) =>
     new Promise<TouchFacts>((resolve, reject) => {
       const ws = waiting.get(id);
       if (ws) ws.push({ resolve, reject });
       else waiting.set(id, [{ resolve, reject }]);
       pump();
     });
-  const withOwn = (id: string, f: TouchFacts) => {
-    const p = pending.get(id);
-    return p ? mergeFacts(f, p.facts) : f;
-  };
-  /** For an update: what ClickHouse holds, or only our own writes while it is unreachable. */
-  const readForUpdate = async (id: string): Promise<TouchFacts> => {
-    if (nowMs() < downUntil) return withOwn(id, NO_FACTS);
-    try {
-      const f = await readStored(id);
-      if (downUntil !== 0) {
-        downUntil = 0;
-        o.log('touch store: ClickHouse answers again');
-      }
-      return withOwn(id, f);
-    } catch (err) {
-      if (downUntil === 0) o.log('touch store: ClickHouse unreachable; touches come from this collector\'s recent writes until it answers', { error: (err as Error).message });
-      downUntil = nowMs() + DOWN_MS;
-      return withOwn(id, NO_FACTS);
-    }
-  };
+}
 
-  // --- writes: a buffer flushed by time or size, one insert at a time ---
+/**
+ * This collector's own facts per visitor, from buffering until a little after ClickHouse has
+ * them (a read already running when the insert returned may not see them), merged into its reads.
+ */
+function ownWrites(keepMs: number, nowMs: () => number) {
+  const pending = new Map<string, Pending>();
+  return {
+    merged(id: string, f: TouchFacts): TouchFacts {
+      const p = pending.get(id);
+      return p ? mergeFacts(f, p.facts) : f;
+    },
+    buffered(id: string, facts: TouchFacts): void {
+      const p = pending.get(id);
+      if (p) {
+        p.facts = mergeFacts(p.facts, facts);
+        p.unflushed++;
+      } else pending.set(id, { facts, unflushed: 1, flushedAt: 0 });
+    },
+    /** `rows` are in ClickHouse (or dropped): forget copies that every read now sees. */
+    settled(rows: readonly Row[]): void {
+      const t = nowMs();
+      for (const r of rows) {
+        const p = pending.get(r['visitor_id']!);
+        if (p) {
+          p.unflushed--;
+          p.flushedAt = t;
+        }
+      }
+      for (const [id, p] of pending) if (p.unflushed <= 0 && t - p.flushedAt > keepMs) pending.delete(id);
+    },
+    /** After a prune: inserted copies must not bring the forgotten visitors back. */
+    pruned(before: string): void {
+      for (const [id, p] of pending) if (p.unflushed <= 0 && p.facts.seen < before) pending.delete(id);
+    },
+  };
+}
+
+interface BufferOptions {
+  readonly flushIntervalMs: number;
+  readonly flushRows: number;
+  readonly timeoutMs: number;
+  readonly maxBuffered: number;
+  readonly log: ClickHouseTouchStoreOptions['log'];
+}
+
+/**
+ * The write side: facts buffered, inserted every `flushIntervalMs` or `flushRows`, one insert at a
+ * time; kept (up to `maxBuffered`, oldest dropped with a log line) and retried while ClickHouse
+ * refuses them. Every outcome is logged once per change (failing, inserting again). Kept as one
+ * closure (72 lines): its five steps share the buffer, the timer and the in-flight insert.
+ */
+function factsBuffer(port: Port, own: ReturnType<typeof ownWrites>, b: BufferOptions) {
+  let buffer: Row[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let failing = false;
+  let closed = false;
+  const stopTimer = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
   const arm = () => {
     if (closed || buffer.length === 0) return;
-    if (buffer.length >= flushRows && !insertFailing) kick();
+    if (buffer.length >= b.flushRows && !failing) kick();
     else if (!timer) {
-      const wait = insertFailing ? Math.max(flushIntervalMs, 1000) : flushIntervalMs;
       timer = setTimeout(() => {
         timer = undefined;
         kick();
-      }, wait);
+      }, failing ? Math.max(b.flushIntervalMs, 1000) : b.flushIntervalMs);
       timer.unref();
     }
   };
-  const add = (id: string, facts: TouchFacts) => {
-    buffer.push({ visitor_id: id, ...facts });
-    const p = pending.get(id);
-    if (p) {
-      p.facts = mergeFacts(p.facts, facts);
-      p.unflushed++;
-    } else pending.set(id, { facts, unflushed: 1, flushedAt: 0 });
-    if (buffer.length > maxBuffered) dropOldest(buffer.length - maxBuffered);
-    arm();
-  };
-  const settle = (rows: readonly Record<string, string>[]) => {
-    const t = nowMs();
-    for (const r of rows) {
-      const p = pending.get(r['visitor_id']!);
-      if (p) {
-        p.unflushed--;
-        p.flushedAt = t;
-      }
-    }
-    // a read that started before the insert returned may not see it: keep our copy a while longer
-    for (const [id, p] of pending) if (p.unflushed <= 0 && t - p.flushedAt > timeoutMs + flushIntervalMs) pending.delete(id);
-  };
-  const dropOldest = (n: number) => {
-    const dropped = buffer.splice(0, n);
-    settle(dropped);
-    o.log('touch store: ClickHouse has not taken touch facts for too long; dropped the oldest', { facts: n, maxBufferedRows: maxBuffered });
-  };
   const flushOnce = async () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const rows = buffer.splice(0, Math.max(flushRows, buffer.length));
+    stopTimer();
+    const rows = buffer.splice(0, Math.max(b.flushRows, buffer.length));
     if (rows.length === 0) return;
     try {
-      await port.insert(rows, timeoutMs);
-      settle(rows);
-      if (insertFailing) o.log('touch store: buffered touch facts inserted again');
-      insertFailing = false;
+      await port.insert(rows, b.timeoutMs);
+      own.settled(rows);
+      if (failing) b.log('touch store: buffered touch facts inserted again');
+      failing = false;
     } catch (err) {
       buffer = rows.concat(buffer);
-      if (!insertFailing) o.log('touch store: inserting touch facts failed; kept in memory and retried', { facts: buffer.length, error: (err as Error).message });
-      insertFailing = true;
+      if (!failing) b.log('touch store: inserting touch facts failed; kept in memory and retried', { facts: buffer.length, error: (err as Error).message });
+      failing = true;
       throw err;
     }
   };
@@ -300,23 +303,86 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
       flushing = undefined;
       arm();
     }));
-  function kick(): void {
-    single().catch(() => undefined);
-  }
+  // A timed flush has no caller to tell: its failure is logged in flushOnce and retried by arm().
+  const kick = () => void single().catch(() => undefined);
   /** Until the buffer is empty; throws when an insert fails. */
   const flushAll = async () => {
     while (buffer.length > 0 || flushing) await single();
   };
+  return {
+    add(id: string, facts: TouchFacts): void {
+      buffer.push({ visitor_id: id, ...facts });
+      own.buffered(id, facts);
+      if (buffer.length > b.maxBuffered) {
+        const n = buffer.length - b.maxBuffered;
+        own.settled(buffer.splice(0, n));
+        b.log('touch store: ClickHouse has not taken touch facts for too long; dropped the oldest', { facts: n, maxBufferedRows: b.maxBuffered });
+      }
+      arm();
+    },
+    size: () => buffer.length,
+    flushAll,
+    async close(): Promise<void> {
+      closed = true;
+      stopTimer();
+      try {
+        await flushAll();
+      } catch (err) {
+        b.log('touch store: could not insert the last touch facts before closing; they are lost', { facts: buffer.length, error: (err as Error).message });
+      }
+    },
+  };
+}
 
-  // --- one visitor's updates, one after another ---
+/** Runs one key's tasks one after another (tasks of different keys run at once). */
+function serialByKey() {
   const chains = new Map<string, Promise<unknown>>();
-  const serial = <T>(id: string, fn: () => Promise<T>): Promise<T> => {
+  return <T>(id: string, fn: () => Promise<T>): Promise<T> => {
     const run = (chains.get(id) ?? Promise.resolve()).then(fn);
+    // The chain only orders the tasks: each task's own promise carries its failure to its caller.
     const tail = run.catch(() => undefined);
     chains.set(id, tail);
     void tail.then(() => chains.get(id) === tail && chains.delete(id));
     return run;
   };
+}
+
+/**
+ * For an update: what ClickHouse holds, or only our own writes while it is unreachable (then
+ * ClickHouse is left alone for DOWN_MS; the change either way is logged once).
+ */
+function updateReads(read: (id: string) => Promise<TouchFacts>, own: ReturnType<typeof ownWrites>, nowMs: () => number, log: ClickHouseTouchStoreOptions['log']) {
+  let downUntil = 0;
+  return async (id: string): Promise<TouchFacts> => {
+    if (nowMs() < downUntil) return own.merged(id, NO_FACTS);
+    try {
+      const f = await read(id);
+      if (downUntil !== 0) {
+        downUntil = 0;
+        log('touch store: ClickHouse answers again');
+      }
+      return own.merged(id, f);
+    } catch (err) {
+      if (downUntil === 0) log('touch store: ClickHouse unreachable; touches come from this collector\'s recent writes until it answers', { error: (err as Error).message });
+      downUntil = nowMs() + DOWN_MS;
+      return own.merged(id, NO_FACTS);
+    }
+  };
+}
+
+function touchFactsStore(port: Port, database: string, cluster: boolean, o: ClickHouseTouchStoreOptions): ClickHouseTouchStore {
+  const nowMs = o.nowMs ?? Date.now;
+  const flushIntervalMs = o.flushIntervalMs ?? 250;
+  const flushRows = o.flushRows ?? 1000;
+  const timeoutMs = o.timeoutMs ?? 2000;
+  const stamp = writeStamps(randomBytes(6).readUIntBE(0, 6).toString(36).padStart(8, '0').slice(-8), nowMs);
+  const own = ownWrites(timeoutMs + flushIntervalMs, nowMs);
+  const buffer = factsBuffer(port, own, { flushIntervalMs, flushRows, timeoutMs, maxBuffered: o.maxBufferedRows ?? 100_000, log: o.log });
+  const readStored = coalescedReads(port, database, timeoutMs);
+  const readForUpdate = updateReads(readStored, own, nowMs, o.log);
+  const serial = serialByKey();
+  const factsNow = (prev: TouchState, next: TouchState) => factsOf(prev, next, stamp(), new Date(nowMs()).toISOString());
+  let closed = false;
 
   const update = (id: string, step: (prev: TouchState) => TouchState): Promise<TouchState> =>
     serial(id, async () => {
@@ -324,61 +390,55 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
       const prev = stateOf(stored) ?? {};
       const next = step(prev);
       if (next === prev) return prev;
-      const facts = factsOf(prev, mergeStored(prev, next), stamp(), new Date(nowMs()).toISOString());
+      const facts = factsNow(prev, mergeStored(prev, next));
       if (isEmptyFacts(facts)) return stateOf(stored) ?? {};
-      add(id, facts);
+      buffer.add(id, facts);
       return stateOf(mergeFacts(stored, facts)) ?? {};
     });
 
   return {
-    async get(id) {
-      return stateOf(withOwn(id, await readStored(id)));
-    },
+    get: async (id) => stateOf(own.merged(id, await readStored(id))),
     update,
     // at once: the reads of different visitors are coalesced into one query, a visitor's run in order
     updateMany: (updates) => Promise.all(updates.map(([id, step]) => update(id, step))),
     async prune(before) {
-      if (cluster) {
-        throw new Error(
-          `the touch store is Distributed (a cluster): prune it on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN ` +
-            `(SELECT visitor_id FROM ${TOUCH_TABLES.store}_local GROUP BY visitor_id HAVING maxMerge(seen) < '${before}')`,
-        );
-      }
-      await flushAll();
+      if (cluster) throw new Error(clusterPruneAdvice(before));
+      await buffer.flushAll();
       if (await prunedRecently(port, database, o.pruneIntervalMs ?? 5 * 3600_000)) return 0;
       const n = Number((await port.select(touchExpiredCountSql(database, before)))[0]?.[0] ?? 0);
       if (n === 0) return 0;
       await port.command(touchPruneSql(database, before));
       await mutationsDone(port, database, nowMs);
-      // our copies of facts already inserted must not bring the forgotten visitors back
-      for (const [id, p] of pending) if (p.unflushed <= 0 && p.facts.seen < before) pending.delete(id);
+      own.pruned(before);
       return n;
     },
-    flush: flushAll,
+    flush: buffer.flushAll,
     async importStates(states) {
       let n = 0;
       for (const [id, s] of states) {
-        const facts = factsOf({}, s, stamp(), new Date(nowMs()).toISOString());
+        const facts = factsNow({}, s);
         if (isEmptyFacts(facts)) continue;
-        add(id, facts);
+        buffer.add(id, facts);
         n++;
-        if (buffer.length >= flushRows) await flushAll();
+        if (buffer.size() >= flushRows) await buffer.flushAll();
       }
-      await flushAll();
+      await buffer.flushAll();
       return n;
     },
     async close() {
       if (closed) return;
       closed = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      try {
-        await flushAll();
-      } catch (err) {
-        o.log('touch store: could not insert the last touch facts before closing; they are lost', { facts: buffer.length, error: (err as Error).message });
-      }
+      await buffer.close();
     },
   };
+}
+
+/** A Distributed store is pruned on its shards, by the operator: the statement to run there. */
+function clusterPruneAdvice(before: string): string {
+  return (
+    `the touch store is Distributed (a cluster): prune it on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN ` +
+    `(SELECT visitor_id FROM ${TOUCH_TABLES.store}_local GROUP BY visitor_id HAVING maxMerge(seen) < '${before}')`
+  );
 }
 
 const MUTATIONS = `FROM system.mutations WHERE database = $database AND table = $table`;

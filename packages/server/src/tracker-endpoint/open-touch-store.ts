@@ -5,13 +5,14 @@ import { openSqliteTouchStore } from './sqlite-touch-store.js';
 import { importSqliteTouches } from './touch-store-import.js';
 import { touchStoreEngine, type TrackerConfig } from './tracker-config.js';
 import { memoryTouchStore, schedulePruning, type TouchStore } from './touch-store.js';
+import type { WarehouseEngine } from '../warehouse/engine.js';
 
 export interface TouchStoreInputs {
   /** `tracker`: the touch store's engine and path, and the cookie's lifetime (expired visitors are pruned). */
   readonly config: Pick<TrackerConfig, 'touchStore' | 'cookie'>;
   readonly dataDir: string;
   /** `warehouse.engine`: decides the default touch store. */
-  readonly warehouseEngine: string;
+  readonly warehouseEngine: WarehouseEngine;
   /** The warehouse's ClickHouse, when it is one (the `clickhouse` touch store lives there). */
   readonly clickhouse?: ClickHouseConnectionOptions & { readonly database: string };
   readonly now: () => Date;

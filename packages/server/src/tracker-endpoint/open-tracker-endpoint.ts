@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Ingest } from '../collector/ingest.js';
+import type { PublicRoutes } from '../collector/public-routes.js';
 import type { SourceRegistry } from '../sources/sources.js';
 import { loadTrackerScript } from './script-asset.js';
 import type { TrackerConfig } from './tracker-config.js';
-import type { TrackerRouteDeps } from './tracker-routes.js';
+import { trackerRoutes } from './tracker-routes.js';
 import type { TouchStore } from './touch-store.js';
 import type { TouchRulesConfig } from './visitor-touches.js';
 
 export interface TrackerEndpoint {
-  readonly routes: Omit<TrackerRouteDeps, 'quarantine'>;
+  /** The script and endpoint routes, for the collector app. */
+  readonly routes: PublicRoutes;
 }
 
 export interface TrackerEndpointInputs {
@@ -28,7 +30,7 @@ export async function openTrackerEndpoint(i: TrackerEndpointInputs): Promise<Tra
   const c = i.config;
   const script = await loadTrackerScript();
   return {
-    routes: {
+    routes: trackerRoutes({
       ingest: i.ingest,
       sources: i.sources,
       now: i.now,
@@ -42,7 +44,7 @@ export async function openTrackerEndpoint(i: TrackerEndpointInputs): Promise<Tra
       endpointPath: c.endpointPath,
       scriptMaxAgeSeconds: c.scriptMaxAgeSeconds,
       maxBatchBytes: i.maxBatchBytes,
-    },
+    }),
   };
 }
 

@@ -3,7 +3,7 @@ import { expiredVisitorCookie, readVisitorId, visitorCookie, type VisitorCookieO
 import { isbot } from 'isbot';
 import type { RequestFacts } from '../collector/event-row.js';
 import { ClientError } from '../http/client-error.js';
-import type { Ingest, Rejection } from '../collector/ingest.js';
+import type { Ingest, EventRejection } from '../collector/ingest.js';
 import type { TouchStore } from './touch-store.js';
 import { eventTime, statesAfter, withTouches } from './visitor-stamps.js';
 import type { TouchRulesConfig } from './visitor-touches.js';
@@ -41,7 +41,7 @@ export interface TrackerAnswer {
     success: boolean;
     accepted: number;
     duplicates: number;
-    rejected: readonly Rejection[];
+    rejected: readonly EventRejection[];
     anonymousId?: string;
     touches?: { first?: Touch; last?: Touch };
   };

@@ -1,5 +1,6 @@
 import { MAX_COOKIE_AGE_DAYS } from '@touchline/site';
 import { z } from 'zod';
+import { WarehouseEngine } from '../warehouse/engine.js';
 
 /**
  * Words that ad blockers' generic rules (EasyPrivacy) match in paths and file names
@@ -95,6 +96,6 @@ export type TrackerConfig = z.infer<typeof TrackerConfigSchema>;
 export type TouchStoreEngine = NonNullable<TrackerConfig['touchStore']['engine']>;
 
 /** The touch store a collector opens: the configured one, else the warehouse's ClickHouse when there is one. */
-export function touchStoreEngine(config: Pick<TrackerConfig, 'touchStore'>, warehouseEngine: string): TouchStoreEngine {
-  return config.touchStore.engine ?? (warehouseEngine === 'clickhouse' ? 'clickhouse' : 'sqlite');
+export function touchStoreEngine(config: Pick<TrackerConfig, 'touchStore'>, warehouseEngine: WarehouseEngine): TouchStoreEngine {
+  return config.touchStore.engine ?? (warehouseEngine === WarehouseEngine.ClickHouse ? 'clickhouse' : 'sqlite');
 }

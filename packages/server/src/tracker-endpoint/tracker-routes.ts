@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hostName } from '@touchline/site';
 import { parseIsoTime } from '@touchline/protocol';
 import type { SourceRegistry } from '../sources/sources.js';
+import type { PublicRoutes } from '../collector/public-routes.js';
 import { authenticate, requestFacts } from '../collector/tracking-routes.js';
 import { ClientError } from '../http/client-error.js';
 import type { ScriptAsset } from './script-asset.js';
@@ -77,4 +78,12 @@ export function registerTrackerRoutes(app: FastifyInstance, deps: TrackerRouteDe
     if (answer.setCookie) reply.header('set-cookie', answer.setCookie);
     return answer.body;
   });
+}
+
+/** The tracker's routes for the public listener (the collector app registers them in its order). */
+export function trackerRoutes(deps: Omit<TrackerRouteDeps, 'quarantine'>): PublicRoutes {
+  return {
+    batchPaths: [deps.endpointPath],
+    register: (app, quarantine) => registerTrackerRoutes(app, { ...deps, quarantine }),
+  };
 }

@@ -24,7 +24,10 @@ the site helper's landings (each a \`page\` or \`screen\` event). \`track\`, \`i
 click ids: they belong to the session open when they happen and keep it open (30 minutes by
 default), and before a visitor's first arrival they belong to no session. Bots start neither.`;
 
-/** docs/schema.md, rendered from the column definitions (the one source of the schema). */
+/**
+ * docs/schema.md, rendered from the column definitions (the one source of the schema). Long
+ * because it is the page's text, one template: splitting prose across functions would hide it.
+ */
 export function renderSchemaDoc(): string {
   return `# Warehouse schema
 

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { SqlDialect } from './dialect/dialect.js';
 import { maskParams, scrubParams, type SqlParams, type SqlValue } from './dialect/sql-value.js';
+import type { WarehouseEngine } from './engine.js';
 import type { ColumnType } from './schema.js';
 
 export type { SqlDialect } from './dialect/dialect.js';
@@ -11,8 +12,7 @@ export type { SqlParams, SqlValue, Statement } from './dialect/sql-value.js';
  * one conformance suite (`test/warehouse-conformance.ts`) runs against both. Everything above this
  * layer (loader, CLI, attribution, activation) talks to this interface only.
  */
-export const WarehouseEngine = { DuckDB: 'duckdb', ClickHouse: 'clickhouse' } as const;
-export type WarehouseEngine = (typeof WarehouseEngine)[keyof typeof WarehouseEngine];
+export { WarehouseEngine } from './engine.js';
 
 /** A batch of sealed spool segments to move into the warehouse, with the checkpoint it reaches. */
 export interface LoadBatch {
@@ -48,6 +48,11 @@ export interface LoadResult {
   readonly failed: number;
   /** Lines the warehouse could not load, quarantined into failed_events with the database's reason. */
   readonly unloadable: number;
+  /**
+   * What went wrong after the batch committed (a staging table left behind…): the load stands,
+   * the loader logs each line.
+   */
+  readonly warnings?: readonly string[];
 }
 
 export interface QueryResult {

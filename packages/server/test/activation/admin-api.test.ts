@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeServerFile } from '../../src/cli/server-handle.js';
 import { main } from '../../src/cli/main.js';
-import { resolveConfig } from '../../src/config/config.js';
+import { resolveConfig, type ConfigInput } from '../../src/config/config.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 describe('activation admin API, and the CLI through a running server', () => {
   let hubspot: HubspotStandIn;
   let t: Harness;
   let configFile: string;
-  const activation = () => ({
+  const activation = (): ConfigInput => ({
     destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { n: 'feature_x_uses' } } } },
     syncs: { seats: { destination: 'hs', source: { sql: `SELECT 'seat' || i || '@example.com' AS email, i AS n FROM range(120) r(i)` }, primaryKey: 'email', mode: 'upsert' } },
   });

@@ -1,4 +1,4 @@
-import { createRetryPolicy, type BatchItem, type RowResult } from '@touchline/destinations';
+import { createRetryPolicy, type BatchItem, type BatchRule, type RowResult } from '@touchline/destinations';
 import { describe, expect, it } from 'vitest';
 import { judgeBatch, type Policies } from '../../src/activation/engine/batch-verdict.js';
 import { admit, createQueue, nextBatch, queueIsolation, scheduleRetries, settle, type QueuedItem } from '../../src/activation/engine/delivery-queue.js';
@@ -69,7 +69,7 @@ describe('the verdict on an answered request', () => {
 });
 
 describe('the delivery queue', () => {
-  const rule = { maxItems: 2, maxBytes: 1_000_000, envelopeBytes: 0 };
+  const rule: BatchRule = { maxItems: 2, maxBytes: 1_000_000, envelopeBytes: 0, distinctKeys: false, source: 'the test' };
   it('sends isolation halves first, then due retries, then fresh batches; a key in flight waits', () => {
     const { q, items } = fixture(5);
     q.fresh.push([items[3]!.batchItem]);

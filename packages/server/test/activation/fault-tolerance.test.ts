@@ -67,7 +67,7 @@ describe('fault tolerance: random 429/500 answers and kill -9 mid-sync', () => {
     await writeFile(configFile, JSON.stringify(raw));
     config = resolveConfig(raw, {}, {});
     await mkdir(config.dataDir, { recursive: true });
-    const w = await openWarehouse(config, config.dataDir);
+    const w = await openWarehouse(config.warehouse, config.dataDir);
     await w.migrate();
     await w.query(`CREATE TABLE crm_contacts AS SELECT 'c-' || i AS id, 'Name ' || i AS last_name, i % 13 AS uses FROM range(${ROWS}) r(i)`, { readOnly: false });
     await w.close();
@@ -91,7 +91,7 @@ describe('fault tolerance: random 429/500 answers and kill -9 mid-sync', () => {
     const atKill = salesforce.accepted.length;
     expect(atKill).toBeLessThan(ROWS);
     // What the killed run had checkpointed: those rows must not be sent again.
-    const w = await openWarehouse(config, config.dataDir, { readOnly: true });
+    const w = await openWarehouse(config.warehouse, config.dataDir, { readOnly: true });
     const checkpointed = (await w.query(`SELECT pk FROM sync_state WHERE sync_name = 'contacts'`)).rows.map((r) => String(r[0]));
     const open = (await w.query(`SELECT status FROM sync_runs`)).rows.map((r) => String(r[0]));
     await w.close();

@@ -44,7 +44,7 @@ async function cli(configFile: string, ...args: string[]): Promise<{ code: numbe
 }
 
 async function sql(config: Config, query: string): Promise<Record<string, unknown>[]> {
-  const w = await openWarehouse(config, config.dataDir, { readOnly: true });
+  const w = await openWarehouse(config.warehouse, config.dataDir, { readOnly: true });
   try {
     const r = await w.query(query);
     return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));

@@ -1,7 +1,7 @@
 import { CLICK_ID_PRECEDENCES, GA4_CHANNEL_RULE_SET, compileChannelRules, deriveSourceMedium, seededRandom, validateChannelRules } from '@touchline/attribution';
 import { touchFromLanding } from '@touchline/protocol';
 import { describe, expect, it } from 'vitest';
-import { runAttribution, type AttributeRequest } from '../../src/attribution/run-attribution.js';
+import { runAttribution, type AttributeRequest } from '../../src/attribute/run-attribution.js';
 import type { WarehouseFixture } from '../warehouse/conformance.js';
 import { derivedHarness, identify, order, page } from '../identity/derived-conformance.js';
 

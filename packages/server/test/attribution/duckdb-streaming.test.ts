@@ -10,12 +10,13 @@
  * streams through that connection.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { ModelSpec } from '@touchline/attribution';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDuckDBData } from '../../bench/support/attribution-data.js';
-import { runAttribution } from '../../src/attribution/run-attribution.js';
+import { runAttribution } from '../../src/attribute/run-attribution.js';
 import { resolveConfig, type Config } from '../../src/config/config.js';
 import { createDerivedModel } from '../../src/identity/derived-model.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
@@ -41,7 +42,7 @@ function overConnection(conn: DuckDBConnection): Warehouse {
 }
 
 describe('attribution on DuckDB with a small streaming buffer', () => {
-  const models = ['first_touch', 'time_decay', 'markov'];
+  const models: ModelSpec[] = ['first_touch', 'time_decay', 'markov'];
   let dir: string;
   let path: string;
   let w: Warehouse | undefined;

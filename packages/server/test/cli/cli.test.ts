@@ -35,12 +35,11 @@ describe('configuration', () => {
     expect(c.spool.maxBytes).toBe(5000);
     expect(c.limits.maxEventBytes).toBe(32 * 1024);
     expect(() => resolveConfig({ port: 'x', bogus: 1 }, {}, {})).toThrow(ConfigError);
-    try {
-      resolveConfig({ port: 'x', spool: { maxBytes: -1 } }, {}, {});
-    } catch (err) {
-      expect((err as Error).message).toMatch(/port/);
-      expect((err as Error).message).toMatch(/spool\.maxBytes/);
-    }
+    // Both invalid keys in one message, each named where it is.
+    const twoBad = () => resolveConfig({ port: 'x', spool: { maxBytes: -1 } }, {}, {});
+    expect(twoBad).toThrow(ConfigError);
+    expect(twoBad).toThrow(/\n {2}port: /);
+    expect(twoBad).toThrow(/\n {2}spool\.maxBytes: /);
   });
 });
 

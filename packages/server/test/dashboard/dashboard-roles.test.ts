@@ -8,6 +8,7 @@ import { attributionRoutes } from '../../src/admin/attribution-routes.js';
 import { pipelineRoutes } from '../../src/admin/pipeline-routes.js';
 import { adminAuth, createSessionStore, registerSessionRoutes } from '../../src/admin/credentials.js';
 import { policyGuard } from '../../src/admin/policy-guard.js';
+import { silentLog } from '../../src/logging/log.js';
 import { SCOPES, type Scope } from '../../src/policy/actions.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard-routes.js';
 import { createLiveTap } from '../../src/dashboard/live-tap.js';
@@ -37,16 +38,16 @@ describe.skipIf(skipReason)('the dashboard shows a role only what /auth/me allow
     const assets = await loadDashboardAssets();
     app = buildAdminApp({
       routes: [
-        ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, startedAt: new Date() }),
+        ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, derived: h.derived, startedAt: new Date() }),
         ...attributionRoutes(async () => ({ ran: true })),
         ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: h.derived.sql } as never, now: () => new Date(), live: createLiveTap(), rollups: { enabled: true }, model: h.derived.sql }),
       ],
-      guard: policyGuard(h.people, () => undefined),
+      guard: policyGuard(h.people, silentLog),
       readiness: async () => ({}),
       unguarded: [(a) => registerSessionRoutes(a, auth, createSessionStore()), (a) => registerDashboardAssets(a, assets)],
       limits: { maxConnections: 20, headersTimeoutMs: 5000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 },
       retryAfterSeconds: 1,
-      log: () => undefined,
+      log: silentLog,
     });
     url = await listen(app, { host: '127.0.0.1', port: 0, maxConnections: 20 });
     await mkdir(ARTIFACTS, { recursive: true });

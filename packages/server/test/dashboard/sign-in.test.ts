@@ -6,6 +6,7 @@ import { attributionRoutes } from '../../src/admin/attribution-routes.js';
 import { pipelineRoutes } from '../../src/admin/pipeline-routes.js';
 import { adminAuth, createSessionStore, registerSessionRoutes } from '../../src/admin/credentials.js';
 import { policyGuard } from '../../src/admin/policy-guard.js';
+import { silentLog } from '../../src/logging/log.js';
 import { SCOPES, type Scope } from '../../src/policy/actions.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard-routes.js';
 import { createLiveTap } from '../../src/dashboard/live-tap.js';
@@ -43,16 +44,16 @@ describe('dashboard sign-in, sessions and the guard', () => {
     const sessions = createSessionStore({ now: () => clock, ttlMs: 3600_000 });
     app = buildAdminApp({
       routes: [
-        ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, startedAt: new Date() }),
+        ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, derived: h.derived, startedAt: new Date() }),
         ...attributionRoutes(async () => ({ ran: true })),
         ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: { conversions: [{ name: 'Purchase', events: ['Order Completed'] }], lookbackDays: 90, direct: 'ignore' } } as never, now: () => new Date(clock), live: createLiveTap(), rollups: { enabled: true }, model: h.derived.sql }),
       ],
-      guard: policyGuard(h.people, () => undefined),
+      guard: policyGuard(h.people, silentLog),
       readiness: async () => ({}),
       unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => clock), (a) => registerDashboardAssets(a, undefined)],
       limits: { maxConnections: 10, headersTimeoutMs: 5000, requestTimeoutMs: 5000, keepAliveTimeoutMs: 5000 },
       retryAfterSeconds: 1,
-      log: () => undefined,
+      log: silentLog,
     });
     await app.ready();
   });
@@ -200,11 +201,12 @@ describe('the built dashboard as served', () => {
     for (const r of refs) expect(r).toMatch(/^\/assets\/app-[A-Z0-9]{8}\.(js|css)$/);
     const app = buildAdminApp({
       routes: [],
-      guard: () => undefined,
+      guard: { authenticate: () => undefined, authorize: () => undefined, record: () => undefined },
+      readiness: async () => ({}),
       unguarded: [(a) => registerDashboardAssets(a, assets)],
       limits: { maxConnections: 10, headersTimeoutMs: 5000, requestTimeoutMs: 5000, keepAliveTimeoutMs: 5000 },
       retryAfterSeconds: 1,
-      log: () => undefined,
+      log: silentLog,
     });
     for (const r of refs) {
       const res = await app.inject({ method: 'GET', url: r });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttribution } from '../../src/attribution/run-attribution.js';
+import { runAttribution } from '../../src/attribute/run-attribution.js';
 import { resolveConfig, type Config } from '../../src/config/config.js';
 import { createDerivedModel, type DerivedModel } from '../../src/identity/derived-model.js';
 import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';

@@ -55,7 +55,7 @@ function attacks(r: () => number): Attack[] {
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: Attack[] = [];
   const fields = ['type', 'event', 'userId', 'anonymousId', 'messageId', 'timestamp', 'sentAt', 'properties', 'traits', 'context', 'name', 'groupId', 'previousId', 'integrations'];
-  const values = [...HOSTILE_STRINGS, null, true, false, 0, -0, 1e308, -1, [], [1, 'x'], {}, { __proto__: { polluted: true } }, { constructor: { prototype: { x: 1 } } }];
+  const values: unknown[] = [...HOSTILE_STRINGS, null, true, false, 0, -0, 1e308, -1, [], [1, 'x'], {}, { __proto__: { polluted: true } }, { constructor: { prototype: { x: 1 } } }];
   for (let i = 0; i < 1200; i++) {
     const e: Record<string, unknown> = { type: 'track', anonymousId: 'x', event: 'E' };
     const n = 1 + Math.floor(r() * 4);

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttribution } from '../../src/attribution/run-attribution.js';
+import { runAttribution } from '../../src/attribute/run-attribution.js';
 import { resolveConfig, type Config } from '../../src/config/config.js';
 import { startTouchline, type Touchline } from '../../src/server.js';
 import { wellFormed } from '../../src/warehouse/dialect/well-formed.js';

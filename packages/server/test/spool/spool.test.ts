@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSegmentRows } from '../../src/spool/segment-reader.js';
 import { segmentName } from '../../src/spool/segments.js';
 import { nodeSpoolIO, openSpool, SpoolFullError, SpoolWriteError, type SpoolIO } from '../../src/spool/spool.js';
+import { manualClock } from '../support/manual-clock.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -39,15 +40,20 @@ describe('spool', () => {
 
   it('seals by size and by age, and releases loaded segments', async () => {
     // 35- and 36-byte rows, framed: a segment passes segmentBytes with its sixth row and is sealed.
-    // The age limit is long enough that a busy machine's fsyncs do not seal a segment early.
-    const { spool } = await openSpool({ dir, segmentBytes: 5 * (36 + FRAME) + 1, rollIntervalMs: 400 }, null);
+    // Time moves only when the test says: a segment is sealed by age at 400 ms, not a moment before.
+    const clock = manualClock();
+    const { spool } = await openSpool({ dir, segmentBytes: 5 * (36 + FRAME) + 1, rollIntervalMs: 400, clock }, null);
     let sealedEvents = 0;
-    spool.onSealed(() => sealedEvents++);
+    const third = new Promise<void>((done) => spool.onSealed(() => ++sealedEvents === 3 && done()));
     for (let i = 0; i < 13; i++) await spool.append([row(i)]);
     await new Promise((r) => setImmediate(r));
     expect(spool.sealed().map((f) => f.bytes)).toEqual([6 * (35 + FRAME), 4 * (35 + FRAME) + 2 * (36 + FRAME)]);
     await spool.append([row(100)]);
-    for (const deadline = Date.now() + 5000; spool.sealed().length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    clock.advance(399);
+    await new Promise((r) => setImmediate(r));
+    expect(spool.sealed()).toHaveLength(2);
+    clock.advance(1);
+    await third;
     const all = spool.sealed();
     const total = (await Promise.all(all.map((f) => linesOf(f.path)))).flat();
     expect(total).toHaveLength(14);
@@ -55,6 +61,62 @@ describe('spool', () => {
     await spool.release(all[all.length - 2]!.seq);
     expect(spool.sealed()).toHaveLength(1);
     expect((await readdir(dir)).filter((n) => n.endsWith('.seg'))).toHaveLength(1);
+    await spool.close();
+  });
+
+  it('a failed seal is logged, counted in the stats, retried on the next tick, and never overtaken', async () => {
+    const clock = manualClock();
+    const logged: { message: string; fields: Record<string, unknown> }[] = [];
+    let diskFailing = true;
+    // The file system refuses closes (EIO on a failing disk) until it recovers; the bytes are on disk already.
+    const io: SpoolIO = {
+      ...nodeSpoolIO,
+      async openAppend(path) {
+        const f = await nodeSpoolIO.openAppend(path);
+        return {
+          ...f,
+          close: async () => {
+            if (diskFailing) throw Object.assign(new Error('EIO: i/o error, close'), { code: 'EIO' });
+            await f.close();
+          },
+        };
+      },
+    };
+    const { spool } = await openSpool({ dir, rollIntervalMs: 60_000, io, clock, log: (message, fields) => logged.push({ message, fields }) }, null);
+    await spool.append([row(1)]);
+    await spool.roll();
+    expect(spool.sealed()).toEqual([]);
+    expect(spool.stats()).toMatchObject({ unsealedSegments: 1, unsealedBytes: 35 + FRAME, sealFailures: 1, lastSealError: 'EIO: i/o error, close', bytes: 35 + FRAME });
+    expect(logged).toEqual([{ message: expect.stringMatching(/could not seal a spool segment/), fields: { segment: 1, waiting: 1, error: 'EIO: i/o error, close' } }]);
+    // A later segment waits behind the failed one: the loader must never see 2 before 1.
+    await spool.append([row(2)]);
+    await spool.roll();
+    expect(spool.sealed()).toEqual([]);
+    expect(spool.stats()).toMatchObject({ unsealedSegments: 2, sealFailures: 3 }); // 1 again at the roll's start and behind 2
+    diskFailing = false;
+    const both = new Promise<void>((done) => spool.onSealed(() => spool.sealed().length === 2 && done()));
+    clock.advance(30_000); // the spool's next tick retries
+    await both;
+    expect(spool.sealed().map((f) => [f.seq, f.bytes])).toEqual([[1, 35 + FRAME], [2, 35 + FRAME]]);
+    expect(await linesOf(spool.sealed()[0]!.path)).toEqual([row(1)]);
+    expect(spool.stats()).toMatchObject({ unsealedSegments: 0, unsealedBytes: 0, sealFailures: 3, lastSealError: null });
+    await spool.close();
+  });
+
+  it('counts unsealed segments against spool.maxBytes: they are still on disk', async () => {
+    const io: SpoolIO = {
+      ...nodeSpoolIO,
+      async openAppend(path) {
+        const f = await nodeSpoolIO.openAppend(path);
+        return { ...f, close: () => Promise.reject(new Error('EIO: i/o error, close')) };
+      },
+    };
+    const { spool } = await openSpool({ dir, rollIntervalMs: 60_000, io, clock: manualClock(), maxBytes: 2 * (35 + FRAME) }, null);
+    await spool.append([row(1)]);
+    await spool.roll();
+    await spool.append([row(2)]);
+    await expect(spool.append([row(3)])).rejects.toBeInstanceOf(SpoolFullError);
+    expect(spool.stats()).toMatchObject({ unsealedSegments: 1, bytes: 2 * (35 + FRAME) });
     await spool.close();
   });
 

@@ -156,7 +156,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
     expect(await a.prune('2025-01-01T00:00:00.000Z')).toBe(1);
     await b.update('expired-visitor-0002', () => ({ seen: '2024-01-02T00:00:00.000Z' }));
     expect(await b.prune('2025-01-01T00:00:00.000Z')).toBe(0); // A pruned a moment ago
-    expect(await b.get('expired-visitor-0002')).toBeDefined();
+    expect(await b.get('expired-visitor-0002')).toEqual({ seen: '2024-01-02T00:00:00.000Z' });
     const c = await collector(database, { pruneIntervalMs: 0 });
     expect(await c.prune('2025-01-01T00:00:00.000Z')).toBe(1);
     expect(await c.get('expired-visitor-0002')).toBeUndefined();
@@ -202,7 +202,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
       const inputs = (touchStore: Record<string, unknown>) => ({
         config: TrackerConfigSchema.parse({ touchStore }),
         dataDir: dir,
-        warehouseEngine: 'clickhouse',
+        warehouseEngine: 'clickhouse' as const,
         clickhouse: { url: server.url, database: 'touchline_no_touch_tables' },
         now: () => new Date(),
         log: (m: string) => void logs.push(m),

@@ -7,7 +7,7 @@ import Fastify from 'fastify';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDelivery, createSiteHelper, cookieDomain, expiredVisitorCookie, readVisitorId, visitorCookie, type SiteHelperOptions, type Transport } from '@touchline/site';
+import { createLandingDelivery, createSiteHelper, cookieDomain, expiredVisitorCookie, readVisitorId, visitorCookie, type SiteHelperOptions, type Transport } from '@touchline/site';
 import { inProcessTransport } from '../../src/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -176,7 +176,7 @@ describe('delivery never slows the page', () => {
 
   it('retries network errors and 5xx, gives up on 4xx', async () => {
     const answers = [0, 503, 200, 400];
-    const d = createDelivery({ transport: async () => { const a = answers.shift()!; if (a === 0) throw new Error('ECONNREFUSED'); return { status: a }; }, retries: 2 });
+    const d = createLandingDelivery({ transport: async () => { const a = answers.shift()!; if (a === 0) throw new Error('ECONNREFUSED'); return { status: a }; }, retries: 2 });
     d.enqueue({ body: '{}', headers: {} });
     await d.flush();
     expect(d.stats()).toMatchObject({ sent: 1, failed: 0 });

@@ -77,7 +77,7 @@ export function touchStoreConformance(name: string, open: () => Promise<TouchSto
       await s.update('new-visitor-00000', () => ({ seen: '2025-06-01T00:00:00.000Z' }));
       expect(await s.prune('2025-01-01T00:00:00.000Z')).toBe(1);
       expect(await s.get('old-visitor-00000')).toBeUndefined();
-      expect(await s.get('new-visitor-00000')).toBeDefined();
+      expect(await s.get('new-visitor-00000')).toEqual({ seen: '2025-06-01T00:00:00.000Z' });
       await s.close();
     });
   });

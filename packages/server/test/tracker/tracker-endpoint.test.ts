@@ -48,6 +48,8 @@ const pageView = (url: string, referrer = '', extra: Record<string, unknown> = {
 });
 const setCookie = (r: Sent) => r.headers['set-cookie'] as string | undefined;
 const vid = (r: Sent) => /tl_vid=([^;]*)/.exec(setCookie(r) ?? '')?.[1];
+/** A visitor id the server issued: a random UUID (tracker-batch.ts's `newId`). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 beforeAll(async () => {
   h = await startHarness({ tracker: { touchStore: { engine: 'memory' } } });
@@ -266,7 +268,7 @@ describe('touches', () => {
     const strict = await startHarness({ tracker: { touchStore: { engine: 'memory' }, requireConsent: true } });
     try {
       const granted = await send([pageView('http://www.shop.test/?utm_source=x', '', { consent: { analytics_storage: 'granted' } })], { h: strict });
-      expect(vid(granted)).toBeDefined();
+      expect(vid(granted)).toMatch(UUID);
       expect(granted.json().touches.first.utm_source).toBe('x');
       const denied = await send([pageView('http://www.shop.test/', '', { consent: { analytics_storage: 'denied' } })], { h: strict, cookie: `tl_vid=${vid(granted)}` });
       expect(setCookie(denied)).toMatch(/Max-Age=0/);
@@ -316,7 +318,7 @@ describe('bots and consent', () => {
       expect(setCookie(r)).toBeUndefined();
       expect(r.json().anonymousId).toBeUndefined();
       const ok = await send([pageView('http://www.shop.test/?utm_source=x')], { h: strict });
-      expect(vid(ok)).toBeDefined();
+      expect(vid(ok)).toMatch(UUID);
     } finally {
       await strict.dispose();
     }

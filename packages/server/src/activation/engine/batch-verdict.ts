@@ -1,6 +1,6 @@
 import type { BatchItem, RetryPolicy, RowResult } from '@touchline/destinations';
 import { configFailure } from './config-failure.js';
-import type { FinalStatus, RowOutcome } from './delivery.js';
+import type { FinalStatus, RowOutcome } from './delivery-rows.js';
 import type { QueuedItem } from './delivery-queue.js';
 
 /** The two backoffs: rows the vendor failed, and rows it throttled (four times the attempts). */

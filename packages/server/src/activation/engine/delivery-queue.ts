@@ -1,5 +1,5 @@
 import { planBatches, type BatchItem, type BatchRule } from '@touchline/destinations';
-import type { DeliveryRow } from './delivery.js';
+import type { DeliveryRow } from './delivery-rows.js';
 
 /** A row inside the delivery: its mapped item and how often it was sent, retried, throttled. */
 export interface QueuedItem<T> {

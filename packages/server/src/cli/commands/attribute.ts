@@ -2,9 +2,9 @@ import { isModelName, type AttributionParams, type ModelSpec } from '@touchline/
 import { attributePathsFile } from '@touchline/attribution/node';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatCsv, formatJson, formatTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribution/format-attribution.js';
+import { formatCreditsCsv, formatCreditsJson, formatCreditsTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribute/format-attribution.js';
+import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribute/run-attribution.js';
 import { writeStaticReport } from '../../dashboard/static-report.js';
-import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribution/run-attribution.js';
 import { ConfigError, type Config } from '../../config/config.js';
 import { createDerivedModel } from '../../identity/derived-model.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
@@ -215,7 +215,7 @@ export async function attributeOverWarehouse(config: Config, req: AttributeReque
   const server = await findRunningServer(config);
   if (server) return server.call<AttributeResponse>('POST', '/admin/attribute', req);
   await offlineUse(config, 'attribute', req);
-  const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
     const model = createDerivedModel(warehouse, config);
     return await runAttribution(warehouse, config, req, { sessionsFresh: () => model.sessionsFresh().catch(() => false) });
@@ -231,11 +231,11 @@ function checkOutput(v: Options): void {
   if (v.metric !== 'conversions' && v.metric !== 'value') throw new ConfigError('--metric: conversions or value');
 }
 
-function render(result: AttributeResponse | Parameters<typeof formatTable>[0], facts: RunFacts, v: Options): string {
+function render(result: AttributeResponse | Parameters<typeof formatCreditsTable>[0], facts: RunFacts, v: Options): string {
   const report = reportOf(v);
-  if (v.format === 'json') return formatJson(result, facts, report);
-  if (v.format === 'csv') return formatCsv(result, facts, report);
-  return formatTable(result, facts, { report, chartModel: v.chart, metric: v.metric as 'conversions' | 'value' });
+  if (v.format === 'json') return formatCreditsJson(result, facts, report);
+  if (v.format === 'csv') return formatCreditsCsv(result, facts, report);
+  return formatCreditsTable(result, facts, { report, chartModel: v.chart, metric: v.metric as 'conversions' | 'value' });
 }
 
 /** `touchline attribute …`: returns the exit code. */

@@ -27,7 +27,7 @@ export async function exportCommand(config: Config, o: ExportCommandOptions, out
   const table = (o.table ?? 'events') as ExportTable;
   if (!(table in EXPORT_TABLES)) throw new Error(`--table must be one of ${Object.keys(EXPORT_TABLES).join(', ')}`);
   await offlineUse(config, 'export', { table, since: o.since, until: o.until, out: o.out });
-  const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   const bar = o.progress ? new SingleBar({ format: 'export [{bar}] {percentage}% | {value}/{total} rows | {day}', hideCursor: true }) : null;
   let started = false;
   try {

@@ -16,7 +16,7 @@ async function perform(config: Config, action: Action): Promise<Source[]> {
     return (await server.call<{ sources: Source[] }>('GET', '/admin/sources')).sources;
   }
   await offlineUse(config, `sources.${action.kind}`, action);
-  const warehouse = await openWarehouse(config, resolve(config.dataDir));
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir));
   try {
     await warehouse.migrate();
     const registry = await openSourceRegistry(warehouse);

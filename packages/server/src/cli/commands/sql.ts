@@ -14,7 +14,7 @@ export async function runQuery(config: Config, sql: string): Promise<QueryResult
   const server = await findRunningServer(config);
   if (server) return server.call<QueryResult>('POST', '/admin/sql', { sql });
   await offlineUse(config, 'sql', { sql });
-  const warehouse = await openWarehouse(config, resolve(config.dataDir), { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
     return await warehouse.query(sql);
   } finally {

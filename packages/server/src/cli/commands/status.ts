@@ -24,6 +24,15 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
           `touchline sql "select reason, raw from failed_events where reason like 'spool damage%'"`,
       );
     }
+    if (s.derived.refreshFailures > 0) {
+      out(`Derived  ${s.derived.refreshFailures} refresh(es) after a load failed since start${s.derived.lastRefreshError ? `, last: ${s.derived.lastRefreshError}` : ' (the latest succeeded)'}`);
+    }
+    if (s.spool.unsealedSegments > 0) {
+      out(
+        `         ${s.spool.unsealedSegments} segment(s) on disk but not yet sealed (the loader waits for them; retried): ` +
+          `${s.spool.lastSealError ?? 'see the log'}`,
+      );
+    }
     out(
       `Loader   lag ${(s.loader.lagMs / 1000).toFixed(1)}s, loaded ${s.loader.loadedEvents} events, ` +
         `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +
@@ -34,9 +43,10 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
   }
   await offlineUse(config, 'status', null);
   const dataDir = resolve(config.dataDir);
+  // No spool folder yet (nothing was ever received here): an empty spool.
   const segs = await listSegments(join(dataDir, 'spool')).catch(() => ({ sealed: [], open: [] }));
   const bytes = [...segs.sealed, ...segs.open].reduce((n, f) => n + f.bytes, 0);
-  const warehouse = await openWarehouse(config, dataDir, { readOnly: true });
+  const warehouse = await openWarehouse(config.warehouse, dataDir, { readOnly: true });
   try {
     const stats = await warehouse.sourceStats();
     const names = new Map((await warehouse.listSources()).map((x) => [x.id, x]));

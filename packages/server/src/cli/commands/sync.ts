@@ -42,7 +42,7 @@ async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Pr
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   await offlineUse(config, 'sync', { readsSources });
-  const warehouse = await openWarehouse(config, dataDir);
+  const warehouse = await openWarehouse(config.warehouse, dataDir);
   try {
     await warehouse.migrate();
     // The built-in models resolve persons through the identity views: create them, refresh the aliases.

@@ -20,6 +20,7 @@ export interface CopyPort {
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 const ms = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : NaN);
 
+/** One table's rows into ClickHouse (`touchline migrate-to`): a switch with one short case per table, long as a list is. */
 export async function copyRows(
   port: CopyPort,
   table: CopyTable,

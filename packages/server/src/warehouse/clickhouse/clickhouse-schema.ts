@@ -74,6 +74,10 @@ interface StoreTable {
   readonly shardBy: string;
 }
 
+/**
+ * Every stored table's ClickHouse definition, in creation order. Long because it is a list: one
+ * entry per table, each read on its own; a function per table would only scatter them.
+ */
 export function storeTables(t: DdlTarget): StoreTable[] {
   const f = t.features;
   const ts = timestampType(f);

@@ -245,8 +245,18 @@ function unreachableShardText(msg: string): string {
   return `a shard of the cluster is unreachable: none of its replicas accepted a connection${where}. Start them (or fix remote_servers); nothing is lost meanwhile, collectors keep spooling`;
 }
 
+/** The statement that failed, as `mapQueryError` reports it. */
+export interface FailedQuery {
+  /** The SQL as the caller stated it (before parameters were rendered into it). */
+  readonly sql: string;
+  readonly params?: SqlParams | undefined;
+  /** A read on the analyst path: a refusal there (bad SQL, a write) is the caller's error, a 400. */
+  readonly readOnly: boolean;
+}
+
 /** Maps a failed user query: refusals (bad SQL, writes) vs. engine failures (which keep the SQL and its parameters). */
-export function mapQueryError(err: unknown, sql: string, readOnly: boolean, params?: SqlParams): Error {
+export function mapQueryError(err: unknown, q: FailedQuery): Error {
+  const { sql, params, readOnly } = q;
   const code = errorCode(err);
   if (readOnly && code !== null && REFUSED_CODES.has(code)) return new QueryRefusedError(`ClickHouse: ${errorText(err)}`);
   return new WarehouseError(`ClickHouse: ${errorText(err)}`, sql, { cause: err, params });

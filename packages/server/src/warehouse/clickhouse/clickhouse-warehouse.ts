@@ -273,7 +273,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       const rs = await this.client.query({ query: text, format: 'JSONCompact', clickhouse_settings: settings });
       j = (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
     } catch (err) {
-      throw mapQueryError(err, stated, readOnly, params);
+      throw mapQueryError(err, { sql: stated, params, readOnly });
     }
     const decode = rowDecoder(j.meta, this.features.serverTimezone);
     let rows = j.data.map(decode);
@@ -298,14 +298,14 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       const probe = await this.client.query({ query: `SELECT * FROM (\n${text}\n) LIMIT 0`, format: 'JSONCompact', clickhouse_settings: settings });
       meta = ((await probe.json()) as { meta: { name: string; type: string }[] }).meta;
     } catch (err) {
-      throw mapQueryError(err, stated, true, params);
+      throw mapQueryError(err, { sql: stated, params, readOnly: true });
     }
     const decode = rowDecoder(meta, this.features.serverTimezone);
     let rs;
     try {
       rs = await this.client.query({ query: text, format: 'JSONEachRow', clickhouse_settings: settings });
     } catch (err) {
-      throw mapQueryError(err, stated, true, params);
+      throw mapQueryError(err, { sql: stated, params, readOnly: true });
     }
     let out: Record<string, unknown>[] = [];
     for await (const batch of rs.stream<Record<string, unknown>>()) {

@@ -1,6 +1,6 @@
 import { re2Literal } from '@touchline/attribution';
-import { TimestampFlavor, type ClickHouseFeatures } from '../clickhouse/clickhouse-features.js';
-import { WarehouseEngine } from '../warehouse.js';
+import { WarehouseEngine } from '../engine.js';
+import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { clickhouseLiteral, clickhouseQuoteIdent, clickhouseValue } from './clickhouse-quoting.js';
 import type { BoundDialect, SqlDialect } from './dialect.js';
 import { isoOfMs, numberText, type ValueSink } from './dialect-values.js';

@@ -1,5 +1,5 @@
 import type { ChannelSqlDialect } from '@touchline/attribution';
-import type { WarehouseEngine } from '../warehouse.js';
+import type { WarehouseEngine } from '../engine.js';
 import type { SqlParams, SqlValue } from './sql-value.js';
 
 /**

@@ -1,4 +1,4 @@
-import { WarehouseEngine } from '../warehouse.js';
+import { WarehouseEngine } from '../engine.js';
 import type { BoundDialect, SqlDialect } from './dialect.js';
 import { isoOfMs, numberText, type ValueSink } from './dialect-values.js';
 import { paramCollector } from './sql-value.js';

@@ -204,6 +204,8 @@ export async function distribute(conn: DuckDBConnection, batch: LoadBatch): Prom
     await exec(conn, 'COMMIT');
     return { events, duplicates: candidates - events, failed, unloadable };
   } catch (err) {
+    // Handled: the statement's own error is the one to report, and a failed ROLLBACK cannot
+    // commit anything (COMMIT was never reached).
     await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
   }
@@ -214,23 +216,40 @@ export async function distribute(conn: DuckDBConnection, batch: LoadBatch): Prom
  * cannot store are quarantined in failed_events with its reason; the rest load.
  */
 export async function loadBatchRows(conn: DuckDBConnection, batch: LoadBatch): Promise<LoadResult> {
+  let result: LoadResult;
   try {
-    await createLoadTables(conn);
-    let first = 1;
-    let lines: string[] = [];
-    for await (const rows of batch.rows()) {
-      for (const line of rows) {
-        if (!line) continue;
-        lines.push(line);
-        if (lines.length < STAGE_ROWS) continue;
-        await stageAndConvert(conn, lines, first);
-        first += lines.length;
-        lines = [];
-      }
-    }
-    if (lines.length > 0) await stageAndConvert(conn, lines, first);
-    return await distribute(conn, batch);
-  } finally {
-    await conn.run('DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _load; DROP TABLE IF EXISTS _unloadable').catch(() => undefined);
+    result = await stageAndDistribute(conn, batch);
+  } catch (err) {
+    // Handled: the load's own failure is what the loader reports and retries; the next load
+    // recreates the staging tables (CREATE OR REPLACE) whether or not this drop succeeds.
+    await dropLoadTables(conn).catch(() => undefined);
+    throw err;
   }
+  const dropFailure = await dropLoadTables(conn).then(
+    () => null,
+    (err: Error) => err.message,
+  );
+  if (dropFailure === null) return result;
+  return { ...result, warnings: [`could not drop the staging tables (_stage, _load, _unloadable): ${dropFailure}; the next load replaces them`] };
+}
+
+const dropLoadTables = (conn: DuckDBConnection) => conn.run('DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _load; DROP TABLE IF EXISTS _unloadable');
+
+/** Stages the batch's lines, converts them, and moves them into the tables in one transaction. */
+async function stageAndDistribute(conn: DuckDBConnection, batch: LoadBatch): Promise<LoadResult> {
+  await createLoadTables(conn);
+  let first = 1;
+  let lines: string[] = [];
+  for await (const rows of batch.rows()) {
+    for (const line of rows) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length < STAGE_ROWS) continue;
+      await stageAndConvert(conn, lines, first);
+      first += lines.length;
+      lines = [];
+    }
+  }
+  if (lines.length > 0) await stageAndConvert(conn, lines, first);
+  return await distribute(conn, batch);
 }

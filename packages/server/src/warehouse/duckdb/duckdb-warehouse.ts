@@ -90,6 +90,7 @@ class DuckDBWarehouse implements Warehouse {
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.chain.then(fn, fn);
+    // The chain only orders the work; each caller's own promise (`next`) carries its failure.
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -128,6 +129,7 @@ class DuckDBWarehouse implements Warehouse {
           await this.run(this.main, `INSERT INTO schema_migrations VALUES ($version, $name, now())`, { version: m.version, name: m.name });
           await this.run(this.main, 'COMMIT');
         } catch (err) {
+          // A failed ROLLBACK cannot commit anything; the statement's own result or error stands.
           await this.main.run('ROLLBACK').catch(() => undefined);
           throw err;
         }
@@ -189,6 +191,7 @@ class DuckDBWarehouse implements Warehouse {
       return resultOf(await prepared.runAndReadUntil(maxRows ?? Number.MAX_SAFE_INTEGER).catch(wrapped(text, params)), maxRows);
     } finally {
       prepared.destroySync();
+      // A failed ROLLBACK cannot commit anything; the statement's own result or error stands.
       await conn.run('ROLLBACK').catch(() => undefined);
     }
   }
@@ -211,6 +214,7 @@ class DuckDBWarehouse implements Warehouse {
         }
       } finally {
         prepared.destroySync();
+        // A failed ROLLBACK cannot commit anything; the statement's own result or error stands.
         await conn.run('ROLLBACK').catch(() => undefined);
       }
     } finally {
@@ -293,6 +297,7 @@ class DuckDBWarehouse implements Warehouse {
         await this.run(conn, 'COMMIT');
         return result;
       } catch (err) {
+        // A failed ROLLBACK cannot commit anything; the statement's own result or error stands.
         await conn.run('ROLLBACK').catch(() => undefined);
         throw err;
       }
@@ -302,6 +307,7 @@ class DuckDBWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
+    // Waits for the work in flight; its failures went to its callers.
     await this.chain.catch(() => undefined);
     this.main.closeSync();
     this.instance.closeSync();

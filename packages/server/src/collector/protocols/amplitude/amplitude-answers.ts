@@ -1,4 +1,4 @@
-import type { Rejection } from '../../ingest.js';
+import type { EventRejection as Rejection } from '../../ingest.js';
 import type { AmplitudeFault } from './amplitude-event.js';
 
 /**

@@ -9,15 +9,16 @@ import {
   type Summary,
   type TimeToConvert,
 } from '@touchline/attribution';
-import type { Config } from '../config/config.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { bindModel } from '../identity/bound-model.js';
 import { otherCurrencySql } from '../identity/conversions-sql.js';
 import { modelSqlFor } from '../identity/derived-model.js';
 import type { ModelSql } from '../identity/model-views.js';
 import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
-import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
-import { DEFAULT_CONVERSIONS, type ConversionDefinition } from './attribution-config.js';
-import { DAY_MS, PACK, RowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
+import { WarehouseEngine, type Warehouse } from '../warehouse/warehouse.js';
+import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
+import type { ModelSettings } from '../definitions/model-settings.js';
+import { DAY_MS, PACK, PathRows, PathRowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
 export interface AttributeRequest {
@@ -50,7 +51,7 @@ export interface AttributeRequest {
 /** The engine's result plus what the run was. JSON-safe (NaN statistics become null in JSON). */
 export interface AttributeResponse extends AttributionResult {
   readonly level: string;
-  readonly engine: string;
+  readonly engine: WarehouseEngine;
   /** `stored` (DuckDB's session table) or `on-read` (ClickHouse, or DuckDB sessions that are stale). */
   readonly sessions: 'stored' | 'on-read';
   /** Things the reader should know (fallbacks, left-out conversions). */
@@ -63,6 +64,8 @@ export interface RunOptions {
   readonly sessionsOnRead?: boolean;
   /** Whether the stored sessions are current (DuckDB); asked when `sessionsOnRead` is unset. */
   readonly sessionsFresh?: () => Promise<boolean>;
+  /** Times the run (`timings`). @defaultValue the system clock */
+  readonly clock?: Pick<Clock, 'now'>;
 }
 
 const MILESTONE_MODELS = new Set(['w_shaped', 'full_path']);
@@ -71,10 +74,100 @@ function modelName(spec: ModelSpec): string {
   return typeof spec === 'string' ? spec : spec.model;
 }
 
-function definitionsFor(req: AttributeRequest, config: Config): readonly ConversionDefinition[] {
+function definitionsFor(req: AttributeRequest, config: ModelSettings): readonly ConversionDefinition[] {
   if (!req.conversions || req.conversions.length === 0) return config.attribution.conversions;
   const base = DEFAULT_CONVERSIONS[0]!;
   return req.conversions.map((event) => ({ ...base, name: event, events: [event] }));
+}
+
+type Run = ReturnType<typeof createAttribution>;
+type Rows = AsyncIterable<Record<string, unknown>[]>;
+
+/** The engine runs of one request, and the time-to-convert counts the SQL's day rows feed. */
+interface Runs {
+  /** Every model but time decay, over aggregated paths. */
+  readonly agg: Run | null;
+  /** Time decay, over per-conversion paths with their touch times. */
+  readonly td: Run | null;
+  readonly days: Map<number, number>;
+  readonly summaries: ReadonlySet<Summary>;
+}
+
+function addPath(run: Run, p: PathInput): void {
+  const r = run.add(p);
+  if (!r.ok) throw new Error(`attribution: a path built by the warehouse was refused (${r.message})`);
+}
+
+function addDays(r: Runs, days: number, conversions: number): void {
+  if (r.summaries.has('time_to_convert')) r.days.set(days, (r.days.get(days) ?? 0) + conversions);
+}
+
+function engineRuns(req: AttributeRequest, base: AttributionParams, summaries: ReadonlySet<Summary>): Runs {
+  const aggregated = req.models.filter((x) => modelName(x) !== 'time_decay');
+  const fallback: AttributionParams = { ...base, missingFacts: base.missingFacts ?? 'fallback' };
+  // Time to convert comes from the SQL's day rows, not the engine (aggregated paths carry no times).
+  const engineSummaries = [...summaries].filter((x) => x !== 'time_to_convert');
+  const agg = aggregated.length > 0 ? createAttribution(aggregated, { ...fallback, pathsAreDistinct: true, summaries: engineSummaries }) : null;
+  // When it runs beside the aggregated models, time decay's run feeds no summary.
+  const wantsTimeDecay = aggregated.length < req.models.length;
+  const td = wantsTimeDecay ? createAttribution(['time_decay'], { ...base, summaries: agg ? [] : engineSummaries }) : null;
+  return { agg, td, days: new Map(), summaries };
+}
+
+/** DuckDB's one statement: path, day and (for time decay) packed rows, told apart by `kind`. */
+async function readDuckDBRows(rows: Rows, r: Runs): Promise<void> {
+  for await (const chunk of rows) {
+    for (const row of chunk) {
+      const kind = row['kind'];
+      if (kind === PathRowKind.Path) {
+        if (r.agg) addPath(r.agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
+      } else if (kind === PathRowKind.Days) addDays(r, Number(row['days']), Number(row['conversions']));
+      else if (kind === PathRowKind.Packed && r.td) unpack(String(row['packed'] ?? ''), (p) => addPath(r.td!, p));
+    }
+  }
+}
+
+/** ClickHouse: rows grouped by (path, day), summed here per path (bounded by distinct paths). */
+async function readClickHouseRows(rows: Rows, r: Runs): Promise<void> {
+  const paths = new Map<string, { path: string[]; conversions: number; value: number; nulls: number }>();
+  for await (const chunk of rows) {
+    for (const row of chunk) {
+      const path = (row['path'] as string[]) ?? [];
+      const key = path.join(PACK.touch);
+      const e = paths.get(key) ?? { path, conversions: 0, value: 0, nulls: 0 };
+      e.conversions += Number(row['conversions']);
+      e.value += Number(row['value']);
+      e.nulls += Number(row['nulls']);
+      paths.set(key, e);
+      const d = Number(row['days']);
+      if (d >= 0) addDays(r, d, Number(row['conversions']));
+    }
+  }
+  if (r.agg) for (const p of paths.values()) addPath(r.agg, p);
+}
+
+/** ClickHouse's packed rows: one per conversion, with its touches' ages (time decay). */
+async function readClickHousePacked(rows: Rows, td: Run): Promise<void> {
+  for await (const chunk of rows) {
+    for (const row of chunk) {
+      const ages = (row['ages'] as number[]).map(Number);
+      addPath(td, { path: row['path'] as string[], times: ages.map((a) => -a), converted_at: 0, value: Number(row['value']) });
+    }
+  }
+}
+
+/** The models' results in the order the request named them (time decay from its own run). */
+function resultsOf(req: AttributeRequest, r: Runs): { main: AttributionResult; models: AttributionResult['models'] } {
+  const main = (r.agg ?? r.td)!.result();
+  const timeDecay = r.td && r.agg ? r.td.result().models[0]! : null;
+  const models = req.models.map((spec) => {
+    const name = typeof spec === 'string' ? spec : (spec.name ?? spec.model);
+    if (modelName(spec) === 'time_decay' && timeDecay) return { ...timeDecay, model: name };
+    const found = main.models.find((x) => x.model === name);
+    if (!found) throw new Error(`attribution: no result for model ${name}`);
+    return found;
+  });
+  return { main, models };
 }
 
 /**
@@ -84,11 +177,12 @@ function definitionsFor(req: AttributeRequest, config: Config): readonly Convers
  * distinct paths and level values, never by events or persons. Time decay needs each
  * conversion's touch times, so it alone reads per-conversion rows (packed, a thousand per row).
  */
-export async function runAttribution(warehouse: Warehouse, config: Config, req: AttributeRequest, opts: RunOptions = {}): Promise<AttributeResponse> {
-  const started = Date.now();
+export async function runAttribution(warehouse: Warehouse, config: ModelSettings, req: AttributeRequest, opts: RunOptions = {}): Promise<AttributeResponse> {
+  const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const level = assertLevel(req.level ?? 'channel');
   const m = modelSqlFor(warehouse, config);
-  const duck = m.rules.fns.engine === 'duckdb';
+  const duck = m.rules.fns.engine === WarehouseEngine.DuckDB;
   const notes: string[] = [];
   const onRead = duck ? (opts.sessionsOnRead ?? !(await (opts.sessionsFresh?.() ?? Promise.resolve(true)))) : true;
   if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
@@ -103,95 +197,42 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
     sessions: duck ? (onRead ? `(${duckdbSessionsSql(b.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(b.rules)})`,
   });
   // Each statement binds its own values (conversion names, `--since`, the configured domains…).
-  const statement = (build: (b: ModelSql, q: PathQuery) => string): { sql: string; params: SqlParams } => {
+  const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
     const { model, params } = bindModel(m);
-    return { sql: build(model, queryOf(model)), params };
+    return warehouse.stream(build(model, queryOf(model)), { params });
   };
-  const run = (s: { sql: string; params: SqlParams }) => warehouse.stream(s.sql, { params: s.params });
   if (req.models.length === 0) throw new RangeError('name at least one model');
-  const wantsTimeDecay = req.models.some((s) => modelName(s) === 'time_decay');
-  const aggregated = req.models.filter((s) => modelName(s) !== 'time_decay');
   const base = engineParams(req, config, directValueOf(level), lookbackDays);
-  const summaries = new Set(req.summaries ?? SUMMARIES);
-  if (req.models.some((s) => MILESTONE_MODELS.has(modelName(s))) && base.missingFacts === undefined) {
+  if (req.models.some((x) => MILESTONE_MODELS.has(modelName(x))) && base.missingFacts === undefined) {
     notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
   }
-  const fallback: AttributionParams = { ...base, missingFacts: base.missingFacts ?? 'fallback' };
-  // Time to convert comes from the SQL's day rows, not the engine (aggregated paths carry no times).
-  const engineSummaries = [...summaries].filter((x) => x !== 'time_to_convert');
-  const agg = aggregated.length > 0 ? createAttribution(aggregated, { ...fallback, pathsAreDistinct: true, summaries: engineSummaries }) : null;
-  // When it runs beside the aggregated models, time decay's run feeds no summary.
-  const td = wantsTimeDecay ? createAttribution(['time_decay'], { ...base, summaries: agg ? [] : engineSummaries }) : null;
-  const days = new Map<number, number>();
-  const add = (run: NonNullable<typeof agg>, p: PathInput) => {
-    const r = run.add(p);
-    if (!r.ok) throw new Error(`attribution: a path built by the warehouse was refused (${r.message})`);
-  };
-
-  if (duck) {
-    for await (const chunk of run(statement((b, q) => duckdbPathsSql(b, q, wantsTimeDecay)))) {
-      for (const row of chunk) {
-        const kind = row['kind'];
-        if (kind === RowKind.Path) {
-          if (agg) add(agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
-        } else if (kind === RowKind.Days) {
-          if (summaries.has('time_to_convert')) days.set(Number(row['days']), (days.get(Number(row['days'])) ?? 0) + Number(row['conversions']));
-        }
-        else if (kind === RowKind.Packed && td) unpack(String(row['packed'] ?? ''), (p) => add(td, p));
-      }
-    }
-  } else {
-    // Rows come grouped by (path, day): identical paths are summed here, bounded by distinct paths.
-    const paths = new Map<string, { path: string[]; conversions: number; value: number; nulls: number }>();
-    for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, false)))) {
-      for (const row of chunk) {
-        const path = (row['path'] as string[]) ?? [];
-        const key = path.join(PACK.touch);
-        const e = paths.get(key) ?? { path, conversions: 0, value: 0, nulls: 0 };
-        e.conversions += Number(row['conversions']);
-        e.value += Number(row['value']);
-        e.nulls += Number(row['nulls']);
-        paths.set(key, e);
-        const d = Number(row['days']);
-        if (d >= 0 && summaries.has('time_to_convert')) days.set(d, (days.get(d) ?? 0) + Number(row['conversions']));
-      }
-    }
-    if (agg) for (const p of paths.values()) add(agg, p);
-    if (td) {
-      for await (const chunk of run(statement((b, q) => clickhousePathsSql(b, q, true)))) {
-        for (const row of chunk) {
-          const ages = (row['ages'] as number[]).map(Number);
-          add(td, { path: row['path'] as string[], times: ages.map((a) => -a), converted_at: 0, value: Number(row['value']) });
-        }
-      }
-    }
+  const runs = engineRuns(req, base, new Set(req.summaries ?? SUMMARIES));
+  if (duck) await readDuckDBRows(rowsOf((b, q) => duckdbPathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated)), runs);
+  else {
+    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)), runs);
+    if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
   }
-  const sqlDone = Date.now();
-  const main = (agg ?? td)!.result();
-  const timeDecay = td && agg ? td.result().models[0]! : null;
-  const models = req.models.map((spec) => {
-    const name = typeof spec === 'string' ? spec : (spec.name ?? spec.model);
-    if (modelName(spec) === 'time_decay' && timeDecay) return { ...timeDecay, model: name };
-    const found = main.models.find((x) => x.model === name);
-    if (!found) throw new Error(`attribution: no result for model ${name}`);
-    return found;
-  });
-  const { model: b, params } = bindModel(m);
-  const other = otherCurrencySql(b.rules, conversions);
-  if (other) {
-    const n = Number((await warehouse.query(other, { params })).rows[0]?.[0] ?? 0);
-    if (n > 0) notes.push(`${n} conversion event(s) state another currency than their definition and were left out`);
-  }
+  const sqlDone = clock.now();
+  const { main, models } = resultsOf(req, runs);
+  const left = await otherCurrencyCount(warehouse, m, conversions);
+  if (left > 0) notes.push(`${left} conversion event(s) state another currency than their definition and were left out`);
   return {
     ...main,
     models,
-    ...(summaries.has('time_to_convert') ? { time_to_convert: timeToConvert(days) } : {}),
+    ...(runs.summaries.has('time_to_convert') ? { time_to_convert: timeToConvert(runs.days) } : {}),
     level,
     engine: warehouse.engine,
     sessions: onRead ? 'on-read' : 'stored',
     notes,
-    timings: { sqlAndStreamMs: sqlDone - started, totalMs: Date.now() - started },
+    timings: { sqlAndStreamMs: sqlDone - started, totalMs: clock.now() - started },
   };
+}
+
+/** Conversion events left out because they state another currency than their definition. */
+async function otherCurrencyCount(warehouse: Warehouse, m: ModelSql, conversions: readonly ConversionDefinition[]): Promise<number> {
+  const { model: b, params } = bindModel(m);
+  const other = otherCurrencySql(b.rules, conversions);
+  return other ? Number((await warehouse.query(other, { params })).rows[0]?.[0] ?? 0) : 0;
 }
 
 /**
@@ -199,7 +240,7 @@ export async function runAttribution(warehouse: Warehouse, config: Config, req: 
  * conventions (direct handling, direct labels, Markov's empty paths), with `direct` (the level's
  * direct value) as the empty-path bucket and always among the direct labels.
  */
-export function engineParams(req: AttributeRequest, config: Pick<Config, 'attribution'>, direct: string, lookbackDays: number): AttributionParams {
+export function engineParams(req: AttributeRequest, config: Pick<ModelSettings, 'attribution'>, direct: string, lookbackDays: number): AttributionParams {
   const a = config.attribution;
   return {
     ...req.params,

@@ -1,8 +1,10 @@
+// What a start records in the audit log (policy changes, offline uses, pruning): people over
+// their audit log, so it lives with the people (the audit module knows no people).
 import type { Log } from '../logging/log.js';
-import type { People } from '../people/people.js';
+import type { People } from './people.js';
 import type { PolicyOverrides } from '../policy/policy-settings.js';
-import type { AuditActor } from './audit-record.js';
-import { drainOfflineQueue } from './offline-queue.js';
+import type { AuditActor } from '../audit/audit-record.js';
+import { drainOfflineQueue } from '../audit/offline-queue.js';
 
 const SYSTEM: AuditActor = { type: 'system', id: null, label: 'touchline', tokenId: null };
 

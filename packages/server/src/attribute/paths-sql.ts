@@ -1,5 +1,5 @@
 import { UTM_KEYS } from '@touchline/protocol';
-import type { ConversionDefinition } from './attribution-config.js';
+import type { ConversionDefinition } from '../definitions/conversions.js';
 import type { ConversionFilter } from '../identity/conversions-sql.js';
 import { resolvedConversionsSql, resolvedSessionsSql, type ModelSql } from '../identity/model-views.js';
 
@@ -46,7 +46,15 @@ export interface PathQuery {
 }
 
 /** Row kinds of the path streams. */
-export const RowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
+export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
+
+/**
+ * Which rows a paths statement returns: the aggregated paths (and day rows) the rule and
+ * data-driven models read, the packed per-conversion rows time decay reads, or (DuckDB, one
+ * statement) both.
+ */
+export const PathRows = { Aggregated: 'aggregated', Packed: 'packed', Both: 'both' } as const;
+export type PathRows = (typeof PathRows)[keyof typeof PathRows];
 
 /** Record, field and touch separators of the packed per-conversion rows (level values never hold control characters). */
 export const PACK = { record: '\u001d', field: '\u001e', touch: '\u001f' } as const;
@@ -77,7 +85,7 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * DuckDB: one statement, three kinds of rows. `p`: every distinct path (level values, oldest
  * first) with its conversions, value and non-converting journeys (nulls), aggregated in SQL;
  * `d`: conversions per whole day from the first touch on the path to the conversion; `t` (only
- * with `packed`): every conversion's path with touch ages, packed a thousand conversions to a row
+ * with `PathRows.Both`): every conversion's path with touch ages, packed a thousand conversions to a row
  * (time decay needs the times; packing keeps the row count, and Node's per-row cost, small).
  *
  * A conversion's path: the person's touches at or before it, after the previous conversion
@@ -91,19 +99,20 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * finish (duckdb/duckdb#22215; seen here from about a million events on). A sort is one pipeline
  * that ends before the result's own begins; the rows it sorts are the aggregated ones, few.
  */
-export function duckdbPathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
+export function duckdbPathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.Aggregated | typeof PathRows.Both): string {
+  const packed = rows === PathRows.Both;
   const L = m.rules.fns.value(Math.round(q.lookbackMs));
   const afterPrevious = q.resetAfterConversion ? ' AND tc.t > c.prev_t' : '';
   const tail = q.resetAfterConversion ? 'lc.last_t IS NULL OR tc.t > lc.last_t' : 'lc.last_t IS NULL';
   const levels = `coalesce(list_transform(touches, x -> x.l), [])`;
   const parts = [
-    `SELECT '${RowKind.Path}' AS kind, coalesce(a.path, b.path) AS path, coalesce(a.conversions, 0) AS conversions, coalesce(a.value, 0) AS value,
+    `SELECT '${PathRowKind.Path}' AS kind, coalesce(a.path, b.path) AS path, coalesce(a.conversions, 0) AS conversions, coalesce(a.value, 0) AS value,
   coalesce(b.nulls, 0) AS nulls, NULL::BIGINT AS days, NULL::VARCHAR AS packed
 FROM a FULL OUTER JOIN b ON a.path = b.path`,
-    `SELECT '${RowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
+    `SELECT '${PathRowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
   ];
   if (packed) {
-    parts.push(`SELECT '${RowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
+    parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
   string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}')
 FROM p GROUP BY cid % 1000`);
   }
@@ -134,9 +143,10 @@ ${parts.join('\nUNION ALL\n')}
  * one row per conversion and one for the journey after the last conversion, expanded with
  * `arrayJoin`; paths filtered out of the touch array. Rows are (path, days, conversions, value,
  * nulls), grouped by path and day (days = -1 for nulls and empty paths); the runner sums them by
- * path and by day. With `packed`, one row per conversion: path, ages and value.
+ * path and by day. With `PathRows.Packed`, one row per conversion instead: path, ages and value.
  */
-export function clickhousePathsSql(m: ModelSql, q: PathQuery, packed: boolean): string {
+export function clickhousePathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.Aggregated | typeof PathRows.Packed): string {
+  const packed = rows === PathRows.Packed;
   const L = m.rules.fns.value(Math.round(q.lookbackMs));
   const MIN = '-9223372036854775807';
   const union = `SELECT ifNull(person, '') AS person, 0 AS is_conv, ifNull(t, 0) AS t, ifNull(sid, '') AS id, ifNull(level, '') AS level, toFloat64(0) AS value FROM (${touchesSql(m, q)})

@@ -1,4 +1,6 @@
 import { compareModels, SUMMARIES, type AttributionResult, type ModelResult, type Summary } from '@touchline/attribution';
+import type { WarehouseEngine } from '../warehouse/engine.js';
+import type { AttributeResponse } from './run-attribution.js';
 
 /** What `--report` selects, in every format: credits, top paths, time and touches to convert, or all. */
 export const REPORTS = ['credits', 'paths', 'conversion-time', 'all'] as const;
@@ -31,8 +33,8 @@ function need<T>(x: T | undefined, name: Summary): T {
 export interface RunFacts {
   readonly level: string;
   readonly lookbackDays?: number | undefined;
-  readonly engine?: string | undefined;
-  readonly sessions?: string | undefined;
+  readonly engine?: WarehouseEngine | undefined;
+  readonly sessions?: AttributeResponse['sessions'] | undefined;
   readonly notes?: readonly string[] | undefined;
 }
 
@@ -42,7 +44,7 @@ const jsonNumber = (_k: string, v: unknown) => (typeof v === 'number' && !Number
  * JSON: one object per model (`{"model", "credits": {"<value>": {"conversions", "value"}}}` plus
  * the model's extras), numbers as computed (not rounded). `--report all` prints the whole result.
  */
-export function formatJson(r: AttributionResult, facts: RunFacts, report: Report): string {
+export function formatCreditsJson(r: AttributionResult, facts: RunFacts, report: Report): string {
   switch (report) {
     case 'paths':
       return JSON.stringify(need(r.top_paths, 'top_paths'), jsonNumber, 2);
@@ -66,7 +68,7 @@ const csvCell = (v: unknown) => {
 const csvLine = (cells: readonly unknown[]) => cells.map(csvCell).join(',');
 
 /** CSV (RFC 4180, header row): long format, easy to pivot. */
-export function formatCsv(r: AttributionResult, facts: RunFacts, report: Report): string {
+export function formatCreditsCsv(r: AttributionResult, facts: RunFacts, report: Report): string {
   const lines: string[] = [];
   if (report === 'credits' || report === 'all') {
     lines.push(csvLine(['model', facts.level, 'conversions', 'value']));
@@ -119,7 +121,7 @@ function matrix(models: readonly ModelResult[], metric: 'conversions' | 'value',
  * one model (reports people would rather look at than read are charts). Paths: the top
  * conversion paths. Conversion time: time and touches to convert. All: every section.
  */
-export function formatTable(
+export function formatCreditsTable(
   r: AttributionResult,
   facts: RunFacts,
   opts: { report?: Report; chartModel?: string | undefined; metric?: 'conversions' | 'value' } = {},

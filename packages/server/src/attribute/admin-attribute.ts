@@ -1,5 +1,5 @@
 import { ClientError } from '../http/client-error.js';
-import type { Config } from '../config/config.js';
+import type { ModelSettings } from '../definitions/model-settings.js';
 import type { DerivedModel } from '../identity/derived-model.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { parseAttributeRequest } from './attribute-request.js';
@@ -10,7 +10,7 @@ import { runAttribution, type AttributeResponse } from './run-attribution.js';
  * DuckDB file). A bad request (unknown model or level, out-of-range parameter) answers 400 with
  * the reason.
  */
-export function attributeHandler(warehouse: Warehouse, config: Config, derived: DerivedModel): (body: unknown) => Promise<AttributeResponse> {
+export function attributeHandler(warehouse: Warehouse, config: ModelSettings, derived: DerivedModel): (body: unknown) => Promise<AttributeResponse> {
   return async (body) => {
     const parsed = parseAttributeRequest(body);
     if (!parsed.ok) throw new ClientError(400, 'bad_request', parsed.message);

@@ -19,7 +19,8 @@ export interface ClickHouseTouchStoreOptions {
   readonly flushRows?: number;
   /**
    * Timeout of a read or insert on the request path. A read that fails or times out is answered
-   * from this collector's own recent writes, and ClickHouse is left alone for 5 s. @defaultValue 2000
+   * from this collector's own recent writes; until a read succeeds again, one update at a time
+   * still reads ClickHouse and the others do not wait for it. @defaultValue 2000
    */
   readonly timeoutMs?: number;
   /** Facts kept while ClickHouse cannot take them; the oldest are dropped beyond. @defaultValue 100000 */
@@ -91,7 +92,6 @@ function clickhousePort(client: ClickHouseClient, database: string): Port {
   };
 }
 
-const DOWN_MS = 5000;
 const MAX_READS_IN_FLIGHT = 4;
 const MAX_IDS_PER_READ = 500;
 const MUTATION_WAIT_MS = 10 * 60_000;
@@ -114,7 +114,8 @@ const MUTATION_WAIT_MS = 10 * 60_000;
  *   collector wrote them and in whatever order.
  * - **when ClickHouse is unreachable** updates go on from this collector's own recent writes (the
  *   tracker endpoint keeps answering); facts stay buffered (up to `maxBufferedRows`) and are
- *   inserted when it is back.
+ *   inserted when it is back. Meanwhile one update at a time still reads ClickHouse, so the first
+ *   read that succeeds ends it: a collector never goes on ignoring a ClickHouse that answers.
  */
 export async function openClickHouseTouchStore(o: ClickHouseTouchStoreOptions): Promise<ClickHouseTouchStore> {
   const database = o.connection.database;
@@ -348,24 +349,33 @@ function serialByKey() {
 }
 
 /**
- * For an update: what ClickHouse holds, or only our own writes while it is unreachable (then
- * ClickHouse is left alone for DOWN_MS; the change either way is logged once).
+ * For an update: what ClickHouse holds, or only our own writes while it is unreachable (the change
+ * either way is logged once). While it is unreachable one update at a time still reads it (the
+ * others are answered at once, without waiting for a timeout), and the first read that succeeds
+ * ends it. No window in which ClickHouse is not asked at all: after one failed or slow read (a
+ * connection reset, a moment of load) such a window answered every visitor as new, without the
+ * touches other collectors had stored, while ClickHouse was answering again.
  */
-function updateReads(read: (id: string) => Promise<TouchFacts>, own: ReturnType<typeof ownWrites>, nowMs: () => number, log: ClickHouseTouchStoreOptions['log']) {
-  let downUntil = 0;
+function updateReads(read: (id: string) => Promise<TouchFacts>, own: ReturnType<typeof ownWrites>, log: ClickHouseTouchStoreOptions['log']) {
+  let down = false;
+  let probing = false;
   return async (id: string): Promise<TouchFacts> => {
-    if (nowMs() < downUntil) return own.merged(id, NO_FACTS);
+    if (down && probing) return own.merged(id, NO_FACTS);
+    const probe = down;
+    if (probe) probing = true;
     try {
       const f = await read(id);
-      if (downUntil !== 0) {
-        downUntil = 0;
+      if (down) {
+        down = false;
         log('touch store: ClickHouse answers again');
       }
       return own.merged(id, f);
     } catch (err) {
-      if (downUntil === 0) log('touch store: ClickHouse unreachable; touches come from this collector\'s recent writes until it answers', { error: (err as Error).message });
-      downUntil = nowMs() + DOWN_MS;
+      if (!down) log('touch store: ClickHouse unreachable; touches come from this collector\'s recent writes until it answers', { error: (err as Error).message });
+      down = true;
       return own.merged(id, NO_FACTS);
+    } finally {
+      if (probe) probing = false;
     }
   };
 }
@@ -379,7 +389,7 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
   const own = ownWrites(timeoutMs + flushIntervalMs, nowMs);
   const buffer = factsBuffer(port, own, { flushIntervalMs, flushRows, timeoutMs, maxBuffered: o.maxBufferedRows ?? 100_000, log: o.log });
   const readStored = coalescedReads(port, database, timeoutMs);
-  const readForUpdate = updateReads(readStored, own, nowMs, o.log);
+  const readForUpdate = updateReads(readStored, own, o.log);
   const serial = serialByKey();
   const factsNow = (prev: TouchState, next: TouchState) => factsOf(prev, next, stamp(), new Date(nowMs()).toISOString());
   let closed = false;

@@ -81,7 +81,8 @@ export const TrackerConfigSchema = z
             flushRows: z.coerce.number().int().positive().default(1000),
             /**
              * A visitor lookup or insert slower than this (ms) fails; the endpoint then answers
-             * from this collector's own recent writes for 5 s. @defaultValue 2000
+             * from this collector's own recent writes until a lookup succeeds again (one request
+             * at a time still looks up, the others do not wait). @defaultValue 2000
              */
             timeoutMs: z.coerce.number().int().positive().default(2000),
           })

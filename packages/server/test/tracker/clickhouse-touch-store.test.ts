@@ -224,10 +224,12 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
 
   // Last: stops the server.
   describe('when ClickHouse is unreachable', () => {
-    it('updates go on from the collector\'s own writes, and its facts are inserted when ClickHouse is back', async () => {
+    it('updates go on from the collector\'s own writes, its facts are inserted when ClickHouse is back, and its next update reads ClickHouse', async () => {
       const database = await freshDatabase();
       const logs: string[] = [];
-      const a = await collector(database, { flushIntervalMs: 100, timeoutMs: 1000, log: (m) => logs.push(m) });
+      // a's clock only moves when the test moves it: how long after the outage a's next update comes
+      let clock = Date.parse('2026-03-01T12:00:00.000Z');
+      const a = await collector(database, { flushIntervalMs: 100, timeoutMs: 1000, log: (m) => logs.push(m), nowMs: () => clock });
       const id = 'visitor-outage-00000001';
       await a.update(id, visit('https://www.shop.test/?utm_source=newsletter', '2026-03-01T10:00:00.000Z'));
       await a.flush();
@@ -243,6 +245,16 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
       await a.flush();
       const b = await collector(database);
       expect(await b.get(id)).toMatchObject({ first: { utm_source: 'newsletter' }, last: { utm_source: 'google' }, seen: '2026-03-01T11:00:00.000Z' });
+
+      // ClickHouse answers again: a's next update, 1 s after its failed read, reads it (no quiet
+      // period after a failed read in which a visitor another collector stored is answered as new)
+      clock += 1000;
+      const other = 'visitor-outage-00000002';
+      await b.update(other, visit('https://www.shop.test/?utm_source=partner', '2026-03-01T09:00:00.000Z'));
+      await b.flush();
+      const after = await a.update(other, visit('https://www.shop.test/?utm_source=google&utm_medium=cpc', '2026-03-01T12:00:00.000Z'));
+      expect(after).toMatchObject({ first: { utm_source: 'partner' }, last: { utm_source: 'google' } });
+      expect(logs).toContain('touch store: ClickHouse answers again');
     });
   });
 });

@@ -159,7 +159,7 @@ describe('fault tolerance: kill -9 mid-forwarding', () => {
     meta.fail({ rate: 0.2, statuses: [429, 500], seed: 9 });
     const first = await startServerProcess(join(dir, 'data'), port, env);
     const ids: string[] = [];
-    for (let b = 0; b < BATCHES; b++) {
+    const send = async (b: number) => {
       const batch = Array.from({ length: PER_BATCH }, (_, i) => {
         const id = `order-${b}-${i}`;
         ids.push(id);
@@ -177,11 +177,22 @@ describe('fault tolerance: kill -9 mid-forwarding', () => {
       expect(res.status).toBe(200);
       // Separate loader batches, so the outbox fills over time while requests are paced.
       await new Promise((r) => setTimeout(r, 120));
-    }
+    };
+    // The first half, until some of it is forwarded through the faults.
+    for (let b = 0; b < BATCHES / 2; b++) await send(b);
     await until(() => meta.accepted.length >= PER_BATCH * 3, 60_000, 'some events to be forwarded');
+    // Then Meta fails every request, so the kill always finds acknowledged events still in the
+    // outbox, mid-retry, however fast this machine forwards (on a quiet one every event went out
+    // before the kill, and the test proved nothing about a kill).
+    meta.fail({ rate: 1, statuses: [500, 503], seed: 9 });
+    for (let b = BATCHES / 2; b < BATCHES; b++) await send(b);
+    const lastIds = new Set(ids.slice(-PER_BATCH));
+    const tried = () => meta.requests.some((r) => r.status >= 500 && [...lastIds].some((id) => r.rawBody.includes(`"${id}"`)));
+    await until(tried, 60_000, 'the last batch to be tried (and refused)');
     first.proc.kill('SIGKILL');
     await waitForExit(first.proc);
     expect(meta.accepted.length).toBeLessThan(ids.length);
+    meta.fail({ rate: 0.2, statuses: [429, 500], seed: 9 });
 
     const second = await startServerProcess(join(dir, 'data'), port, env);
     try {

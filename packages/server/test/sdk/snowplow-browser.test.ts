@@ -7,21 +7,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, skipReason } from '../../../tracker/test/support/browser.js';
-import { startHarness, type Harness } from '../support/harness.js';
-import { serveCollectorEdge, serveSdkShop, type Edge, type SdkShop } from './support/sdk-site.js';
+import { skipReason } from '../../../tracker/test/support/browser.js';
+import type { Harness } from '../support/harness.js';
+import type { Edge, SdkShop } from './support/sdk-site.js';
+import { startSdkRig, until, type SdkRig } from './support/sdk-rig.js';
 
 if (skipReason) console.warn(`[Snowplow browser tracker test skipped] ${skipReason}`);
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe.skipIf(skipReason)('@snowplow/browser-tracker → Touchline, in Chromium', () => {
   let browser: Browser;
@@ -30,20 +21,15 @@ describe.skipIf(skipReason)('@snowplow/browser-tracker → Touchline, in Chromiu
   let shop: SdkShop;
   let userAgent: string;
 
+  let rig: SdkRig;
   beforeAll(async () => {
     // The tracker sends cookies (`credentials: 'include'`): only the site's own origins get a
     // CORS answer with credentials, so the shop's domain is configured as a real site would be.
-    h = await startHarness({ tracker: { siteDomains: ['shop.test'] } } as Record<string, unknown>, { listen: true });
-    edge = await serveCollectorEdge(h.url);
-    shop = await serveSdkShop();
-    browser = await launchChromium();
-    userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${browser.version().split('.')[0]}.0.0.0 Safari/537.36`;
+    rig = await startSdkRig({ tracker: { siteDomains: ['shop.test'] } });
+    ({ h, edge, shop, browser, userAgent } = rig);
   });
   afterAll(async () => {
-    await browser?.close();
-    await shop?.close();
-    await edge?.close();
-    await h?.dispose();
+    await rig?.close();
   });
 
   const modes = [

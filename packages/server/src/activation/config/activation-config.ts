@@ -15,6 +15,31 @@ export const RateLimitSchema = z
   .strict();
 
 /**
+ * The OAuth app a destination is connected through (`touchline destinations connect <name>`):
+ * the grant itself is stored in the control store, never here. Secrets by reference
+ * (`env:NAME`, `file:/path`).
+ */
+export const OAuthAppSchema = z
+  .object({
+    clientId: z.string().min(1),
+    /** Absent for a public client using PKCE only (Microsoft allows it). */
+    clientSecret: z.string().min(1).optional(),
+    /** Where the vendor sends the browser back. @defaultValue `http://127.0.0.1:<admin.port>/admin/oauth/callback` */
+    redirectUri: z.url().optional(),
+    /** Token and authorization endpoints, for sandboxes and stand-ins. @defaultValue the vendor's production ones */
+    tokenUrl: z.url().optional(),
+    authorizeUrl: z.url().optional(),
+    /** Salesforce: `https://test.salesforce.com` for sandboxes, or a My Domain URL. */
+    loginUrl: z.url().optional(),
+    /** Microsoft: `common`, `organizations` or a tenant id. @defaultValue common */
+    tenant: z.string().regex(/^[A-Za-z0-9.-]{1,100}$/, 'a tenant id or common / organizations').optional(),
+    /** @defaultValue what the destination needs (`capabilities.auth.scopes`) */
+    scopes: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type OAuthApp = z.infer<typeof OAuthAppSchema>;
+
+/**
  * One destination account: the registry type, its config (validated by the destination's own
  * schema), and optionally the rate your account is allowed when it differs from the documented
  * default (HubSpot Professional: 150 per 10 s).
@@ -27,11 +52,16 @@ export const DestinationAccountSchema = z
     config: z.record(z.string(), z.unknown()).default({}),
     /** @defaultValue the destination's documented rate (`capabilities.rateLimit`) */
     rateLimit: RateLimitSchema.optional(),
+    /** The OAuth app to connect through, for destinations whose vendor uses OAuth (docs/activation.md, "Connecting"). */
+    oauth: OAuthAppSchema.optional(),
   })
   .strict()
   .superRefine((account, ctx) => {
     const destination = destinationOf(account.type);
     if (!destination) return;
+    if (account.oauth && destination.capabilities.auth.kind !== 'oauth') {
+      ctx.addIssue({ code: 'custom', path: ['oauth'], message: `${account.type} does not connect through OAuth: put its credentials in config (as env:NAME or file:/path)` });
+    }
     const parsed = parseConfig(destination, account.config);
     if (!parsed.ok) {
       for (const e of parsed.errors) ctx.addIssue({ code: 'custom', path: ['config'], message: e });

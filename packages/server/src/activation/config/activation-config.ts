@@ -71,6 +71,10 @@ export type DestinationAccount = z.infer<typeof DestinationAccountSchema>;
 
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'a duration such as 30s, 15m, 6h or 1d' });
 
+/** The consent bases a conversions source can declare. */
+export const CONSENT_BASES = ['tracker', 'contract', 'denied'] as const;
+export type ConsentBasis = (typeof CONSENT_BASES)[number];
+
 /** Where a sync's rows come from. */
 export const SyncSourceSchema = z.union([
   z.object({ sql: z.string().min(1).describe('A read query over the warehouse') }).strict(),
@@ -81,6 +85,13 @@ export const SyncSourceSchema = z.union([
       events: z.array(z.string().min(1)).min(1),
       /** Only conversions this recent. @defaultValue 90 (Google's longest click-through window) */
       lookbackDays: z.number().int().positive().max(3650).default(90),
+      /**
+       * On what basis these conversions may be sent to ad networks (docs/activation.md, "Consent
+       * basis"): `tracker` (the person's latest recorded consent), `contract` (granted by contract,
+       * e.g. CRM-imported conversions: a missing signal counts as granted; an explicit denial and
+       * GPC still refuse), `denied` (never sent; every row refused as CONSENT_DENIED).
+       */
+      consent: z.object({ basis: z.enum(CONSENT_BASES).default('tracker') }).strict().prefault({}),
     })
     .strict(),
 ]);

@@ -97,6 +97,28 @@ export const SyncSourceSchema = z.union([
 ]);
 export type SyncSource = z.infer<typeof SyncSourceSchema>;
 
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/**
+ * One entry of a sync's mapping (docs/activation.md, "Mapping"): a source column; a constant
+ * (`{ "static": "Purchase" }`); or a lookup on a source column (`{ "column": "event", "values":
+ * { "Order Completed": "Purchase" }, "default": null }`): the value for each listed source value,
+ * else `default` (absent: the source value itself). Values, never code: nothing is evaluated.
+ */
+export const MappingValueSchema = z.union([
+  z.string().min(1),
+  z.object({ static: scalar }).strict(),
+  z.object({ column: z.string().min(1), values: z.record(z.string(), scalar), default: scalar.optional() }).strict(),
+]);
+export type MappingValue = z.infer<typeof MappingValueSchema>;
+
+/** The source column a mapping entry reads, if any (a constant reads none). */
+export const mappingSourceColumn = (v: MappingValue): string | undefined => (typeof v === 'string' ? v : 'column' in v ? v.column : undefined);
+
+/** The constants a mapping entry can produce (what the standard-event check looks at). */
+export const mappingConstants = (v: MappingValue | { readonly static: unknown }): unknown[] =>
+  typeof v === 'string' ? [] : 'static' in v ? [v.static] : [...Object.values(v.values), ...(v.default !== undefined ? [v.default] : [])];
+
 /** The modes a sync can run in (audience syncs are a later addition of the destinations contract). */
 export const SYNC_RUN_MODES = [SYNC_MODES.insert, SYNC_MODES.update, SYNC_MODES.upsert, SYNC_MODES.mirror] as const;
 
@@ -118,7 +140,7 @@ export const SyncSchema = z
      * Destination row column -> source column. Only mapped columns are sent and take part in
      * change detection. @defaultValue every source column, under its own name
      */
-    mapping: z.record(z.string().min(1), z.string().min(1)).optional(),
+    mapping: z.record(z.string().min(1), MappingValueSchema).optional(),
     /** insert: new rows only; update/upsert: new and changed; mirror: also clears rows that left the source. */
     mode: z.enum(SYNC_RUN_MODES),
     /** `manual` (run from the CLI or API) or `{ "every": "15m" }`. @defaultValue manual */
@@ -231,9 +253,30 @@ export function checkActivationReferences(config: ActivationConfig, ctx: z.Refin
       });
     }
   }
+  for (const [name, sync] of Object.entries(config.syncs)) checkStandardEvents(config, sync.destination, sync.mapping ?? {}, ['syncs', name, 'mapping'], ctx);
   for (const [name, rule] of Object.entries(config.forwarding.rules)) {
+    checkStandardEvents(config, rule.destination, rule.mapping, ['forwarding', 'rules', name, 'mapping'], ctx);
     if (!config.destinations[rule.destination]) {
       ctx.addIssue({ code: 'custom', path: ['forwarding', 'rules', name, 'destination'], message: `no destination "${rule.destination}" under destinations` });
     }
+  }
+}
+
+/**
+ * A constant mapped into the destination's standard-event column must be one of its standard
+ * events (Meta: `Purchase`, `Lead`, …): a typo would otherwise be sent as a custom event.
+ */
+function checkStandardEvents(config: ActivationConfig, destinationName: string, mapping: Readonly<Record<string, MappingValue | { readonly static: unknown }>>, path: string[], ctx: z.RefinementCtx): void {
+  const account = config.destinations[destinationName];
+  const standard = account ? destinationOf(account.type)?.capabilities.standardEvents : undefined;
+  const entry = standard ? mapping[standard.column] : undefined;
+  if (!standard || entry === undefined) return;
+  for (const value of mappingConstants(entry)) {
+    if (value === null || standard.names.includes(String(value))) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, standard.column],
+      message: `"${String(value)}" is not a ${account!.type} standard event (${standard.names.join(', ')}); map a custom event from a source column instead`,
+    });
   }
 }

@@ -36,7 +36,9 @@ export interface Connections {
 }
 
 export function openConnections(o: ConnectionsOptions): Connections {
-  const store = grantStore(o.db, grantCipher(o.grantKey), () => o.clock.now());
+  // The log asks for the secrets on every line: decrypted once per change of the grants, not per line.
+  let tokenCache: string[] | null = null;
+  const store = withChangeSignal(grantStore(o.db, grantCipher(o.grantKey), () => o.clock.now()), () => (tokenCache = null));
   const tokens = grantTokens({ store, destinations: o.destinations, fetch: o.fetch, clock: o.clock, ...(o.logger ? { logger: o.logger } : {}) });
   const flow = connectFlow({
     store, destinations: o.destinations, fetch: o.fetch, clock: o.clock, defaultRedirectUri: o.defaultRedirectUri,
@@ -56,6 +58,16 @@ export function openConnections(o: ConnectionsOptions): Connections {
       tokens.forget(name);
       return store.remove(name);
     },
-    secrets: () => store.list().flatMap((g) => [g.refreshToken, g.accessToken].filter((t): t is string => t !== undefined)),
+    secrets: () => (tokenCache ??= store.list().flatMap((g) => [g.refreshToken, g.accessToken].filter((t): t is string => t !== undefined))),
   };
+}
+
+/** The store, telling `changed` after every write (so caches of what it holds are dropped). */
+function withChangeSignal(store: GrantStore, changed: () => void): GrantStore {
+  const after = <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A): R => {
+    const r = fn(...a);
+    changed();
+    return r;
+  };
+  return { ...store, connect: after(store.connect), saveRefreshToken: after(store.saveRefreshToken), saveAccess: after(store.saveAccess), markDead: after(store.markDead), remove: after(store.remove) };
 }

@@ -35,6 +35,7 @@ export {
   type AuthSupport,
   type AudienceSupport,
   type OAuthProviderName,
+  type StandardEvents,
 } from './contract/capabilities.js';
 export { planBatches, itemBytes, type BatchRule, type BatchPlan } from './contract/batching.js';
 export { defineDestination, parseConfig, type Destination } from './contract/destination.js';

@@ -10,6 +10,7 @@ import {
   normalizePhoneForMeta,
   normalizeZipForMeta,
   normalizeEmailForCrm,
+  trimCrmString,
   parseE164,
   sha256Hex,
   toE164,
@@ -80,6 +81,22 @@ describe('phone normalisation (libphonenumber-js)', () => {
     expect(toE164('415 555 0100', 'US')).toBe('+14155550100');
   });
 
+  it('Meta\'s phone form from national numbers: country code added, national 0 dropped, no +', () => {
+    // Meta's docs example (650) 555-1212 in the US is 16505551212 (activation-contracts.md §2.4, §10.3).
+    expect(sha256Hex(normalizePhoneForMeta('(650) 555-1212', 'US')!)).toBe('e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176');
+    expect(normalizePhoneForMeta('07911 123456', 'GB')).toBe('447911123456');
+    expect(toE164('+44 (0)20 7946 0958')).toBe('+442079460958'); // the UK's written "(0)" trunk prefix
+    expect(toE164('06 12 34 56 78', 'FR')).toBe('+33612345678');
+    expect(toE164('0151 12345678', 'DE')).toBe('+4915112345678');
+  });
+
+  it('a national number under the wrong default country is refused in every direction, never re-homed', () => {
+    for (const [n, c] of [['07911 123456', 'US'], ['07911 123456', 'FR'], ['06 12 34 56 78', 'US'], ['06 12 34 56 78', 'GB'], ['(650) 555-1212', 'GB'], ['(650) 555-1212', 'FR'], ['0151 12345678', 'GB']] as const) {
+      expect(parseE164(n, c).ok, `${n} read as ${c}`).toBe(false);
+      expect(normalizePhoneForMeta(n, c), `${n} read as ${c}`).toBeNull();
+    }
+  });
+
   it('refuses to guess a country or accept garbage', () => {
     expect(parseE164('800 555 0100')).toEqual({ ok: false, problem: 'no_country' });
     expect(toE164('800 555 0100', 'usa')).toBeNull();
@@ -95,6 +112,12 @@ describe('CRM values', () => {
   it('e-mails are trimmed and lowercased; junk is refused', () => {
     expect(normalizeEmailForCrm('  Ada@Example.COM ')).toBe('ada@example.com');
     expect(normalizeEmailForCrm('not an email')).toBeNull();
+    // What warehouses and CSV imports leave behind: tabs, CRLF, a byte-order mark, non-breaking spaces.
+    expect(normalizeEmailForCrm('\uFEFF Ada@Example.com\r\n')).toBe('ada@example.com');
+    expect(normalizeEmailForCrm('\u00a0ada@example.com\t')).toBe('ada@example.com');
+    expect(normalizeEmailForCrm('ada @example.com')).toBeNull();
+    expect(trimCrmString('\u00a0 Acme Ltd \t\n')).toBe('Acme Ltd');
+    expect(trimCrmString('  inner  spaces  kept ')).toBe('inner  spaces  kept');
   });
 });
 

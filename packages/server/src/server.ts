@@ -11,7 +11,7 @@ import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
-import { startActivation, type Activation } from './activation/activation.js';
+import { loggerFrom, startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
@@ -21,7 +21,9 @@ import { buildCollectorApp } from './collector/app.js';
 import { createRecentIds } from './collector/dedup.js';
 import { createIngest, type Ingest, type IngestDeps } from './collector/ingest.js';
 import { createUserAgentParser } from './collector/user-agent.js';
-import { ConfigError, type Config } from './config/config.js';
+import { ConfigError, configCredentials, type Config } from './config/config.js';
+import { openConnections, type Connections } from './connections/connections.js';
+import { connectionRoutes, OAUTH_CALLBACK_PATH, registerOAuthCallback } from './admin/connection-routes.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
 import { loadSecrets, rewriteSecrets } from './data-dir/secrets.js';
 import { ClientError } from './http/client-error.js';
@@ -173,6 +175,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   const clock = options.clock ?? systemClock;
   const now = options.now ?? (() => dateOf(clock));
   let sourcesForLog: SourceRegistry | undefined;
+  let connectionsForLog: Connections | undefined;
+  const grantSecrets = () => connectionsForLog?.secrets() ?? [];
   const dataDir = resolve(config.dataDir);
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
   await openDataDir(config, dataDir, createLog({ level: config.log.level, sink: options.log ?? stderrSink }));
@@ -181,8 +185,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   const log = createLog({
     level: config.log.level,
     sink: options.log ?? stderrSink,
-    secrets: () => [adminToken, ...(sourcesForLog?.list().map((s) => s.writeKey) ?? [])],
+    secrets: () => [adminToken, ...(sourcesForLog?.list().map((s) => s.writeKey) ?? []), ...configCredentials(config).values, ...grantSecrets()],
   });
+  for (const key of configCredentials(config).literals) log(`${key} holds a literal credential: write env:NAME or file:/path instead (docs/activation.md, "Secrets")`);
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
 
   // The control store first: a policy section it cannot use stops the start before anything opens.
@@ -191,7 +196,15 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     policyConfig: flattenPolicyConfig(config.policy), clock: systemPeopleClock(now),
   });
   let warehouse: Warehouse;
+  let connections: Connections;
   try {
+    // Destination grants live beside the people, in the control store (migration 4).
+    connections = openConnections({
+      db: people.store.db, grantKey: stored.secrets.grantKey, destinations: config.destinations,
+      fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log),
+      defaultRedirectUri: callbackUri(config),
+    });
+    connectionsForLog = connections;
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
     warehouse = await openWarehouse(config.warehouse, dataDir);
   } catch (err) {
@@ -219,7 +232,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     await rollups.ensure(sessionsRebuilt);
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
-      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
+      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth,
     });
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
@@ -265,7 +278,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, connections };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -314,6 +327,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   }
 }
 
+/** The admin listener's OAuth callback as a browser on this host reaches it (an account's `oauth.redirectUri` overrides it). */
+function callbackUri(config: Config): string {
+  const host = config.admin.host === '0.0.0.0' || config.admin.host === '::' ? '127.0.0.1' : config.admin.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.admin.port}${OAUTH_CALLBACK_PATH}`;
+}
+
 /** What the two apps serve. */
 interface AppParts {
   readonly warehouse: Warehouse;
@@ -330,6 +349,7 @@ interface AppParts {
   readiness(): Promise<Record<string, string | null>>;
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
+  readonly connections: Connections;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -349,6 +369,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+    ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
   ];
@@ -360,7 +381,11 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     routes: adminRoutes,
     guard: policyGuard(p.people, log),
     readiness: p.readiness,
-    unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime()), (a) => registerDashboardAssets(a, assets)],
+    unguarded: [
+      (a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime()),
+      (a) => registerDashboardAssets(a, assets),
+      (a) => registerOAuthCallback(a, p.connections, p.people.audit),
+    ],
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,

@@ -100,4 +100,18 @@ export interface Capabilities<C> {
   readonly auth: AuthSupport;
   /** Present on destinations that keep a customer list (`add` / `remove` per row). */
   readonly audience?: AudienceSupport;
+  /**
+   * The vendor's standard event names, for a column a mapping may fill with a constant: a
+   * constant outside the list is a config error (a custom event must come from a source column,
+   * so a typo such as `Purchased` cannot pass for a standard event).
+   */
+  readonly standardEvents?: StandardEvents;
+}
+
+/** A vendor's standard event names and the row column that carries them. */
+export interface StandardEvents {
+  readonly column: string;
+  readonly names: readonly string[];
+  /** The vendor page the list follows. */
+  readonly source: string;
 }

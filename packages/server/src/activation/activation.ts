@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import { systemClock, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
 import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
@@ -14,6 +14,8 @@ export interface ActivationOptions {
   readonly fetch?: FetchLike;
   /** @defaultValue the system clock */
   readonly clock?: Clock;
+  /** The token provider of a connected destination account (src/connections/). */
+  readonly auth?: (destination: string) => AccessTokenProvider | undefined;
   readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Run scheduled syncs and resume interrupted ones (a listening server). @defaultValue true */
   readonly schedule?: boolean;
@@ -46,13 +48,13 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}) });
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
   // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
       ? null
-      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger });
+      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}) });
   await scheduler?.start();
   return {
     syncs,

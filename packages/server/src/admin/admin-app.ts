@@ -28,7 +28,8 @@ export interface AdminAppOptions {
  * one table behind one guard (src/admin/policy-guard.ts), the sign-in routes and the dashboard's
  * files (which take no action: every data call they make is guarded). No CORS headers at all: the
  * dashboard is same-origin, and no other origin has business here. Unauthenticated besides those:
- * `/healthz` and `/readyz` only.
+ * `/healthz`, `/readyz`, and the OAuth callback (src/admin/connection-routes.ts), whose credential
+ * is the single-use state of a connect flow an admin started.
  */
 export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
   const app = createHttpApp({ limits: o.limits, bodyLimit: ADMIN_BODY_LIMIT });

@@ -12,6 +12,7 @@ import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { destinationsCommand } from './commands/destinations.js';
 import { warehouseCommand } from './commands/warehouse-ddl.js';
 import { adminTokenCommand, auditCommand, loginCommand, logoutCommand, membersCommand, policyCommand, tokensCommand, type PeopleFlags } from './commands/people.js';
 import type { OutputFormat } from './format.js';
@@ -35,6 +36,8 @@ Usage:
   touchline migrate --to clickhouse                        copy DuckDB into ClickHouse, verified
   touchline sync    list | run <name> | dry-run <name> | history <name> | cancel <name>
                     reverse-ETL syncs (docs/activation.md); run takes --force --full --test --baseline
+  touchline destinations list | connect <name> [--refresh-token-file F] | disconnect <name>
+                    connections: OAuth sign-in through the running server, state of each grant
 
 People (docs/governance.md; through the running server):
   touchline members list | add <email> --name N --role R [--start D] [--end D]
@@ -101,6 +104,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       full: { type: 'boolean', default: false },
       test: { type: 'boolean', default: false },
       'test-code': { type: 'string' },
+      'refresh-token-file': { type: 'string' },
       baseline: { type: 'boolean', default: false },
       limit: { type: 'string' },
       conversions: { type: 'boolean', default: false },
@@ -172,6 +176,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
         test: values.test, testCode: values['test-code'], baseline: values.baseline, limit,
       }, out);
     }
+    case 'destinations':
+      return destinationsCommand(config, args, { json: values.json, refreshTokenFile: values['refresh-token-file'] }, out);
     case 'members':
     case 'tokens':
     case 'policy':

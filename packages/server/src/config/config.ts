@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_EVENT_BYTES } from '@touchline/protocol';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AttributionConfigSchema } from '../definitions/attribution-config.js';
 import { canonicalOrigin } from '../http/site-origins.js';
@@ -12,6 +13,7 @@ import {
   SyncsSchema,
   checkActivationReferences,
 } from '../activation/config/activation-config.js';
+import { resolveConfigSecrets, type SecretSources } from '../connections/secret-refs.js';
 
 /**
  * Touchline's one configuration object. It is read once (file, then environment, then flags,
@@ -225,17 +227,33 @@ export function resolveConfig(
   file: Record<string, unknown>,
   env: Readonly<Record<string, string | undefined>>,
   flags: Record<string, unknown>,
+  readSecretFile: SecretSources['readFile'] = (path) => readFileSync(path, 'utf8'),
 ): Config {
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const raw = env[name];
     if (raw !== undefined && raw !== '') setPath(fromEnv, key, envValue(key, raw));
   }
-  const merged = deepMerge(deepMerge(file, fromEnv), flags);
-  const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
+  // Credentials written env:NAME / file:/path are resolved before validation (connections/secret-refs.ts).
+  const secrets = resolveConfigSecrets(deepMerge(deepMerge(file, fromEnv), flags), { env, readFile: readSecretFile });
+  const parsed = ConfigSchema.safeParse(secrets.config);
+  const issues = [
+    ...secrets.errors.map((e) => `  ${e}`),
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)),
+  ];
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration:\n${issues.join('\n')}`);
+  CREDENTIALS.set(parsed.data, { literals: secrets.literals, values: secrets.values });
   return parsed.data;
+}
+
+/** What {@link resolveConfig} learnt about the credentials of each configuration it built. */
+const CREDENTIALS = new WeakMap<Config, { readonly literals: readonly string[]; readonly values: readonly string[] }>();
+
+/**
+ * The config keys holding a literal credential (warned at start: docs/activation.md, "Secrets"),
+ * and every credential value, for the log's redaction and dry-run output. Empty for a
+ * configuration that did not come from {@link resolveConfig}.
+ */
+export function configCredentials(config: Config): { readonly literals: readonly string[]; readonly values: readonly string[] } {
+  return CREDENTIALS.get(config) ?? { literals: [], values: [] };
 }

@@ -117,4 +117,39 @@ CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor
 BEGIN SELECT RAISE(ABORT, 'the audit anchor is never removed'); END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 }];
+/**
+ * Destination connections (src/connections/): the OAuth grant of each destination account, and
+ * the connect flows waiting for their callback. Tokens are sealed (AES-256-GCM, the key in the
+ * data dir's secrets.json), so a copy of this file alone sends nothing anywhere; a pending flow is
+ * found by the SHA-256 of its state, and taken (deleted) by the one callback that uses it.
+ */
+const V4 = `
+CREATE TABLE destination_grants (
+  destination        TEXT PRIMARY KEY,
+  provider           TEXT NOT NULL,
+  refresh_token      BLOB,
+  refresh_expires_at INTEGER,
+  access_token       BLOB,
+  access_expires_at  INTEGER,
+  instance_url       TEXT,
+  status             TEXT NOT NULL CHECK (status IN ('connected', 'reconnect_required', 'misconfigured')),
+  reason             TEXT,
+  connected_at       TEXT NOT NULL,
+  connected_by       TEXT,
+  updated_at         TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE oauth_pending (
+  state_hash    TEXT PRIMARY KEY,
+  destination   TEXT NOT NULL,
+  pkce_verifier BLOB,
+  redirect_uri  TEXT NOT NULL,
+  started_by    TEXT,
+  expires_at    INTEGER NOT NULL
+) STRICT;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 },
+  { version: 4, name: 'destination grants and pending connect flows', sql: V4 },
+];

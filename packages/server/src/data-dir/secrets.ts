@@ -13,6 +13,12 @@ export interface Secrets {
    * control.sqlite, so a copy of the control store alone yields no usable token.
    */
   readonly tokenPepper: string;
+  /**
+   * The AES-256 key destination grants (OAuth refresh and access tokens) are sealed under in the
+   * control store (src/connections/grant-cipher.ts): kept apart from control.sqlite for the same
+   * reason as the pepper.
+   */
+  readonly grantKey: string;
 }
 
 export interface StoredSecrets {
@@ -31,7 +37,7 @@ export async function loadSecrets(dataDir: string): Promise<StoredSecrets> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const secrets: Secrets = { adminToken: randomBytes(24).toString('base64url'), collectorId: `col_${randomBytes(6).toString('hex')}`, tokenPepper: newPepper() };
+    const secrets: Secrets = { adminToken: randomBytes(24).toString('base64url'), collectorId: `col_${randomBytes(6).toString('hex')}`, tokenPepper: newPepper(), grantKey: newPepper() };
     // 'wx': two processes starting on one new data dir do not overwrite each other's secrets.
     await writeFile(file, JSON.stringify(secrets, null, 2) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     return { secrets, file, generated: true };
@@ -39,9 +45,11 @@ export async function loadSecrets(dataDir: string): Promise<StoredSecrets> {
   try {
     const s = JSON.parse(text) as Partial<Secrets>;
     if (typeof s.adminToken !== 'string' || typeof s.collectorId !== 'string') throw new Error('adminToken or collectorId is missing');
-    if (typeof s.tokenPepper === 'string') return { secrets: { adminToken: s.adminToken, collectorId: s.collectorId, tokenPepper: s.tokenPepper }, file, generated: false };
-    // A data dir from before personal tokens: its pepper is made now, once (no token exists yet).
-    const secrets: Secrets = { adminToken: s.adminToken, collectorId: s.collectorId, tokenPepper: newPepper() };
+    const known = { adminToken: s.adminToken, collectorId: s.collectorId };
+    if (typeof s.tokenPepper === 'string' && typeof s.grantKey === 'string') return { secrets: { ...known, tokenPepper: s.tokenPepper, grantKey: s.grantKey }, file, generated: false };
+    // A data dir from before personal tokens (or before destination grants): what is missing is
+    // made now, once (no token or grant exists yet that the new key would orphan).
+    const secrets: Secrets = { ...known, tokenPepper: s.tokenPepper ?? newPepper(), grantKey: s.grantKey ?? newPepper() };
     await rewriteSecrets(file, secrets);
     return { secrets, file, generated: false };
   } catch (err) {

@@ -47,6 +47,10 @@ export const ADMIN_ACTIONS = [
   'admin-token.enable',
   /** `/metrics` (the operations issue): Prometheus sends a token with the `metrics` scope. */
   'metrics.read',
+  /** Destination connections (src/connections/): their state; an OAuth grant made (connect flow or pasted refresh token) or forgotten. */
+  'destinations.list',
+  'destinations.connect',
+  'destinations.disconnect',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -103,6 +107,9 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'admin-token.disable': 'admin',
   'admin-token.enable': 'admin',
   'metrics.read': 'metrics',
+  'destinations.list': 'read',
+  'destinations.connect': 'admin',
+  'destinations.disconnect': 'admin',
   'me.read': null,
 };
 

@@ -211,6 +211,44 @@ export function describeEngineConformance(engine: string, open: () => Promise<Te
       expect(row).toEqual({ first_click_id_type: 'gclid', first_click_id: 'G-tie', first_touch_at: iso(now - 10 * DAY), gclid: 'G-tie', click_time: iso(now - 10 * DAY) });
     });
 
+    it('the conversions model applies the source\'s consent basis: tracker, contract, denied', async () => {
+      // CRM-imported conversions: one person never seen by the tracker, one who refused consent in the browser.
+      await w.loadEvents([
+        { type: 'identify', messageId: 'basis-id-1', userId: 'crm-basis-1', timestamp: iso(now - 5 * DAY), traits: { email: 'buyer.one@example.com' } },
+        { type: 'identify', messageId: 'basis-id-2', userId: 'crm-basis-2', timestamp: iso(now - 5 * DAY), traits: { email: 'buyer.two@example.com' }, context: { consent: { ad_user_data: false, ad_personalization: false } } },
+        { type: 'track', messageId: 'basis-won-1', userId: 'crm-basis-1', event: 'Deal Won', timestamp: iso(now - DAY), properties: { opportunity_id: 'DEAL-1', value: 100, currency: 'USD' } },
+        { type: 'track', messageId: 'basis-won-2', userId: 'crm-basis-2', event: 'Deal Won', timestamp: iso(now - DAY), properties: { opportunity_id: 'DEAL-2', value: 200, currency: 'USD' } },
+      ]);
+      const consentOf = async (basis: 'tracker' | 'contract' | 'denied') => {
+        const model = sourceSql({ model: 'conversions', events: ['Deal Won'], lookbackDays: 90, consent: { basis } }, w.warehouse, now + 1000);
+        return w.rows(`SELECT conversion_id, consent_ad_user_data AS u, consent_ad_personalization AS p FROM (${model.sql}) AS m ORDER BY conversion_id`, model.params);
+      };
+      expect(await consentOf('tracker')).toEqual([{ conversion_id: 'basis-won-1', u: null, p: null }, { conversion_id: 'basis-won-2', u: 'denied', p: 'denied' }]);
+      // By contract a missing signal is granted; a recorded denial still wins.
+      expect(await consentOf('contract')).toEqual([{ conversion_id: 'basis-won-1', u: 'granted', p: 'granted' }, { conversion_id: 'basis-won-2', u: 'denied', p: 'denied' }]);
+      expect(await consentOf('denied')).toEqual([{ conversion_id: 'basis-won-1', u: 'denied', p: 'denied' }, { conversion_id: 'basis-won-2', u: 'denied', p: 'denied' }]);
+
+      // Through a sync to Google: tracker refuses both, contract sends the first only; no SQL edited.
+      const run = async (basis: 'tracker' | 'contract') => {
+        const c = config();
+        const e = testEngine({ ...c, syncs: { ...c.syncs, deals: { ...c.syncs['opportunities']!, source: { model: 'conversions', events: ['Deal Won'], lookbackDays: 90, consent: { basis } } } } }, w.warehouse);
+        const r = await e.run('deals', { full: true });
+        const codes = await w.rows(`SELECT pk, status, code FROM sync_row_results WHERE run_id = '${r.runId}' ORDER BY pk`);
+        await e.close();
+        return codes;
+      };
+      expect(await run('tracker')).toEqual([
+        { pk: 'basis-won-1', status: 'rejected', code: 'CONSENT_MISSING' },
+        { pk: 'basis-won-2', status: 'rejected', code: 'CONSENT_DENIED' },
+      ]);
+      expect(await run('contract')).toEqual([
+        { pk: 'basis-won-1', status: 'delivered', code: null },
+        { pk: 'basis-won-2', status: 'rejected', code: 'CONSENT_DENIED' },
+      ]);
+      expect(google.accepted.map((a) => (a.item as { transactionId?: string }).transactionId)).toContain('DEAL-1');
+      expect(google.accepted.map((a) => (a.item as { transactionId?: string }).transactionId)).not.toContain('DEAL-2');
+    });
+
     it('records awkward text in results and state as it was sent', async () => {
       const e = testEngine(
         config({ source: { sql: engine === 'duckdb' ? `SELECT 'q-1' AS uid, 'quote@example.com' AS email, 'it''s "x" \\ ü' AS uses` : `SELECT 'q-1' AS uid, 'quote@example.com' AS email, 'it\\'s "x" \\\\ ü' AS uses` }, mode: 'upsert' }),

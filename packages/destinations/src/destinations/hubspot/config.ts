@@ -27,6 +27,19 @@ export const hubspotConfig = z.object({
     .record(z.string(), propertyName)
     .default({})
     .describe('Row column -> HubSpot contact property, e.g. { "ltv": "ltv_score", "plan": "plan_tier" }'),
+  createProperties: z
+    .record(
+      propertyName,
+      z
+        .object({
+          label: z.string().trim().min(1).max(100),
+          type: z.enum(['string', 'number', 'date', 'datetime', 'bool']),
+          groupName: propertyName.default('contactinformation'),
+        })
+        .strict(),
+    )
+    .default({})
+    .describe('Custom contact properties created on first use (POST /crm/v3/properties/contacts; needs crm.schemas.contacts.write): name -> { label, type }'),
 });
 
 export type HubspotConfig = z.infer<typeof hubspotConfig>;

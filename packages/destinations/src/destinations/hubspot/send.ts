@@ -7,6 +7,7 @@ import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/
 import { hubspotRule, RETRYABLE_CATEGORIES } from './classify-hubspot.js';
 import type { HubspotConfig } from './config.js';
 import { matchAnswers } from './match-answers.js';
+import { ensureProperties } from './properties.js';
 import type { HubspotError, HubspotResult, HubspotUpsertInput } from './payload.js';
 
 const path = (version: HubspotConfig['apiVersion']) =>
@@ -22,6 +23,11 @@ export async function sendHubspot(
   ctx: SendContext<HubspotConfig>,
 ): Promise<RowResult<HubspotUpsertInput>[]> {
   const { config } = ctx;
+  const setup = await ensureProperties(ctx);
+  if (!setup.ok) {
+    if ('auth' in setup) return authFailureResults(batch, setup.auth, setup.answer);
+    return wholeBatch(batch, setup.failure, setup.answer ? { answer: { httpStatus: setup.answer.status, body: setup.answer.body } } : {});
+  }
   const inputs = batch.map((i) => i.payload);
   const ex = await exchangeAuthorized(ctx, tokenSource(ctx), (t) => ({
     method: 'POST',

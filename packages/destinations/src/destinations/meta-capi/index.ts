@@ -11,6 +11,12 @@ export { metaCapiConfig } from './config.js';
 export { buildFbc, fbcCreationTime } from './fbc.js';
 
 /** Meta Conversions API (activation-contracts.md §2). */
+/** Meta's standard events (the Meta Pixel reference, shared by the Conversions API). */
+export const META_STANDARD_EVENTS: readonly string[] = [
+  'AddPaymentInfo', 'AddToCart', 'AddToWishlist', 'CompleteRegistration', 'Contact', 'CustomizeProduct', 'Donate', 'FindLocation',
+  'InitiateCheckout', 'Lead', 'Purchase', 'Schedule', 'Search', 'StartTrial', 'SubmitApplication', 'Subscribe', 'ViewContent',
+];
+
 export const metaCapi = defineDestination<MetaCapiConfig, MetaServerEvent>({
   name: 'meta-capi',
   title: 'Meta Conversions API',
@@ -33,6 +39,11 @@ export const metaCapi = defineDestination<MetaCapiConfig, MetaServerEvent>({
     adNetwork: true,
     atomicBatches: true,
     auth: { kind: 'token', note: 'a system-user access token (non-expiring, or 60 days with no refresh flow: reporting-and-spend.md §C4)' },
+    standardEvents: {
+      column: 'event_name',
+      names: META_STANDARD_EVENTS,
+      source: 'https://developers.facebook.com/docs/meta-pixel/reference#standard-events',
+    },
   },
   batching: {
     maxItems: 1000,

@@ -58,9 +58,42 @@ const validation = (message: string, errors: Json[] = []): StandInAnswer => ({
   body: { status: 'error', message, correlationId: 'stand-in', category: 'VALIDATION_ERROR', ...(errors.length ? { errors } : {}) },
 });
 
+const PROPERTIES_PATH = '/crm/v3/properties/contacts';
+/** fieldType values HubSpot accepts for each type (developers.hubspot.com, CRM properties: "Property type and fieldType values"). */
+const FIELD_TYPES: Readonly<Record<string, readonly string[]>> = {
+  string: ['text', 'textarea', 'phonenumber', 'html', 'file'],
+  number: ['number'],
+  date: ['date'],
+  datetime: ['date'],
+  bool: ['booleancheckbox'],
+  enumeration: ['select', 'radio', 'checkbox', 'booleancheckbox'],
+};
+
+/**
+ * `POST /crm/v3/properties/contacts` (developers.hubspot.com CRM properties API): name (lower
+ * case, digits, _), label, type, a fieldType that fits the type, groupName, and options for bool
+ * and enumeration; 201 with the property; 409 OBJECT_ALREADY_EXISTS for a name in use; 400
+ * VALIDATION_ERROR for anything malformed.
+ */
+function createProperty(props: Record<string, HubspotPropertyDescribe>, body: unknown): StandInAnswer {
+  if (!isObject(body)) return validation('Invalid input JSON: a property object is required');
+  const { name, label, type, fieldType, groupName, options } = body;
+  if (!isNonEmptyString(name) || !/^[a-z][a-z0-9_]*$/.test(name)) return validation('Property name must start with a lower-case letter and hold only a-z, 0-9 and _');
+  if (!isNonEmptyString(label)) return validation('label is required');
+  if (!isNonEmptyString(groupName)) return validation('groupName is required');
+  if (!isNonEmptyString(type) || !FIELD_TYPES[type]) return validation(`type must be one of ${Object.keys(FIELD_TYPES).join(', ')}`);
+  if (!isNonEmptyString(fieldType) || !FIELD_TYPES[type]!.includes(fieldType)) return validation(`fieldType ${String(fieldType)} is not valid for type ${type}`);
+  const opts = asArray(options) ?? [];
+  if ((type === 'bool' || type === 'enumeration') && opts.length < (type === 'bool' ? 2 : 1)) return validation(`options are required for type ${type}`);
+  if (props[name]) return { status: 409, body: { status: 'error', message: `Property named '${name}' already exists.`, category: 'OBJECT_ALREADY_EXISTS', correlationId: 'stand-in' } };
+  props[name] = { type: type as HubspotPropertyDescribe['type'], ...(type === 'enumeration' ? { options: opts.map((o) => String(isObject(o) ? o['value'] : o)) } : {}) };
+  return { status: 201, body: { name, label, type, fieldType, groupName, options: opts, createdAt: new Date(0).toISOString(), hidden: false, formField: false } };
+}
+
 /** Starts the stand-in on a free port. */
 export async function startHubspotStandIn(options: HubspotStandInOptions = {}): Promise<HubspotStandIn> {
-  const props = options.properties ?? DEFAULT_HUBSPOT_PROPERTIES;
+  // Mutable: the properties API adds to it (created properties are then accepted by upserts).
+  const props: Record<string, HubspotPropertyDescribe> = { ...(options.properties ?? DEFAULT_HUBSPOT_PROPERTIES) };
   const contacts = new Map<string, Json>();
   const objectIds = new Map<string, string>();
   const route = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/upsert$/;
@@ -79,13 +112,14 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
     if (name === 'email' && value !== '' && !EMAIL.test(value)) return code('INVALID_EMAIL', `Property values were not valid: email "${value}" is invalid`);
     if (p.type === 'enumeration' && value !== '' && !p.options?.includes(value)) return code('INVALID_OPTION', `${value} was not one of the allowed options for ${name}`);
     if (p.type === 'number' && value !== '' && !Number.isFinite(Number(value))) return code('INVALID_INTEGER', `${value} is not a valid number for ${name}`);
+    if (p.type === 'bool' && value !== '' && value !== 'true' && value !== 'false') return code('INVALID_BOOLEAN', `${value} is not a valid boolean for ${name} (true or false)`);
     return undefined;
   };
 
   const contract: VendorContract<Json> = {
     name: 'hubspot',
     dedupWindowMs: Infinity,
-    route: (r) => r.method === 'POST' && route.test(r.path),
+    route: (r) => r.method === 'POST' && (route.test(r.path) || r.path === PROPERTIES_PATH),
     notFound: () => ({ status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } }),
     credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
     unauthorized: () => ({
@@ -104,6 +138,7 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
           ? { status: 'error', message: 'internal error (injected)', category: 'INTERNAL_ERROR' }
           : { status: 'error', message: 'Invalid input JSON (injected)', category: 'VALIDATION_ERROR' },
     handle(req, ctx) {
+      if (req.path === PROPERTIES_PATH) return createProperty(props, req.body);
       const inputs = isObject(req.body) ? asArray(req.body['inputs']) : undefined;
       if (!inputs || inputs.length === 0) return validation('Invalid input JSON: inputs is required');
       if (inputs.length > 100) return validation(`Batch input size ${inputs.length} exceeds the limit of 100`);

@@ -15,6 +15,31 @@ export const RateLimitSchema = z
   .strict();
 
 /**
+ * The OAuth app a destination is connected through (`touchline destinations connect <name>`):
+ * the grant itself is stored in the control store, never here. Secrets by reference
+ * (`env:NAME`, `file:/path`).
+ */
+export const OAuthAppSchema = z
+  .object({
+    clientId: z.string().min(1),
+    /** Absent for a public client using PKCE only (Microsoft allows it). */
+    clientSecret: z.string().min(1).optional(),
+    /** Where the vendor sends the browser back. @defaultValue `http://127.0.0.1:<admin.port>/admin/oauth/callback` */
+    redirectUri: z.url().optional(),
+    /** Token and authorization endpoints, for sandboxes and stand-ins. @defaultValue the vendor's production ones */
+    tokenUrl: z.url().optional(),
+    authorizeUrl: z.url().optional(),
+    /** Salesforce: `https://test.salesforce.com` for sandboxes, or a My Domain URL. */
+    loginUrl: z.url().optional(),
+    /** Microsoft: `common`, `organizations` or a tenant id. @defaultValue common */
+    tenant: z.string().regex(/^[A-Za-z0-9.-]{1,100}$/, 'a tenant id or common / organizations').optional(),
+    /** @defaultValue what the destination needs (`capabilities.auth.scopes`) */
+    scopes: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type OAuthApp = z.infer<typeof OAuthAppSchema>;
+
+/**
  * One destination account: the registry type, its config (validated by the destination's own
  * schema), and optionally the rate your account is allowed when it differs from the documented
  * default (HubSpot Professional: 150 per 10 s).
@@ -27,11 +52,16 @@ export const DestinationAccountSchema = z
     config: z.record(z.string(), z.unknown()).default({}),
     /** @defaultValue the destination's documented rate (`capabilities.rateLimit`) */
     rateLimit: RateLimitSchema.optional(),
+    /** The OAuth app to connect through, for destinations whose vendor uses OAuth (docs/activation.md, "Connecting"). */
+    oauth: OAuthAppSchema.optional(),
   })
   .strict()
   .superRefine((account, ctx) => {
     const destination = destinationOf(account.type);
     if (!destination) return;
+    if (account.oauth && destination.capabilities.auth.kind !== 'oauth') {
+      ctx.addIssue({ code: 'custom', path: ['oauth'], message: `${account.type} does not connect through OAuth: put its credentials in config (as env:NAME or file:/path)` });
+    }
     const parsed = parseConfig(destination, account.config);
     if (!parsed.ok) {
       for (const e of parsed.errors) ctx.addIssue({ code: 'custom', path: ['config'], message: e });
@@ -40,6 +70,10 @@ export const DestinationAccountSchema = z
 export type DestinationAccount = z.infer<typeof DestinationAccountSchema>;
 
 const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'a duration such as 30s, 15m, 6h or 1d' });
+
+/** The consent bases a conversions source can declare. */
+export const CONSENT_BASES = ['tracker', 'contract', 'denied'] as const;
+export type ConsentBasis = (typeof CONSENT_BASES)[number];
 
 /** Where a sync's rows come from. */
 export const SyncSourceSchema = z.union([
@@ -51,10 +85,39 @@ export const SyncSourceSchema = z.union([
       events: z.array(z.string().min(1)).min(1),
       /** Only conversions this recent. @defaultValue 90 (Google's longest click-through window) */
       lookbackDays: z.number().int().positive().max(3650).default(90),
+      /**
+       * On what basis these conversions may be sent to ad networks (docs/activation.md, "Consent
+       * basis"): `tracker` (the person's latest recorded consent), `contract` (granted by contract,
+       * e.g. CRM-imported conversions: a missing signal counts as granted; an explicit denial and
+       * GPC still refuse), `denied` (never sent; every row refused as CONSENT_DENIED).
+       */
+      consent: z.object({ basis: z.enum(CONSENT_BASES).default('tracker') }).strict().prefault({}),
     })
     .strict(),
 ]);
 export type SyncSource = z.infer<typeof SyncSourceSchema>;
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/**
+ * One entry of a sync's mapping (docs/activation.md, "Mapping"): a source column; a constant
+ * (`{ "static": "Purchase" }`); or a lookup on a source column (`{ "column": "event", "values":
+ * { "Order Completed": "Purchase" }, "default": null }`): the value for each listed source value,
+ * else `default` (absent: the source value itself). Values, never code: nothing is evaluated.
+ */
+export const MappingValueSchema = z.union([
+  z.string().min(1),
+  z.object({ static: scalar }).strict(),
+  z.object({ column: z.string().min(1), values: z.record(z.string(), scalar), default: scalar.optional() }).strict(),
+]);
+export type MappingValue = z.infer<typeof MappingValueSchema>;
+
+/** The source column a mapping entry reads, if any (a constant reads none). */
+export const mappingSourceColumn = (v: MappingValue): string | undefined => (typeof v === 'string' ? v : 'column' in v ? v.column : undefined);
+
+/** The constants a mapping entry can produce (what the standard-event check looks at). */
+export const mappingConstants = (v: MappingValue | { readonly static: unknown }): unknown[] =>
+  typeof v === 'string' ? [] : 'static' in v ? [v.static] : [...Object.values(v.values), ...(v.default !== undefined ? [v.default] : [])];
 
 /** The modes a sync can run in (audience syncs are a later addition of the destinations contract). */
 export const SYNC_RUN_MODES = [SYNC_MODES.insert, SYNC_MODES.update, SYNC_MODES.upsert, SYNC_MODES.mirror] as const;
@@ -77,7 +140,7 @@ export const SyncSchema = z
      * Destination row column -> source column. Only mapped columns are sent and take part in
      * change detection. @defaultValue every source column, under its own name
      */
-    mapping: z.record(z.string().min(1), z.string().min(1)).optional(),
+    mapping: z.record(z.string().min(1), MappingValueSchema).optional(),
     /** insert: new rows only; update/upsert: new and changed; mirror: also clears rows that left the source. */
     mode: z.enum(SYNC_RUN_MODES),
     /** `manual` (run from the CLI or API) or `{ "every": "15m" }`. @defaultValue manual */
@@ -190,9 +253,30 @@ export function checkActivationReferences(config: ActivationConfig, ctx: z.Refin
       });
     }
   }
+  for (const [name, sync] of Object.entries(config.syncs)) checkStandardEvents(config, sync.destination, sync.mapping ?? {}, ['syncs', name, 'mapping'], ctx);
   for (const [name, rule] of Object.entries(config.forwarding.rules)) {
+    checkStandardEvents(config, rule.destination, rule.mapping, ['forwarding', 'rules', name, 'mapping'], ctx);
     if (!config.destinations[rule.destination]) {
       ctx.addIssue({ code: 'custom', path: ['forwarding', 'rules', name, 'destination'], message: `no destination "${rule.destination}" under destinations` });
     }
+  }
+}
+
+/**
+ * A constant mapped into the destination's standard-event column must be one of its standard
+ * events (Meta: `Purchase`, `Lead`, …): a typo would otherwise be sent as a custom event.
+ */
+function checkStandardEvents(config: ActivationConfig, destinationName: string, mapping: Readonly<Record<string, MappingValue | { readonly static: unknown }>>, path: string[], ctx: z.RefinementCtx): void {
+  const account = config.destinations[destinationName];
+  const standard = account ? destinationOf(account.type)?.capabilities.standardEvents : undefined;
+  const entry = standard ? mapping[standard.column] : undefined;
+  if (!standard || entry === undefined) return;
+  for (const value of mappingConstants(entry)) {
+    if (value === null || standard.names.includes(String(value))) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, standard.column],
+      message: `"${String(value)}" is not a ${account!.type} standard event (${standard.names.join(', ')}); map a custom event from a source column instead`,
+    });
   }
 }

@@ -3,6 +3,7 @@ import {
   planBatches,
   silentLogger,
   type BatchItem,
+  type AccessTokenProvider,
   type Clock,
   type FetchLike,
   type Logger,
@@ -30,6 +31,8 @@ export interface DeliveryOptions<T> {
   readonly config: unknown;
   readonly fetch: FetchLike;
   readonly clock: Clock;
+  /** The account's OAuth token provider, when it is connected (src/connections/). */
+  readonly auth?: AccessTokenProvider;
   /** The account's gate (shared with every other sync and rule sending to it). */
   readonly gate: RateGate;
   readonly retry: RetrySettings;
@@ -143,7 +146,7 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
     o.onActivity?.({ kind: 'sent', rows: batch.length });
     let results: RowResult<unknown>[];
     try {
-      results = await o.destination.send(batch, { config: o.config, fetch: o.fetch, clock: o.clock, logger: log });
+      results = await o.destination.send(batch, { config: o.config, fetch: o.fetch, clock: o.clock, logger: log, ...(o.auth ? { auth: o.auth } : {}) });
     } catch (error) {
       // A destination never throws for HTTP or network failures; this is a bug, but the rows stay safe.
       log.error('destination send threw', { destination: o.destination.name, error: String(error) });

@@ -1,4 +1,4 @@
-import { planBatches, type BatchItem, type Clock, type FetchInit, type FetchLike } from '@touchline/destinations';
+import { planBatches, staticToken, type BatchItem, type Clock, type FetchInit, type FetchLike } from '@touchline/destinations';
 import { z } from 'zod';
 import type { DiffCounts } from '../store/records.js';
 import type { SyncStore } from '../store/sync-store.js';
@@ -111,7 +111,8 @@ export async function dryRunSync(i: DryRunInput): Promise<DryRunReport> {
   }
   const capture = capturingFetch(secretValues(r.destination, r.config));
   for (const batch of planBatches(items, r.destination.batching).batches) {
-    await r.destination.send(batch, { config: r.config, fetch: capture.fetch, clock: i.clock });
+    // A placeholder token: a dry run never mints or shows a connected destination's real one.
+    await r.destination.send(batch, { config: r.config, fetch: capture.fetch, clock: i.clock, auth: staticToken('***') });
   }
   const total = i.counts.add + i.counts.change + i.counts.remove;
   const t = r.destination.capabilities.testMode;

@@ -1,4 +1,5 @@
 import type { Row } from '@touchline/destinations';
+import { mappingSourceColumn, type MappingValue } from '../config/activation-config.js';
 import type { SourceColumn } from '../store/store-engine.js';
 
 /** A mapping that names a source column the query does not return; the message names both. */
@@ -13,12 +14,17 @@ export class MappingError extends Error {
  */
 export function mappedColumns(
   columns: readonly SourceColumn[],
-  mapping: Readonly<Record<string, string>> | undefined,
+  mapping: Readonly<Record<string, MappingValue>> | undefined,
   where: string,
 ): (readonly [string, SourceColumn])[] {
   const byName = new Map(columns.map((c) => [c.name, c]));
   if (!mapping) return columns.map((c) => [c.name, c] as const);
-  return Object.entries(mapping).map(([dest, src]) => {
+  // A constant reads no column: it is not hashed (changing it resends nothing; use --full).
+  const read = Object.entries(mapping).flatMap(([dest, v]) => {
+    const src = mappingSourceColumn(v);
+    return src === undefined ? [] : [[dest, src] as const];
+  });
+  return read.map(([dest, src]) => {
     const col = byName.get(src);
     if (!col) {
       throw new MappingError(
@@ -29,11 +35,22 @@ export function mappedColumns(
   });
 }
 
+/** One mapping entry's value for a source row: the column, the constant, or the lookup's answer. */
+function mappedValue(source: Readonly<Record<string, unknown>>, v: MappingValue): unknown {
+  if (typeof v === 'string') return source[v] ?? null;
+  if ('static' in v) return v.static;
+  const raw = source[v.column] ?? null;
+  const key = raw === null ? undefined : String(raw);
+  // Own keys only: a source value such as "__proto__" or "constructor" finds no entry.
+  if (key !== undefined && Object.hasOwn(v.values, key)) return v.values[key];
+  return v.default !== undefined ? v.default : raw;
+}
+
 /** The destination row for a staged source row. */
-export function applyMapping(source: Readonly<Record<string, unknown>>, mapping: Readonly<Record<string, string>> | undefined): Row {
+export function applyMapping(source: Readonly<Record<string, unknown>>, mapping: Readonly<Record<string, MappingValue>> | undefined): Row {
   if (!mapping) return { ...source };
   const out: Record<string, unknown> = {};
-  for (const [dest, src] of Object.entries(mapping)) out[dest] = source[src] ?? null;
+  for (const [dest, v] of Object.entries(mapping)) out[dest] = mappedValue(source, v);
   return out;
 }
 

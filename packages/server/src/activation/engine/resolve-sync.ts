@@ -48,7 +48,7 @@ export function resolveSync(config: ActivationConfig, syncName: string): Resolve
   const sync = config.syncs[syncName];
   if (!sync) throw new SyncError(`no sync "${syncName}" (configured: ${Object.keys(config.syncs).join(', ') || 'none'})`);
   const account = resolveAccount(config, sync.destination, `syncs.${syncName}.destination`);
-  const fromPk = sync.mapping ? Object.entries(sync.mapping).filter(([, src]) => src === sync.primaryKey).map(([dest]) => dest) : [sync.primaryKey];
+  const fromPk = sync.mapping ? Object.entries(sync.mapping).filter(([, v]) => v === sync.primaryKey).map(([dest]) => dest) : [sync.primaryKey];
   const idColumns = ['idColumn', 'externalIdColumn']
     .map((k) => (account.config as Record<string, unknown>)[k])
     .filter((v): v is string => typeof v === 'string');

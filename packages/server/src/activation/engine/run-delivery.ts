@@ -1,4 +1,4 @@
-import type { Clock, FetchLike, Logger } from '@touchline/destinations';
+import type { AccessTokenProvider, Clock, FetchLike, Logger } from '@touchline/destinations';
 import type { DiffRow, RunRecord } from '../store/records.js';
 import type { SyncStore } from '../store/sync-store.js';
 import { createDelivery, type Delivery, type DeliveryEnd, type DeliveryRow, type RowOutcome } from './delivery.js';
@@ -33,6 +33,7 @@ export interface RunDeliveryContext {
   readonly diffTable: string;
   readonly fetch: FetchLike;
   readonly clock: Clock;
+  readonly auth?: AccessTokenProvider;
   readonly gate: RateGate;
   readonly logger: Logger;
   readonly sleep?: Sleep;
@@ -110,6 +111,7 @@ function runDelivery(ctx: RunDeliveryContext, s: RunState, commit: GroupCommit<R
     config: ctx.config,
     fetch: ctx.fetch,
     clock: ctx.clock,
+    ...(ctx.auth ? { auth: ctx.auth } : {}),
     gate: ctx.gate,
     retry: r.sync.retry,
     concurrency: r.sync.concurrency,

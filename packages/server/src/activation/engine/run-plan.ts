@@ -1,4 +1,4 @@
-import { activationJunkIds } from '../config/activation-config.js';
+import { activationJunkIds, mappingSourceColumn } from '../config/activation-config.js';
 import { sourceSql } from '../model/source-sql.js';
 import type { DiffCounts, StageInfo, SyncMode } from '../store/records.js';
 import type { DiffPlan } from '../store/store-engine.js';
@@ -33,7 +33,7 @@ export async function planRun(
     throw new MappingError(`${where}.primaryKey: the source has no column "${r.sync.primaryKey}" (it returns ${columns.map((c) => c.name).join(', ')})`);
   }
   const hashed = mappedColumns(columns, r.sync.mapping, where);
-  const keep = r.sync.mapping ? [...new Set([r.sync.primaryKey, ...Object.values(r.sync.mapping)])] : '*';
+  const keep = r.sync.mapping ? [...new Set([r.sync.primaryKey, ...Object.values(r.sync.mapping).flatMap((v) => mappingSourceColumn(v) ?? [])])] : '*';
   const stage = await ctx.store.stage(tables.stage, sql, r.sync.primaryKey, hashed, keep);
   const counts = await ctx.store.diff(tables.diff, tables.stage, r.syncName, diffPlan(r.sync.mode, use === 'every-row'));
   return { stage, counts };

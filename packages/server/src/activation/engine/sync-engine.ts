@@ -1,4 +1,4 @@
-import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { ActivationConfig } from '../config/activation-config.js';
 import type { RunKind, RunRecord, RunTrigger } from '../store/records.js';
@@ -20,6 +20,8 @@ export interface SyncEngineDeps {
   readonly warehouse: Warehouse;
   readonly fetch: FetchLike;
   readonly clock: Clock;
+  /** The token provider of a connected destination account (src/connections/). */
+  readonly auth?: (destination: string) => AccessTokenProvider | undefined;
   /** Shared with forwarding, so every sender to one account shares its limit. */
   readonly gates: RateGates;
   readonly logger?: Logger;
@@ -49,6 +51,8 @@ export type { SyncSummary } from './sync-admin.js';
 
 /** How long `close` lets runs in this process finish their requests in flight. */
 const CLOSE_GRACE_MS = 30_000;
+
+const withAuth = (auth: AccessTokenProvider | undefined) => (auth ? { auth } : {});
 
 const kindOf = (o: RunOptions): RunKind => (o.baseline ? 'baseline' : o.test ? 'test' : 'run');
 
@@ -97,6 +101,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const final = await deliverRun({
       store, resolved: r, config, run, stageTable: tablesOf(run.runId).stage, diffTable: tablesOf(run.runId).diff,
       fetch: deps.fetch, clock: deps.clock, gate: deps.gates.for(r.gateKey, r.rate), logger: log,
+      ...withAuth(deps.auth?.(r.name)),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.random ? { random: deps.random } : {}),
       pageSize: deps.pageSize ?? 2000,

@@ -1,4 +1,4 @@
-import { silentLogger, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
 import { join } from 'node:path';
 import type { LoadBatch, Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
@@ -21,6 +21,8 @@ export interface ForwarderOptions {
   readonly dataDir: string;
   readonly fetch: FetchLike;
   readonly clock: Clock;
+  /** The token provider of a connected destination account (src/connections/). */
+  readonly auth?: (destination: string) => AccessTokenProvider | undefined;
   readonly gates: RateGates;
   readonly logger?: Logger;
   /** Entries read from an outbox at a time. @defaultValue 500 */
@@ -71,6 +73,7 @@ function ruleDelivery(o: ForwarderOptions, state: Pick<RuleState, 'account'>, on
     config: state.account.config,
     fetch: o.fetch,
     clock: o.clock,
+    ...(o.auth?.(state.account.name) ? { auth: o.auth(state.account.name)! } : {}),
     gate: o.gates.for(state.account.gateKey, state.account.rate),
     retry: { maxAttempts: Number.MAX_SAFE_INTEGER, baseDelayMs: retry.baseDelayMs, maxDelayMs: retry.maxDelayMs },
     concurrency: 2,

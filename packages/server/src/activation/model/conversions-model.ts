@@ -9,6 +9,18 @@ export interface ConversionsModelOptions {
   readonly events: readonly string[];
   /** Only conversions this recent. */
   readonly lookbackDays: number;
+  /** @defaultValue tracker */
+  readonly consent?: { readonly basis: 'tracker' | 'contract' | 'denied' };
+}
+
+/**
+ * The consent columns for a basis: `tracker` as recorded; `contract` fills a missing signal with
+ * `granted` (an explicit `denied` stays: withdrawing consent outranks the contract); `denied`
+ * denies every row. Constants only: the basis is one of three values, never pasted text.
+ */
+function consentColumn(recorded: () => string, basis: 'tracker' | 'contract' | 'denied'): string {
+  if (basis === 'denied') return `'denied'`;
+  return basis === 'contract' ? `coalesce(${recorded()}, 'granted')` : recorded();
 }
 
 /**
@@ -33,7 +45,7 @@ export const CONVERSIONS_MODEL_COLUMNS: Readonly<Record<string, string>> = {
   first_click_id_type: 'the person\'s first click id type (their first touch carrying a click id)', first_click_id: 'its value (from the same touch)', first_touch_at: 'when',
   email: 'properties.email of the conversion, else the person\'s latest traits.email (raw: each destination normalises and hashes it its own way)',
   phone: 'same for the phone',
-  consent_ad_user_data: 'granted / denied from the person\'s latest consent state (NULL: never recorded)',
+  consent_ad_user_data: 'granted / denied from the person\'s latest consent state (NULL: never recorded), as the source\'s consent.basis says',
   consent_ad_personalization: 'same for ad_personalization',
   gpc: 'true when any of the person\'s events carried Global Privacy Control',
   event_source_url: 'the conversion page, else the person\'s last page', client_user_agent: 'the person\'s last browser user agent',
@@ -80,9 +92,14 @@ export function conversionsModelSql(pm: PersonSql, o: ConversionsModelOptions, n
 
   const click = (type: string) => clickOfType(pm, 'latest_google_click', type);
   // Searched CASE only: ClickHouse 18.16 answers NULL for `CASE x WHEN ...`.
+  const basis = o.consent?.basis ?? 'tracker';
   const consent = (key: string) => {
-    const raw = m.jsonRaw('person_consent', key);
-    return `CASE WHEN ${raw} = 'true' THEN 'granted' WHEN ${raw} = 'false' THEN 'denied' END`;
+    // Built only when read: the recorded state's key is a bound parameter, and unused ones are refused.
+    const recorded = () => {
+      const raw = m.jsonRaw('person_consent', key);
+      return `CASE WHEN ${raw} = 'true' THEN 'granted' WHEN ${raw} = 'false' THEN 'denied' END`;
+    };
+    return consentColumn(recorded, basis);
   };
   return (
     `SELECT conversion_id, event_name, conversion_time, conversion_time AS event_time, conversion_id AS event_id, ` +

@@ -1,7 +1,6 @@
 import { trimStatement } from '../../warehouse/sql-text.js';
 import type { Statement, Warehouse } from '../../warehouse/warehouse.js';
-import type { SyncSource } from '../config/activation-config.js';
-import { conversionsModelSql } from './conversions-model.js';
+import { conversionsModelSql, type ConversionsModelOptions } from './conversions-model.js';
 
 /** A sync's source: the SQL the stage selects from, with the values it binds. */
 export type SourceStatement = Statement;
@@ -11,7 +10,7 @@ export type SourceStatement = Statement;
  * model in the warehouse's dialect, its configured values (event names, the lookback) bound,
  * persons resolved under the configured junk ids (`attribution.identity.junkIds`).
  */
-export function sourceSql(source: SyncSource, warehouse: Warehouse, nowMs: number, junkIds: readonly string[] = []): SourceStatement {
+export function sourceSql(source: { readonly sql: string } | (ConversionsModelOptions & { readonly model: 'conversions' }), warehouse: Warehouse, nowMs: number, junkIds: readonly string[] = []): SourceStatement {
   if ('sql' in source) return { sql: trimStatement(source.sql), params: {} };
   const sql = warehouse.dialect.binding();
   return { sql: conversionsModelSql({ sql, junkIds }, source, nowMs), params: sql.params };

@@ -11,6 +11,10 @@ import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
+import { approvalRoutes } from './admin/approval-routes.js';
+import { createApprovals, type Approvals } from './approvals/approvals.js';
+import { partyOf } from './approvals/same-person.js';
+import { actorOf } from './admin/admin-route.js';
 import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
@@ -186,9 +190,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
 
   // The control store first: a policy section it cannot use stops the start before anything opens.
+  const peopleClock = systemPeopleClock(now);
   const people = openPeople({
     dataDir, pepper: stored.secrets.tokenPepper, adminToken: () => adminToken,
-    policyConfig: flattenPolicyConfig(config.policy), clock: systemPeopleClock(now),
+    policyConfig: flattenPolicyConfig(config.policy), clock: peopleClock,
   });
   let warehouse: Warehouse;
   try {
@@ -265,7 +270,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    // Two-person approval of risky sends, over the control store (src/approvals/).
+    const approvals = createApprovals({ db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, run: activation.syncs.run, log });
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -325,6 +332,7 @@ interface AppParts {
   readonly activation: Activation;
   readonly derived: DerivedModel;
   readonly people: People;
+  readonly approvals: Approvals;
   readonly now: () => Date;
   rotateAdminToken(): Promise<string>;
   readiness(): Promise<Record<string, string | null>>;
@@ -348,7 +356,8 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   const adminRoutes: AdminRoute[] = [
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
-    ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+    ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
+    ...approvalRoutes(p.approvals),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
   ];

@@ -47,6 +47,10 @@ export const ADMIN_ACTIONS = [
   'admin-token.enable',
   /** `/metrics` (the operations issue): Prometheus sends a token with the `metrics` scope. */
   'metrics.read',
+  /** Two-person approval of risky sends (src/approvals/): the requests, one with its diff, and approving or rejecting one. */
+  'approvals.list',
+  'approvals.read',
+  'approvals.decide',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -103,6 +107,10 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'admin-token.disable': 'admin',
   'admin-token.enable': 'admin',
   'metrics.read': 'metrics',
+  'approvals.list': 'read',
+  'approvals.read': 'read',
+  // Approving starts the send: the same scope as running a sync.
+  'approvals.decide': 'sync',
   'me.read': null,
 };
 

@@ -18,6 +18,8 @@ import { partyOf, samePerson } from './same-person.js';
 /** Rows of the diff (and their requests) kept with a request for the approver to read. */
 const REPORT_ROWS = 50;
 const HOUR_MS = 3_600_000;
+/** Triggers of an earlier approval's fate, replaced by the new one's. */
+const STALE = new Set(['approvals.not-valid', 'approvals.diff-changed']);
 const SYSTEM: AuditActor = { type: 'system', id: null, label: 'touchline', tokenId: null };
 
 /** An approvals problem, with the answer it makes: 404, 409 (not open any more), 403 (the requester's own). */
@@ -121,7 +123,7 @@ export function createApprovals(d: ApprovalsDeps) {
         const why: Trigger = a.status !== 'approved'
           ? { rule: 'approvals.not-valid', reason: `approval ${id} is ${a.status}` }
           : { rule: 'approvals.diff-changed', reason: `the data changed since approval ${id} (${a.counts.add}/${a.counts.change}/${a.counts.remove} approved; now ${plan.counts.add}/${plan.counts.change}/${plan.counts.remove} new/changed/removed)` };
-        const next = await request(plan, a.requester, [...a.triggers.filter((t) => !t.rule.startsWith('approvals.')), why], a.options);
+        const next = await request(plan, a.requester, [...a.triggers.filter((t) => !STALE.has(t.rule)), why], a.options);
         if (store.move(id, ['approved'], 'superseded', { supersededBy: next.id, reason: why.reason })) {
           d.audit.append({ actor: SYSTEM, action: 'approvals.superseded', target: `approval ${id}`, outcome: 'allowed', reason: why.reason, params: { by: next.id } });
         }

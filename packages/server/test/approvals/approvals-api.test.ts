@@ -8,6 +8,9 @@
 import { startHubspotStandIn, type HubspotStandIn } from '@touchline/destinations/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/activation/store/records.js';
+import { main } from '../../src/cli/main.js';
+import { writeServerFile } from '../../src/cli/server-handle.js';
+import { resolveConfig } from '../../src/config/config.js';
 import { SCOPES, type Role } from '../../src/policy/actions.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -46,8 +49,9 @@ beforeAll(async () => {
       destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { n: 'feature_x_uses' } } } },
       syncs: { seats: { destination: 'hs', source: { sql: 'SELECT email, n FROM seats_src' }, primaryKey: 'email', mode: 'upsert' } },
     },
-    { now: () => new Date(Date.now() + shiftMs) },
+    { now: () => new Date(Date.now() + shiftMs), listen: true },
   );
+  await writeServerFile(resolveConfig({ dataDir: h.dataDir }, {}, {}), { pid: process.pid, url: h.url, adminUrl: h.adminUrl, adminToken: h.adminToken });
   await exec(`CREATE TABLE seats_src AS SELECT 'seat' || i || '@example.com' AS email, i AS n FROM range(120) r(i)`);
   const member = (email: string, role: Role, startDate: string) => h.people.members.add({ name: email, email, role, startDate });
   const token = (memberId: string) =>
@@ -206,5 +210,42 @@ describe('who counts as the same person', () => {
     const a = (await call('GET', `/admin/approvals/${(run.details as { approval: string }).approval}`, t.bob)).json().approval;
     expect(a.triggers.map((x: { rule: string }) => x.rule)).toEqual(['tenure.probation-sends']);
     expect(sentValue(5)).toBe('5');
+  });
+});
+
+describe('touchline approvals, through the running server', () => {
+  /** The CLI in this process, presenting `token` as TOUCHLINE_TOKEN. */
+  async function cli(token: string, ...args: string[]): Promise<{ code: number; out: string }> {
+    const lines: string[] = [];
+    const before = process.env['TOUCHLINE_TOKEN'];
+    process.env['TOUCHLINE_TOKEN'] = token;
+    try {
+      const code = await main(['approvals', ...args, '--data-dir', h.dataDir], (l) => lines.push(l)).catch((e: Error) => (lines.push(e.message), 1));
+      return { code, out: lines.join('\n') };
+    } finally {
+      if (before === undefined) delete process.env['TOUCHLINE_TOKEN'];
+      else process.env['TOUCHLINE_TOKEN'] = before;
+    }
+  }
+
+  it('lists and shows a request, refuses the requester and a viewer, and an admin approves it', async () => {
+    await exec(`UPDATE seats_src SET n = 6000 WHERE email = 'seat6@example.com'`);
+    const id = ((await runAs(t.alice, { force: true })).details as { approval: string }).approval;
+    const listed = await cli(t.bob, 'list');
+    expect(listed.out).toMatch(new RegExp(`${id}\\s+pending\\s+seats -> hs \\(hubspot\\)\\s+\\d+ rows .*asked by alice@example.com`));
+    const shown = await cli(t.bob, 'show', id);
+    expect(shown.out).toContain('waits because (approvals.forced)');
+    expect(shown.out).toContain('seat6@example.com');
+    const own = await cli(t.alice2, 'approve', id);
+    expect(own).toEqual({ code: 1, out: expect.stringContaining('alice@example.com made this request') });
+    const viewer = await cli(t.viewer, 'approve', id);
+    expect(viewer).toEqual({ code: 1, out: expect.stringContaining('rule role.viewer') });
+    expect(sentValue(6)).toBe('6');
+    const approved = await cli(t.bob, 'approve', id);
+    expect(approved.out).toMatch(new RegExp(`approved ${id}: run run_\\w+ of sync seats started`));
+    await finished(/run (run_\w+)/.exec(approved.out)![1]!);
+    expect(sentValue(6)).toBe('6000');
+    expect((await cli(t.bob, 'list', 'used')).out).toContain(id);
+    expect((await cli(t.bob, 'reject', id)).out).toContain('--reason');
   });
 });

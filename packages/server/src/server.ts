@@ -14,6 +14,7 @@ import { syncRoutes } from './admin/sync-routes.js';
 import { approvalRoutes } from './admin/approval-routes.js';
 import { createApprovals, type Approvals } from './approvals/approvals.js';
 import { partyOf } from './approvals/same-person.js';
+import { auditEnvironmentsAtStart } from './approvals/environments-at-start.js';
 import { actorOf } from './admin/admin-route.js';
 import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
@@ -198,6 +199,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   let warehouse: Warehouse;
   try {
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
+    auditEnvironmentsAtStart(people.store.db, people.audit, config, log);
     warehouse = await openWarehouse(config.warehouse, dataDir);
   } catch (err) {
     people.close();

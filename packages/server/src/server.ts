@@ -14,6 +14,7 @@ import { syncRoutes } from './admin/sync-routes.js';
 import { approvalRoutes } from './admin/approval-routes.js';
 import { createApprovals, type Approvals } from './approvals/approvals.js';
 import { partyOf } from './approvals/same-person.js';
+import { SCHEDULER } from './approvals/approval-record.js';
 import { auditEnvironmentsAtStart } from './approvals/environments-at-start.js';
 import { actorOf } from './admin/admin-route.js';
 import { startActivation, type Activation } from './activation/activation.js';
@@ -67,6 +68,8 @@ export interface Touchline {
   readonly adminToken: string;
   /** Members, personal tokens, the policy and the audit log (the control store, src/people/). */
   readonly people: People;
+  /** Two-person approval of risky sends (src/approvals/). */
+  readonly approvals: Approvals;
   /** How each credential was found (what `touchline start` may print: a secret is shown once). */
   readonly credentials: StartCredentials;
   readonly collectorId: string;
@@ -225,9 +228,17 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const rollups = createRollups(warehouse, derived.sql, log);
     await rollups.ensure(sessionsRebuilt);
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
+    // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
+    let activationRef: Activation | undefined;
+    const approvals = createApprovals({
+      db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, log,
+      run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
+    });
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
+      scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
     });
+    activationRef = activation;
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
       spool,
@@ -272,8 +283,6 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    // Two-person approval of risky sends, over the control store (src/approvals/).
-    const approvals = createApprovals({ db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, run: activation.syncs.run, log });
     const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
@@ -288,6 +297,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         return adminToken;
       },
       people,
+      approvals,
       credentials: {
         adminToken: { from: config.adminToken ? 'configured' : stored.generated ? 'generated' : 'data-dir', file: stored.file },
         writeKey: defaultSource,

@@ -9,14 +9,14 @@ import type { DiffCounts } from '../activation/store/records.js';
 export const APPROVAL_STATUSES = ['pending', 'approved', 'used', 'superseded', 'rejected', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
-/** Who asked or decided: a member through one of their tokens, or the admin token. */
+/** Who asked or decided: a member through one of their tokens, the admin token, or Touchline's scheduler. */
 export interface Party {
-  readonly type: 'member' | 'bootstrap';
+  readonly type: 'member' | 'bootstrap' | 'system';
   /** The member's id; null for the admin token. */
   readonly id: string | null;
   /** The personal token presented; null for the admin token. */
   readonly tokenId: string | null;
-  /** The member's e-mail address, or `admin token`. */
+  /** The member's e-mail address, `admin token`, or `scheduler`. */
   readonly label: string;
 }
 
@@ -81,6 +81,9 @@ export interface ApprovalSummary {
   readonly usedRunId: string | null;
   readonly supersededBy: string | null;
 }
+
+/** The requester of a scheduled run: no person asked, so any member who may decide approves it. */
+export const SCHEDULER: Party = { type: 'system', id: null, tokenId: null, label: 'scheduler' };
 
 export const rowsOf = (c: DiffCounts): number => c.add + c.change + c.remove;
 

@@ -12,7 +12,7 @@ interface Row {
 }
 
 const party = (type: string | null, id: string | null, tokenId: string | null, label: string | null): Party | null =>
-  type === null ? null : { type: type === 'bootstrap' ? 'bootstrap' : 'member', id, tokenId, label: label ?? '' };
+  type === null ? null : { type: type === 'bootstrap' || type === 'system' ? type : 'member', id, tokenId, label: label ?? '' };
 
 function statusOf(s: string, id: string): ApprovalStatus {
   if ((APPROVAL_STATUSES as readonly string[]).includes(s)) return s as ApprovalStatus;

@@ -35,7 +35,7 @@ export interface ApprovalsDeps {
   readonly audit: AuditLog;
   readonly clock: PeopleClock;
   readonly policy: () => PolicySettings;
-  /** Starts the approved run (the sync engine's `run`). */
+  /** Starts the approved run (the sync engine's `run`; bound once activation has started). */
   readonly run: (name: string, o: RunOptions) => Promise<RunRecord>;
   readonly log: Log;
 }
@@ -69,11 +69,14 @@ export function createApprovals(d: ApprovalsDeps) {
   /** A new request for the planned run: its dry run, digest and triggers; an older open one of the sync is superseded. */
   async function request(plan: PlannedRun, requester: Party, triggers: readonly Trigger[], ask: RunAsk): Promise<ApprovalRecord> {
     const r = plan.resolved;
+    const digest = await diffDigest(plan.store, plan.tables, r.syncName);
+    // The same diff asked again by the same requester (a second `sync run`, the next scheduled tick) waits on the open request.
+    const open = store.list({ status: 'pending', sync: r.syncName, limit: 1 })[0];
+    if (open && open.digest === digest && open.requester.type === requester.type && open.requester.id === requester.id) return open;
     const report = await dryRunSync({
       store: plan.store, resolved: r, counts: plan.counts, stagedRows: plan.stagedRows, stageTable: plan.tables.stage, diffTable: plan.tables.diff,
       clock: plan.clock, limit: REPORT_ROWS, guard: plan.guard,
     });
-    const digest = await diffDigest(plan.store, plan.tables, r.syncName);
     const createdAt = now();
     const id = d.clock.newId('apr');
     for (const old of store.list({ status: 'pending', sync: r.syncName, limit: 100 })) {

@@ -8,6 +8,7 @@
 import { startHubspotStandIn, type HubspotStandIn } from '@touchline/destinations/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/activation/store/records.js';
+import { SCHEDULER } from '../../src/approvals/approval-record.js';
 import { main } from '../../src/cli/main.js';
 import { writeServerFile } from '../../src/cli/server-handle.js';
 import { resolveConfig } from '../../src/config/config.js';
@@ -26,11 +27,11 @@ const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unkn
 const exec = async (sql: string) => void (await h.warehouse.query(sql, { readOnly: false }));
 
 /** Waits for a run started in the server to finish (it goes on after the 202). */
-async function finished(runId: string): Promise<RunRecord> {
+async function finished(runId: string, sync = 'seats'): Promise<RunRecord> {
   for (let i = 0; i < 400; i++) {
-    const run = (await call('GET', `/admin/syncs/seats/runs/${runId}`, h.adminToken)).json().run as RunRecord;
+    const run = (await call('GET', `/admin/syncs/${sync}/runs/${runId}`, h.adminToken)).json().run as RunRecord;
     // Final, and let go by the engine (it drops the run's tables after saving the status).
-    if (['succeeded', 'failed', 'cancelled', 'awaiting_approval'].includes(run.status) && !h.activation.syncs.isRunning('seats')) return run;
+    if (['succeeded', 'failed', 'cancelled', 'awaiting_approval'].includes(run.status) && !h.activation.syncs.isRunning(run.syncName)) return run;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`run ${runId} did not finish`);
@@ -47,7 +48,11 @@ beforeAll(async () => {
   h = await startHarness(
     {
       destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { n: 'feature_x_uses' } } } },
-      syncs: { seats: { destination: 'hs', source: { sql: 'SELECT email, n FROM seats_src' }, primaryKey: 'email', mode: 'upsert' } },
+      syncs: {
+        seats: { destination: 'hs', source: { sql: 'SELECT email, n FROM seats_src' }, primaryKey: 'email', mode: 'upsert' },
+        // Run by the scheduler as the server starts: nobody asked, and its first real run waits all the same.
+        nightly: { destination: 'hs', source: { sql: `SELECT 'night' || i || '@example.com' AS email, i AS n FROM range(3) r(i)` }, primaryKey: 'email', mode: 'upsert', schedule: { every: '1h' } },
+      },
     },
     { now: () => new Date(Date.now() + shiftMs), listen: true },
   );
@@ -78,7 +83,7 @@ describe('a sync run that needs a second member', () => {
     expect(run).toMatchObject({ status: 'awaiting_approval', plannedAdd: 120, delivered: 0, requests: 0 });
     expect(hubspot.requests).toHaveLength(0);
     approvalId = (run.details as { approval: string }).approval;
-    const list = (await call('GET', '/admin/approvals?status=pending', t.bob)).json().approvals;
+    const list = (await call('GET', '/admin/approvals?status=pending&sync=seats', t.bob)).json().approvals;
     expect(list).toEqual([
       expect.objectContaining({
         id: approvalId, status: 'pending', sync: 'seats', destination: 'hs', type: 'hubspot', rows: 120, counts: { add: 120, change: 0, remove: 0 },
@@ -247,5 +252,27 @@ describe('touchline approvals, through the running server', () => {
     expect(sentValue(6)).toBe('6000');
     expect((await cli(t.bob, 'list', 'used')).out).toContain(id);
     expect((await cli(t.bob, 'reject', id)).out).toContain('--reason');
+  });
+});
+
+describe('a scheduled run', () => {
+  it('waits for approval too (the scheduler is nobody who could approve), once however often it comes round', async () => {
+    const asked = async () => (await call('GET', '/admin/approvals?sync=nightly', t.bob)).json().approvals as { id: string; status: string; requester: unknown; triggers: { rule: string }[] }[];
+    for (let i = 0; i < 400 && (await asked()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    // The scheduler's run as the server started (expired by now if the expiry test moved the clock past it).
+    const [first] = await asked();
+    expect(first).toMatchObject({ requester: { type: 'system', label: 'scheduler' }, triggers: [{ rule: 'approvals.first-real-run' }] });
+    expect(hubspot.contacts.has('email:night0@example.com')).toBe(false);
+    // The next rounds of the scheduler: the same diff waits on one request.
+    const scheduled = () => h.activation.syncs.run('nightly', { gate: h.approvals.gateFor(SCHEDULER, { forced: false, full: false }) });
+    const a = await scheduled();
+    const b = await scheduled();
+    expect([a.status, b.status]).toEqual(['awaiting_approval', 'awaiting_approval']);
+    const id = (a.details as { approval: string }).approval;
+    expect((b.details as { approval: string }).approval).toBe(id);
+    expect((await asked()).filter((x) => x.status === 'pending').map((x) => x.id)).toEqual([id]);
+    const ok = await call('POST', `/admin/approvals/${id}/approve`, t.olivia);
+    expect((await finished(ok.json().runId, 'nightly')).status).toBe('succeeded');
+    expect(hubspot.contacts.has('email:night2@example.com')).toBe(true);
   });
 });

@@ -48,7 +48,8 @@ const auditActor = (p: Party): AuditActor => ({ type: p.type, id: p.id, label: p
  * the diff's digest and the dry run's exact requests stored here, in the control store. Another
  * member approves (`approve`), which starts the run again with a gate that sends only when the new
  * plan has the approved digest; otherwise the run stops again as a new request. Every request,
- * decision, use and expiry is in the audit log.
+ * decision, use and expiry is in the audit log. One closure over one store and one clock, so its
+ * steps are listed together rather than split into files that would share that state.
  */
 export function createApprovals(d: ApprovalsDeps) {
   const store = approvalStore(d.db);

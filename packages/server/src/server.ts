@@ -12,6 +12,12 @@ import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { loggerFrom, startActivation, type Activation } from './activation/activation.js';
+import { approvalRoutes } from './admin/approval-routes.js';
+import { createApprovals, type Approvals } from './approvals/approvals.js';
+import { partyOf } from './approvals/same-person.js';
+import { SCHEDULER } from './approvals/approval-record.js';
+import { auditEnvironmentsAtStart } from './approvals/environments-at-start.js';
+import { actorOf } from './admin/admin-route.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
@@ -64,6 +70,8 @@ export interface Touchline {
   readonly adminToken: string;
   /** Members, personal tokens, the policy and the audit log (the control store, src/people/). */
   readonly people: People;
+  /** Two-person approval of risky sends (src/approvals/). */
+  readonly approvals: Approvals;
   /** How each credential was found (what `touchline start` may print: a secret is shown once). */
   readonly credentials: StartCredentials;
   readonly collectorId: string;
@@ -191,9 +199,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
 
   // The control store first: a policy section it cannot use stops the start before anything opens.
+  const peopleClock = systemPeopleClock(now);
   const people = openPeople({
     dataDir, pepper: stored.secrets.tokenPepper, adminToken: () => adminToken,
-    policyConfig: flattenPolicyConfig(config.policy), clock: systemPeopleClock(now),
+    policyConfig: flattenPolicyConfig(config.policy), clock: peopleClock,
   });
   let warehouse: Warehouse;
   let connections: Connections;
@@ -206,6 +215,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     });
     connectionsForLog = connections;
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
+    auditEnvironmentsAtStart(people.store.db, people.audit, config, log);
     warehouse = await openWarehouse(config.warehouse, dataDir);
   } catch (err) {
     people.close();
@@ -231,9 +241,17 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const rollups = createRollups(warehouse, derived.sql, log);
     await rollups.ensure(sessionsRebuilt);
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
+    // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
+    let activationRef: Activation | undefined;
+    const approvals = createApprovals({
+      db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, log,
+      run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
+    });
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth,
+      scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
     });
+    activationRef = activation;
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
       spool,
@@ -278,7 +296,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, connections };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -292,6 +310,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         return adminToken;
       },
       people,
+      approvals,
       credentials: {
         adminToken: { from: config.adminToken ? 'configured' : stored.generated ? 'generated' : 'data-dir', file: stored.file },
         writeKey: defaultSource,
@@ -344,6 +363,7 @@ interface AppParts {
   readonly activation: Activation;
   readonly derived: DerivedModel;
   readonly people: People;
+  readonly approvals: Approvals;
   readonly now: () => Date;
   rotateAdminToken(): Promise<string>;
   readiness(): Promise<Record<string, string | null>>;
@@ -368,7 +388,8 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   const adminRoutes: AdminRoute[] = [
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
-    ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
+    ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
+    ...approvalRoutes(p.approvals),
     ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),

@@ -4,6 +4,7 @@ import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
 import { createSyncEngine, type SyncEngine } from './engine/sync-engine.js';
+import type { RunGate } from './engine/run-gate.js';
 import { startForwarder } from './forwarding/forwarder.js';
 
 export interface ActivationOptions {
@@ -21,6 +22,8 @@ export interface ActivationOptions {
   readonly schedule?: boolean;
   /** Drain the forwarding outboxes (wherever events are loaded). @defaultValue true */
   readonly forward?: boolean;
+  /** The gate of scheduled runs (src/approvals/): a scheduled run that crosses a trigger waits for approval. @defaultValue none: a crossed guard fails it */
+  readonly scheduledGate?: RunGate;
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -49,7 +52,10 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
   const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}) });
-  const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
+  // Scheduled runs go through the approvals' gate like runs a person asks for.
+  const gate = o.scheduledGate;
+  const scheduled: SyncEngine = gate ? { ...syncs, run: (name, ro = {}) => syncs.run(name, { gate, ...ro }) } : syncs;
+  const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: scheduled, clock, logger });
   // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0

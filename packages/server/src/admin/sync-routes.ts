@@ -3,12 +3,16 @@ import { ClientError } from '../http/client-error.js';
 import { SyncError } from '../activation/engine/resolve-sync.js';
 import type { RunProgress } from '../activation/engine/run-delivery.js';
 import type { SyncEngine } from '../activation/engine/sync-engine.js';
+import type { RunGate } from '../activation/engine/run-gate.js';
+import type { Asked } from '../approvals/triggers.js';
 import { decisionOf, type AdminRoute, type RequestFacts } from './admin-route.js';
 
 export interface SyncRouteDeps {
   readonly syncs: SyncEngine;
   /** Forwarding rules and their outbox depth. */
   forwardingStatus(): unknown;
+  /** The approvals' gate for the real run this request asks for (src/approvals/): it may stop the run awaiting approval. */
+  gateFor(request: FastifyRequest, asked: Asked): RunGate;
 }
 
 const flag = (v: unknown) => v === true || v === 'true';
@@ -37,14 +41,14 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
  */
 export function syncRoutes(deps: SyncRouteDeps): AdminRoute[] {
   const progress = new Map<string, RunProgress>();
-  const startRun = (name: string, body: Record<string, unknown>) =>
+  const startRun = (name: string, body: Record<string, unknown>, gate: RunGate) =>
     guarded(
       () =>
         new Promise<string>((resolve, reject) => {
           deps.syncs
             .run(name, {
               trigger: 'api',
-              force: flag(body['force']),
+              gate,
               full: flag(body['full']),
               baseline: flag(body['baseline']),
               test: typeof body['test'] === 'string' ? body['test'] : flag(body['test']),
@@ -73,7 +77,9 @@ export function syncRoutes(deps: SyncRouteDeps): AdminRoute[] {
             throw new ClientError(403, 'forbidden', `not allowed to "syncs.run" (rule ${rule}): this send has ${rows} rows, more than the ${obligations.maxRows} allowed; ask an owner for a grant (touchline members grant)`, { action: 'syncs.run', rule });
           }
         }
-        const runId = await startRun(params(request).name, body);
+        // `--force` overrides nothing any more: like a crossed guard, it asks a second member to approve.
+        const gate = deps.gateFor(request, { approvalRule: obligations.approval, forced: flag(body['force']), full: flag(body['full']) });
+        const runId = await startRun(params(request).name, body, gate);
         reply.code(202);
         return { runId };
       },

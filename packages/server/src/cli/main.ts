@@ -13,6 +13,7 @@ import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { destinationsCommand } from './commands/destinations.js';
+import { approvalsCommand } from './commands/approvals.js';
 import { warehouseCommand } from './commands/warehouse-ddl.js';
 import { adminTokenCommand, auditCommand, loginCommand, logoutCommand, membersCommand, policyCommand, tokensCommand, type PeopleFlags } from './commands/people.js';
 import type { OutputFormat } from './format.js';
@@ -35,7 +36,7 @@ Usage:
   touchline export  --format parquet --since D --until D --out <dir>   Parquet by day
   touchline migrate --to clickhouse                        copy DuckDB into ClickHouse, verified
   touchline sync    list | run <name> | dry-run <name> | history <name> | cancel <name>
-                    reverse-ETL syncs (docs/activation.md); run takes --force --full --test --baseline
+                    reverse-ETL syncs (docs/activation.md); run takes --force (asks for approval) --full --test --baseline
   touchline destinations list | connect <name> [--refresh-token-file F] | disconnect <name>
                     connections: OAuth sign-in through the running server, state of each grant
 
@@ -49,6 +50,8 @@ People (docs/governance.md; through the running server):
   touchline policy  show | set <key> <JSON value>
   touchline audit   [--since D] [--member <email>] [--action a] [--limit N] [--format json] | audit verify
   touchline admin-token rotate | disable | enable       the owner's bootstrap credential
+  touchline approvals list [status|all] | show <id> | approve <id> | reject <id> --reason "…"
+                    risky sends waiting for a second member (two-person rule)
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
@@ -199,6 +202,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       else await logoutCommand(config, out);
       return 0;
     }
+    case 'approvals':
+      return approvalsCommand(config, args, { reason: values.reason, json: values.json }, out);
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;

@@ -136,6 +136,8 @@ export const ConfigSchema = z
     destinations: DestinationAccountsSchema,
     syncs: SyncsSchema,
     forwarding: ForwardingSchema,
+    /** Source ids (`touchline sources list`) whose events are test traffic: they never reach a production destination (docs/governance.md). */
+    testSources: z.array(z.string().min(1)).default([]),
     /** Identity, sessions, channel rules and conversions: what attribution reads (see docs/attribution.md). */
     attribution: AttributionConfigSchema,
     /** Overrides of the people policy's defaults: roles, tenure, sends, tokens, audit (docs/governance.md). */

@@ -149,7 +149,45 @@ CREATE TABLE oauth_pending (
 ) STRICT;
 `;
 
+/**
+ * Two-person approval of risky sends (src/approvals/): what was asked, by whom, the diff's digest
+ * and its dry-run report, and the decision. Here and not in the warehouse: the requests carry the
+ * rows a send would make, and the analyst SQL path must not read or forge them.
+ */
+const V2 = `
+CREATE TABLE approvals (
+  id              TEXT PRIMARY KEY,
+  kind            TEXT NOT NULL,
+  sync_name       TEXT NOT NULL,
+  destination     TEXT NOT NULL,
+  run_id          TEXT,
+  options         TEXT NOT NULL,
+  triggers        TEXT NOT NULL,
+  counts          TEXT NOT NULL,
+  digest          TEXT NOT NULL,
+  report          TEXT NOT NULL,
+  requester_type  TEXT NOT NULL,
+  requester_id    TEXT,
+  requester_token TEXT,
+  requester_label TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  created_at      TEXT NOT NULL,
+  expires_at      TEXT NOT NULL,
+  decided_at      TEXT,
+  decider_type    TEXT,
+  decider_id      TEXT,
+  decider_token   TEXT,
+  decider_label   TEXT,
+  reason          TEXT,
+  used_run_id     TEXT,
+  superseded_by   TEXT
+) STRICT;
+CREATE INDEX approvals_status ON approvals (status, created_at);
+CREATE INDEX approvals_sync ON approvals (sync_name, created_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 },
+  { version: 2, name: 'approvals', sql: V2 },
   { version: 4, name: 'destination grants and pending connect flows', sql: V4 },
 ];

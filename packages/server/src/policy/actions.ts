@@ -51,6 +51,10 @@ export const ADMIN_ACTIONS = [
   'destinations.list',
   'destinations.connect',
   'destinations.disconnect',
+  /** Two-person approval of risky sends (src/approvals/): the requests, one with its diff, and approving or rejecting one. */
+  'approvals.list',
+  'approvals.read',
+  'approvals.decide',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -110,6 +114,10 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'destinations.list': 'read',
   'destinations.connect': 'admin',
   'destinations.disconnect': 'admin',
+  'approvals.list': 'read',
+  'approvals.read': 'read',
+  // Approving starts the send: the same scope as running a sync.
+  'approvals.decide': 'sync',
   'me.read': null,
 };
 

@@ -43,6 +43,8 @@ export interface Obligations {
   readonly testOnly?: true;
   /** At most this many rows in one send. */
   readonly maxRows?: number;
+  /** A real send that waits for a second member's approval (src/approvals/): the rule that asks for it. */
+  readonly approval?: string;
 }
 
 export interface DecisionContext {
@@ -91,6 +93,10 @@ function sendDecision(a: MemberActor, action: AdminAction, days: number, ctx: De
   const why = probation
     ? `in the first ${p.tenure.probationDays} days in the team (until ${addDays(member.startDate, p.tenure.probationDays)}) sends run in test mode, at most ${p.tenure.probationMaxRows} rows`
     : `role ${member.role} sends in the destination's test mode only`;
+  // In probation a real send is not refused: it waits for a second member's approval (the two-person rule).
+  if (ctx.send === 'real' && probation && !testOnlyRole) {
+    return allow(action, rule, `in the first ${p.tenure.probationDays} days in the team (until ${addDays(member.startDate, p.tenure.probationDays)}) a real send waits for another member's approval (touchline approvals)`, { approval: rule });
+  }
   if (ctx.send === 'real') return deny(action, rule, `${why}: run with --test, or ask an owner for a grant (touchline members grant)`);
   return allow(action, rule, why, probation ? { testOnly: true, maxRows: p.tenure.probationMaxRows } : { testOnly: true });
 }

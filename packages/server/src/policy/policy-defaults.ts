@@ -26,6 +26,12 @@ export interface PolicySettings {
     /** Audit records older than this are pruned (the chain keeps an anchor). @defaultValue 400 */
     readonly retentionDays: number;
   };
+  readonly approvals: {
+    /** A request not decided within this many hours expires, and sends nothing. @defaultValue 24 */
+    readonly expiryHours: number;
+    /** The first real run of a sync (no earlier real run or baseline succeeded) waits for a second person. @defaultValue true */
+    readonly firstRealRun: boolean;
+  };
 }
 
 const VIEWER: readonly AdminAction[] = [
@@ -56,6 +62,9 @@ const ADMIN: readonly AdminAction[] = [
   'policy.read',
   'audit.read',
   'audit.verify',
+  'approvals.list',
+  'approvals.read',
+  'approvals.decide',
 ];
 const OWNER: readonly AdminAction[] = [
   ...ADMIN,
@@ -81,8 +90,10 @@ export const DEFAULT_ROLE_ACTIONS: Readonly<Record<Role, readonly AdminAction[]>
 
 export const DEFAULT_POLICY: PolicySettings = {
   roles: Object.fromEntries(Object.entries(DEFAULT_ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)])) as unknown as PolicySettings['roles'],
-  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90 } },
+  // Approving another's send is not for someone in their own first 30 days (the probation).
+  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90, 'approvals.decide': 30 } },
   sends: { testOnlyRoles: ['marketer'] },
   tokens: { defaultDays: 90, maxDays: 365 },
   audit: { retentionDays: 400 },
+  approvals: { expiryHours: 24, firstRealRun: true },
 };

@@ -25,6 +25,9 @@ export const POLICY_KEYS = {
   'tokens.maxDays': z.number().int().min(1).max(3650),
   // Regulated teams keep years; a month is the least an investigation needs.
   'audit.retentionDays': z.number().int().min(30).max(36_500),
+  // At least an hour (a colleague must have time to look); at most a week (a diff goes stale).
+  'approvals.expiryHours': z.number().int().min(1).max(168),
+  'approvals.firstRealRun': z.boolean(),
 } as const;
 export type PolicyKey = keyof typeof POLICY_KEYS;
 
@@ -50,6 +53,7 @@ export const PolicyConfigSchema = z
     sends: section('sends', ['testOnlyRoles']),
     tokens: section('tokens', ['defaultDays', 'maxDays']),
     audit: section('audit', ['retentionDays']),
+    approvals: section('approvals', ['expiryHours', 'firstRealRun']),
   })
   .strict()
   .prefault({});
@@ -96,7 +100,7 @@ function applyRoleChange(roles: Record<Role, Set<AdminAction>>, role: Role, chan
  */
 export function effectivePolicy(...layers: readonly PolicyOverrides[]): PolicySettings {
   const roles = Object.fromEntries(ROLES.map((r) => [r, new Set(DEFAULT_POLICY.roles[r])])) as Record<Role, Set<AdminAction>>;
-  let { tenure, sends, tokens, audit } = DEFAULT_POLICY;
+  let { tenure, sends, tokens, audit, approvals } = DEFAULT_POLICY;
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer)) {
       if (raw === undefined) continue;
@@ -107,10 +111,11 @@ export function effectivePolicy(...layers: readonly PolicyOverrides[]): PolicySe
       else if (head === 'sends') sends = { ...sends, [tail]: v };
       else if (head === 'tokens') tokens = { ...tokens, [tail]: v };
       else if (head === 'audit') audit = { ...audit, [tail]: v };
+      else if (head === 'approvals') approvals = { ...approvals, [tail]: v };
     }
   }
   if (tokens.defaultDays > tokens.maxDays) throw new PolicyError(`policy tokens.defaultDays (${tokens.defaultDays}) must not exceed tokens.maxDays (${tokens.maxDays})`);
-  return { roles, tenure, sends, tokens, audit };
+  return { roles, tenure, sends, tokens, audit, approvals };
 }
 
 /** The policy as plain data (what `policy show` prints): every key with its value. */
@@ -124,5 +129,7 @@ export function describePolicy(p: PolicySettings): Record<PolicyKey, unknown> {
     'tokens.defaultDays': p.tokens.defaultDays,
     'tokens.maxDays': p.tokens.maxDays,
     'audit.retentionDays': p.audit.retentionDays,
+    'approvals.expiryHours': p.approvals.expiryHours,
+    'approvals.firstRealRun': p.approvals.firstRealRun,
   };
 }

@@ -12,6 +12,8 @@ describe('activation admin API, and the CLI through a running server', () => {
   let t: Harness;
   let configFile: string;
   const activation = (): ConfigInput => ({
+    // The admin token starts the first real run itself here; the two-person rule on it is tested in test/approvals/.
+    policy: { approvals: { firstRealRun: false } },
     destinations: { hs: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { n: 'feature_x_uses' } } } },
     syncs: { seats: { destination: 'hs', source: { sql: `SELECT 'seat' || i || '@example.com' AS email, i AS n FROM range(120) r(i)` }, primaryKey: 'email', mode: 'upsert' } },
   });

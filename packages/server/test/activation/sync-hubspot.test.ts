@@ -103,7 +103,7 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     await engine.close();
   });
 
-  it('mirror clears the fields of rows that left the source, and refuses a mass removal unless forced', async () => {
+  it('mirror clears the fields of rows that left the source, and refuses a mass removal unless its gate lets it', async () => {
     const engine = testEngine(config({ mode: 'mirror', mapping: { email: 'email', feature_x_uses: 'uses' } }), w.warehouse);
     expect(await engine.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
     await w.exec(`DELETE FROM product_usage WHERE email IN ('user5@example.com', 'user6@example.com')`);
@@ -120,8 +120,11 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     // Left: uses 0 or 1, i.e. i % 7 in {0, 1} for i < 250: 36 + 36 = 72 of 248; 176 would be cleared.
     expect(refused.error).toMatch(/^blast-radius guard: this run would clear 176 of the 248 rows the sync has delivered .* guards\.maxRemovePercent \(20%\)/);
     expect(hubspot.requests.length).toBe(before);
-    const forced = await engine.run('usage', { force: true });
-    expect(forced).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 0, plannedRemove: 176, delivered: 176 });
+    // What the approvals' gate says once a second member approved (test/approvals/ drives the real one).
+    let seen: string | null = null;
+    const forced = await engine.run('usage', { gate: { check: async (p) => ((seen = p.guard), { go: true, approvalId: 'apr_test' }) } });
+    expect(seen).toMatch(/would clear 176 of the 248 rows/);
+    expect(forced).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 0, plannedRemove: 176, delivered: 176, details: { approval: 'apr_test' } });
     await engine.close();
   });
 

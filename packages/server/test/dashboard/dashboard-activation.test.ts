@@ -19,6 +19,8 @@ describe.skipIf(skipReason)('the Activation page and a journey’s syncs, in Chr
     h = await startHarness(
       {
         adminToken: ADMIN_TOKEN,
+        // The page shows a run the admin token starts itself; the two-person rule on a sync's first real run is tested in test/approvals/.
+        policy: { approvals: { firstRealRun: false } },
         destinations: { crm: { type: 'hubspot', config: { endpoint: hubspot.url, accessToken: 'test-token', properties: { orders: 'feature_x_uses' } } } },
         syncs: {
           buyers: {

@@ -110,10 +110,18 @@ describe('every admin route', () => {
 });
 
 describe('sends in a member\'s first days', () => {
-  it('refuses a real send, and a test send over the row cap, naming the rule', async () => {
+  it('holds a real send for a second member\'s approval, and refuses a test send over the row cap, naming the rule', async () => {
     const real = await call('POST', '/admin/syncs/seats/runs', probationAdmin, {});
-    expect(real.statusCode).toBe(403);
-    expect(real.json()).toMatchObject({ rule: 'tenure.probation-sends' });
+    expect(real.statusCode).toBe(202);
+    let run = { status: 'pending', details: {} as Record<string, unknown> };
+    for (let i = 0; i < 400 && !['awaiting_approval', 'succeeded', 'failed'].includes(run.status); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      run = (await call('GET', `/admin/syncs/seats/runs/${real.json().runId as string}`, tokens.owner)).json().run;
+    }
+    expect(run.status).toBe('awaiting_approval');
+    const approval = (await call('GET', `/admin/approvals/${run.details['approval'] as string}`, tokens.owner)).json().approval;
+    expect(approval.triggers.map((t: { rule: string }) => t.rule)).toContain('tenure.probation-sends');
+    expect(hubspot.requests).toHaveLength(0);
     const test = await call('POST', '/admin/syncs/seats/runs', probationAdmin, { test: true });
     expect(test.statusCode).toBe(403);
     expect(test.json().message).toMatch(/120 rows, more than the 100 allowed/);

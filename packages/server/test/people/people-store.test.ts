@@ -57,10 +57,13 @@ describe('tenure edges', () => {
   it('day 29 is probation, day 30 is not; sources need day 90', () => {
     const { token } = memberToken('ada@example.com', 'admin', '2026-01-01');
     at('2026-01-30T23:59:59Z'); // day 29
-    expect(people.decide(actorOf(token), 'syncs.run', { send: 'real' })).toMatchObject({ allowed: false, rule: 'tenure.probation-sends' });
+    // A real send in probation waits for a second member (src/approvals/); a test send is capped.
+    expect(people.decide(actorOf(token), 'syncs.run', { send: 'real' })).toMatchObject({ allowed: true, rule: 'tenure.probation-sends', obligations: { approval: 'tenure.probation-sends' } });
     expect(people.decide(actorOf(token), 'syncs.run', { send: 'test' })).toMatchObject({ allowed: true, obligations: { testOnly: true, maxRows: 1000 } });
+    expect(people.decide(actorOf(token), 'approvals.decide')).toMatchObject({ allowed: false, rule: 'tenure.min-days' });
     at('2026-01-31T00:00:00Z'); // day 30
     expect(people.decide(actorOf(token), 'syncs.run', { send: 'real' })).toMatchObject({ allowed: true, obligations: {} });
+    expect(people.decide(actorOf(token), 'approvals.decide').allowed).toBe(true);
     at('2026-02-01T00:00:00Z'); // day 31
     expect(people.decide(actorOf(token), 'syncs.run', { send: 'real' }).allowed).toBe(true);
     at('2026-03-31T23:59:59Z'); // day 89

@@ -5,7 +5,8 @@
  * (and the docs) agree.
  *
  * Cells: three letters for the bands probation (day 10), established (day 45), senior (day 120):
- *   Y allowed, N denied, T allowed in test mode only, P allowed in test mode with the 1,000-row cap.
+ *   Y allowed, N denied, T allowed in test mode only, P allowed in test mode with the 1,000-row cap,
+ *   A allowed, the send waiting for a second member's approval (src/approvals/).
  * Not started and ended are denied everything (checked for every cell too).
  */
 import { describe, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ const SPEC: Record<AdminAction | 'syncs.run (test)', Row> = {
   'attribution.run': from('analyst', 'YYY'),
   'syncs.dry-run': from('analyst', 'YYY'),
   'export.run': from('analyst', 'YYY'),
-  'syncs.run': { viewer: 'NNN', analyst: 'NNN', marketer: 'NNN', admin: 'NYY', owner: 'NYY' },
+  'syncs.run': { viewer: 'NNN', analyst: 'NNN', marketer: 'NNN', admin: 'AYY', owner: 'AYY' },
   'syncs.run (test)': { viewer: 'NNN', analyst: 'NNN', marketer: 'PTT', admin: 'PYY', owner: 'PYY' },
   'syncs.cancel': from('marketer', 'YYY'),
   'sources.create': from('admin', 'NNY'),
@@ -51,6 +52,9 @@ const SPEC: Record<AdminAction | 'syncs.run (test)', Row> = {
   'policy.read': from('admin', 'YYY'),
   'audit.read': from('admin', 'YYY'),
   'audit.verify': from('admin', 'YYY'),
+  'approvals.list': from('admin', 'YYY'),
+  'approvals.read': from('admin', 'YYY'),
+  'approvals.decide': from('admin', 'NYY'),
   'members.add': from('owner', 'YYY'),
   'members.set-role': from('owner', 'YYY'),
   'members.disable': from('owner', 'YYY'),
@@ -104,6 +108,7 @@ describe('the policy table: role × tenure band × action', () => {
           if (cell === 'Y') expect(d.obligations, where).toEqual({});
           if (cell === 'T') expect(d.obligations, where).toEqual({ testOnly: true });
           if (cell === 'P') expect(d.obligations, where).toEqual({ testOnly: true, maxRows: 1000 });
+          if (cell === 'A') expect(d.obligations, where).toEqual({ approval: 'tenure.probation-sends' });
         });
         for (const band of OUTSIDE) {
           const d = ask(member(role, band.startDate, band.endDate), key);

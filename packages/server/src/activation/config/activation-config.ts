@@ -54,6 +54,8 @@ export const DestinationAccountSchema = z
     rateLimit: RateLimitSchema.optional(),
     /** The OAuth app to connect through, for destinations whose vendor uses OAuth (docs/activation.md, "Connecting"). */
     oauth: OAuthAppSchema.optional(),
+    /** `test`: a sandbox account; `production`: real customers, where events of `testSources` never go. @defaultValue production */
+    environment: z.enum(['test', 'production']).default('production'),
   })
   .strict()
   .superRefine((account, ctx) => {
@@ -171,6 +173,8 @@ export const SyncSchema = z
     concurrency: z.number().int().min(1).max(32).default(2),
     /** Mirror: destination columns kept (not cleared) on removal. @defaultValue the columns mapped from the primary key */
     removeKeep: z.array(z.string().min(1)).optional(),
+    /** Let rows of `testSources` reach a production destination (an admin's override, audited at start). @defaultValue false */
+    allowTestSources: z.boolean().default(false),
   })
   .strict();
 export type SyncConfig = z.infer<typeof SyncSchema>;
@@ -193,6 +197,8 @@ export const ForwardingRuleSchema = z
     mapping: z.record(z.string().min(1), z.union([z.string().min(1), z.object({ static: z.unknown() }).strict()])).default({}),
     /** Add the person's latest email, phone, click ids and consent from the warehouse. @defaultValue true */
     enrich: z.boolean().default(true),
+    /** Forward events of `testSources` to a production destination too (an admin's override, audited at start). @defaultValue false */
+    allowTestSources: z.boolean().default(false),
   })
   .strict();
 export type ForwardingRule = z.infer<typeof ForwardingRuleSchema>;
@@ -224,6 +230,17 @@ export interface ActivationConfig {
   readonly forwarding: ForwardingConfig;
   /** The identity rules persons are resolved under (the full configuration has them). */
   readonly attribution?: { readonly identity: { readonly junkIds: readonly string[] } };
+  /** Source ids whose events are test traffic (`touchline sources list`). @defaultValue none */
+  readonly testSources?: readonly string[];
+}
+
+/**
+ * The sources whose events must not reach `destination`: the test sources when the destination is
+ * production and the sync or rule has no `allowTestSources` override; none otherwise.
+ */
+export function excludedSources(config: ActivationConfig, destination: string, allowTestSources: boolean): readonly string[] {
+  const env = config.destinations[destination]?.environment ?? 'production';
+  return env === 'production' && !allowTestSources ? (config.testSources ?? []) : [];
 }
 
 /** The configured extra junk ids (`attribution.identity.junkIds`), for person resolution. */

@@ -26,8 +26,8 @@ const median = (xs: readonly number[]): number => {
 /**
  * Blast-radius guards (DESIGN.md: syncs are "guarded against blast-radius mistakes"). A broken
  * source query that suddenly returns nothing would make a mirror sync clear every record, and a
- * join gone wrong can multiply a diff; both are refused unless the run is forced. Returns the
- * reason to refuse, or null.
+ * join gone wrong can multiply a diff; both stop the run, which then waits for a second member's
+ * approval (src/approvals/) or, with nobody to ask, fails. Returns the reason to stop, or null.
  */
 export function checkGuards(g: GuardInput): string | null {
   const { counts, guards } = g;
@@ -36,7 +36,7 @@ export function checkGuards(g: GuardInput): string | null {
     if (percent > guards.maxRemovePercent) {
       return (
         `this run would clear ${counts.remove} of the ${g.delivered} rows the sync has delivered (${percent.toFixed(1)}%), ` +
-        `more than guards.maxRemovePercent (${guards.maxRemovePercent}%). Check the source query; run with --force if this is intended`
+        `more than guards.maxRemovePercent (${guards.maxRemovePercent}%). Check the source query; if it is intended, the run through the server waits for a second member's approval (touchline approvals)`
       );
     }
   }
@@ -46,7 +46,7 @@ export function checkGuards(g: GuardInput): string | null {
     if (size > usual * guards.maxChangeRatio) {
       return (
         `this run would send ${size} rows, ${(size / usual).toFixed(1)}x the usual ${usual} (median of the last ${g.history.length} runs), ` +
-        `more than guards.maxChangeRatio (${guards.maxChangeRatio}x). Check the source query; run with --force if this is intended`
+        `more than guards.maxChangeRatio (${guards.maxChangeRatio}x). Check the source query; if it is intended, the run through the server waits for a second member's approval (touchline approvals)`
       );
     }
   }

@@ -6,6 +6,7 @@ import { errorText, isoNow, type EngineContext } from './engine-context.js';
 import { MappingError } from './field-mapping.js';
 import { ownerAlive } from './owner.js';
 import { SyncError, type ResolvedSync } from './resolve-sync.js';
+import type { RunGate } from './run-gate.js';
 import { diffPlan, guardRun, planRun } from './run-plan.js';
 import { asInterrupted, OPEN_STATUSES, transition } from './run-state.js';
 
@@ -39,7 +40,7 @@ export async function dropRunTables(ctx: EngineContext, run: RunRecord): Promise
 }
 
 /** Ends a run that will not send: saves it and drops its tables. */
-export async function endRun(ctx: EngineContext, run: RunRecord, to: 'failed' | 'succeeded' | 'cancelled', patch: Partial<RunRecord> = {}): Promise<RunRecord> {
+export async function endRun(ctx: EngineContext, run: RunRecord, to: 'failed' | 'succeeded' | 'cancelled' | 'awaiting_approval', patch: Partial<RunRecord> = {}): Promise<RunRecord> {
   const from = run.status === 'pending' && to === 'succeeded' ? transition(run, 'running') : run;
   const done = transition(from, to, { finishedAt: isoNow(ctx), ...patch });
   await ctx.store.saveRun(done);
@@ -93,8 +94,8 @@ export async function resumeRun(ctx: EngineContext, r: ResolvedSync, open: RunRe
 export interface BeginOptions {
   readonly kind: RunKind;
   readonly trigger: RunTrigger;
-  /** Run although a blast-radius guard refuses. */
-  readonly guards: 'enforce' | 'override';
+  /** Decides a real run's send once planned (approvals); without one, a crossed guard fails the run. */
+  readonly gate?: RunGate | undefined;
   readonly stateUse: 'against-state' | 'every-row';
   readonly onStart: (run: RunRecord) => void;
 }
@@ -108,7 +109,7 @@ function pendingRun(ctx: EngineContext, r: ResolvedSync, o: BeginOptions): RunRe
     destination: r.name, startedAt: now, finishedAt: null, heartbeatAt: now, owner: ctx.owner,
     stageTable: runTable('stage', runId), plannedAdd: 0, plannedChange: 0, plannedRemove: 0,
     delivered: 0, rejected: 0, failed: 0, requests: 0, resumes: 0, error: null,
-    details: { full: o.stateUse === 'every-row', forced: o.guards === 'override', type: r.account.type },
+    details: { full: o.stateUse === 'every-row', type: r.account.type },
   };
 }
 
@@ -119,8 +120,9 @@ export async function beginRun(ctx: EngineContext, r: ResolvedSync, o: BeginOpti
   o.onStart(run);
   const t = tablesOf(run.runId);
   let counts;
+  let stagedRows;
   try {
-    counts = (await planRun(ctx, r, t, o.stateUse)).counts;
+    ({ counts, stage: { rows: stagedRows } } = await planRun(ctx, r, t, o.stateUse));
   } catch (error) {
     // What the user must fix in the sync (its source, key or mapping) fails the run with the
     // reason; anything else is a bug or an outage and goes up to the caller.
@@ -128,8 +130,11 @@ export async function beginRun(ctx: EngineContext, r: ResolvedSync, o: BeginOpti
     return endRun(ctx, run, 'failed', { error: error.message });
   }
   run = { ...run, plannedAdd: counts.add, plannedChange: counts.change, plannedRemove: counts.remove };
-  const refused = o.kind === 'run' && o.guards === 'enforce' ? await guardRun(ctx, r, counts) : null;
-  if (refused) return endRun(ctx, run, 'failed', { error: `blast-radius guard: ${refused}` });
+  if (o.kind === 'run') {
+    const gated = await gateRun(ctx, r, run, { tables: t, stagedRows }, o.gate);
+    if (gated.status !== 'pending') return gated;
+    run = gated;
+  }
   if (o.kind === 'baseline') {
     await ctx.store.baseline(t.diff, r.syncName, run.runId);
     return endRun(ctx, run, 'succeeded', {
@@ -140,6 +145,27 @@ export async function beginRun(ctx: EngineContext, r: ResolvedSync, o: BeginOpti
   run = transition(run, 'running', { heartbeatAt: isoNow(ctx) });
   await ctx.store.saveRun(run);
   return run;
+}
+
+/** Whether any real run or baseline of the sync has succeeded (a baseline says the destination holds the rows). */
+async function hasRealRun(ctx: EngineContext, syncName: string): Promise<boolean> {
+  return (await ctx.store.runs(syncName, { statuses: ['succeeded'] })).some((x) => x.kind === 'run' || x.kind === 'baseline');
+}
+
+/**
+ * The blast-radius guards and the gate: the planned run back (`pending`, noting an approval that
+ * lets it send), or ended — failed by a guard when there is no gate, awaiting approval when the gate
+ * says so.
+ */
+async function gateRun(
+  ctx: EngineContext, r: ResolvedSync, run: RunRecord, plan: { tables: ReturnType<typeof tablesOf>; stagedRows: number }, gate: RunGate | undefined,
+): Promise<RunRecord> {
+  const counts = { add: run.plannedAdd, change: run.plannedChange, remove: run.plannedRemove };
+  const guard = await guardRun(ctx, r, counts);
+  if (!gate) return guard ? endRun(ctx, run, 'failed', { error: `blast-radius guard: ${guard}` }) : run;
+  const v = await gate.check({ run, resolved: r, counts, ...plan, guard, firstRealRun: !(await hasRealRun(ctx, r.syncName)), store: ctx.store, clock: ctx.clock });
+  if (!v.go) return endRun(ctx, run, 'awaiting_approval', { error: v.reason, details: { ...run.details, approval: v.approvalId } });
+  return v.approvalId === undefined ? run : { ...run, details: { ...run.details, approval: v.approvalId } };
 }
 
 /** A source query the warehouse refused (bad SQL, not a read): the run fails with its message. */

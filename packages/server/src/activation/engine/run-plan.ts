@@ -1,5 +1,5 @@
-import { activationJunkIds, mappingSourceColumn } from '../config/activation-config.js';
-import { sourceSql } from '../model/source-sql.js';
+import { activationJunkIds, excludedSources, mappingSourceColumn } from '../config/activation-config.js';
+import { sourceSql, withoutSources } from '../model/source-sql.js';
 import type { DiffCounts, StageInfo, SyncMode } from '../store/records.js';
 import type { DiffPlan } from '../store/store-engine.js';
 import type { EngineContext } from './engine-context.js';
@@ -26,9 +26,17 @@ export async function planRun(
   tables: { readonly stage: string; readonly diff: string },
   use: StateUse,
 ): Promise<{ readonly stage: StageInfo; readonly counts: DiffCounts }> {
-  const sql = sourceSql(r.sync.source, ctx.warehouse, ctx.clock.now(), activationJunkIds(ctx.config));
-  const columns = await ctx.store.describe(sql);
+  const excluded = excludedSources(ctx.config, r.sync.destination, r.sync.allowTestSources);
+  const asWritten = sourceSql(r.sync.source, ctx.warehouse, ctx.clock.now(), activationJunkIds(ctx.config), excluded);
+  const columns = await ctx.store.describe(asWritten);
   const where = `syncs.${r.syncName}`;
+  // Test sources' rows never reach a production destination: the model leaves them out itself; a SQL source must say where each row came from.
+  const sql = 'sql' in r.sync.source ? withoutSources(asWritten, columns.map((c) => c.name), ctx.warehouse, excluded) : asWritten;
+  if (!sql) {
+    throw new MappingError(
+      `${where}.source: destination ${r.sync.destination} is production and testSources are set, but the query returns no source_id column to leave their rows out by: return source_id, or (an admin) set ${where}.allowTestSources`,
+    );
+  }
   if (!columns.some((c) => c.name === r.sync.primaryKey)) {
     throw new MappingError(`${where}.primaryKey: the source has no column "${r.sync.primaryKey}" (it returns ${columns.map((c) => c.name).join(', ')})`);
   }

@@ -15,6 +15,9 @@
  * - `succeeded`: every row is delivered or refused for good; `failed`: the run stopped on an
  *   error, a guard, or rows still undelivered after every retry (they go again next run);
  *   `cancelled`: stopped by a user and not to be resumed.
+ * - `awaiting_approval`: planned, and stopped before sending because it crossed an approval
+ *   trigger (src/approvals/); its diff and requests wait in the control store. Final for this run:
+ *   the approval starts a new run, which sends only if its diff is still the approved one.
  */
 export const RUN_STATUS = {
   pending: 'pending',
@@ -24,17 +27,19 @@ export const RUN_STATUS = {
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled',
+  awaitingApproval: 'awaiting_approval',
 } as const;
 export type RunStatus = (typeof RUN_STATUS)[keyof typeof RUN_STATUS];
 
 const NEXT: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
-  pending: ['running', 'paused', 'failed', 'cancelled'],
+  pending: ['running', 'paused', 'failed', 'cancelled', 'awaiting_approval'],
   running: ['rate_limited', 'paused', 'succeeded', 'failed', 'cancelled'],
   rate_limited: ['running', 'paused', 'succeeded', 'failed', 'cancelled'],
   paused: ['running', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],
   cancelled: [],
+  awaiting_approval: [],
 };
 
 /** Statuses a run can be resumed from (a `running` one only when its process is gone). */

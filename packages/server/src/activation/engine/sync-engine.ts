@@ -8,6 +8,7 @@ import type { EngineContext } from './engine-context.js';
 import type { Sleep } from './notifier.js';
 import { newOwner, releaseOwner } from './owner.js';
 import type { RateGates } from './rate-gate.js';
+import type { RunGate } from './run-gate.js';
 import { deliverRun, type RunProgress } from './run-delivery.js';
 import type { StopRequest } from './run-finish.js';
 import { beginRun, dropRunTables, endRun, resumeRun, tablesOf, takeOver } from './run-lifecycle.js';
@@ -34,8 +35,11 @@ export interface SyncEngineDeps {
 export interface RunOptions {
   /** What started the run. @defaultValue api */
   readonly trigger?: RunTrigger;
-  /** Run even though a blast-radius guard refuses. */
-  readonly force?: boolean;
+  /**
+   * Decides a planned real run: send, or stop awaiting approval (src/approvals/). Without one a
+   * crossed blast-radius guard fails the run; nothing overrides a guard but an approval.
+   */
+  readonly gate?: RunGate;
   /** Send every row, whatever the state says (a full resync). */
   readonly full?: boolean;
   /** Send in the vendor's test mode (Google validateOnly, Meta test_event_code); the state is untouched. */
@@ -85,7 +89,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     };
     if (resumable) return resumeRun(ctx, r, resumable, onStart);
     return beginRun(ctx, r, {
-      kind, trigger: o.trigger ?? 'api', guards: o.force ? 'override' : 'enforce', stateUse: o.full ? 'every-row' : 'against-state', onStart,
+      kind, trigger: o.trigger ?? 'api', gate: o.gate, stateUse: o.full ? 'every-row' : 'against-state', onStart,
     });
   }
 

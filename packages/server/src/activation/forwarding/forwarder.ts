@@ -1,7 +1,7 @@
 import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
 import { join } from 'node:path';
 import type { LoadBatch, Warehouse } from '../../warehouse/warehouse.js';
-import { activationJunkIds, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
+import { activationJunkIds, excludedSources, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
 import { createDelivery, type Delivery, type RowOutcome } from '../engine/delivery.js';
 import { errorText } from '../engine/engine-context.js';
 import { createNotifier } from '../engine/notifier.js';
@@ -38,6 +38,8 @@ interface RuleState {
   readonly name: string;
   readonly rule: ForwardingRule;
   readonly events: ReadonlySet<string>;
+  /** Sources whose events this rule never forwards (test sources, to a production destination). */
+  readonly excluded: ReadonlySet<string>;
   readonly account: ResolvedAccount;
   readonly outbox: Outbox;
   delivery: Delivery<Tag>;
@@ -87,7 +89,7 @@ async function openRule(o: ForwarderOptions, name: string, rule: ForwardingRule)
   const account = resolveAccount(o.config, rule.destination, `forwarding.rules.${name}.destination`);
   const outbox = await openOutbox({ dir: join(o.dataDir, 'outbox', name) });
   const state: RuleState = {
-    name, rule, events: new Set(rule.events), account, outbox, next: 0, delivered: 0, rejected: 0, error: null, restarts: 0,
+    name, rule, events: new Set(rule.events), excluded: new Set(excludedSources(o.config, rule.destination, rule.allowTestSources)), account, outbox, next: 0, delivered: 0, rejected: 0, error: null, restarts: 0,
     delivery: ruleDelivery(o, { account }, (x) => settle(o, state, x)),
   };
   return state;
@@ -156,7 +158,7 @@ async function matchBatch(rules: readonly RuleState[], batch: LoadBatch) {
       }
       if (row['kind'] !== 'event' || row['type'] !== 'track') continue;
       for (const r of rules) {
-        if (!r.events.has(String(row['event']))) continue;
+        if (!r.events.has(String(row['event'])) || r.excluded.has(String(row['source_id']))) continue;
         const list = matches.get(r) ?? [];
         list.push({ id: `${String(row['source_id'])}:${String(row['message_id'])}`, row });
         matches.set(r, list);

@@ -12,6 +12,8 @@ export interface PersonSql {
   readonly sql: SqlDialect;
   /** Ids that identify nobody beyond the built-in list (`attribution.identity.junkIds`). */
   readonly junkIds: readonly string[];
+  /** Sources whose events are left out: test sources, for a production destination (docs/governance.md). @defaultValue none */
+  readonly excludeSources?: readonly string[];
 }
 
 const EVENT_COLUMNS = [
@@ -35,11 +37,12 @@ export function eventsWithPerson(m: PersonSql, where: string): string {
   const f = m.sql;
   const key = personKeySql({ fns: f, junkIds: m.junkIds });
   const lone = f.concat(["'#'", 'source_id', "':'", 'message_id']);
+  const excluded = m.excludeSources?.length ? ` AND source_id NOT IN (${m.excludeSources.map((id) => f.string(id)).join(', ')})` : '';
   // Unqualified, prefixed names: ClickHouse 18.16 neither resolves `alias.column` on joined
   // subqueries nor tells apart aliases of the same name in different subqueries.
   return (
     `SELECT ${EVENT_COLUMNS}, ${f.md5('coalesce(_tl_map_root, _tl_key, _tl_lone)')} AS person_id ` +
-    `FROM (SELECT ${EVENT_COLUMNS}, ${key} AS _tl_key, ${lone} AS _tl_lone FROM events WHERE ${where}) AS _tl_e ` +
+    `FROM (SELECT ${EVENT_COLUMNS}, ${key} AS _tl_key, ${lone} AS _tl_lone FROM events WHERE (${where})${excluded}) AS _tl_e ` +
     `${f.leftJoin} (SELECT id AS _tl_map_id, ${f.nullable('root_id')} AS _tl_map_root FROM id_map) AS _tl_m ON _tl_key = _tl_map_id`
   );
 }

@@ -27,11 +27,12 @@ export interface SyncCommandOptions {
 export const SYNC_USAGE = `usage:
   touchline sync list                                   syncs, their last run, forwarding rules
   touchline sync run <name> [--force] [--full] [--test [--test-code CODE]] [--baseline]
+                                                        --force asks a second member to approve the run
   touchline sync dry-run <name> [--limit 20]            the diff and the exact requests, nothing sent
   touchline sync history <name> [--limit 20]            runs, newest first
   touchline sync cancel <name>                          cancel an open run (it will not resume)`;
 
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused']);
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused', 'awaiting_approval']);
 
 /**
  * Runs `fn` with a sync engine on this data dir's warehouse (no server holds it). `readsSources`:
@@ -80,6 +81,9 @@ function progressBar(enabled: boolean) {
 }
 
 async function runLocal(config: Config, name: string, o: SyncCommandOptions): Promise<RunRecord> {
+  if (o.force) {
+    throw new ConfigError(`--force no longer overrides a blast-radius guard: start the server (touchline start) and run the sync through it; the run then waits for a second member's approval (docs/governance.md)`);
+  }
   return withLocalEngine(config, async (engine) => {
     const bar = progressBar(o.progress);
     // Ctrl-C pauses: the run keeps its staged rows and resumes on the next `sync run`.
@@ -88,7 +92,6 @@ async function runLocal(config: Config, name: string, o: SyncCommandOptions): Pr
     try {
       return await engine.run(name, {
         trigger: 'cli',
-        force: o.force,
         full: o.full,
         baseline: o.baseline,
         test: o.test ? (o.testCode ?? true) : false,
@@ -149,7 +152,7 @@ export async function syncCommand(config: Config, args: readonly string[], o: Sy
       const run = server ? await runRemote(server, n, o) : await runLocal(config, n, o);
       if (o.json) out(JSON.stringify(run, null, 2));
       else formatRunSummary(run).forEach((l) => out(l));
-      return run.status === 'succeeded' ? 0 : run.status === 'paused' ? 2 : 1;
+      return run.status === 'succeeded' ? 0 : run.status === 'paused' || run.status === 'awaiting_approval' ? 2 : 1;
     }
     case 'dry-run': {
       const n = needName();

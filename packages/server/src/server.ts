@@ -36,6 +36,10 @@ import { createDerivedModel, type DerivedModel } from './identity/derived-model.
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { createLoader, type Loader } from './loader/loader.js';
 import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { metricsRoutes } from './admin/metrics-routes.js';
+import { meteredIngest } from './collector/metered-ingest.js';
+import { meteredWarehouse } from './warehouse/metered-warehouse.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
@@ -77,6 +81,8 @@ export interface Touchline {
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
   readonly derived: DerivedModel;
   readonly log: Log;
+  /** This server's Prometheus registry and counters (`GET /metrics` on the admin listener). */
+  readonly metrics: Metrics;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -191,9 +197,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     policyConfig: flattenPolicyConfig(config.policy), clock: systemPeopleClock(now),
   });
   let warehouse: Warehouse;
+  // One registry per server: tests run several in one process.
+  const metrics = createMetrics();
   try {
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
-    warehouse = await openWarehouse(config.warehouse, dataDir);
+    warehouse = meteredWarehouse(await openWarehouse(config.warehouse, dataDir), metrics);
   } catch (err) {
     people.close();
     throw err;
@@ -220,6 +228,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
+      onRunEnded: (run) => metrics.countSyncRun(run),
     });
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
@@ -249,10 +258,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
     const live = createLiveTap();
-    const ingest = live.wrap(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }));
+    const ingest = live.wrap(meteredIngest(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }), metrics));
     const tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(createIngest(ingestDeps)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
+      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(meteredIngest(createIngest(ingestDeps), metrics)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
+    const countVisitors = touches.store.count?.bind(touches.store);
+    metrics.watch({ spool: () => spool.stats(), loader: () => loader.stats(), ...(countVisitors ? { touchStoreVisitors: countVisitors } : {}) });
     const rotateAdminToken = async (): Promise<string> => {
       if (config.adminToken !== undefined) throw new ClientError(409, 'conflict', 'the admin token comes from adminToken / TOUCHLINE_ADMIN_TOKEN: change it there and restart');
       const next = randomBytes(24).toString('base64url');
@@ -265,7 +276,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, metrics };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -293,6 +304,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       activation,
       derived,
       log,
+      metrics,
       async close() {
         if (closed) return;
         closed = true;
@@ -330,6 +342,7 @@ interface AppParts {
   readiness(): Promise<Record<string, string | null>>;
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
+  readonly metrics: Metrics;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -343,6 +356,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     limits: listenerLimits(config, config.limits.maxConnections),
     siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
     log,
+    metrics: p.metrics,
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
@@ -351,6 +365,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
+    ...metricsRoutes(p.metrics),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);
@@ -364,6 +379,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,
+    metrics: p.metrics,
   });
   return { app, adminApp };
 }

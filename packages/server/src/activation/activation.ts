@@ -3,7 +3,7 @@ import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
-import { createSyncEngine, type SyncEngine } from './engine/sync-engine.js';
+import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from './engine/sync-engine.js';
 import { startForwarder } from './forwarding/forwarder.js';
 
 export interface ActivationOptions {
@@ -19,6 +19,8 @@ export interface ActivationOptions {
   readonly schedule?: boolean;
   /** Drain the forwarding outboxes (wherever events are loaded). @defaultValue true */
   readonly forward?: boolean;
+  /** Told of each sync run that ended (metrics). @defaultValue none */
+  readonly onRunEnded?: SyncEngineDeps['onRunEnded'];
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -46,7 +48,7 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.onRunEnded ? { onRunEnded: o.onRunEnded } : {}) });
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
   // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =

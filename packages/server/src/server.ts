@@ -35,7 +35,8 @@ import { siteOrigins } from './http/site-origins.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { createLoader, type Loader } from './loader/loader.js';
-import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
+import { jsonSink } from './logging/json-sink.js';
+import { createLog, type Log, type LogSink } from './logging/log.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { metricsRoutes } from './admin/metrics-routes.js';
 import { meteredIngest } from './collector/metered-ingest.js';
@@ -103,7 +104,7 @@ export interface StartOptions {
   readonly now?: () => Date;
   /** Time and timers of the spool, the derived model and (unless `now` is given) the collector; tests advance one. @defaultValue the system clock */
   readonly clock?: Clock;
-  /** Where log lines go; `log.level` decides what they may carry. @defaultValue stderr */
+  /** Where log lines go; `log.level` decides which and what they may carry. @defaultValue JSON lines on stderr (logging/json-sink.ts) */
   readonly log?: LogSink;
   /** HTTP client for destinations (activation). @defaultValue the global fetch */
   readonly fetch?: FetchLike;
@@ -180,13 +181,14 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   const now = options.now ?? (() => dateOf(clock));
   let sourcesForLog: SourceRegistry | undefined;
   const dataDir = resolve(config.dataDir);
+  const sink = options.log ?? jsonSink();
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
-  await openDataDir(config, dataDir, createLog({ level: config.log.level, sink: options.log ?? stderrSink }));
+  await openDataDir(config, dataDir, createLog({ level: config.log.level, sink }));
   const stored = await loadSecrets(dataDir);
   let adminToken = config.adminToken ?? stored.secrets.adminToken;
   const log = createLog({
     level: config.log.level,
-    sink: options.log ?? stderrSink,
+    sink,
     secrets: () => [adminToken, ...(sourcesForLog?.list().map((s) => s.writeKey) ?? [])],
   });
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');

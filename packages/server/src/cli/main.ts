@@ -49,7 +49,7 @@ People (docs/governance.md; through the running server):
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
-127.0.0.1:8081 by default), --log-level info|debug, --warehouse duckdb|clickhouse, --clickhouse-url.
+127.0.0.1:8081 by default), --log-level error|warn|info|debug, --warehouse duckdb|clickhouse, --clickhouse-url.
 Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_ADMIN_PORT, TOUCHLINE_WRITE_KEY,
 TOUCHLINE_ADMIN_TOKEN, … (flags override the environment, which overrides the file).
 The CLI presents TOUCHLINE_TOKEN, else the token of \`touchline login\`, else (for the OS user

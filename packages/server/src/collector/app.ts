@@ -6,6 +6,7 @@ import { createHttpApp } from '../http/http-app.js';
 import type { ListenerLimits } from '../http/listener-limits.js';
 import type { SiteOrigins } from '../http/site-origins.js';
 import type { Log } from '../logging/log.js';
+import { logRequests } from '../logging/request-log.js';
 import { meterRequests } from '../metrics/meter-requests.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { registerProtocols } from './protocols/protocols.js';
@@ -50,11 +51,12 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
         : options.trustProxy,
   });
   if (options.metrics) meterRequests(app, 'public', options.metrics);
+  logRequests(app, 'public', options.log);
   // Before any route: every route added below gets its preflight route and policy.
   registerCors(app, { site: options.siteOrigins, defaultPolicy: 'public', log: options.log });
 
   const quarantine: Quarantine = async (facts: RequestFacts, raw: unknown, reason: string, rawIsText = false): Promise<void> => {
-    await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)]);
+    await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)], { requestId: facts.requestId });
   };
 
   const routes = options.routes ?? [];

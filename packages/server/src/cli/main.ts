@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { restrictUmask } from '../data-dir/private-files.js';
 import { attributeCommand } from './commands/attribute.js';
@@ -16,6 +15,7 @@ import { warehouseCommand } from './commands/warehouse-ddl.js';
 import { adminTokenCommand, auditCommand, loginCommand, logoutCommand, membersCommand, policyCommand, tokensCommand, type PeopleFlags } from './commands/people.js';
 import type { OutputFormat } from './format.js';
 import { loadConfig } from './load-config.js';
+import { parseArgsHelpfully, unknownCommand } from './helpful-args.js';
 
 const HELP = `touchline — first-party marketing data: collect, attribute, activate
 
@@ -70,7 +70,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
   restrictUmask();
   // attribute has flags of its own (one per model parameter): it parses them itself.
   if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgsHelpfully({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -197,6 +197,6 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}"\n\n${HELP}`);
+      throw unknownCommand(command, HELP);
   }
 }

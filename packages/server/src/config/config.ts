@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AttributionConfigSchema } from '../definitions/attribution-config.js';
 import { canonicalOrigin } from '../http/site-origins.js';
 import { LOG_LEVELS } from '../logging/log.js';
+import { didYouMean, keysAt, unknownKeys } from './suggest.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
@@ -212,6 +213,13 @@ function envValue(key: string, raw: string): unknown {
   return raw;
 }
 
+/** For a key the schema does not know: the known key it is probably a typo of. */
+function unknownKeyHint(i: { readonly code: string; readonly path: readonly PropertyKey[]; readonly keys?: readonly string[] }): string {
+  if (i.code !== 'unrecognized_keys' || !i.keys) return '';
+  const known = keysAt(ConfigSchema, i.path);
+  return i.keys.map((k) => didYouMean(k, known).replace(/^ \(did you mean "(.*)"\?\)$/, ` ("${k}": did you mean "$1"?)`)).join('');
+}
+
 /** A configuration problem, naming the key and what to do. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -233,8 +241,13 @@ export function resolveConfig(
   }
   const merged = deepMerge(deepMerge(file, fromEnv), flags);
   const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  // Nested objects strip unknown keys: a mistyped nested key would be ignored without a word.
+  const nested = unknownKeys(ConfigSchema, merged).filter((u) => u.path.length > 0);
+  if (!parsed.success || nested.length > 0) {
+    const lines = [
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}${unknownKeyHint(i)}`)),
+      ...nested.map((u) => `  ${u.path.join('.')}: unknown key "${u.key}"${didYouMean(u.key, u.known)}`),
+    ];
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;

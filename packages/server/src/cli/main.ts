@@ -16,6 +16,7 @@ import { adminTokenCommand, auditCommand, loginCommand, logoutCommand, membersCo
 import type { OutputFormat } from './format.js';
 import { loadConfig } from './load-config.js';
 import { parseArgsHelpfully, unknownCommand } from './helpful-args.js';
+import { importHelp, importOutcome } from './import-output.js';
 
 const HELP = `touchline — first-party marketing data: collect, attribute, activate
 
@@ -25,7 +26,7 @@ Usage:
   touchline demo                                           load a demo shop's journeys (see the dashboard at once)
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events (gzipped too)
-                    [--conversions]                        CRM conversions (user id or email, name, value, time)
+                    [--conversions] [--allow-rejects]      CRM conversions (import --conversions --help: columns)
   touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
                                                            credit conversions to channels (--help for more)
   touchline status  [--json]                               spool, loader lag, events per source
@@ -104,6 +105,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       baseline: { type: 'boolean', default: false },
       limit: { type: 'string' },
       conversions: { type: 'boolean', default: false },
+      'allow-rejects': { type: 'boolean', default: false },
       name: { type: 'string' },
       role: { type: 'string' },
       start: { type: 'string' },
@@ -118,6 +120,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
     },
   });
   const [command, ...args] = positionals;
+  if (command === 'import' && values.help) {
+    out(importHelp(values.conversions));
+    return 0;
+  }
   if (!command || values.help) {
     out(HELP);
     return command || values.help ? 0 : 1;
@@ -142,9 +148,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY, transform: crm.transform });
       out(`imported ${s.lines} ${crm.active ? 'conversions' : 'events'} from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
       for (const r of s.reasons) out(`  ${String(r.count).padStart(8)}  ${r.reason}`);
-      if (s.quarantined > 0) out(`quarantined events are in failed_events: touchline sql "select reason, raw from failed_events"`);
       if (s.lateEvents > 0) out(`${s.lateEvents} events were too far out of time order to sort: each carries the touches as they stood when it arrived`);
-      return 0;
+      return importOutcome(s, file, values['allow-rejects'], out);
     }
     case 'demo':
       await demoCommand(config, out);

@@ -43,7 +43,12 @@ import { siteOrigins } from './http/site-origins.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { createLoader, type Loader } from './loader/loader.js';
-import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
+import { jsonSink } from './logging/json-sink.js';
+import { createLog, type Log, type LogSink } from './logging/log.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { metricsRoutes } from './admin/metrics-routes.js';
+import { meteredIngest } from './collector/metered-ingest.js';
+import { meteredWarehouse } from './warehouse/metered-warehouse.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
@@ -87,6 +92,8 @@ export interface Touchline {
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
   readonly derived: DerivedModel;
   readonly log: Log;
+  /** This server's Prometheus registry and counters (`GET /metrics` on the admin listener). */
+  readonly metrics: Metrics;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
 }
@@ -107,7 +114,7 @@ export interface StartOptions {
   readonly now?: () => Date;
   /** Time and timers of the spool, the derived model and (unless `now` is given) the collector; tests advance one. @defaultValue the system clock */
   readonly clock?: Clock;
-  /** Where log lines go; `log.level` decides what they may carry. @defaultValue stderr */
+  /** Where log lines go; `log.level` decides which and what they may carry. @defaultValue JSON lines on stderr (logging/json-sink.ts) */
   readonly log?: LogSink;
   /** HTTP client for destinations (activation). @defaultValue the global fetch */
   readonly fetch?: FetchLike;
@@ -186,13 +193,14 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   let connectionsForLog: Connections | undefined;
   const grantSecrets = () => connectionsForLog?.secrets() ?? [];
   const dataDir = resolve(config.dataDir);
+  const sink = options.log ?? jsonSink();
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
-  await openDataDir(config, dataDir, createLog({ level: config.log.level, sink: options.log ?? stderrSink }));
+  await openDataDir(config, dataDir, createLog({ level: config.log.level, sink }));
   const stored = await loadSecrets(dataDir);
   let adminToken = config.adminToken ?? stored.secrets.adminToken;
   const log = createLog({
     level: config.log.level,
-    sink: options.log ?? stderrSink,
+    sink,
     secrets: () => [adminToken, ...(sourcesForLog?.list().map((s) => s.writeKey) ?? []), ...configCredentials(config).values, ...grantSecrets()],
   });
   for (const key of configCredentials(config).literals) log(`${key} holds a literal credential: write env:NAME or file:/path instead (docs/activation.md, "Secrets")`);
@@ -206,6 +214,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
   });
   let warehouse: Warehouse;
   let connections: Connections;
+  // One registry per server: tests run several in one process.
+  const metrics = createMetrics();
   try {
     // Destination grants live beside the people, in the control store (migration 4).
     connections = openConnections({
@@ -216,7 +226,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     connectionsForLog = connections;
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
     auditEnvironmentsAtStart(people.store.db, people.audit, config, log);
-    warehouse = await openWarehouse(config.warehouse, dataDir);
+    warehouse = meteredWarehouse(await openWarehouse(config.warehouse, dataDir), metrics);
   } catch (err) {
     people.close();
     throw err;
@@ -250,6 +260,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth,
       scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
+      onRunEnded: (run) => metrics.countSyncRun(run),
     });
     activationRef = activation;
     const loader = createLoader({
@@ -280,10 +291,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
     const live = createLiveTap();
-    const ingest = live.wrap(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }));
+    const ingest = live.wrap(meteredIngest(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }), metrics));
     const tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(createIngest(ingestDeps)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
+      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(meteredIngest(createIngest(ingestDeps), metrics)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
       : undefined;
+    const countVisitors = touches.store.count?.bind(touches.store);
+    metrics.watch({ spool: () => spool.stats(), loader: () => loader.stats(), ...(countVisitors ? { touchStoreVisitors: countVisitors } : {}) });
     const rotateAdminToken = async (): Promise<string> => {
       if (config.adminToken !== undefined) throw new ClientError(409, 'conflict', 'the admin token comes from adminToken / TOUCHLINE_ADMIN_TOKEN: change it there and restart');
       const next = randomBytes(24).toString('base64url');
@@ -296,7 +309,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -325,6 +338,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       activation,
       derived,
       log,
+      metrics,
       async close() {
         if (closed) return;
         closed = true;
@@ -370,6 +384,7 @@ interface AppParts {
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
   readonly connections: Connections;
+  readonly metrics: Metrics;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -383,6 +398,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     limits: listenerLimits(config, config.limits.maxConnections),
     siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
     log,
+    metrics: p.metrics,
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
@@ -393,6 +409,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
+    ...metricsRoutes(p.metrics),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);
@@ -410,6 +427,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,
+    metrics: p.metrics,
   });
   return { app, adminApp };
 }

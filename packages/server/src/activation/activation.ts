@@ -3,7 +3,7 @@ import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
-import { createSyncEngine, type SyncEngine } from './engine/sync-engine.js';
+import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from './engine/sync-engine.js';
 import type { RunGate } from './engine/run-gate.js';
 import { startForwarder } from './forwarding/forwarder.js';
 
@@ -24,6 +24,8 @@ export interface ActivationOptions {
   readonly forward?: boolean;
   /** The gate of scheduled runs (src/approvals/): a scheduled run that crosses a trigger waits for approval. @defaultValue none: a crossed guard fails it */
   readonly scheduledGate?: RunGate;
+  /** Told of each sync run that ended (metrics). @defaultValue none */
+  readonly onRunEnded?: SyncEngineDeps['onRunEnded'];
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -51,7 +53,7 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}) });
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...(o.onRunEnded ? { onRunEnded: o.onRunEnded } : {}) });
   // Scheduled runs go through the approvals' gate like runs a person asks for.
   const gate = o.scheduledGate;
   const scheduled: SyncEngine = gate ? { ...syncs, run: (name, ro = {}) => syncs.run(name, { gate, ...ro }) } : syncs;

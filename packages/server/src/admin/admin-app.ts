@@ -3,6 +3,9 @@ import { toErrorReply } from '../http/error-reply.js';
 import { createHttpApp } from '../http/http-app.js';
 import type { ListenerLimits } from '../http/listener-limits.js';
 import type { Log } from '../logging/log.js';
+import { logRequests } from '../logging/request-log.js';
+import { meterRequests } from '../metrics/meter-requests.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { registerAdminRoutes, type AdminGuard, type AdminRoute } from './admin-route.js';
 
 /** Admin requests are small (SQL text, a sync name); answers can be large. */
@@ -21,6 +24,8 @@ export interface AdminAppOptions {
    * routes (`/auth/*`) and the dashboard's static files.
    */
   readonly unguarded?: readonly ((app: FastifyInstance) => void)[];
+  /** Times each answer (`touchline_http_request_duration_seconds`, listener `admin`). @defaultValue none */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -33,6 +38,8 @@ export interface AdminAppOptions {
  */
 export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
   const app = createHttpApp({ limits: o.limits, bodyLimit: ADMIN_BODY_LIMIT });
+  if (o.metrics) meterRequests(app, 'admin', o.metrics);
+  logRequests(app, 'admin', o.log);
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) =>
     toErrorReply(err, request, reply, { retryAfterSeconds: o.retryAfterSeconds, log: o.log, limitKeyOf: () => 'the admin API\'s 1 MiB limit' }),
   );

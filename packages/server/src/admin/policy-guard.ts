@@ -70,7 +70,7 @@ export function policyGuard(people: People, log: Log): AdminGuard {
       } catch (err) {
         // The handler has run: failing the answer now would not undo it (and an error answer would
         // come back here). A control store that cannot write is an operator's alarm, said loudly.
-        log('could not write an audit record: check the disk and control.sqlite', { action, status, error: (err as Error).message });
+        log.error('could not write an audit record: check the disk and control.sqlite', { action, status, error: (err as Error).message });
       }
     },
   };

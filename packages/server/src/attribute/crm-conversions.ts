@@ -15,7 +15,8 @@ import { EMAIL_ID_PREFIX } from '../identity/identity-sql.js';
  * arrives. The message id is derived from the row's id column (or its content), so importing the
  * same export twice within the dedup window stores each conversion once.
  */
-const COLUMNS = {
+/** The column names each part of a conversion is read from (case, spaces, dots and dashes ignored). */
+export const CONVERSION_COLUMNS = {
   user: ['user_id', 'userid', 'user', 'customer_id', 'contact_id'],
   email: ['email', 'email_address', 'contact_email', 'mail'],
   name: ['name', 'conversion', 'event', 'stage', 'status', 'event_name'],
@@ -24,6 +25,7 @@ const COLUMNS = {
   time: ['time', 'timestamp', 'date', 'created_at', 'closed_at', 'occurred_at', 'converted_at', 'close_date'],
   id: ['id', 'message_id', 'record_id', 'opportunity_id', 'deal_id'],
 } as const;
+const COLUMNS = CONVERSION_COLUMNS;
 
 const norm = (k: string) => k.trim().toLowerCase().replace(/[\s.-]+/g, '_');
 

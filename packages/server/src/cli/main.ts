@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { restrictUmask } from '../data-dir/private-files.js';
 import { attributeCommand } from './commands/attribute.js';
@@ -18,6 +17,8 @@ import { warehouseCommand } from './commands/warehouse-ddl.js';
 import { adminTokenCommand, auditCommand, loginCommand, logoutCommand, membersCommand, policyCommand, tokensCommand, type PeopleFlags } from './commands/people.js';
 import type { OutputFormat } from './format.js';
 import { loadConfig } from './load-config.js';
+import { parseArgsHelpfully, unknownCommand } from './helpful-args.js';
+import { importHelp, importOutcome } from './import-output.js';
 
 const HELP = `touchline — first-party marketing data: collect, attribute, activate
 
@@ -27,7 +28,7 @@ Usage:
   touchline demo                                           load a demo shop's journeys (see the dashboard at once)
   touchline sql     "<query>" [--format table|json|csv]     read-only SQL over the warehouse
   touchline import  <file.ndjson|file.csv> [--source name]  bulk-load historic events (gzipped too)
-                    [--conversions]                        CRM conversions (user id or email, name, value, time)
+                    [--conversions] [--allow-rejects]      CRM conversions (import --conversions --help: columns)
   touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
                                                            credit conversions to channels (--help for more)
   touchline status  [--json]                               spool, loader lag, events per source
@@ -55,7 +56,7 @@ People (docs/governance.md; through the running server):
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
-127.0.0.1:8081 by default), --log-level info|debug, --warehouse duckdb|clickhouse, --clickhouse-url.
+127.0.0.1:8081 by default), --log-level error|warn|info|debug, --warehouse duckdb|clickhouse, --clickhouse-url.
 Environment: TOUCHLINE_DATA_DIR, TOUCHLINE_PORT, TOUCHLINE_ADMIN_PORT, TOUCHLINE_WRITE_KEY,
 TOUCHLINE_ADMIN_TOKEN, … (flags override the environment, which overrides the file).
 The CLI presents TOUCHLINE_TOKEN, else the token of \`touchline login\`, else (for the OS user
@@ -76,7 +77,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
   restrictUmask();
   // attribute has flags of its own (one per model parameter): it parses them itself.
   if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgsHelpfully({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -111,6 +112,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       baseline: { type: 'boolean', default: false },
       limit: { type: 'string' },
       conversions: { type: 'boolean', default: false },
+      'allow-rejects': { type: 'boolean', default: false },
       name: { type: 'string' },
       role: { type: 'string' },
       start: { type: 'string' },
@@ -125,6 +127,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
     },
   });
   const [command, ...args] = positionals;
+  if (command === 'import' && values.help) {
+    out(importHelp(values.conversions));
+    return 0;
+  }
   if (!command || values.help) {
     out(HELP);
     return command || values.help ? 0 : 1;
@@ -149,9 +155,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       const s = await importFile(config, file, { source: values.source, progress: !values['no-progress'] && process.stderr.isTTY, transform: crm.transform });
       out(`imported ${s.lines} ${crm.active ? 'conversions' : 'events'} from ${file}: ${s.accepted} accepted, ${s.duplicates} duplicates, ${s.quarantined} quarantined`);
       for (const r of s.reasons) out(`  ${String(r.count).padStart(8)}  ${r.reason}`);
-      if (s.quarantined > 0) out(`quarantined events are in failed_events: touchline sql "select reason, raw from failed_events"`);
       if (s.lateEvents > 0) out(`${s.lateEvents} events were too far out of time order to sort: each carries the touches as they stood when it arrived`);
-      return 0;
+      return importOutcome(s, file, values['allow-rejects'], out);
     }
     case 'demo':
       await demoCommand(config, out);
@@ -208,6 +213,6 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;
     default:
-      throw new ConfigError(`unknown command "${command}"\n\n${HELP}`);
+      throw unknownCommand(command, HELP);
   }
 }

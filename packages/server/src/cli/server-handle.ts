@@ -25,6 +25,24 @@ export async function removeServerFile(config: Config): Promise<void> {
   await rm(fileOf(config), { force: true });
 }
 
+/** The server file of a live process other than this one on this data dir, or null (none, or stale). */
+export async function liveServerFile(config: Config): Promise<ServerFile | null> {
+  let s: Partial<ServerFile>;
+  try {
+    s = JSON.parse(await readFile(fileOf(config), 'utf8')) as Partial<ServerFile>;
+  } catch {
+    return null;
+  }
+  if (typeof s.pid !== 'number' || s.pid === process.pid || typeof s.url !== 'string') return null;
+  try {
+    process.kill(s.pid, 0);
+  } catch (err) {
+    // EPERM: alive, owned by another user.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  return s as ServerFile;
+}
+
 /** A client for the admin API of the server running on this data dir. */
 export interface AdminClient {
   /** The admin listener. */

@@ -6,6 +6,9 @@ import { createHttpApp } from '../http/http-app.js';
 import type { ListenerLimits } from '../http/listener-limits.js';
 import type { SiteOrigins } from '../http/site-origins.js';
 import type { Log } from '../logging/log.js';
+import { logRequests } from '../logging/request-log.js';
+import { meterRequests } from '../metrics/meter-requests.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { registerProtocols } from './protocols/protocols.js';
 import { registerSdkCompatRoutes, SDK_BATCH_PATHS } from './sdk-compat-routes.js';
 import type { Spool } from '../spool/spool.js';
@@ -26,6 +29,8 @@ export interface CollectorOptions {
   readonly siteOrigins: SiteOrigins;
   /** Where unexpected errors are reported (the collector has no per-request logging). */
   readonly log: Log;
+  /** Times each answer (`touchline_http_request_duration_seconds`, listener `public`). @defaultValue none */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -45,11 +50,13 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
         ? ((hops: number) => (_addr: string, i: number) => i < hops)(options.trustProxy)
         : options.trustProxy,
   });
+  if (options.metrics) meterRequests(app, 'public', options.metrics);
+  logRequests(app, 'public', options.log);
   // Before any route: every route added below gets its preflight route and policy.
   registerCors(app, { site: options.siteOrigins, defaultPolicy: 'public', log: options.log });
 
   const quarantine: Quarantine = async (facts: RequestFacts, raw: unknown, reason: string, rawIsText = false): Promise<void> => {
-    await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)]);
+    await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)], { requestId: facts.requestId });
   };
 
   const routes = options.routes ?? [];

@@ -131,7 +131,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       keys.push(key);
       lines.push(built.line);
     }
-    await deps.spool.append(lines);
+    // The request id rides beside each row in its spool record: the loader's log lines name it.
+    await deps.spool.append(lines, { requestId: req.requestId });
     for (const k of keys) deps.recent.add(k);
     return { accepted: keys.length, duplicates, rejected };
   };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AttributionConfigSchema } from '../definitions/attribution-config.js';
 import { canonicalOrigin } from '../http/site-origins.js';
 import { LOG_LEVELS } from '../logging/log.js';
+import { didYouMean, keysAt, unknownKeys } from './suggest.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
@@ -216,6 +217,13 @@ function envValue(key: string, raw: string): unknown {
   return raw;
 }
 
+/** For a key the schema does not know: the known key it is probably a typo of. */
+function unknownKeyHint(i: { readonly code: string; readonly path: readonly PropertyKey[]; readonly keys?: readonly string[] }): string {
+  if (i.code !== 'unrecognized_keys' || !i.keys) return '';
+  const known = keysAt(ConfigSchema, i.path);
+  return i.keys.map((k) => didYouMean(k, known).replace(/^ \(did you mean "(.*)"\?\)$/, ` ("${k}": did you mean "$1"?)`)).join('');
+}
+
 /** A configuration problem, naming the key and what to do. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -238,12 +246,16 @@ export function resolveConfig(
   }
   // Credentials written env:NAME / file:/path are resolved before validation (connections/secret-refs.ts).
   const secrets = resolveConfigSecrets(deepMerge(deepMerge(file, fromEnv), flags), { env, readFile: readSecretFile });
-  const parsed = ConfigSchema.safeParse(secrets.config);
-  const issues = [
+  const merged = secrets.config;
+  const parsed = ConfigSchema.safeParse(merged);
+  // Nested objects strip unknown keys: a mistyped nested key would be ignored without a word.
+  const nested = unknownKeys(ConfigSchema, merged).filter((u) => u.path.length > 0);
+  const lines = [
     ...secrets.errors.map((e) => `  ${e}`),
-    ...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}${unknownKeyHint(i)}`)),
+    ...nested.map((u) => `  ${u.path.join('.')}: unknown key "${u.key}"${didYouMean(u.key, u.known)}`),
   ];
-  if (issues.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration:\n${issues.join('\n')}`);
+  if (lines.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   CREDENTIALS.set(parsed.data, { literals: secrets.literals, values: secrets.values });
   return parsed.data;
 }

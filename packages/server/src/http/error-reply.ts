@@ -34,6 +34,8 @@ export function toErrorReply(
   if (err instanceof SpoolFullError || err instanceof SpoolWriteError) {
     reply.header('Retry-After', String(options.retryAfterSeconds));
     const why = err instanceof SpoolFullError ? err.message : err.code === 'ENOSPC' ? 'the disk is full' : err.message;
+    // debug: a full spool answers every request so; the 5xx rate is on /metrics.
+    options.log.debug('answered 503: the spool took nothing of this request', { reqId: request.id, route: request.routeOptions.url ?? '(no route)', why });
     return send(503, 'unavailable', `nothing was accepted: ${why}; retry later`);
   }
   if (err instanceof QueryRefusedError) return send(400, 'query_refused', err.message);
@@ -63,7 +65,7 @@ export function toErrorReply(
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return send(status, 'bad_request', err.message);
   // The route pattern, not the URL: a query string can carry a write key (beacons) or personal data.
-  options.log('unexpected error', { method: request.method, route: request.routeOptions.url ?? '(no route)', error: err.stack ?? err.message });
-  options.log.debug('unexpected error: the request', { url: request.url });
+  options.log.error('unexpected error', { reqId: request.id, method: request.method, route: request.routeOptions.url ?? '(no route)', error: err.stack ?? err.message });
+  options.log.debug('unexpected error: the request', { reqId: request.id, url: request.url });
   return send(500, 'internal', 'the server failed unexpectedly; nothing of this request was acknowledged');
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type HTTPMethods } from 'fastify';
 import { registerBodyParsing } from './body-parsing.js';
 import { serverOptions, type ListenerLimits } from './listener-limits.js';
+import { requestIds } from './request-id.js';
 
 /** A route as the app registered it: the table that tests and the later policy check walk. */
 export interface RouteEntry {
@@ -28,6 +29,7 @@ export function createHttpApp(o: HttpAppOptions): FastifyInstance {
     logger: false,
     bodyLimit: o.bodyLimit,
     return503OnClosing: true,
+    genReqId: requestIds(),
     ...(o.trustProxy === undefined ? {} : { trustProxy: o.trustProxy }),
     ...serverOptions(o.limits),
   });
@@ -35,6 +37,11 @@ export function createHttpApp(o: HttpAppOptions): FastifyInstance {
   tables.set(app, table);
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) table.push({ method, url: r.url, config: (r.config ?? {}) as Record<string, unknown> });
+  });
+  // Every answer names its request: a sender quotes it, an operator finds it in the logs and in failed_events.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
   });
   registerBodyParsing(app);
   app.setNotFoundHandler(async (request, reply) => {

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock/clock.js';
+import type { Log } from '../logging/log.js';
 import type { SpoolDamage } from '../spool/damage.js';
 import type { SegmentFile } from '../spool/segments.js';
 import type { Spool } from '../spool/spool.js';
@@ -30,7 +31,8 @@ export interface LoaderOptions {
   readonly eagerBytes?: number;
   /** Longest back-off after a failed load. @defaultValue 30 s */
   readonly maxBackoffMs?: number;
-  readonly log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Where the loader says what it did: a plain function, or a {@link Log} (its debug and warn lines too). */
+  readonly log?: LoaderLog;
   /**
    * Called with each batch before it is loaded (activation's forwarding outbox takes its events
    * here, while the spool still holds them). A failure retries the batch.
@@ -38,6 +40,26 @@ export interface LoaderOptions {
   readonly beforeLoad?: (batch: LoadBatch) => Promise<void>;
   /** Lag, back-off and the polling timer. @defaultValue the system clock */
   readonly clock?: Clock;
+}
+
+/** The loader's log: `log(msg, fields)`, and where given, `debug` (a line per batch) and `warn`. */
+export type LoaderLog = ((msg: string, fields?: Record<string, unknown>) => void) & Partial<Pick<Log, 'debug' | 'warn'>>;
+
+/** Request ids a batch's rows carry (their spool records'), for its log lines: how many, and the first few. */
+export interface BatchRequests {
+  add(requestId: string): void;
+  fields(): { readonly requests: number; readonly requestIds: readonly string[] };
+}
+
+/** @param shown ids named in a line; @param kept ids remembered (a batch of 256 MiB holds many requests) */
+export function batchRequests(shown = 20, kept = 10_000): BatchRequests {
+  const ids = new Set<string>();
+  return {
+    add(id) {
+      if (ids.size < kept) ids.add(id);
+    },
+    fields: () => ({ requests: ids.size, requestIds: [...ids].slice(0, shown) }),
+  };
 }
 
 export interface LoaderStats {
@@ -88,9 +110,10 @@ function addLoad(totals: Totals, r: LoadResult): void {
 }
 
 /** Damaged stretches a load set aside: counted in the spool's stats, and logged (where, not what). */
-function reportDamage(spool: Spool, found: readonly SpoolDamage[], log: (msg: string, fields?: Record<string, unknown>) => void): void {
+function reportDamage(spool: Spool, found: readonly SpoolDamage[], log: LoaderLog, requests: BatchRequests): void {
   spool.countDamage(found);
   log('damaged spool bytes were set aside in failed_events; every valid row around them loaded', {
+    ...requests.fields(),
     stretches: found.length,
     bytes: found.reduce((n, d) => n + d.bytes, 0),
     first: found.slice(0, 10).map((d) => `${d.segment}@${d.offset}+${d.bytes}: ${d.cause}`),
@@ -116,6 +139,8 @@ interface LoaderState {
   lastError: string | null;
   /** Loads never overlap: the background loop and flush() share this chain. */
   chain: Promise<unknown>;
+  /** The requests of the batch being (or last) loaded: a failure's log line names them. */
+  requests: BatchRequests;
 }
 
 /** Loads the oldest sealed segments that fit in one batch; false when nothing is sealed. */
@@ -127,16 +152,19 @@ async function loadOnce(o: Settings, s: LoaderState): Promise<boolean> {
   // The batch may be read more than once (outbox, a warehouse's retry): damage counts once.
   const damage = new Map<string, SpoolDamage>();
   const onDamage = (d: SpoolDamage) => damage.set(`${d.segment}@${d.offset}`, d);
-  const batch: LoadBatch = { collectorId: o.collectorId, lastSeq, dedupWindowMs: o.dedupWindowMs, rows: () => readSegmentsRows(files, { onDamage }) };
+  const requests = (s.requests = batchRequests());
+  const onRequestId = (id: string) => requests.add(id);
+  const batch: LoadBatch = { collectorId: o.collectorId, lastSeq, dedupWindowMs: o.dedupWindowMs, rows: () => readSegmentsRows(files, { onDamage, onRequestId }) };
   await o.beforeLoad?.(batch);
   const r: LoadResult = await o.warehouse.load(batch);
   await o.spool.release(lastSeq);
-  if (damage.size > 0) reportDamage(o.spool, [...damage.values()], o.log);
+  if (damage.size > 0) reportDamage(o.spool, [...damage.values()], o.log, requests);
   for (const seq of [...s.sealedAt.keys()]) if (seq <= lastSeq) s.sealedAt.delete(seq);
   addLoad(s.totals, r);
   s.lastLoadAt = new Date(o.clock.now()).toISOString();
-  if (r.unloadable > 0) o.log('rows the warehouse refused were quarantined', { count: r.unloadable });
+  if (r.unloadable > 0) o.log('rows the warehouse refused were quarantined', { count: r.unloadable, ...requests.fields() });
   for (const w of r.warnings ?? []) o.log(`after a load: ${w}`, { lastSeq });
+  o.log.debug?.('loaded a spool batch', { lastSeq, segments: files.length, events: r.events, failed: r.failed, duplicates: r.duplicates, ...requests.fields() });
   return true;
 }
 
@@ -165,7 +193,7 @@ async function loop(o: Settings, s: LoaderState): Promise<void> {
     s.lastError = (err as Error).message;
     const backoff = backoffMs(s.failures, o.maxBackoffMs);
     s.retryAt = o.clock.now() + backoff;
-    o.log('load failed; the spool keeps the rows and the loader retries', { error: s.lastError, retryInMs: backoff });
+    (o.log.warn ?? o.log)('load failed; the spool keeps the rows and the loader retries', { error: s.lastError, retryInMs: backoff, ...s.requests.fields() });
   }
 }
 
@@ -196,7 +224,7 @@ export function createLoader(options: LoaderOptions): Loader {
   const s: LoaderState = {
     running: false, busy: null, stopTimer: null, failures: 0, retryAt: 0, lastLoadStart: 0,
     sealedAt: new Map(), totals: { loadedEvents: 0, loadedFailed: 0, duplicates: 0, unloadable: 0, batches: 0 },
-    lastLoadAt: null, lastError: null, chain: Promise.resolve(),
+    lastLoadAt: null, lastError: null, chain: Promise.resolve(), requests: batchRequests(),
   };
   o.spool.onSealed(() => {
     for (const f of o.spool.sealed()) if (!s.sealedAt.has(f.seq)) s.sealedAt.set(f.seq, o.clock.now());

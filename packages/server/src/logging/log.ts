@@ -1,13 +1,16 @@
 import { redactFields, redactMessage } from './redact.js';
 
-/** `info` (the default) keeps personal data and secrets out of every line; `debug` lets them through. */
-export const LOG_LEVELS = ['info', 'debug'] as const;
+/**
+ * `log.level`, least to most said: `error`, `warn`, `info` (the default) keep personal data and
+ * secrets out of every line; `debug` adds a line per request and per load, and lets them through.
+ */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type LogFields = Record<string, unknown>;
 
-/** Where log lines go: stderr by default; tests capture them. */
-export type LogSink = (msg: string, fields?: LogFields) => void;
+/** Where log lines go, each with its level: JSON on stderr by default (json-sink.ts); tests capture them. */
+export type LogSink = (msg: string, fields?: LogFields, level?: LogLevel) => void;
 
 /**
  * What every module is handed: called as before (`log(msg, fields)`) for what an operator should
@@ -17,6 +20,10 @@ export type LogSink = (msg: string, fields?: LogFields) => void;
 export interface Log {
   (msg: string, fields?: LogFields): void;
   debug(msg: string, fields?: LogFields): void;
+  /** Something failed and Touchline recovers (a load retried, a seal retried). */
+  warn(msg: string, fields?: LogFields): void;
+  /** Something failed that an operator must see to (an unexpected error, an audit record lost). */
+  error(msg: string, fields?: LogFields): void;
   readonly level: LogLevel;
 }
 
@@ -37,18 +44,15 @@ export function createLog(o: LogOptions): Log {
   const write: LogSink =
     o.level === 'debug'
       ? o.sink
-      : (msg, fields) => {
+      : (msg, fields, level) => {
           const known = [...secrets()];
-          o.sink(redactMessage(msg, known), fields === undefined ? undefined : redactFields(fields, known));
+          o.sink(redactMessage(msg, known), fields === undefined ? undefined : redactFields(fields, known), level);
         };
-  return Object.assign((msg: string, fields?: LogFields) => write(msg, fields), {
-    debug: o.level === 'debug' ? (msg: string, fields?: LogFields) => write(msg, fields) : () => undefined,
-    level: o.level,
-  });
+  const rank = LOG_LEVELS.indexOf(o.level);
+  // A level below the configured one is a no-op function: nothing is built for a line not written.
+  const at = (level: LogLevel) => (LOG_LEVELS.indexOf(level) <= rank ? (msg: string, fields?: LogFields) => write(msg, fields, level) : () => undefined);
+  return Object.assign(at('info'), { debug: at('debug'), warn: at('warn'), error: at('error'), level: o.level });
 }
 
 /** Writes nothing (one-off CLI work, tests). */
-export const silentLog: Log = Object.assign(() => undefined, { debug: () => undefined, level: 'info' as const });
-
-/** `touchline: <message> {fields as JSON}` on stderr. */
-export const stderrSink: LogSink = (msg, fields) => console.error(`touchline: ${msg}`, fields ? JSON.stringify(fields) : '');
+export const silentLog: Log = Object.assign(() => undefined, { debug: () => undefined, warn: () => undefined, error: () => undefined, level: 'info' as const });

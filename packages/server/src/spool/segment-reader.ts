@@ -13,6 +13,8 @@ export interface ReadOptions {
    * so a caller that reads a batch more than once counts each (segment, offset) once.
    */
   readonly onDamage?: (damage: SpoolDamage) => void;
+  /** Called with the request id each record carries (the loader names the requests of a batch in its logs). */
+  readonly onRequestId?: (requestId: string) => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function* readSegmentRows(path: string, options: ReadOptions = {}):
     for await (const items of segment.scan()) {
       for (const item of items) {
         if (item.kind === 'record') {
+          if (item.fields.requestId !== undefined) options.onRequestId?.(item.fields.requestId);
           if (item.text.length > 0) chunk.push(item.text);
         } else {
           for (const piece of damagePieces(name, item.offset, item.raw, item.cause, receivedAt)) {

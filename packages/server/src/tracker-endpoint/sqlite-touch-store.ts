@@ -71,6 +71,7 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
        last = excluded.last, session = excluded.session, seen = excluded.seen, updated_at = excluded.updated_at`,
   );
   const prune = db.prepare<[string]>('DELETE FROM visitor_touches WHERE seen IS NULL OR seen < ?');
+  const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM visitor_touches');
   const read = (id: string): TouchState | undefined => {
     const r = select.get(id);
     return r && stateOfRow(r);
@@ -98,6 +99,7 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     update: async (id, step) => update.immediate(id, step),
     updateMany: async (updates) => updateMany.immediate(updates),
     prune: async (before) => prune.run(before).changes,
+    count: async () => count.get()!.n,
     async close() {
       if (open) db.close();
       open = false;

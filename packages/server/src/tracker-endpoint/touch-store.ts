@@ -28,6 +28,8 @@ export interface TouchStore {
   updateMany(updates: readonly VisitorUpdate[]): Promise<TouchState[]>;
   /** Forgets visitors last seen before `seenBefore` (ISO-8601): their cookie has expired. Returns how many. */
   prune(seenBefore: string): Promise<number>;
+  /** Visitors held, where the store counts them cheaply (for `/metrics`). @defaultValue absent */
+  count?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export function memoryTouchStore(): TouchStore & { readonly size: number } {
     },
     update,
     updateMany: (updates) => updateEach({ update }, updates),
+    count: async () => m.size,
     async prune(before) {
       let n = 0;
       for (const [id, s] of m) if (!s.seen || s.seen < before) n += Number(m.delete(id));

@@ -46,7 +46,11 @@ describe('touchline import of gzipped exports', () => {
       const bad = JSON.stringify({ type: 'track', userId: 'u', messageId: `${prefix}-bad` }); // no event name
       await writeFile(join(dir, name), gzipSync(ndjson(prefix, 3) + bad + '\n'));
       const s = await importFile(config, join(dir, name), { progress: false });
-      expect(s, name).toEqual({ lines: 4, accepted: 3, duplicates: 0, quarantined: 1, lateEvents: 0, reasons: [{ reason: '`event` is required on track calls', count: 1 }] });
+      expect(s, name).toEqual({
+        lines: 4, accepted: 3, duplicates: 0, quarantined: 1, lateEvents: 0,
+        reasons: [{ reason: '`event` is required on track calls', count: 1 }],
+        badRows: [{ line: 4, reason: '`event` is required on track calls' }],
+      });
     }
     expect(await sql(`select split_part(message_id, '-', 1) as file, count(*)::int as n from events group by 1 order by 1`)).toEqual([
       { file: 'gz', n: 3 },

@@ -30,6 +30,8 @@ export interface SyncEngineDeps {
   readonly random?: () => number;
   /** Diff rows read per page. @defaultValue 2000 */
   readonly pageSize?: number;
+  /** Told of each run `run` ends (metrics: runs and rows by outcome). @defaultValue none */
+  readonly onRunEnded?: (run: RunRecord) => void;
 }
 
 export interface RunOptions {
@@ -120,12 +122,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const busy = active.get(name);
     if (busy) throw new SyncError(`sync ${name} is already running in this process (run ${busy.runId})`);
     const config = sendConfig(r, o);
-    return active.hold(name, async (a) => {
+    const ended = await active.hold(name, async (a) => {
       const opened = await open(r, o, a);
       if (opened.status !== 'running') return opened;
       const stop = a.requested();
       return stop ? stopBeforeSending(opened, stop) : send(r, o, opened, a, config);
     });
+    deps.onRunEnded?.(ended);
+    return ended;
   }
 
   /** Cancels a sync's open run, in this process or left behind by a dead one. */

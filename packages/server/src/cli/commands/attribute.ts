@@ -1,7 +1,6 @@
 import { isModelName, type AttributionParams, type ModelSpec } from '@touchline/attribution';
 import { attributePathsFile } from '@touchline/attribution/node';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatCreditsCsv, formatCreditsJson, formatCreditsTable, REPORTS, summariesFor, type Report, type RunFacts } from '../../attribute/format-attribution.js';
 import { engineParams, runAttribution, type AttributeRequest, type AttributeResponse } from '../../attribute/run-attribution.js';
 import { writeStaticReport } from '../../dashboard/static-report.js';
@@ -11,6 +10,7 @@ import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import { loadConfig } from '../load-config.js';
 import { findRunningServer } from '../server-handle.js';
 import { offlineUse } from '../offline.js';
+import { parseArgsHelpfully } from '../helpful-args.js';
 
 export const ATTRIBUTE_HELP = `touchline attribute — credit conversions and revenue to channels, sources, campaigns
 
@@ -101,7 +101,7 @@ function percents(flag: string, text: string, count: number): number[] {
 }
 
 function parseOptions(argv: readonly string[]) {
-  return parseArgs({
+  return parseArgsHelpfully({
     args: [...argv],
     allowPositionals: false,
     strict: true,
@@ -142,7 +142,7 @@ function parseOptions(argv: readonly string[]) {
       html: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  }).values;
+  }, 'touchline attribute --help').values;
 }
 
 type Options = ReturnType<typeof parseOptions>;

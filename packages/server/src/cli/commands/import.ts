@@ -11,6 +11,7 @@ import type { IngestResult } from '../../collector/ingest.js';
 import { startTouchline } from '../../server.js';
 import { findRunningServer } from '../server-handle.js';
 import { eventTimeOf, inEventTimeOrder } from './event-time-order.js';
+import { badRows, csvRecord, csvRowProblem, type ImportRow } from './import-rows.js';
 
 /** Where imported events go: the running server's /v1/batch, or an in-process pipeline. */
 export interface Sink {
@@ -27,6 +28,8 @@ export interface ImportSummary {
   readonly lateEvents: number;
   /** Most common reasons for quarantine, with counts. */
   readonly reasons: readonly { reason: string; count: number }[];
+  /** The first 100 quarantined rows by the file's line, with the reason. */
+  readonly badRows: readonly { readonly line: number; readonly reason: string }[];
 }
 
 /** A CSV header like `properties.plan` or `context.page.url` becomes a nested field. */
@@ -74,30 +77,41 @@ function openText(file: string, gzip: boolean, onBytes: (n: number) => void): Re
   return stream.pipe(gunzip);
 }
 
-async function* readEvents(file: string, onBytes: (n: number) => void): AsyncGenerator<unknown> {
-  const stream = openText(file, await isGzip(file), onBytes);
-  if (isCsv(file)) {
-    const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true });
-    stream.on('error', (err) => parser.destroy(err)); // pipe() does not forward it: the loop would wait forever
-    for await (const record of stream.pipe(parser)) {
-      yield csvRecordToEvent(record as Record<string, string>);
+/** CSV rows with their line; the header is the first row. A refused row travels as its raw text. */
+async function* readCsvRows(stream: Readable, transform: (row: unknown) => unknown): AsyncGenerator<ImportRow> {
+  const parser = parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true, raw: true });
+  stream.on('error', (err) => parser.destroy(err)); // pipe() does not forward it: the loop would wait forever
+  let header: string[] | undefined;
+  for await (const { record, info, raw } of stream.pipe(parser) as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
+    if (!header) {
+      header = record;
+      continue;
     }
-    return;
-  }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.trim()) continue;
-    try {
-      yield JSON.parse(line);
-    } catch {
-      // Kept as it is: the pipeline quarantines it (a string is not an event) with the raw text.
-      yield line;
-    }
+    const problem = csvRowProblem(header, record);
+    // The row as it is in the file, for failed_events.
+    if (problem) yield { line: info.lines, event: raw.replace(/\r?\n$/, ''), refused: problem };
+    else yield { line: info.lines, event: transform(csvRecordToEvent(csvRecord(header, record))) };
   }
 }
 
-async function* mapEvents(events: AsyncIterable<unknown>, f: (row: unknown) => unknown): AsyncGenerator<unknown> {
-  for await (const e of events) yield f(e);
+async function* readRows(file: string, onBytes: (n: number) => void, transform: (row: unknown) => unknown): AsyncGenerator<ImportRow> {
+  const stream = openText(file, await isGzip(file), onBytes);
+  if (isCsv(file)) {
+    yield* readCsvRows(stream, transform);
+    return;
+  }
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (!line.trim()) continue;
+    try {
+      yield { line: n, event: transform(JSON.parse(line)) };
+    } catch {
+      // Kept as it is: the pipeline quarantines it (a string is not an event) with the raw text.
+      yield { line: n, event: line };
+    }
+  }
 }
 
 export async function openSink(config: Config, sourceName: string | undefined): Promise<Sink> {
@@ -171,31 +185,37 @@ export async function importFile(
   const bar = options.progress === false ? null : new SingleBar({ format: 'import [{bar}] {percentage}% | {value}/{total} bytes | {events} events', hideCursor: true });
   bar?.start(size, 0, { events: 0 });
   const reasons = new Map<string, number>();
+  const bad = badRows();
   const totals = { lines: 0, accepted: 0, duplicates: 0, quarantined: 0, lateEvents: 0 };
   const batchSize = options.batchSize ?? 500;
-  let batch: unknown[] = [];
+  let batch: ImportRow[] = [];
   let bytes = 0;
   let batchBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const r = await sink.send(batch);
+    const r = await sink.send(batch.map((row) => row.event));
     totals.accepted += r.accepted;
     totals.duplicates += r.duplicates;
     totals.quarantined += r.rejected.length;
-    for (const x of r.rejected) reasons.set(x.reason, (reasons.get(x.reason) ?? 0) + 1);
+    for (const x of r.rejected) {
+      // The import's own reason for a row it refused (the collector only saw text).
+      const row = batch[x.index];
+      const reason = row?.refused ?? x.reason;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      bad.add(row?.line ?? 0, reason);
+    }
     batch = [];
     batchBytes = 0;
     bar?.update(bytes, { events: totals.lines });
   };
   try {
     try {
-      const transform = options.transform;
-      const events = transform ? mapEvents(readEvents(file, (n) => (bytes += n)), transform) : readEvents(file, (n) => (bytes += n));
-      for await (const event of inEventTimeOrder(events, eventTimeOf, options.orderWindow ?? DEFAULT_ORDER_WINDOW, () => totals.lateEvents++)) {
+      const rows = readRows(file, (n) => (bytes += n), options.transform ?? ((row) => row));
+      for await (const row of inEventTimeOrder(rows, (r) => eventTimeOf(r.event), options.orderWindow ?? DEFAULT_ORDER_WINDOW, () => totals.lateEvents++)) {
         totals.lines++;
-        const approx = typeof event === 'string' ? event.length : JSON.stringify(event).length;
+        const approx = typeof row.event === 'string' ? row.event.length : JSON.stringify(row.event).length;
         if (batch.length >= batchSize || batchBytes + approx > 400_000) await flush();
-        batch.push(event);
+        batch.push(row);
         batchBytes += approx;
       }
     } catch (err) {
@@ -215,5 +235,5 @@ export async function importFile(
     await sink.close();
   }
   const top = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([reason, count]) => ({ reason, count }));
-  return { ...totals, reasons: top };
+  return { ...totals, reasons: top, badRows: bad.shown };
 }

@@ -1,8 +1,8 @@
-import type { Config } from '../../config/config.js';
+import { ConfigError, type Config } from '../../config/config.js';
 import { maskSecret } from '../../data-dir/secrets.js';
 import { revokedKeyAdvice } from '../../sources/default-source.js';
 import { startTouchline, type Touchline } from '../../server.js';
-import { removeServerFile, writeServerFile, type ServerFile } from '../server-handle.js';
+import { liveServerFile, removeServerFile, writeServerFile, type ServerFile } from '../server-handle.js';
 import { trackerSnippet } from '../../tracker-endpoint/tracker-snippet.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -64,14 +64,36 @@ async function warehouseIsEmpty(t: Touchline): Promise<boolean> {
   return Number(r.rows[0]?.[0] ?? 0) === 0;
 }
 
+/** What to do when another process holds this data dir. */
+const STOP_IT = (pid: number | string) => `stop it first (kill -TERM ${pid}, or systemctl stop touchline), or start this one with another --data-dir`;
+
+/**
+ * A second start on a data dir in use is told so, with the running one's pid and ports, instead
+ * of the warehouse's lock error: from server.json when the other is a server, else from DuckDB's
+ * lock (a `touchline import` or `migrate` holding the warehouse).
+ */
+async function refuseSecondStart(config: Config): Promise<void> {
+  const s = await liveServerFile(config);
+  if (s) throw new ConfigError(`Touchline is already running on ${config.dataDir} (pid ${s.pid}; collector ${s.url}, admin ${s.adminUrl}): ${STOP_IT(s.pid)}`);
+}
+
+function lockHeld(err: unknown, config: Config): ConfigError | null {
+  const m = /Could not set lock on file[\s\S]*?\(PID (\d+)\)/.exec(err instanceof Error ? err.message : '');
+  if (!m) return null;
+  return new ConfigError(`Touchline is already running on ${config.dataDir}: process ${m[1]} holds its warehouse; ${STOP_IT(m[1]!)}`, { cause: err });
+}
+
 /** `touchline start`: collector + loader + warehouse, until SIGINT/SIGTERM. */
 export async function startCommand(config: Config, out: (s: string) => void): Promise<void> {
+  await refuseSecondStart(config);
   let file: ServerFile | undefined;
   // server.json carries the admin token for the data dir's OS user: a rotation rewrites it.
   const t = await startTouchline(config, {
     onAdminTokenRotated: async (adminToken) => {
       if (file) await writeServerFile(config, (file = { ...file, adminToken }));
     },
+  }).catch((err: unknown) => {
+    throw lockHeld(err, config) ?? err;
   });
   file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
   await writeServerFile(config, file);

@@ -35,6 +35,9 @@ import { siteOrigins } from './http/site-origins.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
 import { withDerivedRefresh } from './identity/refresh-on-load.js';
 import { createLoader, type Loader } from './loader/loader.js';
+import { createPlanGate, modesOf } from './plans/plan-gate.js';
+import { openPlanHolder, type PlanHolder, type PlanReload } from './plans/plan-holder.js';
+import { planRoutes } from './plans/plan-routes.js';
 import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
@@ -76,6 +79,13 @@ export interface Touchline {
   readonly activation: Activation;
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
   readonly derived: DerivedModel;
+  /** The tracking plan in force (docs/tracking-plans.md). */
+  readonly plans: PlanHolder;
+  /**
+   * Reads the plan file again (`touchline start` calls it on SIGHUP), recorded in the audit log
+   * as `plans.reloaded` (or failed: the plan in force stays). Null when no plan is configured.
+   */
+  reloadPlan(trigger: string): Promise<PlanReload | null>;
   readonly log: Log;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
@@ -244,7 +254,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
     });
     opened.push(() => touches.close());
-    const ingestDeps = ingestDepsOf(config, spool, dedupWindowMs);
+    // The tracking plan: loaded now (a plan that does not load stops the start, saying why).
+    const plans = await openPlanHolder(config.plans.path);
+    const sourceName = (id: string) => sources.list().find((s) => s.id === id)?.name;
+    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName) };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -265,7 +278,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, plans };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -292,6 +305,20 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       touchStore: touches.store,
       activation,
       derived,
+      plans,
+      async reloadPlan(trigger) {
+        if (config.plans.path === undefined) return null;
+        const before = plans.current()?.version ?? null;
+        const actor = { type: 'system' as const, id: null, label: 'touchline', tokenId: null };
+        try {
+          const r = await plans.reload();
+          people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'allowed', rule: trigger, before: { version: before }, after: { version: r.version } });
+          return r;
+        } catch (err) {
+          people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'failed', rule: trigger, reason: (err as Error).message, before: { version: before } });
+          throw err;
+        }
+      },
       log,
       async close() {
         if (closed) return;
@@ -330,6 +357,7 @@ interface AppParts {
   readiness(): Promise<Record<string, string | null>>;
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
+  readonly plans: PlanHolder;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -351,6 +379,11 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
+    ...planRoutes({
+      warehouse: p.warehouse, plans: p.plans, ingest: p.ingest, now: p.now, newRequestId: randomUUID,
+      modesOf: (id) => modesOf(config.plans, p.sources.list().find((s) => s.id === id)?.name),
+      sourceId: (nameOrId) => p.sources.list().find((s) => s.id === nameOrId || s.name === nameOrId)?.id,
+    }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);

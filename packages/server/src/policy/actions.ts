@@ -47,6 +47,10 @@ export const ADMIN_ACTIONS = [
   'admin-token.enable',
   /** `/metrics` (the operations issue): Prometheus sends a token with the `metrics` scope. */
   'metrics.read',
+  /** The tracking plan (src/plans/): its violations, inferred drafts and diffs; reloading it; replaying what it quarantined. */
+  'plans.read',
+  'plans.reload',
+  'plans.replay',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -103,6 +107,9 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'admin-token.disable': 'admin',
   'admin-token.enable': 'admin',
   'metrics.read': 'metrics',
+  'plans.read': 'read',
+  'plans.reload': 'admin',
+  'plans.replay': 'admin',
   'me.read': null,
 };
 

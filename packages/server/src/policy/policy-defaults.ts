@@ -33,6 +33,7 @@ const VIEWER: readonly AdminAction[] = [
   'status.read',
   'dashboard.read',
   'quality.read',
+  'plans.read',
   'sources.list',
   'syncs.list',
   'syncs.read',
@@ -53,6 +54,8 @@ const ADMIN: readonly AdminAction[] = [
   'policy.read',
   'audit.read',
   'audit.verify',
+  'plans.reload',
+  'plans.replay',
 ];
 const OWNER: readonly AdminAction[] = [
   ...ADMIN,

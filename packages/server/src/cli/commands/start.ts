@@ -88,4 +88,11 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP reads the tracking plan again (docs/tracking-plans.md); a plan that fails keeps the one in force.
+  process.on('SIGHUP', () => {
+    t.reloadPlan('signal.SIGHUP').then(
+      (r) => r && out(`SIGHUP: tracking plan ${r.version} in force (was ${r.previousVersion ?? 'none'})`),
+      (err: Error) => out(`SIGHUP: the tracking plan did not reload, the one in force stays: ${err.message}`),
+    );
+  });
 }

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { followsNaming } from './naming.js';
-import { NAMING_RULES, type NamingRule, type PlanDocument } from './plan-document.js';
+import type { NamingRule, PlanDocument } from './plan-document.js';
 import { storedCalls, type ReceivedRange } from './plan-rows.js';
 import { jsonType } from './violations.js';
 
@@ -50,9 +50,12 @@ function schemaOf(stats: EntryStats, maxEnum: number, minSupport: number): Recor
   return required.length > 0 ? { properties, required } : { properties };
 }
 
+/** Naming rules, strictest first (every Object Action name is Title Case too). */
+const STRICTEST_FIRST: readonly NamingRule[] = ['Object Action', 'Title Case', 'snake_case', 'camelCase'];
+
 /** The strictest naming rule every name follows (`any` when none does). */
 function namingOf(names: readonly string[]): NamingRule {
-  return NAMING_RULES.find((r) => names.length > 0 && names.every((n) => followsNaming(n, r))) ?? 'any';
+  return STRICTEST_FIRST.find((r) => names.length > 0 && names.every((n) => followsNaming(n, r))) ?? 'any';
 }
 
 /**

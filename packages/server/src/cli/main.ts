@@ -7,6 +7,7 @@ import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
 import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
+import { planCommand, replayCommand, type PlanFlags } from './commands/plan.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
@@ -35,6 +36,9 @@ Usage:
   touchline migrate --to clickhouse                        copy DuckDB into ClickHouse, verified
   touchline sync    list | run <name> | dry-run <name> | history <name> | cancel <name>
                     reverse-ETL syncs (docs/activation.md); run takes --force --full --test --baseline
+  touchline plan    check | infer [--out f] | diff <new-plan> | types [<plan>] [--out f] | reload
+                    the tracking plan (docs/tracking-plans.md); --since 7d --until D --source S
+  touchline replay  --reason "…" --since 7d [--dry-run]   re-ingest quarantined events through the plan, once
 
 People (docs/governance.md; through the running server):
   touchline members list | add <email> --name N --role R [--start D] [--end D]
@@ -115,6 +119,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       reason: { type: 'string' },
       action: { type: 'string' },
       token: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
     },
   });
   const [command, ...args] = positionals;
@@ -191,6 +196,13 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       else if (command === 'admin-token') await adminTokenCommand(config, args, out);
       else if (command === 'login') await loginCommand(config, args, f, readStdin, out);
       else await logoutCommand(config, out);
+      return 0;
+    }
+    case 'plan':
+    case 'replay': {
+      const f: PlanFlags = { since: values.since, until: values.until, source: values.source, reason: values.reason, out: values.out, json: values.json, dryRun: values['dry-run'] };
+      if (command === 'plan') await planCommand(config, args, f, out);
+      else await replayCommand(config, f, out);
       return 0;
     }
     case 'migrate':

@@ -180,6 +180,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   TOUCHLINE_CLICKHOUSE_PASSWORD: 'warehouse.clickhouse.password',
   TOUCHLINE_TRUST_PROXY: 'ip.trustProxy',
   TOUCHLINE_IP_TRUNCATE: 'ip.truncate',
+  TOUCHLINE_PLANS_PATH: 'plans.path',
 };
 
 /** Sets `a.b.c` in a nested plain object. */

@@ -73,6 +73,14 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
       if (file) await writeServerFile(config, (file = { ...file, adminToken }));
     },
   });
+  // SIGHUP reads the tracking plan again (docs/tracking-plans.md); a plan that fails keeps the one in force.
+  // Installed before the banner: a SIGHUP's default action would end the process.
+  process.on('SIGHUP', () => {
+    t.reloadPlan('signal.SIGHUP').then(
+      (r) => r && out(`SIGHUP: tracking plan ${r.version} in force (was ${r.previousVersion ?? 'none'})`),
+      (err: Error) => out(`SIGHUP: the tracking plan did not reload, the one in force stays: ${err.message}`),
+    );
+  });
   file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
   await writeServerFile(config, file);
   out(startBanner(t, config).join('\n'));
@@ -88,11 +96,4 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  // SIGHUP reads the tracking plan again (docs/tracking-plans.md); a plan that fails keeps the one in force.
-  process.on('SIGHUP', () => {
-    t.reloadPlan('signal.SIGHUP').then(
-      (r) => r && out(`SIGHUP: tracking plan ${r.version} in force (was ${r.previousVersion ?? 'none'})`),
-      (err: Error) => out(`SIGHUP: the tracking plan did not reload, the one in force stays: ${err.message}`),
-    );
-  });
 }

@@ -38,6 +38,8 @@ import { createLoader, type Loader } from './loader/loader.js';
 import { createPlanGate, modesOf } from './plans/plan-gate.js';
 import { openPlanHolder, type PlanHolder, type PlanReload } from './plans/plan-holder.js';
 import { planRoutes } from './plans/plan-routes.js';
+import { utmRoutes } from './taxonomy/utm-routes.js';
+import { compileUtmRules, UtmRulesSchema } from './taxonomy/utm-rules.js';
 import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
@@ -384,6 +386,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
       modesOf: (id) => modesOf(config.plans, p.sources.list().find((s) => s.id === id)?.name),
       sourceId: (nameOrId) => p.sources.list().find((s) => s.id === nameOrId || s.name === nameOrId)?.id,
     }),
+    ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);

@@ -8,6 +8,7 @@ import { importFile } from './commands/import.js';
 import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
 import { planCommand, replayCommand, type PlanFlags } from './commands/plan.js';
+import { utmCommand } from './commands/utm.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
@@ -39,6 +40,8 @@ Usage:
   touchline plan    check | infer [--out f] | diff <new-plan> | types [<plan>] [--out f] | reload
                     the tracking plan (docs/tracking-plans.md); --since 7d --until D --source S
   touchline replay  --reason "…" --since 7d [--dry-run]   re-ingest quarantined events through the plan, once
+  touchline utm     report [--days 30] | build <url> --source S --medium M --campaign C [--term T] [--content X]
+                    the campaign taxonomy: nonconforming UTM values, and a link builder that refuses them
 
 People (docs/governance.md; through the running server):
   touchline members list | add <email> --name N --role R [--start D] [--end D]
@@ -120,6 +123,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       action: { type: 'string' },
       token: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      medium: { type: 'string' },
+      campaign: { type: 'string' },
+      term: { type: 'string' },
+      content: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -205,6 +212,9 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       else await replayCommand(config, f, out);
       return 0;
     }
+    case 'utm':
+      await utmCommand(config, args, { source: values.source, medium: values.medium, campaign: values.campaign, term: values.term, content: values.content, days: values.days, json: values.json }, out);
+      return 0;
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;

@@ -38,7 +38,7 @@ import { createLoader, type Loader } from './loader/loader.js';
 import { createPlanGate, modesOf } from './plans/plan-gate.js';
 import { openPlanHolder, type PlanHolder, type PlanReload } from './plans/plan-holder.js';
 import { planRoutes } from './plans/plan-routes.js';
-import { utmRoutes } from './taxonomy/utm-routes.js';
+import { utmRoutes } from './admin/utm-routes.js';
 import { compileUtmRules, UtmRulesSchema } from './taxonomy/utm-rules.js';
 import { createLog, stderrSink, type Log, type LogSink } from './logging/log.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';

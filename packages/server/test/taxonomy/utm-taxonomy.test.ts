@@ -14,7 +14,7 @@ const RULES_CONFIG = {
   aliases: { utm_source: { facebook: ['fb', 'facebook.com', 'FB.com'], google: ['adwords'] } },
   allowed: { utm_medium: ['cpc', 'paid_social', 'email', 'organic_social'] },
   requiredByMedium: { cpc: ['utm_campaign', 'utm_term'] },
-};
+} as const;
 const rules: UtmRules = compileUtmRules(UtmRulesSchema.parse(RULES_CONFIG));
 
 describe('UTM rules', () => {
@@ -68,7 +68,7 @@ for (const engine of ['duckdb', 'clickhouse'] as const) {
 
     beforeAll(async () => {
       const warehouse = engine === 'clickhouse' ? { engine, clickhouse: { url: (server = await startClickHouseServer()).url, database: 'utm_tax' } } : { engine };
-      h = await startHarness({ warehouse, attribution: { utm: RULES_CONFIG } });
+      h = await startHarness({ warehouse, attribution: { utm: structuredClone(RULES_CONFIG) as never } });
     }, 120_000);
     afterAll(async () => {
       await h?.dispose();

@@ -1,9 +1,9 @@
-import type { AdminRoute } from '../admin/admin-route.js';
+import type { AdminRoute } from './admin-route.js';
 import { ClientError } from '../http/client-error.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { buildTaggedUrl, NonConformingTagError } from './utm-build.js';
-import { UTM_PARAMS, type UtmParam, type UtmRules } from './utm-rules.js';
-import { utmReport } from './utm-report.js';
+import { buildTaggedUrl, NonConformingTagError } from '../taxonomy/utm-build.js';
+import { UTM_PARAMS, type UtmParam, type UtmRules } from '../taxonomy/utm-rules.js';
+import { utmReport } from '../taxonomy/utm-report.js';
 
 export interface UtmRouteDeps {
   readonly warehouse: Warehouse;

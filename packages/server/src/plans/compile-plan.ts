@@ -133,7 +133,8 @@ function judgeObject(
     }
     if (action === 'dropped') {
       checked = Object.fromEntries(Object.entries(value).filter(([k]) => entry.known.has(k)));
-      event = root === 'properties' || e.traits ? { ...e, [root]: checked } : e;
+      // An identify's traits may be RudderStack's `context.traits`: dropped where they are.
+      event = root === 'properties' || e.traits ? { ...e, [root]: checked } : { ...e, context: { ...e.context, traits: checked } };
     }
   }
   const schemaAction: ViolationAction = modes.mode === 'block' ? 'blocked' : 'recorded';

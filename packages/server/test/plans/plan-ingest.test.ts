@@ -126,6 +126,13 @@ describe('drop and off', () => {
     expect((await violationsOf('events', 'tidy-1'))?.violations).toEqual([{ kind: 'unplanned_property', path: '/properties/coupon', message: '"coupon" is not in the plan\'s schema', action: 'dropped' }]);
   });
 
+  it('drops an unplanned trait where it was sent, in RudderStack\'s context.traits too', async () => {
+    await post('/v1/identify', { userId: 'u', messageId: 'tidy-id', context: { traits: { email: 'a@b.test', ssn: '123-45-6789' } } }, 'tidy');
+    const [row] = await h.sql(`select traits, context from events where message_id = 'tidy-id'`);
+    expect(JSON.parse(String(row?.['traits']))).toEqual({ email: 'a@b.test' });
+    expect(String(row?.['context'] ?? '')).not.toContain('123-45-6789');
+  });
+
   it('a source in off mode is not judged at all', async () => {
     expect((await post('/v1/track', order('legacy-1', { revenue: 'lots' }), 'legacy')).statusCode).toBe(200);
     expect(await violationsOf('events', 'legacy-1')).toEqual({ version: null, violations: null });

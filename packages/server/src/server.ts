@@ -49,6 +49,11 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { metricsRoutes } from './admin/metrics-routes.js';
 import { meteredIngest } from './collector/metered-ingest.js';
 import { meteredWarehouse } from './warehouse/metered-warehouse.js';
+import { createPlanGate, modesOf } from './plans/plan-gate.js';
+import { openPlanHolder, type PlanHolder, type PlanReload } from './plans/plan-holder.js';
+import { planRoutes } from './plans/plan-routes.js';
+import { utmRoutes } from './admin/utm-routes.js';
+import { compileUtmRules, UtmRulesSchema } from './taxonomy/utm-rules.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
 import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
@@ -91,6 +96,13 @@ export interface Touchline {
   readonly activation: Activation;
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
   readonly derived: DerivedModel;
+  /** The tracking plan in force (docs/tracking-plans.md). */
+  readonly plans: PlanHolder;
+  /**
+   * Reads the plan file again (`touchline start` calls it on SIGHUP), recorded in the audit log
+   * as `plans.reloaded` (or failed: the plan in force stays). Null when no plan is configured.
+   */
+  reloadPlan(trigger: string): Promise<PlanReload | null>;
   readonly log: Log;
   /** This server's Prometheus registry and counters (`GET /metrics` on the admin listener). */
   readonly metrics: Metrics;
@@ -286,7 +298,10 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
     });
     opened.push(() => touches.close());
-    const ingestDeps = ingestDepsOf(config, spool, dedupWindowMs);
+    // The tracking plan: loaded now (a plan that does not load stops the start, saying why).
+    const plans = await openPlanHolder(config.plans.path);
+    const sourceName = (id: string) => sources.list().find((s) => s.id === id)?.name;
+    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName) };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -309,7 +324,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -337,6 +352,20 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       touchStore: touches.store,
       activation,
       derived,
+      plans,
+      async reloadPlan(trigger) {
+        if (config.plans.path === undefined) return null;
+        const before = plans.current()?.version ?? null;
+        const actor = { type: 'system' as const, id: null, label: 'touchline', tokenId: null };
+        try {
+          const r = await plans.reload();
+          people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'allowed', rule: trigger, before: { version: before }, after: { version: r.version } });
+          return r;
+        } catch (err) {
+          people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'failed', rule: trigger, reason: (err as Error).message, before: { version: before } });
+          throw err;
+        }
+      },
       log,
       metrics,
       async close() {
@@ -385,6 +414,7 @@ interface AppParts {
   readonly rollups: DashboardRollups;
   readonly connections: Connections;
   readonly metrics: Metrics;
+  readonly plans: PlanHolder;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -410,6 +440,12 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
     ...metricsRoutes(p.metrics),
+    ...planRoutes({
+      warehouse: p.warehouse, plans: p.plans, ingest: p.ingest, now: p.now, newRequestId: randomUUID,
+      modesOf: (id) => modesOf(config.plans, p.sources.list().find((s) => s.id === id)?.name),
+      sourceId: (nameOrId) => p.sources.list().find((s) => s.id === nameOrId || s.name === nameOrId)?.id,
+    }),
+    ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);

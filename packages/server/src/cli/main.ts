@@ -6,6 +6,8 @@ import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
 import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
+import { planCommand, replayCommand, type PlanFlags } from './commands/plan.js';
+import { utmCommand } from './commands/utm.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
@@ -40,6 +42,11 @@ Usage:
                     reverse-ETL syncs (docs/activation.md); run takes --force (asks for approval) --full --test --baseline
   touchline destinations list | connect <name> [--refresh-token-file F] | disconnect <name>
                     connections: OAuth sign-in through the running server, state of each grant
+  touchline plan    check | infer [--out f] | diff <new-plan> | types [<plan>] [--out f] | reload
+                    the tracking plan (docs/tracking-plans.md); --since 7d --until D --source S
+  touchline replay  --reason "…" --since 7d [--dry-run]   re-ingest quarantined events through the plan, once
+  touchline utm     report [--days 30] | build <url> --source S --medium M --campaign C [--term T] [--content X]
+                    the campaign taxonomy: nonconforming UTM values, and a link builder that refuses them
 
 People (docs/governance.md; through the running server):
   touchline members list | add <email> --name N --role R [--start D] [--end D]
@@ -124,6 +131,11 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       reason: { type: 'string' },
       action: { type: 'string' },
       token: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      medium: { type: 'string' },
+      campaign: { type: 'string' },
+      term: { type: 'string' },
+      content: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -209,6 +221,16 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
     }
     case 'approvals':
       return approvalsCommand(config, args, { reason: values.reason, json: values.json }, out);
+    case 'plan':
+    case 'replay': {
+      const f: PlanFlags = { since: values.since, until: values.until, source: values.source, reason: values.reason, out: values.out, json: values.json, dryRun: values['dry-run'] };
+      if (command === 'plan') await planCommand(config, args, f, out);
+      else await replayCommand(config, f, out);
+      return 0;
+    }
+    case 'utm':
+      await utmCommand(config, args, { source: values.source, medium: values.medium, campaign: values.campaign, term: values.term, content: values.content, days: values.days, json: values.json }, out);
+      return 0;
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;

@@ -12,6 +12,7 @@ import {
 import { truncateIp, type IpTruncation } from './ip.js';
 import { storableJson } from './storable.js';
 import type { UserAgentInfo } from './user-agent.js';
+import type { PlanMark } from '../plans/plan-gate.js';
 
 /** What the HTTP request tells about every event in it. */
 export interface RequestFacts {
@@ -253,7 +254,7 @@ function putBlobs(row: Row, e: SegmentEvent, ctx: EventContext): void {
  * user agent, bot flag, IP and the JSON blobs. Refuses an event whose stored size exceeds the
  * per-event limit.
  */
-export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuilderDeps): BuiltRow {
+export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuilderDeps, plan?: PlanMark): BuiltRow {
   const ctx = e.context ?? {};
   const props = e.properties ?? {};
   const page = obj(ctx.page) ?? {};
@@ -268,6 +269,8 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   putLandingTouch(row, url, referrer, obj(ctx.campaign));
   putVisitor(row, e, ctx, req, deps);
   putBlobs(row, e, ctx);
+  // The tracking plan's version and the violations it recorded (plan_version, plan_violations).
+  if (plan) Object.assign(row, plan);
   let line: string;
   try {
     line = storableJson(JSON.stringify(row));

@@ -4,6 +4,7 @@ import { dedupKey, type RecentIds } from './dedup.js';
 import { storableJson } from './storable.js';
 import { buildEventRow, isBotEvent, type RequestFacts, type RowBuilderDeps } from './event-row.js';
 import type { TouchStamping } from './touch-stamping.js';
+import { judgeWithPlan, type PlanGate, type PlanMark } from '../plans/plan-gate.js';
 
 export interface EventRejection {
   readonly index: number;
@@ -50,6 +51,8 @@ export interface IngestDeps extends RowBuilderDeps {
    * what they carry (the tracker endpoint stamps its own, under its cookie's visitor id).
    */
   readonly touches?: TouchStamping;
+  /** The tracking plan (src/plans/): absent, events are not judged. */
+  readonly plans?: PlanGate;
 }
 
 /** A quarantine row for `failed_events`. */
@@ -61,6 +64,7 @@ export function failedRow(
   field: string,
   rawIsText = false,
   knownMessageId?: string,
+  plan?: PlanMark,
 ): string {
   const messageId =
     knownMessageId?.slice(0, 512) ??
@@ -78,6 +82,7 @@ export function failedRow(
     reason,
     field: field || undefined,
     raw: rawIsText && typeof raw === 'string' ? raw : rawText(raw),
+    ...plan,
   }));
 }
 
@@ -103,23 +108,26 @@ export function createIngest(deps: IngestDeps): Ingest {
     const inRequest = new Set<string>();
     const rejected: EventRejection[] = [];
     let duplicates = 0;
-    const checked = events.map((raw, i): Validation => {
+    const validated = events.map((raw, i): Validation => {
       const refused = mapped?.refused.get(i);
       return refused ? { ok: false, ...refused } : validateEvent(raw, endpointType);
     });
+    // The tracking plan: a blocked event becomes a refusal; each judged event carries its mark.
+    const { checked, marks } = judgeWithPlan(deps.plans, validated, req.sourceId);
     const stamped = await stampValid(checked, req, deps);
     for (let i = 0; i < events.length; i++) {
       const raw = events[i];
       const v = checked[i]!;
       // (An event refused here after stamping, for its stored size, may have moved its visitor's
       // touch state: the state is a cache of the views, which never see the refused event.)
-      const built = v.ok ? buildEventRow(stamped.get(i) ?? v.event, req, deps) : v;
+      const built = v.ok ? buildEventRow(stamped.get(i) ?? v.event, req, deps, marks[i]) : v;
       if (!built.ok) {
         // A protocol's own refusals are already in its words; Segment's are translated.
         const told = mapped?.refused.has(i) ? built : inProtocol(mapped, built.reason, built.field);
         rejected.push({ index: i, reason: told.reason, field: told.field });
-        const messageId = v.ok ? v.event.messageId : undefined;
-        lines.push(failedRow(req, i, mapped ? mapped.raw[i] : raw, told.reason, told.field, false, messageId));
+        const sent = validated[i]!;
+        const messageId = sent.ok ? sent.event.messageId : undefined;
+        lines.push(failedRow(req, i, mapped ? mapped.raw[i] : raw, told.reason, told.field, false, messageId, marks[i]));
         continue;
       }
       const key = dedupKey(req.sourceId, built.messageId);

@@ -6,6 +6,7 @@ import { canonicalOrigin } from '../http/site-origins.js';
 import { LOG_LEVELS } from '../logging/log.js';
 import { didYouMean, keysAt, unknownKeys } from './suggest.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
+import { PlansConfigSchema } from '../plans/plan-settings.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
 import {
@@ -143,6 +144,8 @@ export const ConfigSchema = z
     attribution: AttributionConfigSchema,
     /** Overrides of the people policy's defaults: roles, tenure, sends, tokens, audit (docs/governance.md). */
     policy: PolicyConfigSchema,
+    /** The tracking plan and each source's modes (docs/tracking-plans.md). */
+    plans: PlansConfigSchema,
   })
   .strict()
   .superRefine(checkActivationReferences)
@@ -182,6 +185,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   TOUCHLINE_CLICKHOUSE_PASSWORD: 'warehouse.clickhouse.password',
   TOUCHLINE_TRUST_PROXY: 'ip.trustProxy',
   TOUCHLINE_IP_TRUNCATE: 'ip.truncate',
+  TOUCHLINE_PLANS_PATH: 'plans.path',
 };
 
 /** Sets `a.b.c` in a nested plain object. */

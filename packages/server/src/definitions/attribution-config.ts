@@ -6,6 +6,7 @@ import {
   validateChannelRules,
 } from '@touchline/attribution';
 import { z } from 'zod';
+import { UtmRulesSchema } from '../taxonomy/utm-rules.js';
 import { GA4_ONLY } from './channel-rules.js';
 import { ConversionDefinitionSchema, DEFAULT_CONVERSIONS } from './conversions.js';
 
@@ -72,6 +73,8 @@ export const AttributionConfigSchema = z
     lookbackDays: z.coerce.number().positive().default(90),
     /** Start a fresh path after each conversion (a repeat purchase is credited to the touches since the previous one). @defaultValue true */
     resetAfterConversion: z.boolean().default(true),
+    /** Campaign taxonomy: UTM values normalised and aliased on read, feeding the channel grouping (docs/tracking-plans.md). */
+    utm: UtmRulesSchema.optional(),
     identity: z
       .object({
         /** Ids that never identify anyone, added to the built-in list (`undefined`, `null`, `0`, `anonymous`, …). @defaultValue [] */

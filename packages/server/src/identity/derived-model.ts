@@ -1,5 +1,6 @@
 import { CLICK_ID_REGISTRY_VERSION, DEFAULT_REFERRAL_EXCLUSIONS } from '@touchline/protocol';
 import { createHash } from 'node:crypto';
+import { compileUtmRules } from '../taxonomy/utm-rules.js';
 import { channelRuleSet } from '../definitions/channel-rules.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
 import { systemClock, type Clock } from '../clock/clock.js';
@@ -28,6 +29,7 @@ export function modelSqlFor(warehouse: Warehouse, config: ModelSettings): ModelS
     clickIdPrecedence: a.clickIdPrecedence,
     sessionTimeoutMs: (a.sessions.timeoutMinutes ?? config.tracker.sessionTimeoutMinutes) * 60_000,
     channelRules: channelRuleSet(a),
+    ...(a.utm ? { utm: compileUtmRules(a.utm) } : {}),
   };
   return { rules, conversions: a.conversions };
 }

@@ -2,6 +2,8 @@ import { GA4_SOURCE_CATEGORIES, SEARCH_ENGINES, SOURCE_CATEGORY, channelRulesToS
 import { CLICK_IDS, UTM_KEYS } from '@touchline/protocol';
 import type { SqlDialect } from '../warehouse/dialect/dialect.js';
 import { junkIdMatch } from './junk-ids.js';
+import type { UtmRules } from '../taxonomy/utm-rules.js';
+import { utmSql } from '../taxonomy/utm-sql.js';
 
 /**
  * The touch rules as SQL expressions, over an `events` row (landing facts) or a `sessions` row
@@ -20,6 +22,8 @@ export interface TouchRules {
   readonly clickIdPrecedence: ClickIdPrecedence;
   readonly sessionTimeoutMs: number;
   readonly channelRules: ChannelRuleSet;
+  /** The campaign taxonomy: source / medium / campaign read through it (raw columns untouched). */
+  readonly utm?: UtmRules;
 }
 
 /** Unit separator: joins the parts of a touch signature. */
@@ -150,8 +154,10 @@ const SEARCH_LIST = GA4_SOURCE_CATEGORIES[SOURCE_CATEGORY.Search].map((s) => s.t
  */
 export function sourceMediumCampaignSql(r: TouchRules): { source: string; medium: string; campaign: string } {
   const f = r.fns;
+  // With a campaign taxonomy the UTMs are read normalised (`Facebook`, `fb` → `facebook`).
+  const utm = (c: 'utm_source' | 'utm_medium' | 'utm_campaign') => (r.utm ? utmSql(f, r.utm, c) : c);
   const utm3 = `(${f.present('utm_source')} OR ${f.present('utm_medium')} OR ${f.present('utm_campaign')})`;
-  const notSet = (c: string) => `coalesce(${f.nullIfEmpty(c)}, '(not set)')`;
+  const notSet = (c: 'utm_source' | 'utm_medium' | 'utm_campaign') => `coalesce(${f.nullIfEmpty(utm(c))}, '(not set)')`;
   const click = (pick: 'source' | 'medium') =>
     `(CASE ${IMPLYING.map((e) => `WHEN implied_click = ${f.literal(e.column)} THEN ${f.literal(e.implies![pick])}`).join(' ')} END)`;
   const clickSource = click('source');

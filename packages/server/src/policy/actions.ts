@@ -55,6 +55,10 @@ export const ADMIN_ACTIONS = [
   'approvals.list',
   'approvals.read',
   'approvals.decide',
+  /** The tracking plan (src/plans/): its violations, inferred drafts and diffs; reloading it; replaying what it quarantined. */
+  'plans.read',
+  'plans.reload',
+  'plans.replay',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -118,6 +122,9 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'approvals.read': 'read',
   // Approving starts the send: the same scope as running a sync.
   'approvals.decide': 'sync',
+  'plans.read': 'read',
+  'plans.reload': 'admin',
+  'plans.replay': 'admin',
   'me.read': null,
 };
 

@@ -39,6 +39,7 @@ const VIEWER: readonly AdminAction[] = [
   'status.read',
   'dashboard.read',
   'quality.read',
+  'plans.read',
   'sources.list',
   'syncs.list',
   'destinations.list',
@@ -65,6 +66,8 @@ const ADMIN: readonly AdminAction[] = [
   'approvals.list',
   'approvals.read',
   'approvals.decide',
+  'plans.reload',
+  'plans.replay',
 ];
 const OWNER: readonly AdminAction[] = [
   ...ADMIN,

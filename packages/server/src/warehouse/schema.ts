@@ -42,6 +42,12 @@ function touchStateColumns(prefix: 'first' | 'last'): Column[] {
   );
 }
 
+/** What the tracking plan (src/plans/) found, on the events it judged: stored and quarantined alike. */
+const PLAN_COLUMNS: readonly Column[] = [
+  s('plan_version', 'Version of the tracking plan that judged the event (NULL: not judged)'),
+  { name: 'plan_violations', type: ColumnType.Json, doc: 'The tracking plan\'s violations: [{kind, path, message, action}] (NULL: none)' },
+];
+
 export const EVENT_COLUMNS: readonly Column[] = [
   s('message_id', 'Segment messageId; unique per source (deduplicated over the dedup window)'),
   s('source_id', 'The source whose write key sent the event'),
@@ -90,6 +96,7 @@ export const EVENT_COLUMNS: readonly Column[] = [
   { name: 'properties', type: ColumnType.Json, doc: 'Event properties' },
   { name: 'traits', type: ColumnType.Json, doc: 'Traits (identify, group)' },
   { name: 'context', type: ColumnType.Json, doc: 'The whole context object as sent' },
+  ...PLAN_COLUMNS,
 ];
 
 export const FAILED_EVENT_COLUMNS: readonly Column[] = [
@@ -102,6 +109,7 @@ export const FAILED_EVENT_COLUMNS: readonly Column[] = [
   s('reason', 'Why it was refused, in words'),
   s('field', 'The field at fault, when there is one'),
   s('raw', 'The event as received (JSON)'),
+  ...PLAN_COLUMNS,
 ];
 
 export const IDENTITY_COLUMNS: readonly Column[] = [

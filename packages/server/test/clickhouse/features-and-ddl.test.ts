@@ -63,7 +63,8 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection a
     const printed = await openClickHouseWarehouse({ url: server.url, database: 'touchline_printed' });
     try {
       expect(await printed.migrate()).toEqual([]);
-      expect(await printed.schemaVersion()).toBe(CLICKHOUSE_MIGRATIONS.length);
+      // Version numbers may skip (each branch of work has its own): the newest is what is applied.
+      expect(await printed.schemaVersion()).toBe(CLICKHOUSE_MIGRATIONS.at(-1)!.version);
       const cols = async (db: string) => server.sql(`SELECT table, name, type FROM system.columns WHERE database = '${db}' ORDER BY table, name`);
       expect(await cols('touchline_printed')).toBe(await cols('touchline_features'));
     } finally {

@@ -95,6 +95,14 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
   }).catch((err: unknown) => {
     throw lockHeld(err, config) ?? err;
   });
+  // SIGHUP reads the tracking plan again (docs/tracking-plans.md); a plan that fails keeps the one in force.
+  // Installed before the banner: a SIGHUP's default action would end the process.
+  process.on('SIGHUP', () => {
+    t.reloadPlan('signal.SIGHUP').then(
+      (r) => r && out(`SIGHUP: tracking plan ${r.version} in force (was ${r.previousVersion ?? 'none'})`),
+      (err: Error) => out(`SIGHUP: the tracking plan did not reload, the one in force stays: ${err.message}`),
+    );
+  });
   file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
   await writeServerFile(config, file);
   out(startBanner(t, config).join('\n'));

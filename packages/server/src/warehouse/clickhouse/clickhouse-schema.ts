@@ -1,5 +1,6 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
+import { planClickhouseStatements } from '../plan-tables.js';
 import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
@@ -220,6 +221,12 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     name: 'tracker touch store: visitor_touch_facts, visitor_touches_store, visitor_touches_mv',
     statements: (t) => touchTableStatements(t.database),
   },
+  {
+    version: 6,
+    // The columns come from schema.ts (version 1 creates them; older stores get them by reconciliation).
+    name: 'tracking plans: plan_replays (plan_version, plan_violations on events and failed_events)',
+    statements: (t) => planClickhouseStatements(t.database, timestampType(t.features)),
+  },
 ];
 
 /** Store tables whose columns follow `schema.ts`: columns added there are added here on migrate. */
@@ -255,6 +262,7 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
   out.push(...touchClusterStatements(t.database, t.cluster));
   for (const [name, select] of viewQueries(t.database)) out.push(createView(t.database, name, select, t.cluster));
   out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
+  out.push(...planClickhouseStatements(t.database, timestampType(t.features), t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {
     out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseLiteral(m.name)}, now())`);
   }

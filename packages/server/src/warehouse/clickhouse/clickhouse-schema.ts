@@ -1,5 +1,6 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
+import { spendClickhouseStatements } from '../spend-tables.js';
 import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
@@ -219,6 +220,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     version: 3,
     name: 'tracker touch store: visitor_touch_facts, visitor_touches_store, visitor_touches_mv',
     statements: (t) => touchTableStatements(t.database),
+  },
+  {
+    version: 7,
+    name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns',
+    statements: (t) => spendClickhouseStatements(t.database, timestampType(t.features)),
   },
 ];
 

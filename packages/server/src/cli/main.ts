@@ -8,6 +8,7 @@ import { importFile } from './commands/import.js';
 import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
 import { sourcesCommand } from './commands/sources.js';
+import { spendCommand } from './commands/spend.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -28,6 +29,7 @@ Usage:
                     [--conversions]                        CRM conversions (user id or email, name, value, time)
   touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
                                                            credit conversions to channels (--help for more)
+  touchline spend   import <file.csv> | rates <file.csv> | unmatched   ad cost for CPA and ROAS (--help)
   touchline status  [--json]                               spool, loader lag, events per source
   touchline sources list | create <name> | revoke <name>   write keys
   touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)
@@ -70,6 +72,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
   restrictUmask();
   // attribute has flags of its own (one per model parameter): it parses them itself.
   if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
+  if (argv[0] === 'spend') return spendCommand(argv.slice(1), out);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -6,6 +6,15 @@ import { importRatesCsv, rateBook, readRates } from '../../src/spend/fx-rates.js
 import { importSpendCsv } from '../../src/spend/import-spend.js';
 import type { SpendRow } from '../../src/spend/spend-row.js';
 import { writeSpend } from '../../src/spend/write-spend.js';
+import { formatCreditsCsv, formatCreditsTable } from '../../src/attribute/format-attribution.js';
+import { creditsWithSpend } from '../../src/attribute/format-spend.js';
+import { runAttribution, type AttributeRequest } from '../../src/attribute/run-attribution.js';
+import { modelSqlFor } from '../../src/identity/derived-model.js';
+import { clickhouseSessionsSql, duckdbSessionsSql } from '../../src/identity/sessions-sql.js';
+import { reportingCurrencyOf } from '../../src/spend/spend-by-level.js';
+import { readCampaignDays, readTouchGroups } from '../../src/spend/spend-join.js';
+import { unmatchedReport } from '../../src/spend/unmatched.js';
+import { derivedHarness, order, page } from '../identity/derived-conformance.js';
 import type { WarehouseFixture } from '../warehouse/conformance.js';
 import { SPECIAL_TEXT } from '../support/hostile-text.js';
 
@@ -106,6 +115,127 @@ export function describeSpendStore(engine: string, open: () => Promise<Warehouse
       expect(book.rate('2026-11-01', 'USD', 'EUR')).toBeNull();
       expect(book.rate('2026-11-02', 'EUR', 'GBP')).toBeCloseTo(1 / 1.2, 12);
       expect(book.rate('2026-11-02', 'EUR', 'EUR')).toBe(1);
+    });
+  });
+}
+
+const at = (d: number, h = 10) => new Date(Date.UTC(2026, 0, d, h)).toISOString();
+const GOOGLE_BRAND = 'https://shop.test/?utm_source=google&utm_medium=cpc&utm_campaign=Brand&utm_id=111&gclid=G';
+const META_SPRING = 'https://shop.test/?utm_source=facebook&utm_medium=paid_social&utm_campaign=Spring_Sale';
+
+/**
+ * Synthetic journeys + spend, and cost / CPA / ROAS under first, last and linear computed here
+ * by hand from the same facts: the join (by id, by name on the network's own sources only), the
+ * currency conversion, and the credit the runner gives each row.
+ */
+export function describeSpendAttribution(engine: string, open: () => Promise<WarehouseFixture>): void {
+  describe(`spend joined to attribution: ${engine}`, () => {
+    const h = derivedHarness(open, { attribution: { reportingCurrency: 'EUR' } });
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'touchline-spend-attr-'));
+      await h.load([
+        // p1: Google (id join) then Meta (name join), buys 100.
+        page('s1', 'p1', at(1), GOOGLE_BRAND + '1'),
+        page('s2', 'p1', at(3), META_SPRING),
+        order('o1', { anon: 'p1' }, at(4), 100),
+        // p2: Meta, buys 50 the same day.
+        page('s3', 'p2', at(2), META_SPRING),
+        order('o2', { anon: 'p2' }, at(2, 12), 50),
+        // p3: Google, buys nothing. p4: newsletter, buys 30 (no cost). p5: a paid TikTok landing no spend row covers.
+        page('s4', 'p3', at(2), GOOGLE_BRAND + '3'),
+        page('s5', 'p4', at(2), 'https://shop.test/?utm_source=newsletter&utm_medium=email&utm_campaign=Jan'),
+        order('o4', { anon: 'p4' }, at(2, 12), 30),
+        page('s6', 'p5', at(2), 'https://shop.test/?utm_source=tiktok&utm_medium=cpc&utm_campaign=nope'),
+      ]);
+      const spend = [
+        // Named unlike its landings' utm_campaign: only the id can join it.
+        spendRow({ network: 'google_ads', account: '123', date: '2026-01-01', campaignId: '111', campaignName: 'Brand Search EU', costMicros: 20_000_000n }),
+        spendRow({ network: 'google_ads', account: '123', date: '2026-01-02', campaignId: '111', campaignName: 'Brand Search EU', costMicros: 10_000_000n }),
+        // No id on its landings; its name joins, in USD at 0.9.
+        spendRow({ network: 'meta', date: '2026-01-02', campaignId: '222', campaignName: 'Spring Sale', costMicros: 100_000_000n, currency: 'USD', networkConversions: 3 }),
+        // "Brand" is a Google landing's campaign: a Meta campaign of that name must not take it.
+        spendRow({ network: 'meta', date: '2026-01-02', campaignId: '444', campaignName: 'Brand', costMicros: 7_000_000n }),
+        spendRow({ network: 'meta', date: '2026-01-03', campaignId: '333', campaignName: 'Ghost', costMicros: 5_000_000n }),
+      ];
+      await writeSpend(h.w, spend, { loadId: 'J1', nowMs: 1, origin: 'test' });
+      const rates = join(dir, 'rates.csv');
+      await writeFile(rates, 'date,from_currency,to_currency,rate\n2026-01-01,EUR,USD,1.25\n');
+      await importRatesCsv(h.w, rates, 2);
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+    const attribute = (req: AttributeRequest) => runAttribution(h.w, h.config, req, { sessionsFresh: () => h.model.sessionsFresh() });
+
+    it('prices every row under first, last and linear exactly as computed by hand', async () => {
+      // By hand. Cost: Paid Search = 20 + 10 EUR; Paid Social = 100 USD ÷ 1.25 (EUR→USD) = 80 EUR; unmatched 7 + 5.
+      const cost: Record<string, number> = { 'Paid Search': 30, 'Paid Social': 80, '(unmatched spend)': 12 };
+      // Converting paths (channels in order) and their values; p4's Email path has no cost.
+      const paths: [string[], number][] = [[['Paid Search', 'Paid Social'], 100], [['Paid Social'], 50], [['Email'], 30]];
+      const credit = (pick: (p: string[]) => Record<string, number>) => {
+        const c: Record<string, { conversions: number; value: number }> = {};
+        for (const [p, v] of paths) for (const [k, w] of Object.entries(pick(p))) c[k] = { conversions: (c[k]?.conversions ?? 0) + w, value: (c[k]?.value ?? 0) + w * v };
+        return c;
+      };
+      const expected: Record<string, Record<string, { conversions: number; value: number }>> = {
+        first_touch: credit((p) => ({ [p[0]!]: 1 })),
+        last_touch: credit((p) => ({ [p[p.length - 1]!]: 1 })),
+        linear: credit((p) => Object.fromEntries(p.map((x) => [x, 1 / p.length]))),
+      };
+      const r = await attribute({ models: ['first_touch', 'last_touch', 'linear'], level: 'channel', withSpend: true, summaries: [] });
+      expect(r.spend?.currency).toBe('EUR');
+      for (const [k, v] of Object.entries(cost)) expect(r.spend?.cost[k]).toBeCloseTo(v, 9);
+      expect(r.spend?.totalCost).toBeCloseTo(122, 9);
+      expect(r.spend?.joined).toEqual({ campaignId: 30, campaignName: 80, unmatched: 12 });
+      expect(r.spend?.networkConversions['Paid Social']).toBe(3);
+      for (const m of r.models) {
+        const rows = creditsWithSpend(m, r.spend!);
+        for (const channel of ['Paid Search', 'Paid Social']) {
+          const c = expected[m.model]![channel] ?? { conversions: 0, value: 0 };
+          const got = rows[channel]!;
+          expect(got.cost).toBeCloseTo(cost[channel]!, 9);
+          if (c.conversions > 0) expect(got.cpa).toBeCloseTo(cost[channel]! / c.conversions, 9);
+          else expect(got.cpa).toBeNull();
+          expect(got.roas).toBeCloseTo(c.value / cost[channel]!, 9);
+        }
+        expect(rows['Email']).toMatchObject({ cost: null, cpa: null, roas: null });
+        expect(rows['(unmatched spend)']).toMatchObject({ conversions: 0, cost: 12, cpa: null, roas: 0 });
+      }
+      const csv = formatCreditsCsv(r, { level: 'channel', spend: r.spend }, 'credits').split('\n');
+      expect(csv[0]).toBe('model,channel,conversions,value,cost,cpa,roas,currency');
+      expect(csv).toContain(`last_touch,Paid Social,2,150,80,40,${150 / 80},EUR`);
+      const table = formatCreditsTable(r, { level: 'channel', spend: r.spend });
+      expect(table).toContain('Cost (EUR; the same under every model)');
+      expect(table).toMatch(/Note: 12\.00 EUR of spend matched no touch/);
+    });
+
+    it('at campaign level the cost lands on the landing campaign, whatever the network named it', async () => {
+      const r = await attribute({ models: ['last_touch'], level: 'campaign', withSpend: true, summaries: [] });
+      expect(r.spend?.cost['Brand']).toBeCloseTo(30, 9);
+      expect(r.spend?.cost['Spring_Sale']).toBeCloseTo(80, 9);
+      expect(r.spend?.cost['Brand Search EU']).toBeUndefined();
+    });
+
+    it('leaves out a day with no rate and says so; several currencies without a reporting currency is an error naming the key', async () => {
+      await writeSpend(h.w, [spendRow({ network: 'meta', date: '2025-12-01', campaignId: '222', campaignName: 'Spring Sale', costMicros: 1_000_000n, currency: 'USD' })], { loadId: 'J2', nowMs: 3, origin: 'test' });
+      const r = await attribute({ models: ['last_touch'], level: 'channel', withSpend: true, summaries: [] });
+      expect(r.spend?.missingRates).toEqual({ USD: ['2025-12-01'] });
+      expect(r.spend?.totalCost).toBeCloseTo(122, 9);
+      expect(r.spend?.notes.join('\n')).toContain('USD spend on 1 day(s) (2025-12-01) is left out');
+      const inRange = await attribute({ models: ['last_touch'], level: 'channel', withSpend: true, summaries: [], since: '2026-01-02', until: '2026-01-02' });
+      expect(inRange.spend?.totalCost).toBeCloseTo(10 + 80 + 7, 9);
+      // Without a configured currency: the spend's one currency, else an error naming the key.
+      const days = await readCampaignDays(h.w);
+      expect(() => reportingCurrencyOf(undefined, days)).toThrow(/ad spend is in EUR, USD: set attribution.reportingCurrency/);
+      expect(reportingCurrencyOf(undefined, days.filter((d) => d.currency === 'USD'))).toBe('USD');
+    });
+
+    it('reports the spend no touch matched and the paid touches no spend matched', async () => {
+      const groups = await readTouchGroups(h.w, modelSqlFor(h.w, h.config), (b) => `(${h.w.engine === 'duckdb' ? duckdbSessionsSql(b.rules) : clickhouseSessionsSql(b.rules)})`, () => 'campaign');
+      const r = unmatchedReport(await readCampaignDays(h.w), groups);
+      expect(r.spend.map((s) => [s.network, s.campaignId, s.cost, s.currency])).toEqual([['meta', '444', '7', 'EUR'], ['meta', '333', '5', 'EUR']]);
+      expect(r.touches).toEqual([{ source: 'tiktok', medium: 'cpc', utmCampaign: 'nope', utmId: null, clickIdType: null, sessions: 1 }]);
     });
   });
 }

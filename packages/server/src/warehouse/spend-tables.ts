@@ -1,4 +1,4 @@
-import { clickhouseQuoteIdent as quoteIdent } from './dialect/clickhouse-quoting.js';
+import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from './dialect/clickhouse-quoting.js';
 
 /**
  * Ad spend, exchange rates and campaign metadata, on both engines (warehouse migration 7).
@@ -167,4 +167,38 @@ ORDER BY (from_currency, to_currency, date)`,
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (network, campaign_id)`,
   ];
+}
+
+/** How the spend tables are spread over a cluster (the local tables' sharding keys). */
+const CLUSTER_SHARDING: Readonly<Record<string, string>> = {
+  ad_spend_rows: 'cityHash64(network, account)',
+  ad_spend_loads: 'cityHash64(network, account)',
+  fx_rates: 'cityHash64(from_currency, to_currency)',
+  ad_campaigns: 'cityHash64(network, campaign_id)',
+};
+
+/**
+ * The same for `touchline warehouse ddl --cluster`: a Replicated* table `<name>_local` on every
+ * node and a Distributed table under the name, and the view over the Distributed tables. Not
+ * exercised by the test suite (it runs the single-server DDL), like the activation tables'.
+ */
+export function spendClickhouseClusterStatements(database: string, ts: string, cluster: string): string[] {
+  const db = quoteIdent(database);
+  const on = `ON CLUSTER ${quoteIdent(cluster)}`;
+  return spendClickhouseStatements(database, ts).flatMap((ddl) => {
+    // GLOBAL IN: a plain IN over two Distributed tables is refused (distributed_product_mode = deny).
+    if (ddl.startsWith('CREATE VIEW')) return [ddl.replace(`${db}.ad_spend AS`, `${db}.ad_spend ${on} AS`).replace(') IN (SELECT', ') GLOBAL IN (SELECT')];
+    const name = /\.(\w+) \(/.exec(ddl)?.[1] ?? '';
+    const local = `${name}_local`;
+    const path = `${clickhouseLiteral(`/clickhouse/tables/{shard}/${database}/${local}`)}, ${clickhouseLiteral('{replica}')}`;
+    const replicated = ddl
+      .replace(`${db}.${name} (`, () => `${db}.${quoteIdent(local)} ${on} (`)
+      .replace(/ENGINE = (Replacing)?MergeTree(?:\(([^)]*)\))?/, (_m, replacing?: string, version?: string) =>
+        `ENGINE = Replicated${replacing ?? ''}MergeTree(${[path, version].filter(Boolean).join(', ')})`,
+      );
+    return [
+      replicated,
+      `CREATE TABLE IF NOT EXISTS ${db}.${name} ${on} AS ${db}.${quoteIdent(local)}\nENGINE = Distributed(${quoteIdent(cluster)}, ${db}, ${quoteIdent(local)}, ${CLUSTER_SHARDING[name]})`,
+    ];
+  });
 }

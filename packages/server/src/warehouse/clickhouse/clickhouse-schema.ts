@@ -1,6 +1,6 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
-import { spendClickhouseStatements } from '../spend-tables.js';
+import { spendClickhouseClusterStatements, spendClickhouseStatements } from '../spend-tables.js';
 import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
@@ -261,6 +261,7 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
   out.push(...touchClusterStatements(t.database, t.cluster));
   for (const [name, select] of viewQueries(t.database)) out.push(createView(t.database, name, select, t.cluster));
   out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
+  out.push(...spendClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {
     out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseLiteral(m.name)}, now())`);
   }

@@ -19,7 +19,14 @@ export async function spendForAttribution(
   q: { readonly level: Level; readonly sessionsOf: (m: ModelSql) => string; readonly since?: string | undefined; readonly until?: string | undefined },
 ): Promise<SpendByLevel> {
   const days = await readCampaignDays(warehouse, { since: q.since, until: q.until });
-  const currency = reportingCurrencyOf(config.attribution.reportingCurrency, days);
+  let currency: string;
+  try {
+    currency = reportingCurrencyOf(config.attribution.reportingCurrency, days);
+  } catch (err) {
+    // The credits stand without spend: the dashboard still shows them, with the key to set.
+    if (!(err instanceof RangeError)) throw err;
+    return { currency: '', cost: {}, networkConversions: {}, totalCost: 0, joined: { campaignId: 0, campaignName: 0, unmatched: 0 }, missingRates: {}, notes: [err.message] };
+  }
   const groups = days.length ? await readTouchGroups(warehouse, m, q.sessionsOf, (b) => levelSql(b, q.level)) : [];
   const result = spendByLevel(days, groups, rateBook(await readRates(warehouse)), currency);
   const other = config.attribution.conversions.filter((d) => d.currency && d.currency.toUpperCase() !== currency).map((d) => `${d.name ?? d.events[0]} (${d.currency})`);

@@ -266,8 +266,8 @@ export async function attributeCommand(argv: readonly string[], out: (s: string)
     return 0;
   }
   if (v.html) {
-    // The page shows every summary: the report computes them all, whatever --report says.
-    const full = { ...req, summaries: summariesFor('all') };
+    // The page shows every summary and the cost columns: the report computes them all, whatever --report says.
+    const full = { ...req, summaries: summariesFor('all'), withSpend: true };
     const result = await attributeOverWarehouse(config, full);
     await writeStaticReport(v.html, full, result, req.lookbackDays ?? config.attribution.lookbackDays);
     out(`wrote ${v.html}: the attribution page as one static file (${result.models.length} models, ${result.level})`);

@@ -35,6 +35,9 @@ describe('touchline spend', () => {
     const rates = join(dir, 'rates.csv');
     await writeFile(rates, 'date,from_currency,to_currency,rate\n2026-01-02,USD,EUR,0.9\n');
     expect(cli(['spend', 'rates', rates])).toMatchObject({ code: 0, out: expect.stringContaining('1 rate(s) written') });
+    const campaigns = join(dir, 'campaigns.csv');
+    await writeFile(campaigns, 'network,campaign_id,campaign_name,channel_type,ad_network_type\ngoogle_ads,555,PMax EU,performance_max,mixed\ngoogle_ads,,No id,SEARCH,\n');
+    expect(cli(['spend', 'campaigns', campaigns])).toMatchObject({ code: 1, out: expect.stringMatching(/1 campaign\(s\) written[^]*line 3: campaign_id is missing/) });
     const unmatched = cli(['spend', 'unmatched', '--format', 'json']);
     expect(unmatched.code).toBe(0);
     expect(JSON.parse(unmatched.out).unmatchedSpend).toEqual([

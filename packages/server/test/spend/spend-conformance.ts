@@ -6,7 +6,10 @@ import { importRatesCsv, rateBook, readRates } from '../../src/spend/fx-rates.js
 import { importSpendCsv } from '../../src/spend/import-spend.js';
 import type { SpendRow } from '../../src/spend/spend-row.js';
 import { writeSpend } from '../../src/spend/write-spend.js';
+import { writeCampaigns } from '../../src/spend/campaigns.js';
+import { spendForAttribution } from '../../src/attribute/attribution-spend.js';
 import { formatCreditsCsv, formatCreditsTable } from '../../src/attribute/format-attribution.js';
+import type { ModelSql } from '../../src/identity/model-views.js';
 import { creditsWithSpend } from '../../src/attribute/format-spend.js';
 import { runAttribution, type AttributeRequest } from '../../src/attribute/run-attribution.js';
 import { modelSqlFor } from '../../src/identity/derived-model.js';
@@ -167,6 +170,10 @@ export function describeSpendAttribution(engine: string, open: () => Promise<War
       await rm(dir, { recursive: true, force: true });
     });
     const attribute = (req: AttributeRequest) => runAttribution(h.w, h.config, req, { sessionsFresh: () => h.model.sessionsFresh() });
+    const sessionsOf = (b: ModelSql) => `(${h.w.engine === 'duckdb' ? duckdbSessionsSql(b.rules) : clickhouseSessionsSql(b.rules)})`;
+    // What --with-spend adds to a run, without the run (the first test covers the whole of it).
+    const spendOnly = (level: 'channel' | 'campaign', range: { since?: string; until?: string } = {}) =>
+      spendForAttribution(h.w, modelSqlFor(h.w, h.config), h.config, { level, sessionsOf, ...range });
 
     it('prices every row under first, last and linear exactly as computed by hand', async () => {
       // By hand. Cost: Paid Search = 20 + 10 EUR; Paid Social = 100 USD ÷ 1.25 (EUR→USD) = 80 EUR; unmatched 7 + 5.
@@ -211,7 +218,7 @@ export function describeSpendAttribution(engine: string, open: () => Promise<War
     });
 
     it('at campaign level the cost lands on the landing campaign, whatever the network named it', async () => {
-      const r = await attribute({ models: ['last_touch'], level: 'campaign', withSpend: true, summaries: [] });
+      const r = { spend: await spendOnly('campaign') };
       expect(r.spend?.cost['Brand']).toBeCloseTo(30, 9);
       expect(r.spend?.cost['Spring_Sale']).toBeCloseTo(80, 9);
       expect(r.spend?.cost['Brand Search EU']).toBeUndefined();
@@ -219,11 +226,11 @@ export function describeSpendAttribution(engine: string, open: () => Promise<War
 
     it('leaves out a day with no rate and says so; several currencies without a reporting currency is an error naming the key', async () => {
       await writeSpend(h.w, [spendRow({ network: 'meta', date: '2025-12-01', campaignId: '222', campaignName: 'Spring Sale', costMicros: 1_000_000n, currency: 'USD' })], { loadId: 'J2', nowMs: 3, origin: 'test' });
-      const r = await attribute({ models: ['last_touch'], level: 'channel', withSpend: true, summaries: [] });
+      const r = { spend: await spendOnly('channel') };
       expect(r.spend?.missingRates).toEqual({ USD: ['2025-12-01'] });
       expect(r.spend?.totalCost).toBeCloseTo(122, 9);
       expect(r.spend?.notes.join('\n')).toContain('USD spend on 1 day(s) (2025-12-01) is left out');
-      const inRange = await attribute({ models: ['last_touch'], level: 'channel', withSpend: true, summaries: [], since: '2026-01-02', until: '2026-01-02' });
+      const inRange = { spend: await spendOnly('channel', { since: '2026-01-02', until: '2026-01-02' }) };
       expect(inRange.spend?.totalCost).toBeCloseTo(10 + 80 + 7, 9);
       // Without a configured currency: the spend's one currency, else an error naming the key.
       const days = await readCampaignDays(h.w);
@@ -232,10 +239,35 @@ export function describeSpendAttribution(engine: string, open: () => Promise<War
     });
 
     it('reports the spend no touch matched and the paid touches no spend matched', async () => {
-      const groups = await readTouchGroups(h.w, modelSqlFor(h.w, h.config), (b) => `(${h.w.engine === 'duckdb' ? duckdbSessionsSql(b.rules) : clickhouseSessionsSql(b.rules)})`, () => 'campaign');
+      const groups = await readTouchGroups(h.w, modelSqlFor(h.w, h.config), sessionsOf, () => 'campaign');
       const r = unmatchedReport(await readCampaignDays(h.w), groups);
       expect(r.spend.map((s) => [s.network, s.campaignId, s.cost, s.currency])).toEqual([['meta', '444', '7', 'EUR'], ['meta', '333', '5', 'EUR']]);
       expect(r.touches).toEqual([{ source: 'tiktok', medium: 'cpc', utmCampaign: 'nope', utmId: null, clickIdType: null, sessions: 1 }]);
+    });
+
+    it("labels auto-tagged Google clicks with GA4's channel from the campaign's metadata, on read (history re-labelled), and nothing else", async () => {
+      await h.load([
+        page('g1', 'g-pmax', at(20), 'https://shop.test/?gclid=Gp&utm_id=555'),
+        page('g2', 'g-yt', at(20), 'https://shop.test/?gbraid=Gb&utm_id=556'),
+        page('g3', 'g-search', at(20), 'https://shop.test/?wbraid=Gw&utm_id=557'),
+        // Not auto-tagged by Google Ads: a hand-tagged Google landing, a Meta click, DV360's dclid.
+        page('g4', 'g-manual', at(20), 'https://shop.test/?utm_source=google&utm_medium=cpc&utm_id=555'),
+        page('g5', 'g-meta', at(20), 'https://shop.test/?fbclid=F&utm_source=google&utm_medium=cpc&utm_id=555'),
+        page('g6', 'g-dv', at(20), 'https://shop.test/?dclid=D&utm_id=555'),
+      ]);
+      const channels = async () =>
+        Object.fromEntries((await h.rows(`SELECT message_id, channel FROM sessions WHERE message_id IN ('g1', 'g2', 'g3', 'g4', 'g5', 'g6')`)).map((r) => [r['message_id'], r['channel']]));
+      const before = await channels();
+      expect(before).toEqual({ g1: 'Paid Search', g2: 'Paid Search', g3: 'Paid Search', g4: 'Paid Search', g5: 'Paid Search', g6: 'Display' });
+      const meta = (campaignId: string, channelType: string | null, adNetworkType: string | null) => ({
+        network: 'google_ads', account: '123', campaignId, campaignName: null, status: 'ENABLED', objective: null, channelType, adNetworkType,
+      });
+      await writeCampaigns(h.w, [meta('555', 'PERFORMANCE_MAX', null), meta('556', 'DEMAND_GEN', 'YOUTUBE'), meta('557', 'HOTEL', null)], 10);
+      // The network type decides before the campaign type; a type GA4 has no rule for leaves the rules' label.
+      expect(await channels()).toEqual({ g1: 'Cross-network', g2: 'Paid Video', g3: 'Paid Search', g4: 'Paid Search', g5: 'Paid Search', g6: 'Display' });
+      // Newer metadata wins, and re-labels the same history again.
+      await writeCampaigns(h.w, [meta('555', 'SHOPPING', null)], 11);
+      expect((await channels())['g1']).toBe('Paid Shopping');
     });
   });
 }

@@ -7,6 +7,7 @@ import { ConfigError, type Config } from '../../config/config.js';
 import { PRIVATE_DIR_MODE } from '../../data-dir/private-files.js';
 import { createDerivedModel, modelSqlFor } from '../../identity/derived-model.js';
 import { clickhouseSessionsSql, duckdbSessionsSql } from '../../identity/sessions-sql.js';
+import { importCampaignsCsv } from '../../spend/campaigns.js';
 import { importRatesCsv } from '../../spend/fx-rates.js';
 import { importSpendCsv, type SpendImportResult } from '../../spend/import-spend.js';
 import { readCampaignDays, readTouchGroups } from '../../spend/spend-join.js';
@@ -23,6 +24,9 @@ export const SPEND_HELP = `touchline spend — ad cost per campaign, for cost, C
 Usage:
   touchline spend import <file.csv>        daily cost per campaign; a day in the file replaces that day
   touchline spend rates <file.csv>         daily exchange rates: date,from_currency,to_currency,rate
+  touchline spend campaigns <file.csv>     campaign metadata: network,campaign_id,campaign_name,status,
+                                           objective,channel_type,ad_network_type (GA4's channel for
+                                           auto-tagged Google clicks comes from the last two)
   touchline spend unmatched [--since D] [--until D] [--format table|json|csv]
                                            spend no touch matched, and paid touches no spend matched
 Then: touchline attribute --with-spend [--by channel|source_medium|campaign]
@@ -144,13 +148,14 @@ export async function spendCommand(argv: readonly string[], out: (s: string) => 
   const progress = !v['no-progress'] && process.stderr.isTTY;
   switch (sub) {
     case 'import':
-    case 'rates': {
+    case 'rates':
+    case 'campaigns': {
       if (!file) throw new ConfigError(`usage: touchline spend ${sub} <file.csv>`);
       if (sub === 'import') return importCommand(config, file, progress, out);
-      const warehouse = await openForSpend(config, 'rates', { file });
+      const warehouse = await openForSpend(config, sub, { file });
       try {
-        const r = await importRatesCsv(warehouse, file, Date.now());
-        out(`${r.written} rate(s) written from ${file}`);
+        const r = sub === 'rates' ? await importRatesCsv(warehouse, file, Date.now()) : await importCampaignsCsv(warehouse, file, Date.now());
+        out(`${r.written} ${sub === 'rates' ? 'rate(s)' : 'campaign(s)'} written from ${file}`);
         for (const p of r.problems) out(`  line ${p.line}: ${p.reasons.join('; ')}`);
         return r.problems.length ? 1 : 0;
       } finally {

@@ -65,19 +65,32 @@ export async function readTouchGroups(warehouse: Warehouse, m: ModelSql, session
   }));
 }
 
-/** Daily cost per campaign in `[since, until]` (all days when unset), from the `ad_spend` view. */
+/**
+ * The first day not in a range that ends (exclusive) at `until`, as conversions' `until` does:
+ * `2026-01-03` and `2026-01-03T00:00:00Z` end before that day, `2026-01-03T12:00Z` after it.
+ */
+export function endDayOf(until: string): string {
+  const ms = Date.parse(until);
+  if (!Number.isFinite(ms)) throw new RangeError(`until: "${until}" is not a date or time`);
+  const day = new Date(ms).toISOString().slice(0, 10);
+  return ms > Date.parse(`${day}T00:00:00Z`) ? new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) : day;
+}
+
+/** Daily cost per campaign of the days from `since` to before `until` (all days when unset), from the `ad_spend` view. */
 export async function readCampaignDays(warehouse: Warehouse, range: { since?: string | undefined; until?: string | undefined } = {}): Promise<CampaignDay[]> {
   const duck = warehouse.engine === WarehouseEngine.DuckDB;
   const day = duck ? 'CAST(date AS VARCHAR)' : 'toString(date)';
   const params: Record<string, string> = {};
   const where: string[] = [];
   if (range.since) {
-    params['since'] = range.since.slice(0, 10);
+    const ms = Date.parse(range.since);
+    if (!Number.isFinite(ms)) throw new RangeError(`since: "${range.since}" is not a date or time`);
+    params['since'] = new Date(ms).toISOString().slice(0, 10);
     where.push(`${day} >= $since`);
   }
   if (range.until) {
-    params['until'] = range.until.slice(0, 10);
-    where.push(`${day} <= $until`);
+    params['until'] = endDayOf(range.until);
+    where.push(`${day} < $until`);
   }
   const cost = duck ? 'CAST(sum(cost_micros) AS VARCHAR)' : 'toString(sum(cost_micros))';
   const sql = `SELECT network, campaign_id, any_value(campaign_name) AS campaign_name, currency, ${day} AS day, ${cost} AS cost, sum(coalesce(network_conversions, 0)) AS conv

@@ -230,8 +230,11 @@ export function describeSpendAttribution(engine: string, open: () => Promise<War
       expect(r.spend?.missingRates).toEqual({ USD: ['2025-12-01'] });
       expect(r.spend?.totalCost).toBeCloseTo(122, 9);
       expect(r.spend?.notes.join('\n')).toContain('USD spend on 1 day(s) (2025-12-01) is left out');
-      const inRange = { spend: await spendOnly('channel', { since: '2026-01-02', until: '2026-01-02' }) };
+      // Days from since to before until, as conversions are counted.
+      const inRange = { spend: await spendOnly('channel', { since: '2026-01-02', until: '2026-01-03' }) };
       expect(inRange.spend?.totalCost).toBeCloseTo(10 + 80 + 7, 9);
+      const midday = { spend: await spendOnly('channel', { since: '2026-01-02T18:00:00Z', until: '2026-01-03T00:00:00.000Z' }) };
+      expect(midday.spend?.totalCost).toBeCloseTo(10 + 80 + 7, 9);
       // Without a configured currency: the spend's one currency, else an error naming the key.
       const days = await readCampaignDays(h.w);
       expect(() => reportingCurrencyOf(undefined, days)).toThrow(/ad spend is in EUR, USD: set attribution.reportingCurrency/);

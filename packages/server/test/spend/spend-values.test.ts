@@ -3,7 +3,7 @@ import { decimalToMicros, microsToDecimal } from '../../src/spend/decimal.js';
 import { rateBook } from '../../src/spend/fx-rates.js';
 import { metricsOf, spendByLevel, UNMATCHED } from '../../src/spend/spend-by-level.js';
 import { spendRowOf } from '../../src/spend/spend-csv.js';
-import { matchCampaign, type TouchGroup } from '../../src/spend/spend-join.js';
+import { endDayOf, matchCampaign, type TouchGroup } from '../../src/spend/spend-join.js';
 import { normaliseCampaignName } from '../../src/spend/spend-row.js';
 
 describe('spend values', () => {
@@ -63,6 +63,14 @@ describe('spend values', () => {
     expect(s.cost).toEqual({ 'Paid Search': 6, Display: 2, [UNMATCHED]: 3 });
     expect(s.networkConversions['Paid Search']).toBe(1.5);
     expect(s.missingRates).toEqual({ GBP: ['2026-01-01'] });
+  });
+
+  it('ends a spend range where the conversions range ends (until is exclusive)', () => {
+    expect(endDayOf('2026-01-03')).toBe('2026-01-03');
+    expect(endDayOf('2026-01-03T00:00:00.000Z')).toBe('2026-01-03');
+    expect(endDayOf('2026-01-03T12:00:00Z')).toBe('2026-01-04');
+    expect(endDayOf('2026-12-31T23:59:59.999Z')).toBe('2027-01-01');
+    expect(() => endDayOf("2026-01-03' OR 1=1 --")).toThrow(/is not a date or time/);
   });
 
   it('never divides by zero: no conversions, no CPA; no cost, no ROAS', () => {

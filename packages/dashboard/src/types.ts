@@ -35,6 +35,8 @@ export interface AttributionAnswer {
   touches_to_convert?: { conversions: number; median: number | null; mean: number | null; p90: number | null; by_touches: { touches: number; conversions: number }[] };
   notes: string[];
   timings: { totalMs: number };
+  /** Cost per level value in `currency` (imported ad spend); CPA and ROAS follow each model's credits. */
+  spend?: { currency: string; cost: Record<string, number>; totalCost: number; notes: string[] };
 }
 
 export interface QualityAnswer {

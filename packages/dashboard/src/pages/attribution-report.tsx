@@ -14,16 +14,47 @@ export interface CreditRow {
 
 /** One row per level value with each model's credit, ordered by the first model's conversions. */
 export function creditRows(a: AttributionAnswer): CreditRow[] {
-  const labels = new Set(a.models.flatMap((m) => Object.keys(m.credits)));
+  const labels = new Set([...a.models.flatMap((m) => Object.keys(m.credits)), ...Object.keys(a.spend?.cost ?? {})]);
   const rows = [...labels].map((label) => ({ label, credits: a.models.map((m) => m.credits[label] ?? { conversions: 0, value: 0 }) }));
   return rows.sort((x, y) => (y.credits[0]?.conversions ?? 0) - (x.credits[0]?.conversions ?? 0) || x.label.localeCompare(y.label));
 }
 
 const LEVEL_LABEL: Record<string, string> = { channel: 'Channel', source_medium: 'Source / medium', campaign: 'Campaign', source: 'Source', medium: 'Medium' };
 
-/** The spend issue fills these: cost is one number per row (no model moves it); CPA and ROAS follow each model's credit. */
+/** Shown until spend exists: cost is one number per row (no model moves it); CPA and ROAS follow each model's credit. */
 const SPEND_NOTE =
-  'Cost, CPA and ROAS stay empty until ad spend is imported (the spend import, coming next, reads each ad platform’s daily cost by campaign). Cost will not depend on the model; CPA = cost ÷ credited conversions and ROAS = credited revenue ÷ cost under each model.';
+  'Cost, CPA and ROAS stay empty until ad spend is imported (touchline spend import; docs/spend.md). Cost does not depend on the model; CPA = cost ÷ credited conversions and ROAS = credited revenue ÷ cost under each model.';
+
+const ratio = (n: number | null) => (n === null ? '—' : fmtDec(n));
+
+/** Cost once per row, then CPA and ROAS under each model, in the reporting currency; placeholders while there is no spend. */
+function spendColumns(a: AttributionAnswer): Column<CreditRow>[] {
+  const s = a.spend;
+  if (!s || Object.keys(s.cost).length === 0) {
+    return [
+      { key: 'cost', label: 'Cost', value: () => null, show: () => '—', numeric: true },
+      { key: 'cpa', label: 'CPA', value: () => null, show: () => '—', numeric: true },
+      { key: 'roas', label: 'ROAS', value: () => null, show: () => '—', numeric: true },
+    ];
+  }
+  const cost = (r: CreditRow) => s.cost[r.label] ?? null;
+  const cpa = (r: CreditRow, i: number) => {
+    const c = cost(r);
+    const conv = r.credits[i]?.conversions ?? 0;
+    return c === null || conv <= 0 ? null : c / conv;
+  };
+  const roas = (r: CreditRow, i: number) => {
+    const c = cost(r);
+    return c === null || c <= 0 ? null : (r.credits[i]?.value ?? 0) / c;
+  };
+  return [
+    { key: 'cost', label: `Cost (${s.currency})`, value: cost, show: (r) => ratio(cost(r)), numeric: true },
+    ...a.models.flatMap((m, i): Column<CreditRow>[] => [
+      { key: `${m.model}-cpa`, label: `${m.model} CPA (${s.currency})`, value: (r) => cpa(r, i), show: (r) => ratio(cpa(r, i)), numeric: true },
+      { key: `${m.model}-roas`, label: `${m.model} ROAS`, value: (r) => roas(r, i), show: (r) => ratio(roas(r, i)), numeric: true },
+    ]),
+  ];
+}
 
 function creditColumns(a: AttributionAnswer): Column<CreditRow>[] {
   const models = a.models.map((m) => m.model);
@@ -33,9 +64,7 @@ function creditColumns(a: AttributionAnswer): Column<CreditRow>[] {
       { key: `${m}-conv`, label: `${m} conversions`, value: (r) => r.credits[i]?.conversions ?? 0, show: (r) => fmtDec(r.credits[i]?.conversions ?? 0), numeric: true },
       { key: `${m}-rev`, label: `${m} revenue`, value: (r) => r.credits[i]?.value ?? 0, show: (r) => fmtDec(r.credits[i]?.value ?? 0), numeric: true },
     ]),
-    { key: 'cost', label: 'Cost', value: () => null, show: () => '—', numeric: true },
-    { key: 'cpa', label: 'CPA', value: () => null, show: () => '—', numeric: true },
-    { key: 'roas', label: 'ROAS', value: () => null, show: () => '—', numeric: true },
+    ...spendColumns(a),
   ];
 }
 
@@ -71,7 +100,7 @@ export function AttributionReport(props: { answer: AttributionAnswer }) {
           <strong class="tile-value">{fmtInt(a.totals.empty_path_conversions)}</strong>
         </div>
       </div>
-      {a.notes.map((n) => (
+      {[...a.notes, ...(a.spend?.notes ?? [])].map((n) => (
         <p class="note" key={n}>
           {n}
         </p>
@@ -80,7 +109,7 @@ export function AttributionReport(props: { answer: AttributionAnswer }) {
         <h3>Conversions credited by {(LEVEL_LABEL[a.level] ?? a.level).toLowerCase()}, every model side by side</h3>
         <ModelBars models={a.models.map((m) => m.model)} rows={chartRows} unit="conversions" />
       </section>
-      <DataTable id="credits" caption="Credit and revenue under each model" csvName={`touchline-attribution-${a.level}.csv`} note={SPEND_NOTE} rows={rows} columns={creditColumns(a)} />
+      <DataTable id="credits" caption="Credit and revenue under each model" csvName={`touchline-attribution-${a.level}.csv`} note={a.spend && Object.keys(a.spend.cost).length > 0 ? `Cost in ${a.spend.currency}, the same under every model; CPA = cost ÷ credited conversions, ROAS = credited revenue ÷ cost.` : SPEND_NOTE} rows={rows} columns={creditColumns(a)} />
       <DataTable
           id="top-paths"
           caption={`Top conversion paths${a.top_paths?.approximate ? ' (approximate)' : ''}`}

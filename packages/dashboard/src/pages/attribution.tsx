@@ -24,6 +24,7 @@ export function attributeBody(f: AttributionFilters, range: { since: string; unt
     ...(range.since ? { since: `${range.since}T00:00:00.000Z` } : {}),
     ...(until ? { until } : {}),
     params: { direct: f.direct, halfLifeDays: f.halfLifeDays },
+    withSpend: true,
   };
 }
 

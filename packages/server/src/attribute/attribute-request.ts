@@ -48,6 +48,7 @@ const AttributeRequestSchema = z
     until: z.string().exactOptional(),
     summaries: z.array(z.enum(SUMMARIES)).exactOptional(),
     params: ParamsSchema.exactOptional(),
+    withSpend: z.boolean().exactOptional(),
   })
   .strict();
 

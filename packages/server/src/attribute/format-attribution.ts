@@ -1,5 +1,7 @@
 import { compareModels, SUMMARIES, type AttributionResult, type ModelResult, type Summary } from '@touchline/attribution';
 import type { WarehouseEngine } from '../warehouse/engine.js';
+import type { SpendByLevel } from '../spend/spend-by-level.js';
+import { creditsWithSpend, modelsWithSpend, spendSection } from './format-spend.js';
 import type { AttributeResponse } from './run-attribution.js';
 
 /** What `--report` selects, in every format: credits, top paths, time and touches to convert, or all. */
@@ -36,6 +38,8 @@ export interface RunFacts {
   readonly engine?: WarehouseEngine | undefined;
   readonly sessions?: AttributeResponse['sessions'] | undefined;
   readonly notes?: readonly string[] | undefined;
+  /** `--with-spend`: cost per level value; CPA and ROAS are added to every format. */
+  readonly spend?: SpendByLevel | undefined;
 }
 
 const jsonNumber = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
@@ -55,9 +59,9 @@ export function formatCreditsJson(r: AttributionResult, facts: RunFacts, report:
         2,
       );
     case 'all':
-      return JSON.stringify({ ...r, level: facts.level, notes: facts.notes ?? [] }, jsonNumber, 2);
+      return JSON.stringify({ ...r, ...(facts.spend ? { models: modelsWithSpend(r.models, facts.spend), spend: facts.spend } : {}), level: facts.level, notes: facts.notes ?? [] }, jsonNumber, 2);
     default:
-      return JSON.stringify(r.models, jsonNumber, 2);
+      return JSON.stringify(facts.spend ? modelsWithSpend(r.models, facts.spend) : r.models, jsonNumber, 2);
   }
 }
 
@@ -71,11 +75,15 @@ const csvLine = (cells: readonly unknown[]) => cells.map(csvCell).join(',');
 export function formatCreditsCsv(r: AttributionResult, facts: RunFacts, report: Report): string {
   const lines: string[] = [];
   if (report === 'credits' || report === 'all') {
-    lines.push(csvLine(['model', facts.level, 'conversions', 'value']));
+    const spend = facts.spend;
+    lines.push(csvLine(['model', facts.level, 'conversions', 'value', ...(spend ? ['cost', 'cpa', 'roas', 'currency'] : [])]));
     // Largest credit first, whatever order the paths streamed in.
     const byCredit = (a: [string, { conversions: number; value: number }], b: [string, { conversions: number; value: number }]) =>
       b[1].conversions - a[1].conversions || b[1].value - a[1].value || a[0].localeCompare(b[0]);
-    for (const m of r.models) for (const [k, c] of Object.entries(m.credits).sort(byCredit)) lines.push(csvLine([m.model, k, c.conversions, c.value]));
+    for (const m of r.models) {
+      if (!spend) for (const [k, c] of Object.entries(m.credits).sort(byCredit)) lines.push(csvLine([m.model, k, c.conversions, c.value]));
+      else for (const [k, c] of Object.entries(creditsWithSpend(m, spend)).sort(byCredit)) lines.push(csvLine([m.model, k, c.conversions, c.value, c.cost, c.cpa, c.roas, c.currency]));
+    }
   }
   if (report === 'paths' || report === 'all') {
     if (lines.length) lines.push('');
@@ -138,6 +146,7 @@ export function formatCreditsTable(
     return out.join('\n');
   }
   if (report === 'credits' || report === 'all') out.push(...creditSections(r, facts, opts.chartModel, opts.metric ?? 'conversions'));
+  if (facts.spend && (report === 'credits' || report === 'all')) out.push(...spendSection(r.models, facts.spend, facts.level));
   if (report === 'paths' || report === 'all') out.push(...pathSection(need(r.top_paths, 'top_paths')));
   if (report === 'conversion-time' || report === 'all') {
     const ttc = need(r.time_to_convert, 'time_to_convert');
@@ -146,7 +155,7 @@ export function formatCreditsTable(
     else out.push('Time to convert: no path carries touch times.');
     if (tc.conversions > 0) out.push(`Touches to convert: median ${fmt(tc.median, 0)}, mean ${fmt(tc.mean)}, p90 ${fmt(tc.p90, 0)}`);
   }
-  for (const n of facts.notes ?? []) out.push(`Note: ${n}`);
+  for (const n of [...(facts.notes ?? []), ...(facts.spend?.notes ?? [])]) out.push(`Note: ${n}`);
   return out.join('\n');
 }
 

@@ -59,7 +59,8 @@ export type PathRows = (typeof PathRows)[keyof typeof PathRows];
 /** Record, field and touch separators of the packed per-conversion rows (level values never hold control characters). */
 export const PACK = { record: '\u001d', field: '\u001e', touch: '\u001f' } as const;
 
-function levelSql(m: ModelSql, level: Level): string {
+/** The level value of a resolved sessions row (spend joins read it too). */
+export function levelSql(m: ModelSql, level: Level): string {
   const f = m.rules.fns;
   // A raw column is `(none)` where the touch lacks it, but `(direct)` on a direct touch: a
   // referral without utm_content is not direct, and `--direct ignore` must tell them apart.

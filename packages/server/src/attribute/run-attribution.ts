@@ -18,6 +18,8 @@ import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-s
 import { WarehouseEngine, type Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
+import type { SpendByLevel } from '../spend/spend-by-level.js';
+import { spendForAttribution } from './attribution-spend.js';
 import { DAY_MS, PACK, PathRows, PathRowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
@@ -46,6 +48,8 @@ export interface AttributeRequest {
    * `.markov.emptyPaths`; the level's own direct value is always a direct label.
    */
   readonly params?: Omit<AttributionParams, 'lookbackDays' | 'emptyPathChannel' | 'pathsAreDistinct' | 'summaries'>;
+  /** Add ad cost per level value (`spend`), for cost, CPA and ROAS under each model. @defaultValue false */
+  readonly withSpend?: boolean;
 }
 
 /** The engine's result plus what the run was. JSON-safe (NaN statistics become null in JSON). */
@@ -57,6 +61,8 @@ export interface AttributeResponse extends AttributionResult {
   /** Things the reader should know (fallbacks, left-out conversions). */
   readonly notes: string[];
   readonly timings: { readonly sqlAndStreamMs: number; readonly totalMs: number };
+  /** With `withSpend`: cost per level value in the reporting currency (CPA and ROAS follow each model's credits). */
+  readonly spend?: SpendByLevel;
 }
 
 export interface RunOptions {
@@ -188,13 +194,14 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
   if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
   const lookbackDays = req.lookbackDays ?? config.attribution.lookbackDays;
   const conversions = definitionsFor(req, config);
+  const sessionsOf = (b: ModelSql) => (duck ? (onRead ? `(${duckdbSessionsSql(b.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(b.rules)})`);
   const queryOf = (b: ModelSql): PathQuery => ({
     level,
     lookbackMs: lookbackDays * DAY_MS,
     resetAfterConversion: req.resetAfterConversion ?? config.attribution.resetAfterConversion,
     conversions,
     filter: { since: req.since, until: req.until },
-    sessions: duck ? (onRead ? `(${duckdbSessionsSql(b.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(b.rules)})`,
+    sessions: sessionsOf(b),
   });
   // Each statement binds its own values (conversion names, `--since`, the configured domains…).
   const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
@@ -216,7 +223,9 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
   const { main, models } = resultsOf(req, runs);
   const left = await otherCurrencyCount(warehouse, m, conversions);
   if (left > 0) notes.push(`${left} conversion event(s) state another currency than their definition and were left out`);
+  const spend = req.withSpend ? await spendForAttribution(warehouse, m, config, { level, sessionsOf, since: req.since, until: req.until }) : undefined;
   return {
+    ...(spend ? { spend } : {}),
     ...main,
     models,
     ...(runs.summaries.has('time_to_convert') ? { time_to_convert: timeToConvert(runs.days) } : {}),

@@ -9,6 +9,7 @@ import { migrateToClickHouse } from './commands/migrate-to.js';
 import { planCommand, replayCommand, type PlanFlags } from './commands/plan.js';
 import { utmCommand } from './commands/utm.js';
 import { sourcesCommand } from './commands/sources.js';
+import { spendCommand } from './commands/spend.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -33,6 +34,7 @@ Usage:
                     [--conversions] [--allow-rejects]      CRM conversions (import --conversions --help: columns)
   touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
                                                            credit conversions to channels (--help for more)
+  touchline spend   import | rates | campaigns <file.csv> | unmatched   ad cost for CPA and ROAS (--help)
   touchline status  [--json]                               spool, loader lag, events per source
   touchline sources list | create <name> | revoke <name>   write keys
   touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)
@@ -84,6 +86,7 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
   restrictUmask();
   // attribute has flags of its own (one per model parameter): it parses them itself.
   if (argv[0] === 'attribute') return attributeCommand(argv.slice(1), out);
+  if (argv[0] === 'spend') return spendCommand(argv.slice(1), out);
   const { values, positionals } = parseArgsHelpfully({
     args: argv,
     allowPositionals: true,

@@ -75,6 +75,12 @@ export const AttributionConfigSchema = z
     resetAfterConversion: z.boolean().default(true),
     /** Campaign taxonomy: UTM values normalised and aliased on read, feeding the channel grouping (docs/tracking-plans.md). */
     utm: UtmRulesSchema.optional(),
+    /**
+     * The currency cost, CPA and ROAS are reported in (`touchline attribute --with-spend`): spend in
+     * other currencies is converted at the daily rates of `touchline spend rates`. Conversion values
+     * are taken to be in it. @defaultValue the one currency all spend is in (required when there are several)
+     */
+    reportingCurrency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code').optional(),
     identity: z
       .object({
         /** Ids that never identify anyone, added to the built-in list (`undefined`, `null`, `0`, `anonymous`, …). @defaultValue [] */

@@ -1,6 +1,7 @@
 import { UTM_KEYS } from '@touchline/protocol';
 import type { ConversionDefinition } from '../definitions/conversions.js';
 import { conversionsSql } from './conversions-sql.js';
+import { googleAdsChannelSql, googleCampaignChannelsSql } from './google-ads-channel.js';
 import { identityWarningsSql, idLinksSql, idMapSql } from './identity-sql.js';
 import { junkIdMatch } from './junk-ids.js';
 import { clickhouseSessionsSql } from './sessions-sql.js';
@@ -34,16 +35,23 @@ export function resolvedSessionsSql(m: ModelSql, sessions = 'touch_sessions'): s
   const smc = sourceMediumCampaignSql(r);
   const base = `SELECT *, ${smc.source} AS source, ${smc.medium} AS medium, ${smc.campaign} AS campaign, coalesce(user_id, device_id) AS person_key FROM ${sessions}`;
   const map = `(SELECT id AS map_id, ${f.nullable('root_id')} AS map_root FROM id_map)`;
-  if (f.engine === WarehouseEngine.DuckDB) {
+  // Auto-tagged Google Ads clicks take GA4's label from the campaign's metadata (google-ads-channel.ts).
+  const duck = f.engine === WarehouseEngine.DuckDB;
+  const campaigns = googleCampaignChannelsSql(f, !duck);
+  if (duck) {
     return `WITH s AS (${base}),
 d AS (SELECT source AS d_source, medium AS d_medium, campaign AS d_campaign, ${channelSql(r)} AS channel FROM (SELECT DISTINCT source, medium, campaign FROM s))
-SELECT s.*, d.channel, coalesce(m.map_root, s.person_key) AS person_root
+SELECT s.*, ${googleAdsChannelSql(f, 'd.channel', 'gc.gc_channel')} AS channel, coalesce(m.map_root, s.person_key) AS person_root
 FROM s JOIN d ON d.d_source = s.source AND d.d_medium = s.medium AND d.d_campaign = s.campaign
-LEFT JOIN ${map} AS m ON m.map_id = s.person_key`;
+LEFT JOIN ${map} AS m ON m.map_id = s.person_key
+LEFT JOIN ${campaigns} AS gc ON gc.gc_id = s.utm_id`;
   }
-  return `SELECT *, ${channelSql(r)} AS channel, coalesce(map_root, person_key) AS person_root
+  // ClickHouse 18.16 takes one JOIN per SELECT: the campaigns join wraps the id_map one.
+  return `SELECT *, ${googleAdsChannelSql(f, 'rule_channel', 'gc_channel')} AS channel FROM (
+SELECT *, ${channelSql(r)} AS rule_channel, coalesce(map_root, person_key) AS person_root, ${f.text('utm_id')} AS gc_key
 FROM (${base}) AS s
-LEFT JOIN ${map} AS m ON person_key = map_id`;
+LEFT JOIN ${map} AS m ON person_key = map_id) AS sm
+LEFT JOIN ${campaigns} AS gc ON gc_key = gc_id`;
 }
 
 /** Conversions with their person root, for the `conversions` view and attribution. */

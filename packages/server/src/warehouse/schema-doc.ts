@@ -1,5 +1,6 @@
 import { CLICK_IDS } from '@touchline/protocol';
 import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from './schema.js';
+import { SPEND_TABLE_DOCS } from './spend-tables.js';
 
 const TYPES: Record<Column['type'], [string, string]> = {
   string: ['VARCHAR', 'Nullable(String)'],
@@ -105,6 +106,13 @@ clickhouse\`, see docs/tracking.md): one row per visitor id (\`visitor_id\`) wit
 \`last\` and \`session\` touch as JSON text and \`seen\` (last activity). A view merging the facts
 collectors write to \`visitor_touches_store\`. With DuckDB the touch store is a SQLite file in the
 data dir, not a warehouse table.
+
+## Ad spend: ${Object.keys(SPEND_TABLE_DOCS).map((t) => `\`${t}\``).join(', ')}
+
+Imported or pulled ad cost, exchange rates and campaign metadata (docs/spend.md). Cost is
+\`cost_micros\`, millionths of \`currency\`, exact.
+
+${Object.entries(SPEND_TABLE_DOCS).map(([t, d]) => `- \`${t}\`: ${d}`).join('\n')}
 
 ## \`loader_checkpoints\`, \`schema_migrations\`, \`last_load_ids\` (DuckDB)
 

@@ -63,8 +63,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse feature detection a
     const printed = await openClickHouseWarehouse({ url: server.url, database: 'touchline_printed' });
     try {
       expect(await printed.migrate()).toEqual([]);
-      // Version numbers may skip (each branch of work has its own): the newest is what is applied.
-      expect(await printed.schemaVersion()).toBe(CLICKHOUSE_MIGRATIONS.at(-1)!.version);
+      expect(await printed.schemaVersion()).toBe(Math.max(...CLICKHOUSE_MIGRATIONS.map((m) => m.version)));
       const cols = async (db: string) => server.sql(`SELECT table, name, type FROM system.columns WHERE database = '${db}' ORDER BY table, name`);
       expect(await cols('touchline_printed')).toBe(await cols('touchline_features'));
     } finally {

@@ -2,6 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { writeSpend } from '../../src/spend/write-spend.js';
+import { openDuckDBWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { loadDemoOverHttp } from './support/demo-harness.js';
 
@@ -46,5 +48,27 @@ describe('touchline attribute --html', () => {
     expect(html).toContain('&lt;script>alert(1)&lt;/script>');
     for (const id of ['credits', 'top-paths', 'time-to-convert', 'touches-to-convert']) expect(html).toContain(`data-testid="${id}"`);
     expect(html).toContain('Cost, CPA and ROAS stay empty');
+  });
+
+  it('shows cost, and CPA and ROAS under each model, once spend is imported (the hostile campaign priced by name)', async () => {
+    const w = await openDuckDBWarehouse({ path: join(h.dataDir, 'warehouse.duckdb') });
+    try {
+      await w.migrate();
+      const row = { network: 'x', account: '', date: new Date().toISOString().slice(0, 10), campaignId: 'c-1', campaignName: HOSTILE, adGroupId: '', adGroupName: null, costMicros: 4_000_000n, currency: 'EUR', impressions: null, clicks: null, networkConversions: null, networkConversionValue: null };
+      await writeSpend(w, [row], { loadId: 'static-1', nowMs: Date.now(), origin: 'test' });
+    } finally {
+      await w.close();
+    }
+    const file = join(h.dataDir, 'report-spend.html');
+    expect(await main(['attribute', '--html', file, '--by', 'campaign', '--model', 'last', '--data-dir', h.dataDir], () => undefined)).toBe(0);
+    const html = await readFile(file, 'utf8');
+    expect(html).not.toContain('Cost, CPA and ROAS stay empty');
+    expect(html).toContain('Cost (EUR)');
+    expect(html).toContain('last_touch ROAS');
+    // The hostile campaign's row: 1 conversion of revenue 1 for 4.00 EUR, so CPA 4.00 and ROAS 0.25.
+    const table = html.slice(html.indexOf('<table data-testid="credits">'));
+    const row = /<tr>(?:(?!<\/tr>)[^])*?&lt;script>alert\(1\)(?:(?!<\/tr>)[^])*<\/tr>/.exec(table)?.[0] ?? '';
+    expect(row).toContain('4.00');
+    expect(row).toContain('0.25');
   });
 });

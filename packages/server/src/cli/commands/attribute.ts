@@ -46,6 +46,8 @@ Options:
   --shapley subset|exact
   --top 20                  top conversion paths
   --report credits|paths|conversion-time|all   what to print and so compute (default: credits)
+  --with-spend              cost, CPA and ROAS per row under each model, from imported ad spend
+                            (touchline spend import; docs/spend.md), in attribution.reportingCurrency
   --chart <model>           the model the table's bar chart shows (default: linear)
   --metric conversions|value   the bar chart's measure
 Runs through the running server when there is one (POST /admin/attribute), else on the warehouse
@@ -140,6 +142,7 @@ function parseOptions(argv: readonly string[]) {
       metric: { type: 'string', default: 'conversions' },
       paths: { type: 'string' },
       html: { type: 'string' },
+      'with-spend': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }, 'touchline attribute --help').values;
@@ -207,6 +210,7 @@ export function requestFromFlags(v: Options): AttributeRequest {
     ...(v.until ? { until: v.until } : {}),
     summaries: summariesFor(reportOf(v)),
     params: paramsFromFlags(v),
+    ...(v['with-spend'] ? { withSpend: true } : {}),
   };
 }
 
@@ -262,14 +266,14 @@ export async function attributeCommand(argv: readonly string[], out: (s: string)
     return 0;
   }
   if (v.html) {
-    // The page shows every summary: the report computes them all, whatever --report says.
-    const full = { ...req, summaries: summariesFor('all') };
+    // The page shows every summary and the cost columns: the report computes them all, whatever --report says.
+    const full = { ...req, summaries: summariesFor('all'), withSpend: true };
     const result = await attributeOverWarehouse(config, full);
     await writeStaticReport(v.html, full, result, req.lookbackDays ?? config.attribution.lookbackDays);
     out(`wrote ${v.html}: the attribution page as one static file (${result.models.length} models, ${result.level})`);
     return 0;
   }
   const result = await attributeOverWarehouse(config, req);
-  out(render(result, { level: result.level, lookbackDays: req.lookbackDays ?? config.attribution.lookbackDays, engine: result.engine, sessions: result.sessions, notes: result.notes }, v));
+  out(render(result, { level: result.level, lookbackDays: req.lookbackDays ?? config.attribution.lookbackDays, engine: result.engine, sessions: result.sessions, notes: result.notes, spend: result.spend }, v));
   return 0;
 }

@@ -1,6 +1,7 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
 import { planClickhouseStatements } from '../plan-tables.js';
+import { spendClickhouseClusterStatements, spendClickhouseStatements } from '../spend-tables.js';
 import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
@@ -226,6 +227,9 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // The columns come from schema.ts (version 1 creates them; older stores get them by reconciliation).
     name: 'tracking plans: plan_replays (plan_version, plan_violations on events and failed_events)',
     statements: (t) => planClickhouseStatements(t.database, timestampType(t.features)),
+    version: 7,
+    name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns',
+    statements: (t) => spendClickhouseStatements(t.database, timestampType(t.features)),
   },
 ];
 
@@ -263,6 +267,7 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
   for (const [name, select] of viewQueries(t.database)) out.push(createView(t.database, name, select, t.cluster));
   out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   out.push(...planClickhouseStatements(t.database, timestampType(t.features), t.cluster));
+  out.push(...spendClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {
     out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseLiteral(m.name)}, now())`);
   }

@@ -1,6 +1,7 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
 import { activationDuckdbStatements } from '../activation-tables.js';
 import { planDuckdbStatements } from '../plan-tables.js';
+import { spendDuckdbStatements } from '../spend-tables.js';
 import { duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
@@ -55,6 +56,7 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
     statements: [`CREATE TABLE IF NOT EXISTS last_load_ids (anonymous_id VARCHAR, user_id VARCHAR)`],
   },
   { version: 6, name: 'tracking plans: plan_version and plan_violations on events and failed_events, plan_replays', statements: planDuckdbStatements() },
+  { version: 7, name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns', statements: spendDuckdbStatements() },
 ];
 
 /** Tables whose columns follow `schema.ts`: columns added there are added here on migrate. */

@@ -1,0 +1,170 @@
+import { SingleBar } from 'cli-progress';
+import { randomUUID } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, type Config } from '../../config/config.js';
+import { PRIVATE_DIR_MODE } from '../../data-dir/private-files.js';
+import { createDerivedModel, modelSqlFor } from '../../identity/derived-model.js';
+import { clickhouseSessionsSql, duckdbSessionsSql } from '../../identity/sessions-sql.js';
+import { importCampaignsCsv } from '../../spend/campaigns.js';
+import { importRatesCsv } from '../../spend/fx-rates.js';
+import { importSpendCsv, type SpendImportResult } from '../../spend/import-spend.js';
+import { readCampaignDays, readTouchGroups } from '../../spend/spend-join.js';
+import { unmatchedReport } from '../../spend/unmatched.js';
+import { openWarehouse } from '../../warehouse/open-warehouse.js';
+import { WarehouseEngine, type Warehouse } from '../../warehouse/warehouse.js';
+import { formatResult, type OutputFormat } from '../format.js';
+import { loadConfig } from '../load-config.js';
+import { offlineUse } from '../offline.js';
+import { findRunningServer } from '../server-handle.js';
+
+export const SPEND_HELP = `touchline spend — ad cost per campaign, for cost, CPA and ROAS (docs/spend.md)
+
+Usage:
+  touchline spend import <file.csv>        daily cost per campaign; a day in the file replaces that day
+  touchline spend rates <file.csv>         daily exchange rates: date,from_currency,to_currency,rate
+  touchline spend campaigns <file.csv>     campaign metadata: network,campaign_id,campaign_name,status,
+                                           objective,channel_type,ad_network_type (GA4's channel for
+                                           auto-tagged Google clicks comes from the last two)
+  touchline spend unmatched [--since D] [--until D] [--format table|json|csv]
+                                           spend no touch matched, and paid touches no spend matched
+Then: touchline attribute --with-spend [--by channel|source_medium|campaign]
+
+The spend CSV's columns: date, network, account, campaign_id, campaign_name, ad_group_id,
+ad_group_name, cost (or cost_micros), currency, impressions, clicks, conversions, conversion_value.
+Runs on the warehouse directly, while no Touchline server holds it (stop the server first).`;
+
+function parseOptions(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      warehouse: { type: 'string' },
+      'clickhouse-url': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      'no-progress': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+/**
+ * The warehouse for a spend command, migrated to the spend tables. A running server holds the
+ * DuckDB file and is the one that writes (and audits) while it runs, so the command refuses then.
+ */
+async function openForSpend(config: Config, action: string, params: unknown): Promise<Warehouse> {
+  if (await findRunningServer(config)) {
+    throw new ConfigError(`a Touchline server is running on ${resolve(config.dataDir)}: stop it to run touchline spend ${action} (the server holds the warehouse), then start it again`);
+  }
+  await offlineUse(config, `spend.${action}`, params);
+  // A fresh install: spend may come before the first start (the data dir is private, as start makes it).
+  if (config.warehouse.engine === WarehouseEngine.DuckDB) await mkdir(resolve(config.dataDir), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir));
+  try {
+    await warehouse.migrate();
+    // The views the join reads (sessions, id_map), as a server start makes them.
+    await createDerivedModel(warehouse, config).ensure();
+  } catch (err) {
+    await warehouse.close();
+    throw err;
+  }
+  return warehouse;
+}
+
+function printImport(file: string, r: SpendImportResult, out: (s: string) => void): number {
+  out(`read ${r.read} rows from ${file}: ${r.written} written, ${r.days} day(s) replaced${r.heldBack ? `, ${r.heldBack} good row(s) held back with their day` : ''}`);
+  if (r.unknownHeaders.length) out(`unknown column(s) ignored: ${r.unknownHeaders.join(', ')} (the columns are listed in touchline spend --help)`);
+  for (const p of r.problems.slice(0, 50)) {
+    out(`  line ${p.line}: ${p.reasons.join('; ')}${p.day ? ` (${p.day.network} ${p.day.account || '-'} ${p.day.date} kept as it was)` : ''}`);
+  }
+  if (r.problems.length > 50) out(`  … and ${r.problems.length - 50} more`);
+  if (r.refused) out(`nothing written: ${r.refused}`);
+  return r.problems.length > 0 || r.refused ? 1 : 0;
+}
+
+async function importCommand(config: Config, file: string, progress: boolean, out: (s: string) => void): Promise<number> {
+  const size = (await stat(file)).size;
+  const warehouse = await openForSpend(config, 'import', { file });
+  const bar = progress ? new SingleBar({ format: 'spend import [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true }) : null;
+  bar?.start(size, 0);
+  let bytes = 0;
+  try {
+    const r = await importSpendCsv(warehouse, file, { loadId: `csv-${randomUUID()}`, nowMs: Date.now(), onBytes: (n) => bar?.update((bytes += n)) });
+    bar?.update(size);
+    bar?.stop();
+    return printImport(file, r, out);
+  } finally {
+    bar?.stop();
+    await warehouse.close();
+  }
+}
+
+async function unmatchedCommand(config: Config, o: { since?: string | undefined; until?: string | undefined; format: OutputFormat }, out: (s: string) => void): Promise<number> {
+  const warehouse = await openForSpend(config, 'unmatched', o);
+  try {
+    const m = modelSqlFor(warehouse, config);
+    // Sessions on read: the stored DuckDB table may be stale while no server refreshes it.
+    const sessionsOf = (b: typeof m) => `(${warehouse.engine === WarehouseEngine.DuckDB ? duckdbSessionsSql(b.rules) : clickhouseSessionsSql(b.rules)})`;
+    const days = await readCampaignDays(warehouse, o);
+    const groups = await readTouchGroups(warehouse, m, sessionsOf, () => `campaign`);
+    const r = unmatchedReport(days, groups);
+    const spend = { columns: ['network', 'campaign_id', 'campaign_name', 'cost', 'currency', 'days', 'first_date', 'last_date'], rows: r.spend.map((s) => [s.network, s.campaignId, s.campaignName, s.cost, s.currency, s.days, s.firstDate, s.lastDate]) };
+    const touches = { columns: ['source', 'medium', 'utm_campaign', 'utm_id', 'click_id_type', 'sessions'], rows: r.touches.map((t) => [t.source, t.medium, t.utmCampaign, t.utmId, t.clickIdType, t.sessions]) };
+    if (o.format === 'json') out(JSON.stringify({ unmatchedSpend: r.spend, unmatchedTouches: r.touches }, null, 2));
+    else {
+      out(o.format === 'table' ? `Spend that matched no touch (${r.spend.length} campaign(s)):` : '');
+      out(formatResult(spend, o.format));
+      out(o.format === 'table' ? `\nPaid touches that matched no spend (${r.touches.length}):` : '');
+      out(formatResult(touches, o.format));
+    }
+    return 0;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** `touchline spend …`: returns the exit code (1 when rows were refused). */
+export async function spendCommand(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n\n${SPEND_HELP}`);
+  }
+  const { values: v, positionals } = parsed;
+  const [sub, file] = positionals;
+  if (v.help || !sub) {
+    out(SPEND_HELP);
+    return sub || v.help ? 0 : 1;
+  }
+  if (v.format !== 'table' && v.format !== 'json' && v.format !== 'csv') throw new ConfigError(`--format must be table, json or csv (got ${v.format})`);
+  const config = loadConfig({ config: v.config, 'data-dir': v['data-dir'], warehouse: v.warehouse, 'clickhouse-url': v['clickhouse-url'] });
+  const progress = !v['no-progress'] && process.stderr.isTTY;
+  switch (sub) {
+    case 'import':
+    case 'rates':
+    case 'campaigns': {
+      if (!file) throw new ConfigError(`usage: touchline spend ${sub} <file.csv>`);
+      if (sub === 'import') return importCommand(config, file, progress, out);
+      const warehouse = await openForSpend(config, sub, { file });
+      try {
+        const r = sub === 'rates' ? await importRatesCsv(warehouse, file, Date.now()) : await importCampaignsCsv(warehouse, file, Date.now());
+        out(`${r.written} ${sub === 'rates' ? 'rate(s)' : 'campaign(s)'} written from ${file}`);
+        for (const p of r.problems) out(`  line ${p.line}: ${p.reasons.join('; ')}`);
+        return r.problems.length ? 1 : 0;
+      } finally {
+        await warehouse.close();
+      }
+    }
+    case 'unmatched':
+      return unmatchedCommand(config, { since: v.since, until: v.until, format: v.format }, out);
+    default:
+      throw new ConfigError(`unknown spend command "${sub}"\n\n${SPEND_HELP}`);
+  }
+}

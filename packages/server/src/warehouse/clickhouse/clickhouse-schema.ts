@@ -227,6 +227,8 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // The columns come from schema.ts (version 1 creates them; older stores get them by reconciliation).
     name: 'tracking plans: plan_replays (plan_version, plan_violations on events and failed_events)',
     statements: (t) => planClickhouseStatements(t.database, timestampType(t.features)),
+  },
+  {
     version: 7,
     name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns',
     statements: (t) => spendClickhouseStatements(t.database, timestampType(t.features)),

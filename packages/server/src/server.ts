@@ -1,3 +1,7 @@
+import { privacyRoutes } from './admin/privacy-routes.js';
+import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
+import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
+import type { SuppressionList } from './privacy/suppression-list.js';
 import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -76,6 +80,9 @@ export interface Touchline {
   readonly activation: Activation;
   /** Identity, sessions, touches, conversions and persons derived from the warehouse. */
   readonly derived: DerivedModel;
+  /** Privacy requests and the suppression list (src/privacy/, docs/governance.md). */
+  readonly privacy: PrivacyRequests;
+  readonly suppressions: SuppressionList;
   readonly log: Log;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
@@ -198,6 +205,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     people.close();
     throw err;
   }
+  // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
+  const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
   const stopPruning = scheduleAuditPrune(people, log);
   const opened: (() => Promise<unknown>)[] = [async () => (stopPruning(), people.close()), () => warehouse.close()];
@@ -219,7 +228,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     await rollups.ensure(sessionsRebuilt);
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
-      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
+      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), suppressed: checks.record,
     });
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
@@ -230,6 +239,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
       beforeLoad: activation.beforeLoad,
       clock,
+      dropRow: checks.row,
     });
     opened.push(() => activation.close());
     loader.start();
@@ -244,7 +254,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
     });
     opened.push(() => touches.close());
-    const ingestDeps = ingestDepsOf(config, spool, dedupWindowMs);
+    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), suppressed: checks.event };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -265,7 +275,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    const privacy = privacyRequests({
+      warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
+      settle: () => loader.flush(),
+    });
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, privacy, checks };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -292,6 +306,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       touchStore: touches.store,
       activation,
       derived,
+      privacy,
+      suppressions: checks.suppressions,
       log,
       async close() {
         if (closed) return;
@@ -330,6 +346,8 @@ interface AppParts {
   readiness(): Promise<Record<string, string | null>>;
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
+  readonly privacy: PrivacyRequests;
+  readonly checks: PrivacyChecks;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -351,6 +369,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),
+    ...privacyRoutes({ privacy: p.privacy, suppressions: p.checks.suppressions, hash: p.checks.hash }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);

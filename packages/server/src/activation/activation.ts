@@ -19,6 +19,8 @@ export interface ActivationOptions {
   readonly schedule?: boolean;
   /** Drain the forwarding outboxes (wherever events are loaded). @defaultValue true */
   readonly forward?: boolean;
+  /** Rows naming a person a privacy request removed (src/privacy/): syncs and forwarding skip them. @defaultValue none */
+  readonly suppressed?: (row: Readonly<Record<string, unknown>>) => boolean;
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -46,13 +48,14 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
+  const suppressed = o.suppressed ? { suppressed: o.suppressed } : {};
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...suppressed });
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
   // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
       ? null
-      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger });
+      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger, ...suppressed });
   await scheduler?.start();
   return {
     syncs,

@@ -117,4 +117,33 @@ CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor
 BEGIN SELECT RAISE(ABORT, 'the audit anchor is never removed'); END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 }];
+
+// Privacy requests (docs/governance.md, "Privacy"): the suppression list holds keyed hashes only
+// (HMAC-SHA256 under a key derived from the server's pepper), never an identifier; a request
+// records what it removed, by table, and on ClickHouse the deletes still running.
+const V3 = `
+CREATE TABLE suppressions (
+  hash       TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX suppressions_request ON suppressions (request_id);
+
+CREATE TABLE privacy_requests (
+  id           TEXT PRIMARY KEY,
+  subject_hash TEXT NOT NULL,
+  subject_kind TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  created_by   TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  identifiers  TEXT NOT NULL,
+  removed      TEXT NOT NULL,
+  pending      TEXT NOT NULL,
+  finished_at  TEXT
+) STRICT;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 },
+  { version: 3, name: 'privacy: suppressions, privacy requests', sql: V3 },
+];

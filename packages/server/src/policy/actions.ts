@@ -47,6 +47,14 @@ export const ADMIN_ACTIONS = [
   'admin-token.enable',
   /** `/metrics` (the operations issue): Prometheus sends a token with the `metrics` scope. */
   'metrics.read',
+  /**
+   * Privacy requests (docs/governance.md, "Privacy"): removing a person everywhere and
+   * suppressing them (dry runs too: they show what is held about someone), looking at requests
+   * and the suppression list (hashes only), and lifting a suppression.
+   */
+  'privacy.delete',
+  'privacy.read',
+  'privacy.suppressions.remove',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -103,6 +111,9 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'admin-token.disable': 'admin',
   'admin-token.enable': 'admin',
   'metrics.read': 'metrics',
+  'privacy.delete': 'admin',
+  'privacy.read': 'admin',
+  'privacy.suppressions.remove': 'admin',
   'me.read': null,
 };
 

@@ -53,6 +53,9 @@ const ADMIN: readonly AdminAction[] = [
   'policy.read',
   'audit.read',
   'audit.verify',
+  'privacy.read',
+  'privacy.delete',
+  'privacy.suppressions.remove',
 ];
 const OWNER: readonly AdminAction[] = [
   ...ADMIN,
@@ -78,7 +81,7 @@ export const DEFAULT_ROLE_ACTIONS: Readonly<Record<Role, readonly AdminAction[]>
 
 export const DEFAULT_POLICY: PolicySettings = {
   roles: Object.fromEntries(Object.entries(DEFAULT_ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)])) as unknown as PolicySettings['roles'],
-  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90 } },
+  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90, 'privacy.delete': 30, 'privacy.suppressions.remove': 30 } },
   sends: { testOnlyRoles: ['marketer'] },
   tokens: { defaultDays: 90, maxDays: 365 },
   audit: { retentionDays: 400 },

@@ -71,6 +71,8 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
        last = excluded.last, session = excluded.session, seen = excluded.seen, updated_at = excluded.updated_at`,
   );
   const prune = db.prepare<[string]>('DELETE FROM visitor_touches WHERE seen IS NULL OR seen < ?');
+  const forgetOne = db.prepare<[string]>('DELETE FROM visitor_touches WHERE visitor_id = ?');
+  const forget = db.transaction((ids: readonly string[]) => [...new Set(ids)].reduce((n, id) => n + forgetOne.run(id).changes, 0));
   const read = (id: string): TouchState | undefined => {
     const r = select.get(id);
     return r && stateOfRow(r);
@@ -98,6 +100,7 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     update: async (id, step) => update.immediate(id, step),
     updateMany: async (updates) => updateMany.immediate(updates),
     prune: async (before) => prune.run(before).changes,
+    forget: async (ids) => forget.immediate(ids),
     async close() {
       if (open) db.close();
       open = false;

@@ -28,6 +28,11 @@ export interface TouchStore {
   updateMany(updates: readonly VisitorUpdate[]): Promise<TouchState[]>;
   /** Forgets visitors last seen before `seenBefore` (ISO-8601): their cookie has expired. Returns how many. */
   prune(seenBefore: string): Promise<number>;
+  /**
+   * Forgets these visitors whatever their age (a privacy request: docs/governance.md). Returns how
+   * many were stored. On ClickHouse it waits for the DELETE to finish.
+   */
+  forget(visitorIds: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -80,6 +85,11 @@ export function memoryTouchStore(): TouchStore & { readonly size: number } {
     async prune(before) {
       let n = 0;
       for (const [id, s] of m) if (!s.seen || s.seen < before) n += Number(m.delete(id));
+      return n;
+    },
+    async forget(ids) {
+      let n = 0;
+      for (const id of new Set(ids)) n += Number(m.delete(id));
       return n;
     },
     async close() {

@@ -48,6 +48,11 @@ const SPEC: Record<AdminAction | 'syncs.run (test)', Row> = {
   'policy.read': from('admin', 'YYY'),
   'audit.read': from('admin', 'YYY'),
   'audit.verify': from('admin', 'YYY'),
+  // Irreversible: not in a member's first 30 days (a privacy officer who is not an admin gets
+  // these through a time-bound grant: docs/governance.md, "Privacy").
+  'privacy.delete': from('admin', 'NYY'),
+  'privacy.suppressions.remove': from('admin', 'NYY'),
+  'privacy.read': from('admin', 'YYY'),
   'members.add': from('owner', 'YYY'),
   'members.set-role': from('owner', 'YYY'),
   'members.disable': from('owner', 'YYY'),

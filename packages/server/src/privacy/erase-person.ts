@@ -20,6 +20,8 @@ interface Lists {
   readonly ids: string;
   /** The ids minus anonymous ids shared with another person. */
   readonly own: string;
+  /** Anonymous ids id_map gives this person that another person used too. */
+  readonly shared: string;
   readonly emails: string;
   /** The column's text holds one of the ids or emails as a JSON string (raw events, sync rows). */
   contains(col: string): string;
@@ -30,8 +32,9 @@ function listsOf(w: Warehouse, p: PersonIdentifiers): Lists {
   const ids = inList(w, p.ids, 'u');
   const own = inList(w, p.ids.filter((id) => !p.shared.includes(id)), 'a');
   const emails = inList(w, p.emails, 'e');
+  const shared = inList(w, p.shared, 's');
   const needles = [...p.ids, ...p.emails].map((v) => JSON.stringify(v));
-  const params: Record<string, string> = { ...ids.params, ...own.params, ...emails.params };
+  const params: Record<string, string> = { ...ids.params, ...own.params, ...emails.params, ...shared.params };
   needles.forEach((n, i) => (params[`q${i}`] = n));
   const duck = w.engine === WarehouseEngine.DuckDB;
   const contains = (col: string): string => {
@@ -39,23 +42,24 @@ function listsOf(w: Warehouse, p: PersonIdentifiers): Lists {
     const text = duck ? `CAST(${col} AS VARCHAR)` : `ifNull(${col}, '')`;
     return `(${needles.map((_, i) => `${duck ? 'strpos' : 'position'}(${text}, $q${i}) > 0`).join(' OR ')})`;
   };
-  return { ids: ids.sql, own: own.sql, emails: emails.sql, contains, params };
+  return { ids: ids.sql, own: own.sql, shared: shared.sql, emails: emails.sql, contains, params };
 }
 
 /**
- * Where a person's rows are, on each engine: events and identity links by their ids (anonymous
- * ids shared with another person only on rows without that person's user id), failed events,
- * sync state and row results by the ids in their text, and DuckDB's derived tables.
+ * Where a person's rows are, on each engine: events and identity links by their ids (a device
+ * shared with another person: only its rows without a user id, which the identity views give to
+ * this person), failed events, sync state and row results by the ids in their text, and DuckDB's
+ * derived tables.
  */
 export function eraseTargets(engine: WarehouseEngine, l: Lists): EraseTarget[] {
-  const person = `(user_id IN ${l.ids} OR anonymous_id IN ${l.own})`;
+  const person = `(user_id IN ${l.ids} OR anonymous_id IN ${l.own} OR (anonymous_id IN ${l.shared} AND coalesce(user_id, '') = ''))`;
   const sync = (col: string) => `(pk IN ${l.ids} OR pk IN ${l.emails} OR ${l.contains(col)})`;
   if (engine === WarehouseEngine.DuckDB) {
     return [
       { name: 'events', table: 'events', where: person },
       { name: 'identities', table: 'identities', where: `(${person} OR previous_id IN ${l.own})` },
       { name: 'failed_events', table: 'failed_events', where: l.contains('raw') },
-      { name: 'touch_sessions', table: 'touch_sessions', where: `(user_id IN ${l.ids} OR device_id IN ${l.own})` },
+      { name: 'touch_sessions', table: 'touch_sessions', where: `(user_id IN ${l.ids} OR device_id IN ${l.own} OR (device_id IN ${l.shared} AND coalesce(user_id, '') = ''))` },
       { name: 'identity_aliases', table: 'identity_aliases', where: `(id IN ${l.own} OR root_id IN ${l.ids})` },
       { name: 'last_load_ids', table: 'last_load_ids', where: person },
       { name: 'dashboard_visitor_days', table: 'dashboard_visitor_days', where: `anonymous_id IN ${l.own}` },

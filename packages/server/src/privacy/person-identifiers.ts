@@ -19,9 +19,10 @@ export interface PersonIdentifiers {
   /** Every user id, anonymous id and `email:` id of the person (what id_map resolves to them). */
   readonly ids: readonly string[];
   /**
-   * Anonymous ids the person shares with another person (a family tablet): not the person's to
-   * remove. Their events with the other person's user id stay, and they are not suppressed; their
-   * anonymous-only events go with the person `id_map` gives them to (the first to identify).
+   * Anonymous ids `id_map` gives this person (they identified on it first) that another person
+   * used too (a family tablet). Its anonymous-only events go with this person; its events under
+   * the other person's user id stay theirs, and the id is neither suppressed nor forgotten by the
+   * touch store (the other person still uses it).
    */
   readonly shared: readonly string[];
   /** Emails (normalised) the person's identify calls gave, and the subject's own. */

@@ -7,6 +7,7 @@ import { exportCommand } from './commands/export.js';
 import { importFile } from './commands/import.js';
 import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
+import { privacyCommand } from './commands/privacy.js';
 import { sourcesCommand } from './commands/sources.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
@@ -46,6 +47,11 @@ People (docs/governance.md; through the running server):
   touchline policy  show | set <key> <JSON value>
   touchline audit   [--since D] [--member <email>] [--action a] [--limit N] [--format json] | audit verify
   touchline admin-token rotate | disable | enable       the owner's bootstrap credential
+
+Privacy (docs/governance.md, "Privacy"):
+  touchline privacy delete --user-id <id> | --anonymous-id <id> | --email <address> [--dry-run] [--wait <seconds>]
+                    remove a person everywhere and suppress them (--dry-run: show what is held)
+  touchline privacy status <request> | requests | suppressions list | suppressions remove <request>
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
@@ -115,6 +121,11 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       reason: { type: 'string' },
       action: { type: 'string' },
       token: { type: 'string' },
+      'user-id': { type: 'string' },
+      'anonymous-id': { type: 'string' },
+      email: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      wait: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -193,6 +204,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       else await logoutCommand(config, out);
       return 0;
     }
+    case 'privacy':
+      return privacyCommand(config, args, {
+        userId: values['user-id'], anonymousId: values['anonymous-id'], email: values.email, dryRun: values['dry-run'], wait: values.wait, json: values.json,
+      }, out);
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;

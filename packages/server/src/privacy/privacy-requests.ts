@@ -102,6 +102,8 @@ export function privacyRequests(d: PrivacyDeps) {
       const createdAt = d.now().toISOString();
       const base = { subjectKind: subject.kind, subjectHash, identifiers, createdAt, createdBy: o.by };
       if (o.dryRun) {
+        // What is spooled is the person's too: loaded first, so the counts include it.
+        await d.settle?.();
         const { counts } = await countPersonRows(d.warehouse, person);
         return { ...base, id: null, status: 'dry_run', removed: counts, pending: [], finishedAt: null };
       }

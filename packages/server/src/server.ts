@@ -1,5 +1,6 @@
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
+import { eventRedaction } from './privacy/privacy-config.js';
 import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
 import type { SuppressionList } from './privacy/suppression-list.js';
 import type { FetchLike } from '@touchline/destinations';
@@ -254,7 +255,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
     });
     opened.push(() => touches.close());
-    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), suppressed: checks.event };
+    const redact = eventRedaction(config.privacy);
+    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), suppressed: checks.event, ...(redact ? { redact } : {}) };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.

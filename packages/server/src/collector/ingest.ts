@@ -60,6 +60,11 @@ export interface IngestDeps extends RowBuilderDeps {
    * (src/privacy/): such events are dropped before anything else sees them. @defaultValue none
    */
   readonly suppressed?: (event: unknown) => boolean;
+  /**
+   * Removes PII from a valid event before anything stores it (src/privacy/redact-event.ts):
+   * URLs, referrers, titles, free-text properties. @defaultValue none
+   */
+  readonly redact?: (event: SegmentEvent) => SegmentEvent;
 }
 
 /** A quarantine row for `failed_events`. */
@@ -117,7 +122,9 @@ export function createIngest(deps: IngestDeps): Ingest {
     const dropped = suppressedIndexes(events, deps.suppressed);
     const checked = events.map((raw, i): Validation => {
       const refused = mapped?.refused.get(i);
-      return refused ? { ok: false, ...refused } : validateEvent(raw, endpointType);
+      if (refused) return { ok: false, ...refused };
+      const v = validateEvent(raw, endpointType);
+      return v.ok && deps.redact ? { ok: true, event: deps.redact(v.event) } : v;
     });
     const stamped = await stampValid(checked, req, deps, dropped);
     for (let i = 0; i < events.length; i++) {

@@ -4,6 +4,7 @@ import { AttributionConfigSchema } from '../definitions/attribution-config.js';
 import { canonicalOrigin } from '../http/site-origins.js';
 import { LOG_LEVELS } from '../logging/log.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
+import { PrivacyConfigSchema } from '../privacy/privacy-config.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
 import {
@@ -138,6 +139,8 @@ export const ConfigSchema = z
     attribution: AttributionConfigSchema,
     /** Overrides of the people policy's defaults: roles, tenure, sends, tokens, audit (docs/governance.md). */
     policy: PolicyConfigSchema,
+    /** Redaction at ingest (docs/governance.md, "Privacy"). */
+    privacy: PrivacyConfigSchema,
   })
   .strict()
   .superRefine(checkActivationReferences)

@@ -3,7 +3,7 @@ import type { TouchStore } from '../tracker-endpoint/touch-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { countPersonRows, erasePersonRows, pendingMutations, type RemovedRows } from './erase-person.js';
 import type { IdentifierHasher } from './identifier-hash.js';
-import { personIdentifiers, type Subject } from './person-identifiers.js';
+import { personIdentifiers, type PersonIdentifiers, type Subject } from './person-identifiers.js';
 import type { SuppressionList } from './suppression-list.js';
 
 export interface PrivacyDeps {
@@ -24,7 +24,8 @@ export interface PrivacyDeps {
   readonly settle?: () => Promise<void>;
 }
 
-export type RequestStatus = 'done' | 'pending' | 'dry_run';
+/** `running`: started and not finished (a request that failed part way stays so: run it again). */
+export type RequestStatus = 'done' | 'pending' | 'running' | 'dry_run';
 
 /** A privacy request as stored and shown: never the identifier, only its keyed hash. */
 export interface PrivacyRequest {
@@ -76,6 +77,7 @@ export function privacyRequests(d: PrivacyDeps) {
     'INSERT INTO privacy_requests (id, subject_hash, subject_kind, created_at, created_by, status, identifiers, removed, pending, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const finish = d.db.prepare('UPDATE privacy_requests SET status = ?, pending = ?, finished_at = ? WHERE id = ?');
+  const record = d.db.prepare('UPDATE privacy_requests SET status = ?, removed = ?, pending = ?, finished_at = ? WHERE id = ?');
   const byId = d.db.prepare<[string], RequestRow>('SELECT * FROM privacy_requests WHERE id = ?');
 
   /** Waits for the deletes created since `since`, up to `waitMs`; returns the tables still running. */
@@ -109,14 +111,17 @@ export function privacyRequests(d: PrivacyDeps) {
       }
       const id = d.newId();
       const hashes = [...new Set([subject.value, ...own, ...person.emails].map(d.hash))];
+      // On the record and suppressed before anything is deleted: a failure part way leaves a
+      // `running` request and a suppressed person, and the same delete run again finishes it.
+      insert.run(id, subjectHash, subject.kind, createdAt, o.by, 'running', JSON.stringify(identifiers), '{}', '[]', null);
       d.suppressions.add(id, hashes, createdAt);
       await d.settle?.();
-      const removed = await erasePersonRows(d.warehouse, person);
+      const removed = await eraseWithRetry(d, person);
       removed['touch_store'] = await d.touchStore.forget(own);
       const pending = await waitFor(createdAt, o.waitMs);
       const finishedAt = pending.length === 0 ? d.now().toISOString() : null;
       const status: RequestStatus = pending.length === 0 ? 'done' : 'pending';
-      insert.run(id, subjectHash, subject.kind, createdAt, o.by, status, JSON.stringify(identifiers), JSON.stringify(removed), JSON.stringify(pending), finishedAt);
+      record.run(status, JSON.stringify(removed), JSON.stringify(pending), finishedAt, id);
       return { ...base, id, status, removed, pending, finishedAt };
     },
 
@@ -138,6 +143,21 @@ export function privacyRequests(d: PrivacyDeps) {
   };
 }
 export type PrivacyRequests = ReturnType<typeof privacyRequests>;
+
+/**
+ * The rows deleted, tried up to three times: DuckDB refuses a transaction that conflicts with a
+ * load committing at the same moment (the loader retries its own); the suppression is already on.
+ */
+async function eraseWithRetry(d: PrivacyDeps, person: PersonIdentifiers): Promise<RemovedRows> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await erasePersonRows(d.warehouse, person);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await d.settle?.();
+    }
+  }
+}
 
 function requestOf(r: RequestRow): PrivacyRequest {
   const removed = JSON.parse(r.removed) as RemovedRows;

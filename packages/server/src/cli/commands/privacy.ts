@@ -27,7 +27,11 @@ function subjectOf(f: PrivacyFlags): { kind: string; value: string } {
 }
 
 function report(r: PrivacyRequest, out: Out): void {
-  const head = r.status === 'dry_run' ? 'dry run: would remove' : r.status === 'pending' ? `request ${r.id}: removing` : `request ${r.id}: removed`;
+  const head =
+    r.status === 'dry_run' ? 'dry run: would remove'
+    : r.status === 'pending' ? `request ${r.id}: removing`
+    : r.status === 'running' ? `request ${r.id}: did not finish (the person is suppressed; run the same delete again)`
+    : `request ${r.id}: removed`;
   out(`${head} (subject ${r.subjectKind} ${r.subjectHash.slice(0, 16)}…; ${r.identifiers.ids} ids, ${r.identifiers.emails} emails${r.identifiers.shared ? `, ${r.identifiers.shared} shared device(s) kept for the other person` : ''})`);
   for (const [table, rows] of Object.entries(r.removed)) out(`  ${String(rows).padStart(8)}  ${table}`);
   if (r.status === 'pending') out(`ClickHouse is still deleting from ${r.pending.join(', ')}: touchline privacy status ${r.id}`);

@@ -366,7 +366,10 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
-    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
+    ...pipelineRoutes({
+      warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(),
+      privacy: () => ({ suppressedRequests: p.checks.suppressions.list().length, droppedAtIngest: p.checks.suppressions.dropped.ingest, skippedBySyncs: p.checks.suppressions.dropped.sync }),
+    }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),

@@ -14,6 +14,8 @@ export interface PipelineDeps {
   /** The derived model's refreshes after each load (their failures show here). */
   readonly derived: Pick<DerivedModel, 'stats'>;
   readonly startedAt: Date;
+  /** The suppression list's counts (src/privacy/): requests suppressed, what it kept out since start. */
+  readonly privacy?: () => { readonly suppressedRequests: number; readonly droppedAtIngest: number; readonly skippedBySyncs: number };
 }
 
 /** A snapshot of the pipeline: spool depth, loader lag, and events/failures per source. */
@@ -30,6 +32,7 @@ export async function pipelineStatus(deps: PipelineDeps) {
     spool: deps.spool.stats(),
     loader: deps.loader.stats(),
     derived: deps.derived.stats(),
+    ...(deps.privacy ? { privacy: deps.privacy() } : {}),
     sources: perSource,
   };
 }

@@ -147,6 +147,9 @@ export function deletionSuite(engine: DeletionEngine): void {
     expect(sent).not.toContain('ada@example.com');
     expect(sent).not.toContain('u-ada');
     expect(h.suppressions.dropped.sync).toBeGreaterThanOrEqual(1);
+    const status = (await admin('GET', '/admin/status')).json();
+    expect(status.privacy).toMatchObject({ suppressedRequests: 1, droppedAtIngest: h.suppressions.dropped.ingest });
+    expect(status.privacy.droppedAtIngest).toBeGreaterThanOrEqual(16);
   });
 
   it('the audit log holds the keyed hash of the identifier, never the identifier', async () => {

@@ -38,6 +38,9 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
         `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +
         (s.loader.lastError ? `, last error: ${s.loader.lastError}` : ''),
     );
+    if (s.privacy && s.privacy.suppressedRequests > 0) {
+      out(`Privacy  ${s.privacy.suppressedRequests} person(s) suppressed; since start ${s.privacy.droppedAtIngest} event(s) dropped at ingest, ${s.privacy.skippedBySyncs} row(s) not synced (touchline privacy suppressions list)`);
+    }
     printSources(s.sources, out);
     return;
   }

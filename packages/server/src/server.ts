@@ -1,6 +1,7 @@
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
 import { eventRedaction } from './privacy/privacy-config.js';
+import { scheduleRetention, type RetentionJob } from './privacy/retention.js';
 import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
 import type { SuppressionList } from './privacy/suppression-list.js';
 import type { FetchLike } from '@touchline/destinations';
@@ -84,6 +85,8 @@ export interface Touchline {
   /** Privacy requests and the suppression list (src/privacy/, docs/governance.md). */
   readonly privacy: PrivacyRequests;
   readonly suppressions: SuppressionList;
+  /** The retention job (src/privacy/retention.ts). */
+  readonly retention: RetentionJob;
   readonly log: Log;
   /** Stops accepting, loads what is spooled, and closes everything. */
   close(): Promise<void>;
@@ -243,6 +246,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       dropRow: checks.row,
     });
     opened.push(() => activation.close());
+    // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
+    const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
+    opened.push(async () => retention.stop());
     loader.start();
     opened.push(() => loader.stop());
 
@@ -281,7 +287,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
       settle: () => loader.flush(),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, privacy, checks };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, privacy, checks, retention };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -310,11 +316,13 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       derived,
       privacy,
       suppressions: checks.suppressions,
+      retention,
       log,
       async close() {
         if (closed) return;
         closed = true;
         await Promise.all([app.close(), adminApp.close()]);
+        retention.stop();
         await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
@@ -350,6 +358,7 @@ interface AppParts {
   readonly rollups: DashboardRollups;
   readonly privacy: PrivacyRequests;
   readonly checks: PrivacyChecks;
+  readonly retention: RetentionJob;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -369,6 +378,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...pipelineRoutes({
       warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(),
       privacy: () => ({ suppressedRequests: p.checks.suppressions.list().length, droppedAtIngest: p.checks.suppressions.dropped.ingest, skippedBySyncs: p.checks.suppressions.dropped.sync }),
+      retention: () => p.retention.last(),
     }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),

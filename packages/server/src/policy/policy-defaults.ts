@@ -26,6 +26,20 @@ export interface PolicySettings {
     /** Audit records older than this are pruned (the chain keeps an anchor). @defaultValue 400 */
     readonly retentionDays: number;
   };
+  /**
+   * How long personal data is kept in the warehouse (src/privacy/retention.ts; docs/governance.md,
+   * "Retention"), each in days or null (kept). Off by default: turning one on deletes data.
+   */
+  readonly retention: {
+    /** Raw IP addresses and user agents cleared (browser, OS and device columns kept). @defaultValue null */
+    readonly ipUserAgentDays: number | null;
+    /** Events deleted. @defaultValue null */
+    readonly eventsDays: number | null;
+    /** Sync row results (what was sent, per row) deleted. @defaultValue null */
+    readonly syncRowResultsDays: number | null;
+    /** Failed (quarantined) events deleted. @defaultValue null */
+    readonly failedEventsDays: number | null;
+  };
 }
 
 const VIEWER: readonly AdminAction[] = [
@@ -85,4 +99,5 @@ export const DEFAULT_POLICY: PolicySettings = {
   sends: { testOnlyRoles: ['marketer'] },
   tokens: { defaultDays: 90, maxDays: 365 },
   audit: { retentionDays: 400 },
+  retention: { ipUserAgentDays: null, eventsDays: null, syncRowResultsDays: null, failedEventsDays: null },
 };

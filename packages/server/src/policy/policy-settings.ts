@@ -25,6 +25,11 @@ export const POLICY_KEYS = {
   'tokens.maxDays': z.number().int().min(1).max(3650),
   // Regulated teams keep years; a month is the least an investigation needs.
   'audit.retentionDays': z.number().int().min(30).max(36_500),
+  // Personal data in the warehouse: days, or null to keep it (src/privacy/retention.ts).
+  'retention.ipUserAgentDays': z.number().int().min(1).max(36_500).nullable(),
+  'retention.eventsDays': z.number().int().min(1).max(36_500).nullable(),
+  'retention.syncRowResultsDays': z.number().int().min(1).max(36_500).nullable(),
+  'retention.failedEventsDays': z.number().int().min(1).max(36_500).nullable(),
 } as const;
 export type PolicyKey = keyof typeof POLICY_KEYS;
 
@@ -50,6 +55,7 @@ export const PolicyConfigSchema = z
     sends: section('sends', ['testOnlyRoles']),
     tokens: section('tokens', ['defaultDays', 'maxDays']),
     audit: section('audit', ['retentionDays']),
+    retention: section('retention', ['ipUserAgentDays', 'eventsDays', 'syncRowResultsDays', 'failedEventsDays']),
   })
   .strict()
   .prefault({});
@@ -96,7 +102,7 @@ function applyRoleChange(roles: Record<Role, Set<AdminAction>>, role: Role, chan
  */
 export function effectivePolicy(...layers: readonly PolicyOverrides[]): PolicySettings {
   const roles = Object.fromEntries(ROLES.map((r) => [r, new Set(DEFAULT_POLICY.roles[r])])) as Record<Role, Set<AdminAction>>;
-  let { tenure, sends, tokens, audit } = DEFAULT_POLICY;
+  let { tenure, sends, tokens, audit, retention } = DEFAULT_POLICY;
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer)) {
       if (raw === undefined) continue;
@@ -107,10 +113,11 @@ export function effectivePolicy(...layers: readonly PolicyOverrides[]): PolicySe
       else if (head === 'sends') sends = { ...sends, [tail]: v };
       else if (head === 'tokens') tokens = { ...tokens, [tail]: v };
       else if (head === 'audit') audit = { ...audit, [tail]: v };
+      else if (head === 'retention') retention = { ...retention, [tail]: v };
     }
   }
   if (tokens.defaultDays > tokens.maxDays) throw new PolicyError(`policy tokens.defaultDays (${tokens.defaultDays}) must not exceed tokens.maxDays (${tokens.maxDays})`);
-  return { roles, tenure, sends, tokens, audit };
+  return { roles, tenure, sends, tokens, audit, retention };
 }
 
 /** The policy as plain data (what `policy show` prints): every key with its value. */
@@ -124,5 +131,9 @@ export function describePolicy(p: PolicySettings): Record<PolicyKey, unknown> {
     'tokens.defaultDays': p.tokens.defaultDays,
     'tokens.maxDays': p.tokens.maxDays,
     'audit.retentionDays': p.audit.retentionDays,
+    'retention.ipUserAgentDays': p.retention.ipUserAgentDays,
+    'retention.eventsDays': p.retention.eventsDays,
+    'retention.syncRowResultsDays': p.retention.syncRowResultsDays,
+    'retention.failedEventsDays': p.retention.failedEventsDays,
   };
 }

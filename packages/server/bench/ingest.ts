@@ -15,7 +15,7 @@
  *
  * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64),
  * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2), BENCH_INGEST_ONLY=protocols (only the
- * protocols' section).
+ * protocols' section), BENCH_INGEST_ONLY=redaction (only redaction on vs off, BENCH_REDACTION_ROUNDS pairs, default 2).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +27,7 @@ import { freePort, startServerProcess, waitForExit } from '../test/support/proce
 import { eventLine } from '../test/support/rows.js';
 import { measureEncode, startWithRecordFormat, type RecordFormat } from './support/framing.js';
 import { protocolIngest } from './support/protocol-ingest.js';
+import { redactionCost } from './support/redaction.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -149,6 +150,15 @@ async function touchline(path: string, body: string, eventsPerRequest: number) {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MB`;
 
+const redactionBench = () =>
+  redactionCost({
+    auth: AUTH, env: { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN }, batch: BATCH, event: event(1) as never,
+    duration: DURATION, connections: CONNECTIONS, rounds: Number(process.env['BENCH_REDACTION_ROUNDS'] ?? 2),
+  });
+if (process.env['BENCH_INGEST_ONLY'] === 'redaction') {
+  await redactionBench();
+  process.exit(0);
+}
 if (process.env['BENCH_INGEST_ONLY'] === 'protocols') {
   await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);
   process.exit(0);
@@ -237,3 +247,4 @@ for (const rowsPerAppend of [1, 100]) {
 }
 
 await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);
+await redactionBench();

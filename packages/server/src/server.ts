@@ -1,3 +1,9 @@
+import { privacyRoutes } from './admin/privacy-routes.js';
+import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
+import { eventRedaction } from './privacy/privacy-config.js';
+import { scheduleRetention, type RetentionJob } from './privacy/retention.js';
+import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
+import type { SuppressionList } from './privacy/suppression-list.js';
 import type { FetchLike } from '@touchline/destinations';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -103,6 +109,11 @@ export interface Touchline {
    * as `plans.reloaded` (or failed: the plan in force stays). Null when no plan is configured.
    */
   reloadPlan(trigger: string): Promise<PlanReload | null>;
+  /** Privacy requests and the suppression list (src/privacy/, docs/governance.md). */
+  readonly privacy: PrivacyRequests;
+  readonly suppressions: SuppressionList;
+  /** The retention job (src/privacy/retention.ts). */
+  readonly retention: RetentionJob;
   readonly log: Log;
   /** This server's Prometheus registry and counters (`GET /metrics` on the admin listener). */
   readonly metrics: Metrics;
@@ -243,6 +254,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     people.close();
     throw err;
   }
+  // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
+  const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
   const stopPruning = scheduleAuditPrune(people, log);
   const opened: (() => Promise<unknown>)[] = [async () => (stopPruning(), people.close()), () => warehouse.close()];
@@ -270,7 +283,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
     });
     const activation = await startActivation({
-      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth,
+      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth, suppressed: checks.record,
       scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
       onRunEnded: (run) => metrics.countSyncRun(run),
     });
@@ -284,8 +297,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       log,
       beforeLoad: activation.beforeLoad,
       clock,
+      dropRow: checks.row,
     });
     opened.push(() => activation.close());
+    // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
+    const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
+    opened.push(async () => retention.stop());
     loader.start();
     opened.push(() => loader.stop());
 
@@ -301,7 +318,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The tracking plan: loaded now (a plan that does not load stops the start, saying why).
     const plans = await openPlanHolder(config.plans.path);
     const sourceName = (id: string) => sources.list().find((s) => s.id === id)?.name;
-    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName) };
+    const redact = eventRedaction(config.privacy);
+    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: checks.event, ...(redact ? { redact } : {}) };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -324,7 +342,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans };
+    const privacy = privacyRequests({
+      warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
+      settle: () => loader.flush(),
+    });
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -366,12 +388,16 @@ export async function startTouchline(config: Config, options: StartOptions = {})
           throw err;
         }
       },
+      privacy,
+      suppressions: checks.suppressions,
+      retention,
       log,
       metrics,
       async close() {
         if (closed) return;
         closed = true;
         await Promise.all([app.close(), adminApp.close()]);
+        retention.stop();
         await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
@@ -415,6 +441,9 @@ interface AppParts {
   readonly connections: Connections;
   readonly metrics: Metrics;
   readonly plans: PlanHolder;
+  readonly privacy: PrivacyRequests;
+  readonly checks: PrivacyChecks;
+  readonly retention: RetentionJob;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -432,7 +461,11 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
-    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
+    ...pipelineRoutes({
+      warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(),
+      privacy: () => ({ suppressedRequests: p.checks.suppressions.list().length, droppedAtIngest: p.checks.suppressions.dropped.ingest, skippedBySyncs: p.checks.suppressions.dropped.sync }),
+      retention: () => p.retention.last(),
+    }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
     ...approvalRoutes(p.approvals),
@@ -446,6 +479,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
       sourceId: (nameOrId) => p.sources.list().find((s) => s.id === nameOrId || s.name === nameOrId)?.id,
     }),
     ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now }),
+    ...privacyRoutes({ privacy: p.privacy, suppressions: p.checks.suppressions, hash: p.checks.hash }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.
   const auth = adminAuth(p.people);

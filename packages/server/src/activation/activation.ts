@@ -26,6 +26,8 @@ export interface ActivationOptions {
   readonly scheduledGate?: RunGate;
   /** Told of each sync run that ended (metrics). @defaultValue none */
   readonly onRunEnded?: SyncEngineDeps['onRunEnded'];
+  /** Rows naming a person a privacy request removed (src/privacy/): syncs and forwarding skip them. @defaultValue none */
+  readonly suppressed?: (row: Readonly<Record<string, unknown>>) => boolean;
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -53,7 +55,8 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...(o.onRunEnded ? { onRunEnded: o.onRunEnded } : {}) });
+  const suppressed = o.suppressed ? { suppressed: o.suppressed } : {};
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...(o.onRunEnded ? { onRunEnded: o.onRunEnded } : {}), ...suppressed });
   // Scheduled runs go through the approvals' gate like runs a person asks for.
   const gate = o.scheduledGate;
   const scheduled: SyncEngine = gate ? { ...syncs, run: (name, ro = {}) => syncs.run(name, { gate, ...ro }) } : syncs;
@@ -62,7 +65,7 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
       ? null
-      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}) });
+      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...suppressed });
   await scheduler?.start();
   return {
     syncs,

@@ -4,6 +4,7 @@ import type { SourceRegistry } from '../sources/sources.js';
 import type { Spool } from '../spool/spool.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { ClientError } from '../http/client-error.js';
+import type { RetentionRun } from '../privacy/retention.js';
 import type { AdminRoute } from './admin-route.js';
 
 export interface PipelineDeps {
@@ -14,6 +15,10 @@ export interface PipelineDeps {
   /** The derived model's refreshes after each load (their failures show here). */
   readonly derived: Pick<DerivedModel, 'stats'>;
   readonly startedAt: Date;
+  /** The suppression list's counts (src/privacy/): requests suppressed, what it kept out since start. */
+  readonly privacy?: () => { readonly suppressedRequests: number; readonly droppedAtIngest: number; readonly skippedBySyncs: number };
+  /** The retention job's last run (src/privacy/retention.ts), null before the first. */
+  readonly retention?: () => RetentionRun | null;
 }
 
 /** A snapshot of the pipeline: spool depth, loader lag, and events/failures per source. */
@@ -30,6 +35,8 @@ export async function pipelineStatus(deps: PipelineDeps) {
     spool: deps.spool.stats(),
     loader: deps.loader.stats(),
     derived: deps.derived.stats(),
+    ...(deps.privacy ? { privacy: deps.privacy() } : {}),
+    ...(deps.retention ? { retention: deps.retention() } : {}),
     sources: perSource,
   };
 }

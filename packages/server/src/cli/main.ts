@@ -8,6 +8,7 @@ import { conversionImport } from '../attribute/crm-conversions.js';
 import { migrateToClickHouse } from './commands/migrate-to.js';
 import { planCommand, replayCommand, type PlanFlags } from './commands/plan.js';
 import { utmCommand } from './commands/utm.js';
+import { privacyCommand } from './commands/privacy.js';
 import { sourcesCommand } from './commands/sources.js';
 import { spendCommand } from './commands/spend.js';
 import { sqlCommand } from './commands/sql.js';
@@ -62,6 +63,11 @@ People (docs/governance.md; through the running server):
   touchline admin-token rotate | disable | enable       the owner's bootstrap credential
   touchline approvals list [status|all] | show <id> | approve <id> | reject <id> --reason "…"
                     risky sends waiting for a second member (two-person rule)
+
+Privacy (docs/governance.md, "Privacy"):
+  touchline privacy delete --user-id <id> | --anonymous-id <id> | --email <address> [--dry-run] [--wait <seconds>]
+                    remove a person everywhere and suppress them (--dry-run: show what is held)
+  touchline privacy status <request> | requests | suppressions list | suppressions remove <request>
 
 Every command takes --config <file> (default ./touchline.config.json if present),
 --data-dir, --port, --host (public listener), --admin-port, --admin-host (admin listener,
@@ -139,6 +145,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
       campaign: { type: 'string' },
       term: { type: 'string' },
       content: { type: 'string' },
+      'user-id': { type: 'string' },
+      'anonymous-id': { type: 'string' },
+      email: { type: 'string' },
+      wait: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -234,6 +244,10 @@ export async function main(argv: string[], out = (s: string) => console.log(s)):
     case 'utm':
       await utmCommand(config, args, { source: values.source, medium: values.medium, campaign: values.campaign, term: values.term, content: values.content, days: values.days, json: values.json }, out);
       return 0;
+    case 'privacy':
+      return privacyCommand(config, args, {
+        userId: values['user-id'], anonymousId: values['anonymous-id'], email: values.email, dryRun: values['dry-run'], wait: values.wait, json: values.json,
+      }, out);
     case 'migrate':
       await migrateToClickHouse(config, { to: values.to, progress: !values['no-progress'] && process.stderr.isTTY }, out);
       return 0;

@@ -19,6 +19,11 @@ export interface IngestResult {
   readonly duplicates: number;
   /** Events refused; each one is quarantined in failed_events. */
   readonly rejected: readonly EventRejection[];
+  /**
+   * Events of persons a privacy request removed: dropped, never stored (docs/governance.md).
+   * Absent when none were. Not told to the sender.
+   */
+  readonly suppressed?: number;
 }
 
 /**
@@ -53,6 +58,16 @@ export interface IngestDeps extends RowBuilderDeps {
   readonly touches?: TouchStamping;
   /** The tracking plan (src/plans/): absent, events are not judged. */
   readonly plans?: PlanGate;
+  /**
+   * Whether an event (as sent, or as mapped from another protocol) names a suppressed person
+   * (src/privacy/): such events are dropped before anything else sees them. @defaultValue none
+   */
+  readonly suppressed?: (event: unknown) => boolean;
+  /**
+   * Removes PII from a valid event before anything stores it (src/privacy/redact-event.ts):
+   * URLs, referrers, titles, free-text properties. @defaultValue none
+   */
+  readonly redact?: (event: SegmentEvent) => SegmentEvent;
 }
 
 /** A quarantine row for `failed_events`. */
@@ -108,14 +123,19 @@ export function createIngest(deps: IngestDeps): Ingest {
     const inRequest = new Set<string>();
     const rejected: EventRejection[] = [];
     let duplicates = 0;
+    // Before validation, stamping and the spool: a suppressed person's event leaves no trace.
+    const dropped = suppressedIndexes(events, deps.suppressed);
     const validated = events.map((raw, i): Validation => {
       const refused = mapped?.refused.get(i);
-      return refused ? { ok: false, ...refused } : validateEvent(raw, endpointType);
+      if (refused) return { ok: false, ...refused };
+      const v = validateEvent(raw, endpointType);
+      return v.ok && deps.redact ? { ok: true, event: deps.redact(v.event) } : v;
     });
     // The tracking plan: a blocked event becomes a refusal; each judged event carries its mark.
     const { checked, marks } = judgeWithPlan(deps.plans, validated, req.sourceId);
-    const stamped = await stampValid(checked, req, deps);
+    const stamped = await stampValid(checked, req, deps, dropped);
     for (let i = 0; i < events.length; i++) {
+      if (dropped.has(i)) continue;
       const raw = events[i];
       const v = checked[i]!;
       // (An event refused here after stamping, for its stored size, may have moved its visitor's
@@ -142,18 +162,25 @@ export function createIngest(deps: IngestDeps): Ingest {
     // The request id rides beside each row in its spool record: the loader's log lines name it.
     await deps.spool.append(lines, { requestId: req.requestId });
     for (const k of keys) deps.recent.add(k);
-    return { accepted: keys.length, duplicates, rejected };
+    return { accepted: keys.length, duplicates, rejected, ...(dropped.size > 0 ? { suppressed: dropped.size } : {}) };
   };
 }
 
+/** Indexes of the events that name a suppressed person (none without a check). */
+function suppressedIndexes(events: readonly unknown[], suppressed: IngestDeps['suppressed']): ReadonlySet<number> {
+  const out = new Set<number>();
+  if (suppressed) events.forEach((e, i) => suppressed(e) && out.add(i));
+  return out;
+}
+
 /** The valid events stamped with their visitors' touches, by index (none without `deps.touches`). */
-async function stampValid(checked: readonly Validation[], req: RequestFacts, deps: IngestDeps): Promise<Map<number, SegmentEvent>> {
+async function stampValid(checked: readonly Validation[], req: RequestFacts, deps: IngestDeps, dropped: ReadonlySet<number>): Promise<Map<number, SegmentEvent>> {
   const out = new Map<number, SegmentEvent>();
   if (!deps.touches) return out;
   const index: number[] = [];
   const valid: SegmentEvent[] = [];
   checked.forEach((v, i) => {
-    if (!v.ok) return;
+    if (!v.ok || dropped.has(i)) return;
     index.push(i);
     valid.push(v.event);
   });

@@ -7,6 +7,7 @@ import { LOG_LEVELS } from '../logging/log.js';
 import { didYouMean, keysAt, unknownKeys } from './suggest.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
 import { PlansConfigSchema } from '../plans/plan-settings.js';
+import { PrivacyConfigSchema } from '../privacy/privacy-config.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
 import {
@@ -146,6 +147,8 @@ export const ConfigSchema = z
     policy: PolicyConfigSchema,
     /** The tracking plan and each source's modes (docs/tracking-plans.md). */
     plans: PlansConfigSchema,
+    /** Redaction at ingest (docs/governance.md, "Privacy"). */
+    privacy: PrivacyConfigSchema,
   })
   .strict()
   .superRefine(checkActivationReferences)

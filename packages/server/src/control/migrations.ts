@@ -186,8 +186,34 @@ CREATE INDEX approvals_status ON approvals (status, created_at);
 CREATE INDEX approvals_sync ON approvals (sync_name, created_at);
 `;
 
+// Privacy requests (docs/governance.md, "Privacy"): the suppression list holds keyed hashes only
+// (HMAC-SHA256 under a key derived from the server's pepper), never an identifier; a request
+// records what it removed, by table, and on ClickHouse the deletes still running.
+const V3 = `
+CREATE TABLE suppressions (
+  hash       TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX suppressions_request ON suppressions (request_id);
+
+CREATE TABLE privacy_requests (
+  id           TEXT PRIMARY KEY,
+  subject_hash TEXT NOT NULL,
+  subject_kind TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  created_by   TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  identifiers  TEXT NOT NULL,
+  removed      TEXT NOT NULL,
+  pending      TEXT NOT NULL,
+  finished_at  TEXT
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'members, tokens, grants, policy, audit log', sql: V1 },
   { version: 2, name: 'approvals', sql: V2 },
+  { version: 3, name: 'privacy: suppressions, privacy requests', sql: V3 },
   { version: 4, name: 'destination grants and pending connect flows', sql: V4 },
 ];

@@ -40,6 +40,11 @@ export interface LoaderOptions {
   readonly beforeLoad?: (batch: LoadBatch) => Promise<void>;
   /** Lag, back-off and the polling timer. @defaultValue the system clock */
   readonly clock?: Clock;
+  /**
+   * Rows to drop while loading (src/privacy/: events of persons a privacy request removed, which
+   * were already in the spool): neither the outbox nor the warehouse sees them. @defaultValue none
+   */
+  readonly dropRow?: (line: string) => boolean;
 }
 
 /** The loader's log: `log(msg, fields)`, and where given, `debug` (a line per batch) and `warn`. */
@@ -121,7 +126,15 @@ function reportDamage(spool: Spool, found: readonly SpoolDamage[], log: LoaderLo
 }
 
 /** The loader's options with their defaults filled in. */
-type Settings = Required<Omit<LoaderOptions, 'beforeLoad'>> & Pick<LoaderOptions, 'beforeLoad'>;
+type Settings = Required<Omit<LoaderOptions, 'beforeLoad' | 'dropRow'>> & Pick<LoaderOptions, 'beforeLoad' | 'dropRow'>;
+
+/** The rows of a batch without those `drop` names (each read filters again: reads repeat). */
+function withoutDropped(rows: () => AsyncIterable<readonly string[]>, drop: ((line: string) => boolean) | undefined): () => AsyncIterable<readonly string[]> {
+  if (!drop) return rows;
+  return async function* () {
+    for await (const chunk of rows()) yield chunk.filter((line) => !drop(line));
+  };
+}
 
 /** The loader's one small state: what the steps below read and change. */
 interface LoaderState {
@@ -154,7 +167,7 @@ async function loadOnce(o: Settings, s: LoaderState): Promise<boolean> {
   const onDamage = (d: SpoolDamage) => damage.set(`${d.segment}@${d.offset}`, d);
   const requests = (s.requests = batchRequests());
   const onRequestId = (id: string) => requests.add(id);
-  const batch: LoadBatch = { collectorId: o.collectorId, lastSeq, dedupWindowMs: o.dedupWindowMs, rows: () => readSegmentsRows(files, { onDamage, onRequestId }) };
+  const batch: LoadBatch = { collectorId: o.collectorId, lastSeq, dedupWindowMs: o.dedupWindowMs, rows: withoutDropped(() => readSegmentsRows(files, { onDamage, onRequestId }), o.dropRow) };
   await o.beforeLoad?.(batch);
   const r: LoadResult = await o.warehouse.load(batch);
   await o.spool.release(lastSeq);

@@ -59,6 +59,14 @@ export const ADMIN_ACTIONS = [
   'plans.read',
   'plans.reload',
   'plans.replay',
+  /**
+   * Privacy requests (docs/governance.md, "Privacy"): removing a person everywhere and
+   * suppressing them (dry runs too: they show what is held about someone), looking at requests
+   * and the suppression list (hashes only), and lifting a suppression.
+   */
+  'privacy.delete',
+  'privacy.read',
+  'privacy.suppressions.remove',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -125,6 +133,9 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'plans.read': 'read',
   'plans.reload': 'admin',
   'plans.replay': 'admin',
+  'privacy.delete': 'admin',
+  'privacy.read': 'admin',
+  'privacy.suppressions.remove': 'admin',
   'me.read': null,
 };
 

@@ -32,6 +32,20 @@ export interface PolicySettings {
     /** The first real run of a sync (no earlier real run or baseline succeeded) waits for a second person. @defaultValue true */
     readonly firstRealRun: boolean;
   };
+  /**
+   * How long personal data is kept in the warehouse (src/privacy/retention.ts; docs/governance.md,
+   * "Retention"), each in days or null (kept). Off by default: turning one on deletes data.
+   */
+  readonly retention: {
+    /** Raw IP addresses and user agents cleared (browser, OS and device columns kept). @defaultValue null */
+    readonly ipUserAgentDays: number | null;
+    /** Events deleted. @defaultValue null */
+    readonly eventsDays: number | null;
+    /** Sync row results (what was sent, per row) deleted. @defaultValue null */
+    readonly syncRowResultsDays: number | null;
+    /** Failed (quarantined) events deleted. @defaultValue null */
+    readonly failedEventsDays: number | null;
+  };
 }
 
 const VIEWER: readonly AdminAction[] = [
@@ -68,6 +82,9 @@ const ADMIN: readonly AdminAction[] = [
   'approvals.decide',
   'plans.reload',
   'plans.replay',
+  'privacy.read',
+  'privacy.delete',
+  'privacy.suppressions.remove',
 ];
 const OWNER: readonly AdminAction[] = [
   ...ADMIN,
@@ -94,9 +111,10 @@ export const DEFAULT_ROLE_ACTIONS: Readonly<Record<Role, readonly AdminAction[]>
 export const DEFAULT_POLICY: PolicySettings = {
   roles: Object.fromEntries(Object.entries(DEFAULT_ROLE_ACTIONS).map(([r, a]) => [r, new Set(a)])) as unknown as PolicySettings['roles'],
   // Approving another's send is not for someone in their own first 30 days (the probation).
-  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90, 'approvals.decide': 30 } },
+  tenure: { probationDays: 30, probationMaxRows: 1000, minDays: { 'sources.create': 90, 'sources.revoke': 90, 'approvals.decide': 30, 'privacy.delete': 30, 'privacy.suppressions.remove': 30 } },
   sends: { testOnlyRoles: ['marketer'] },
   tokens: { defaultDays: 90, maxDays: 365 },
   audit: { retentionDays: 400 },
   approvals: { expiryHours: 24, firstRealRun: true },
+  retention: { ipUserAgentDays: null, eventsDays: null, syncRowResultsDays: null, failedEventsDays: null },
 };

@@ -28,6 +28,11 @@ export const POLICY_KEYS = {
   // At least an hour (a colleague must have time to look); at most a week (a diff goes stale).
   'approvals.expiryHours': z.number().int().min(1).max(168),
   'approvals.firstRealRun': z.boolean(),
+  // Personal data in the warehouse: days, or null to keep it (src/privacy/retention.ts).
+  'retention.ipUserAgentDays': z.number().int().min(1).max(36_500).nullable(),
+  'retention.eventsDays': z.number().int().min(1).max(36_500).nullable(),
+  'retention.syncRowResultsDays': z.number().int().min(1).max(36_500).nullable(),
+  'retention.failedEventsDays': z.number().int().min(1).max(36_500).nullable(),
 } as const;
 export type PolicyKey = keyof typeof POLICY_KEYS;
 
@@ -54,6 +59,7 @@ export const PolicyConfigSchema = z
     tokens: section('tokens', ['defaultDays', 'maxDays']),
     audit: section('audit', ['retentionDays']),
     approvals: section('approvals', ['expiryHours', 'firstRealRun']),
+    retention: section('retention', ['ipUserAgentDays', 'eventsDays', 'syncRowResultsDays', 'failedEventsDays']),
   })
   .strict()
   .prefault({});
@@ -100,7 +106,7 @@ function applyRoleChange(roles: Record<Role, Set<AdminAction>>, role: Role, chan
  */
 export function effectivePolicy(...layers: readonly PolicyOverrides[]): PolicySettings {
   const roles = Object.fromEntries(ROLES.map((r) => [r, new Set(DEFAULT_POLICY.roles[r])])) as Record<Role, Set<AdminAction>>;
-  let { tenure, sends, tokens, audit, approvals } = DEFAULT_POLICY;
+  let { tenure, sends, tokens, audit, approvals, retention } = DEFAULT_POLICY;
   for (const layer of layers) {
     for (const [key, raw] of Object.entries(layer)) {
       if (raw === undefined) continue;
@@ -112,10 +118,11 @@ export function effectivePolicy(...layers: readonly PolicyOverrides[]): PolicySe
       else if (head === 'tokens') tokens = { ...tokens, [tail]: v };
       else if (head === 'audit') audit = { ...audit, [tail]: v };
       else if (head === 'approvals') approvals = { ...approvals, [tail]: v };
+      else if (head === 'retention') retention = { ...retention, [tail]: v };
     }
   }
   if (tokens.defaultDays > tokens.maxDays) throw new PolicyError(`policy tokens.defaultDays (${tokens.defaultDays}) must not exceed tokens.maxDays (${tokens.maxDays})`);
-  return { roles, tenure, sends, tokens, audit, approvals };
+  return { roles, tenure, sends, tokens, audit, approvals, retention };
 }
 
 /** The policy as plain data (what `policy show` prints): every key with its value. */
@@ -131,5 +138,9 @@ export function describePolicy(p: PolicySettings): Record<PolicyKey, unknown> {
     'audit.retentionDays': p.audit.retentionDays,
     'approvals.expiryHours': p.approvals.expiryHours,
     'approvals.firstRealRun': p.approvals.firstRealRun,
+    'retention.ipUserAgentDays': p.retention.ipUserAgentDays,
+    'retention.eventsDays': p.retention.eventsDays,
+    'retention.syncRowResultsDays': p.retention.syncRowResultsDays,
+    'retention.failedEventsDays': p.retention.failedEventsDays,
   };
 }

@@ -241,6 +241,10 @@ function ownWrites(keepMs: number, nowMs: () => number) {
       }
       for (const [id, p] of pending) if (p.unflushed <= 0 && t - p.flushedAt > keepMs) pending.delete(id);
     },
+    /** After a privacy request: these visitors are gone, flushed or not. */
+    forgot(ids: ReadonlySet<string>): void {
+      for (const id of ids) pending.delete(id);
+    },
     /** After a prune: inserted copies must not bring the forgotten visitors back. */
     pruned(before: string): void {
       for (const [id, p] of pending) if (p.unflushed <= 0 && p.facts.seen < before) pending.delete(id);
@@ -422,6 +426,20 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
       own.pruned(before);
       return n;
     },
+    async forget(ids) {
+      if (cluster) throw new Error(`the touch store is Distributed (a cluster): forget visitors on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN (…)`);
+      const unique = new Set(ids);
+      if (unique.size === 0) return 0;
+      // Buffered facts first: a flush after the DELETE would bring the visitors back.
+      await buffer.flushAll();
+      own.forgot(unique);
+      const list = touchVisitorsIn([...unique]);
+      const n = Number((await port.select({ sql: `SELECT count(DISTINCT visitor_id) FROM ${q(database)}.${q(TOUCH_TABLES.store)} WHERE ${list.where}`, params: list.params }))[0]?.[0] ?? 0);
+      if (n === 0) return 0;
+      await port.command({ sql: `ALTER TABLE ${q(database)}.${q(TOUCH_TABLES.store)} DELETE WHERE ${list.where}`, params: list.params });
+      await mutationsDone(port, database, nowMs);
+      return n;
+    },
     flush: buffer.flushAll,
     async importStates(states) {
       let n = 0;
@@ -449,6 +467,15 @@ function clusterPruneAdvice(before: string): string {
     `the touch store is Distributed (a cluster): prune it on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN ` +
     `(SELECT visitor_id FROM ${TOUCH_TABLES.store}_local GROUP BY visitor_id HAVING maxMerge(seen) < '${before}')`
   );
+}
+
+const q = quoteIdent;
+
+/** `visitor_id IN ($v0, $v1, …)` with its parameters. */
+function touchVisitorsIn(ids: readonly string[]): { where: string; params: Record<string, string> } {
+  const params: Record<string, string> = {};
+  ids.forEach((id, i) => (params[`v${i}`] = id));
+  return { where: `visitor_id IN (${ids.map((_, i) => `$v${i}`).join(', ')})`, params };
 }
 
 const MUTATIONS = `FROM system.mutations WHERE database = $database AND table = $table`;

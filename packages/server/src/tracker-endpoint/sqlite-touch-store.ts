@@ -72,6 +72,8 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
   );
   const prune = db.prepare<[string]>('DELETE FROM visitor_touches WHERE seen IS NULL OR seen < ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM visitor_touches');
+  const forgetOne = db.prepare<[string]>('DELETE FROM visitor_touches WHERE visitor_id = ?');
+  const forget = db.transaction((ids: readonly string[]) => [...new Set(ids)].reduce((n, id) => n + forgetOne.run(id).changes, 0));
   const read = (id: string): TouchState | undefined => {
     const r = select.get(id);
     return r && stateOfRow(r);
@@ -100,6 +102,7 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     updateMany: async (updates) => updateMany.immediate(updates),
     prune: async (before) => prune.run(before).changes,
     count: async () => count.get()!.n,
+    forget: async (ids) => forget.immediate(ids),
     async close() {
       if (open) db.close();
       open = false;

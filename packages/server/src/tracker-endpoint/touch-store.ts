@@ -30,6 +30,11 @@ export interface TouchStore {
   prune(seenBefore: string): Promise<number>;
   /** Visitors held, where the store counts them cheaply (for `/metrics`). @defaultValue absent */
   count?(): Promise<number>;
+  /**
+   * Forgets these visitors whatever their age (a privacy request: docs/governance.md). Returns how
+   * many were stored. On ClickHouse it waits for the DELETE to finish.
+   */
+  forget(visitorIds: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,11 @@ export function memoryTouchStore(): TouchStore & { readonly size: number } {
     async prune(before) {
       let n = 0;
       for (const [id, s] of m) if (!s.seen || s.seen < before) n += Number(m.delete(id));
+      return n;
+    },
+    async forget(ids) {
+      let n = 0;
+      for (const id of new Set(ids)) n += Number(m.delete(id));
       return n;
     },
     async close() {

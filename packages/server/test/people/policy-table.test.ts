@@ -58,6 +58,11 @@ const SPEC: Record<AdminAction | 'syncs.run (test)', Row> = {
   'approvals.decide': from('admin', 'NYY'),
   'plans.reload': from('admin', 'YYY'),
   'plans.replay': from('admin', 'YYY'),
+  // Irreversible: not in a member's first 30 days (a privacy officer who is not an admin gets
+  // these through a time-bound grant: docs/governance.md, "Privacy").
+  'privacy.delete': from('admin', 'NYY'),
+  'privacy.suppressions.remove': from('admin', 'NYY'),
+  'privacy.read': from('admin', 'YYY'),
   'members.add': from('owner', 'YYY'),
   'members.set-role': from('owner', 'YYY'),
   'members.disable': from('owner', 'YYY'),

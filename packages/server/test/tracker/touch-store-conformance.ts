@@ -80,5 +80,20 @@ export function touchStoreConformance(name: string, open: () => Promise<TouchSto
       expect(await s.get('new-visitor-00000')).toEqual({ seen: '2025-06-01T00:00:00.000Z' });
       await s.close();
     });
+
+    it('forgets the visitors a privacy request names, whatever their age, and no one else', async () => {
+      const s = await open();
+      const t = { url: 'https://shop.example/?utm_source=a', utm_source: 'a', at: '2025-06-01T00:00:00.000Z' };
+      await s.update('forget-me-000000', () => ({ first: t, last: t, seen: '2025-06-01T00:00:00.000Z' }));
+      await s.update('keep-me-00000000', () => ({ first: t, seen: '2025-06-01T00:00:00.000Z' }));
+      expect(await s.forget(['forget-me-000000', 'forget-me-000000', 'never-seen-00000', "it's \\ hostile'); --"])).toBe(1);
+      expect(await s.get('forget-me-000000')).toBeUndefined();
+      expect(await s.get('keep-me-00000000')).toMatchObject({ first: { utm_source: 'a' } });
+      expect(await s.forget([])).toBe(0);
+      // Forgotten is forgotten: a later visit starts a new first touch.
+      await s.update('forget-me-000000', () => ({ last: { ...t, utm_source: 'b' }, seen: '2025-07-01T00:00:00.000Z' }));
+      expect((await s.get('forget-me-000000'))?.first).toBeUndefined();
+      await s.close();
+    });
   });
 }

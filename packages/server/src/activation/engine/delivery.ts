@@ -51,6 +51,11 @@ export interface DeliveryOptions<T> {
   readonly random?: () => number;
   /** `push` waits while more rows than this are queued. @defaultValue 4 batches' worth */
   readonly maxQueuedRows?: number;
+  /**
+   * Rows naming a person a privacy request removed (src/privacy/): never mapped or sent, final at
+   * once as `rejected` with code `SUPPRESSED`. @defaultValue none
+   */
+  readonly suppressed?: (row: Row) => boolean;
 }
 
 export interface DeliveryStats {
@@ -195,6 +200,10 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
     const mapped: BatchItem<unknown>[] = [];
     for (const row of rows) {
       const id = q.nextId++;
+      if (o.suppressed?.(row.row)) {
+        refused.push({ row, attempt: 0, final: 'rejected', result: { ref: id, status: 'rejected', code: 'SUPPRESSED', reason: 'the person was removed by a privacy request (touchline privacy)' } });
+        continue;
+      }
       const m = o.destination.map(row.row, o.config, { now });
       if (!m.ok) {
         refused.push({ row, attempt: 0, final: 'rejected', result: { ref: id, status: 'rejected', ...m.rejection } });

@@ -1,4 +1,4 @@
-import type { AccessTokenProvider, Clock, FetchLike, Logger } from '@touchline/destinations';
+import type { AccessTokenProvider, Clock, FetchLike, Logger, Row } from '@touchline/destinations';
 import type { DiffRow, RunRecord } from '../store/records.js';
 import type { SyncStore } from '../store/sync-store.js';
 import { createDelivery, type Delivery, type DeliveryEnd, type DeliveryRow, type RowOutcome } from './delivery.js';
@@ -38,6 +38,8 @@ export interface RunDeliveryContext {
   readonly logger: Logger;
   readonly sleep?: Sleep;
   readonly random?: () => number;
+  /** Rows of suppressed persons (src/privacy/): never sent. */
+  readonly suppressed?: (row: Row) => boolean;
   readonly pageSize: number;
   readonly onProgress?: (p: RunProgress) => void;
   /** Set by the engine when the run must stop: `paused` keeps it resumable, `cancelled` does not. */
@@ -118,6 +120,7 @@ function runDelivery(ctx: RunDeliveryContext, s: RunState, commit: GroupCommit<R
     logger: ctx.logger,
     ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
     ...(ctx.random ? { random: ctx.random } : {}),
+    ...(ctx.suppressed ? { suppressed: ctx.suppressed } : {}),
     onOutcomes: (outcomes) => commit.record(outcomes),
     onActivity(e) {
       if (e.kind === 'throttled') s.throttledUntil = Math.max(s.throttledUntil, ctx.clock.now() + e.waitMs);

@@ -1,4 +1,4 @@
-import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger, type Row } from '@touchline/destinations';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { ActivationConfig } from '../config/activation-config.js';
 import type { RunKind, RunRecord, RunTrigger } from '../store/records.js';
@@ -28,6 +28,8 @@ export interface SyncEngineDeps {
   readonly logger?: Logger;
   readonly sleep?: Sleep;
   readonly random?: () => number;
+  /** Rows of persons a privacy request removed (src/privacy/): never sent. @defaultValue none */
+  readonly suppressed?: (row: Row) => boolean;
   /** Diff rows read per page. @defaultValue 2000 */
   readonly pageSize?: number;
   /** Told of each run `run` ends (metrics: runs and rows by outcome). @defaultValue none */
@@ -110,6 +112,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       ...withAuth(deps.auth?.(r.name)),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.random ? { random: deps.random } : {}),
+      ...(deps.suppressed ? { suppressed: deps.suppressed } : {}),
       pageSize: deps.pageSize ?? 2000,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       stopSignal: { onStop: a.onStop },

@@ -1,4 +1,4 @@
-import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger, type Row } from '@touchline/destinations';
 import { join } from 'node:path';
 import type { LoadBatch, Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, excludedSources, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
@@ -27,6 +27,8 @@ export interface ForwarderOptions {
   readonly logger?: Logger;
   /** Entries read from an outbox at a time. @defaultValue 500 */
   readonly readBatch?: number;
+  /** Events of persons a privacy request removed (src/privacy/): never forwarded. @defaultValue none */
+  readonly suppressed?: (row: Row) => boolean;
 }
 
 interface Tag {
@@ -81,6 +83,7 @@ function ruleDelivery(o: ForwarderOptions, state: Pick<RuleState, 'account'>, on
     concurrency: 2,
     logger: o.logger ?? silentLogger,
     maxQueuedRows: (o.readBatch ?? 500) * 2,
+    ...(o.suppressed ? { suppressed: o.suppressed } : {}),
     onOutcomes,
   });
 }

@@ -38,6 +38,13 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
         `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +
         (s.loader.lastError ? `, last error: ${s.loader.lastError}` : ''),
     );
+    if (s.privacy && s.privacy.suppressedRequests > 0) {
+      out(`Privacy  ${s.privacy.suppressedRequests} person(s) suppressed; since start ${s.privacy.droppedAtIngest} event(s) dropped at ingest, ${s.privacy.skippedBySyncs} row(s) not synced (touchline privacy suppressions list)`);
+    }
+    if (s.retention) {
+      const r = s.retention;
+      out(`Retention last run ${r.at}: ${r.ipUserAgentCleared} IP/user agent(s) cleared, ${r.eventsDeleted} event(s), ${r.syncRowResultsDeleted} sync row result(s), ${r.failedEventsDeleted} failed event(s) deleted${r.pending.length ? ` (ClickHouse still running: ${r.pending.join(', ')})` : ''}`);
+    }
     printSources(s.sources, out);
     return;
   }

@@ -1,0 +1,100 @@
+import type { FastifyRequest } from 'fastify';
+import { ClientError } from '../http/client-error.js';
+import { auditActorOf } from '../people/people.js';
+import type { IdentifierHasher } from '../privacy/identifier-hash.js';
+import { SUBJECT_KINDS, type Subject, type SubjectKind } from '../privacy/person-identifiers.js';
+import type { PrivacyRequests } from '../privacy/privacy-requests.js';
+import type { SuppressionList } from '../privacy/suppression-list.js';
+import { actorOf, noteAudit, type AdminRoute } from './admin-route.js';
+
+export interface PrivacyRouteDeps {
+  readonly privacy: PrivacyRequests;
+  readonly suppressions: SuppressionList;
+  readonly hash: IdentifierHasher;
+}
+
+/** The longest a delete waits for ClickHouse's deletes before answering `pending`. */
+const MAX_WAIT_MS = 10 * 60_000;
+
+interface DeleteBody {
+  readonly subject: Subject;
+  readonly dryRun: boolean;
+  readonly waitMs: number;
+}
+
+/** The request body, checked: one identifier of one kind. Names the field that is wrong. */
+function deleteBody(request: FastifyRequest): DeleteBody {
+  const b = request.body as { kind?: unknown; value?: unknown; dryRun?: unknown; waitMs?: unknown } | undefined;
+  if (typeof b?.kind !== 'string' || !(SUBJECT_KINDS as readonly string[]).includes(b.kind)) {
+    throw new ClientError(400, 'bad_request', `kind must be one of ${SUBJECT_KINDS.join(', ')}`);
+  }
+  if (typeof b.value !== 'string' || b.value.trim() === '') throw new ClientError(400, 'bad_request', 'value must be the identifier, a non-empty string');
+  if (b.kind === 'email' && !b.value.includes('@')) throw new ClientError(400, 'bad_request', 'value is not an email address (kind is email)');
+  const waitMs = b.waitMs === undefined ? 0 : Number(b.waitMs);
+  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) throw new ClientError(400, 'bad_request', `waitMs must be an integer from 0 to ${MAX_WAIT_MS}`);
+  return { subject: { kind: b.kind as SubjectKind, value: b.value }, dryRun: b.dryRun === true, waitMs };
+}
+
+/**
+ * The audit record of a privacy request keeps the identifier's keyed hash, never the identifier:
+ * noted before the policy decides, so a refused request is recorded the same way.
+ */
+function auditHashed(deps: PrivacyRouteDeps, request: FastifyRequest): void {
+  const b = request.body as { kind?: unknown; value?: unknown; dryRun?: unknown } | undefined;
+  const value = typeof b?.value === 'string' ? b.value : '';
+  noteAudit(request, { params: { kind: typeof b?.kind === 'string' ? b.kind.slice(0, 20) : null, subjectHash: value ? deps.hash(value) : null, dryRun: b?.dryRun === true } });
+}
+
+/** `touchline privacy …`: delete (and its dry run), request status, the suppression list. */
+export function privacyRoutes(deps: PrivacyRouteDeps): AdminRoute[] {
+  return [
+    {
+      method: 'POST',
+      url: '/admin/privacy/delete',
+      action: 'privacy.delete',
+      facts: (request) => (auditHashed(deps, request), {}),
+      handler: async (request) => {
+        const body = deleteBody(request);
+        const by = auditActorOf(actorOf(request)).label ?? 'unknown';
+        const result = await deps.privacy.deletePerson(body.subject, { dryRun: body.dryRun, waitMs: body.waitMs, by });
+        if (result.id) noteAudit(request, { target: result.id, after: { status: result.status, removed: result.removed, pending: result.pending } });
+        return result;
+      },
+    },
+    {
+      method: 'GET',
+      url: '/admin/privacy/requests',
+      action: 'privacy.read',
+      handler: async () => ({ requests: deps.privacy.list() }),
+    },
+    {
+      method: 'GET',
+      url: '/admin/privacy/requests/:id',
+      action: 'privacy.read',
+      handler: async (request) => {
+        const { id } = request.params as { id: string };
+        const r = await deps.privacy.status(id);
+        if (!r) throw new ClientError(404, 'not_found', `no privacy request ${id} (touchline privacy requests lists them)`);
+        return r;
+      },
+    },
+    {
+      method: 'GET',
+      url: '/admin/privacy/suppressions',
+      action: 'privacy.read',
+      handler: async () => ({ suppressions: deps.suppressions.list() }),
+    },
+    {
+      method: 'DELETE',
+      url: '/admin/privacy/suppressions/:id',
+      action: 'privacy.suppressions.remove',
+      handler: async (request) => {
+        const { id } = request.params as { id: string };
+        const removed = deps.suppressions.remove(id);
+        if (removed === 0) throw new ClientError(404, 'not_found', `no suppression from privacy request ${id} (touchline privacy suppressions list)`);
+        noteAudit(request, { target: id, after: { removedHashes: removed } });
+        return { request: id, removedHashes: removed };
+      },
+    },
+  ];
+}

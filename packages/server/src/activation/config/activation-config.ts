@@ -104,6 +104,11 @@ export const SyncSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A run whose vendor-refused rows exceed this share of its rows ends `partially_failed`
+     * (exit code 1, an alert) instead of `succeeded`. @defaultValue 5
+     */
+    maxRefusedPercent: z.number().min(0).max(100).default(5),
     /** Requests in flight at once for this sync. @defaultValue 2 */
     concurrency: z.number().int().min(1).max(32).default(2),
     /** Mirror: destination columns kept (not cleared) on removal. @defaultValue the columns mapped from the primary key */

@@ -1,7 +1,7 @@
 /**
  * A sync run's states (Grouparoo's Run / Export state machine, activation-contracts.md §12.3):
  *
- *   pending ──> running ──> succeeded | failed | cancelled
+ *   pending ──> running ──> succeeded | partially_failed | failed | cancelled
  *                 │ ^
  *                 v │
  *        paused, rate_limited
@@ -15,6 +15,10 @@
  * - `succeeded`: every row is delivered or refused for good; `failed`: the run stopped on an
  *   error, a guard, or rows still undelivered after every retry (they go again next run);
  *   `cancelled`: stopped by a user and not to be resumed.
+ * - `partially_failed`: every row has its answer, but the vendor refused more of them than the
+ *   sync's `maxRefusedPercent` allows: the data (or the mapping) needs a look. A late verdict
+ *   from the vendor (asynchronous outcomes) can move a finished run between `succeeded` and
+ *   `partially_failed` (`reassessed`, run-refusals.ts): the only change a finished run takes.
  */
 export const RUN_STATUS = {
   pending: 'pending',
@@ -22,6 +26,7 @@ export const RUN_STATUS = {
   paused: 'paused',
   rateLimited: 'rate_limited',
   succeeded: 'succeeded',
+  partiallyFailed: 'partially_failed',
   failed: 'failed',
   cancelled: 'cancelled',
 } as const;
@@ -29,10 +34,11 @@ export type RunStatus = (typeof RUN_STATUS)[keyof typeof RUN_STATUS];
 
 const NEXT: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   pending: ['running', 'paused', 'failed', 'cancelled'],
-  running: ['rate_limited', 'paused', 'succeeded', 'failed', 'cancelled'],
-  rate_limited: ['running', 'paused', 'succeeded', 'failed', 'cancelled'],
+  running: ['rate_limited', 'paused', 'succeeded', 'partially_failed', 'failed', 'cancelled'],
+  rate_limited: ['running', 'paused', 'succeeded', 'partially_failed', 'failed', 'cancelled'],
   paused: ['running', 'failed', 'cancelled'],
   succeeded: [],
+  partially_failed: [],
   failed: [],
   cancelled: [],
 };

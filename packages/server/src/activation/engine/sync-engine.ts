@@ -5,7 +5,8 @@ import type { RunKind, RunRecord, RunTrigger } from '../store/records.js';
 import { createSyncStore, type SyncStore } from '../store/sync-store.js';
 import { createActiveRuns, settledWithin, type ActiveRun } from './active-runs.js';
 import type { EngineContext } from './engine-context.js';
-import type { Sleep } from './notifier.js';
+import { collectVerdicts, type VerdictSummary } from './late-verdicts.js';
+import { sleep as realSleep, type Sleep } from './notifier.js';
 import { newOwner, releaseOwner } from './owner.js';
 import type { RateGates } from './rate-gate.js';
 import { deliverRun, type RunProgress } from './run-delivery.js';
@@ -27,6 +28,11 @@ export interface SyncEngineDeps {
   readonly random?: () => number;
   /** Diff rows read per page. @defaultValue 2000 */
   readonly pageSize?: number;
+  /**
+   * Told of every run that ended (whatever its status) and of every finished run whose status or
+   * counters a late vendor verdict changed: alerts hang here. A listener that throws is logged.
+   */
+  readonly onRunEnded?: (run: RunRecord) => void;
 }
 
 export interface RunOptions {
@@ -106,16 +112,41 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return final.status === 'paused' ? final : dropRunTables(ctx, final);
   }
 
+  const ended = (run: RunRecord): RunRecord => {
+    try {
+      deps.onRunEnded?.(run);
+    } catch (error) {
+      log.error('sync engine: a run listener failed', { run: run.runId, error: error instanceof Error ? error.message : String(error) });
+    }
+    return run;
+  };
+
+  /** Collects the vendor's late verdicts on the sync's earlier runs (asynchronous outcomes). */
+  async function verdicts(r: ResolvedSync): Promise<VerdictSummary> {
+    const summary = await collectVerdicts(ctx, r, { fetch: deps.fetch, gate: deps.gates.for(r.gateKey, r.rate), sleep: deps.sleep ?? realSleep });
+    summary.runs.forEach(ended);
+    return summary;
+  }
+
+  /** Earlier runs' late verdicts first: a failure to ask loses nothing (asked again), so it is logged. */
+  async function verdictsBefore(r: ResolvedSync): Promise<void> {
+    await verdicts(r).catch((e: unknown) =>
+      log.warn('sync run: late verdicts not collected; asked again at the next run', { sync: r.syncName, error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
   async function run(name: string, o: RunOptions = {}): Promise<RunRecord> {
     const r = resolveSync(deps.config, name);
     const busy = active.get(name);
     if (busy) throw new SyncError(`sync ${name} is already running in this process (run ${busy.runId})`);
     const config = sendConfig(r, o);
     return active.hold(name, async (a) => {
+      await verdictsBefore(r);
       const opened = await open(r, o, a);
-      if (opened.status !== 'running') return opened;
+      if (opened.status !== 'running') return opened.status === 'paused' ? opened : ended(opened);
       const stop = a.requested();
-      return stop ? stopBeforeSending(opened, stop) : send(r, o, opened, a, config);
+      const final = stop ? await stopBeforeSending(opened, stop) : await send(r, o, opened, a, config);
+      return final.status === 'paused' ? final : ended(final);
     });
   }
 
@@ -160,6 +191,17 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     /** Syncs with a run left open by a process that is gone: resume them (server start). */
     interrupted: () => interruptedSyncs(ctx),
     isRunning: (name: string) => active.has(name),
+    /**
+     * Collects the vendor's late verdicts on the sync's finished runs (the scheduler calls it; a
+     * run does first); refused by a sync that is running in this process.
+     */
+    collectVerdicts: (name: string) => {
+      const r = resolveSync(deps.config, name);
+      if (active.has(name)) throw new SyncError(`sync ${name} is running; its late verdicts are collected after the run`);
+      return verdicts(r);
+    },
+    /** Whether the sync's destination decides after answering (asynchronous outcomes). */
+    hasLateVerdicts: (name: string) => resolveSync(deps.config, name).destination.outcomes !== undefined,
     close,
   };
 }

@@ -1,3 +1,4 @@
+import type { Receipt } from '@touchline/destinations';
 import type { FinalStatus, RowOp } from '../engine/delivery.js';
 import type { RunStatus } from '../engine/run-state.js';
 import type { SyncConfig } from '../config/activation-config.js';
@@ -22,9 +23,11 @@ export type SyncMode = SyncConfig['mode'];
  * The status one attempt left a row in (`sync_row_results.status`): final (`delivered`,
  * `rejected`, `failed`: not delivered after every retry), or why it goes again: `retrying`
  * (backoff), `rate_limited` (the vendor's wait), `isolating` (an atomic batch was refused without
- * naming the row: it goes again in a smaller batch).
+ * naming the row: it goes again in a smaller batch). `accepted`: the vendor took the request and
+ * decides later (asynchronous outcomes, the row has a `receipt`): counted as delivered until the
+ * verdict, which is recorded as a later result of the same attempt (late-verdicts.ts).
  */
-export type ResultStatus = FinalStatus | 'retrying' | 'rate_limited' | 'isolating';
+export type ResultStatus = FinalStatus | 'retrying' | 'rate_limited' | 'isolating' | 'accepted';
 
 /** One `sync_runs` row, as the engine sees it. Times are ISO-8601 strings. */
 export interface RunRecord {
@@ -81,6 +84,8 @@ export interface ResultRecord {
   readonly request: unknown;
   /** What came back about this row. */
   readonly answer: unknown;
+  /** The vendor's receipt when its verdict comes later (asynchronous outcomes); else null. */
+  readonly receipt: Receipt | null;
   readonly at: number;
 }
 

@@ -31,7 +31,7 @@ export const SYNC_USAGE = `usage:
   touchline sync history <name> [--limit 20]            runs, newest first
   touchline sync cancel <name>                          cancel an open run (it will not resume)`;
 
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused']);
+const FINISHED = new Set(['succeeded', 'partially_failed', 'failed', 'cancelled', 'paused']);
 
 /**
  * Runs `fn` with a sync engine on this data dir's warehouse (no server holds it). `readsSources`:

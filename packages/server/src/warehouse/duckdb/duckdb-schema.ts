@@ -1,5 +1,5 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
-import { activationDuckdbStatements } from '../activation-tables.js';
+import { activationDuckdbStatements, activationV4DuckdbStatements } from '../activation-tables.js';
 import { duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
@@ -53,6 +53,7 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
     name: 'last_load_ids: the ids of the latest load, for the sessions refresh',
     statements: [`CREATE TABLE IF NOT EXISTS last_load_ids (anonymous_id VARCHAR, user_id VARCHAR)`],
   },
+  { version: 4, name: 'activation: sync_row_results.receipt, vendor_code', statements: activationV4DuckdbStatements() },
 ];
 
 /** Tables whose columns follow `schema.ts`: columns added there are added here on migrate. */

@@ -18,7 +18,7 @@ import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from './dialect
 export const ACTIVATION_TABLE_DOCS: Readonly<Record<string, string>> = {
   sync_runs: 'one row per sync run: status (pending, running, paused, rate_limited, succeeded, failed, cancelled), counters, error',
   sync_state: 'per sync and primary key: hash of the row last delivered (or permanently rejected), and when',
-  sync_row_results: 'every attempt for every row: op, status, vendor code and reason, what was sent, what came back',
+  sync_row_results: "every attempt for every row: op, status, Touchline's code and the vendor's (vendor_code), reason, what was sent, what came back, the vendor's receipt",
 };
 
 type Kind = 'text' | 'time' | 'count' | 'int' | 'json';
@@ -132,9 +132,14 @@ ORDER BY (sync_name, run_id, pk, result_id)`,
 /**
  * Columns `sync_row_results` gained after version 2, added by migration 4 on both engines (an
  * existing warehouse upgrades in place; old rows read NULL in them):
- * - `receipt`: the vendor's receipt for a row whose verdict comes later (asynchronous outcomes).
+ * - `receipt`: the vendor's receipt for a row whose verdict comes later (asynchronous outcomes);
+ * - `vendor_code`: the vendor's own code, now that `code` holds Touchline's closed set
+ *   (`ROW_CODES`). Rows written before keep the vendor's code in `code`, with `vendor_code` NULL.
  */
-const RESULT_COLUMNS_V4: readonly (readonly [string, 'text' | 'json'])[] = [['receipt', 'json']];
+const RESULT_COLUMNS_V4: readonly (readonly [string, 'text' | 'json'])[] = [
+  ['receipt', 'json'],
+  ['vendor_code', 'text'],
+];
 
 /** Migration 4 on DuckDB. */
 export function activationV4DuckdbStatements(): string[] {

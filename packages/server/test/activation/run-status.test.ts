@@ -102,10 +102,10 @@ describe('honest run status: refusals past maxRefusedPercent, late vendor verdic
     expect(await engine.history('later', 1)).toMatchObject([{ runId: run.runId, status: 'partially_failed', delivered: 8, rejected: 2 }]);
 
     // Each row's latest result says what became of it; the refused rows are refused in the state.
-    const refused = await w.rows(`SELECT pk, status, code FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected' ORDER BY pk`);
+    const refused = await w.rows(`SELECT pk, status, code, vendor_code FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected' ORDER BY pk`);
     expect(refused).toEqual([
-      { pk: 'T-2', status: 'rejected', code: 'INVALID_CLICK_ID' },
-      { pk: 'T-7', status: 'rejected', code: 'INVALID_CLICK_ID' },
+      { pk: 'T-2', status: 'rejected', code: 'VENDOR_REFUSED', vendor_code: 'INVALID_CLICK_ID' },
+      { pk: 'T-7', status: 'rejected', code: 'VENDOR_REFUSED', vendor_code: 'INVALID_CLICK_ID' },
     ]);
     const final = await w.rows(`SELECT pk, attempt, status FROM sync_row_results WHERE run_id = '${run.runId}' AND pk IN ('T-2', 'T-3') ORDER BY pk, attempt, status`);
     expect(final).toEqual([

@@ -41,6 +41,19 @@ describe('a run checkpoint, built without I/O', () => {
     expect(c.removals).toEqual(['f']);
     expect(c.run).toMatchObject({ status: 'rate_limited', delivered: 12, rejected: 3, failed: 1, requests: 7, heartbeatAt: '2026-12-07T12:00:00.000Z' });
   });
+  it("splits codes: Touchline's closed set in code, the vendor's own in vendorCode", () => {
+    const c = runCheckpoint({ run: run(), outcomes, now: NOW, status: 'running', requests: 7, keepRow: true });
+    expect(c.results.map((r) => [r.pk, r.code, r.vendorCode])).toEqual([
+      ['a', null, null], ['b', 'VENDOR_REFUSED', 'INVALID_EMAIL'], ['c', 'VENDOR_REFUSED', 'INVALID_EMAIL'], ['d', 'RATE_LIMITED', null], ['e', 'VENDOR_UNAVAILABLE', null], ['f', null, null],
+    ]);
+    const refusedByMap: RowOutcome<RunTag> = { ...outcome('g', 'add', 'rejected', 'rejected'), attempt: 0 };
+    const consent: RowOutcome<RunTag> = { ...refusedByMap, result: { ref: 0, status: 'rejected', code: 'CONSENT_DENIED' } };
+    const network: RowOutcome<RunTag> = { ...outcome('h', 'add', null, 'retryable'), result: { ref: 0, status: 'retryable', code: 'NETWORK' } };
+    const more = runCheckpoint({ run: run(), outcomes: [refusedByMap, consent, network], now: NOW, status: 'running', requests: 7, keepRow: true });
+    expect(more.results.map((r) => [r.code, r.vendorCode])).toEqual([['INVALID_ROW', 'INVALID_EMAIL'], ['CONSENT_DENIED', null], ['NETWORK', null]]);
+    // Consent holds are counted apart, so they never make a run partially_failed.
+    expect(more.run.details).toEqual({ withheld: 1 });
+  });
   it('an ad network keeps no row; a test run touches no state', () => {
     expect(runCheckpoint({ run: run(), outcomes, now: NOW, status: 'running', requests: 7, keepRow: false }).states.map((s) => s.row)).toEqual([null, null]);
     const t = runCheckpoint({ run: run({ kind: 'test' }), outcomes, now: NOW, status: 'running', requests: 7, keepRow: true });

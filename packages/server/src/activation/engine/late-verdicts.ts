@@ -1,4 +1,4 @@
-import type { FetchLike, LateResult, RowResult } from '@touchline/destinations';
+import { rowCodes, type FetchLike, type LateResult, type RowResult } from '@touchline/destinations';
 import type { ResultRecord, RunRecord, StateRecord } from '../store/records.js';
 import { awaitingRows, type AwaitingRow } from '../store/verdict-rows.js';
 import type { EngineContext } from './engine-context.js';
@@ -39,7 +39,7 @@ type Said = Pick<RowResult, 'code' | 'reason' | 'answer' | 'receipt'>;
 
 const result = (a: AwaitingRow, syncName: string, status: ResultRecord['status'], at: number, r: Said, attempt = a.attempt): ResultRecord => ({
   runId: a.runId, syncName, pk: a.pk, op: a.op as ResultRecord['op'], attempt, status,
-  code: r.code ?? null, reason: r.reason ?? null, field: null, dedupKey: a.dedupKey,
+  ...rowCodes({ status: status === 'delivered' || status === 'accepted' ? 'delivered' : 'rejected', ...(r.code === undefined ? {} : { code: r.code }) }, true), reason: r.reason ?? null, field: null, dedupKey: a.dedupKey,
   httpStatus: r.answer?.httpStatus ?? null, request: null, answer: r.answer?.body ?? null,
   receipt: r.receipt ?? a.receipt, at,
 });

@@ -1,3 +1,4 @@
+import { rowCodes } from '@touchline/destinations';
 import type { Checkpoint, ResultRecord, ResultStatus, RunRecord, StateRecord } from '../store/records.js';
 import type { RowOutcome } from './delivery.js';
 import { WITHHELD_CODES, withheldOf } from './run-refusals.js';
@@ -29,7 +30,8 @@ export function resultRecord(where: { readonly runId: string; readonly syncName:
     op: o.row.op,
     attempt: o.attempt,
     status: resultStatus(o),
-    code: r.code ?? null,
+    // Map's refusals were never sent (attempt 0): their code names a data problem.
+    ...rowCodes(r, o.attempt > 0),
     reason: r.reason ?? null,
     field: r.field ?? null,
     dedupKey: r.dedupKey ?? null,

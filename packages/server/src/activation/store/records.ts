@@ -1,4 +1,4 @@
-import type { Receipt } from '@touchline/destinations';
+import type { Receipt, RowCode } from '@touchline/destinations';
 import type { FinalStatus, RowOp } from '../engine/delivery.js';
 import type { RunStatus } from '../engine/run-state.js';
 import type { SyncConfig } from '../config/activation-config.js';
@@ -75,7 +75,10 @@ export interface ResultRecord {
   readonly op: RowOp;
   readonly attempt: number;
   readonly status: ResultStatus;
-  readonly code: string | null;
+  /** Touchline's code (a closed set, `ROW_CODES`): null for a row delivered cleanly. */
+  readonly code: RowCode | null;
+  /** The vendor's own code, when it gave one (or, for a row map refused, the vendor's name for the problem). */
+  readonly vendorCode: string | null;
   readonly reason: string | null;
   readonly field: string | null;
   readonly dedupKey: string | null;

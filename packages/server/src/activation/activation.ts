@@ -3,6 +3,7 @@ import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
+import type { RunRecord } from './store/records.js';
 import { createSyncEngine, type SyncEngine } from './engine/sync-engine.js';
 import { startForwarder } from './forwarding/forwarder.js';
 
@@ -46,8 +47,11 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger });
+  // Ended runs go to the scheduler (`after` chains) and to whatever else listens (alerts).
+  const listeners: ((run: RunRecord) => void)[] = [];
+  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, onRunEnded: (run) => listeners.forEach((l) => l(run)) });
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: syncs, clock, logger });
+  if (scheduler) listeners.push(scheduler.runEnded);
   // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0

@@ -1,45 +1,77 @@
 import type { Clock, Logger } from '@touchline/destinations';
 import type { SyncConfig } from '../config/activation-config.js';
-import { parseDuration } from '../config/duration.js';
-import type { RunTrigger } from '../store/records.js';
+import type { RunRecord, RunTrigger } from '../store/records.js';
+import { chainedAfter, dueAfter, dueAtStart, timedOf, type Timed } from './schedule-plan.js';
 import type { SyncEngine } from './sync-engine.js';
 
 export interface SchedulerOptions {
   readonly syncs: Readonly<Record<string, SyncConfig>>;
-  readonly engine: SyncEngine;
+  readonly engine: Pick<SyncEngine, 'run' | 'interrupted' | 'history' | 'isRunning' | 'collectVerdicts' | 'hasLateVerdicts'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How often due syncs are looked for. @defaultValue 5 s */
   readonly tickMs?: number;
+  /** How often the late verdicts of a sync with asynchronous outcomes are collected. @defaultValue 5 min */
+  readonly verdictsEveryMs?: number;
 }
 
+/** A timed sync the scheduler waits on, and when it is next due. */
+export interface Due {
+  readonly sync: string;
+  readonly dueAt: number;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /**
- * Runs syncs with `schedule: { every }` in the server: a sync is due `every` after its last run
- * started (at once when it never ran), and never runs twice at the same time. Runs left
- * interrupted by a dead process are resumed at start, whatever their schedule.
+ * Runs syncs by their schedule in the server (schedule-plan.ts has the rules): `every` and
+ * `cron` by the injected clock, `after` when the named sync's run ends `succeeded`; a sync never
+ * runs twice at the same time (one that falls due while running goes once the run ends). Runs left
+ * interrupted by a dead process are resumed at start, whatever their schedule. Also collects late
+ * vendor verdicts (asynchronous outcomes) every `verdictsEveryMs` per sync that has them.
  */
 export function createScheduler(o: SchedulerOptions) {
   const tickMs = o.tickMs ?? 5000;
+  const verdictsEvery = o.verdictsEveryMs ?? 5 * 60_000;
+  const timed = new Map<string, Timed>();
   const nextAt = new Map<string, number>();
+  const chainDue = new Set<string>();
+  const verdictsAt = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
   const running = new Set<Promise<unknown>>();
 
-  const launch = (name: string, trigger: RunTrigger) => {
-    const p = o.engine
-      .run(name, { trigger })
-      .then((run) => o.logger.info('sync run finished', { sync: name, run: run.runId, status: run.status, error: run.error }))
-      .catch((err: unknown) => o.logger.error('sync run failed', { sync: name, error: err instanceof Error ? err.message : String(err) }))
-      .finally(() => running.delete(p));
-    running.add(p);
+  const track = (p: Promise<unknown>) => {
+    const q = p.finally(() => running.delete(q));
+    running.add(q);
   };
+  const launch = (name: string, trigger: RunTrigger) =>
+    track(
+      o.engine
+        .run(name, { trigger })
+        .then((run) => o.logger.info('sync run finished', { sync: name, run: run.runId, status: run.status, error: run.error }))
+        .catch((err: unknown) => o.logger.error('sync run failed', { sync: name, error: errorText(err) })),
+    );
 
   async function init(): Promise<void> {
     for (const name of await o.engine.interrupted()) launch(name, 'startup');
+    const now = o.clock.now();
     for (const [name, sync] of Object.entries(o.syncs)) {
-      if (sync.schedule === 'manual') continue;
-      const every = parseDuration(sync.schedule.every)!;
+      if (o.engine.hasLateVerdicts(name)) verdictsAt.set(name, now + verdictsEvery);
+      const t = timedOf(sync.schedule);
+      if (!t) continue;
+      timed.set(name, t);
       const [last] = await o.engine.history(name, 1);
-      nextAt.set(name, last ? Date.parse(last.startedAt) + every : o.clock.now());
+      const at = dueAtStart(t, last ? Date.parse(last.startedAt) : null, now);
+      if (at !== null) nextAt.set(name, at);
+    }
+  }
+
+  /** Collects a sync's late verdicts when due and the sync is idle; a failure is asked again later. */
+  function collectDue(now: number): void {
+    for (const [name, at] of verdictsAt) {
+      if (at > now || o.engine.isRunning(name)) continue;
+      verdictsAt.set(name, now + verdictsEvery);
+      track(o.engine.collectVerdicts(name).catch((e: unknown) => o.logger.warn('late verdicts not collected; asked again later', { sync: name, error: errorText(e) })));
     }
   }
 
@@ -47,11 +79,17 @@ export function createScheduler(o: SchedulerOptions) {
     const now = o.clock.now();
     for (const [name, at] of nextAt) {
       if (at > now || o.engine.isRunning(name)) continue;
-      const sync = o.syncs[name]!;
-      if (sync.schedule === 'manual') continue;
-      nextAt.set(name, now + parseDuration(sync.schedule.every)!);
+      const next = dueAfter(timed.get(name)!, now);
+      if (next === null) nextAt.delete(name);
+      else nextAt.set(name, next);
       launch(name, 'schedule');
     }
+    for (const name of chainDue) {
+      if (o.engine.isRunning(name)) continue;
+      chainDue.delete(name);
+      launch(name, 'chain');
+    }
+    collectDue(now);
   }
 
   return {
@@ -66,14 +104,35 @@ export function createScheduler(o: SchedulerOptions) {
      * their clock and call it, instead of waiting for the timer).
      */
     tick,
+    /**
+     * Told of every ended run (the engine's `onRunEnded`): a real run that `succeeded` starts the
+     * syncs scheduled after it. A `partially_failed` or `failed` run does not: what follows it
+     * would build on incomplete data.
+     */
+    runEnded(run: RunRecord): void {
+      if (run.kind !== 'run' || run.status !== 'succeeded') return;
+      const next = chainedAfter(o.syncs, run.syncName);
+      if (next.length === 0) return;
+      next.forEach((n) => chainDue.add(n));
+      // After the ending run has let go of its sync (the engine calls this just before).
+      queueMicrotask(tick);
+    },
+    /** Timed syncs whose due time is more than `graceMs` past (not run on time), for alerts and status. */
+    overdue(graceMs: number): Due[] {
+      const now = o.clock.now();
+      return [...nextAt].filter(([, at]) => now - at > graceMs).map(([sync, dueAt]) => ({ sync, dueAt }));
+    },
+    /** When each timed sync is next due. */
+    due: (): Due[] => [...nextAt].map(([sync, dueAt]) => ({ sync, dueAt })),
     /** Stops scheduling; runs in progress are paused by the engine's close. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = null;
     },
-    /** Resolves when the runs started by the scheduler have returned. */
+    /** Resolves when the runs (and collections) started by the scheduler have returned. */
     async idle(): Promise<void> {
       while (running.size > 0) await Promise.all([...running]);
     },
   };
 }
+export type Scheduler = ReturnType<typeof createScheduler>;

@@ -10,11 +10,12 @@ export const RUN_KINDS: readonly RunKind[] = ['run', 'test', 'baseline'];
 
 /**
  * What started a run: the CLI in its own process, the scheduler, the admin API (also the CLI
- * talking to a running server), or the server resuming an interrupted run at start.
+ * talking to a running server), the server resuming an interrupted run at start, or the end of
+ * the sync it is scheduled `after` (`chain`).
  */
-export type RunTrigger = 'cli' | 'schedule' | 'api' | 'startup';
+export type RunTrigger = 'cli' | 'schedule' | 'api' | 'startup' | 'chain';
 
-export const RUN_TRIGGERS: readonly RunTrigger[] = ['cli', 'schedule', 'api', 'startup'];
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['cli', 'schedule', 'api', 'startup', 'chain'];
 
 /** A sync's mode, as configured. */
 export type SyncMode = SyncConfig['mode'];

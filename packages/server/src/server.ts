@@ -11,7 +11,9 @@ import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
 import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
-import { startActivation, type Activation } from './activation/activation.js';
+import { loggerFrom, startActivation, type Activation } from './activation/activation.js';
+import { startAlerts } from './alerts/start-alerts.js';
+import type { AlertStatus } from './alerts/alerter.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
@@ -232,6 +234,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       clock,
     });
     opened.push(() => activation.close());
+    const alerts = startAlerts({ config: config.alerts, source: activation, fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log) });
+    opened.push(() => alerts.close());
     loader.start();
     opened.push(() => loader.stop());
 
@@ -265,7 +269,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, alerts };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -330,6 +334,7 @@ interface AppParts {
   readiness(): Promise<Record<string, string | null>>;
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
+  readonly alerts: { status(): AlertStatus };
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -346,7 +351,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
-    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
+    ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(), alerts: p.alerts.status }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),

@@ -27,6 +27,10 @@ export interface Activation {
   readonly syncs: SyncEngine;
   /** Forwarding rules and their outboxes, for status. */
   forwardingStatus(): unknown;
+  /** Tells `listener` of every ended run (and every run a late verdict reassessed): alerts. */
+  onRunEnded(listener: (run: RunRecord) => void): void;
+  /** Timed syncs due more than `graceMs` ago (empty without a scheduler). */
+  overdue(graceMs: number): { readonly sync: string; readonly dueAt: number }[];
   /** Called by the loader with a batch about to be loaded: matching events go to the outbox. */
   beforeLoad(batch: LoadBatch): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +65,8 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   return {
     syncs,
     forwardingStatus: () => forwarder?.status() ?? { rules: [] },
+    onRunEnded: (listener) => void listeners.push(listener),
+    overdue: (graceMs) => scheduler?.overdue(graceMs) ?? [],
     beforeLoad: (batch) => forwarder?.beforeLoad(batch) ?? Promise.resolve(),
     async close() {
       await scheduler?.stop();

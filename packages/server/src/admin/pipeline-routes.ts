@@ -5,6 +5,7 @@ import type { Spool } from '../spool/spool.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { ClientError } from '../http/client-error.js';
 import type { AdminRoute } from './admin-route.js';
+import type { AlertStatus } from '../alerts/alerter.js';
 
 export interface PipelineDeps {
   readonly warehouse: Warehouse;
@@ -14,6 +15,8 @@ export interface PipelineDeps {
   /** The derived model's refreshes after each load (their failures show here). */
   readonly derived: Pick<DerivedModel, 'stats'>;
   readonly startedAt: Date;
+  /** Alerts sent, held back and not delivered (the sync alerts). */
+  readonly alerts?: () => AlertStatus;
 }
 
 /** A snapshot of the pipeline: spool depth, loader lag, and events/failures per source. */
@@ -31,6 +34,7 @@ export async function pipelineStatus(deps: PipelineDeps) {
     loader: deps.loader.stats(),
     derived: deps.derived.stats(),
     sources: perSource,
+    alerts: deps.alerts?.() ?? null,
   };
 }
 

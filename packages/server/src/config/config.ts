@@ -6,6 +6,7 @@ import { LOG_LEVELS } from '../logging/log.js';
 import { PolicyConfigSchema } from '../policy/policy-settings.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
+import { AlertsSchema, checkAlertRoutes } from '../alerts/alerts-config.js';
 import {
   DestinationAccountsSchema,
   ForwardingSchema,
@@ -134,6 +135,8 @@ export const ConfigSchema = z
     destinations: DestinationAccountsSchema,
     syncs: SyncsSchema,
     forwarding: ForwardingSchema,
+    /** Alerts on failed, partially failed, dead-token and overdue sync runs (docs/activation.md, "Alerts"). */
+    alerts: AlertsSchema,
     /** Identity, sessions, channel rules and conversions: what attribution reads (see docs/attribution.md). */
     attribution: AttributionConfigSchema,
     /** Overrides of the people policy's defaults: roles, tenure, sends, tokens, audit (docs/governance.md). */
@@ -141,6 +144,7 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine(checkActivationReferences)
+  .superRefine((c, ctx) => checkAlertRoutes(c.alerts, Object.keys(c.syncs), ctx))
   .superRefine((c, ctx) => {
     if (c.limits.headersTimeoutMs > c.limits.requestTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['limits', 'headersTimeoutMs'], message: 'must not exceed limits.requestTimeoutMs (the headers are part of the request)' });

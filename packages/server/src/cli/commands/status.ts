@@ -38,6 +38,7 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
         `${s.loader.duplicates} duplicates dropped, ${s.loader.loadedFailed} quarantined` +
         (s.loader.lastError ? `, last error: ${s.loader.lastError}` : ''),
     );
+    printAlerts(s.alerts, out);
     printSources(s.sources, out);
     return;
   }
@@ -58,6 +59,14 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
   } finally {
     await warehouse.close();
   }
+}
+
+/** The alerts line: the last one sent, how many were held back, and deliveries that failed. */
+function printAlerts(a: Status['alerts'], out: (s: string) => void): void {
+  if (!a || (a.sent === 0 && a.failures.length === 0)) return;
+  const last = a.last ? `last: ${a.last.title} at ${a.last.at} (${a.last.channels.join(', ')})` : 'none sent';
+  out(`Alerts   ${a.sent} sent, ${a.held} held back by the dedupe rule; ${last}`);
+  for (const f of a.failures) out(`         not delivered to ${f.channel} at ${f.at}: ${f.error}`);
 }
 
 function printSources(sources: Status['sources'], out: (s: string) => void): void {

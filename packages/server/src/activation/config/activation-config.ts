@@ -1,5 +1,5 @@
 import { DESTINATION_NAMES, isDestinationName, parseConfig, SYNC_MODES } from '@touchline/destinations';
-import { destinationOf } from '../engine/any-destination.js';
+import { destinationOf } from '../registry/any-destination.js';
 import { z } from 'zod';
 import { checkScheduleChains, ScheduleSchema } from './schedule-config.js';
 

@@ -1,3 +1,5 @@
+import { RUN_STATUS, type RunStatus } from '../store/run-status.js';
+
 /**
  * A sync run's states (Grouparoo's Run / Export state machine, activation-contracts.md §12.3):
  *
@@ -20,17 +22,7 @@
  *   from the vendor (asynchronous outcomes) can move a finished run between `succeeded` and
  *   `partially_failed` (`reassessed`, run-refusals.ts): the only change a finished run takes.
  */
-export const RUN_STATUS = {
-  pending: 'pending',
-  running: 'running',
-  paused: 'paused',
-  rateLimited: 'rate_limited',
-  succeeded: 'succeeded',
-  partiallyFailed: 'partially_failed',
-  failed: 'failed',
-  cancelled: 'cancelled',
-} as const;
-export type RunStatus = (typeof RUN_STATUS)[keyof typeof RUN_STATUS];
+export { RUN_STATUS, type RunStatus };
 
 const NEXT: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   pending: ['running', 'paused', 'failed', 'cancelled'],

@@ -1,7 +1,12 @@
 import type { Receipt, RowCode } from '@touchline/destinations';
-import type { FinalStatus, RowOp } from '../engine/delivery.js';
-import type { RunStatus } from '../engine/run-state.js';
+import type { RunStatus } from './run-status.js';
 import type { SyncConfig } from '../config/activation-config.js';
+
+/** What a row does to the destination: a sync's diff op, or a forwarded event. */
+export type RowOp = 'add' | 'change' | 'remove' | 'forward';
+
+/** A row's fate: `delivered` and `rejected` are final answers; `failed` means not delivered yet. */
+export type FinalStatus = 'delivered' | 'rejected' | 'failed';
 
 /** What a run is for: a real run, a test-mode run (nothing counted), or adopting rows as synced. */
 export type RunKind = 'run' | 'test' | 'baseline';

@@ -244,7 +244,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       dataDir,
       warehouseEngine: config.warehouse.engine,
       ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
-      now,
+      clock,
       log,
     });
     opened.push(() => touches.close());

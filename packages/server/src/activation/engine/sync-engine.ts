@@ -5,8 +5,8 @@ import type { RunKind, RunRecord, RunTrigger } from '../store/records.js';
 import { createSyncStore, type SyncStore } from '../store/sync-store.js';
 import { createActiveRuns, settledWithin, type ActiveRun } from './active-runs.js';
 import type { EngineContext } from './engine-context.js';
-import { collectVerdicts, type VerdictSummary } from './late-verdicts.js';
-import { sleep as realSleep, type Sleep } from './notifier.js';
+import type { Sleep } from './notifier.js';
+import { endedNotifier, verdictSteps } from './run-ended.js';
 import { newOwner, releaseOwner } from './owner.js';
 import type { RateGates } from './rate-gate.js';
 import { deliverRun, type RunProgress } from './run-delivery.js';
@@ -76,6 +76,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const log = deps.logger ?? silentLogger;
   const ctx: EngineContext = { config: deps.config, warehouse: deps.warehouse, store, clock: deps.clock, log, owner: newOwner() };
   const active = createActiveRuns();
+  const ended = endedNotifier(log, deps.onRunEnded);
+  const verdicts = verdictSteps(ctx, deps, ended);
 
   /** The run to send: the interrupted one resumed, or a new one staged; or one already ended. */
   async function open(r: ResolvedSync, o: RunOptions, a: ActiveRun): Promise<RunRecord> {
@@ -112,36 +114,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return final.status === 'paused' ? final : dropRunTables(ctx, final);
   }
 
-  const ended = (run: RunRecord): RunRecord => {
-    try {
-      deps.onRunEnded?.(run);
-    } catch (error) {
-      log.error('sync engine: a run listener failed', { run: run.runId, error: error instanceof Error ? error.message : String(error) });
-    }
-    return run;
-  };
-
-  /** Collects the vendor's late verdicts on the sync's earlier runs (asynchronous outcomes). */
-  async function verdicts(r: ResolvedSync): Promise<VerdictSummary> {
-    const summary = await collectVerdicts(ctx, r, { fetch: deps.fetch, gate: deps.gates.for(r.gateKey, r.rate), sleep: deps.sleep ?? realSleep });
-    summary.runs.forEach(ended);
-    return summary;
-  }
-
-  /** Earlier runs' late verdicts first: a failure to ask loses nothing (asked again), so it is logged. */
-  async function verdictsBefore(r: ResolvedSync): Promise<void> {
-    await verdicts(r).catch((e: unknown) =>
-      log.warn('sync run: late verdicts not collected; asked again at the next run', { sync: r.syncName, error: e instanceof Error ? e.message : String(e) }),
-    );
-  }
-
   async function run(name: string, o: RunOptions = {}): Promise<RunRecord> {
     const r = resolveSync(deps.config, name);
     const busy = active.get(name);
     if (busy) throw new SyncError(`sync ${name} is already running in this process (run ${busy.runId})`);
     const config = sendConfig(r, o);
     return active.hold(name, async (a) => {
-      await verdictsBefore(r);
+      await verdicts.before(r);
       const opened = await open(r, o, a);
       if (opened.status !== 'running') return opened.status === 'paused' ? opened : ended(opened);
       const stop = a.requested();
@@ -191,15 +170,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     /** Syncs with a run left open by a process that is gone: resume them (server start). */
     interrupted: () => interruptedSyncs(ctx),
     isRunning: (name: string) => active.has(name),
-    /**
-     * Collects the vendor's late verdicts on the sync's finished runs (the scheduler calls it; a
-     * run does first); refused by a sync that is running in this process.
-     */
-    collectVerdicts: (name: string) => {
-      const r = resolveSync(deps.config, name);
-      if (active.has(name)) throw new SyncError(`sync ${name} is running; its late verdicts are collected after the run`);
-      return verdicts(r);
-    },
+    /** The vendor's late verdicts on the sync's finished runs (the scheduler asks; a run asks first). */
+    collectVerdicts: async (name: string) => verdicts.named(resolveSync(deps.config, name), active.has(name)),
     /** Whether the sync's destination decides after answering (asynchronous outcomes). */
     hasLateVerdicts: (name: string) => resolveSync(deps.config, name).destination.outcomes !== undefined,
     close,

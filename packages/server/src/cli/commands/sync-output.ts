@@ -46,7 +46,7 @@ export function formatRunSummary(run: RunRecord): string[] {
   if (run.status === 'paused') lines.push(`  paused: run \`touchline sync run ${run.syncName}\` again to resume it`);
   if (run.rejected > 0 || run.failed > 0) {
     lines.push(
-      `  per-row results: touchline sql "select pk, status, code, reason from sync_row_results where run_id = '${run.runId}' and status in ('rejected', 'failed')"`,
+      `  per-row results: touchline sql "select pk, status, code, vendor_code, reason from sync_row_results where run_id = '${run.runId}' and status in ('rejected', 'failed')"`,
     );
   }
   return lines;

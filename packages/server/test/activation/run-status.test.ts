@@ -149,6 +149,19 @@ describe('honest run status: refusals past maxRefusedPercent, late vendor verdic
     await engine.close();
   });
 
+  it('two collections at once record each verdict once', async () => {
+    const clock = manualClock(now + 2 * HOUR);
+    const engine = testEngine(config(), w.warehouse, { clock });
+    google.lateVerdict({ status: 'FAILED', errors: [{ reason: 'INVALID_CONVERSION_ACTION', count: 10 }] });
+    const run = await engine.run('later');
+    clock.advance(6 * MINUTE);
+    const both = await Promise.all([engine.collectVerdicts('later'), engine.collectVerdicts('later')]);
+    expect(both.map((x) => [x.asked, x.rejected])).toEqual([[10, 10], [0, 0]]);
+    expect(await engine.history('later', 1)).toMatchObject([{ runId: run.runId, status: 'partially_failed', delivered: 0, rejected: 10 }]);
+    expect(await w.rows(`SELECT count(*) AS n FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`)).toEqual([{ n: 10 }]);
+    await engine.close();
+  });
+
   it('`touchline sync run` exits 1 for a partially_failed run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'touchline-run-status-'));
     try {

@@ -29,10 +29,21 @@ export interface VerdictDeps {
 
 /** Late-verdict collection for the engine: each run reassessed by a verdict is told as ended. */
 export function verdictSteps(ctx: EngineContext, deps: VerdictDeps, ended: (run: RunRecord) => RunRecord) {
-  async function collect(r: ResolvedSync): Promise<VerdictSummary> {
+  // One collection per sync at a time (the scheduler's and a starting run's could meet): a second
+  // one waits for the first, then finds its verdicts recorded instead of recording them twice.
+  const inFlight = new Map<string, Promise<unknown>>();
+  async function collectOnce(r: ResolvedSync): Promise<VerdictSummary> {
     const summary = await collectVerdicts(ctx, r, { fetch: deps.fetch, gate: deps.gates.for(r.gateKey, r.rate), sleep: deps.sleep ?? realSleep });
     summary.runs.forEach(ended);
     return summary;
+  }
+  function collect(r: ResolvedSync): Promise<VerdictSummary> {
+    const previous = inFlight.get(r.syncName) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => collectOnce(r));
+    const settled = next.catch(() => undefined);
+    inFlight.set(r.syncName, settled);
+    void settled.then(() => inFlight.get(r.syncName) === settled && inFlight.delete(r.syncName));
+    return next;
   }
   return {
     collect,

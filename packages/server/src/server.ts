@@ -24,6 +24,8 @@ import { partyOf } from './approvals/same-person.js';
 import { SCHEDULER } from './approvals/approval-record.js';
 import { auditEnvironmentsAtStart } from './approvals/environments-at-start.js';
 import { actorOf } from './admin/admin-route.js';
+import { startAlerts } from './alerts/start-alerts.js';
+import type { AlertStatus } from './alerts/alerter.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
@@ -303,6 +305,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
     const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
     opened.push(async () => retention.stop());
+    const alerts = startAlerts({ config: config.alerts, source: activation, fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log) });
+    opened.push(() => alerts.close());
     loader.start();
     opened.push(() => loader.stop());
 
@@ -311,7 +315,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       dataDir,
       warehouseEngine: config.warehouse.engine,
       ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
-      now,
+      clock,
       log,
     });
     opened.push(() => touches.close());
@@ -346,7 +350,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
       settle: () => loader.flush(),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention, alerts };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -444,6 +448,7 @@ interface AppParts {
   readonly privacy: PrivacyRequests;
   readonly checks: PrivacyChecks;
   readonly retention: RetentionJob;
+  readonly alerts: { status(): AlertStatus };
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -465,6 +470,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
       warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(),
       privacy: () => ({ suppressedRequests: p.checks.suppressions.list().length, droppedAtIngest: p.checks.suppressions.dropped.ingest, skippedBySyncs: p.checks.suppressions.dropped.sync }),
       retention: () => p.retention.last(),
+      alerts: p.alerts.status,
     }),
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),

@@ -33,7 +33,10 @@ export interface RowResult<P = unknown> {
   readonly answer?: VendorAnswer;
   /** A sentence a user can act on: what was wrong, where, and what to do. */
   readonly reason?: string;
-  /** A stable code: the vendor's error code, or one of Touchline's (`CONSENT_MISSING`, ...). */
+  /**
+   * A stable code: the vendor's error code, or one of Touchline's (`ROW_CODES`). The host splits
+   * it with `rowCodes` into Touchline's closed set and the vendor's own code.
+   */
   readonly code?: string;
   /** The row field the problem is about, when known. */
   readonly field?: string;

@@ -3,6 +3,7 @@ import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';
 import { createScheduler } from './engine/scheduler.js';
+import type { RunRecord } from './store/records.js';
 import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from './engine/sync-engine.js';
 import type { RunGate } from './engine/run-gate.js';
 import { startForwarder } from './forwarding/forwarder.js';
@@ -35,6 +36,10 @@ export interface Activation {
   readonly syncs: SyncEngine;
   /** Forwarding rules and their outboxes, for status. */
   forwardingStatus(): unknown;
+  /** Tells `listener` of every ended run (and every run a late verdict reassessed): alerts. */
+  onRunEnded(listener: (run: RunRecord) => void): void;
+  /** Timed syncs due more than `graceMs` ago (empty without a scheduler). */
+  overdue(graceMs: number): { readonly sync: string; readonly dueAt: number }[];
   /** Called by the loader with a batch about to be loaded: matching events go to the outbox. */
   beforeLoad(batch: LoadBatch): Promise<void>;
   close(): Promise<void>;
@@ -55,12 +60,18 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const fetch = o.fetch ?? (globalThis.fetch as unknown as FetchLike);
   const logger = loggerFrom(o.log ?? (() => undefined));
   const gates = createRateGates(clock);
+  // Ended runs go to the scheduler (`after` chains) and to whatever else listens (alerts, metrics).
+  const listeners: ((run: RunRecord) => void)[] = o.onRunEnded ? [o.onRunEnded] : [];
   const suppressed = o.suppressed ? { suppressed: o.suppressed } : {};
-  const syncs = createSyncEngine({ config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...(o.onRunEnded ? { onRunEnded: o.onRunEnded } : {}), ...suppressed });
+  const syncs = createSyncEngine({
+    config: o.config, warehouse: o.warehouse, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...suppressed,
+    onRunEnded: (run) => listeners.forEach((l) => l(run)),
+  });
   // Scheduled runs go through the approvals' gate like runs a person asks for.
   const gate = o.scheduledGate;
   const scheduled: SyncEngine = gate ? { ...syncs, run: (name, ro = {}) => syncs.run(name, { gate, ...ro }) } : syncs;
   const scheduler = o.schedule === false ? null : createScheduler({ syncs: o.config.syncs, engine: scheduled, clock, logger });
+  if (scheduler) listeners.push(scheduler.runEnded);
   // Forwarding runs where events are loaded; a one-off CLI sync does not drain outboxes.
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
@@ -70,6 +81,8 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   return {
     syncs,
     forwardingStatus: () => forwarder?.status() ?? { rules: [] },
+    onRunEnded: (listener) => void listeners.push(listener),
+    overdue: (graceMs) => scheduler?.overdue(graceMs) ?? [],
     beforeLoad: (batch) => forwarder?.beforeLoad(batch) ?? Promise.resolve(),
     async close() {
       await scheduler?.stop();

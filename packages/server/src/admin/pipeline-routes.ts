@@ -6,6 +6,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { ClientError } from '../http/client-error.js';
 import type { RetentionRun } from '../privacy/retention.js';
 import type { AdminRoute } from './admin-route.js';
+import type { AlertStatus } from '../alerts/alerter.js';
 
 export interface PipelineDeps {
   readonly warehouse: Warehouse;
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   readonly privacy?: () => { readonly suppressedRequests: number; readonly droppedAtIngest: number; readonly skippedBySyncs: number };
   /** The retention job's last run (src/privacy/retention.ts), null before the first. */
   readonly retention?: () => RetentionRun | null;
+  /** Alerts sent, held back and not delivered (the sync alerts). */
+  readonly alerts?: () => AlertStatus;
 }
 
 /** A snapshot of the pipeline: spool depth, loader lag, and events/failures per source. */
@@ -38,6 +41,7 @@ export async function pipelineStatus(deps: PipelineDeps) {
     ...(deps.privacy ? { privacy: deps.privacy() } : {}),
     ...(deps.retention ? { retention: deps.retention() } : {}),
     sources: perSource,
+    alerts: deps.alerts?.() ?? null,
   };
 }
 

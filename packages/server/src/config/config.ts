@@ -10,6 +10,7 @@ import { PlansConfigSchema } from '../plans/plan-settings.js';
 import { PrivacyConfigSchema } from '../privacy/privacy-config.js';
 import { TrackerConfigSchema } from '../tracker-endpoint/tracker-config.js';
 import { WarehouseConfigSchema } from '../warehouse/warehouse-config.js';
+import { AlertsSchema, checkAlertRoutes } from '../alerts/alerts-config.js';
 import {
   DestinationAccountsSchema,
   ForwardingSchema,
@@ -141,6 +142,8 @@ export const ConfigSchema = z
     forwarding: ForwardingSchema,
     /** Source ids (`touchline sources list`) whose events are test traffic: they never reach a production destination (docs/governance.md). */
     testSources: z.array(z.string().min(1)).default([]),
+    /** Alerts on failed, partially failed, dead-token and overdue sync runs (docs/activation.md, "Alerts"). */
+    alerts: AlertsSchema,
     /** Identity, sessions, channel rules and conversions: what attribution reads (see docs/attribution.md). */
     attribution: AttributionConfigSchema,
     /** Overrides of the people policy's defaults: roles, tenure, sends, tokens, audit (docs/governance.md). */
@@ -152,6 +155,7 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine(checkActivationReferences)
+  .superRefine((c, ctx) => checkAlertRoutes(c.alerts, Object.keys(c.syncs), ctx))
   .superRefine((c, ctx) => {
     if (c.limits.headersTimeoutMs > c.limits.requestTimeoutMs) {
       ctx.addIssue({ code: 'custom', path: ['limits', 'headersTimeoutMs'], message: 'must not exceed limits.requestTimeoutMs (the headers are part of the request)' });

@@ -14,7 +14,7 @@ export async function readSyncResults(w: Warehouse, query: unknown): Promise<{ r
   const run = q['run'];
   if (typeof sync !== 'string' || sync === '' || typeof run !== 'string' || run === '') throw new ClientError(400, 'bad_request', 'sync and run: give a sync name and one of its run ids');
   const b = w.dialect.binding('s');
-  const sql = `SELECT pk, op, attempt, status, code, reason, field, http_status, recorded_at FROM sync_row_results
+  const sql = `SELECT pk, op, attempt, status, code, vendor_code, reason, field, http_status, recorded_at FROM sync_row_results
 WHERE sync_name = ${b.value(sync)} AND run_id = ${b.value(run)}
 ORDER BY CASE WHEN status = 'delivered' THEN 1 ELSE 0 END, pk, attempt LIMIT ${LIMIT + 1}`;
   const r = await w.query(sql, { params: b.params });

@@ -6,6 +6,7 @@ import { importSqliteTouches } from './touch-store-import.js';
 import { touchStoreEngine, type TrackerConfig } from './tracker-config.js';
 import { memoryTouchStore, schedulePruning, type TouchStore } from './touch-store.js';
 import type { WarehouseEngine } from '../warehouse/engine.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface TouchStoreInputs {
   /** `tracker`: the touch store's engine and path, and the cookie's lifetime (expired visitors are pruned). */
@@ -15,7 +16,8 @@ export interface TouchStoreInputs {
   readonly warehouseEngine: WarehouseEngine;
   /** The warehouse's ClickHouse, when it is one (the `clickhouse` touch store lives there). */
   readonly clickhouse?: ClickHouseConnectionOptions & { readonly database: string };
-  readonly now: () => Date;
+  /** Time and the pruning timer (a test advances it). */
+  readonly clock: Clock;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -33,7 +35,7 @@ export interface OpenTouchStore {
  */
 export async function openTouchStore(i: TouchStoreInputs): Promise<OpenTouchStore> {
   const store = await openStore(i);
-  const stopPruning = schedulePruning(store, i.config.cookie.maxAgeDays * 86400 * 1000, i.now, i.log);
+  const stopPruning = schedulePruning(store, i.config.cookie.maxAgeDays * 86400 * 1000, i.clock, i.log);
   return {
     store,
     async close() {
@@ -55,7 +57,7 @@ async function openStore(i: TouchStoreInputs): Promise<TouchStore> {
       if (!i.clickhouse) throw new Error('tracker.touchStore.engine = clickhouse needs warehouse.engine = clickhouse');
       let store: ClickHouseTouchStore;
       try {
-        store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log });
+        store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log, nowMs: () => i.clock.now() });
       } catch (err) {
         // A cluster whose DDL predates the touch store: keep the store it had until the DBA adds
         // the tables, rather than refuse to start after an upgrade. Asked for explicitly, it fails.

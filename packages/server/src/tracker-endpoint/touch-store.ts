@@ -1,3 +1,4 @@
+import type { Clock } from '../clock/clock.js';
 import type { Touch, TouchState } from '@touchline/protocol';
 
 /**
@@ -101,15 +102,16 @@ export function memoryTouchStore(): TouchStore & { readonly size: number } {
   };
 }
 
-/** Prunes now and then every `everyMs`; the timer never keeps the process alive. Returns a stop function. */
-export function schedulePruning(store: TouchStore, maxAgeMs: number, now: () => Date, log: (msg: string, f?: Record<string, unknown>) => void, everyMs = 6 * 3600 * 1000): () => void {
+/**
+ * Prunes now and then every `everyMs`, by the injected clock (its timer never keeps the process
+ * alive; a test advances it). Returns a stop function.
+ */
+export function schedulePruning(store: TouchStore, maxAgeMs: number, clock: Clock, log: (msg: string, f?: Record<string, unknown>) => void, everyMs = 6 * 3600 * 1000): () => void {
   const run = () =>
-    void store.prune(new Date(now().getTime() - maxAgeMs).toISOString()).then(
+    void store.prune(new Date(clock.now() - maxAgeMs).toISOString()).then(
       (n) => n > 0 && log('forgot visitors whose cookie expired', { visitors: n }),
       (err: Error) => log('touch store pruning failed', { error: err.message }),
     );
   run();
-  const t = setInterval(run, everyMs);
-  t.unref();
-  return () => clearInterval(t);
+  return clock.every(everyMs, run);
 }

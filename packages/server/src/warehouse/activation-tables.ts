@@ -18,7 +18,7 @@ import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from './dialect
 export const ACTIVATION_TABLE_DOCS: Readonly<Record<string, string>> = {
   sync_runs: 'one row per sync run: status (pending, running, paused, rate_limited, succeeded, failed, cancelled), counters, error',
   sync_state: 'per sync and primary key: hash of the row last delivered (or permanently rejected), and when',
-  sync_row_results: 'every attempt for every row: op, status, vendor code and reason, what was sent, what came back',
+  sync_row_results: "every attempt for every row: op, status, Touchline's code and the vendor's (vendor_code), reason, what was sent, what came back, the vendor's receipt",
 };
 
 type Kind = 'text' | 'time' | 'count' | 'int' | 'json';
@@ -129,6 +129,31 @@ ORDER BY (sync_name, run_id, pk, result_id)`,
   ];
 }
 
+/**
+ * Columns `sync_row_results` gained after version 2, added by migration 4 on both engines (an
+ * existing warehouse upgrades in place; old rows read NULL in them):
+ * - `receipt`: the vendor's receipt for a row whose verdict comes later (asynchronous outcomes);
+ * - `vendor_code`: the vendor's own code, now that `code` holds Touchline's closed set
+ *   (`ROW_CODES`). Rows written before keep the vendor's code in `code`, with `vendor_code` NULL.
+ */
+const RESULT_COLUMNS_V4: readonly (readonly [string, 'text' | 'json'])[] = [
+  ['receipt', 'json'],
+  ['vendor_code', 'text'],
+];
+
+/** Migration 4 on DuckDB. */
+export function activationV4DuckdbStatements(): string[] {
+  return RESULT_COLUMNS_V4.map(([n, k]) => `ALTER TABLE sync_row_results ADD COLUMN IF NOT EXISTS ${n} ${k === 'json' ? 'JSON' : 'VARCHAR'}`);
+}
+
+/**
+ * Migration 4 on ClickHouse. 18.16 has no `ADD COLUMN IF NOT EXISTS`; migrations run once per
+ * version (the `schema_migrations` row is written after the statements).
+ */
+export function activationV4ClickhouseStatements(database: string): string[] {
+  return RESULT_COLUMNS_V4.map(([n]) => `ALTER TABLE ${quoteIdent(database)}.sync_row_results ADD COLUMN ${n} Nullable(String)`);
+}
+
 /** How the activation tables are spread over a cluster (the local tables' sharding keys). */
 const CLUSTER_SHARDING: Readonly<Record<string, string>> = {
   sync_runs: 'cityHash64(run_id)',
@@ -158,5 +183,10 @@ export function activationClickhouseClusterStatements(database: string, ts: stri
       replicated,
       `CREATE TABLE IF NOT EXISTS ${db}.${name} ${on} AS ${db}.${quoteIdent(local)}\nENGINE = Distributed(${quoteIdent(cluster)}, ${db}, ${quoteIdent(local)}, ${CLUSTER_SHARDING[name]})`,
     ];
-  });
+  }).concat(
+    // Migration 4's columns, on the local tables and the Distributed ones alike.
+    RESULT_COLUMNS_V4.flatMap(([n]) =>
+      ['sync_row_results_local', 'sync_row_results'].map((t) => `ALTER TABLE ${db}.${quoteIdent(t)} ${on} ADD COLUMN ${n} Nullable(String)`),
+    ),
+  );
 }

@@ -41,6 +41,19 @@ describe('a run checkpoint, built without I/O', () => {
     expect(c.removals).toEqual(['f']);
     expect(c.run).toMatchObject({ status: 'rate_limited', delivered: 12, rejected: 3, failed: 1, requests: 7, heartbeatAt: '2026-12-07T12:00:00.000Z' });
   });
+  it("splits codes: Touchline's closed set in code, the vendor's own in vendorCode", () => {
+    const c = runCheckpoint({ run: run(), outcomes, now: NOW, status: 'running', requests: 7, keepRow: true });
+    expect(c.results.map((r) => [r.pk, r.code, r.vendorCode])).toEqual([
+      ['a', null, null], ['b', 'VENDOR_REFUSED', 'INVALID_EMAIL'], ['c', 'VENDOR_REFUSED', 'INVALID_EMAIL'], ['d', 'RATE_LIMITED', null], ['e', 'VENDOR_UNAVAILABLE', null], ['f', null, null],
+    ]);
+    const refusedByMap: RowOutcome<RunTag> = { ...outcome('g', 'add', 'rejected', 'rejected'), attempt: 0 };
+    const consent: RowOutcome<RunTag> = { ...refusedByMap, result: { ref: 0, status: 'rejected', code: 'CONSENT_DENIED' } };
+    const network: RowOutcome<RunTag> = { ...outcome('h', 'add', null, 'retryable'), result: { ref: 0, status: 'retryable', code: 'NETWORK' } };
+    const more = runCheckpoint({ run: run(), outcomes: [refusedByMap, consent, network], now: NOW, status: 'running', requests: 7, keepRow: true });
+    expect(more.results.map((r) => [r.code, r.vendorCode])).toEqual([['INVALID_ROW', 'INVALID_EMAIL'], ['CONSENT_DENIED', null], ['NETWORK', null]]);
+    // Consent holds are counted apart, so they never make a run partially_failed.
+    expect(more.run.details).toEqual({ withheld: 1 });
+  });
   it('an ad network keeps no row; a test run touches no state', () => {
     expect(runCheckpoint({ run: run(), outcomes, now: NOW, status: 'running', requests: 7, keepRow: false }).states.map((s) => s.row)).toEqual([null, null]);
     const t = runCheckpoint({ run: run({ kind: 'test' }), outcomes, now: NOW, status: 'running', requests: 7, keepRow: true });
@@ -54,7 +67,8 @@ describe('a run checkpoint, built without I/O', () => {
 });
 
 describe('how a delivery ends a run', () => {
-  const base = { now: NOW, maxAttempts: 5, checkpointError: null, stop: null } as const;
+  // The base run has 2 of 12 rows refused (16.7%): within a 20% limit.
+  const base = { now: NOW, maxAttempts: 5, checkpointError: null, stop: null, maxRefusedPercent: 20 } as const;
   it('succeeds only when every row was recorded and none is left undelivered', () => {
     expect(finishedRun({ ...base, run: run(), end: { kind: 'done' } })).toMatchObject({ status: 'succeeded', finishedAt: '2026-12-07T12:00:00.000Z', error: null });
     expect(finishedRun({ ...base, run: run({ failed: 2 }), end: { kind: 'done' } })).toMatchObject({
@@ -65,6 +79,27 @@ describe('how a delivery ends a run', () => {
       status: 'failed',
       error: "could not write the run's last checkpoint: disk full; rows acknowledged since the previous checkpoint are sent again on the next run, with the same dedup keys",
     });
+  });
+  it('ends partially_failed when refusals pass maxRefusedPercent, counted against every answered row', () => {
+    expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run(), end: { kind: 'done' } })).toMatchObject({
+      status: 'partially_failed',
+      finishedAt: '2026-12-07T12:00:00.000Z',
+      error: "2 of 12 row(s) were refused (16.7%), more than maxRefusedPercent (5%); see their reasons in sync_row_results (status 'rejected')",
+    });
+    // Rows held back for consent are the policy working: they do not count as refusals.
+    expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ details: { withheld: 2 } }), end: { kind: 'done' } }).status).toBe('succeeded');
+    expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ rejected: 3, details: { withheld: 2 } }), end: { kind: 'done' } })).toMatchObject({
+      status: 'partially_failed',
+      error: "1 of 13 row(s) were refused (7.7%; 2 more held back for consent), more than maxRefusedPercent (5%); see their reasons in sync_row_results (status 'rejected')",
+    });
+    // Exactly at the limit is within it: 2 of 40 is 5%.
+    expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ delivered: 38 }), end: { kind: 'done' } }).status).toBe('succeeded');
+    expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ delivered: 37 }), end: { kind: 'done' } }).status).toBe('partially_failed');
+    // Rows left undelivered say more than refusals: the run failed.
+    expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ failed: 1 }), end: { kind: 'done' } }).status).toBe('failed');
+    // A limit of 100 never trips; a run with no rows never does either.
+    expect(finishedRun({ ...base, maxRefusedPercent: 100, run: run({ delivered: 0 }), end: { kind: 'done' } }).status).toBe('succeeded');
+    expect(finishedRun({ ...base, maxRefusedPercent: 0, run: run({ delivered: 0, rejected: 0 }), end: { kind: 'done' } }).status).toBe('succeeded');
   });
   it('a stop keeps what was asked; a lost checkpoint is still said', () => {
     const paused = finishedRun({ ...base, run: run(), end: { kind: 'stopped', reason: 'shutdown' }, stop: { to: 'paused', reason: 'shutdown' } });

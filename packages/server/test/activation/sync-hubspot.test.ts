@@ -61,11 +61,11 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     expect(run).toMatchObject({ status: 'succeeded', delivered: 247, rejected: 3 });
     expect(hubspot.requests.some((r) => r.status === 207)).toBe(true);
     const refused = await w.rows(
-      `SELECT pk, status, code, request, answer, http_status FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected' ORDER BY pk`,
+      `SELECT pk, status, code, vendor_code, request, answer, http_status FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected' ORDER BY pk`,
     );
     expect(refused.map((r) => r['pk'])).toEqual(['user10@example.com', 'user42@example.com', 'user77@example.com']);
     for (const r of refused) {
-      expect(r['code']).toBe('INVALID_OPTION');
+      expect([r['code'], r['vendor_code']]).toEqual(['VENDOR_REFUSED', 'INVALID_OPTION']);
       expect(r['http_status']).toBe(207);
       expect(JSON.parse(String(r['request']))).toMatchObject({ id: r['pk'], properties: { plan_tier: 'platinum' } });
       expect(JSON.parse(String(r['answer']))).toMatchObject({ context: { ids: [r['pk']] } });

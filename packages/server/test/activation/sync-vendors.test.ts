@@ -65,15 +65,15 @@ describe('sync engine against each vendor\'s way of failing', () => {
     const engine = testEngine(config(), w.warehouse);
     const run = await engine.run('leads');
     expect(run).toMatchObject({ status: 'succeeded', delivered: 29, rejected: 1 });
-    const [bad] = await w.rows(`SELECT pk, code, field, reason FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`);
-    expect(bad).toMatchObject({ pk: 'L-3', code: 'INVALID_EMAIL_ADDRESS', field: 'email' });
+    const [bad] = await w.rows(`SELECT pk, code, vendor_code, field, reason FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`);
+    expect(bad).toMatchObject({ pk: 'L-3', code: 'VENDOR_REFUSED', vendor_code: 'INVALID_EMAIL_ADDRESS', field: 'email' });
     expect(String(bad!['reason'])).toContain('on Email (row column email)');
     // The 8th record of the request (rows go in key order: L-0, L-1, L-10, ...) was locked.
     const lockedPk = [...Array(30).keys()].map((i) => `L-${i}`).sort()[7]!;
-    const locked = await w.rows(`SELECT status, attempt, code FROM sync_row_results WHERE run_id = '${run.runId}' AND pk = '${lockedPk}' ORDER BY attempt`);
+    const locked = await w.rows(`SELECT status, attempt, code, vendor_code FROM sync_row_results WHERE run_id = '${run.runId}' AND pk = '${lockedPk}' ORDER BY attempt`);
     expect(locked).toEqual([
-      { status: 'retrying', attempt: 1, code: 'UNABLE_TO_LOCK_ROW' },
-      { status: 'delivered', attempt: 2, code: null },
+      { status: 'retrying', attempt: 1, code: 'VENDOR_UNAVAILABLE', vendor_code: 'UNABLE_TO_LOCK_ROW' },
+      { status: 'delivered', attempt: 2, code: null, vendor_code: null },
     ]);
     expect(salesforce.records.get(`Lead:${lockedPk}`)).toMatchObject({ LastName: `Surname${lockedPk.slice(2)}` });
     expect(salesforce.count(`Lead:${lockedPk}`)).toBe(1);
@@ -92,8 +92,8 @@ describe('sync engine against each vendor\'s way of failing', () => {
 
     const run = await engine.run('conversions');
     expect(run).toMatchObject({ kind: 'run', status: 'succeeded', plannedAdd: 30, delivered: 29, rejected: 1 });
-    const [bad] = await w.rows(`SELECT pk, code FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`);
-    expect(bad).toEqual({ pk: 'T-12', code: 'CONVERSION_PRECEDES_EVENT' });
+    const [bad] = await w.rows(`SELECT pk, code, vendor_code FROM sync_row_results WHERE run_id = '${run.runId}' AND status = 'rejected'`);
+    expect(bad).toEqual({ pk: 'T-12', code: 'VENDOR_REFUSED', vendor_code: 'CONVERSION_PRECEDES_EVENT' });
     for (let i = 0; i < 30; i++) expect(google.count(`T-${i}`)).toBe(i === 12 ? 0 : 1);
     await engine.close();
   });

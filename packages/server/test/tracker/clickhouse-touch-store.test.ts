@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock/clock.js';
 import { openTouchStore } from '../../src/tracker-endpoint/open-touch-store.js';
 import { TrackerConfigSchema } from '../../src/tracker-endpoint/tracker-config.js';
 import { openClickHouseTouchStore, type ClickHouseTouchStore, type ClickHouseTouchStoreOptions } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
@@ -204,7 +205,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
         dataDir: dir,
         warehouseEngine: 'clickhouse' as const,
         clickhouse: { url: server.url, database: 'touchline_no_touch_tables' },
-        now: () => new Date(),
+        clock: systemClock,
         log: (m: string) => void logs.push(m),
       });
       try {

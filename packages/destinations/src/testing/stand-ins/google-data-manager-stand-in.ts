@@ -72,6 +72,8 @@ export interface GoogleDataManagerStandIn extends StandIn<Json> {
   registerClick(clickId: string, atMs: number): void;
   /** The verdict the next accepted request gets in requestStatus:retrieve (late rejections). */
   lateVerdict(v: LateVerdict): void;
+  /** Puts a verdict on a request already accepted (Google finishes processing it). */
+  settle(requestId: string, v: LateVerdict): void;
   /** Customer Match: current members of every user list, by first identifier (`email:<sha256>`). */
   members(): ReadonlySet<string>;
 }
@@ -250,6 +252,7 @@ export async function startGoogleDataManagerStandIn(options: GoogleDataManagerSt
     received: sum(base.received),
     registerClick: (id: string, at: number) => void clicks.set(id, at),
     lateVerdict: (v: LateVerdict) => status.queue(v),
+    settle: (requestId: string, v: LateVerdict) => status.settle(requestId, v),
     members: () => new Set([...lists.values()].flatMap((l) => [...l])),
     reset: () => {
       base.reset();

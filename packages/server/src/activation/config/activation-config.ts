@@ -1,7 +1,7 @@
 import { DESTINATION_NAMES, isDestinationName, parseConfig, SYNC_MODES } from '@touchline/destinations';
-import { destinationOf } from '../engine/any-destination.js';
+import { destinationOf } from '../registry/any-destination.js';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { checkScheduleChains, ScheduleSchema } from './schedule-config.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 const nameMessage = 'a name of letters, digits, - and _ (at most 63), starting with a letter or digit';
@@ -71,7 +71,6 @@ export const DestinationAccountSchema = z
   });
 export type DestinationAccount = z.infer<typeof DestinationAccountSchema>;
 
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: 'a duration such as 30s, 15m, 6h or 1d' });
 
 /** The consent bases a conversions source can declare. */
 export const CONSENT_BASES = ['tracker', 'contract', 'denied'] as const;
@@ -145,8 +144,8 @@ export const SyncSchema = z
     mapping: z.record(z.string().min(1), MappingValueSchema).optional(),
     /** insert: new rows only; update/upsert: new and changed; mirror: also clears rows that left the source. */
     mode: z.enum(SYNC_RUN_MODES),
-    /** `manual` (run from the CLI or API) or `{ "every": "15m" }`. @defaultValue manual */
-    schedule: z.union([z.literal('manual'), z.object({ every: duration }).strict()]).default('manual'),
+    /** `manual`, `{ "every": "15m" }`, `{ "cron": "0 6 * * *", "timezone": "Europe/Berlin" }` or `{ "after": "<sync>" }` (schedule-config.ts). @defaultValue manual */
+    schedule: ScheduleSchema,
     guards: z
       .object({
         /** Refuse a mirror run that would clear more than this share of the synced rows. @defaultValue 20 */
@@ -169,6 +168,11 @@ export const SyncSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A run whose vendor-refused rows exceed this share of its rows ends `partially_failed`
+     * (exit code 1, an alert) instead of `succeeded`. @defaultValue 5
+     */
+    maxRefusedPercent: z.number().min(0).max(100).default(5),
     /** Requests in flight at once for this sync. @defaultValue 2 */
     concurrency: z.number().int().min(1).max(32).default(2),
     /** Mirror: destination columns kept (not cleared) on removal. @defaultValue the columns mapped from the primary key */
@@ -252,6 +256,7 @@ export const activationJunkIds = (config: ActivationConfig): readonly string[] =
  * mapped fields cleared (none of the built-in destinations deletes records).
  */
 export function checkActivationReferences(config: ActivationConfig, ctx: z.RefinementCtx): void {
+  checkScheduleChains(config.syncs, ctx);
   for (const [name, sync] of Object.entries(config.syncs)) {
     const account = config.destinations[sync.destination];
     if (!account) {

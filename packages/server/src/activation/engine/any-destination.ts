@@ -1,15 +1,5 @@
-import { destinations, isDestinationName, type Destination } from '@touchline/destinations';
-
 /**
- * A destination seen by the engine, which handles every vendor the same way: config and payload
- * are opaque values the destination itself parsed and built.
+ * The destinations registry as the engine sees it lives in `registry/` (below config, engine and
+ * forwarding, which all need it); re-exported here for the modules that import it from the engine.
  */
-export type AnyDestination = Destination<unknown, unknown>;
-
-/**
- * The registry entry for a type name. The registry is typed per vendor; the engine erases the
- * types here, in one place (each destination's own `configSchema` produced the config it gets).
- */
-export function destinationOf(type: string): AnyDestination | undefined {
-  return isDestinationName(type) ? (destinations[type] as unknown as AnyDestination) : undefined;
-}
+export { destinationOf, type AnyDestination } from '../registry/any-destination.js';

@@ -10,6 +10,12 @@ const CONFIG_CODES = /^(190(\/\d+)?|INVALID_SESSION_ID|UNAUTHENTICATED|PERMISSIO
  */
 const CREDENTIAL: ReadonlySet<string> = new Set(Object.values(CREDENTIAL_CODES));
 
+/**
+ * Words every run error about dead credentials carries (alerts recognise a dead token by them;
+ * the codes themselves are in the row results).
+ */
+export const NO_USABLE_CREDENTIALS = 'the destination has no usable credentials';
+
 /** Whether one row's result, on its own, says the credentials or the endpoint are wrong. */
 function refusedForConfig(r: RowResult<unknown>): boolean {
   if (r.status !== 'rejected') return false;
@@ -32,7 +38,7 @@ export function configFailure(batchSize: number, results: readonly RowResult<unk
   const status = first.answer?.httpStatus;
   if (!results.every((r) => r.answer?.httpStatus === status && r.code === first.code)) return null;
   if (first.code !== undefined && CREDENTIAL.has(first.code)) {
-    return `${first.reason ?? first.code} (the destination has no usable credentials: nothing was recorded as refused; the rows go again once it is fixed)`;
+    return `${first.reason ?? first.code} (${NO_USABLE_CREDENTIALS}: nothing was recorded as refused; the rows go again once it is fixed)`;
   }
   return `${first.reason ?? `HTTP ${status ?? '?'}`} (the whole request was refused: check the destination's credentials and endpoint)`;
 }

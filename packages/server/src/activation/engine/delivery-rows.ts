@@ -3,9 +3,9 @@
  * and the batch verdict (kept apart so those modules import them without importing each other).
  */
 import type { Row, RowResult } from '@touchline/destinations';
+import type { FinalStatus, RowOp } from '../store/records.js';
 
-/** What a row does to the destination: a sync's diff op, or a forwarded event. */
-export type RowOp = 'add' | 'change' | 'remove' | 'forward';
+export type { FinalStatus, RowOp };
 
 /** A row handed to the delivery: the caller's key, what to do, and the destination row. */
 export interface DeliveryRow<T> {
@@ -17,8 +17,6 @@ export interface DeliveryRow<T> {
   readonly tag: T;
 }
 
-/** A row's fate: `delivered` and `rejected` are final answers; `failed` means not delivered yet. */
-export type FinalStatus = 'delivered' | 'rejected' | 'failed';
 
 /** One row's result after one attempt (or after map refused it). */
 export interface RowOutcome<T> {

@@ -1,5 +1,7 @@
+import { rowCodes } from '@touchline/destinations';
 import type { Checkpoint, ResultRecord, ResultStatus, RunRecord, StateRecord } from '../store/records.js';
 import type { RowOutcome } from './delivery.js';
+import { WITHHELD_CODES, withheldOf } from './run-refusals.js';
 import { transition } from './run-state.js';
 
 /** What a sync run carries with each row through the delivery. */
@@ -12,6 +14,7 @@ export interface RunTag {
 
 /** The status a result row records: the final one, or why the row goes again. */
 export function resultStatus(o: RowOutcome<unknown>): ResultStatus {
+  if (o.final === 'delivered' && o.result.receipt) return 'accepted';
   if (o.final) return o.final;
   if (o.result.status === 'rejected') return 'isolating';
   return o.result.status === 'rate_limited' ? 'rate_limited' : 'retrying';
@@ -27,13 +30,15 @@ export function resultRecord(where: { readonly runId: string; readonly syncName:
     op: o.row.op,
     attempt: o.attempt,
     status: resultStatus(o),
-    code: r.code ?? null,
+    // Map's refusals were never sent (attempt 0): their code names a data problem.
+    ...rowCodes(r, o.attempt > 0),
     reason: r.reason ?? null,
     field: r.field ?? null,
     dedupKey: r.dedupKey ?? null,
     httpStatus: r.answer?.httpStatus ?? null,
     request: r.sent ?? null,
     answer: r.answer?.body ?? null,
+    receipt: o.final === 'delivered' ? (r.receipt ?? null) : null,
     at,
   };
 }
@@ -67,16 +72,19 @@ export function runCheckpoint(i: CheckpointInput): Checkpoint & { readonly run: 
   const states: StateRecord[] = [];
   const removals: string[] = [];
   let { delivered, rejected, failed } = i.run;
+  let withheld = withheldOf(i.run);
   for (const o of i.outcomes) {
     results.push(resultRecord(i.run, o, i.now));
     if (o.final === 'delivered') delivered++;
     else if (o.final === 'rejected') rejected++;
+    if (o.final === 'rejected' && o.result.code !== undefined && WITHHELD_CODES.has(o.result.code)) withheld++;
     else if (o.final === 'failed') failed++;
     const change = stateChange(i.run, o, i.keepRow);
     if (change && 'removed' in change) removals.push(change.removed);
     else if (change) states.push(change);
   }
-  const run = transition(i.run, i.status, { delivered, rejected, failed, requests: i.requests, heartbeatAt: new Date(i.now).toISOString() });
+  const details = withheld === withheldOf(i.run) ? i.run.details : { ...i.run.details, withheld };
+  const run = transition(i.run, i.status, { delivered, rejected, failed, details, requests: i.requests, heartbeatAt: new Date(i.now).toISOString() });
   return { syncName: i.run.syncName, runId: i.run.runId, results, states, removals, run };
 }
 

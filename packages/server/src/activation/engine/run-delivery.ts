@@ -175,7 +175,9 @@ export async function deliverRun(ctx: RunDeliveryContext): Promise<RunRecord> {
     (e: unknown) => errorText(e),
   );
   if (checkpointError) ctx.logger.error('sync run: last checkpoint not written; the run fails', { run: s.run.runId, error: checkpointError });
-  s.run = finishedRun({ run: s.run, end, stop: s.stop, checkpointError, now: ctx.clock.now(), maxAttempts: ctx.resolved.sync.retry.maxAttempts });
+  s.run = finishedRun({ run: s.run, end, stop: s.stop, checkpointError, now: ctx.clock.now(), maxAttempts: ctx.resolved.sync.retry.maxAttempts,
+    maxRefusedPercent: ctx.resolved.sync.maxRefusedPercent,
+  });
   await ctx.store.saveRun(s.run);
   progress();
   return s.run;

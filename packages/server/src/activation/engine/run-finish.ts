@@ -1,5 +1,6 @@
 import type { RunRecord } from '../store/records.js';
 import type { DeliveryEnd } from './delivery.js';
+import { refusalOverLimit } from './run-refusals.js';
 import { transition } from './run-state.js';
 
 /** A stop asked of a run: `paused` keeps it resumable, `cancelled` does not. */
@@ -16,6 +17,8 @@ export interface FinishInput {
   readonly checkpointError: string | null;
   readonly now: number;
   readonly maxAttempts: number;
+  /** The sync's `maxRefusedPercent`: more refused rows than this make the run `partially_failed`. */
+  readonly maxRefusedPercent: number;
 }
 
 /** Why a lost final checkpoint matters, for the run's error. */
@@ -29,6 +32,7 @@ const lostCheckpoint = (error: string) =>
  * - the last checkpoint could not be written: `failed`, never `succeeded` — the recorded
  *   counters and state are behind what the vendor has;
  * - rows still undelivered after every retry: `failed` (they are in the next run's diff);
+ * - more rows refused by the vendor than `maxRefusedPercent`: `partially_failed`;
  * - else `succeeded`.
  */
 export function finishedRun(i: FinishInput): RunRecord {
@@ -47,5 +51,7 @@ export function finishedRun(i: FinishInput): RunRecord {
       error: `${i.run.failed} row(s) were not delivered after ${i.maxAttempts} attempts; they are sent again on the next run (see sync_row_results)`,
     });
   }
+  const refused = refusalOverLimit(i.run, i.maxRefusedPercent);
+  if (refused) return transition(i.run, 'partially_failed', { finishedAt: at, error: refused });
   return transition(i.run, 'succeeded', { finishedAt: at });
 }

@@ -1,7 +1,9 @@
+import { RUN_STATUS, type RunStatus } from '../store/run-status.js';
+
 /**
  * A sync run's states (Grouparoo's Run / Export state machine, activation-contracts.md §12.3):
  *
- *   pending ──> running ──> succeeded | failed | cancelled
+ *   pending ──> running ──> succeeded | partially_failed | failed | cancelled
  *                 │ ^
  *                 v │
  *        paused, rate_limited
@@ -18,25 +20,20 @@
  * - `awaiting_approval`: planned, and stopped before sending because it crossed an approval
  *   trigger (src/approvals/); its diff and requests wait in the control store. Final for this run:
  *   the approval starts a new run, which sends only if its diff is still the approved one.
+ * - `partially_failed`: every row has its answer, but the vendor refused more of them than the
+ *   sync's `maxRefusedPercent` allows: the data (or the mapping) needs a look. A late verdict
+ *   from the vendor (asynchronous outcomes) can move a finished run between `succeeded` and
+ *   `partially_failed` (`reassessed`, run-refusals.ts): the only change a finished run takes.
  */
-export const RUN_STATUS = {
-  pending: 'pending',
-  running: 'running',
-  paused: 'paused',
-  rateLimited: 'rate_limited',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  cancelled: 'cancelled',
-  awaitingApproval: 'awaiting_approval',
-} as const;
-export type RunStatus = (typeof RUN_STATUS)[keyof typeof RUN_STATUS];
+export { RUN_STATUS, type RunStatus };
 
 const NEXT: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   pending: ['running', 'paused', 'failed', 'cancelled', 'awaiting_approval'],
-  running: ['rate_limited', 'paused', 'succeeded', 'failed', 'cancelled'],
-  rate_limited: ['running', 'paused', 'succeeded', 'failed', 'cancelled'],
+  running: ['rate_limited', 'paused', 'succeeded', 'partially_failed', 'failed', 'cancelled'],
+  rate_limited: ['running', 'paused', 'succeeded', 'partially_failed', 'failed', 'cancelled'],
   paused: ['running', 'failed', 'cancelled'],
   succeeded: [],
+  partially_failed: [],
   failed: [],
   cancelled: [],
   awaiting_approval: [],

@@ -8,6 +8,7 @@ import { resolveSync, SyncError } from './resolve-sync.js';
 import { dropRunTables, dropTables } from './run-lifecycle.js';
 import { guardRun, planRun } from './run-plan.js';
 import { asInterrupted, OPEN_STATUSES, transition } from './run-state.js';
+import { describeSchedule } from './schedule-plan.js';
 
 export interface SyncSummary {
   readonly name: string;
@@ -29,7 +30,7 @@ export async function listSyncs(ctx: EngineContext): Promise<SyncSummary[]> {
       destination: sync.destination,
       type: ctx.config.destinations[sync.destination]?.type ?? '?',
       mode: sync.mode,
-      schedule: sync.schedule === 'manual' ? 'manual' : `every ${sync.schedule.every}`,
+      schedule: describeSchedule(sync.schedule),
       lastRun: lastRun ?? null,
       rows: await ctx.store.deliveredCount(name),
     });

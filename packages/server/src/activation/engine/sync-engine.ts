@@ -6,6 +6,7 @@ import { createSyncStore, type SyncStore } from '../store/sync-store.js';
 import { createActiveRuns, settledWithin, type ActiveRun } from './active-runs.js';
 import type { EngineContext } from './engine-context.js';
 import type { Sleep } from './notifier.js';
+import { endedNotifier, verdictSteps } from './run-ended.js';
 import { newOwner, releaseOwner } from './owner.js';
 import type { RateGates } from './rate-gate.js';
 import type { RunGate } from './run-gate.js';
@@ -32,7 +33,10 @@ export interface SyncEngineDeps {
   readonly suppressed?: (row: Row) => boolean;
   /** Diff rows read per page. @defaultValue 2000 */
   readonly pageSize?: number;
-  /** Told of each run `run` ends (metrics: runs and rows by outcome). @defaultValue none */
+  /**
+   * Told of every run that ended (whatever its status) and of every finished run whose status or
+   * counters a late vendor verdict changed: alerts hang here. A listener that throws is logged.
+   */
   readonly onRunEnded?: (run: RunRecord) => void;
 }
 
@@ -82,6 +86,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const log = deps.logger ?? silentLogger;
   const ctx: EngineContext = { config: deps.config, warehouse: deps.warehouse, store, clock: deps.clock, log, owner: newOwner() };
   const active = createActiveRuns();
+  const ended = endedNotifier(log, deps.onRunEnded);
+  const verdicts = verdictSteps(ctx, deps, ended);
 
   /** The run to send: the interrupted one resumed, or a new one staged; or one already ended. */
   async function open(r: ResolvedSync, o: RunOptions, a: ActiveRun): Promise<RunRecord> {
@@ -125,14 +131,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const busy = active.get(name);
     if (busy) throw new SyncError(`sync ${name} is already running in this process (run ${busy.runId})`);
     const config = sendConfig(r, o);
-    const ended = await active.hold(name, async (a) => {
+    return active.hold(name, async (a) => {
+      await verdicts.before(r);
       const opened = await open(r, o, a);
-      if (opened.status !== 'running') return opened;
+      if (opened.status !== 'running') return opened.status === 'paused' ? opened : ended(opened);
       const stop = a.requested();
-      return stop ? stopBeforeSending(opened, stop) : send(r, o, opened, a, config);
+      const final = stop ? await stopBeforeSending(opened, stop) : await send(r, o, opened, a, config);
+      return final.status === 'paused' ? final : ended(final);
     });
-    deps.onRunEnded?.(ended);
-    return ended;
   }
 
   /** Cancels a sync's open run, in this process or left behind by a dead one. */
@@ -176,6 +182,10 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     /** Syncs with a run left open by a process that is gone: resume them (server start). */
     interrupted: () => interruptedSyncs(ctx),
     isRunning: (name: string) => active.has(name),
+    /** The vendor's late verdicts on the sync's finished runs (the scheduler asks; a run asks first). */
+    collectVerdicts: async (name: string) => verdicts.named(resolveSync(deps.config, name), active.has(name)),
+    /** Whether the sync's destination decides after answering (asynchronous outcomes). */
+    hasLateVerdicts: (name: string) => resolveSync(deps.config, name).destination.outcomes !== undefined,
     close,
   };
 }

@@ -1,6 +1,12 @@
-import type { FinalStatus, RowOp } from '../engine/delivery.js';
-import type { RunStatus } from '../engine/run-state.js';
+import type { Receipt, RowCode } from '@touchline/destinations';
+import type { RunStatus } from './run-status.js';
 import type { SyncConfig } from '../config/activation-config.js';
+
+/** What a row does to the destination: a sync's diff op, or a forwarded event. */
+export type RowOp = 'add' | 'change' | 'remove' | 'forward';
+
+/** A row's fate: `delivered` and `rejected` are final answers; `failed` means not delivered yet. */
+export type FinalStatus = 'delivered' | 'rejected' | 'failed';
 
 /** What a run is for: a real run, a test-mode run (nothing counted), or adopting rows as synced. */
 export type RunKind = 'run' | 'test' | 'baseline';
@@ -9,11 +15,12 @@ export const RUN_KINDS: readonly RunKind[] = ['run', 'test', 'baseline'];
 
 /**
  * What started a run: the CLI in its own process, the scheduler, the admin API (also the CLI
- * talking to a running server), or the server resuming an interrupted run at start.
+ * talking to a running server), the server resuming an interrupted run at start, or the end of
+ * the sync it is scheduled `after` (`chain`).
  */
-export type RunTrigger = 'cli' | 'schedule' | 'api' | 'startup';
+export type RunTrigger = 'cli' | 'schedule' | 'api' | 'startup' | 'chain';
 
-export const RUN_TRIGGERS: readonly RunTrigger[] = ['cli', 'schedule', 'api', 'startup'];
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['cli', 'schedule', 'api', 'startup', 'chain'];
 
 /** A sync's mode, as configured. */
 export type SyncMode = SyncConfig['mode'];
@@ -22,9 +29,11 @@ export type SyncMode = SyncConfig['mode'];
  * The status one attempt left a row in (`sync_row_results.status`): final (`delivered`,
  * `rejected`, `failed`: not delivered after every retry), or why it goes again: `retrying`
  * (backoff), `rate_limited` (the vendor's wait), `isolating` (an atomic batch was refused without
- * naming the row: it goes again in a smaller batch).
+ * naming the row: it goes again in a smaller batch). `accepted`: the vendor took the request and
+ * decides later (asynchronous outcomes, the row has a `receipt`): counted as delivered until the
+ * verdict, which is recorded as a later result of the same attempt (late-verdicts.ts).
  */
-export type ResultStatus = FinalStatus | 'retrying' | 'rate_limited' | 'isolating';
+export type ResultStatus = FinalStatus | 'retrying' | 'rate_limited' | 'isolating' | 'accepted';
 
 /** One `sync_runs` row, as the engine sees it. Times are ISO-8601 strings. */
 export interface RunRecord {
@@ -72,7 +81,10 @@ export interface ResultRecord {
   readonly op: RowOp;
   readonly attempt: number;
   readonly status: ResultStatus;
-  readonly code: string | null;
+  /** Touchline's code (a closed set, `ROW_CODES`): null for a row delivered cleanly. */
+  readonly code: RowCode | null;
+  /** The vendor's own code, when it gave one (or, for a row map refused, the vendor's name for the problem). */
+  readonly vendorCode: string | null;
   readonly reason: string | null;
   readonly field: string | null;
   readonly dedupKey: string | null;
@@ -81,6 +93,8 @@ export interface ResultRecord {
   readonly request: unknown;
   /** What came back about this row. */
   readonly answer: unknown;
+  /** The vendor's receipt when its verdict comes later (asynchronous outcomes); else null. */
+  readonly receipt: Receipt | null;
   readonly at: number;
 }
 

@@ -1,6 +1,6 @@
 import type { QueryResult } from '../../warehouse/warehouse.js';
 import { SYNC_RUN_MODES } from '../config/activation-config.js';
-import { RUN_STATUS } from '../engine/run-state.js';
+import { RUN_STATUS } from './run-status.js';
 import { RUN_KINDS, RUN_TRIGGERS, type RunRecord } from './records.js';
 
 /** Query rows as objects by column name. */

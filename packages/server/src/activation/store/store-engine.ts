@@ -91,13 +91,15 @@ export const RESULT_COLUMNS: readonly InsertColumn[] = [
   col('answer', ColumnType.Json),
   col('recorded_at', ColumnType.Timestamp),
   col('result_id', ColumnType.String),
+  col('receipt', ColumnType.Json),
+  col('vendor_code', ColumnType.String),
 ];
 
 /** The results of a checkpoint in `RESULT_COLUMNS` order, each with a fresh result id. */
 export function resultValues(c: Checkpoint, newId: () => string): SqlValue[][] {
   return c.results.map((r) => [
     r.runId, r.syncName, r.pk, r.op, r.attempt, r.status, r.code, r.reason, r.field, r.dedupKey, r.httpStatus,
-    jsonText(r.request), jsonText(r.answer), r.at, newId(),
+    jsonText(r.request), jsonText(r.answer), r.at, newId(), jsonText(r.receipt), r.vendorCode,
   ]);
 }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '@touchline/destinations';
 import type { SqlDialect } from '../../warehouse/dialect/dialect.js';
 import type { QueryResult, SqlParams, Statement, Warehouse } from '../../warehouse/warehouse.js';
-import type { RunStatus } from '../engine/run-state.js';
+import type { RunStatus } from './run-status.js';
 import { clickhouseStore } from './clickhouse-store.js';
 import { duckdbStore } from './duckdb-store.js';
 import type { Checkpoint, DiffCounts, DiffRow, RunRecord, StageInfo } from './records.js';

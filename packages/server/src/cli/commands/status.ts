@@ -45,6 +45,7 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
       const r = s.retention;
       out(`Retention last run ${r.at}: ${r.ipUserAgentCleared} IP/user agent(s) cleared, ${r.eventsDeleted} event(s), ${r.syncRowResultsDeleted} sync row result(s), ${r.failedEventsDeleted} failed event(s) deleted${r.pending.length ? ` (ClickHouse still running: ${r.pending.join(', ')})` : ''}`);
     }
+    printAlerts(s.alerts, out);
     printSources(s.sources, out);
     return;
   }
@@ -65,6 +66,14 @@ export async function statusCommand(config: Config, json: boolean, out: (s: stri
   } finally {
     await warehouse.close();
   }
+}
+
+/** The alerts line: the last one sent, how many were held back, and deliveries that failed. */
+function printAlerts(a: Status['alerts'], out: (s: string) => void): void {
+  if (!a || (a.sent === 0 && a.failures.length === 0)) return;
+  const last = a.last ? `last: ${a.last.title} at ${a.last.at} (${a.last.channels.join(', ')})` : 'none sent';
+  out(`Alerts   ${a.sent} sent, ${a.held} held back by the dedupe rule; ${last}`);
+  for (const f of a.failures) out(`         not delivered to ${f.channel} at ${f.at}: ${f.error}`);
 }
 
 function printSources(sources: Status['sources'], out: (s: string) => void): void {

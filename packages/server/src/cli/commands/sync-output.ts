@@ -47,7 +47,7 @@ export function formatRunSummary(run: RunRecord): string[] {
   if (run.status === 'awaiting_approval') lines.push('  nothing was sent: another member approves it with `touchline approvals approve <id>` (touchline approvals list)');
   if (run.rejected > 0 || run.failed > 0) {
     lines.push(
-      `  per-row results: touchline sql "select pk, status, code, reason from sync_row_results where run_id = '${run.runId}' and status in ('rejected', 'failed')"`,
+      `  per-row results: touchline sql "select pk, status, code, vendor_code, reason from sync_row_results where run_id = '${run.runId}' and status in ('rejected', 'failed')"`,
     );
   }
   return lines;

@@ -1,7 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { systemClock, type FetchLike, type Logger } from '@touchline/destinations';
 import { startActivation } from '../../activation/activation.js';
+import { startAlerts } from '../../alerts/start-alerts.js';
 import type { DryRunReport } from '../../activation/engine/dry-run.js';
 import type { RunProgress } from '../../activation/engine/run-delivery.js';
 import type { SyncEngine, SyncSummary } from '../../activation/engine/sync-engine.js';
@@ -32,7 +34,15 @@ export const SYNC_USAGE = `usage:
   touchline sync history <name> [--limit 20]            runs, newest first
   touchline sync cancel <name>                          cancel an open run (it will not resume)`;
 
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'paused', 'awaiting_approval']);
+/** Alert deliveries that fail in a one-off run are told on stderr (stdout carries the run's summary). */
+const stderrLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m, f) => void process.stderr.write(`${m} ${JSON.stringify(f ?? {})}\n`),
+  error: (m, f) => void process.stderr.write(`${m} ${JSON.stringify(f ?? {})}\n`),
+};
+
+const FINISHED = new Set(['succeeded', 'partially_failed', 'failed', 'cancelled', 'paused', 'awaiting_approval']);
 
 /**
  * Runs `fn` with a sync engine on this data dir's warehouse (no server holds it). `readsSources`:
@@ -49,10 +59,13 @@ async function withLocalEngine<T>(config: Config, fn: (engine: SyncEngine) => Pr
     // The built-in models resolve persons through the identity views: create them, refresh the aliases.
     if (readsSources) await createDerivedModel(warehouse, config).ensure();
     const activation = await startActivation({ config, warehouse, dataDir, schedule: false, forward: false });
+    // A run in this process alerts as one in the server would; closing waits for the deliveries.
+    const alerts = startAlerts({ config: config.alerts, source: activation, fetch: globalThis.fetch as unknown as FetchLike, clock: systemClock, logger: stderrLogger });
     try {
       return await fn(activation.syncs);
     } finally {
       await activation.close();
+      await alerts.close();
     }
   } finally {
     await warehouse.close();

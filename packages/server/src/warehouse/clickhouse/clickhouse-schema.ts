@@ -1,5 +1,5 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
-import { activationClickhouseClusterStatements, activationClickhouseStatements } from '../activation-tables.js';
+import { activationClickhouseClusterStatements, activationClickhouseStatements, activationV4ClickhouseStatements } from '../activation-tables.js';
 import { planClickhouseStatements } from '../plan-tables.js';
 import { spendClickhouseClusterStatements, spendClickhouseStatements } from '../spend-tables.js';
 import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
@@ -221,6 +221,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     version: 3,
     name: 'tracker touch store: visitor_touch_facts, visitor_touches_store, visitor_touches_mv',
     statements: (t) => touchTableStatements(t.database),
+  },
+  {
+    version: 4,
+    name: 'activation: sync_row_results.receipt, vendor_code',
+    statements: (t) => activationV4ClickhouseStatements(t.database),
   },
   {
     version: 6,

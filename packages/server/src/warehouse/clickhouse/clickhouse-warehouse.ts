@@ -32,7 +32,10 @@ import { encodeInsertRow } from './clickhouse-insert.js';
 import { encodeTimestamp, rowDecoder } from './clickhouse-values.js';
 
 /** `warehouse.clickhouse`: see `ClickHouseConnectionOptions`. */
-export type ClickHouseWarehouseOptions = ClickHouseConnectionOptions;
+export interface ClickHouseWarehouseOptions extends ClickHouseConnectionOptions {
+  /** The time of checkpoints, source versions and the event-id prune's throttle. @defaultValue the system clock */
+  readonly clock?: { now(): number };
+}
 
 /** The ClickHouse engine, plus what it detected about its server (for tools and tests). */
 export interface ClickHouseWarehouse extends Warehouse {
@@ -94,7 +97,7 @@ export async function openClickHouseWarehouse(options: ClickHouseWarehouseOption
     table: STORE.events,
   });
   const features = await detectFeatures({ scalar }, existing === '' ? null : existing);
-  return new ClickHouseWarehouseImpl(client, database, features);
+  return new ClickHouseWarehouseImpl(client, database, features, options.clock ?? { now: () => Date.now() });
 }
 
 class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
@@ -105,6 +108,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
     private readonly client: ClickHouseClient,
     readonly database: string,
     readonly features: ClickHouseFeatures,
+    private readonly clock: { now(): number },
   ) {
     this.dialect = clickhouseDialect(features);
   }
@@ -200,8 +204,8 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
    * shown once: its copies share a sorting key in `events_store`.
    */
   private async pruneEventIds(windowMs: number): Promise<void> {
-    if (Date.now() - this.lastPrune < 3600_000) return;
-    this.lastPrune = Date.now();
+    if (this.clock.now() - this.lastPrune < 3600_000) return;
+    this.lastPrune = this.clock.now();
     const table = { database: this.database, table: STORE.eventIds };
     const engine = await this.rows(`SELECT any(engine) FROM system.tables WHERE database = $database AND name = $table`, table);
     if (String(engine.rows[0]?.[0] ?? '') === 'Distributed') return; // on a cluster: drop on the locals, ON CLUSTER
@@ -236,9 +240,9 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       },
       checkpoint: (collectorId, seq) =>
         this.insert(STORE.checkpoints, [
-          { collector_id: collectorId, segment_seq: seq, updated_at: Math.floor(Date.now() / 1000) },
+          { collector_id: collectorId, segment_seq: seq, updated_at: Math.floor(this.clock.now() / 1000) },
         ]),
-    }, batch);
+    }, batch, () => new Date(this.clock.now()));
   }
 
   copyRows(table: CopyTable, rows: readonly Record<string, unknown>[], dedupWindowMs: number): Promise<void> {
@@ -335,7 +339,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
 
   private async sourceVersion(id: string): Promise<number> {
     const r = await this.rows(`SELECT max(version) FROM ${this.db}.${STORE.sources} WHERE id = $id`, { id });
-    return Math.max(Date.now(), Number(r.rows[0]?.[0] ?? 0) + 1);
+    return Math.max(this.clock.now(), Number(r.rows[0]?.[0] ?? 0) + 1);
   }
 
   async createSource(s: Omit<Source, 'revokedAt'>): Promise<Source> {

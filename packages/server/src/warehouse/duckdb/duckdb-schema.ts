@@ -1,5 +1,5 @@
 import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type Column } from '../schema.js';
-import { activationDuckdbStatements } from '../activation-tables.js';
+import { activationDuckdbStatements, activationV4DuckdbStatements } from '../activation-tables.js';
 import { planDuckdbStatements } from '../plan-tables.js';
 import { spendDuckdbStatements } from '../spend-tables.js';
 import { duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
@@ -55,6 +55,7 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
     name: 'last_load_ids: the ids of the latest load, for the sessions refresh',
     statements: [`CREATE TABLE IF NOT EXISTS last_load_ids (anonymous_id VARCHAR, user_id VARCHAR)`],
   },
+  { version: 4, name: 'activation: sync_row_results.receipt, vendor_code', statements: activationV4DuckdbStatements() },
   { version: 6, name: 'tracking plans: plan_version and plan_violations on events and failed_events, plan_replays', statements: planDuckdbStatements() },
   { version: 7, name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns', statements: spendDuckdbStatements() },
 ];

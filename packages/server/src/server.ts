@@ -59,7 +59,7 @@ import { meteredIngest } from './collector/metered-ingest.js';
 import { meteredWarehouse } from './warehouse/metered-warehouse.js';
 import { createPlanGate, modesOf } from './plans/plan-gate.js';
 import { openPlanHolder, type PlanHolder, type PlanReload } from './plans/plan-holder.js';
-import { planRoutes } from './plans/plan-routes.js';
+import { planRoutes } from './admin/plan-routes.js';
 import { utmRoutes } from './admin/utm-routes.js';
 import { compileUtmRules, UtmRulesSchema } from './taxonomy/utm-rules.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';

@@ -1,16 +1,16 @@
 import type { FastifyRequest } from 'fastify';
-import type { AdminRoute } from '../admin/admin-route.js';
-import { requestState } from '../admin/admin-route.js';
+import type { AdminRoute } from './admin-route.js';
+import { requestState } from './admin-route.js';
 import { ClientError } from '../http/client-error.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { compilePlan, PlanError, type PlanModes } from './compile-plan.js';
-import { readViolations } from './plan-check.js';
-import { diffPlans } from './plan-diff.js';
-import type { PlanHolder } from './plan-holder.js';
-import { inferPlan, planYaml } from './plan-infer.js';
-import { receivedRange } from './plan-range.js';
-import { planFromData } from './load-plan.js';
-import { replayQuarantined, type ReplayIngest } from './replay.js';
+import { compilePlan, PlanError, type PlanModes } from '../plans/compile-plan.js';
+import { readViolations } from '../plans/plan-check.js';
+import { diffPlans } from '../plans/plan-diff.js';
+import type { PlanHolder } from '../plans/plan-holder.js';
+import { inferPlan, planYaml } from '../plans/plan-infer.js';
+import { receivedRange } from '../plans/plan-range.js';
+import { planFromData } from '../plans/load-plan.js';
+import { replayQuarantined, type ReplayIngest } from '../plans/replay.js';
 
 export interface PlanRouteDeps {
   readonly warehouse: Warehouse;

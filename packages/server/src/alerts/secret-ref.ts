@@ -1,9 +1,6 @@
-/** Where secret references are read from: passed in, so tests and the server choose. */
-export interface SecretSources {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Reads a whole file as UTF-8 (throws as `fs.readFileSync` does). */
-  readonly readFile: (path: string) => string;
-}
+import { resolveSecretRef, type SecretSources } from '../connections/secret-refs.js';
+
+export type { SecretSources };
 
 /** A reference that cannot be resolved: the message names the reference, never a value. */
 export class SecretRefError extends Error {
@@ -11,23 +8,12 @@ export class SecretRefError extends Error {
 }
 
 /**
- * Resolves `env:NAME` or `file:/path` (validated by `SecretRefSchema`) at the moment of use. A
- * file's one trailing line break is dropped (editors add one). The same rules as the
- * destinations' secret references, so one reference works in both places.
+ * Resolves `env:NAME` or `file:/path` at the moment of use (an alert's webhook URL or SMTP
+ * password), by the destinations' rules (connections/secret-refs.ts), so one reference works in
+ * both places; throws where those rules return an error.
  */
 export function resolveSecret(ref: string, src: SecretSources): string {
-  if (ref.startsWith('env:')) {
-    const value = src.env[ref.slice(4)];
-    if (value === undefined || value === '') throw new SecretRefError(`${ref}: the environment variable is not set (or empty)`);
-    return value;
-  }
-  let text: string;
-  try {
-    text = src.readFile(ref.slice(5));
-  } catch (err) {
-    throw new SecretRefError(`${ref}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-  const value = text.replace(/\r?\n$/, '');
-  if (value === '') throw new SecretRefError(`${ref}: the file is empty`);
-  return value;
+  const r = resolveSecretRef(ref, src);
+  if (!r.ok) throw new SecretRefError(r.error);
+  return r.value;
 }

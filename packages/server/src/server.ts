@@ -5,7 +5,7 @@ import { access, constants as fsConstants } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildAdminApp } from './admin/admin-app.js';
 import type { AdminRoute } from './admin/admin-route.js';
-import { adminAuth, createSessionStore, registerSessionRoutes } from './admin/credentials.js';
+import { adminAuth, createSessionStore, registerSessionRoutes, signInAudit } from './admin/credentials.js';
 import { peopleRoutes } from './admin/people-routes.js';
 import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
@@ -360,7 +360,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     routes: adminRoutes,
     guard: policyGuard(p.people, log),
     readiness: p.readiness,
-    unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime()), (a) => registerDashboardAssets(a, assets)],
+    unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime(), { audit: signInAudit(p.people, log) }), (a) => registerDashboardAssets(a, assets)],
     limits: listenerLimits(config, config.admin.maxConnections),
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,

@@ -9,7 +9,8 @@
  * Environment: BENCH_EVENTS (default 10000000), BENCH_RUNS (default 5), BENCH_DUCKDB (a file to
  * keep the generated warehouse in and to reuse on the next run: generating 10M events and building
  * the rollups takes minutes on a shared machine; a reused file keeps its rollups, so "built in" then
- * measures only the check that they are current).
+ * measures only the check that they are current), BENCH_PAGES (comma-separated words: only the
+ * pages whose name holds one, e.g. `journey,overview`; the attribution pages take minutes a run).
  */
 import { MODEL_NAMES } from '@touchline/attribution';
 import { access, mkdtemp, rm } from 'node:fs/promises';
@@ -47,7 +48,7 @@ export interface DashboardBenchResult {
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] ?? Number.NaN;
 
-export async function runDashboardBench(options: { events?: number; runs?: number; log?: (s: string) => void; keep?: string } = {}): Promise<DashboardBenchResult> {
+export async function runDashboardBench(options: { events?: number; runs?: number; log?: (s: string) => void; keep?: string; only?: readonly string[] } = {}): Promise<DashboardBenchResult> {
   const events = options.events ?? 10_000_000;
   const runs = options.runs ?? 5;
   const log = options.log ?? (() => undefined);
@@ -84,6 +85,7 @@ export async function runDashboardBench(options: { events?: number; runs?: numbe
       'attribution: last touch': () => runAttribution(w, config, { models: ['last_touch'], level: 'channel' }),
       'attribution: every model (the page default)': () => runAttribution(w, config, { models: [...MODEL_NAMES], level: 'channel' }),
     };
+    for (const name of Object.keys(pages)) if (options.only && !options.only.some((w) => name.includes(w))) delete pages[name];
     const times = new Map<string, number[]>(Object.keys(pages).map((k) => [k, []]));
     const scans: number[] = [];
     const time = async (fn: () => Promise<unknown>) => {
@@ -117,5 +119,6 @@ function report(data: SyntheticData, scanMs: number, pages: PageFigure[], runs: 
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const keep = process.env['BENCH_DUCKDB'];
-  await runDashboardBench({ events: Number(process.env['BENCH_EVENTS'] ?? 10_000_000), runs: Number(process.env['BENCH_RUNS'] ?? 5), log: console.log, ...(keep ? { keep } : {}) });
+  const only = process.env['BENCH_PAGES']?.split(',').map((w) => w.trim()).filter(Boolean);
+  await runDashboardBench({ events: Number(process.env['BENCH_EVENTS'] ?? 10_000_000), runs: Number(process.env['BENCH_RUNS'] ?? 5), log: console.log, ...(keep ? { keep } : {}), ...(only ? { only } : {}) });
 }

@@ -13,6 +13,7 @@ import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { startActivation, type Activation } from './activation/activation.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
+import { createStoredPaths, scheduleStoredPathsRefresh, type StoredPaths } from './attribute/stored-paths.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
 import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
@@ -217,6 +218,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
     const rollups = createRollups(warehouse, derived.sql, log);
     await rollups.ensure(sessionsRebuilt);
+    // The attribution page's conversion paths (DuckDB), per filter combination; ClickHouse builds them per request.
+    const storedPaths = warehouse.engine === 'duckdb' ? createStoredPaths(warehouse, now) : undefined;
+    if (storedPaths && sessionsRebuilt) await storedPaths.clear();
+    // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
+    const stopRefresh = storedPaths && options.listen !== false ? scheduleStoredPathsRefresh(storedPaths, log) : () => undefined;
+    opened.push(async () => stopRefresh());
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -265,7 +272,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
       warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, now, rotateAdminToken, readiness, live, rollups, storedPaths };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -300,6 +307,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
+        stopRefresh();
         await activation.close();
         await spool.close();
         await warehouse.close();
@@ -330,6 +338,7 @@ interface AppParts {
   readiness(): Promise<Record<string, string | null>>;
   readonly live: LiveTap;
   readonly rollups: DashboardRollups;
+  readonly storedPaths: StoredPaths | undefined;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -347,7 +356,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
     ...pipelineRoutes({ warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now() }),
-    ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
+    ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived, p.storedPaths)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus }),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),

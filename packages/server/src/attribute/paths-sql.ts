@@ -82,6 +82,13 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
 }
 
 /**
+ * The order of the DuckDB statement's rows, and of their stored copy: the engine adds credit in
+ * row order, so one order (with conversions numbered by person and time, not as they happen to
+ * stream) gives the same figures to the last bit on every run, computed or stored.
+ */
+export const PATH_ROWS_ORDER = 'kind, path, days, packed';
+
+/**
  * DuckDB: one statement, three kinds of rows. `p`: every distinct path (level values, oldest
  * first) with its conversions, value and non-converting journeys (nulls), aggregated in SQL;
  * `d`: conversions per whole day from the first touch on the path to the conversion; `t` (only
@@ -94,7 +101,7 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * only those without `resetAfterConversion`), inside the lookback counted from their last touch:
  * what `splitConversionPaths` does in TypeScript.
  *
- * The statement ends in one `ORDER BY kind` over the union: DuckDB's streaming result can wait
+ * The statement ends in one `ORDER BY` ({@link PATH_ROWS_ORDER}) over the union: DuckDB's streaming result can wait
  * forever when several pipelines (the union's branches) feed it and its buffer fills before they
  * finish (duckdb/duckdb#22215; seen here from about a million events on). A sort is one pipeline
  * that ends before the result's own begins; the rows it sorts are the aggregated ones, few.
@@ -113,12 +120,12 @@ FROM a FULL OUTER JOIN b ON a.path = b.path`,
   ];
   if (packed) {
     parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
-  string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}')
+  string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}' ORDER BY cid)
 FROM p GROUP BY cid % 1000`);
   }
   return `WITH tc AS MATERIALIZED (${touchesSql(m, q)}),
 c0 AS MATERIALIZED (${conversionRowsSql(m, q)}),
-c AS (SELECT *, row_number() OVER () AS cid, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
+c AS (SELECT *, row_number() OVER (ORDER BY person, t, mid) AS cid, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
 p AS MATERIALIZED (
   SELECT c.cid, any_value(c.t) AS t, any_value(c.value) AS value,
     coalesce(list_sort(list({t: tc.t, s: tc.sid, l: tc.level}) FILTER (WHERE tc.t IS NOT NULL)), []) AS touches
@@ -135,7 +142,7 @@ a AS (SELECT ${levels} AS path, count(*) AS conversions, sum(value) AS value FRO
 b AS (SELECT ${levels} AS path, count(*) AS nulls FROM np GROUP BY 1)
 SELECT * FROM (
 ${parts.join('\nUNION ALL\n')}
-) ORDER BY kind`;
+) ORDER BY ${PATH_ROWS_ORDER}`;
 }
 
 /**

@@ -15,9 +15,10 @@ import { otherCurrencySql } from '../identity/conversions-sql.js';
 import { modelSqlFor } from '../identity/derived-model.js';
 import type { ModelSql } from '../identity/model-views.js';
 import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
-import { WarehouseEngine, type Warehouse } from '../warehouse/warehouse.js';
+import { WarehouseEngine, type SqlParams, type Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
+import type { PathsSource, StoredPaths } from './stored-paths.js';
 import { DAY_MS, PACK, PathRows, PathRowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
@@ -54,6 +55,8 @@ export interface AttributeResponse extends AttributionResult {
   readonly engine: WarehouseEngine;
   /** `stored` (DuckDB's session table) or `on-read` (ClickHouse, or DuckDB sessions that are stale). */
   readonly sessions: 'stored' | 'on-read';
+  /** DuckDB with stored paths: whether this run read them or computed (and stored) them, and why. */
+  readonly paths?: PathsSource;
   /** Things the reader should know (fallbacks, left-out conversions). */
   readonly notes: string[];
   readonly timings: { readonly sqlAndStreamMs: number; readonly totalMs: number };
@@ -64,6 +67,11 @@ export interface RunOptions {
   readonly sessionsOnRead?: boolean;
   /** Whether the stored sessions are current (DuckDB); asked when `sessionsOnRead` is unset. */
   readonly sessionsFresh?: () => Promise<boolean>;
+  /**
+   * Conversion paths kept per statement (DuckDB): the run reads them when current, else computes
+   * and stores them. @defaultValue none: every run builds its paths from the sessions
+   */
+  readonly storedPaths?: StoredPaths;
   /** Times the run (`timings`). @defaultValue the system clock */
   readonly clock?: Pick<Clock, 'now'>;
 }
@@ -197,9 +205,9 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     sessions: duck ? (onRead ? `(${duckdbSessionsSql(b.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(b.rules)})`,
   });
   // Each statement binds its own values (conversion names, `--since`, the configured domains…).
-  const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
+  const statementOf: StatementOf = (build) => {
     const { model, params } = bindModel(m);
-    return warehouse.stream(build(model, queryOf(model)), { params });
+    return { sql: build(model, queryOf(model)), params };
   };
   if (req.models.length === 0) throw new RangeError('name at least one model');
   const base = engineParams(req, config, directValueOf(level), lookbackDays);
@@ -207,11 +215,8 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
   }
   const runs = engineRuns(req, base, new Set(req.summaries ?? SUMMARIES));
-  if (duck) await readDuckDBRows(rowsOf((b, q) => duckdbPathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated)), runs);
-  else {
-    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)), runs);
-    if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
-  }
+  const paths = await readPaths(warehouse, duck, statementOf, runs, opts.storedPaths);
+  if (paths) notes.push(pathsNote(paths));
   const sqlDone = clock.now();
   const { main, models } = resultsOf(req, runs);
   const left = await otherCurrencyCount(warehouse, m, conversions);
@@ -223,9 +228,44 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     level,
     engine: warehouse.engine,
     sessions: onRead ? 'on-read' : 'stored',
+    ...(paths ? { paths } : {}),
     notes,
     timings: { sqlAndStreamMs: sqlDone - started, totalMs: clock.now() - started },
   };
+}
+
+type StatementOf = (build: (b: ModelSql, q: PathQuery) => string) => { sql: string; params: SqlParams };
+
+/**
+ * Streams the paths into the engine runs: DuckDB's one statement (its stored rows when a store
+ * is given: see stored-paths.ts), or ClickHouse's two (built per request on ClickHouse).
+ */
+async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: StatementOf, runs: Runs, stored?: StoredPaths): Promise<PathsSource | undefined> {
+  const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
+    const s = statementOf(build);
+    return warehouse.stream(s.sql, { params: s.params });
+  };
+  if (!duck) {
+    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)), runs);
+    if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
+    return undefined;
+  }
+  const build = (b: ModelSql, q: PathQuery) => duckdbPathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated);
+  if (!stored) {
+    await readDuckDBRows(rowsOf(build), runs);
+    return undefined;
+  }
+  const s = statementOf(build);
+  const read = await stored.rows(s.sql, s.params);
+  await readDuckDBRows(read.rows, runs);
+  return read.source;
+}
+
+/** What the page says about where its paths came from. */
+function pathsNote(s: PathsSource): string {
+  return s.from === 'stored'
+    ? `paths read from the stored conversion paths (events up to ${s.asOf})`
+    : `paths computed from the events (${s.reason}); they are stored, so the next view with these filters reads them`;
 }
 
 /** Conversion events left out because they state another currency than their definition. */

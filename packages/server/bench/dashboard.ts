@@ -89,6 +89,9 @@ export async function runDashboardBench(options: { events?: number; runs?: numbe
       'attribution: every model (the page default)': () => runAttribution(w, config, { models: [...MODEL_NAMES], level: 'channel' }),
       'attribution, stored paths: last touch': () => runAttribution(w, config, { models: ['last_touch'], level: 'channel' }, { storedPaths }),
       'attribution, stored paths: every model': () => runAttribution(w, config, { models: [...MODEL_NAMES], level: 'channel' }, { storedPaths }),
+      // Time decay alone reads every conversion's touch times (a million packed records here).
+      'attribution, stored paths: every model but time decay': () =>
+        runAttribution(w, config, { models: MODEL_NAMES.filter((m) => m !== 'time_decay'), level: 'channel' }, { storedPaths }),
     };
     for (const name of Object.keys(pages)) if (options.only && !options.only.some((w) => name.includes(w))) delete pages[name];
     await storePaths(pages, log);

@@ -46,7 +46,7 @@ export interface PathQuery {
 }
 
 /** Row kinds of the path streams. */
-export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
+export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't', Uniform: 'u' } as const;
 
 /**
  * Which rows a paths statement returns: the aggregated paths (and day rows) the rule and
@@ -86,14 +86,17 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * row order, so one order (with conversions numbered by person and time, not as they happen to
  * stream) gives the same figures to the last bit on every run, computed or stored.
  */
-export const PATH_ROWS_ORDER = 'kind, path, days, packed';
+export const PATH_ROWS_ORDER = 'kind, path, days';
 
 /**
  * DuckDB: one statement, three kinds of rows. `p`: every distinct path (level values, oldest
  * first) with its conversions, value and non-converting journeys (nulls), aggregated in SQL;
  * `d`: conversions per whole day from the first touch on the path to the conversion; `t` (only
  * with `PathRows.Both`): every conversion's path with touch ages, packed a thousand conversions to a row
- * (time decay needs the times; packing keeps the row count, and Node's per-row cost, small).
+ * (time decay needs the times; packing keeps the row count, and Node's per-row cost, small) —
+ * except `u`: the paths of one level value (or none), aggregated like `p`, since time decay gives
+ * such a conversion wholly to that value whatever its touches' ages (two thirds of the
+ * conversions on the bench's data: a million records to read one by one otherwise).
  *
  * A conversion's path: the person's touches at or before it, after the previous conversion
  * (with `resetAfterConversion`), inside the lookback window. Non-converting journeys: the
@@ -119,9 +122,11 @@ FROM a FULL OUTER JOIN b ON a.path = b.path`,
     `SELECT '${PathRowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
   ];
   if (packed) {
-    parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
+    // `days` holds the row's bucket here: the rows sort by it, not by their megabytes of text.
+    parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, cid % 1000,
   string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}' ORDER BY cid)
-FROM p GROUP BY cid % 1000`);
+FROM p WHERE len(list_distinct(${levels})) > 1 GROUP BY cid % 1000`);
+    parts.push(`SELECT '${PathRowKind.Uniform}', ${levels}, count(*), sum(value), 0, NULL, NULL FROM p WHERE len(list_distinct(${levels})) <= 1 GROUP BY 2`);
   }
   return `WITH tc AS MATERIALIZED (${touchesSql(m, q)}),
 c0 AS MATERIALIZED (${conversionRowsSql(m, q)}),

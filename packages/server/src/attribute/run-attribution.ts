@@ -131,6 +131,7 @@ async function readDuckDBRows(rows: Rows, r: Runs): Promise<void> {
         if (r.agg) addPath(r.agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
       } else if (kind === PathRowKind.Days) addDays(r, Number(row['days']), Number(row['conversions']));
       else if (kind === PathRowKind.Packed && r.td) unpack(String(row['packed'] ?? ''), (p) => addPath(r.td!, p));
+      else if (kind === PathRowKind.Uniform && r.td) addPath(r.td, uniformPath(row));
     }
   }
 }
@@ -290,6 +291,15 @@ export function engineParams(req: AttributeRequest, config: Pick<ModelSettings, 
     directLabels: [...new Set([direct, ...(req.params?.directLabels ?? a.directLabels)])],
     markov: { ...req.params?.markov, emptyPaths: req.params?.markov?.emptyPaths ?? a.markov.emptyPaths },
   };
+}
+
+/**
+ * Time decay's input for conversions whose path holds one level value (`u` rows): their ages
+ * cannot change whose credit it is, so equal ones stand in for them.
+ */
+function uniformPath(row: Record<string, unknown>): PathInput {
+  const path = (row['path'] as string[]) ?? [];
+  return { path, times: path.map(() => 0), converted_at: 0, conversions: Number(row['conversions']), value: Number(row['value']) };
 }
 
 /** Splits the packed per-conversion rows (see `duckdbPathsSql`). */

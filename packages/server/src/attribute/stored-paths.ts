@@ -3,7 +3,7 @@ import { PATH_ROWS_ORDER } from './paths-sql.js';
 import type { SqlParams, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 
 /** Bumped when what a stored row holds changes: every stored key is then recomputed. */
-export const STORED_PATHS_VERSION = 1;
+export const STORED_PATHS_VERSION = 3;
 
 /** At most this many filter combinations are kept; the least recently read goes first. */
 export const STORED_PATHS_MAX_KEYS = 16;

@@ -68,28 +68,21 @@ async function eventsMark(w: Warehouse): Promise<EventsMark> {
 
 export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date()): StoredPaths {
   let ready: Promise<void> | null = null;
-  const ensure = () => (ready ??= (async () => {
-    for (const s of DDL) await w.query(s, { readOnly: false });
-  })());
+  // Created once per process; a failure is forgotten so the next view tries again.
+  const ensure = () =>
+    (ready ??= (async () => {
+      for (const s of DDL) await w.query(s, { readOnly: false });
+    })().catch((err: unknown) => {
+      ready = null;
+      throw err;
+    }));
   // One computation per key at a time: a second viewer of the same filters waits for the first.
   const building = new Map<string, Promise<void>>();
 
-  /** The key's rows replaced by the statement's, in one transaction with the state (no half-written key is ever read). */
   const compute = (key: string, sql: string, params: SqlParams) => {
     const running = building.get(key);
     if (running) return running;
-    const p = (async () => {
-      const mark = await eventsMark(w);
-      await w.transaction(async (tx) => {
-        await tx.run(`DELETE FROM ${PATHS} WHERE key = $tl_key`, { tl_key: key });
-        await tx.run(`DELETE FROM ${STATE} WHERE key = $tl_key`, { tl_key: key });
-        await tx.run(`INSERT INTO ${PATHS} SELECT $tl_key, kind, path, conversions, value, nulls, days, packed FROM (${sql})`, { ...params, tl_key: key });
-        await tx.run(`INSERT INTO ${STATE} VALUES ($tl_key, ${STORED_PATHS_VERSION}, $tl_events, CAST($tl_watermark AS TIMESTAMPTZ), CAST($tl_now AS TIMESTAMPTZ), $tl_sql, $tl_params)`, {
-          tl_key: key, tl_events: mark.events, tl_watermark: mark.watermark, tl_now: now().toISOString(), tl_sql: sql, tl_params: paramsJson(params),
-        });
-        await evictBeyond(tx, STORED_PATHS_MAX_KEYS);
-      });
-    })().finally(() => building.delete(key));
+    const p = storeKey(w, key, sql, params, now).finally(() => building.delete(key));
     building.set(key, p);
     return p;
   };
@@ -129,6 +122,20 @@ export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date
       });
     },
   };
+}
+
+/** The key's rows replaced by the statement's, in one transaction with the state (no half-written key is ever read). */
+async function storeKey(w: Warehouse, key: string, sql: string, params: SqlParams, now: () => Date): Promise<void> {
+  const mark = await eventsMark(w);
+  await w.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${PATHS} WHERE key = $tl_key`, { tl_key: key });
+    await tx.run(`DELETE FROM ${STATE} WHERE key = $tl_key`, { tl_key: key });
+    await tx.run(`INSERT INTO ${PATHS} SELECT $tl_key, kind, path, conversions, value, nulls, days, packed FROM (${sql})`, { ...params, tl_key: key });
+    await tx.run(`INSERT INTO ${STATE} VALUES ($tl_key, ${STORED_PATHS_VERSION}, $tl_events, CAST($tl_watermark AS TIMESTAMPTZ), CAST($tl_now AS TIMESTAMPTZ), $tl_sql, $tl_params)`, {
+      tl_key: key, tl_events: mark.events, tl_watermark: mark.watermark, tl_now: now().toISOString(), tl_sql: sql, tl_params: paramsJson(params),
+    });
+    await evictBeyond(tx, STORED_PATHS_MAX_KEYS);
+  });
 }
 
 async function readState(w: Warehouse, key: string): Promise<{ version: number; events: number; watermark: string | null } | null> {

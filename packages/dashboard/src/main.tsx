@@ -3,8 +3,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import { ActivationPage } from './pages/activation.js';
 import { AttributionPage } from './pages/attribution.js';
+import { AuditPage } from './pages/audit.js';
 import { JourneysPage } from './pages/journeys.js';
 import { LivePage } from './pages/live.js';
+import { MembersPage } from './pages/members.js';
 import { OverviewPage } from './pages/overview.js';
 import { QualityPage } from './pages/quality.js';
 import { SignIn } from './pages/sign-in.js';
@@ -19,6 +21,9 @@ const PAGES = [
   { id: 'live', label: 'Live events', action: 'events.live' },
   { id: 'quality', label: 'Data quality', action: 'quality.read' },
   { id: 'activation', label: 'Activation', action: 'syncs.list' },
+  // Admins and owners: the policy gives these actions to no other role.
+  { id: 'members', label: 'Members', action: 'members.list' },
+  { id: 'audit', label: 'Audit log', action: 'audit.read' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
 
@@ -76,6 +81,8 @@ function Shell(props: { me: Me; onSignOut: () => void }) {
         {current?.id === 'journeys' ? <JourneysPage /> : null}
         {current?.id === 'live' ? <LivePage /> : null}
         {current?.id === 'activation' ? <ActivationPage can={can} /> : null}
+        {current?.id === 'members' ? <MembersPage can={can} /> : null}
+        {current?.id === 'audit' ? <AuditPage /> : null}
       </main>
     </div>
   );

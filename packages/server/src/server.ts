@@ -11,7 +11,7 @@ import { access, constants as fsConstants } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildAdminApp } from './admin/admin-app.js';
 import type { AdminRoute } from './admin/admin-route.js';
-import { adminAuth, createSessionStore, registerSessionRoutes } from './admin/credentials.js';
+import { adminAuth, createSessionStore, registerSessionRoutes, signInAudit } from './admin/credentials.js';
 import { peopleRoutes } from './admin/people-routes.js';
 import { policyGuard } from './admin/policy-guard.js';
 import { attributionRoutes } from './admin/attribution-routes.js';
@@ -27,6 +27,7 @@ import { actorOf } from './admin/admin-route.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import type { AlertStatus } from './alerts/alerter.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
+import { createStoredPaths, scheduleStoredPathsRefresh, type StoredPaths } from './attribute/stored-paths.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
 import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
@@ -277,6 +278,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
     const rollups = createRollups(warehouse, derived.sql, log);
     await rollups.ensure(sessionsRebuilt);
+    // The attribution page's conversion paths (DuckDB), per filter combination; ClickHouse builds them per request.
+    const storedPaths = warehouse.engine === 'duckdb' ? createStoredPaths(warehouse, now) : undefined;
+    if (storedPaths && sessionsRebuilt) await storedPaths.clear();
+    // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
+    const stopRefresh = storedPaths && options.listen !== false ? scheduleStoredPathsRefresh(storedPaths, log) : () => undefined;
+    opened.push(async () => stopRefresh());
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
     let activationRef: Activation | undefined;
@@ -350,7 +357,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
       settle: () => loader.flush(),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention, alerts };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention, alerts, storedPaths };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -405,6 +412,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
+        stopRefresh();
         await activation.close();
         await spool.close();
         await warehouse.close();
@@ -449,6 +457,7 @@ interface AppParts {
   readonly checks: PrivacyChecks;
   readonly retention: RetentionJob;
   readonly alerts: { status(): AlertStatus };
+  readonly storedPaths: StoredPaths | undefined;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -472,7 +481,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
       retention: () => p.retention.last(),
       alerts: p.alerts.status,
     }),
-    ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived)),
+    ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived, p.storedPaths)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
     ...approvalRoutes(p.approvals),
     ...connectionRoutes(p.connections),
@@ -496,7 +505,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     guard: policyGuard(p.people, log),
     readiness: p.readiness,
     unguarded: [
-      (a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime()),
+      (a) => registerSessionRoutes(a, auth, sessions, () => p.now().getTime(), { audit: signInAudit(p.people, log) }),
       (a) => registerDashboardAssets(a, assets),
       (a) => registerOAuthCallback(a, p.connections, p.people.audit),
     ],

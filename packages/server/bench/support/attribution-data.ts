@@ -82,6 +82,11 @@ export async function generateDuckDBData(w: Warehouse, events: number): Promise<
      FROM events WHERE user_id IS NOT NULL GROUP BY anonymous_id, user_id`,
     { readOnly: false },
   );
+  return describeData(w);
+}
+
+/** The size of the synthetic data in a warehouse (a fresh one, or one kept from an earlier run). */
+export async function describeData(w: Warehouse): Promise<SyntheticData> {
   const [n, c, p] = (await w.query(`SELECT count(*), count(*) FILTER (WHERE event = 'Order Completed'), count(DISTINCT coalesce(user_id, anonymous_id)) FROM events`)).rows[0] ?? [];
   return { events: Number(n), conversions: Number(c), people: Number(p) };
 }

@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import type { AuditEntry } from '../audit/audit-record.js';
 import { ClientError } from '../http/client-error.js';
+import { auditActorOf } from '../people/people.js';
 import type { AdminAction } from '../policy/actions.js';
 import type { Actor } from '../policy/decide.js';
+import { createSignInLimiter, signInKeys, type SignInLimiter } from './sign-in-limiter.js';
 
 /**
  * Who a token is and what they may do, for the guard, the dashboard's sign-in and `/auth/me`:
@@ -148,26 +151,87 @@ function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: nu
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
+export interface SignInOptions {
+  /** Where each sign-in and sign-out is recorded (the people's audit log). @defaultValue nowhere */
+  readonly audit?: (entry: AuditEntry) => void;
+  /** Failed sign-ins per IP and per token prefix. @defaultValue 10 in 15 minutes, on `now` */
+  readonly limiter?: SignInLimiter;
+}
+
+/** Sign-ins and sign-outs into the people's audit log; a log that cannot write is said loudly, and the answer still goes out (as the guard does). */
+export function signInAudit(people: { readonly audit: { append(e: AuditEntry): unknown } }, log: (msg: string, fields?: Record<string, unknown>) => void): (e: AuditEntry) => void {
+  return (e) => {
+    try {
+      people.audit.append(e);
+    } catch (err) {
+      log('could not write an audit record: check the disk and control.sqlite', { action: e.action, error: (err as Error).message });
+    }
+  };
+}
+
+/** What an audit record keeps of a presented token: a personal token's public id, never its secret or any other token. */
+function tokenTarget(actor: Actor | null, token: string): string | null {
+  if (actor?.kind === 'bootstrap') return 'admin token';
+  const id = /^tl_pat_([0-9a-f]{16})_/.exec(token)?.[1];
+  return id === undefined ? null : `token ${id}`;
+}
+
 /**
  * `POST /auth/session` (`{"token": "…"}`: sign in, sets the cookie), `DELETE /auth/session` (sign
  * out), `GET /auth/me` (who, and which actions the dashboard may offer). They need no action of
- * their own: signing in checks the token through the same AdminAuth the guard uses.
+ * their own: signing in checks the token through the same AdminAuth the guard uses. Failed
+ * sign-ins are limited per IP and per token prefix (429 with Retry-After); every sign-in,
+ * refused or not, and every sign-out goes to the audit log without the token.
  */
-export function registerSessionRoutes(app: FastifyInstance, auth: AdminAuth, store: SessionStore, now: () => number = Date.now): void {
+export function registerSessionRoutes(app: FastifyInstance, auth: AdminAuth, store: SessionStore, now: () => number = Date.now, o: SignInOptions = {}): void {
+  const limiter = o.limiter ?? createSignInLimiter({ now });
+  const record = (request: FastifyRequest, e: Pick<AuditEntry, 'action' | 'outcome' | 'status'> & { actor: Actor | null; target: string | null; reason?: string }) =>
+    o.audit?.({
+      actor: auditActorOf(e.actor),
+      action: e.action,
+      target: e.target,
+      outcome: e.outcome,
+      rule: e.outcome === 'allowed' ? null : 'authentication',
+      reason: e.reason ?? null,
+      status: e.status ?? null,
+      ip: request.ip,
+      userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
+    });
   app.addHook('onRequest', sessionHook(store));
   app.post('/auth/session', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.headers[CSRF_HEADER] === undefined) throw new ClientError(403, 'csrf', `signing in must carry the ${CSRF_HEADER} header (the dashboard sends it)`);
     const body = request.body as { token?: unknown } | undefined;
     if (typeof body?.token !== 'string' || body.token === '') throw new ClientError(400, 'bad_request', 'send {"token": "<your token>"}');
-    const actor = auth.authenticate(body.token.trim(), { ip: request.ip });
-    if (!actor) throw new ClientError(401, 'unauthorized', 'that token is not known here');
-    const { id, expiresAt } = store.create(body.token.trim());
+    const token = body.token.trim();
+    const keys = signInKeys(request.ip, token);
+    const refuse = (status: number, reason: string, retryAfter?: number) => {
+      record(request, { action: 'auth.sign-in', actor: null, target: tokenTarget(null, token), outcome: 'denied', status, reason });
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+      return new ClientError(status, status === 429 ? 'rate_limited' : 'unauthorized', reason);
+    };
+    const wait = limiter.blocked(keys);
+    // Refused before the token is checked: a guesser past the limit learns nothing more.
+    if (wait !== null) throw refuse(429, `too many failed sign-ins from this address or with this token: try again in ${wait} s`, wait);
+    const actor = auth.authenticate(token, { ip: request.ip });
+    if (!actor) {
+      limiter.failed(keys);
+      const after = limiter.blocked(keys);
+      if (after !== null) throw refuse(429, `that token is not known here, and that was too many failed sign-ins: try again in ${after} s`, after);
+      throw refuse(401, 'that token is not known here');
+    }
+    const { id, expiresAt } = store.create(token);
+    record(request, { action: 'auth.sign-in', actor, target: tokenTarget(actor, token), outcome: 'allowed', status: 200 });
     reply.header('set-cookie', sessionCookie(request, id, Math.floor((expiresAt - now()) / 1000)));
     return { actor: describeActor(actor), actions: auth.allowedActions(actor), expiresAt: new Date(expiresAt).toISOString() };
   });
   app.delete('/auth/session', async (request: FastifyRequest, reply: FastifyReply) => {
     const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const token = id === undefined ? undefined : store.tokenOf(id);
     if (id !== undefined) store.delete(id);
+    if (token !== undefined) {
+      const actor = auth.authenticate(token, { ip: request.ip });
+      record(request, { action: 'auth.sign-out', actor, target: tokenTarget(actor, token), outcome: 'allowed', status: 200 });
+    }
     reply.header('set-cookie', sessionCookie(request, '', 0));
     return { signedOut: true };
   });

@@ -46,7 +46,7 @@ export interface PathQuery {
 }
 
 /** Row kinds of the path streams. */
-export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't' } as const;
+export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't', Uniform: 'u' } as const;
 
 /**
  * Which rows a paths statement returns: the aggregated paths (and day rows) the rule and
@@ -83,11 +83,21 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
 }
 
 /**
+ * The order of the DuckDB statement's rows, and of their stored copy: the engine adds credit in
+ * row order, so one order (with conversions numbered by person and time, not as they happen to
+ * stream) gives the same figures to the last bit on every run, computed or stored.
+ */
+export const PATH_ROWS_ORDER = 'kind, path, days';
+
+/**
  * DuckDB: one statement, three kinds of rows. `p`: every distinct path (level values, oldest
  * first) with its conversions, value and non-converting journeys (nulls), aggregated in SQL;
  * `d`: conversions per whole day from the first touch on the path to the conversion; `t` (only
  * with `PathRows.Both`): every conversion's path with touch ages, packed a thousand conversions to a row
- * (time decay needs the times; packing keeps the row count, and Node's per-row cost, small).
+ * (time decay needs the times; packing keeps the row count, and Node's per-row cost, small) —
+ * except `u`: the paths of one level value (or none), aggregated like `p`, since time decay gives
+ * such a conversion wholly to that value whatever its touches' ages (two thirds of the
+ * conversions on the bench's data: a million records to read one by one otherwise).
  *
  * A conversion's path: the person's touches at or before it, after the previous conversion
  * (with `resetAfterConversion`), inside the lookback window. Non-converting journeys: the
@@ -95,7 +105,7 @@ function conversionRowsSql(m: ModelSql, q: PathQuery): string {
  * only those without `resetAfterConversion`), inside the lookback counted from their last touch:
  * what `splitConversionPaths` does in TypeScript.
  *
- * The statement ends in one `ORDER BY kind` over the union: DuckDB's streaming result can wait
+ * The statement ends in one `ORDER BY` ({@link PATH_ROWS_ORDER}) over the union: DuckDB's streaming result can wait
  * forever when several pipelines (the union's branches) feed it and its buffer fills before they
  * finish (duckdb/duckdb#22215; seen here from about a million events on). A sort is one pipeline
  * that ends before the result's own begins; the rows it sorts are the aggregated ones, few.
@@ -113,13 +123,15 @@ FROM a FULL OUTER JOIN b ON a.path = b.path`,
     `SELECT '${PathRowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
   ];
   if (packed) {
-    parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, NULL,
-  string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}')
-FROM p GROUP BY cid % 1000`);
+    // `days` holds the row's bucket here: the rows sort by it, not by their megabytes of text.
+    parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, cid % 1000,
+  string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}' ORDER BY cid)
+FROM p WHERE len(list_distinct(${levels})) > 1 GROUP BY cid % 1000`);
+    parts.push(`SELECT '${PathRowKind.Uniform}', ${levels}, count(*), sum(value), 0, NULL, NULL FROM p WHERE len(list_distinct(${levels})) <= 1 GROUP BY 2`);
   }
   return `WITH tc AS MATERIALIZED (${touchesSql(m, q)}),
 c0 AS MATERIALIZED (${conversionRowsSql(m, q)}),
-c AS (SELECT *, row_number() OVER () AS cid, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
+c AS (SELECT *, row_number() OVER (ORDER BY person, t, mid) AS cid, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
 p AS MATERIALIZED (
   SELECT c.cid, any_value(c.t) AS t, any_value(c.value) AS value,
     coalesce(list_sort(list({t: tc.t, s: tc.sid, l: tc.level}) FILTER (WHERE tc.t IS NOT NULL)), []) AS touches
@@ -136,7 +148,7 @@ a AS (SELECT ${levels} AS path, count(*) AS conversions, sum(value) AS value FRO
 b AS (SELECT ${levels} AS path, count(*) AS nulls FROM np GROUP BY 1)
 SELECT * FROM (
 ${parts.join('\nUNION ALL\n')}
-) ORDER BY kind`;
+) ORDER BY ${PATH_ROWS_ORDER}`;
 }
 
 /**

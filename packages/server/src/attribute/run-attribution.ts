@@ -15,11 +15,12 @@ import { otherCurrencySql } from '../identity/conversions-sql.js';
 import { modelSqlFor } from '../identity/derived-model.js';
 import type { ModelSql } from '../identity/model-views.js';
 import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
-import { WarehouseEngine, type Warehouse } from '../warehouse/warehouse.js';
+import { WarehouseEngine, type SqlParams, type Warehouse } from '../warehouse/warehouse.js';
 import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
 import type { SpendByLevel } from '../spend/spend-by-level.js';
 import { spendForAttribution } from './attribution-spend.js';
+import type { PathsSource, StoredPaths } from './stored-paths.js';
 import { DAY_MS, PACK, PathRows, PathRowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
@@ -58,6 +59,8 @@ export interface AttributeResponse extends AttributionResult {
   readonly engine: WarehouseEngine;
   /** `stored` (DuckDB's session table) or `on-read` (ClickHouse, or DuckDB sessions that are stale). */
   readonly sessions: 'stored' | 'on-read';
+  /** DuckDB with stored paths: whether this run read them or computed (and stored) them, and why. */
+  readonly paths?: PathsSource;
   /** Things the reader should know (fallbacks, left-out conversions). */
   readonly notes: string[];
   readonly timings: { readonly sqlAndStreamMs: number; readonly totalMs: number };
@@ -70,6 +73,11 @@ export interface RunOptions {
   readonly sessionsOnRead?: boolean;
   /** Whether the stored sessions are current (DuckDB); asked when `sessionsOnRead` is unset. */
   readonly sessionsFresh?: () => Promise<boolean>;
+  /**
+   * Conversion paths kept per statement (DuckDB): the run reads them when current, else computes
+   * and stores them. @defaultValue none: every run builds its paths from the sessions
+   */
+  readonly storedPaths?: StoredPaths;
   /** Times the run (`timings`). @defaultValue the system clock */
   readonly clock?: Pick<Clock, 'now'>;
 }
@@ -129,6 +137,7 @@ async function readDuckDBRows(rows: Rows, r: Runs): Promise<void> {
         if (r.agg) addPath(r.agg, { path: (row['path'] as string[]) ?? [], conversions: Number(row['conversions']), value: Number(row['value']), nulls: Number(row['nulls']) });
       } else if (kind === PathRowKind.Days) addDays(r, Number(row['days']), Number(row['conversions']));
       else if (kind === PathRowKind.Packed && r.td) unpack(String(row['packed'] ?? ''), (p) => addPath(r.td!, p));
+      else if (kind === PathRowKind.Uniform && r.td) addPath(r.td, uniformPath(row));
     }
   }
 }
@@ -204,9 +213,9 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     sessions: sessionsOf(b),
   });
   // Each statement binds its own values (conversion names, `--since`, the configured domains…).
-  const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
+  const statementOf: StatementOf = (build) => {
     const { model, params } = bindModel(m);
-    return warehouse.stream(build(model, queryOf(model)), { params });
+    return { sql: build(model, queryOf(model)), params };
   };
   if (req.models.length === 0) throw new RangeError('name at least one model');
   const base = engineParams(req, config, directValueOf(level), lookbackDays);
@@ -214,11 +223,8 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
   }
   const runs = engineRuns(req, base, new Set(req.summaries ?? SUMMARIES));
-  if (duck) await readDuckDBRows(rowsOf((b, q) => duckdbPathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated)), runs);
-  else {
-    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)), runs);
-    if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
-  }
+  const paths = await readPaths(warehouse, duck, statementOf, runs, opts.storedPaths);
+  if (paths) notes.push(pathsNote(paths));
   const sqlDone = clock.now();
   const { main, models } = resultsOf(req, runs);
   const left = await otherCurrencyCount(warehouse, m, conversions);
@@ -232,9 +238,44 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     level,
     engine: warehouse.engine,
     sessions: onRead ? 'on-read' : 'stored',
+    ...(paths ? { paths } : {}),
     notes,
     timings: { sqlAndStreamMs: sqlDone - started, totalMs: clock.now() - started },
   };
+}
+
+type StatementOf = (build: (b: ModelSql, q: PathQuery) => string) => { sql: string; params: SqlParams };
+
+/**
+ * Streams the paths into the engine runs: DuckDB's one statement (its stored rows when a store
+ * is given: see stored-paths.ts), or ClickHouse's two (built per request on ClickHouse).
+ */
+async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: StatementOf, runs: Runs, stored?: StoredPaths): Promise<PathsSource | undefined> {
+  const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
+    const s = statementOf(build);
+    return warehouse.stream(s.sql, { params: s.params });
+  };
+  if (!duck) {
+    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)), runs);
+    if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
+    return undefined;
+  }
+  const build = (b: ModelSql, q: PathQuery) => duckdbPathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated);
+  if (!stored) {
+    await readDuckDBRows(rowsOf(build), runs);
+    return undefined;
+  }
+  const s = statementOf(build);
+  const read = await stored.rows(s.sql, s.params);
+  await readDuckDBRows(read.rows, runs);
+  return read.source;
+}
+
+/** What the page says about where its paths came from. */
+function pathsNote(s: PathsSource): string {
+  return s.from === 'stored'
+    ? `paths read from the stored conversion paths (events up to ${s.asOf})`
+    : `paths computed from the events (${s.reason}); they are stored, so the next view with these filters reads them`;
 }
 
 /** Conversion events left out because they state another currency than their definition. */
@@ -259,6 +300,15 @@ export function engineParams(req: AttributeRequest, config: Pick<ModelSettings, 
     directLabels: [...new Set([direct, ...(req.params?.directLabels ?? a.directLabels)])],
     markov: { ...req.params?.markov, emptyPaths: req.params?.markov?.emptyPaths ?? a.markov.emptyPaths },
   };
+}
+
+/**
+ * Time decay's input for conversions whose path holds one level value (`u` rows): their ages
+ * cannot change whose credit it is, so equal ones stand in for them.
+ */
+function uniformPath(row: Record<string, unknown>): PathInput {
+  const path = (row['path'] as string[]) ?? [];
+  return { path, times: path.map(() => 0), converted_at: 0, conversions: Number(row['conversions']), value: Number(row['value']) };
 }
 
 /** Splits the packed per-conversion rows (see `duckdbPathsSql`). */

@@ -19,7 +19,7 @@ export interface DashboardDeps {
   readonly now: () => Date;
   /** The ingest path's live tap (the live events page). */
   readonly live: LiveTap;
-  /** The Overview's daily rollups (DuckDB). */
+  /** The Overview's daily rollups and the Journeys lookup table (DuckDB). */
   readonly rollups: Pick<DashboardRollups, 'enabled'>;
   /** The touch rules and conversion definitions (the derived model's). */
   readonly model: ModelSql;
@@ -54,7 +54,7 @@ export function dashboardRoutes(deps: DashboardDeps): AdminRoute[] {
       action: 'journeys.read',
       handler: async (request) => {
         const q = (request.query as { q?: unknown }).q;
-        const journey = await readJourney(deps.warehouse, deps.model, typeof q === 'string' ? q : '');
+        const journey = await readJourney(deps.warehouse, deps.model, typeof q === 'string' ? q : '', deps.rollups.enabled);
         if (!journey) throw new ClientError(404, 'not_found', 'no user id, anonymous id or identify e-mail matches that');
         return journey;
       },

@@ -5,6 +5,7 @@ import type { ModelSql } from '../identity/model-views.js';
 import { channelSql, sourceMediumCampaignSql } from '../identity/touch-sql.js';
 import type { BoundDialect } from '../warehouse/dialect/dialect.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { anyColumnIn, JOURNEY_TABLE, personEventsCte } from './journey-index.js';
 
 /** Rows of each kind one journey shows at most (a bot-like id can have millions of events). */
 const LIMIT = 500;
@@ -41,12 +42,12 @@ const strings = (rs: Row[], ...keys: string[]) => rs.flatMap((r) => keys.map((k)
  * `identities` links to it, followed twice (device → user → their other devices), read from the
  * links table rather than the identity views, so a lookup never resolves everyone's identity.
  */
-async function idsOf(w: Warehouse, m: ModelSql, q: string): Promise<{ ids: string[]; emails: string[] } | null> {
+async function idsOf(w: Warehouse, m: ModelSql, q: string, indexed: boolean): Promise<{ ids: string[]; emails: string[] } | null> {
   const f = m.rules.fns;
-  const seeds = await rows(
-    w,
-    m,
-    (_b, v) => `SELECT DISTINCT anonymous_id, user_id FROM events
+  const seeds = await rows(w, m, (_b, v) =>
+    indexed
+      ? `SELECT DISTINCT anonymous_id, user_id FROM ${JOURNEY_TABLE} WHERE key = ${v(q)} LIMIT 50`
+      : `SELECT DISTINCT anonymous_id, user_id FROM events
 WHERE user_id = ${v(q)} OR anonymous_id = ${v(q)} OR (type = 'identify' AND ${f.jsonText('traits', 'email')} = ${v(q)}) LIMIT 50`,
   );
   if (seeds.length === 0) return null;
@@ -55,7 +56,8 @@ WHERE user_id = ${v(q)} OR anonymous_id = ${v(q)} OR (type = 'identify' AND ${f.
     const list = [...ids];
     const links = await rows(w, m, (_b, v) => {
       const inList = list.map(v).join(', ');
-      return `SELECT anonymous_id, user_id, previous_id FROM identities WHERE anonymous_id IN (${inList}) OR user_id IN (${inList}) OR previous_id IN (${inList}) LIMIT ${MAX_IDS}`;
+      const from = indexed ? `${anyColumnIn('identities', ['anonymous_id', 'user_id', 'previous_id'], inList)} AS i` : `identities WHERE anonymous_id IN (${inList}) OR user_id IN (${inList}) OR previous_id IN (${inList})`;
+      return `SELECT anonymous_id, user_id, previous_id FROM ${from} LIMIT ${MAX_IDS}`;
     });
     ids = new Set([...ids, ...strings(links, 'anonymous_id', 'user_id', 'previous_id')].slice(0, MAX_IDS));
   }
@@ -65,28 +67,36 @@ WHERE user_id = ${v(q)} OR anonymous_id = ${v(q)} OR (type = 'identify' AND ${f.
 /**
  * One person's timeline: their touches (sessions with channel under the current rules), events,
  * identity links, conversions, and the sync results recorded for any of their ids or e-mails.
+ * `indexed` (DuckDB, where the rollups keep {@link JOURNEY_TABLE}): the person's events are read
+ * through that lookup table instead of scanning `events`.
  */
-export async function readJourney(w: Warehouse, m: ModelSql, query: string): Promise<Journey | null> {
+export async function readJourney(w: Warehouse, m: ModelSql, query: string, indexed = false): Promise<Journey | null> {
   const q = query.trim();
   if (q === '' || q.length > 512) throw new ClientError(400, 'bad_request', 'q: give a user id, anonymous id or e-mail address (at most 512 characters)');
-  const found = await idsOf(w, m, q);
+  const found = await idsOf(w, m, q, indexed);
   if (!found) return null;
   const inIds = (v: (x: string) => string) => found.ids.map(v).join(', ');
+  // With the lookup table, `events` in the statements below is a CTE of this person's events only.
+  const from = (v: (x: string) => string) => (indexed ? `${personEventsCte(inIds(v))}\n` : '');
+  // The rows of a table where one of `cols` is one of the person's ids.
+  const ofPerson = (v: (x: string) => string, table: string, cols: readonly string[]) =>
+    indexed ? `${anyColumnIn(table, cols, inIds(v))} AS p` : `${table} WHERE ${cols.map((c) => `${c} IN (${inIds(v)})`).join(' OR ')}`;
   const f = m.rules.fns;
+  const email = indexed ? 'email' : f.jsonText('traits', 'email');
   const [touches, events, identities, conversions, emails] = await Promise.all([
     rows(w, m, (b, v) => {
       const smc = sourceMediumCampaignSql(b.rules);
       return `SELECT started_at AS touch_at, kind, source, medium, campaign, ${channelSql(b.rules)} AS channel, click_id_type, referrer_domain, device_id
-FROM (SELECT *, ${smc.source} AS source, ${smc.medium} AS medium, ${smc.campaign} AS campaign FROM touch_sessions WHERE device_id IN (${inIds(v)}) OR user_id IN (${inIds(v)})) AS s
+FROM (SELECT *, ${smc.source} AS source, ${smc.medium} AS medium, ${smc.campaign} AS campaign FROM ${ofPerson(v, 'touch_sessions', ['device_id', 'user_id'])}) AS s
 ORDER BY started_at LIMIT ${LIMIT}`;
     }),
-    rows(w, m, (_b, v) => `SELECT "timestamp", type, event, name, path, anonymous_id, user_id, device_type, browser, library_name FROM events
+    rows(w, m, (_b, v) => `${from(v)}SELECT "timestamp", type, event, name, path, anonymous_id, user_id, device_type, browser, library_name FROM events
 WHERE anonymous_id IN (${inIds(v)}) OR user_id IN (${inIds(v)}) ORDER BY "timestamp" LIMIT ${LIMIT}`),
-    rows(w, m, (_b, v) => `SELECT kind, anonymous_id, user_id, previous_id, first_seen FROM identities WHERE anonymous_id IN (${inIds(v)}) OR user_id IN (${inIds(v)}) ORDER BY first_seen LIMIT ${LIMIT}`),
-    rows(w, m, (b, v) => `SELECT converted_at, conversion, event, value, currency FROM (${conversionsSql(b.rules, b.conversions)}) AS c
+    rows(w, m, (_b, v) => `SELECT kind, anonymous_id, user_id, previous_id, first_seen FROM ${ofPerson(v, 'identities', ['anonymous_id', 'user_id'])} ORDER BY first_seen LIMIT ${LIMIT}`),
+    rows(w, m, (b, v) => `${from(v)}SELECT converted_at, conversion, event, value, currency FROM (${conversionsSql(b.rules, b.conversions)}) AS c
 WHERE anonymous_id IN (${inIds(v)}) OR user_id IN (${inIds(v)}) ORDER BY converted_at LIMIT ${LIMIT}`),
-    rows(w, m, (_b, v) => `SELECT DISTINCT ${f.jsonText('traits', 'email')} AS email FROM events
-WHERE type = 'identify' AND (anonymous_id IN (${inIds(v)}) OR user_id IN (${inIds(v)})) AND ${f.jsonText('traits', 'email')} IS NOT NULL LIMIT 20`),
+    rows(w, m, (_b, v) => `${from(v)}SELECT DISTINCT ${email} AS email FROM events
+WHERE type = 'identify' AND (anonymous_id IN (${inIds(v)}) OR user_id IN (${inIds(v)})) AND ${email} IS NOT NULL LIMIT 20`),
   ]);
   const emailList = strings(emails, 'email');
   const keys = [...found.ids, ...emailList];

@@ -3,10 +3,11 @@ import { bindModel } from '../identity/bound-model.js';
 import { conversionsSql } from '../identity/conversions-sql.js';
 import type { ModelSql } from '../identity/model-views.js';
 import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
+import { JOURNEY_DDL, JOURNEY_TABLE, rebuildJourneyIndex, refreshJourneyIndex } from './journey-index.js';
 import { daySql } from './overview-sql.js';
 
 /** Bumped when what a rollup row holds changes: the tables are then rebuilt once. */
-export const ROLLUP_VERSION = 3;
+export const ROLLUP_VERSION = 4;
 
 /**
  * The Overview's daily rollups (DuckDB): events per day × type × library, the distinct
@@ -14,7 +15,8 @@ export const ROLLUP_VERSION = 3;
  * the configured definitions (rebuilt when they change) — so no Overview tile scans the events. Kept up to date as the loader
  * commits: after each load, the days of every event received since the last refresh are
  * recomputed whole from `events` (a crash or a failed refresh only delays them: the watermark has
- * not moved). On ClickHouse there are none: it reads the events.
+ * not moved). The Journeys page's lookup table (journey-index.ts) is rebuilt and refreshed with them,
+ * under the same watermark. On ClickHouse there are none: it reads the events.
  */
 export interface DashboardRollups {
   /** Whether the Overview reads the rollups (DuckDB) or the events (ClickHouse). */
@@ -77,12 +79,16 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
     w.transaction(async (tx) => {
       for (const t of ['dashboard_event_days', 'dashboard_visitor_days', 'dashboard_conversion_days', 'dashboard_session_days', 'dashboard_rollup_state']) await tx.run(`DELETE FROM ${t}`);
       for (const s of fill(w, m, '"timestamp" IS NOT NULL')) await tx.run(s.sql, s.params);
+      await rebuildJourneyIndex(tx, m);
       await tx.run(`INSERT INTO dashboard_rollup_state SELECT ${ROLLUP_VERSION}, max(received_at), $fingerprint FROM events`, { fingerprint: conversionsFingerprint(m) });
     });
   return {
     enabled: true,
     async ensure(force = false) {
-      for (const t of TABLES) await w.query(t, { readOnly: false });
+      // A lost lookup table (dropped by hand, or from before it existed) means a rebuild, not an empty page.
+      const journey = await w.query(`SELECT count(*) FROM information_schema.tables WHERE table_name = '${JOURNEY_TABLE}'`);
+      const journeyLost = Number(journey.rows[0]?.[0]) === 0;
+      for (const t of [...TABLES, ...JOURNEY_DDL]) await w.query(t, { readOnly: false });
       // A state table from before it had every column: drop it, the rebuild below writes a new one.
       const columns = await w.query(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'dashboard_rollup_state'`);
       if (Number(columns.rows[0]?.[0]) !== 3) {
@@ -91,7 +97,7 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
       }
       const state = await w.query('SELECT version, conversions FROM dashboard_rollup_state');
       const [version, fingerprint] = state.rows[0] ?? [];
-      if (force || Number(version ?? -1) !== ROLLUP_VERSION || fingerprint !== conversionsFingerprint(m)) await rebuild();
+      if (force || journeyLost || Number(version ?? -1) !== ROLLUP_VERSION || fingerprint !== conversionsFingerprint(m)) await rebuild();
     },
     async afterLoad() {
       try {
@@ -110,6 +116,7 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
   AND "timestamp" < (SELECT to_timestamp((max(day) + 1) * 86400) FROM dashboard_dirty_days)
   AND ${day} IN (SELECT day FROM dashboard_dirty_days)`;
           for (const s of fill(w, m, where)) await tx.run(s.sql, s.params);
+          await refreshJourneyIndex(tx, m, `coalesce((SELECT watermark FROM dashboard_rollup_state), TIMESTAMPTZ '1970-01-01')`);
           await tx.run(`UPDATE dashboard_rollup_state SET watermark = (SELECT max(received_at) FROM events)`);
         });
       } catch (err) {

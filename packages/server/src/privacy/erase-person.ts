@@ -63,6 +63,8 @@ export function eraseTargets(engine: WarehouseEngine, l: Lists): EraseTarget[] {
       { name: 'identity_aliases', table: 'identity_aliases', where: `(id IN ${l.own} OR root_id IN ${l.ids})` },
       { name: 'last_load_ids', table: 'last_load_ids', where: person },
       { name: 'dashboard_visitor_days', table: 'dashboard_visitor_days', where: `anonymous_id IN ${l.own}` },
+      // The Journeys page's lookup copy of the events (src/dashboard/journey-index.ts): a row per key, each with the event's ids.
+      { name: 'dashboard_journey_events', table: 'dashboard_journey_events', where: person },
       { name: 'sync_state', table: 'sync_state', where: sync('"row"') },
       { name: 'sync_row_results', table: 'sync_row_results', where: sync('request') },
     ];

@@ -8,7 +8,10 @@ describe('the dashboard bench, small', () => {
     const r = await runDashboardBench({ events: 20_000, runs: 1 });
     expect(r.data.events).toBe(20_000);
     expect(r.scanMs).toBeGreaterThan(0);
-    expect(r.pages.map((p) => p.page)).toEqual(['overview', 'data quality', 'journey (one person)', 'attribution: last touch', 'attribution: every model (the page default)']);
+    expect(r.pages.map((p) => p.page)).toEqual([
+      'overview', 'data quality', 'journey (one person)', 'attribution: last touch', 'attribution: every model (the page default)',
+      'attribution, stored paths: last touch', 'attribution, stored paths: every model', 'attribution, stored paths: every model but time decay',
+    ]);
     for (const p of r.pages) expect(p.p50Ms, p.page).toBeGreaterThan(0);
   }, 180_000);
 });

@@ -6,7 +6,8 @@ import { launchChromium, skipReason } from '../../../tracker/test/support/browse
 import { buildAdminApp } from '../../src/admin/admin-app.js';
 import { attributionRoutes } from '../../src/admin/attribution-routes.js';
 import { pipelineRoutes } from '../../src/admin/pipeline-routes.js';
-import { adminAuth, createSessionStore, registerSessionRoutes } from '../../src/admin/credentials.js';
+import { adminAuth, createSessionStore, registerSessionRoutes, signInAudit } from '../../src/admin/credentials.js';
+import { peopleRoutes } from '../../src/admin/people-routes.js';
 import { policyGuard } from '../../src/admin/policy-guard.js';
 import { silentLog } from '../../src/logging/log.js';
 import { SCOPES, type Scope } from '../../src/policy/actions.js';
@@ -41,10 +42,11 @@ describe.skipIf(skipReason)('the dashboard shows a role only what /auth/me allow
         ...pipelineRoutes({ warehouse: h.warehouse, sources: h.sources, spool: h.spool, loader: h.loader, derived: h.derived, startedAt: new Date() }),
         ...attributionRoutes(async () => ({ ran: true })),
         ...dashboardRoutes({ warehouse: h.warehouse, config: { attribution: h.derived.sql } as never, now: () => new Date(), live: createLiveTap(), rollups: { enabled: true }, model: h.derived.sql }),
+        ...peopleRoutes({ people: h.people, now: () => new Date(), rotateAdminToken: async () => Promise.reject(new Error('no admin token rotation in this test')) }),
       ],
       guard: policyGuard(h.people, silentLog),
       readiness: async () => ({}),
-      unguarded: [(a) => registerSessionRoutes(a, auth, createSessionStore()), (a) => registerDashboardAssets(a, assets)],
+      unguarded: [(a) => registerSessionRoutes(a, auth, createSessionStore(), Date.now, { audit: signInAudit(h.people, silentLog) }), (a) => registerDashboardAssets(a, assets)],
       limits: { maxConnections: 20, headersTimeoutMs: 5000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 },
       retryAfterSeconds: 1,
       log: silentLog,
@@ -80,9 +82,15 @@ describe.skipIf(skipReason)('the dashboard shows a role only what /auth/me allow
         (await fetch('/admin/dashboard/live')).status,
         (await fetch('/admin/attribute', { method: 'POST', headers: h, body: '{"models":["linear"]}' })).status,
         (await fetch('/admin/sql', { method: 'POST', headers: h, body: '{"sql":"select 1"}' })).status,
+        (await fetch('/admin/members')).status,
+        (await fetch('/admin/audit')).status,
+        (await fetch('/admin/members', { method: 'POST', headers: h, body: '{"name":"Eve","email":"eve@example.com","role":"owner"}' })).status,
+        (await fetch('/admin/members/ada@example.com/disable', { method: 'POST', headers: h, body: '{}' })).status,
       ];
     });
-    expect(statuses).toEqual([403, 403, 403, 403]);
+    expect(statuses).toEqual([403, 403, 403, 403, 403, 403, 403, 403]);
+    expect(h.people.members.list().map((m) => m.email)).not.toContain('eve@example.com');
+    expect(h.people.members.get('ada@example.com').disabledAt).toBeNull();
   });
 
   it('an admin sees every page', async () => {
@@ -91,6 +99,73 @@ describe.skipIf(skipReason)('the dashboard shows a role only what /auth/me allow
     await page.fill('input[name=token]', owner);
     await page.click('button[type=submit]');
     await page.locator('[data-testid=who]').waitFor();
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Overview', 'Attribution', 'Journeys', 'Live events', 'Data quality', 'Activation']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Overview', 'Attribution', 'Journeys', 'Live events', 'Data quality', 'Activation', 'Members', 'Audit log']);
+  });
+
+  it('an owner manages members and tokens on the Members page; every change lands in the control store', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+    await page.goto(`${url}/#/members`);
+    await page.fill('input[name=token]', owner);
+    await page.click('button[type=submit]');
+    const rows = page.locator('[data-testid=members] tbody tr');
+    const emailsOnScreen = () => page.locator('[data-testid=members] td[data-col=email]').allTextContents();
+    await expect.poll(emailsOnScreen).toEqual(h.people.members.list().map((m) => m.email));
+    // Add, with a name that is markup: it shows as text.
+    await page.fill('[data-testid=add-member] input[name=name]', '<img src=x onerror=alert(1)>');
+    await page.fill('[data-testid=add-member] input[name=email]', 'cy@example.com');
+    await page.selectOption('[data-testid=add-member] select[name=role]', 'analyst');
+    await page.click('[data-testid=add-member] button[type=submit]');
+    await expect.poll(() => rows.count()).toBe(3);
+    const cy = () => h.people.members.get('cy@example.com');
+    expect(cy()).toMatchObject({ role: 'analyst', name: '<img src=x onerror=alert(1)>', disabledAt: null });
+    expect(await page.locator('[data-testid=members] img').count()).toBe(0);
+    // A new role.
+    await page.selectOption('select[name=member]', 'cy@example.com');
+    await page.selectOption('select[name=new-role]', 'marketer');
+    await page.click('[data-testid=set-role]');
+    await expect.poll(() => cy().role).toBe('marketer');
+    await expect.poll(() => page.locator('[data-testid=members] td[data-col=role]').allTextContents()).toEqual(h.people.members.list().map((m) => m.role));
+    // A token, shown once, that works; then revoked.
+    await page.click('[data-testid=token-form] button[type=submit]');
+    const shown = (await page.locator('[data-testid=new-token] code').textContent({ timeout: 10_000 })) ?? '';
+    expect(h.people.authenticate(shown).actor).toMatchObject({ kind: 'member', member: { email: 'cy@example.com' } });
+    const [token] = h.people.tokens.list(cy().id);
+    expect(token).toMatchObject({ scopes: ['read'], revokedAt: null });
+    await expect.poll(() => page.locator('[data-testid=tokens] td[data-col=id]').allTextContents()).toEqual([token!.id]);
+    await page.screenshot({ path: `${ARTIFACTS}members.png`, fullPage: true });
+    await page.click(`[data-testid=revoke-${token!.id}]`);
+    await expect.poll(() => h.people.tokens.list(cy().id)[0]?.revokedAt ?? null).not.toBeNull();
+    expect(h.people.authenticate(shown).actor).toBeNull();
+    // Disabled.
+    await page.click('[data-testid=disable]');
+    await expect.poll(() => cy().disabledAt).not.toBeNull();
+    await expect.poll(() => page.locator('[data-testid=members] td[data-col=disabledAt]').allTextContents()).toEqual(h.people.members.list().map((m) => m.disabledAt ?? ''));
+  });
+
+  it("the Audit log page shows the control store's records, and its filters are the server's", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+    await page.goto(`${url}/#/audit`);
+    await page.fill('input[name=token]', owner);
+    await page.click('button[type=submit]');
+    const seqs = () => page.locator('[data-testid=audit] td[data-col=seq]').allTextContents();
+    // The page's own read is recorded as it is answered: compare with the records up to it.
+    await page.locator('[data-testid=audit] tbody tr').first().waitFor();
+    const shown = (await seqs()).map(Number);
+    const stored = h.people.audit.query({ limit: 200 }).map((r) => r.seq).filter((seq) => seq <= Math.max(...shown));
+    expect(shown).toEqual(stored);
+    expect(await page.locator('[data-testid=audit] td[data-col=action]').allTextContents()).toContain('auth.sign-in');
+    await page.fill('[data-testid=audit-filters] input[name=action]', 'members.set-role');
+    await page.click('[data-testid=audit-filters] button[type=submit]');
+    const setRole = h.people.audit.query({ action: 'members.set-role' });
+    expect(setRole).toHaveLength(1);
+    await expect.poll(seqs).toEqual(setRole.map((r) => String(r.seq)));
+    expect(await page.locator('[data-testid=audit] td[data-col=target]').allTextContents()).toEqual([`member ${h.people.members.get('cy@example.com').id}`]);
+    await page.fill('[data-testid=audit-filters] input[name=action]', '');
+    await page.fill('[data-testid=audit-filters] input[name=member]', 'vic@example.com');
+    await page.click('[data-testid=audit-filters] button[type=submit]');
+    const vic = h.people.audit.query({ member: 'vic@example.com', limit: 200 });
+    expect(vic.some((r) => r.outcome === 'denied')).toBe(true);
+    await expect.poll(seqs).toEqual(vic.map((r) => String(r.seq)));
+    await page.screenshot({ path: `${ARTIFACTS}audit.png`, fullPage: true });
   });
 });

@@ -6,6 +6,7 @@ import { attributionRoutes } from '../../src/admin/attribution-routes.js';
 import { pipelineRoutes } from '../../src/admin/pipeline-routes.js';
 import { adminAuth, createSessionStore, registerSessionRoutes } from '../../src/admin/credentials.js';
 import { policyGuard } from '../../src/admin/policy-guard.js';
+import { createSignInLimiter } from '../../src/admin/sign-in-limiter.js';
 import { silentLog } from '../../src/logging/log.js';
 import { SCOPES, type Scope } from '../../src/policy/actions.js';
 import { dashboardRoutes } from '../../src/dashboard/dashboard-routes.js';
@@ -50,7 +51,9 @@ describe('dashboard sign-in, sessions and the guard', () => {
       ],
       guard: policyGuard(h.people, silentLog),
       readiness: async () => ({}),
-      unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => clock), (a) => registerDashboardAssets(a, undefined)],
+      // The failed sign-in limits have their own test (sign-in-limits.test.ts): here dozens of hostile
+      // tokens built on the admin's own prefix probe the token check itself, so the limit is set past them.
+      unguarded: [(a) => registerSessionRoutes(a, auth, sessions, () => clock, { limiter: createSignInLimiter({ now: () => clock, maxFailures: 1000 }) }), (a) => registerDashboardAssets(a, undefined)],
       limits: { maxConnections: 10, headersTimeoutMs: 5000, requestTimeoutMs: 5000, keepAliveTimeoutMs: 5000 },
       retryAfterSeconds: 1,
       log: silentLog,

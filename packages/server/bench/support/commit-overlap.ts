@@ -68,6 +68,8 @@ interface Rate {
   readonly reqPerSec: number;
   readonly p99: number;
   readonly non2xx: number;
+  /** Touchline only: server CPU ms per 1,000 acknowledged requests (steadier than req/s on a shared machine). */
+  readonly cpuMsPerK?: number;
 }
 
 export interface OverlapSettings {
@@ -113,7 +115,9 @@ async function measure(t: Target, s: OverlapSettings): Promise<Rate> {
   }
   const server = await startWithRecordFormat('framed', s.env, t.includes('serial') ? 1 : 2);
   try {
-    return await rate(`${server.url}/v1/track`, s);
+    const cpu = server.cpuSeconds();
+    const r = await rate(`${server.url}/v1/track`, s);
+    return { ...r, cpuMsPerK: ((server.cpuSeconds() - cpu) * 1e6) / Math.max(1, r.reqPerSec * s.duration) };
   } finally {
     await server.stop();
   }
@@ -149,6 +153,8 @@ export async function commitOverlap(s: OverlapSettings): Promise<void> {
     ['after  / bare + fdatasync per group (serial)', of((r) => r[after].reqPerSec / r['bare+fdatasync serial'].reqPerSec), 2],
     ['after  / bare + fdatasync per group (overlapped)', of((r) => r[after].reqPerSec / r['bare+fdatasync overlapped'].reqPerSec), 2],
     ['after  / before (throughput)', of((r) => r[after].reqPerSec / r[before].reqPerSec), 2],
+    ['server CPU ms / 1k requests, before', of((r) => r[before].cpuMsPerK ?? 0), 0],
+    ['server CPU ms / 1k requests, after', of((r) => r[after].cpuMsPerK ?? 0), 0],
     ['p99 ms before', of((r) => r[before].p99), 1],
     ['p99 ms after', of((r) => r[after].p99), 1],
     ['p99 ms bare + fdatasync (serial)', of((r) => r['bare+fdatasync serial'].p99), 1],

@@ -13,9 +13,14 @@
  * Then each other protocol's single-event rate (Amplitude, PostHog, Snowplow, AppsFlyer postbacks)
  * as a ratio of Segment's /v1/track on the same server in the same run (support/protocol-ingest.ts).
  *
+ * Then what overlapping spool commits buys: single-event /v1/track at 32 connections with the
+ * earlier serial commit path and the overlapped one, each as a ratio to bare node:http and to bare
+ * node:http doing the same fdatasync per group, same rounds (support/commit-overlap.ts).
+ *
  * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64),
- * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2), BENCH_INGEST_ONLY=protocols (only the
- * protocols' section), BENCH_INGEST_ONLY=redaction (only redaction on vs off, BENCH_REDACTION_ROUNDS pairs, default 2).
+ * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2), BENCH_OVERLAP_ROUNDS (default 3),
+ * BENCH_REDACTION_ROUNDS (redaction on/off pairs, default 2),
+ * BENCH_INGEST_ONLY=protocols|overlap|redaction (only that section).
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,12 +31,14 @@ import { join } from 'node:path';
 import { freePort, startServerProcess, waitForExit } from '../test/support/process.js';
 import { eventLine } from '../test/support/rows.js';
 import { measureEncode, startWithRecordFormat, type RecordFormat } from './support/framing.js';
+import { commitOverlap } from './support/commit-overlap.js';
 import { protocolIngest } from './support/protocol-ingest.js';
 import { redactionCost } from './support/redaction.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const FRAMING_ROUNDS = Number(process.env['BENCH_FRAMING_ROUNDS'] ?? 2);
+const OVERLAP_ROUNDS = Number(process.env['BENCH_OVERLAP_ROUNDS'] ?? 3);
 const WRITE_KEY = 'bench-write-key-0001';
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 const AUTH = 'Basic ' + Buffer.from(WRITE_KEY + ':').toString('base64');
@@ -150,6 +157,9 @@ async function touchline(path: string, body: string, eventsPerRequest: number) {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MB`;
 
+const overlap = () =>
+  commitOverlap({ body: SINGLE, auth: AUTH, env: { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN }, duration: DURATION, rounds: OVERLAP_ROUNDS, bareServer: BARE_SERVER });
+
 const redactionBench = () =>
   redactionCost({
     auth: AUTH, env: { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN }, batch: BATCH, event: event(1) as never,
@@ -161,6 +171,10 @@ if (process.env['BENCH_INGEST_ONLY'] === 'redaction') {
 }
 if (process.env['BENCH_INGEST_ONLY'] === 'protocols') {
   await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);
+  process.exit(0);
+}
+if (process.env['BENCH_INGEST_ONLY'] === 'overlap') {
+  await overlap();
   process.exit(0);
 }
 
@@ -246,5 +260,6 @@ for (const rowsPerAppend of [1, 100]) {
   );
 }
 
+await overlap();
 await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);
 await redactionBench();

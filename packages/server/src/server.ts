@@ -65,7 +65,7 @@ import { utmRoutes } from './admin/utm-routes.js';
 import { compileUtmRules, UtmRulesSchema } from './taxonomy/utm-rules.js';
 import { ensureDefaultSource, revokedKeyAdvice, type DefaultSource } from './sources/default-source.js';
 import { openSourceRegistry, type SourceRegistry } from './sources/sources.js';
-import { openSpool, type Spool, type SpoolOptions } from './spool/spool.js';
+import { openSpool, type Spool, type SpoolIO, type SpoolOptions } from './spool/spool.js';
 import { dateOf, systemClock, type Clock } from './clock/clock.js';
 import { openTrackerEndpoint, touchRulesOf, type TrackerEndpoint } from './tracker-endpoint/open-tracker-endpoint.js';
 import { openTouchStore } from './tracker-endpoint/open-touch-store.js';
@@ -146,6 +146,10 @@ export interface StartOptions {
   readonly fetch?: FetchLike;
   /** How the spool writes rows; `ndjson` (unchecked) only as the ingest bench's baseline. @defaultValue `framed` */
   readonly spoolRecordFormat?: SpoolOptions['recordFormat'];
+  /** Spool group commits in flight at once; `1` (the earlier serial path) only as the ingest bench's baseline. @defaultValue 2 */
+  readonly spoolCommitSlots?: number;
+  /** The spool's file operations; tests replace them to order or fail an fdatasync. @defaultValue the node:fs ones */
+  readonly spoolIO?: SpoolIO;
   /** Told the new admin token after a rotation (`touchline start` rewrites server.json). */
   readonly onAdminTokenRotated?: (token: string) => Promise<void>;
 }
@@ -197,11 +201,12 @@ async function openRecoveredSpool(
   config: Config,
   dataDir: string,
   checkpoint: number | null,
-  o: { readonly clock: Clock; readonly log: Log; readonly format: SpoolOptions['recordFormat'] },
+  o: { readonly clock: Clock; readonly log: Log; readonly format: SpoolOptions['recordFormat']; readonly commitSlots: number | undefined; readonly io: SpoolIO | undefined },
 ): Promise<Spool> {
   const s = config.spool;
   const options: SpoolOptions = { dir: join(dataDir, 'spool'), maxBytes: s.maxBytes, segmentBytes: s.segmentBytes, rollIntervalMs: s.rollIntervalMs, clock: o.clock, log: o.log };
-  const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(o.format ? { ...options, recordFormat: o.format } : options, checkpoint);
+  const tuned: SpoolOptions = { ...options, ...(o.format ? { recordFormat: o.format } : {}), ...(o.commitSlots ? { commitSlots: o.commitSlots } : {}), ...(o.io ? { io: o.io } : {}) };
+  const { spool, recoveredDropped, recoveredDamagedBytes } = await openSpool(tuned, checkpoint);
   if (recoveredDropped > 0) o.log('cut unacknowledged partial rows from an interrupted spool segment', { rows: recoveredDropped });
   if (recoveredDamagedBytes > 0) o.log('an interrupted spool segment holds damaged bytes; the loader sets them aside in failed_events', { bytes: recoveredDamagedBytes });
   return spool;
@@ -269,7 +274,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const defaultSource = await ensureDefaultSource(sources, config.writeKey);
     if (defaultSource.from === 'revoked') log(revokedKeyAdvice(defaultSource));
 
-    const spool = await openRecoveredSpool(config, dataDir, await warehouse.checkpoint(stored.secrets.collectorId), { clock, log, format: options.spoolRecordFormat });
+    const spool = await openRecoveredSpool(config, dataDir, await warehouse.checkpoint(stored.secrets.collectorId), { clock, log, format: options.spoolRecordFormat, commitSlots: options.spoolCommitSlots, io: options.spoolIO });
     opened.push(() => spool.close());
     const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
     // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.

@@ -13,13 +13,13 @@ import { BIN, freePort, waitForExit } from '../../test/support/process.js';
 
 const DIST = join(dirname(BIN), '../dist');
 
-// `touchline start` minus its banner, with the spool's record format as the one variable.
+// `touchline start` minus its banner, with the spool's record format and commit slots as the variables.
 const LAUNCHER = `
-const [dist, dataDir, port, recordFormat] = process.argv.slice(1);
+const [dist, dataDir, port, recordFormat, commitSlots] = process.argv.slice(1);
 const { resolveConfig } = await import(dist + '/config/config.js');
 const { startTouchline } = await import(dist + '/server.js');
 const config = resolveConfig({ dataDir, port: Number(port), host: '127.0.0.1' }, process.env, {});
-const t = await startTouchline(config, { spoolRecordFormat: recordFormat, log: () => undefined });
+const t = await startTouchline(config, { spoolRecordFormat: recordFormat, spoolCommitSlots: Number(commitSlots), log: () => undefined });
 process.on('SIGTERM', () => void t.close().then(() => process.exit(0)));`;
 
 export type RecordFormat = 'framed' | 'ndjson';
@@ -41,11 +41,15 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Starts the built server in a child process on a fresh data dir, writing `recordFormat`. */
-export async function startWithRecordFormat(recordFormat: RecordFormat, env: Record<string, string>): Promise<BenchServer> {
+/**
+ * Starts the built server in a child process on a fresh data dir, writing `recordFormat` with
+ * `commitSlots` spool commits in flight (1: the earlier serial commit path; the default is 2).
+ */
+export async function startWithRecordFormat(recordFormat: RecordFormat, env: Record<string, string>, commitSlots = 2): Promise<BenchServer> {
   const dir = await mkdtemp(join(tmpdir(), `touchline-bench-${recordFormat}-`));
   const port = await freePort();
-  const proc: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', LAUNCHER, DIST, dir, String(port), recordFormat], {
+  const args = ['--input-type=module', '-e', LAUNCHER, DIST, dir, String(port), recordFormat, String(commitSlots)];
+  const proc: ChildProcess = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

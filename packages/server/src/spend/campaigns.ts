@@ -1,5 +1,4 @@
-import { parse as parseCsv } from 'csv-parse';
-import { createReadStream } from 'node:fs';
+import { readCsvLines } from './csv-lines.js';
 import { CAMPAIGN_COLUMNS } from '../warehouse/spend-tables.js';
 import { WarehouseEngine, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
 
@@ -62,16 +61,9 @@ export function campaignOf(record: Readonly<Record<string, string>>): { ok: true
 
 /** `touchline spend campaigns <file.csv>`: bad lines named and left out, the good ones upserted. */
 export async function importCampaignsCsv(warehouse: Warehouse, file: string, nowMs: number): Promise<{ written: number; problems: { line: number; reasons: string[] }[] }> {
-  const campaigns: CampaignMeta[] = [];
-  const problems: { line: number; reasons: string[] }[] = [];
-  const stream = createReadStream(file);
-  const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
-  stream.on('error', (err) => parser.destroy(err));
-  for await (const x of stream.pipe(parser)) {
-    const { record, info } = x as { record: Record<string, string>; info: { lines: number } };
+  const { values: campaigns, problems } = await readCsvLines(file, (record) => {
     const r = campaignOf(record);
-    if (r.ok) campaigns.push(r.campaign);
-    else problems.push({ line: info.lines, reasons: r.reasons });
-  }
+    return r.ok ? { ok: true, value: r.campaign } : r;
+  });
   return { written: await writeCampaigns(warehouse, campaigns, nowMs), problems };
 }

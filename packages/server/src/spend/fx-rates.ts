@@ -1,6 +1,5 @@
-import { parse as parseCsv } from 'csv-parse';
-import { createReadStream } from 'node:fs';
 import { WarehouseEngine, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
+import { readCsvLines } from './csv-lines.js';
 import { isCalendarDate } from './spend-csv.js';
 
 /** One daily rate: 1 `from` = `rate` `to` on `date`. */
@@ -81,17 +80,10 @@ export function rateOf(record: Readonly<Record<string, string>>): { ok: true; ra
  * (a re-import of a day's rate replaces it). Bad lines are named and left out; the good ones load.
  */
 export async function importRatesCsv(warehouse: Warehouse, file: string, nowMs: number): Promise<{ written: number; problems: { line: number; reasons: string[] }[] }> {
-  const rates: FxRate[] = [];
-  const problems: { line: number; reasons: string[] }[] = [];
-  const stream = createReadStream(file);
-  const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
-  stream.on('error', (err) => parser.destroy(err));
-  for await (const x of stream.pipe(parser)) {
-    const { record, info } = x as { record: Record<string, string>; info: { lines: number } };
+  const { values: rates, problems } = await readCsvLines(file, (record) => {
     const r = rateOf(record);
-    if (r.ok) rates.push(r.rate);
-    else problems.push({ line: info.lines, reasons: r.reasons });
-  }
+    return r.ok ? { ok: true, value: r.rate } : r;
+  });
   const duck = warehouse.engine === WarehouseEngine.DuckDB;
   const at = warehouse.dialect.timestamp(nowMs);
   await warehouse.transaction(async (tx) => {

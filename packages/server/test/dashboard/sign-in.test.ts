@@ -24,7 +24,6 @@ let ADMIN = '';
 let VIEWER = '';
 let NOBODY = '';
 /** What the policy gives a viewer through a `read` token, written out (docs/governance.md). */
-// What a viewer with a read-scoped token may do (policy-defaults.ts VIEWER, read scope): written out, so a policy change shows here.
 const VIEWER_ACTIONS = ['status.read', 'sources.list', 'syncs.list', 'syncs.read', 'destinations.list', 'dashboard.read', 'quality.read', 'plans.read', 'me.read', 'tokens.list'];
 
 function addMember(h: Harness, name: string, role: 'owner' | 'viewer', scopes: readonly Scope[], endDate?: string): string {

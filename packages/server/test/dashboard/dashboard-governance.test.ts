@@ -237,6 +237,21 @@ describe.skipIf(skipReason)('tracking-plan violations, replay and the link build
     await page.context().close();
   });
 
+  it('lists nonconforming UTM values by landings, as the events hold them', async () => {
+    const landing = (i: number, source: string) => ({ type: 'page', anonymousId: `l${i}`, context: { page: { url: `https://www.shop.test/?utm_source=${source}&utm_medium=paid_social&utm_campaign=spring_sale` } } });
+    const res = await fetch(`${h.url}/v1/batch`, { method: 'POST', headers: { authorization: h.auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch: [1, 2, 3].map((i) => landing(i, 'fb')).concat(landing(4, 'facebook')) }) });
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(4);
+    const [{ n }] = (await h.sql(`SELECT count(*)::int AS n FROM events WHERE type = 'page' AND utm_source = 'fb'`)) as [{ n: number }];
+    expect(n).toBe(3);
+    const page = await signedIn(t.bob, 'quality');
+    const rows = page.locator('[data-testid=utm-report] tbody tr');
+    await rows.first().waitFor();
+    const onScreen = await rows.evaluateAll((trs) => trs.map((tr) => ['param', 'value', 'canonical', 'landings'].map((c) => tr.querySelector(`td[data-col=${c}]`)?.textContent ?? '').join(' ')));
+    // The conforming value is not listed; the alias is, with the landings SQL counts.
+    expect(onScreen).toEqual([`utm_source fb facebook ${n}`]);
+    await page.context().close();
+  });
+
   it('a viewer sees the violations but no Replay button', async () => {
     const page = await signedIn(t.viewer, 'quality');
     await page.locator('[data-testid=plan-version]').waitFor();

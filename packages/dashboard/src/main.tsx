@@ -77,10 +77,10 @@ function Shell(props: { me: Me; onSignOut: () => void }) {
         {!current ? <p class="empty">Your role may not see any page of the dashboard. Ask an admin.</p> : null}
         {current?.id === 'overview' ? <OverviewPage range={range} /> : null}
         {current?.id === 'attribution' ? <AttributionPage range={range} /> : null}
-        {current?.id === 'quality' ? <QualityPage range={range} /> : null}
+        {current?.id === 'quality' ? <QualityPage range={range} can={can} /> : null}
         {current?.id === 'journeys' ? <JourneysPage /> : null}
         {current?.id === 'live' ? <LivePage /> : null}
-        {current?.id === 'activation' ? <ActivationPage can={can} /> : null}
+        {current?.id === 'activation' ? <ActivationPage can={can} me={props.me} /> : null}
         {current?.id === 'members' ? <MembersPage can={can} /> : null}
         {current?.id === 'audit' ? <AuditPage /> : null}
       </main>

@@ -9,6 +9,8 @@ export interface Column<R> {
   /** How the cell shows (the raw value by default). */
   readonly show?: (row: R) => string;
   readonly numeric?: boolean;
+  /** Extra classes of the cell (a status badge). */
+  readonly cellClass?: (row: R) => string;
 }
 
 /** Rows drawn at most; the CSV always has them all. Enough for any channel or campaign table. */
@@ -62,7 +64,7 @@ export function DataTable<R>(props: { id: string; caption: string; columns: read
             {sorted.slice(0, MAX_DRAWN).map((r, i) => (
               <tr key={i}>
                 {props.columns.map((c) => (
-                  <td key={c.key} class={c.numeric ? 'num' : ''} data-col={c.key}>
+                  <td key={c.key} class={[c.numeric ? 'num' : '', c.cellClass?.(r) ?? ''].join(' ').trim()} data-col={c.key}>
                     {c.show ? c.show(r) : String(c.value(r) ?? '')}
                   </td>
                 ))}

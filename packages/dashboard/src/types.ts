@@ -8,7 +8,7 @@ export interface Overview {
 }
 
 export interface Me {
-  actor: { kind: string; name: string };
+  actor: { kind: string; name: string; email?: string; role?: string };
   actions: string[];
 }
 

@@ -2,7 +2,9 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { fmtInt } from '../format.js';
 import { DataTable } from '../table.js';
+import type { Me } from '../types.js';
 import { useApi } from '../use-api.js';
+import { ApprovalsPanel } from './approvals.js';
 
 type Row = Record<string, unknown>;
 interface Sync {
@@ -33,6 +35,9 @@ interface DryRun {
   guard: string | null;
   rows: { pk: string; op: string; changed: string[]; refused: { code: string; reason: string } | null }[];
 }
+
+/** A run that waits for a person or half-failed stands out from the rest (styles.css `.status-*`). */
+const statusBadge = (status: string | null | undefined): string => (status === 'awaiting_approval' || status === 'partially_failed' ? `badge status-${status}` : '');
 
 const col = (key: string, label: string, numeric = false) => ({ key, label, numeric, value: (r: Row) => (r[key] === null || r[key] === undefined ? null : (r[key] as string | number)) });
 
@@ -89,7 +94,7 @@ function SyncDetail(props: { sync: string; can: (a: string) => boolean }) {
             caption={`Runs of ${props.sync}`}
             csvName={`touchline-${props.sync}-runs.csv`}
             rows={runs.data.runs as unknown as Row[]}
-            columns={[col('runId', 'Run'), col('status', 'Status'), col('trigger', 'Trigger'), col('startedAt', 'Started'), col('delivered', 'Delivered', true), col('rejected', 'Rejected', true), col('failed', 'Failed', true), col('error', 'Error')]}
+            columns={[col('runId', 'Run'), { ...col('status', 'Status'), cellClass: (r: Row) => statusBadge(r['status'] as string) }, col('trigger', 'Trigger'), col('startedAt', 'Started'), col('delivered', 'Delivered', true), col('rejected', 'Rejected', true), col('failed', 'Failed', true), col('error', 'Error')]}
           />
           {runs.data.runs.length > 0 ? (
             <label class="pick">
@@ -111,7 +116,7 @@ function SyncDetail(props: { sync: string; can: (a: string) => boolean }) {
   );
 }
 
-export function ActivationPage(props: { can: (action: string) => boolean }) {
+export function ActivationPage(props: { can: (action: string) => boolean; me: Me }) {
   const load = useApi<{ syncs: Sync[] }>('/admin/syncs');
   const [sync, setSync] = useState('');
   return (
@@ -133,7 +138,7 @@ export function ActivationPage(props: { can: (action: string) => boolean }) {
               { key: 'mode', label: 'Mode', value: (s) => s.mode },
               { key: 'schedule', label: 'Schedule', value: (s) => s.schedule },
               { key: 'rows', label: 'Rows kept', value: (s) => s.rows, numeric: true },
-              { key: 'status', label: 'Last run', value: (s) => s.lastRun?.status ?? null },
+              { key: 'status', label: 'Last run', value: (s) => s.lastRun?.status ?? null, cellClass: (s) => statusBadge(s.lastRun?.status) },
             ]}
           />
           {props.can('syncs.read') ? (
@@ -152,10 +157,7 @@ export function ActivationPage(props: { can: (action: string) => boolean }) {
           {sync ? <SyncDetail key={sync} sync={sync} can={props.can} /> : null}
         </>
       ) : null}
-      <section class="card placeholder">
-        <h3>Approvals</h3>
-        <p>Runs that wait for a second member’s approval will be listed here once members and roles are in place.</p>
-      </section>
+      {props.me.actions.includes('approvals.list') ? <ApprovalsPanel me={props.me} /> : null}
     </div>
   );
 }

@@ -3,8 +3,10 @@ import { fmtInt } from '../format.js';
 import { DataTable } from '../table.js';
 import type { QualityAnswer } from '../types.js';
 import { useApi } from '../use-api.js';
+import { LinkBuilder, UtmReport } from './link-builder.js';
+import { PlanViolations } from './plan-violations.js';
 
-export function QualityPage(props: { range: { since: string; until: string } }) {
+export function QualityPage(props: { range: { since: string; until: string }; can: (action: string) => boolean }) {
   const load = useApi<QualityAnswer>(`/admin/dashboard/quality${rangeQuery(props.range)}`);
   if (load.state === 'loading') return <p class="loading">Loading…</p>;
   if (load.state === 'error') return <p class="error">{load.message}</p>;
@@ -30,6 +32,9 @@ export function QualityPage(props: { range: { since: string; until: string } }) 
           { key: 'example', label: 'Latest example (as received)', value: (g) => g.example },
         ]}
       />
+      {props.can('plans.read') ? <PlanViolations range={props.range} canReplay={props.can('plans.replay')} /> : null}
+      <UtmReport />
+      <LinkBuilder />
     </div>
   );
 }

@@ -62,7 +62,7 @@ function Tokens(props: { member: Member; can: (a: string) => boolean }) {
       {load.state === 'ok' ? (
         <DataTable
           id="tokens"
-          caption={`${load.data.tokens.length} tokens`}
+          caption={`${load.data.tokens.length} token${load.data.tokens.length === 1 ? '' : 's'}`}
           csvName="touchline-tokens.csv"
           rows={load.data.tokens}
           columns={[
@@ -156,7 +156,7 @@ export function MembersPage(props: { can: (action: string) => boolean }) {
       ) : null}
       <DataTable
         id="members"
-        caption={`${members.length} members`}
+        caption={`${members.length} member${members.length === 1 ? '' : 's'}`}
         csvName="touchline-members.csv"
         rows={members}
         columns={[

@@ -185,6 +185,25 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     await engine.close();
   });
 
+  it('the stand-in takes only what the HubSpot archive takes: record ids, 1 to 100 of them', async () => {
+    await testEngine(config(), w.warehouse).run('usage');
+    const post = (path: string, body: unknown) =>
+      fetch(`${hubspot.url}/crm/v3/objects/contacts/batch/${path}`, { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const byEmail = await post('archive', { inputs: [{ id: 'user1@example.com' }] });
+    expect(byEmail.status).toBe(400);
+    expect(await byEmail.json()).toMatchObject({ category: 'VALIDATION_ERROR', message: expect.stringContaining('record ids') });
+    const ids = Array.from({ length: 101 }, (_, i) => ({ id: String(100 + i) }));
+    expect((await post('archive', { inputs: ids })).status).toBe(400);
+    expect((await post('archive', { inputs: [{}] })).status).toBe(400);
+    expect((await post('archive', { inputs: [] })).status).toBe(400);
+    expect((await post('read', { idProperty: 'plan_tier', inputs: [{ id: 'pro' }] })).status).toBe(400);
+    expect((await post('read', { idProperty: 'email', inputs: ids.map((_, i) => ({ id: `user${i}@example.com` })) })).status).toBe(400);
+    expect(hubspot.contacts.size).toBe(250);
+    const missing = await post('read', { idProperty: 'email', inputs: [{ id: 'user1@example.com' }, { id: 'nobody@example.com' }] });
+    expect(missing.status).toBe(207);
+    expect(await missing.json()).toMatchObject({ results: [{ properties: {} }], errors: [{ category: 'OBJECT_NOT_FOUND', context: { ids: ['nobody@example.com'] } }] });
+  });
+
   it('dry run shows the diff and the exact requests, sending nothing and keeping the state', async () => {
     const engine = testEngine(config(), w.warehouse);
     await engine.run('usage');

@@ -36,6 +36,7 @@ export {
   type AudienceSupport,
   type OAuthProviderName,
   type StandardEvents,
+  type DeleteSupport,
 } from './contract/capabilities.js';
 export { planBatches, itemBytes, type BatchRule, type BatchPlan } from './contract/batching.js';
 export { defineDestination, parseConfig, type Destination } from './contract/destination.js';

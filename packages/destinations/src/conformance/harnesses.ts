@@ -1,11 +1,11 @@
 import { googleDataManager, type GoogleDataManagerConfig } from '../destinations/google-data-manager/index.js';
 import type { DataManagerEvent } from '../destinations/google-data-manager/payload.js';
 import { hubspot, type HubspotConfig } from '../destinations/hubspot/index.js';
-import type { HubspotUpsertInput } from '../destinations/hubspot/payload.js';
+import type { HubspotInput } from '../destinations/hubspot/payload.js';
 import { metaCapi, type MetaCapiConfig } from '../destinations/meta-capi/index.js';
 import type { MetaServerEvent } from '../destinations/meta-capi/payload.js';
 import { salesforce, type SalesforceConfig } from '../destinations/salesforce/index.js';
-import type { SalesforceRecord } from '../destinations/salesforce/payload.js';
+import type { SalesforcePayload } from '../destinations/salesforce/payload.js';
 import { startGoogleDataManagerStandIn } from '../testing/stand-ins/google-data-manager-stand-in.js';
 import { startHubspotStandIn } from '../testing/stand-ins/hubspot-stand-in.js';
 import { startMetaCapiStandIn } from '../testing/stand-ins/meta-capi-stand-in.js';
@@ -65,7 +65,7 @@ export const metaCapiHarness: ConformanceHarness<MetaCapiConfig, MetaServerEvent
   },
 };
 
-export const salesforceHarness: ConformanceHarness<SalesforceConfig, SalesforceRecord> = {
+export const salesforceHarness: ConformanceHarness<SalesforceConfig, SalesforcePayload> = {
   destination: salesforce,
   now: NOW,
   startStandIn: ({ clock }) => startSalesforceStandIn({ clock, accessToken: TOKEN }),
@@ -90,7 +90,7 @@ export const salesforceHarness: ConformanceHarness<SalesforceConfig, SalesforceR
   invalidRow: { row: { last_name: 'No Id', company: 'Nowhere' }, field: 'person_id' },
 };
 
-export const hubspotHarness: ConformanceHarness<HubspotConfig, HubspotUpsertInput> = {
+export const hubspotHarness: ConformanceHarness<HubspotConfig, HubspotInput> = {
   destination: hubspot,
   now: NOW,
   startStandIn: ({ clock }) => startHubspotStandIn({ clock, accessToken: TOKEN }),

@@ -106,6 +106,18 @@ export interface Capabilities<C> {
    * so a typo such as `Purchased` cannot pass for a standard event).
    */
   readonly standardEvents?: StandardEvents;
+  /**
+   * Present on destinations that delete records: a mirror sync's removed row reaches `map` with
+   * `MapEnv.op: 'remove'` and becomes a delete request. Without it a removal clears the mapped
+   * fields (the record stays).
+   */
+  readonly deletes?: DeleteSupport;
+}
+
+/** How a destination deletes a record that left a mirror sync's source. */
+export interface DeleteSupport {
+  /** What the vendor does with a deleted record (archive, recycle bin) and the calls it takes. */
+  readonly note: string;
 }
 
 /** A vendor's standard event names and the row column that carries them. */

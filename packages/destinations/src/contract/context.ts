@@ -61,7 +61,8 @@ export interface MapEnv {
   readonly now: number;
   /**
    * Audience destinations (`capabilities.audience`): add the row's person to the list, or remove
-   * them (the sync's diff: rows that entered the segment, rows that left it). Other destinations
+   * them (the sync's diff: rows that entered the segment, rows that left it). Destinations that
+   * declare `capabilities.deletes` delete the record of a `remove` row (mirror syncs); the others
    * ignore it. @defaultValue 'add'
    */
   readonly op?: MemberOp;

@@ -103,29 +103,105 @@ describe('sync engine: warehouse rows to HubSpot contacts', () => {
     await engine.close();
   });
 
-  it('mirror clears the fields of rows that left the source, and refuses a mass removal unless its gate lets it', async () => {
+  /** A contact's record id, asked of the stand-in as HubSpot would be asked (batch/read by email). */
+  const recordId = async (email: string): Promise<string> => {
+    const res = await fetch(`${hubspot.url}/crm/v3/objects/contacts/batch/read`, {
+      method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ idProperty: 'email', properties: ['email'], inputs: [{ id: email }] }),
+    });
+    const body = (await res.json()) as { results: { id: string }[] };
+    return body.results[0]!.id;
+  };
+
+  it('mirror archives the contacts of rows that left the source (batch/read, then batch/archive), and a mass delete waits for approval', async () => {
     const engine = testEngine(config({ mode: 'mirror', mapping: { email: 'email', feature_x_uses: 'uses' } }), w.warehouse);
     expect(await engine.run('usage')).toMatchObject({ status: 'succeeded', delivered: 250 });
     await w.exec(`DELETE FROM product_usage WHERE email IN ('user5@example.com', 'user6@example.com')`);
+    const ids = [await recordId('user5@example.com'), await recordId('user6@example.com')];
+    const sentBefore = hubspot.requests.length;
     const small = await engine.run('usage');
     expect(small).toMatchObject({ status: 'succeeded', plannedRemove: 2, delivered: 2 });
-    expect(hubspot.contacts.get('email:user5@example.com')).toMatchObject({ email: 'user5@example.com', feature_x_uses: '' });
+    expect(hubspot.contacts.has('email:user5@example.com')).toBe(false);
+    expect(hubspot.contacts.has('email:user6@example.com')).toBe(false);
     expect(hubspot.contacts.get('email:user7@example.com')).toMatchObject({ feature_x_uses: '0' });
+    const sent = hubspot.requests.slice(sentBefore);
+    expect(sent.map((r) => [r.path, r.status])).toEqual([
+      ['/crm/v3/objects/contacts/batch/read', 200],
+      ['/crm/v3/objects/contacts/batch/archive', 204],
+    ]);
+    expect(sent[0]!.body).toMatchObject({ idProperty: 'email', inputs: [{ id: 'user5@example.com' }, { id: 'user6@example.com' }] });
+    // Archive takes record ids, which only the read could tell.
+    expect((sent[1]!.body as { inputs: { id: string }[] }).inputs.map((i) => i.id)).toEqual(ids);
+    const results = await w.rows(`SELECT pk, op, status, request, answer FROM sync_row_results WHERE run_id = '${small.runId}' ORDER BY pk`);
+    expect(results.map((r) => [r['pk'], r['op'], r['status']])).toEqual([
+      ['user5@example.com', 'remove', 'delivered'],
+      ['user6@example.com', 'remove', 'delivered'],
+    ]);
+    expect(JSON.parse(String(results[0]!['request']))).toEqual({ archive: true, idProperty: 'email', id: 'user5@example.com' });
+    expect(JSON.parse(String(results[0]!['answer']))).toEqual({ archived: ids[0] });
 
-    // A source that suddenly lost most of its rows (a broken join) would clear most contacts.
+    // A source that suddenly lost most of its rows (a broken join) would delete most contacts.
     await w.exec(`DELETE FROM product_usage WHERE uses > 1`);
     const before = hubspot.requests.length;
     const refused = await engine.run('usage');
     expect(refused.status).toBe('failed');
-    // Left: uses 0 or 1, i.e. i % 7 in {0, 1} for i < 250: 36 + 36 = 72 of 248; 176 would be cleared.
-    expect(refused.error).toMatch(/^blast-radius guard: this run would clear 176 of the 248 rows the sync has delivered .* guards\.maxRemovePercent \(20%\)/);
+    // Left: uses 0 or 1, i.e. i % 7 in {0, 1} for i < 250: 36 + 36 = 72 of 248; 176 would be deleted.
+    expect(refused.error).toMatch(/^blast-radius guard: this run would delete 176 of the 248 rows the sync has delivered .* guards\.maxRemovePercent \(20%\)/);
     expect(hubspot.requests.length).toBe(before);
+    expect(hubspot.contacts.has('email:user2@example.com')).toBe(true);
     // What the approvals' gate says once a second member approved (test/approvals/ drives the real one).
     let seen: string | null = null;
     const forced = await engine.run('usage', { gate: { check: async (p) => ((seen = p.guard), { go: true, approvalId: 'apr_test' }) } });
-    expect(seen).toMatch(/would clear 176 of the 248 rows/);
+    expect(seen).toMatch(/would delete 176 of the 248 rows/);
     expect(forced).toMatchObject({ status: 'succeeded', plannedAdd: 0, plannedChange: 0, plannedRemove: 176, delivered: 176, details: { approval: 'apr_test' } });
+    expect(hubspot.contacts.size).toBe(72);
     await engine.close();
+  });
+
+  it('mirror: a contact already gone from HubSpot counts as deleted; the dry run shows the read it would make', async () => {
+    const engine = testEngine(config({ mode: 'mirror', mapping: { email: 'email', feature_x_uses: 'uses' } }), w.warehouse);
+    await engine.run('usage');
+    await w.exec(`DELETE FROM product_usage WHERE email IN ('user8@example.com', 'user9@example.com')`);
+    // Someone archived user8 in HubSpot by hand.
+    const user9 = await recordId('user9@example.com');
+    await fetch(`${hubspot.url}/crm/v3/objects/contacts/batch/archive`, {
+      method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ id: await recordId('user8@example.com') }] }),
+    });
+    const before = hubspot.requests.length;
+    const report = await engine.dryRun('usage');
+    expect(hubspot.requests.length).toBe(before);
+    expect(report.counts).toMatchObject({ remove: 2 });
+    expect(report.requests.map((r) => r.url)).toEqual([`${hubspot.url}/crm/v3/objects/contacts/batch/read`]);
+    expect(report.requests[0]!.body).toMatchObject({ idProperty: 'email', inputs: [{ id: 'user8@example.com' }, { id: 'user9@example.com' }] });
+
+    const run = await engine.run('usage');
+    expect(run).toMatchObject({ status: 'succeeded', plannedRemove: 2, delivered: 2, rejected: 0 });
+    const sent = hubspot.requests.slice(before);
+    expect(sent.map((r) => r.status)).toEqual([207, 204]);
+    expect((sent[1]!.body as { inputs: { id: string }[] }).inputs).toEqual([{ id: user9 }]);
+    const answers = await w.rows(`SELECT pk, answer FROM sync_row_results WHERE run_id = '${run.runId}' ORDER BY pk`);
+    expect(answers.map((r) => JSON.parse(String(r['answer'])))).toEqual([{ archived: null, reason: 'no such contact in HubSpot' }, { archived: user9 }]);
+    await engine.close();
+  });
+
+  it('the stand-in takes only what the HubSpot archive takes: record ids, 1 to 100 of them', async () => {
+    await testEngine(config(), w.warehouse).run('usage');
+    const post = (path: string, body: unknown) =>
+      fetch(`${hubspot.url}/crm/v3/objects/contacts/batch/${path}`, { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const byEmail = await post('archive', { inputs: [{ id: 'user1@example.com' }] });
+    expect(byEmail.status).toBe(400);
+    expect(await byEmail.json()).toMatchObject({ category: 'VALIDATION_ERROR', message: expect.stringContaining('record ids') });
+    const ids = Array.from({ length: 101 }, (_, i) => ({ id: String(100 + i) }));
+    expect((await post('archive', { inputs: ids })).status).toBe(400);
+    expect((await post('archive', { inputs: [{}] })).status).toBe(400);
+    expect((await post('archive', { inputs: [] })).status).toBe(400);
+    expect((await post('read', { idProperty: 'plan_tier', inputs: [{ id: 'pro' }] })).status).toBe(400);
+    expect((await post('read', { idProperty: 'email', inputs: ids.map((_, i) => ({ id: `user${i}@example.com` })) })).status).toBe(400);
+    expect(hubspot.contacts.size).toBe(250);
+    const missing = await post('read', { idProperty: 'email', inputs: [{ id: 'user1@example.com' }, { id: 'nobody@example.com' }] });
+    expect(missing.status).toBe(207);
+    expect(await missing.json()).toMatchObject({ results: [{ properties: {} }], errors: [{ category: 'OBJECT_NOT_FOUND', context: { ids: ['nobody@example.com'] } }] });
   });
 
   it('dry run shows the diff and the exact requests, sending nothing and keeping the state', async () => {

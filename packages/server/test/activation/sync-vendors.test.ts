@@ -55,6 +55,7 @@ describe('sync engine against each vendor\'s way of failing', () => {
       },
       syncs: {
         leads: { destination: 'sf', source: { sql: 'SELECT * FROM leads' }, primaryKey: 'id', mode: 'upsert', retry: FAST_RETRY },
+        mirrored: { destination: 'sf', source: { sql: 'SELECT * FROM mirrored_leads' }, primaryKey: 'id', mode: 'mirror', retry: FAST_RETRY },
         conversions: { destination: 'google', source: { sql: 'SELECT * FROM conversions' }, primaryKey: 'transaction_id', mode: 'insert', retry: FAST_RETRY },
         purchases: { destination: 'meta', source: { sql: 'SELECT * FROM purchases' }, primaryKey: 'event_id', mode: 'insert', retry: FAST_RETRY },
       },
@@ -78,6 +79,54 @@ describe('sync engine against each vendor\'s way of failing', () => {
     expect(salesforce.records.get(`Lead:${lockedPk}`)).toMatchObject({ LastName: `Surname${lockedPk.slice(2)}` });
     expect(salesforce.count(`Lead:${lockedPk}`)).toBe(1);
     await engine.close();
+  });
+
+  it('Salesforce: a mirror sync deletes by external id the records whose rows left the source', async () => {
+    await w.exec(`CREATE TABLE mirrored_leads AS SELECT 'M-' || i AS id, 'Mirror' || i AS last_name, 'Co' AS company, 'm' || i || '@example.com' AS email FROM range(20) r(i)`);
+    const engine = testEngine(config(), w.warehouse);
+    expect(await engine.run('mirrored')).toMatchObject({ status: 'succeeded', delivered: 20 });
+    await w.exec(`DELETE FROM mirrored_leads WHERE id IN ('M-1', 'M-3')`);
+    const report = await engine.dryRun('mirrored');
+    expect(report.requests.map((r) => [r.method, r.url])).toEqual([
+      ['DELETE', `${salesforce.url}/services/data/v62.0/sobjects/Lead/Touchline_Id__c/M-1`],
+      ['DELETE', `${salesforce.url}/services/data/v62.0/sobjects/Lead/Touchline_Id__c/M-3`],
+    ]);
+    expect(salesforce.records.has('Lead:M-1')).toBe(true);
+
+    const before = salesforce.requests.length;
+    const run = await engine.run('mirrored');
+    expect(run).toMatchObject({ status: 'succeeded', plannedRemove: 2, delivered: 2, rejected: 0 });
+    expect(salesforce.requests.slice(before).map((r) => [r.method, r.path, r.status])).toEqual([
+      ['DELETE', '/services/data/v62.0/sobjects/Lead/Touchline_Id__c/M-1', 204],
+      ['DELETE', '/services/data/v62.0/sobjects/Lead/Touchline_Id__c/M-3', 204],
+    ]);
+    const left = [...salesforce.records.keys()].filter((k) => k.startsWith('Lead:M-'));
+    expect(left).toHaveLength(18);
+    expect(left).not.toContain('Lead:M-1');
+    expect(left).not.toContain('Lead:M-3');
+    const results = await w.rows(`SELECT pk, op, status, request FROM sync_row_results WHERE run_id = '${run.runId}' ORDER BY pk`);
+    expect(results.map((r) => [r['pk'], r['op'], r['status']])).toEqual([['M-1', 'remove', 'delivered'], ['M-3', 'remove', 'delivered']]);
+    expect(JSON.parse(String(results[0]!['request']))).toEqual({ delete: { type: 'Lead', externalIdField: 'Touchline_Id__c', externalId: 'M-1' } });
+    // Removed rows leave the state: nothing more to delete.
+    expect(await engine.run('mirrored')).toMatchObject({ plannedRemove: 0, delivered: 0 });
+    await engine.close();
+  });
+
+  it('Salesforce stand-in: a delete by a field that is not an external id is refused, and the row with it', async () => {
+    const del = (path: string, body?: string) =>
+      fetch(`${salesforce.url}${path}`, { method: 'DELETE', headers: { authorization: 'Bearer test-token', ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body } : {}) });
+    const wrongField = await del('/services/data/v62.0/sobjects/Lead/LastName/Surname1');
+    expect(wrongField.status).toBe(404);
+    expect(await wrongField.json()).toEqual([{ errorCode: 'NOT_FOUND', message: 'Provided external ID field does not exist or is not accessible: LastName' }]);
+    expect((await del('/services/data/v62.0/sobjects/Lead/Touchline_Id__c/L-1', '{"x":1}')).status).toBe(400);
+    expect((await del('/services/data/v62.0/sobjects/Lead/Touchline_Id__c/no-such-lead')).status).toBe(404);
+    const { salesforce: destination } = await import('@touchline/destinations');
+    const cfg = destination.configSchema.parse({ endpoint: salesforce.url, accessToken: 'test-token', externalIdField: 'LastName', externalIdColumn: 'id' });
+    const m = destination.map({ id: 'Surname2' }, cfg, { now: 0, op: 'remove' });
+    if (!m.ok) throw new Error('map refused a removal with an id');
+    const [result] = await destination.send([{ ref: 0, ...m.item }], { config: cfg, fetch, clock: { now: () => 0 } });
+    expect(result).toMatchObject({ status: 'rejected', code: 'NOT_FOUND' });
+    expect(salesforce.records.has('Lead:Surname2')).toBe(false);
   });
 
   it('Google: test mode sends validateOnly and records nothing; the fast-fail names the bad row, the rest go', async () => {

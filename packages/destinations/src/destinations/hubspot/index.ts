@@ -4,16 +4,16 @@ import { sha256Hex } from '../../normalize/sha256.js';
 import { defineDestination } from '../../contract/destination.js';
 import type { Row } from '../../contract/row.js';
 import { hubspotConfig, type HubspotConfig } from './config.js';
-import { mapHubspot } from './map.js';
-import type { HubspotUpsertInput } from './payload.js';
+import { mapHubspot, mapHubspotArchive } from './map.js';
+import type { HubspotInput } from './payload.js';
 import { sendHubspot } from './send.js';
 
 export type { HubspotConfig } from './config.js';
-export type { HubspotUpsertInput, HubspotResult, HubspotError } from './payload.js';
+export type { HubspotArchiveInput, HubspotInput, HubspotUpsertInput, HubspotResult, HubspotError } from './payload.js';
 export { hubspotConfig } from './config.js';
 
 /** HubSpot contacts upserted in batches by email or a unique property (activation-contracts.md §6). */
-export const hubspot = defineDestination<HubspotConfig, HubspotUpsertInput>({
+export const hubspot = defineDestination<HubspotConfig, HubspotInput>({
   name: 'hubspot',
   title: 'HubSpot contacts (batch upsert)',
   columns: {
@@ -37,6 +37,7 @@ export const hubspot = defineDestination<HubspotConfig, HubspotUpsertInput>({
     adNetwork: false,
     atomicBatches: false,
     auth: { kind: 'oauth', provider: 'hubspot', scopes: [OAUTH_SCOPES.hubspot.contactsWrite, OAUTH_SCOPES.hubspot.contactsRead] },
+    deletes: { note: 'archives the contact (batch/read by the id property, then batch/archive by record id); HubSpot keeps archived contacts restorable for 90 days' },
   },
   batching: {
     maxItems: 100,
@@ -46,6 +47,6 @@ export const hubspot = defineDestination<HubspotConfig, HubspotUpsertInput>({
     distinctKeys: true,
     source: 'activation-contracts.md §6.2-§6.3: at most 100 inputs; duplicate ids in one batch are a 400',
   },
-  map: (row: Row, config: HubspotConfig, _env: MapEnv) => mapHubspot(row, config),
+  map: (row: Row, config: HubspotConfig, env: MapEnv) => (env.op === 'remove' ? mapHubspotArchive(row, config) : mapHubspot(row, config)),
   send: sendHubspot,
 });

@@ -2,7 +2,7 @@ import { mapped, refuse, type MapOutcome } from '../../contract/result.js';
 import type { Row } from '../../contract/row.js';
 import { readString } from '../../contract/row-values.js';
 import type { HubspotConfig } from './config.js';
-import type { HubspotUpsertInput } from './payload.js';
+import type { HubspotArchiveInput, HubspotUpsertInput } from './payload.js';
 import { normalizeEmailForCrm, trimCrmString } from '../../normalize/crm-values.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -24,12 +24,8 @@ function propertyValue(v: unknown): string | undefined {
  * and the `objectWriteTraceId`, which is how out-of-order answers find their row.
  */
 export function mapHubspot(row: Row, config: HubspotConfig): MapOutcome<HubspotUpsertInput> {
-  const raw = readString(row, config.idColumn);
-  if (!raw) return refuse('MISSING_ID', `column ${config.idColumn} (the ${config.idProperty} id) is empty`, config.idColumn);
-  const id = config.idProperty === 'email' ? raw.toLowerCase() : raw;
-  if (config.idProperty === 'email' && !EMAIL.test(id)) {
-    return refuse('INVALID_EMAIL', `column ${config.idColumn} is not an email address: "${raw}"`, config.idColumn);
-  }
+  const id = contactId(row, config);
+  if (typeof id !== 'string') return id;
   const properties: Record<string, string> = { [config.idProperty]: id };
   for (const [column, property] of Object.entries(config.properties)) {
     if (!(column in row) || property === config.idProperty) continue;
@@ -40,4 +36,22 @@ export function mapHubspot(row: Row, config: HubspotConfig): MapOutcome<HubspotU
     properties[property] = v;
   }
   return mapped(id, { idProperty: config.idProperty, id, properties, objectWriteTraceId: id });
+}
+
+/** A removed row of a mirror sync: the contact to archive, by the same id (and dedup key) as its upserts. */
+export function mapHubspotArchive(row: Row, config: HubspotConfig): MapOutcome<HubspotArchiveInput> {
+  const id = contactId(row, config);
+  if (typeof id !== 'string') return id;
+  return mapped(id, { archive: true, idProperty: config.idProperty, id });
+}
+
+/** The row's contact id (lowercased for emails: HubSpot compares them so), or why there is none. */
+function contactId(row: Row, config: HubspotConfig): string | MapOutcome<never> {
+  const raw = readString(row, config.idColumn);
+  if (!raw) return refuse('MISSING_ID', `column ${config.idColumn} (the ${config.idProperty} id) is empty`, config.idColumn);
+  const id = config.idProperty === 'email' ? raw.toLowerCase() : raw;
+  if (config.idProperty === 'email' && !EMAIL.test(id)) {
+    return refuse('INVALID_EMAIL', `column ${config.idColumn} is not an email address: "${raw}"`, config.idColumn);
+  }
+  return id;
 }

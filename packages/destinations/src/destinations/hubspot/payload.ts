@@ -25,3 +25,18 @@ export interface HubspotError {
   id?: string;
   objectWriteTraceId?: string;
 }
+
+/**
+ * A contact to archive (a mirror sync's removed row): found by its id property through
+ * `batch/read`, then archived by record id through `batch/archive` (HubSpot takes only record ids).
+ */
+export interface HubspotArchiveInput {
+  archive: true;
+  idProperty: string;
+  id: string;
+}
+
+/** What one mapped row asks of HubSpot. */
+export type HubspotInput = HubspotUpsertInput | HubspotArchiveInput;
+
+export const isArchive = (p: HubspotInput): p is HubspotArchiveInput => 'archive' in p;

@@ -8,17 +8,31 @@ import { hubspotRule, RETRYABLE_CATEGORIES } from './classify-hubspot.js';
 import type { HubspotConfig } from './config.js';
 import { matchAnswers } from './match-answers.js';
 import { ensureProperties } from './properties.js';
-import type { HubspotError, HubspotResult, HubspotUpsertInput } from './payload.js';
+import { isArchive, type HubspotArchiveInput, type HubspotError, type HubspotInput, type HubspotResult, type HubspotUpsertInput } from './payload.js';
+import { sendArchives } from './archive.js';
 
 const path = (version: HubspotConfig['apiVersion']) =>
   version === 'v3' ? 'crm/v3/objects/contacts/batch/upsert' : `crm/objects/${version}/contacts/batch/upsert`;
 
 /**
- * Sends one batch to `contacts/batch/upsert`. A 200 or 207 answer carries `results[]` and
+ * Sends one batch: upserts to `contacts/batch/upsert`, the removed rows of a mirror sync through
+ * `batch/read` + `batch/archive` ({@link sendArchives}); results come back in batch order.
+ */
+export async function sendHubspot(batch: readonly BatchItem<HubspotInput>[], ctx: SendContext<HubspotConfig>): Promise<RowResult<HubspotInput>[]> {
+  const upserts = batch.filter((i): i is BatchItem<HubspotUpsertInput> => !isArchive(i.payload));
+  const archives = batch.filter((i): i is BatchItem<HubspotArchiveInput> => isArchive(i.payload));
+  const results = new Map<BatchItem<HubspotInput>['ref'], RowResult<HubspotInput>>();
+  if (upserts.length > 0) for (const r of await sendUpserts(upserts, ctx)) results.set(r.ref, r);
+  if (archives.length > 0) for (const r of await sendArchives(archives, ctx)) results.set(r.ref, r);
+  return batch.map((i) => results.get(i.ref)!);
+}
+
+/**
+ * Sends upserts to `contacts/batch/upsert`. A 200 or 207 answer carries `results[]` and
  * (207) `errors[]` in no particular order; each is matched back to its row (see
  * {@link matchAnswers}). A row that neither mentions comes back retryable.
  */
-export async function sendHubspot(
+async function sendUpserts(
   batch: readonly BatchItem<HubspotUpsertInput>[],
   ctx: SendContext<HubspotConfig>,
 ): Promise<RowResult<HubspotUpsertInput>[]> {

@@ -3,16 +3,16 @@ import type { MapEnv } from '../../contract/context.js';
 import { defineDestination } from '../../contract/destination.js';
 import type { Row } from '../../contract/row.js';
 import { salesforceConfig, type SalesforceConfig } from './config.js';
-import { mapSalesforce } from './map.js';
-import type { SalesforceRecord } from './payload.js';
+import { mapSalesforce, mapSalesforceDelete } from './map.js';
+import type { SalesforcePayload } from './payload.js';
 import { sendSalesforce } from './send.js';
 
 export type { SalesforceConfig } from './config.js';
-export type { SalesforceRecord, SalesforceSaveResult } from './payload.js';
+export type { SalesforceDelete, SalesforcePayload, SalesforceRecord, SalesforceSaveResult } from './payload.js';
 export { salesforceConfig } from './config.js';
 
 /** Salesforce Leads / Contacts (or any sObject) upserted by external id (activation-contracts.md §7). */
-export const salesforce = defineDestination<SalesforceConfig, SalesforceRecord>({
+export const salesforce = defineDestination<SalesforceConfig, SalesforcePayload>({
   name: 'salesforce',
   title: 'Salesforce (sObject Collections upsert)',
   columns: {
@@ -35,6 +35,7 @@ export const salesforce = defineDestination<SalesforceConfig, SalesforceRecord>(
     adNetwork: false,
     atomicBatches: false,
     auth: { kind: 'oauth', provider: 'salesforce', scopes: [OAUTH_SCOPES.salesforce.api, OAUTH_SCOPES.salesforce.refresh] },
+    deletes: { note: 'deletes the record by external id, one request per record (it goes to the recycle bin); a record already gone counts as deleted' },
   },
   batching: {
     maxItems: 200,
@@ -44,6 +45,6 @@ export const salesforce = defineDestination<SalesforceConfig, SalesforceRecord>(
     distinctKeys: true,
     source: 'activation-contracts.md §7.2: at most 200 records per call, all of one sObject type',
   },
-  map: (row: Row, config: SalesforceConfig, _env: MapEnv) => mapSalesforce(row, config),
+  map: (row: Row, config: SalesforceConfig, env: MapEnv) => (env.op === 'remove' ? mapSalesforceDelete(row, config) : mapSalesforce(row, config)),
   send: sendSalesforce,
 });

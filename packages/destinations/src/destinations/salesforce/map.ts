@@ -2,7 +2,7 @@ import { mapped, refuse, type MapOutcome } from '../../contract/result.js';
 import type { Row } from '../../contract/row.js';
 import { readString } from '../../contract/row-values.js';
 import type { SalesforceConfig } from './config.js';
-import type { SalesforceRecord } from './payload.js';
+import type { SalesforceDelete, SalesforceRecord } from './payload.js';
 import { trimCrmString } from '../../normalize/crm-values.js';
 
 /** A JSON value Salesforce accepts for a field; `null` clears the field (§7.2). */
@@ -34,4 +34,13 @@ export function mapSalesforce(row: Row, config: SalesforceConfig): MapOutcome<Sa
     record[field] = v.value;
   }
   return mapped(`${config.sobject}:${externalId}`, record);
+}
+
+/** A removed row of a mirror sync: the record to delete, with the same dedup key as its upserts. */
+export function mapSalesforceDelete(row: Row, config: SalesforceConfig): MapOutcome<SalesforceDelete> {
+  const externalId = readString(row, config.externalIdColumn);
+  if (!externalId) {
+    return refuse('MISSING_EXTERNAL_ID', `column ${config.externalIdColumn} (external id for ${config.externalIdField}) is empty`, config.externalIdColumn);
+  }
+  return mapped(`${config.sobject}:${externalId}`, { delete: { type: config.sobject, externalIdField: config.externalIdField, externalId } });
 }

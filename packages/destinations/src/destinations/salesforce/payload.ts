@@ -8,3 +8,17 @@ export interface SalesforceSaveResult {
   created?: boolean;
   errors: { statusCode: string; message: string; fields?: string[] }[];
 }
+
+/**
+ * A record to delete (a mirror sync's removed row), by its external id: one
+ * `DELETE …/sobjects/{SObject}/{ExternalIdField}/{value}` each (Salesforce moves it to the
+ * recycle bin).
+ */
+export interface SalesforceDelete {
+  delete: { type: string; externalIdField: string; externalId: string };
+}
+
+/** What one mapped row asks of Salesforce. */
+export type SalesforcePayload = SalesforceRecord | SalesforceDelete;
+
+export const isDelete = (p: SalesforcePayload): p is SalesforceDelete => !('attributes' in p) && 'delete' in p;

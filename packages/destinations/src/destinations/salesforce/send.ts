@@ -6,14 +6,28 @@ import { joinUrl, pathSegment } from '../../http/request.js';
 import { authFailureResults, exchangeAuthorized, tokenSource } from '../../auth/authorized-exchange.js';
 import { RETRYABLE_RECORD_CODES, salesforceRule } from './classify-salesforce.js';
 import type { SalesforceConfig } from './config.js';
-import type { SalesforceRecord, SalesforceSaveResult } from './payload.js';
+import { isDelete, type SalesforceDelete, type SalesforcePayload, type SalesforceRecord, type SalesforceSaveResult } from './payload.js';
+import { sendDeletes } from './delete.js';
 
 /**
- * Sends one batch as `PATCH {instance}/services/data/{v}/composite/sobjects/{SObject}/{ExtId}`
+ * Sends one batch: upserts through sObject Collections ({@link sendUpserts}), the removed rows of
+ * a mirror sync as deletes by external id ({@link sendDeletes}); results come back in batch order.
+ */
+export async function sendSalesforce(batch: readonly BatchItem<SalesforcePayload>[], ctx: SendContext<SalesforceConfig>): Promise<RowResult<SalesforcePayload>[]> {
+  const upserts = batch.filter((i): i is BatchItem<SalesforceRecord> => !isDelete(i.payload));
+  const deletes = batch.filter((i): i is BatchItem<SalesforceDelete> => isDelete(i.payload));
+  const results = new Map<BatchItem<SalesforcePayload>['ref'], RowResult<SalesforcePayload>>();
+  if (upserts.length > 0) for (const r of await sendUpserts(upserts, ctx)) results.set(r.ref, r);
+  if (deletes.length > 0) for (const r of await sendDeletes(deletes, ctx)) results.set(r.ref, r);
+  return batch.map((i) => results.get(i.ref)!);
+}
+
+/**
+ * Sends upserts as `PATCH {instance}/services/data/{v}/composite/sobjects/{SObject}/{ExtId}`
  * with `allOrNone: false`, and reads the per-record results, which come back in request order
  * (§7.3). A failed record's error names the Salesforce field; the result names the row column.
  */
-export async function sendSalesforce(
+async function sendUpserts(
   batch: readonly BatchItem<SalesforceRecord>[],
   ctx: SendContext<SalesforceConfig>,
 ): Promise<RowResult<SalesforceRecord>[]> {

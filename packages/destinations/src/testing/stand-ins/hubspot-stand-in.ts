@@ -13,7 +13,12 @@
  *   results and errors are NOT in request order (this stand-in shuffles them, seeded);
  * - §6.4 limits: 429 with `policyName` TEN_SECONDLY_ROLLING and the X-HubSpot-RateLimit-*
  *   headers;
- * - https://developers.hubspot.com/docs/api/crm/contacts (batch upsert),
+ * - `contacts/batch/read` with `idProperty` (email or a unique-value property; without it the ids are
+ *   record ids), at most 100 inputs of `{id}`: 200 with `results[]`, 207 adding `errors[]` with
+ *   OBJECT_NOT_FOUND for ids it does not find (§6.3's verbatim error element);
+ * - `contacts/batch/archive`, at most 100 inputs of `{id}` where each id is a record id (digits):
+ *   204 with no body, also for ids already gone; anything else is a 400 VALIDATION_ERROR;
+ * - https://developers.hubspot.com/docs/api/crm/contacts (batch upsert, read, archive),
  *   https://developers.hubspot.com/docs/api/usage-details (rate limits).
  */
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
@@ -90,6 +95,68 @@ function createProperty(props: Record<string, HubspotPropertyDescribe>, body: un
   return { status: 201, body: { name, label, type, fieldType, groupName, options: opts, createdAt: new Date(0).toISOString(), hidden: false, formField: false } };
 }
 
+/** The `inputs` of a batch/read or batch/archive: 1-100 objects with a string `id`, or why not. */
+function idInputs(body: unknown): string[] | StandInAnswer {
+  const inputs = isObject(body) ? asArray(body['inputs']) : undefined;
+  if (!inputs || inputs.length === 0) return validation('Invalid input JSON: inputs is required');
+  if (inputs.length > 100) return validation(`Batch input size ${inputs.length} exceeds the limit of 100`);
+  const ids = inputs.map((i) => (isObject(i) && isNonEmptyString(i['id']) ? i['id'] : null));
+  if (ids.some((id) => id === null)) return validation('Invalid input JSON: each input needs an id');
+  return ids as string[];
+}
+
+/** Where the stand-in keeps contacts: by `<idProperty>:<value>`, and record ids by value. */
+interface ContactStore {
+  readonly props: Record<string, HubspotPropertyDescribe>;
+  readonly contacts: Map<string, Json>;
+  readonly objectIds: Map<string, string>;
+}
+
+/** `contacts/batch/read`: by `idProperty` values, or by record ids when it is absent. */
+function batchRead(store: ContactStore, body: unknown, now: number): StandInAnswer {
+  const ids = idInputs(body);
+  if (!Array.isArray(ids)) return ids;
+  const b = body as Json;
+  const idProperty = b['idProperty'];
+  if (idProperty !== undefined && (!isNonEmptyString(idProperty) || (idProperty !== 'email' && !store.props[idProperty]?.hasUniqueValue))) {
+    return validation(`idProperty ${String(idProperty)} is not email or a unique-value property`);
+  }
+  const wanted = (asArray(b['properties']) ?? []).map(String);
+  const results: Json[] = [];
+  const missing: string[] = [];
+  for (const raw of ids) {
+    const value = idProperty === undefined ? [...store.objectIds].find(([, o]) => o === raw)?.[0] : idProperty === 'email' ? raw.toLowerCase() : raw;
+    const contact = value === undefined ? undefined : [...store.contacts].find(([k]) => k.endsWith(`:${value}`))?.[1];
+    if (!contact || value === undefined) {
+      missing.push(raw);
+      continue;
+    }
+    const properties = Object.fromEntries(wanted.map((p) => [p, (contact[p] as string | undefined) ?? null]));
+    const id = store.objectIds.get(value)!;
+    results.push({ id, properties: { ...properties, hs_object_id: id }, archived: false, createdAt: new Date(now).toISOString(), updatedAt: new Date(now).toISOString() });
+  }
+  const at = new Date(now).toISOString();
+  const base = { status: 'COMPLETE', results, requestedAt: at, startedAt: at, completedAt: at };
+  if (missing.length === 0) return { status: 200, body: base };
+  const message = 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.';
+  return { status: 207, body: { ...base, numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message, context: { ids: missing } }] } };
+}
+
+/** `contacts/batch/archive`: record ids only; 204 also for ids already gone. */
+function batchArchive(store: ContactStore, body: unknown): StandInAnswer {
+  const ids = idInputs(body);
+  if (!Array.isArray(ids)) return ids;
+  const bad = ids.find((id) => !/^\d+$/.test(id));
+  if (bad !== undefined) return validation(`Invalid input: ${bad} is not a valid object id (archive takes record ids, not emails or property values)`);
+  for (const id of ids) {
+    const value = [...store.objectIds].find(([, o]) => o === id)?.[0];
+    if (value === undefined) continue;
+    store.objectIds.delete(value);
+    for (const key of [...store.contacts.keys()]) if (key.endsWith(`:${value}`)) store.contacts.delete(key);
+  }
+  return { status: 204, body: '' };
+}
+
 /** Starts the stand-in on a free port. */
 export async function startHubspotStandIn(options: HubspotStandInOptions = {}): Promise<HubspotStandIn> {
   // Mutable: the properties API adds to it (created properties are then accepted by upserts).
@@ -97,6 +164,8 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
   const contacts = new Map<string, Json>();
   const objectIds = new Map<string, string>();
   const route = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/upsert$/;
+  const removal = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/(read|archive)$/;
+  const store: ContactStore = { props, contacts, objectIds };
   const stamp = (ms: number) => new Date(ms).toISOString();
 
   const propertyError = (input: Json, name: string, value: string): Json | undefined => {
@@ -119,7 +188,7 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
   const contract: VendorContract<Json> = {
     name: 'hubspot',
     dedupWindowMs: Infinity,
-    route: (r) => r.method === 'POST' && (route.test(r.path) || r.path === PROPERTIES_PATH),
+    route: (r) => r.method === 'POST' && (route.test(r.path) || removal.test(r.path) || r.path === PROPERTIES_PATH),
     notFound: () => ({ status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } }),
     credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
     unauthorized: () => ({
@@ -139,6 +208,8 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
           : { status: 'error', message: 'Invalid input JSON (injected)', category: 'VALIDATION_ERROR' },
     handle(req, ctx) {
       if (req.path === PROPERTIES_PATH) return createProperty(props, req.body);
+      const op = removal.exec(req.path)?.[1];
+      if (op) return op === 'read' ? batchRead(store, req.body, ctx.now) : batchArchive(store, req.body);
       const inputs = isObject(req.body) ? asArray(req.body['inputs']) : undefined;
       if (!inputs || inputs.length === 0) return validation('Invalid input JSON: inputs is required');
       if (inputs.length > 100) return validation(`Batch input size ${inputs.length} exceeds the limit of 100`);

@@ -14,6 +14,10 @@
  *   Retry-After); `Sforce-Limit-Info` on every answer;
  * - https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_upsert.htm
  *   ("Upsert Multiple Records Using sObject Collections").
+ * - delete by external id, `DELETE /services/data/vXX.X/sobjects/{SObject}/{ExternalIdField}/{value}`
+ *   (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_delete_record.htm
+ *   and resources_sobject_upsert.htm): 204 with no body; 404 `NOT_FOUND` for an unknown sObject,
+ *   a field that is not an external id, or no such record; a request body is refused (400).
  * Field existence and types come from `objects` (a describe the test provides); unknown fields
  * and type mismatches fail the whole request, as Salesforce's JSON deserialisation does.
  */
@@ -78,6 +82,21 @@ function typeOk(type: SalesforceFieldType, v: unknown): boolean {
   }
 }
 
+const DELETE_ROUTE = /^\/services\/data\/v(\d{2})\.(\d)\/sobjects\/([A-Za-z0-9_]+)\/([A-Za-z0-9_]+)\/([^/]+)$/;
+
+/** `DELETE …/sobjects/{SObject}/{ExternalIdField}/{value}`: one record, by external id. */
+function deleteByExternalId(objects: Readonly<Record<string, SalesforceObjectDescribe>>, records: Map<string, Json>, path: string, body: unknown): StandInAnswer {
+  const [, , , sobject = '', extField = '', raw = ''] = DELETE_ROUTE.exec(path) ?? [];
+  const d = objects[sobject];
+  if (!d) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (!d.externalIds.includes(extField)) return sfError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${extField}`);
+  if (body !== undefined && body !== '') return sfError(400, 'JSON_PARSER_ERROR', 'a DELETE takes no request body');
+  const key = `${sobject}:${decodeURIComponent(raw)}`;
+  if (!records.has(key)) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  records.delete(key);
+  return { status: 204, body: '' };
+}
+
 /** Starts the stand-in on a free port. */
 export async function startSalesforceStandIn(options: SalesforceStandInOptions = {}): Promise<SalesforceStandIn> {
   const objects = options.objects ?? DEFAULT_SALESFORCE_OBJECTS;
@@ -89,7 +108,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   const contract: VendorContract<Json> = {
     name: 'salesforce',
     dedupWindowMs: Infinity,
-    route: (r) => r.method === 'PATCH' && route.test(r.path) && Number(route.exec(r.path)![1]) >= 46,
+    route: (r) =>
+      (r.method === 'PATCH' && route.test(r.path) && Number(route.exec(r.path)![1]) >= 46) || (r.method === 'DELETE' && DELETE_ROUTE.test(r.path)),
     notFound: () => sfError(404, 'NOT_FOUND', 'The requested resource does not exist'),
     credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
     unauthorized: () => sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid'),
@@ -98,6 +118,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       status >= 500 ? [{ message: 'Service temporarily unavailable (injected)', errorCode: 'SERVER_UNAVAILABLE' }] : [{ message: 'Injected error', errorCode: 'INVALID_FIELD' }],
     handle(req, ctx) {
       apiUsage++;
+      if (req.method === 'DELETE') return deleteByExternalId(objects, records, req.path, req.body);
       const [, , , sobject = '', extField = ''] = route.exec(req.path) ?? [];
       const d = objects[sobject];
       if (!d) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');

@@ -252,8 +252,8 @@ export const activationJunkIds = (config: ActivationConfig): readonly string[] =
 
 /**
  * Cross-checks between the sections: every sync and rule names a configured destination, in a
- * mode that destination supports. Mirror needs upsert: rows that leave the source have their
- * mapped fields cleared (none of the built-in destinations deletes records).
+ * mode that destination supports. Mirror needs upsert: rows that leave the source are deleted
+ * where the destination deletes (`capabilities.deletes`), else their mapped fields are cleared.
  */
 export function checkActivationReferences(config: ActivationConfig, ctx: z.RefinementCtx): void {
   checkScheduleChains(config.syncs, ctx);

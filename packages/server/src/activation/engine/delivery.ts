@@ -204,7 +204,8 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
         refused.push({ row, attempt: 0, final: 'rejected', result: { ref: id, status: 'rejected', code: 'SUPPRESSED', reason: 'the person was removed by a privacy request (touchline privacy)' } });
         continue;
       }
-      const m = o.destination.map(row.row, o.config, { now });
+      // A removed row reaches map as `op: 'remove'`: destinations that delete turn it into a delete.
+      const m = o.destination.map(row.row, o.config, row.op === 'remove' ? { now, op: 'remove' } : { now });
       if (!m.ok) {
         refused.push({ row, attempt: 0, final: 'rejected', result: { ref: id, status: 'rejected', ...m.rejection } });
         continue;

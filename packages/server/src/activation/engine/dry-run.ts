@@ -104,7 +104,7 @@ export async function dryRunSync(i: DryRunInput): Promise<DryRunReport> {
   const items: BatchItem<unknown>[] = [];
   for (const d of page) {
     const row = d.op === 'remove' ? removalRow(d.before, d.pk, r.removeKeep, mapped) : applyMapping(d.row ?? {}, r.sync.mapping);
-    const m = r.destination.map(row, r.config, { now });
+    const m = r.destination.map(row, r.config, d.op === 'remove' ? { now, op: 'remove' } : { now });
     const changed = d.before ? [...new Set([...Object.keys(row), ...Object.keys(d.before)])].filter((k) => !same(row[k], d.before?.[k])) : [];
     rows.push({ pk: d.pk, op: d.op, row, before: d.before, changed, refused: m.ok ? null : m.rejection });
     if (m.ok) items.push({ ref: d.pk, ...m.item });

@@ -56,8 +56,8 @@ export function applyMapping(source: Readonly<Record<string, unknown>>, mapping:
 
 /**
  * The row a mirror sync sends for a key that left the source: every mapped field cleared (null),
- * except the columns that identify the record (Hightouch's "clear fields" delete behaviour; none
- * of the built-in destinations deletes records). Without a remembered row (rows adopted by
+ * except the columns that identify the record (Hightouch's "clear fields" delete behaviour; a
+ * destination that deletes maps it, with `op: 'remove'`, to a delete by those columns). Without a remembered row (rows adopted by
  * `--baseline`), the identifying columns take the primary key's value.
  */
 export function removalRow(before: Readonly<Record<string, unknown>> | null, pk: string, keep: readonly string[], mapped: readonly string[]): Row {

@@ -15,6 +15,8 @@ export interface GuardInput {
   /** Diff sizes of recent successful runs, newest first. */
   readonly history: readonly number[];
   readonly guards: GuardSettings;
+  /** The destination deletes the records of removed rows (`capabilities.deletes`) instead of clearing them. */
+  readonly deletes?: boolean;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -35,7 +37,7 @@ export function checkGuards(g: GuardInput): string | null {
     const percent = (counts.remove / g.delivered) * 100;
     if (percent > guards.maxRemovePercent) {
       return (
-        `this run would clear ${counts.remove} of the ${g.delivered} rows the sync has delivered (${percent.toFixed(1)}%), ` +
+        `this run would ${g.deletes ? 'delete' : 'clear'} ${counts.remove} of the ${g.delivered} rows the sync has delivered (${percent.toFixed(1)}%), ` +
         `more than guards.maxRemovePercent (${guards.maxRemovePercent}%). Check the source query; if it is intended, the run through the server waits for a second member's approval (touchline approvals)`
       );
     }

@@ -52,5 +52,5 @@ export async function guardRun(ctx: EngineContext, r: ResolvedSync, counts: Diff
   const history = (await ctx.store.runs(r.syncName, { limit: 5, statuses: ['succeeded'] }))
     .filter((x) => x.kind === 'run')
     .map((x) => x.plannedAdd + x.plannedChange + x.plannedRemove);
-  return checkGuards({ mode: r.sync.mode, counts, delivered: await ctx.store.deliveredCount(r.syncName), history, guards: r.sync.guards });
+  return checkGuards({ mode: r.sync.mode, counts, delivered: await ctx.store.deliveredCount(r.syncName), history, guards: r.sync.guards, deletes: r.destination.capabilities.deletes !== undefined });
 }

@@ -206,6 +206,11 @@ export interface ClickHouseMigration {
   statements(t: DdlTarget): string[];
 }
 
+/**
+ * In version order. A store applies every version above the highest it has, so a new migration
+ * takes the next number above the last one here; version 5 was never used, and a 5 added now
+ * would be skipped by every store already at 7.
+ */
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   {
     version: 1,

@@ -27,6 +27,11 @@ export interface Migration {
   readonly statements: readonly string[];
 }
 
+/**
+ * In version order. A store applies every version above the highest it has, so a new migration
+ * takes the next number above the last one here; version 5 was never used, and a 5 added now
+ * would be skipped by every store already at 7.
+ */
 export const DUCKDB_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

@@ -15,6 +15,8 @@ export const ROW_CODES = [
   'CONSENT_MISSING',
   'CONSENT_DENIED',
   'GPC_OPT_OUT',
+  /** The row names a person a privacy request removed (`touchline privacy delete`): never sent. */
+  'SUPPRESSED',
   // What the vendor answered.
   /** The vendor refused the row (at once, or later through its asynchronous outcomes). */
   'VENDOR_REFUSED',

@@ -90,7 +90,7 @@ describe('how a delivery ends a run', () => {
     expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ details: { withheld: 2 } }), end: { kind: 'done' } }).status).toBe('succeeded');
     expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ rejected: 3, details: { withheld: 2 } }), end: { kind: 'done' } })).toMatchObject({
       status: 'partially_failed',
-      error: "1 of 13 row(s) were refused (7.7%; 2 more held back for consent), more than maxRefusedPercent (5%); see their reasons in sync_row_results (status 'rejected')",
+      error: "1 of 13 row(s) were refused (7.7%; 2 more held back for consent or a privacy request), more than maxRefusedPercent (5%); see their reasons in sync_row_results (status 'rejected')",
     });
     // Exactly at the limit is within it: 2 of 40 is 5%.
     expect(finishedRun({ ...base, maxRefusedPercent: 5, run: run({ delivered: 38 }), end: { kind: 'done' } }).status).toBe('succeeded');

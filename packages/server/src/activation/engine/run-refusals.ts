@@ -4,11 +4,12 @@ type Counters = Pick<RunRecord, 'delivered' | 'rejected' | 'failed' | 'details'>
 
 /**
  * Codes of rows held back on purpose, by the consent guard (the person said no, or never said
- * yes): the policy working, not a failure, so they never count against `maxRefusedPercent`.
+ * yes) or by a privacy request (the person was removed and suppressed): the policy working, not
+ * a failure, so they never count against `maxRefusedPercent`.
  */
-export const WITHHELD_CODES: ReadonlySet<string> = new Set(['CONSENT_MISSING', 'CONSENT_DENIED', 'GPC_OPT_OUT']);
+export const WITHHELD_CODES: ReadonlySet<string> = new Set(['CONSENT_MISSING', 'CONSENT_DENIED', 'GPC_OPT_OUT', 'SUPPRESSED']);
 
-/** Refused rows of a run that were held back for consent (`details.withheld`, kept by checkpoints). */
+/** Refused rows of a run that were held back for consent or privacy (`details.withheld`, kept by checkpoints). */
 export const withheldOf = (run: Pick<RunRecord, 'details'>): number => {
   const n = run.details['withheld'];
   return typeof n === 'number' && n > 0 ? n : 0;
@@ -31,7 +32,7 @@ export function refusalOverLimit(run: Counters, maxRefusedPercent: number): stri
   const answered = run.delivered + run.rejected + run.failed;
   const withheld = withheldOf(run);
   return (
-    `${run.rejected - withheld} of ${answered} row(s) were refused (${percent.toFixed(1)}%${withheld ? `; ${withheld} more held back for consent` : ''}), ` +
+    `${run.rejected - withheld} of ${answered} row(s) were refused (${percent.toFixed(1)}%${withheld ? `; ${withheld} more held back for consent or a privacy request` : ''}), ` +
     `more than maxRefusedPercent (${maxRefusedPercent}%); see their reasons in sync_row_results (status 'rejected')`
   );
 }

@@ -7,7 +7,6 @@
 export const NOT_YET_DESCRIBED: readonly string[] = [
   'admin DELETE /admin/destinations/:name/grant',
   'admin DELETE /admin/members/:ref/tokens/:id',
-  'admin DELETE /admin/privacy/suppressions/:id',
   'admin DELETE /admin/tokens/:id',
   'admin DELETE /auth/session',
   'admin GET /',

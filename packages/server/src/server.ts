@@ -46,7 +46,7 @@ import { openPeople, type People } from './people/people.js';
 import { systemPeopleClock } from './people/people-clock.js';
 import { flattenPolicyConfig } from './policy/policy-settings.js';
 import { auditAtStart, scheduleAuditPrune } from './people/audit-at-start.js';
-import { listen } from './http/http-app.js';
+import { listen, routeTable } from './http/http-app.js';
 import type { ListenerLimits } from './http/listener-limits.js';
 import { siteOrigins } from './http/site-origins.js';
 import { createDerivedModel, type DerivedModel } from './identity/derived-model.js';
@@ -518,6 +518,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     retryAfterSeconds: config.spool.retryAfterSeconds,
     log,
     metrics: p.metrics,
+    publicRoutes: () => routeTable(app),
   });
   return { app, adminApp };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminAction } from '../policy/actions.js';
 import type { Actor, Decision, DecisionContext } from '../policy/decide.js';
+import { checkDeclared, type RouteDoc } from '../http/route-doc.js';
 
 /**
  * What each admin route does: the name the one policy decides on (role × tenure × action) and
@@ -26,6 +27,11 @@ export interface AdminRoute {
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   /** The facts of this request the policy decides on (a sync run: test or real). @defaultValue none */
   readonly facts?: (request: FastifyRequest) => RequestFacts;
+  /**
+   * Schemas the request is validated with, and examples: the OpenAPI spec's operation
+   * (src/http/route-doc.ts). @defaultValue none (listed in src/openapi/not-yet-described.ts)
+   */
+  readonly doc?: RouteDoc;
 }
 
 /** What a handler adds to its audit record: the thing acted on, and for changes, before and after. */
@@ -103,12 +109,15 @@ export function registerAdminRoutes(app: FastifyInstance, routes: readonly Admin
     scope.addHook('preHandler', async (request) => {
       const facts = factsOf.get(`${request.method} ${request.routeOptions.url ?? ''}`);
       await guard.authorize(request, actionOf(request), facts ? facts(request) : {});
+      // After the decision: only a caller who may act learns what the schema refuses.
+      const doc = request.routeOptions.config.doc;
+      if (doc) checkDeclared(request, doc);
     });
     scope.addHook('onSend', async (request, reply, payload) => {
       const action = request.routeOptions.config.action;
       if (action !== undefined) await guard.record(request, action, reply.statusCode);
       return payload;
     });
-    for (const r of routes) scope.route({ method: r.method, url: r.url, config: { action: r.action }, handler: r.handler });
+    for (const r of routes) scope.route({ method: r.method, url: r.url, config: { action: r.action, ...(r.doc ? { doc: r.doc } : {}) }, handler: r.handler });
   });
 }

@@ -4,6 +4,7 @@ import { APPROVAL_STATUSES, summaryOf, type ApprovalStatus } from '../approvals/
 import { ApprovalError, type Approvals } from '../approvals/approvals.js';
 import { ClientError } from '../http/client-error.js';
 import { actorOf, noteAudit, type AdminRoute } from './admin-route.js';
+import { APPROVAL_DOCS } from './approval-route-docs.js';
 
 const STATUS_OF_KIND = { not_found: 404, conflict: 409, forbidden: 403, invalid: 400 } as const;
 
@@ -38,7 +39,7 @@ function statusFilter(r: FastifyRequest): ApprovalStatus | undefined {
 export function approvalRoutes(approvals: Approvals): AdminRoute[] {
   return [
     {
-      method: 'GET', url: '/admin/approvals', action: 'approvals.list',
+      method: 'GET', url: '/admin/approvals', action: 'approvals.list', doc: APPROVAL_DOCS.list,
       handler: async (r) => {
         const q = r.query as { sync?: string; limit?: string };
         const limit = Math.min(500, Math.max(1, Number(q.limit ?? 50) || 50));
@@ -46,14 +47,14 @@ export function approvalRoutes(approvals: Approvals): AdminRoute[] {
       },
     },
     {
-      method: 'GET', url: '/admin/approvals/:id', action: 'approvals.read',
+      method: 'GET', url: '/admin/approvals/:id', action: 'approvals.read', doc: APPROVAL_DOCS.read,
       handler: async (r) => answering(() => {
         const a = approvals.get(id(r));
         return { approval: { ...summaryOf(a), digest: a.digest, report: a.report } };
       }),
     },
     {
-      method: 'POST', url: '/admin/approvals/:id/approve', action: 'approvals.decide',
+      method: 'POST', url: '/admin/approvals/:id/approve', action: 'approvals.decide', doc: APPROVAL_DOCS.approve,
       handler: async (r, reply) => {
         noteAudit(r, { target: `approval ${id(r)}` });
         const { approval, runId } = await answering(() => approvals.approve(id(r), actorOf(r)));
@@ -63,7 +64,7 @@ export function approvalRoutes(approvals: Approvals): AdminRoute[] {
       },
     },
     {
-      method: 'POST', url: '/admin/approvals/:id/reject', action: 'approvals.decide',
+      method: 'POST', url: '/admin/approvals/:id/reject', action: 'approvals.decide', doc: APPROVAL_DOCS.reject,
       handler: async (r) => {
         noteAudit(r, { target: `approval ${id(r)}` });
         const reason = (r.body as { reason?: unknown } | undefined)?.reason;

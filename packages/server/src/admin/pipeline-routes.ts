@@ -1,6 +1,8 @@
 import type { DerivedModel } from '../identity/derived-model.js';
 import type { Loader } from '../loader/loader.js';
-import type { SourceRegistry } from '../sources/sources.js';
+import { z } from 'zod';
+import { SOURCE_NAME, type SourceRegistry } from '../sources/sources.js';
+import type { RouteDoc } from '../http/route-doc.js';
 import type { Spool } from '../spool/spool.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { ClientError } from '../http/client-error.js';
@@ -45,6 +47,61 @@ export async function pipelineStatus(deps: PipelineDeps) {
   };
 }
 
+const SourceView = z.object({ id: z.string(), name: z.string(), writeKey: z.string(), createdAt: z.string(), revokedAt: z.string().nullable() });
+const WEB = { id: 'src_4f9a1c2b7d3e', name: 'web', writeKey: 'wk_3Jc9sQ2mVx81LrTz0aHq', createdAt: '2026-11-02T09:14:05.112Z', revokedAt: null };
+
+const SQL_DOC: RouteDoc = {
+  summary: 'A read-only SQL query on the warehouse (the CLI\'s `touchline sql`)',
+  body: z.looseObject({ sql: z.string(), maxRows: z.number().int().positive().optional() }),
+  response: z.object({ columns: z.array(z.string()), rows: z.array(z.array(z.unknown())) }),
+  examples: [
+    {
+      name: 'events by type',
+      request: { body: { sql: 'SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC', maxRows: 100 } },
+      response: { status: 200, body: { columns: ['type', 'n'], rows: [['page', 4210], ['track', 1893]] } },
+    },
+  ],
+};
+const SOURCES_DOC: RouteDoc = {
+  summary: 'Every source, revoked ones too, with its write key',
+  response: z.object({ sources: z.array(SourceView) }),
+  examples: [{ name: 'one source', response: { status: 200, body: { sources: [WEB] } } }],
+};
+const CREATE_SOURCE_DOC: RouteDoc = {
+  summary: 'A new source; its write key generated unless one is given',
+  body: z.looseObject({ name: z.string().regex(SOURCE_NAME, 'must be 1-64 letters, digits, \'_\', \'.\' or \'-\''), writeKey: z.string().optional() }),
+  response: SourceView,
+  examples: [{ name: 'web', request: { body: { name: 'web' } }, response: { status: 200, body: WEB } }],
+};
+const REVOKE_SOURCE_DOC: RouteDoc = {
+  summary: 'Revokes a source by id or name: its write key is refused from then on',
+  params: z.object({ id: z.string().regex(SOURCE_NAME, 'a source id or name') }),
+  response: SourceView,
+  examples: [
+    { name: 'revoked', request: { params: { id: 'web' } }, response: { status: 200, body: { ...WEB, revokedAt: '2026-12-01T16:40:00.000Z' } } },
+    { name: 'unknown', request: { params: { id: 'mobile' } }, response: { status: 404, body: { success: false, error: 'not_found', message: 'no source "mobile"' } } },
+  ],
+};
+const FLUSH_DOC: RouteDoc = {
+  summary: 'Loads what the spool holds into the warehouse now',
+  response: z.object({
+    success: z.literal(true),
+    loader: z.object({
+      loadedEvents: z.number(), loadedFailed: z.number(), duplicates: z.number(), unloadable: z.number(), batches: z.number(),
+      lastLoadAt: z.string().nullable(), lastError: z.string().nullable(), lagMs: z.number(),
+    }),
+  }),
+  examples: [
+    {
+      name: 'flushed',
+      response: {
+        status: 200,
+        body: { success: true, loader: { loadedEvents: 1204, loadedFailed: 3, duplicates: 2, unloadable: 0, batches: 12, lastLoadAt: '2026-12-07T20:31:02.004Z', lastError: null, lagMs: 0 } },
+      },
+    },
+  ],
+};
+
 /** The pipeline's admin routes: read-only SQL, status, sources, flush. The CLI talks to them. */
 export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
   return [
@@ -52,6 +109,7 @@ export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
       method: 'POST',
       url: '/admin/sql',
       action: 'sql.query',
+      doc: SQL_DOC,
       handler: async (request) => {
         const body = request.body as { sql?: unknown; maxRows?: unknown } | undefined;
         if (typeof body?.sql !== 'string') throw new ClientError(400, 'bad_request', 'send {"sql": "<query>"}');
@@ -60,11 +118,12 @@ export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
       },
     },
     { method: 'GET', url: '/admin/status', action: 'status.read', handler: async () => pipelineStatus(deps) },
-    { method: 'GET', url: '/admin/sources', action: 'sources.list', handler: async () => ({ sources: deps.sources.list() }) },
+    { method: 'GET', url: '/admin/sources', action: 'sources.list', doc: SOURCES_DOC, handler: async () => ({ sources: deps.sources.list() }) },
     {
       method: 'POST',
       url: '/admin/sources',
       action: 'sources.create',
+      doc: CREATE_SOURCE_DOC,
       handler: async (request) => {
         const body = request.body as { name?: unknown; writeKey?: unknown } | undefined;
         if (typeof body?.name !== 'string') throw new ClientError(400, 'bad_request', 'send {"name": "<source name>"}');
@@ -79,6 +138,7 @@ export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
       method: 'DELETE',
       url: '/admin/sources/:id',
       action: 'sources.revoke',
+      doc: REVOKE_SOURCE_DOC,
       handler: async (request) => {
         const { id } = request.params as { id: string };
         const s = await deps.sources.revoke(id);
@@ -90,6 +150,7 @@ export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
       method: 'POST',
       url: '/admin/flush',
       action: 'loader.flush',
+      doc: FLUSH_DOC,
       handler: async () => {
         await deps.loader.flush();
         return { success: true, loader: deps.loader.stats() };

@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { RouteDoc } from '../http/route-doc.js';
 import { ClientError } from '../http/client-error.js';
 import { auditActorOf } from '../people/people.js';
 import type { IdentifierHasher } from '../privacy/identifier-hash.js';
@@ -45,6 +47,20 @@ function auditHashed(deps: PrivacyRouteDeps, request: FastifyRequest): void {
   noteAudit(request, { params: { kind: typeof b?.kind === 'string' ? b.kind.slice(0, 20) : null, subjectHash: value ? deps.hash(value) : null, dryRun: b?.dryRun === true } });
 }
 
+const REMOVE_SUPPRESSION_DOC: RouteDoc = {
+  summary: 'Lifts the suppression a privacy request added (its hashed identifiers may be collected again)',
+  params: z.object({ id: z.string().min(1) }),
+  response: z.object({ request: z.string(), removedHashes: z.number().int().positive() }),
+  examples: [
+    { name: 'lifted', request: { params: { id: 'prq_2b7f0c91' } }, response: { status: 200, body: { request: 'prq_2b7f0c91', removedHashes: 3 } } },
+    {
+      name: 'unknown',
+      request: { params: { id: 'nope' } },
+      response: { status: 404, body: { success: false, error: 'not_found', message: 'no suppression from privacy request nope (touchline privacy suppressions list)' } },
+    },
+  ],
+};
+
 /** `touchline privacy …`: delete (and its dry run), request status, the suppression list. */
 export function privacyRoutes(deps: PrivacyRouteDeps): AdminRoute[] {
   return [
@@ -88,6 +104,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): AdminRoute[] {
       method: 'DELETE',
       url: '/admin/privacy/suppressions/:id',
       action: 'privacy.suppressions.remove',
+      doc: REMOVE_SUPPRESSION_DOC,
       handler: async (request) => {
         const { id } = request.params as { id: string };
         const removed = deps.suppressions.remove(id);

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { AdminRoute } from './admin-route.js';
+import type { RouteDoc } from '../http/route-doc.js';
 import { ClientError } from '../http/client-error.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { buildTaggedUrl, NonConformingTagError } from '../taxonomy/utm-build.js';
@@ -11,6 +13,63 @@ export interface UtmRouteDeps {
   readonly now: () => Date;
 }
 
+const wholeDays = (v: string): boolean => {
+  const d = Number(v);
+  return Number.isInteger(d) && d > 0 && d <= 3660;
+};
+const Problem = z.object({
+  param: z.enum(UTM_PARAMS),
+  value: z.string(),
+  canonical: z.string(),
+  problem: z.enum(['not_normalised', 'alias', 'not_allowed', 'missing']),
+  fix: z.string(),
+});
+
+const REPORT_DOC: RouteDoc = {
+  summary: 'UTM values of recent landings that the campaign taxonomy reads otherwise or refuses',
+  querystring: z.object({ days: z.string().refine(wholeDays, 'a whole number of days, 1 to 3660').optional().describe('how far back; 30 when absent') }),
+  response: z.object({ landings: z.number().int(), lines: z.array(Problem.extend({ landings: z.number().int() })) }),
+  examples: [
+    {
+      name: 'a week',
+      request: { query: { days: '7' } },
+      response: {
+        status: 200,
+        body: { landings: 1840, lines: [{ param: 'utm_source', value: 'FaceBook', canonical: 'facebook', problem: 'not_normalised', fix: 'normalise: lowercase', landings: 212 }] },
+      },
+    },
+  ],
+};
+
+// Loose: keys other than the five UTM parameters and `url` are ignored, as they always were.
+const BuildBody = z.looseObject({ url: z.string(), ...Object.fromEntries(UTM_PARAMS.map((p) => [p, z.string().optional()])) });
+const BUILD_DOC: RouteDoc = {
+  summary: 'A link tagged with UTM parameters, checked against the campaign taxonomy',
+  body: BuildBody,
+  response: z.object({ url: z.string() }),
+  examples: [
+    {
+      name: 'conforming',
+      request: { body: { url: 'https://shop.test/sale', utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'winter_sale' } },
+      response: { status: 200, body: { url: 'https://shop.test/sale?utm_source=newsletter&utm_medium=email&utm_campaign=winter_sale' } },
+    },
+    {
+      name: 'nonconforming',
+      summary: 'a medium the taxonomy does not allow',
+      request: { body: { url: 'https://shop.test/sale', utm_source: 'newsletter', utm_medium: 'e-mail' } },
+      response: {
+        status: 422,
+        body: {
+          success: false,
+          error: 'nonconforming',
+          message: 'the link does not follow the campaign taxonomy:\n  utm_medium "e-mail": alias (use "email") — alias e-mail → email',
+          problems: [{ param: 'utm_medium', value: 'e-mail', canonical: 'email', problem: 'alias', fix: 'alias e-mail → email' }],
+        },
+      },
+    },
+  ],
+};
+
 /** `GET /admin/utm/report` (the CLI's `utm report`; the dashboard's data quality) and `POST /admin/utm/build` (its link builder). */
 export function utmRoutes(deps: UtmRouteDeps): AdminRoute[] {
   return [
@@ -18,6 +77,7 @@ export function utmRoutes(deps: UtmRouteDeps): AdminRoute[] {
       method: 'GET',
       url: '/admin/utm/report',
       action: 'quality.read',
+      doc: REPORT_DOC,
       handler: async (request) => {
         const q = (request.query ?? {}) as Record<string, unknown>;
         const days = Number(q['days'] ?? 30);
@@ -30,6 +90,7 @@ export function utmRoutes(deps: UtmRouteDeps): AdminRoute[] {
       method: 'POST',
       url: '/admin/utm/build',
       action: 'quality.read',
+      doc: BUILD_DOC,
       handler: async (request) => {
         const b = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
         const tag: Partial<Record<UtmParam, string>> = {};

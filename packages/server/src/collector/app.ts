@@ -9,6 +9,7 @@ import type { Log } from '../logging/log.js';
 import { logRequests } from '../logging/request-log.js';
 import { meterRequests } from '../metrics/meter-requests.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { HEALTHZ_DOC } from '../openapi/listener-docs.js';
 import { registerProtocols } from './protocols/protocols.js';
 import { registerSdkCompatRoutes, SDK_BATCH_PATHS } from './sdk-compat-routes.js';
 import type { Spool } from '../spool/spool.js';
@@ -80,7 +81,7 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
     });
   });
 
-  app.get('/healthz', { config: { cors: 'none' } }, async () => ({ ok: true }));
+  app.get('/healthz', { config: { cors: 'none', doc: HEALTHZ_DOC } }, async () => ({ ok: true }));
   // The collector's routes: the Segment Tracking API, then those handed in (the tracker's). Register new public routes here.
   registerTrackingRoutes(app, { ...options.tracking, quarantine });
   registerSdkCompatRoutes(app, { ...options.tracking, quarantine });

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type HTTPMeth
 import { registerBodyParsing } from './body-parsing.js';
 import { serverOptions, type ListenerLimits } from './listener-limits.js';
 import { requestIds } from './request-id.js';
+import { validateDeclared } from './route-doc.js';
 
 /** A route as the app registered it: the table that tests and the later policy check walk. */
 export interface RouteEntry {
@@ -44,6 +45,8 @@ export function createHttpApp(o: HttpAppOptions): FastifyInstance {
     done();
   });
   registerBodyParsing(app);
+  // A route that declares schemas (config.doc) is validated by them: the spec describes what is enforced.
+  validateDeclared(app);
   app.setNotFoundHandler(async (request, reply) => {
     reply.code(404);
     return { success: false, error: 'not_found', message: `no route ${request.method} ${request.url.replace(/\?.*$/s, '')}` };

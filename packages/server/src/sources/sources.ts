@@ -21,7 +21,8 @@ export function newWriteKey(): string {
   return randomBytes(24).toString('base64url');
 }
 
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
+/** A source name, and the shape of a source id (`src_…`): both may name a source in a URL. */
+export const SOURCE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/i;
 
 export async function openSourceRegistry(
   warehouse: Warehouse,
@@ -41,7 +42,7 @@ export async function openSourceRegistry(
     isRevoked: (k) => revoked.has(k),
     list: () => all,
     async create(name, writeKey) {
-      if (!NAME.test(name)) {
+      if (!SOURCE_NAME.test(name)) {
         throw new Error(`source name "${name}" must be 1-64 letters, digits, '_', '.' or '-'`);
       }
       await refresh();

@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { ClientError } from './client-error.js';
+
+/** One worked call of an operation: what is sent and what comes back. The spec carries it, the spec test validates it. */
+export interface RouteExample {
+  readonly name: string;
+  readonly summary?: string;
+  readonly request?: { readonly body?: unknown; readonly query?: Record<string, string>; readonly params?: Record<string, string> };
+  readonly response: { readonly status: number; readonly body: unknown };
+}
+
+/**
+ * What a route declares about itself, where it is defined: the schemas its requests are validated
+ * with (a refused request is a 400 naming the field, before the handler runs) and examples. The
+ * OpenAPI document (src/openapi/openapi-document.ts) is generated from these, so it cannot drift from what the
+ * server accepts.
+ */
+export interface RouteDoc {
+  readonly summary: string;
+  readonly body?: z.ZodType;
+  readonly querystring?: z.ZodType;
+  readonly params?: z.ZodType;
+  /** The success answer's shape. @defaultValue undescribed */
+  readonly response?: z.ZodType;
+  /** Other statuses' shapes where they are not the error body (`/readyz`'s 503). @defaultValue the error body */
+  readonly otherResponses?: Readonly<Record<number, z.ZodType>>;
+  /** @defaultValue `application/json` */
+  readonly responseType?: string;
+  /** Overrides the listener's scheme: `none` for liveness and the spec itself. @defaultValue the listener's */
+  readonly security?: 'none';
+  readonly examples: readonly [RouteExample, ...RouteExample[]];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's schemas and examples (src/http/route-doc.ts). */
+    doc?: RouteDoc;
+  }
+}
+
+const PARTS = ['params', 'querystring', 'body'] as const;
+const valueOf = (request: FastifyRequest, part: (typeof PARTS)[number]): unknown =>
+  part === 'params' ? request.params : part === 'querystring' ? request.query : request.body;
+
+/** Throws a 400 naming the first field of the request that its route's declared schemas refuse. */
+export function checkDeclared(request: FastifyRequest, doc: RouteDoc): void {
+  for (const part of PARTS) {
+    const schema = doc[part];
+    if (!schema) continue;
+    const r = schema.safeParse(valueOf(request, part) ?? (part === 'body' ? undefined : {}));
+    if (r.success) continue;
+    const issue = r.error.issues[0];
+    const field = [part, ...(issue?.path ?? []).map(String)].join('.');
+    throw new ClientError(400, 'bad_request', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+  }
+}
+
+/**
+ * Validates each declared part of a request before its handler. Only checks: the handler still
+ * reads the request as sent, so a valid request is handled exactly as before a schema was declared.
+ * Routes with an admin action are left to the admin guard, which checks them after it authorizes
+ * (a caller who may not act gets the 403, not a lesson in the schema).
+ */
+export function validateDeclared(app: FastifyInstance): void {
+  app.addHook('preHandler', async (request) => {
+    const { doc, action } = request.routeOptions.config;
+    if (doc && action === undefined) checkDeclared(request, doc);
+  });
+}

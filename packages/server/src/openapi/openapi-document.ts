@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { RouteEntry } from '../http/http-app.js';
+import type { RouteDoc } from '../http/route-doc.js';
+
+/** A listener's route table, as the generator reads it. */
+export interface ListenerRoutes {
+  readonly listener: 'public' | 'admin';
+  readonly routes: readonly RouteEntry[];
+}
+
+type Json = Record<string, unknown>;
+
+/** The spec's own version (`info.version`): raised when an operation changes incompatibly. */
+export const API_VERSION = '1.0.0';
+
+/** The routes an operation is made for: HEAD and CORS preflights are fastify's copies of others. */
+export const describedMethod = (method: string): boolean => method !== 'HEAD' && method !== 'OPTIONS';
+
+/** `/a/:id` → `/a/{id}`, OpenAPI's path template. */
+export const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+/** JSON Schema 2020-12 of what a request may send (`io: input`: before any transform). */
+export function jsonSchemaOf(schema: z.ZodType): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+const ERROR_BODY: Json = {
+  type: 'object',
+  required: ['success', 'error', 'message'],
+  properties: { success: { const: false }, error: { type: 'string' }, message: { type: 'string' } },
+};
+
+function parameters(doc: RouteDoc): Json[] {
+  const out: Json[] = [];
+  for (const [part, where] of [['params', 'path'], ['querystring', 'query']] as const) {
+    const schema = doc[part];
+    if (!schema) continue;
+    const s = jsonSchemaOf(schema);
+    const props = (s['properties'] ?? {}) as Record<string, Json>;
+    const required = new Set((s['required'] ?? []) as string[]);
+    const example = doc.examples.find((e) => e.request?.[part === 'params' ? 'params' : 'query']);
+    for (const [name, p] of Object.entries(props)) {
+      const value = example?.request?.[part === 'params' ? 'params' : 'query']?.[name];
+      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: p, ...(value === undefined ? {} : { example: value }) });
+    }
+  }
+  return out;
+}
+
+function responses(doc: RouteDoc): Json {
+  const byStatus = new Map<number, Json>();
+  for (const e of doc.examples) {
+    const r = byStatus.get(e.response.status) ?? {};
+    r[e.name] = { ...(e.summary ? { summary: e.summary } : {}), value: e.response.body };
+    byStatus.set(e.response.status, r);
+  }
+  const out: Json = {};
+  for (const [status, examples] of byStatus) {
+    const declared = doc.otherResponses?.[status] ?? (status < 400 ? doc.response : undefined);
+    const schema = declared ? jsonSchemaOf(declared) : status >= 400 ? ERROR_BODY : {};
+    const type = status >= 400 ? 'application/json' : doc.responseType ?? 'application/json';
+    out[String(status)] = { description: status >= 400 ? 'refused or failing' : 'done', content: { [type]: { schema, examples } } };
+  }
+  return out;
+}
+
+function operation(listener: ListenerRoutes['listener'], route: RouteEntry, doc: RouteDoc): Json {
+  const guarded = listener === 'admin' ? route.config['action'] !== undefined : true;
+  const scheme = listener === 'admin' ? 'adminToken' : 'writeKey';
+  const bodyExamples = Object.fromEntries(doc.examples.filter((e) => e.request?.body !== undefined).map((e) => [e.name, { value: e.request?.body }]));
+  return {
+    summary: doc.summary,
+    tags: [listener],
+    ...(route.config['action'] === undefined ? {} : { 'x-touchline-action': route.config['action'] }),
+    security: doc.security === 'none' || !guarded ? [] : [{ [scheme]: [] }],
+    parameters: parameters(doc),
+    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(doc.body), examples: bodyExamples } } } } : {}),
+    responses: responses(doc),
+  };
+}
+
+/**
+ * OpenAPI 3.1 for both listeners, from their route tables: every route that declares a
+ * {@link RouteDoc} becomes an operation; the others are left out (the spec test lists them).
+ */
+export function openApiDocument(listeners: readonly ListenerRoutes[]): Json {
+  const paths: Record<string, Json> = {};
+  for (const { listener, routes } of listeners) {
+    for (const route of routes) {
+      const doc = route.config['doc'] as RouteDoc | undefined;
+      if (!doc || !describedMethod(route.method)) continue;
+      const path = (paths[openApiPath(route.url)] ??= {});
+      path[route.method.toLowerCase()] = operation(listener, route, doc);
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Touchline', version: API_VERSION, description: 'The public collector (its own listener) and the admin API (`admin.host`).' },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    components: {
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token, or a member\'s personal token (`touchline people token create`).' },
+        writeKey: { type: 'http', scheme: 'basic', description: 'A source\'s write key as the Basic user name, password empty (Segment\'s convention).' },
+      },
+    },
+    paths,
+  };
+}

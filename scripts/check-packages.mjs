@@ -26,10 +26,17 @@ export function packageOf(spec) {
   return BUILTINS.has(name) ? null : name;
 }
 
-/** Import specifiers of one source file, comments removed first (they quote module names in prose). */
+/** What a module specifier can be: relative, absolute, `node:`/`#` prefixed, or an npm package name (and a path in it). */
+const MODULE_SPEC = /^(?:[./#]|node:|(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*(?:\/|$))/;
+
+/**
+ * Import specifiers of one source file, comments removed first (they quote module names in
+ * prose). In minified bundles, text ending in "from" before a quoted argument (`…from ",i(`) looks
+ * like an import to the pattern: a "specifier" no module could have is not one.
+ */
 export function specifiersOf(text) {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  return [...code.matchAll(SPECIFIER)].map((m) => m[1]);
+  return [...code.matchAll(SPECIFIER)].map((m) => m[1]).filter((spec) => MODULE_SPEC.test(spec));
 }
 
 function filesUnder(dir, test) {

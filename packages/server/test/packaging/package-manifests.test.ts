@@ -108,5 +108,8 @@ describe('the check catches what npm would not install', () => {
   it('reads specifiers as a bundler would, not from strings that only look like imports', () => {
     expect(specifiersOf("const s = 'from here'; import a from 'a';")).toEqual(['a']);
     expect(specifiersOf("export { b } from './b.js'")).toEqual(['./b.js']);
+    // A minified bundle: UI text ending in "from" before a call's quoted argument.
+    expect(specifiersOf('i("p",{children:["taken from ",i("code",{children:"x"})]}); import c from "@scope/c/sub";')).toEqual(['@scope/c/sub']);
+    expect(specifiersOf("import x from 'Not A Module'; import y from 'node:fs'; import z from '#internal';")).toEqual(['node:fs', '#internal']);
   });
 });

@@ -173,7 +173,10 @@ export function activationClickhouseClusterStatements(database: string, ts: stri
   return activationClickhouseStatements(database, ts).flatMap((ddl) => {
     const name = /\.(\w+) \(/.exec(ddl)?.[1] ?? '';
     const local = `${name}_local`;
-    const replicated = ddl
+    // A new cluster gets migration 4's columns in the CREATE: 18.16 refuses ALTER … ON CLUSTER on
+    // the Distributed table of replicated shards, and the Distributed table copies the local one.
+    const current = name === 'sync_row_results' ? ddl.replace('  result_id String\n)', `  result_id String,\n${RESULT_COLUMNS_V4.map(([n]) => `  ${n} Nullable(String)`).join(',\n')}\n)`) : ddl;
+    const replicated = current
       .replace(`${db}.${name} (`, () => `${db}.${quoteIdent(local)} ${on} (`)
       .replace(/ENGINE = ReplacingMergeTree(?:\(([^)]*)\))?/, (_m, version?: string) => {
         const path = `${clickhouseLiteral(`/clickhouse/tables/{shard}/${database}/${local}`)}, ${clickhouseLiteral('{replica}')}`;
@@ -183,10 +186,5 @@ export function activationClickhouseClusterStatements(database: string, ts: stri
       replicated,
       `CREATE TABLE IF NOT EXISTS ${db}.${name} ${on} AS ${db}.${quoteIdent(local)}\nENGINE = Distributed(${quoteIdent(cluster)}, ${db}, ${quoteIdent(local)}, ${CLUSTER_SHARDING[name]})`,
     ];
-  }).concat(
-    // Migration 4's columns, on the local tables and the Distributed ones alike.
-    RESULT_COLUMNS_V4.flatMap(([n]) =>
-      ['sync_row_results_local', 'sync_row_results'].map((t) => `ALTER TABLE ${db}.${quoteIdent(t)} ${on} ADD COLUMN ${n} Nullable(String)`),
-    ),
-  );
+  });
 }

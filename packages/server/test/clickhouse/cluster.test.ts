@@ -34,7 +34,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('cluster DDL: two shards behind
       .map((s) =>
         s
           .replace(` ON CLUSTER "${CLUSTER}"`, '')
-          .replace(/Replicated(Replacing|Aggregating)MergeTree\('[^']*', '\{replica\}'(, )?/, '$1MergeTree('),
+          .replace(/Replicated(Replacing|Aggregating|)MergeTree\('[^']*', '\{replica\}'(, )?/, '$1MergeTree('),
       );
     expect(statements.some((s) => s.includes('ENGINE = Distributed("touchline_test"'))).toBe(true);
     for (const server of servers) {

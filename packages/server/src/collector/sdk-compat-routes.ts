@@ -1,6 +1,7 @@
 import { EVENT_TYPES } from '@touchline/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClientError, InvalidJsonError } from '../http/client-error.js';
+import { BATCH_DOC, BEACON_DOC, EVENT_DOCS, RUDDER_SOURCE_CONFIG_DOC, SEGMENT_SETTINGS_DOC } from './segment-route-docs.js';
 import { rudderSourceConfig, segmentSettings, type ApiLocation } from './sdk-settings.js';
 import { authenticate, batchHandler, eventHandler, requestFacts, writeKeyOf, type TrackingDeps, type WriteKeyReader } from './tracking-routes.js';
 
@@ -50,11 +51,11 @@ function apiLocation(request: FastifyRequest): ApiLocation {
 }
 
 export function registerSdkCompatRoutes(app: FastifyInstance, deps: TrackingDeps): void {
-  for (const type of EVENT_TYPES) app.post(shortPath(type), { bodyLimit: deps.maxEventBytes }, eventHandler(deps, type));
-  app.post('/v1/b', { bodyLimit: deps.maxBatchBytes }, batchHandler(deps));
-  app.post('/beacon/v1/batch', { bodyLimit: deps.maxBatchBytes, errorHandler: quarantineBadBeacon(deps) }, batchHandler(deps, beaconWriteKey));
+  for (const type of EVENT_TYPES) app.post(shortPath(type), { bodyLimit: deps.maxEventBytes, config: { doc: EVENT_DOCS[type] } }, eventHandler(deps, type));
+  app.post('/v1/b', { bodyLimit: deps.maxBatchBytes, config: { doc: BATCH_DOC } }, batchHandler(deps));
+  app.post('/beacon/v1/batch', { bodyLimit: deps.maxBatchBytes, errorHandler: quarantineBadBeacon(deps), config: { doc: BEACON_DOC } }, batchHandler(deps, beaconWriteKey));
 
-  app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', async (request, reply) => {
+  app.get<{ Params: { writeKey: string } }>('/v1/projects/:writeKey/settings', { config: { doc: SEGMENT_SETTINGS_DOC } }, async (request, reply) => {
     const source = authenticate(deps.sources, request, {}, (r) => (r.params as { writeKey: string }).writeKey);
     reply.header('cache-control', 'public, max-age=300');
     return segmentSettings(source.writeKey, apiLocation(request));
@@ -66,8 +67,7 @@ export function registerSdkCompatRoutes(app: FastifyInstance, deps: TrackingDeps
     reply.header('cache-control', 'private, max-age=300');
     return rudderSourceConfig(source);
   };
-  app.get('/sourceConfig', sourceConfig);
-  app.get('/sourceConfig/', sourceConfig);
+  for (const path of ['/sourceConfig', '/sourceConfig/']) app.get(path, { config: { doc: RUDDER_SOURCE_CONFIG_DOC } }, sourceConfig);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { RequestFacts } from './event-row.js';
 import { ClientError } from '../http/client-error.js';
 import type { Ingest } from './ingest.js';
 import type { Quarantine } from './public-routes.js';
+import { BATCH_DOC, EVENT_DOCS } from './segment-route-docs.js';
 
 export interface TrackingDeps {
   readonly ingest: Ingest;
@@ -99,7 +100,7 @@ export function batchHandler(deps: TrackingDeps, keyOf: WriteKeyReader = writeKe
     if (!Array.isArray(batch)) {
       const reason = isObject(body) ? '`batch` must be an array of events' : 'the body must be a JSON object with a `batch` array';
       await deps.quarantine(facts, body, reason);
-      throw new ClientError(400, 'invalid_batch', reason, { quarantined: true });
+      throw new ClientError(400, 'invalid_batch', reason, { field: 'batch', quarantined: true });
     }
     const r = await deps.ingest(withBatchContext(batch, (body as Body)['context']), facts);
     const kept = r.accepted + r.duplicates;
@@ -115,6 +116,6 @@ export function batchHandler(deps: TrackingDeps, keyOf: WriteKeyReader = writeKe
 
 /** The Segment Tracking API: `/v1/{track,page,screen,identify,group,alias}` and `/v1/batch`. */
 export function registerTrackingRoutes(app: FastifyInstance, deps: TrackingDeps): void {
-  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, { bodyLimit: deps.maxEventBytes }, eventHandler(deps, type));
-  app.post('/v1/batch', { bodyLimit: deps.maxBatchBytes }, batchHandler(deps));
+  for (const type of EVENT_TYPES) app.post(`/v1/${type}`, { bodyLimit: deps.maxEventBytes, config: { doc: EVENT_DOCS[type] } }, eventHandler(deps, type));
+  app.post('/v1/batch', { bodyLimit: deps.maxBatchBytes, config: { doc: BATCH_DOC } }, batchHandler(deps));
 }

@@ -19,6 +19,12 @@ export interface RouteExample {
 export interface RouteDoc {
   readonly summary: string;
   readonly body?: z.ZodType;
+  /**
+   * The body's other media types, each with the schema of the body as it is sent (posthog-js's
+   * base64 form field, a beacon's `text/plain`). `body` is the JSON one.
+   * @defaultValue `application/json` only
+   */
+  readonly otherBodies?: Readonly<Record<string, z.ZodType>>;
   readonly querystring?: z.ZodType;
   readonly params?: z.ZodType;
   /** The success answer's shape. @defaultValue undescribed */
@@ -29,6 +35,18 @@ export interface RouteDoc {
   readonly responseType?: string;
   /** Overrides the listener's scheme: `none` for liveness and the spec itself. @defaultValue the listener's */
   readonly security?: 'none';
+  /**
+   * Who enforces the request schemas. `before`: {@link checkDeclared}, before the handler (a 400
+   * naming the field). `handler`: the spec shows them, the handler checks the request itself.
+   * Ingest routes take `handler`: their body schema is the envelope (a batch is an array of
+   * objects) with each event's rules in its descriptions, and the handler judges each event on
+   * its own — a refused event is quarantined in failed_events with its reason and field while
+   * the others are kept, and an envelope it cannot read is quarantined and answered 400 after
+   * the write key is checked. A check before the handler would refuse the whole batch for one
+   * bad event, answer an unauthenticated sender, and keep nothing of what it refused.
+   * @defaultValue `before`
+   */
+  readonly validates?: 'before' | 'handler';
   readonly examples: readonly [RouteExample, ...RouteExample[]];
 }
 
@@ -60,11 +78,12 @@ export function checkDeclared(request: FastifyRequest, doc: RouteDoc): void {
  * Validates each declared part of a request before its handler. Only checks: the handler still
  * reads the request as sent, so a valid request is handled exactly as before a schema was declared.
  * Routes with an admin action are left to the admin guard, which checks them after it authorizes
- * (a caller who may not act gets the 403, not a lesson in the schema).
+ * (a caller who may not act gets the 403, not a lesson in the schema); routes that declare
+ * `validates: 'handler'` (the collector's ingest routes) check their requests themselves.
  */
 export function validateDeclared(app: FastifyInstance): void {
   app.addHook('preHandler', async (request) => {
     const { doc, action } = request.routeOptions.config;
-    if (doc && action === undefined) checkDeclared(request, doc);
+    if (doc && action === undefined && doc.validates !== 'handler') checkDeclared(request, doc);
   });
 }

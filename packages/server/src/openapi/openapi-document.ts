@@ -31,8 +31,10 @@ const ERROR_BODY: Json = {
   properties: { success: { const: false }, error: { type: 'string' }, message: { type: 'string' } },
 };
 
-function parameters(doc: RouteDoc): Json[] {
+function parameters(doc: RouteDoc, url: string): Json[] {
   const out: Json[] = [];
+  // One doc serves a route with its key in the path and the same route without it.
+  const inPath = new Set([...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]));
   for (const [part, where] of [['params', 'path'], ['querystring', 'query']] as const) {
     const schema = doc[part];
     if (!schema) continue;
@@ -41,6 +43,7 @@ function parameters(doc: RouteDoc): Json[] {
     const required = new Set((s['required'] ?? []) as string[]);
     const example = doc.examples.find((e) => e.request?.[part === 'params' ? 'params' : 'query']);
     for (const [name, p] of Object.entries(props)) {
+      if (where === 'path' && !inPath.has(name)) continue;
       const value = example?.request?.[part === 'params' ? 'params' : 'query']?.[name];
       out.push({ name, in: where, required: where === 'path' || required.has(name), schema: p, ...(value === undefined ? {} : { example: value }) });
     }
@@ -65,17 +68,28 @@ function responses(doc: RouteDoc): Json {
   return out;
 }
 
+/** The JSON body with its examples, then the body's other media types (no examples: they are encodings of the JSON). */
+function requestBody(doc: RouteDoc): Json {
+  const examples = Object.fromEntries(doc.examples.filter((e) => e.request?.body !== undefined).map((e) => [e.name, { value: e.request?.body }]));
+  const content: Json = { 'application/json': { schema: jsonSchemaOf(doc.body as z.ZodType), examples } };
+  for (const [type, schema] of Object.entries(doc.otherBodies ?? {})) content[type] = { schema: jsonSchemaOf(schema) };
+  return { required: true, content };
+}
+
+const HANDLER_VALIDATES =
+  'The request schemas are the envelope this route takes: the handler checks each event itself. A refused event is kept in failed_events with its reason and field, and the others are stored.';
+
 function operation(listener: ListenerRoutes['listener'], route: RouteEntry, doc: RouteDoc): Json {
   const guarded = listener === 'admin' ? route.config['action'] !== undefined : true;
   const scheme = listener === 'admin' ? 'adminToken' : 'writeKey';
-  const bodyExamples = Object.fromEntries(doc.examples.filter((e) => e.request?.body !== undefined).map((e) => [e.name, { value: e.request?.body }]));
   return {
     summary: doc.summary,
+    ...(doc.validates === 'handler' ? { description: HANDLER_VALIDATES, 'x-touchline-validates': 'handler' } : {}),
     tags: [listener],
     ...(route.config['action'] === undefined ? {} : { 'x-touchline-action': route.config['action'] }),
     security: doc.security === 'none' || !guarded ? [] : [{ [scheme]: [] }],
-    parameters: parameters(doc),
-    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(doc.body), examples: bodyExamples } } } } : {}),
+    parameters: parameters(doc, route.url),
+    ...(doc.body ? { requestBody: requestBody(doc) } : {}),
     responses: responses(doc),
   };
 }

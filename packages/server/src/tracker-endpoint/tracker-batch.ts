@@ -81,7 +81,7 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
   if (!Array.isArray(batch)) {
     const reason = '`batch` must be an array of events';
     await deps.quarantine(req.facts, req.body, reason);
-    throw new ClientError(400, 'invalid_batch', reason, { quarantined: true });
+    throw new ClientError(400, 'invalid_batch', reason, { field: 'batch', quarantined: true });
   }
   const ua = req.facts.userAgent;
   const events = batch.map((e) => withVisitorAgent(obj(e), ua));

@@ -7,6 +7,7 @@ import { authenticate, requestFacts } from '../collector/tracking-routes.js';
 import { ClientError } from '../http/client-error.js';
 import type { ScriptAsset } from './script-asset.js';
 import { receiveTrackerBatch, type TrackerBatchDeps } from './tracker-batch.js';
+import { TRACKER_BATCH_DOC, TRACKER_SCRIPT_DOC } from './tracker-route-docs.js';
 
 export interface TrackerRouteDeps extends TrackerBatchDeps {
   readonly sources: SourceRegistry;
@@ -53,9 +54,9 @@ function serveScript(deps: TrackerRouteDeps) {
  * needed) and answers with the visitor's authoritative touches; see tracker-batch.ts.
  */
 export function registerTrackerRoutes(app: FastifyInstance, deps: TrackerRouteDeps): void {
-  app.get(deps.scriptPath, serveScript(deps));
+  app.get(deps.scriptPath, { config: { doc: TRACKER_SCRIPT_DOC } }, serveScript(deps));
   // The endpoint reads and sets the visitor cookie: only the site's own origins get a CORS answer.
-  app.post(deps.endpointPath, { bodyLimit: deps.maxBatchBytes, config: { cors: 'site' } }, async (request, reply) => {
+  app.post(deps.endpointPath, { bodyLimit: deps.maxBatchBytes, config: { cors: 'site', doc: TRACKER_BATCH_DOC } }, async (request, reply) => {
     const body = request.body;
     const source = authenticate(deps.sources, request, body);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {

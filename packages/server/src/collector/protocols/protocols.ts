@@ -7,6 +7,7 @@ import { posthogRequest, registerPostHogRoutes } from './posthog/posthog-routes.
 import { isObj } from './json-values.js';
 import { registerSnowplowRoutes } from './snowplow/snowplow-routes.js';
 import { registerPostbackRoutes } from './postbacks/postback-routes.js';
+import { SHARED_BATCH_DOC } from './shared-batch-doc.js';
 
 /**
  * `/batch` is Amplitude's Batch API and `/batch/` PostHog's: SDKs keep or drop the slash as they
@@ -33,7 +34,7 @@ export async function registerProtocols(app: FastifyInstance, deps: ProtocolDeps
   await app.register(async (scope) => {
     acceptRawBodies(scope);
     registerAmplitudeRoutes(scope, deps);
-    for (const path of ['/batch', '/batch/']) scope.post(path, { bodyLimit: deps.maxBatchBytes }, (req, reply) => sharedBatch(deps, req, reply));
+    for (const path of ['/batch', '/batch/']) scope.post(path, { bodyLimit: deps.maxBatchBytes, config: { doc: SHARED_BATCH_DOC } }, (req, reply) => sharedBatch(deps, req, reply));
   });
   await app.register(async (scope) => {
     acceptRawBodies(scope);

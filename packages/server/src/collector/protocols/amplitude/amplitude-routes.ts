@@ -8,6 +8,7 @@ import { protocolErrorHandler } from '../protocol-errors.js';
 import { bodyBytes, gunzipBounded, isGzip, parseJsonText } from '../raw-bodies.js';
 import { keyProblem, lookUpKey } from '../source-key.js';
 import { amplitudeError, amplitudeOk, eventsRefused, invalidApiKey, missingField } from './amplitude-answers.js';
+import { AMPLITUDE_CONFIG_DOC, AMPLITUDE_DOC } from './amplitude-route-docs.js';
 import { AMPLITUDE_FIELDS, mapAmplitudeEvent, type AmplitudeFault } from './amplitude-event.js';
 
 /** HTTP V2's cap on events per request (Amplitude answers 413; its SDKs halve and retry). */
@@ -84,11 +85,11 @@ export function registerAmplitudeRoutes(app: FastifyInstance, deps: ProtocolDeps
     }
     return amplitudeRequest(deps, request, reply, parsed.value, bodyBytes(request.body).length);
   };
-  for (const path of AMPLITUDE_PATHS) app.post(path, { bodyLimit: deps.maxBatchBytes }, handler);
+  for (const path of AMPLITUDE_PATHS) app.post(path, { bodyLimit: deps.maxBatchBytes, config: { doc: AMPLITUDE_DOC } }, handler);
   // The browser SDK's remote configuration (`remoteConfig: { serverUrl: '…/amplitude/config' }`;
   // it asks `<serverUrl>/<apiKey>?config_group=browser`): none, so the SDK keeps its init options
   // and turns on nothing that reports to Amplitude. An unknown key is a 401: the SDK stops asking.
-  app.get<{ Params: { key: string } }>('/amplitude/config/:key', async (request, reply) => {
+  app.get<{ Params: { key: string } }>('/amplitude/config/:key', { config: { doc: AMPLITUDE_CONFIG_DOC } }, async (request, reply) => {
     const key = lookUpKey(deps.sources, request.params.key);
     if (!key.ok) {
       reply.code(401);

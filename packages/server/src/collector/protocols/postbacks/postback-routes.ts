@@ -6,17 +6,20 @@ import type { ProtocolDeps } from '../protocol-deps.js';
 import { protocolErrorHandler } from '../protocol-errors.js';
 import { bodyBytes, gunzipBounded, isGzip, parseJsonText } from '../raw-bodies.js';
 import { keyProblem, lookUpKey } from '../source-key.js';
+import type { RouteDoc } from '../../../http/route-doc.js';
 import { APPSFLYER_FIELDS, mapAppsFlyer } from './appsflyer.js';
 import { BRANCH_FIELDS, mapBranch } from './branch.js';
+import { APPSFLYER_DOC, BRANCH_DOC } from './postback-route-docs.js';
 
 interface Provider {
   readonly map: (raw: unknown) => Mapping;
   readonly fields: Readonly<Record<string, string>>;
+  readonly doc: RouteDoc;
 }
 
 const PROVIDERS: Readonly<Record<string, Provider>> = {
-  appsflyer: { map: mapAppsFlyer, fields: APPSFLYER_FIELDS },
-  branch: { map: mapBranch, fields: BRANCH_FIELDS },
+  appsflyer: { map: mapAppsFlyer, fields: APPSFLYER_FIELDS, doc: APPSFLYER_DOC },
+  branch: { map: mapBranch, fields: BRANCH_FIELDS, doc: BRANCH_DOC },
 };
 
 /**
@@ -54,7 +57,7 @@ export function registerPostbackRoutes(app: FastifyInstance, deps: ProtocolDeps)
   app.setErrorHandler(protocolErrorHandler(deps, () => 'limits.maxBatchBytes'));
   for (const [name, provider] of Object.entries(PROVIDERS)) {
     for (const path of [`/postbacks/${name}`, `/postbacks/${name}/:key`]) {
-      app.post(path, { bodyLimit: deps.maxBatchBytes, config: { cors: 'none' } }, (req, reply) => postback(deps, provider, req, reply));
+      app.post(path, { bodyLimit: deps.maxBatchBytes, config: { cors: 'none', doc: provider.doc } }, (req, reply) => postback(deps, provider, req, reply));
     }
   }
 }

@@ -10,6 +10,7 @@ import { keyProblem, lookUpKey } from '../source-key.js';
 import { decodePostHogBody } from './posthog-body.js';
 import { mapPostHogEvent, POSTHOG_FIELDS } from './posthog-event.js';
 import { posthogFlags, posthogRemoteConfig } from './posthog-config.js';
+import { POSTHOG_CAPTURE_DOC, POSTHOG_CONFIG_DOC, POSTHOG_CONFIG_JS_DOC, POSTHOG_FLAGS_DOC } from './posthog-route-docs.js';
 
 /** Capture paths (each with and without the trailing slash), under `/posthog` and at PostHog's own. */
 const CAPTURE = ['/e', '/i/v0/e', '/capture', '/track'];
@@ -82,18 +83,18 @@ function registerConfigRoutes(app: FastifyInstance, deps: ProtocolDeps, prefix: 
     if (!key.ok) throw new ClientError(401, 'authentication_failed', keyProblem(key.why, 'the project token in the path'));
     return posthogRemoteConfig(key.source.writeKey);
   };
-  app.get(`${prefix}/array/:token/config`, async (request, reply) => {
+  app.get(`${prefix}/array/:token/config`, { config: { doc: POSTHOG_CONFIG_DOC } }, async (request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return configOf(request);
   });
-  app.get(`${prefix}/array/:token/config.js`, async (request, reply) => {
+  app.get(`${prefix}/array/:token/config.js`, { config: { doc: POSTHOG_CONFIG_JS_DOC } }, async (request, reply) => {
     const config = configOf(request);
     reply.header('cache-control', 'public, max-age=300').type('application/javascript');
     // JSON.stringify of the config (a known key, fixed values) is a JavaScript literal
     return `(function(){window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{};window._POSTHOG_REMOTE_CONFIG[${JSON.stringify(config.token)}]={config:${JSON.stringify(config)},siteApps:[]};})();`;
   });
   for (const path of withSlashes([`${prefix}/flags`, `${prefix}/decide`])) {
-    app.post(path, { bodyLimit: deps.maxEventBytes }, async (request) => {
+    app.post(path, { bodyLimit: deps.maxEventBytes, config: { doc: POSTHOG_FLAGS_DOC } }, async (request) => {
       const body = decodePostHogBody(request, deps.maxEventBytes);
       const key = lookUpKey(deps.sources, strOf(objOf(body)?.['token']) ?? strOf(objOf(body)?.['api_key']));
       if (!key.ok) throw new ClientError(401, 'authentication_failed', keyProblem(key.why, '`token` in the body'));
@@ -106,7 +107,7 @@ function registerConfigRoutes(app: FastifyInstance, deps: ProtocolDeps, prefix: 
 export function registerPostHogRoutes(app: FastifyInstance, deps: ProtocolDeps): void {
   app.setErrorHandler(protocolErrorHandler(deps, () => 'limits.maxBatchBytes', posthogError));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => posthogRequest(deps, request, reply, decodePostHogBody(request, deps.maxBatchBytes));
-  for (const path of POSTHOG_CAPTURE_PATHS) app.post(path, { bodyLimit: deps.maxBatchBytes }, handler);
+  for (const path of POSTHOG_CAPTURE_PATHS) app.post(path, { bodyLimit: deps.maxBatchBytes, config: { doc: POSTHOG_CAPTURE_DOC } }, handler);
   // posthog-js's beacon and some of its retries use GET with `?data=` on capture paths: not taken (docs/ingest.md).
   registerConfigRoutes(app, deps, '/posthog');
   registerConfigRoutes(app, deps, '');

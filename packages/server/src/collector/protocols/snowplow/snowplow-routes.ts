@@ -7,6 +7,7 @@ import type { ProtocolDeps } from '../protocol-deps.js';
 import { protocolErrorHandler } from '../protocol-errors.js';
 import { bodyBytes, gunzipBounded, isGzip, parseJsonText } from '../raw-bodies.js';
 import { keyProblem, lookUpKey } from '../source-key.js';
+import { SNOWPLOW_PIXEL_DOC, SNOWPLOW_TP2_DOC } from './snowplow-route-docs.js';
 import { mapSnowplowEvent, SNOWPLOW_FIELDS } from './snowplow-event.js';
 
 const TP2 = '/com.snowplowanalytics.snowplow/tp2';
@@ -65,7 +66,7 @@ async function pixel(deps: ProtocolDeps, request: FastifyRequest, reply: Fastify
 export function registerSnowplowRoutes(app: FastifyInstance, deps: ProtocolDeps): void {
   app.setErrorHandler(protocolErrorHandler(deps, () => 'limits.maxBatchBytes'));
   for (const prefix of ['/snowplow', '/snowplow/:key', '']) {
-    app.post(`${prefix}${TP2}`, { bodyLimit: deps.maxBatchBytes }, (req, reply) => tp2(deps, req, reply));
-    app.get(`${prefix}/i`, (req, reply) => pixel(deps, req, reply));
+    app.post(`${prefix}${TP2}`, { bodyLimit: deps.maxBatchBytes, config: { doc: SNOWPLOW_TP2_DOC } }, (req, reply) => tp2(deps, req, reply));
+    app.get(`${prefix}/i`, { config: { doc: SNOWPLOW_PIXEL_DOC } }, (req, reply) => pixel(deps, req, reply));
   }
 }

@@ -33,7 +33,10 @@ export interface RouteDoc {
   readonly otherResponses?: Readonly<Record<number, z.ZodType>>;
   /** @defaultValue `application/json` */
   readonly responseType?: string;
-  /** Overrides the listener's scheme: `none` for liveness and the spec itself. @defaultValue the listener's */
+  /**
+   * Overrides the listener's scheme: `none` for liveness, the spec itself, and protocols that take
+   * their key in the body or path (the summary says where). @defaultValue the listener's
+   */
   readonly security?: 'none';
   /**
    * Who enforces the request schemas. `before`: {@link checkDeclared}, before the handler (a 400

@@ -55,6 +55,13 @@ export { startMetaCustomAudienceStandIn, type MetaCustomAudienceStandInOptions }
 export type { LateVerdict } from './stand-ins/data-manager-status.js';
 export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
 export { startLinkedinAdAnalyticsStandIn, type LinkedinAdAnalyticsStandInOptions, type LinkedinAnalyticsRow } from './stand-ins/linkedin-ad-analytics-stand-in.js';
+export {
+  startMicrosoftReportingStandIn,
+  zipOneFile,
+  type MicrosoftReportingStandIn,
+  type MicrosoftReportingStandInOptions,
+  type MicrosoftReportRow,
+} from './stand-ins/microsoft-reporting-stand-in.js';
 export { startTiktokReportingStandIn, type TiktokReportingStandInOptions, type TiktokReportRow } from './stand-ins/tiktok-reporting-stand-in.js';
 export {
   startOAuthStandIn,

@@ -1,6 +1,8 @@
 import { startTiktokReportingStandIn, type TiktokReportRow } from '@touchline/destinations/testing';
 import type { StandIn } from '@touchline/destinations/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MORE_SPEND_SOURCES } from '../../src/spend/pull/more-sources.js';
+import { KNOWN_NETWORKS } from '../../src/spend/spend-row.js';
 import { SpendPullError, type SpendPage, type SpendPullContext, type SpendSource, type SpendWindow } from '../../src/spend/pull/spend-source.js';
 import { tiktokAdsSource } from '../../src/spend/pull/tiktok-ads-source.js';
 import { manualClock } from '../support/manual-clock.js';
@@ -129,5 +131,14 @@ describe('TikTok spend source', () => {
     standIn = await startTiktokReportingStandIn({ clock: h.clock, advertisers: { [ADVERTISER]: 'EUR' }, rows: [row('170001', '2026-11-01', '12,50')] });
     const e = await failure(collect(tiktokAdsSource(), WINDOW, h.ctx(standIn.url)));
     expect([e.failure, e.message]).toEqual(['contract', expect.stringContaining('"12,50"')]);
+  });
+
+  it('is registered beside LinkedIn and Microsoft Advertising, each with the permissions reporting needs', () => {
+    expect(MORE_SPEND_SOURCES.map((s) => [s.network, s.scopes])).toEqual([
+      ['linkedin', ['r_ads_reporting', 'r_ads']],
+      ['tiktok', ['Reporting']],
+      ['microsoft_ads', ['https://ads.microsoft.com/msads.manage']],
+    ]);
+    expect(MORE_SPEND_SOURCES.every((s) => (KNOWN_NETWORKS as readonly string[]).includes(s.network))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { linkedinClient } from '@touchline/destinations';
+import { linkedinClient, OAUTH_SCOPES } from '@touchline/destinations';
 import type { CampaignMeta } from '../campaigns.js';
 import type { SpendRow } from '../spend-row.js';
 import { LINKEDIN_NETWORK, LINKEDIN_READING, linkedinAccount, linkedinCampaigns, linkedinVersion, restliDateRange, type LinkedinClient } from './linkedin-ads-metadata.js';
@@ -31,7 +31,7 @@ export function linkedinAdsSource(options: LinkedinAdsSourceOptions = {}): Spend
   const limit = options.resultLimit ?? RESULT_LIMIT;
   return {
     network: LINKEDIN_NETWORK,
-    scopes: ['r_ads_reporting', 'r_ads'],
+    scopes: [OAUTH_SCOPES.linkedin.reporting, OAUTH_SCOPES.linkedin.ads],
     pull: (window, ctx) => pullLinkedin(window, ctx, limit),
   };
 }

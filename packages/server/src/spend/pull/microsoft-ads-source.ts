@@ -1,4 +1,4 @@
-import { microsoftAdsClient, microsoftRule, MICROSOFT_CODES, type HttpAnswer } from '@touchline/destinations';
+import { microsoftAdsClient, microsoftRule, MICROSOFT_CODES, OAUTH_SCOPES, type HttpAnswer } from '@touchline/destinations';
 import { MICROSOFT_COLUMNS, MICROSOFT_NETWORK, microsoftReportPage } from './microsoft-ads-report.js';
 import { unzipSingleFile } from './microsoft-ads-zip.js';
 import { answerOf, contractBreak, dayOf, digitsId, objectAt, pullToken, requestContext, type VendorReading } from './more-sources-http.js';
@@ -36,7 +36,7 @@ const READING: VendorReading = {
  * `report-time-zone` (a ReportTimeZone name) is optional.
  */
 export function microsoftAdsSource(): SpendSource {
-  return { network: MICROSOFT_NETWORK, scopes: ['https://ads.microsoft.com/msads.manage'], pull: pullMicrosoft };
+  return { network: MICROSOFT_NETWORK, scopes: [OAUTH_SCOPES.microsoft.ads], pull: pullMicrosoft };
 }
 
 interface Settings {

@@ -98,12 +98,13 @@ describe('LinkedIn spend source', () => {
     expect([e.failure, e.message]).toEqual(['partial', expect.stringContaining('2026-11-01')]);
   });
 
-  it('backs off on a 429 without Retry-After, then stops as throttled past the budget', async () => {
+  it('waits out a 429 (its Retry-After when it has one, else a back-off), then stops as throttled past the budget', async () => {
     const h = harness();
     standIn = await start(h);
-    standIn.script({ status: 429 });
+    standIn.script({ status: 429, headers: { 'retry-after': '30' } });
     expect((await collect(linkedinAdsSource({ resultLimit: 5 }), WINDOW, h.ctx(standIn.url))).flatMap((p) => p.rows)).toHaveLength(7);
     expect(h.sleeps).toHaveLength(1);
+    expect(h.sleeps[0]).toBeGreaterThanOrEqual(30_000);
     standIn.script(...Array.from({ length: 5 }, () => ({ status: 429 })));
     const e = await failure(collect(linkedinAdsSource({ resultLimit: 5 }), WINDOW, h.ctx(standIn.url)));
     expect(e.failure).toBe('throttled');

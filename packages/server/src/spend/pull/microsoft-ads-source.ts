@@ -119,9 +119,16 @@ async function download(ctx: SpendPullContext, url: string): Promise<string> {
   }
   const localTest = ctx.baseUrl !== undefined && new URL(ctx.baseUrl).protocol === 'http:';
   if (target.protocol !== 'https:' && !(localTest && target.protocol === 'http:')) throw contractBreak(MICROSOFT_NETWORK, `ReportDownloadUrl is not https (${target.protocol})`);
-  const res = await ctx.fetch(target, { method: 'GET', ...(ctx.signal ? { signal: ctx.signal } : {}) });
-  if (res.status !== 200) throw new SpendPullError(MICROSOFT_NETWORK, 'partial', `the report file could not be downloaded (HTTP ${res.status}); pull the window again`);
-  const unzipped = unzipSingleFile(Buffer.from(await res.arrayBuffer()));
+  let zip: Buffer;
+  try {
+    const res = await ctx.fetch(target, { method: 'GET', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    zip = Buffer.from(await res.arrayBuffer());
+  } catch (error) {
+    // The report was made; only its file is missing (an expired URL, a dropped connection).
+    throw new SpendPullError(MICROSOFT_NETWORK, 'partial', `the report file could not be downloaded (${error instanceof Error ? error.message : String(error)}); pull the window again`);
+  }
+  const unzipped = unzipSingleFile(zip);
   if (!unzipped.ok) throw contractBreak(MICROSOFT_NETWORK, unzipped.reason);
   return unzipped.data.toString('utf8');
 }

@@ -18,6 +18,8 @@ const PAGE_SIZE = 1000;
 const RANGE_DAYS = 30;
 /** Envelope codes of a dead or unpermitted token: 40001 no permission, 40104 / 40105 token refused (§C6). */
 const TOKEN_CODES: ReadonlySet<number> = new Set([TIKTOK_CODES.noPermission, 40104, TIKTOK_CODES.invalidToken]);
+/** More pages than any account's 30 days of campaigns fill: a runaway cursor, not data. */
+const MAX_PAGES = 10_000;
 const METRICS = ['spend', 'impressions', 'clicks', 'conversion', 'campaign_name'];
 
 const envelopeCode = (answer: HttpAnswer): number | undefined => {
@@ -75,6 +77,7 @@ async function* pullTiktok(window: SpendWindow, ctx: SpendPullContext, pageSize:
       };
       const data = await dataOf(ctx, () => client.get('report/integrated/get/', query));
       total = countOf(NETWORK, 'page_info.total_page', objectAt(NETWORK, 'page_info', data['page_info'])['total_page']) ?? 0;
+      if (total > MAX_PAGES) throw contractBreak(NETWORK, `page_info.total_page ${total} for one ${RANGE_DAYS}-day report`);
       const read = arrayAt(NETWORK, 'data.list', data['list']).map((item) => rowOf(item, advertiser, currency, slice));
       const fresh = read.filter((r) => !seen.has(`${r.row.campaignId}|${r.row.date}`));
       for (const r of fresh) seen.add(`${r.row.campaignId}|${r.row.date}`);

@@ -116,6 +116,9 @@ describe('LinkedIn spend source', () => {
     standIn = await start(h);
     const e = await failure(collect(linkedinAdsSource(), WINDOW, h.ctx(standIn.url)));
     expect([e.failure, e.message]).toEqual(['auth', expect.stringContaining('REVOKED_ACCESS_TOKEN')]);
+    // The advice is about reporting's permissions, not the Conversions destination's.
+    expect(e.message).toContain('r_ads_reporting');
+    expect(e.message).not.toContain('rw_conversions');
     expect(h.sleeps).toEqual([]);
   });
 

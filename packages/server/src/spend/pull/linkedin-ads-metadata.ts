@@ -16,6 +16,7 @@ export const LINKEDIN_READING: VendorReading = {
   rules: [linkedinRule],
   // 401 is a dead token (65600 / 65601); 403 is a member without r_ads_reporting on the account.
   authRefused: (a) => a.status === 401 || a.status === 403,
+  authHint: 'reconnect the connection as a member of the ad account, granting r_ads_reporting and r_ads (touchline connections connect)',
 };
 const NETWORK = LINKEDIN_NETWORK;
 

@@ -28,6 +28,7 @@ const READING: VendorReading = {
   network: MICROSOFT_NETWORK,
   rules: [microsoftRule],
   authRefused: (a) => a.status === 401 || faultCodes(a).some((c) => TOKEN_CODES.includes(c)),
+  authHint: "check credentials 'developer-token' and 'customer-id' and that the user may manage the account, else reconnect the connection (touchline connections connect)",
 };
 
 /**

@@ -37,6 +37,8 @@ export interface VendorReading {
   readonly rules: readonly VendorRule[];
   /** True when the answer means the token is dead or lacks the reporting permission. */
   readonly authRefused: (answer: HttpAnswer) => boolean;
+  /** What the user does then (the shared rules' own advice is about sending, not reporting). */
+  readonly authHint: string;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function answerOf(ctx: SpendPullContext, vendor: VendorReading, sen
     }
     if (c.kind === 'permanent') {
       const answer = ex.ok ? ex.answer : undefined;
-      if (answer && vendor.authRefused(answer)) throw new SpendPullError(vendor.network, 'auth', `${c.reason}; reconnect the connection with the reporting permission (touchline connections connect)`);
+      if (answer && vendor.authRefused(answer)) throw new SpendPullError(vendor.network, 'auth', `${c.reason.split('; ')[0]}; ${vendor.authHint}`);
       throw new SpendPullError(vendor.network, 'refused', c.reason);
     }
     const decision = policy.decide({ status: c.kind === 'rate_limited' ? 'rate_limited' : 'retryable', ...(c.retryAfterMs === undefined ? {} : { retryAfterMs: c.retryAfterMs }) }, attempt);

@@ -31,6 +31,7 @@ const READING: VendorReading = {
   network: NETWORK,
   rules: [tiktokRule],
   authRefused: (a) => a.status === 401 || TOKEN_CODES.has(envelopeCode(a) ?? -1),
+  authHint: "have the advertiser authorise the app again, with its Reporting permission (touchline connections connect)",
 };
 
 export interface TiktokAdsSourceOptions {

@@ -54,6 +54,15 @@ export { startWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions
 export { startMetaCustomAudienceStandIn, type MetaCustomAudienceStandInOptions } from './stand-ins/meta-custom-audience-stand-in.js';
 export type { LateVerdict } from './stand-ins/data-manager-status.js';
 export { startTiktokEventsStandIn, type TiktokEventsStandInOptions } from './stand-ins/tiktok-events-stand-in.js';
+export { startLinkedinAdAnalyticsStandIn, type LinkedinAdAnalyticsStandInOptions, type LinkedinAnalyticsRow } from './stand-ins/linkedin-ad-analytics-stand-in.js';
+export {
+  startMicrosoftReportingStandIn,
+  zipOneFile,
+  type MicrosoftReportingStandIn,
+  type MicrosoftReportingStandInOptions,
+  type MicrosoftReportRow,
+} from './stand-ins/microsoft-reporting-stand-in.js';
+export { startTiktokReportingStandIn, type TiktokReportingStandInOptions, type TiktokReportRow } from './stand-ins/tiktok-reporting-stand-in.js';
 export {
   startOAuthStandIn,
   startGoogleOAuthStandIn,

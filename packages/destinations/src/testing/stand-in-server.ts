@@ -168,6 +168,7 @@ export async function startStandIn<T>(contract: VendorContract<T>, options: Stan
         method: req.method ?? 'GET',
         path: decodeURIComponent(url.pathname),
         query: Object.fromEntries(url.searchParams),
+        rawQuery: url.search.replace(/^\?/, ''),
         headers,
         rawBody,
         body: parseRequestBody(rawBody, headers['content-type'] ?? ''),

@@ -3,6 +3,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
+  /** The query string as sent, before decoding (Rest.li's encoding rules are about these bytes). */
+  readonly rawQuery?: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly rawBody: string;
   /** The body parsed as JSON (or as a form whose `data` field is JSON), else the raw text. */

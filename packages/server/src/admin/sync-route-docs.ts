@@ -32,7 +32,7 @@ export const RunBody = z.looseObject({
   force: Flag.describe('past a blast-radius guard: asks a second member to approve'),
 }).optional();
 export const DryRunBody = z.looseObject({
-  limit: z.number().int().min(0).max(10_000).optional().describe('rows and requests shown; 20 when absent'),
+  limit: z.number().int().min(0).optional().describe('rows and requests shown; 20 when absent'),
   full: z.boolean().optional(),
 }).optional();
 export const RunsQuery = z.object({ limit: z.string().regex(/^\d{1,6}$/, 'a whole number of runs').optional().describe('20 when absent') });

@@ -12,6 +12,8 @@ const Connected = z.object({
 });
 const CONNECTION_STATES = ['connected', 'expiring soon', 'reconnect required', 'misconfigured', 'not connected', 'credentials in config'] as const;
 const Text = z.string();
+/** Loose: vendors add their own parameters (scope, authuser, error_description). */
+export const CallbackQuery = z.looseObject({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional() });
 
 export const CONNECTION_DOCS = {
   list: {
@@ -77,8 +79,7 @@ export const CONNECTION_DOCS = {
   callback: {
     summary: 'Where the vendor sends the browser back: the single-use state is the credential; the answer is plain text',
     security: 'none',
-    // Loose: vendors add their own parameters (scope, authuser, error_description).
-    querystring: z.looseObject({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional() }),
+    querystring: CallbackQuery,
     response: Text,
     otherResponses: { 400: Text },
     responseType: 'text/plain; charset=utf-8',

@@ -5,7 +5,7 @@ import { ClientError } from '../http/client-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditActorOf } from '../people/people.js';
 import { actorOf, noteAudit, type AdminRoute } from './admin-route.js';
-import { CONNECTION_DOCS, RefreshTokenBody } from './connection-route-docs.js';
+import { CallbackQuery, CONNECTION_DOCS, RefreshTokenBody } from './connection-route-docs.js';
 
 /** The admin listener's OAuth callback: registered with each vendor's app as the redirect URI. */
 export const OAUTH_CALLBACK_PATH = '/admin/oauth/callback';
@@ -77,9 +77,7 @@ export function connectionRoutes(connections: Connections): AdminRoute[] {
  */
 export function registerOAuthCallback(app: FastifyInstance, connections: Connections, audit: AuditLog): void {
   app.get(OAUTH_CALLBACK_PATH, { config: { doc: CONNECTION_DOCS.callback } }, async (request, reply) => {
-    const q = request.query as Record<string, unknown>;
-    const state = typeof q['state'] === 'string' ? q['state'] : '';
-    const code = typeof q['code'] === 'string' ? q['code'] : '';
+    const { state = '', code = '' } = CallbackQuery.parse(request.query);
     reply.type('text/plain; charset=utf-8');
     const record = (outcome: 'allowed' | 'failed', target: string | null, reason: string | null, startedBy: string | null) =>
       audit.append({

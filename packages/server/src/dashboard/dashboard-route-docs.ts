@@ -17,6 +17,9 @@ const LIVE = {
   at: '2026-12-07T20:31:01.870Z', sourceId: 'src_4f9a1c2b7d3e', endpoint: '/v1/track', type: 'track', event: 'Order Completed', messageId: 'm-8f1c',
   status: 'accepted', reason: null, touch: { channel: 'Paid Search', utm_source: 'google', gclid: 'Cj0K…' },
 } as const;
+export const JourneyQuery = z.object({ q: z.string().optional().describe('a user id, an anonymous id, or an identify\'s e-mail address') });
+export const SyncResultsQuery = z.object({ sync: z.string().describe('the sync\'s name'), run: z.string().describe('one of its run ids') });
+export const LiveQuery = z.object({ source: z.string().optional().describe('a source id'), type: z.string().optional().describe('a call type or event name') });
 const BAD_DAY = { status: 400, body: { success: false, error: 'bad_request', message: 'since: a day as YYYY-MM-DD (querystring.since)', field: 'querystring.since' } } as const;
 
 export const DASHBOARD_DOCS = {
@@ -78,7 +81,7 @@ export const DASHBOARD_DOCS = {
   },
   journey: {
     summary: 'One person\'s journey: their ids, touches, events, identities, conversions and what syncs sent',
-    querystring: z.object({ q: z.string().optional().describe('a user id, an anonymous id, or an identify\'s e-mail address') }),
+    querystring: JourneyQuery,
     response: z.object({
       query: z.string(),
       ids: z.object({ userIds: z.array(z.string()), anonymousIds: z.array(z.string()), emails: z.array(z.string()) }),
@@ -105,7 +108,7 @@ export const DASHBOARD_DOCS = {
   },
   syncResults: {
     summary: 'One run\'s per-row results: refused rows first, then by key (500 at most)',
-    querystring: z.object({ sync: z.string().describe('the sync\'s name'), run: z.string().describe('one of its run ids') }),
+    querystring: SyncResultsQuery,
     response: z.object({ rows: z.array(Row), truncated: z.boolean() }),
     examples: [{
       name: 'a refused row',
@@ -121,7 +124,7 @@ export const DASHBOARD_DOCS = {
   },
   live: {
     summary: 'Events as they arrive: server-sent events to an EventSource (Accept: text/event-stream), else the buffered ones as JSON',
-    querystring: z.object({ source: z.string().optional().describe('a source id'), type: z.string().optional().describe('a call type or event name') }),
+    querystring: LiveQuery,
     response: z.object({ events: z.array(LiveEvent), skipped: z.number().int() }),
     otherTypes: { 'text/event-stream': z.string().describe('`data: <event as JSON>` lines; a comment line every 15 s says how many were skipped and dropped') },
     examples: [

@@ -24,7 +24,7 @@ const AuditRecord = z.object({
   ip: z.string().nullable(), userAgent: z.string().nullable(), before: z.unknown(), after: z.unknown(), prevHash: z.string(), hash: z.string(),
 });
 /** Who is asking (`describeActor`): the admin token, or a member with the token they presented and their live grants. */
-export const ActorView = z.union([
+const ActorView = z.union([
   z.object({ kind: z.literal('bootstrap') }),
   z.object({ kind: z.literal('member'), member: z.looseObject(Member.pick({ id: true, name: true, email: true, role: true, startDate: true, endDate: true }).shape), token: z.object({ id: z.string(), scopes: z.array(z.enum(SCOPES)) }), grants: z.array(Grant.pick({ id: true, actions: true, from: true, until: true })) }),
 ]);

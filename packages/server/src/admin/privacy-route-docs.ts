@@ -5,7 +5,7 @@ import { SUBJECT_KINDS } from '../privacy/person-identifiers.js';
 // The privacy routes' schemas and examples (privacy-routes.ts), beside them for length only.
 
 /** The longest a delete waits for ClickHouse's deletes before answering `pending`. */
-export const MAX_WAIT_MS = 10 * 60_000;
+const MAX_WAIT_MS = 10 * 60_000;
 
 /** One identifier of one kind; an `email` must look like one (checked in the handler: it needs both fields). */
 export const DeleteBody = z.looseObject({

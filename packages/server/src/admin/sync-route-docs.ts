@@ -7,7 +7,7 @@ import type { RouteDoc } from '../http/route-doc.js';
 // The sync routes' schemas and examples (sync-routes.ts), beside them for length only.
 
 const Status = z.enum(Object.values(RUN_STATUS) as [string, ...string[]]);
-export const RunRecord = z.object({
+const RunRecord = z.object({
   runId: z.string(), syncName: z.string(), kind: z.enum(RUN_KINDS as [string, ...string[]]), status: Status,
   trigger: z.enum(RUN_TRIGGERS as [string, ...string[]]), mode: z.string(), destination: z.string(),
   startedAt: z.string(), finishedAt: z.string().nullable(), heartbeatAt: z.string().nullable(), owner: z.string().nullable(), stageTable: z.string().nullable(),
@@ -21,7 +21,7 @@ const Progress = z.object({
 });
 const Counts = z.object({ add: z.number().int(), change: z.number().int(), remove: z.number().int() });
 
-export const SyncName = z.object({ name: z.string().regex(NAME, nameMessage) });
+const SyncName = z.object({ name: z.string().regex(NAME, nameMessage) });
 const RunId = SyncName.extend({ runId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id (touchline syncs runs <name>)') });
 /** `true` / `"true"` turn an option on; anything else it was sent as leaves it off. */
 const Flag = z.union([z.boolean(), z.enum(['true', 'false'])]).optional();

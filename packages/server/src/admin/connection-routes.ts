@@ -5,6 +5,7 @@ import { ClientError } from '../http/client-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { auditActorOf } from '../people/people.js';
 import { actorOf, noteAudit, type AdminRoute } from './admin-route.js';
+import { CallbackQuery, CONNECTION_DOCS, RefreshTokenBody } from './connection-route-docs.js';
 
 /** The admin listener's OAuth callback: registered with each vendor's app as the redirect URI. */
 export const OAUTH_CALLBACK_PATH = '/admin/oauth/callback';
@@ -28,11 +29,12 @@ async function answering<T>(fn: () => T | Promise<T>): Promise<T> {
 export function connectionRoutes(connections: Connections): AdminRoute[] {
   const by = (r: FastifyRequest) => auditActorOf(actorOf(r)).label;
   return [
-    { method: 'GET', url: '/admin/destinations', action: 'destinations.list', handler: async () => ({ destinations: connections.list() }) },
+    { method: 'GET', url: '/admin/destinations', action: 'destinations.list', doc: CONNECTION_DOCS.list, handler: async () => ({ destinations: connections.list() }) },
     {
       method: 'POST',
       url: '/admin/destinations/:name/connect',
       action: 'destinations.connect',
+      doc: CONNECTION_DOCS.connect,
       handler: (r) =>
         answering(() => {
           noteAudit(r, { target: nameOf(r), params: { destination: nameOf(r), via: 'authorization-url' } });
@@ -43,11 +45,12 @@ export function connectionRoutes(connections: Connections): AdminRoute[] {
       method: 'POST',
       url: '/admin/destinations/:name/refresh-token',
       action: 'destinations.connect',
+      doc: CONNECTION_DOCS.refreshToken,
       handler: (r) =>
         answering(async () => {
           noteAudit(r, { target: nameOf(r), params: { destination: nameOf(r), via: 'refresh-token' } });
-          const token = (r.body as { refreshToken?: unknown } | undefined)?.refreshToken;
-          if (typeof token !== 'string' || token.trim() === '') throw new ClientError(400, 'invalid_request', 'refreshToken: the refresh token, as a string');
+          const token = RefreshTokenBody.parse(r.body).refreshToken;
+          if (token.trim() === '') throw new ClientError(400, 'invalid_request', 'refreshToken: the refresh token, not an empty string');
           return connections.flow.pasteRefreshToken(nameOf(r), token.trim(), by(r));
         }),
     },
@@ -55,6 +58,7 @@ export function connectionRoutes(connections: Connections): AdminRoute[] {
       method: 'DELETE',
       url: '/admin/destinations/:name/grant',
       action: 'destinations.disconnect',
+      doc: CONNECTION_DOCS.disconnect,
       handler: async (r) => {
         noteAudit(r, { target: nameOf(r), params: { destination: nameOf(r) } });
         if (!connections.disconnect(nameOf(r))) throw new ClientError(404, 'not_found', `no grant is stored for destination ${nameOf(r)}`);
@@ -72,10 +76,8 @@ export function connectionRoutes(connections: Connections): AdminRoute[] {
  * from the request.
  */
 export function registerOAuthCallback(app: FastifyInstance, connections: Connections, audit: AuditLog): void {
-  app.get(OAUTH_CALLBACK_PATH, async (request, reply) => {
-    const q = request.query as Record<string, unknown>;
-    const state = typeof q['state'] === 'string' ? q['state'] : '';
-    const code = typeof q['code'] === 'string' ? q['code'] : '';
+  app.get(OAUTH_CALLBACK_PATH, { config: { doc: CONNECTION_DOCS.callback } }, async (request, reply) => {
+    const { state = '', code = '' } = CallbackQuery.parse(request.query);
     reply.type('text/plain; charset=utf-8');
     const record = (outcome: 'allowed' | 'failed', target: string | null, reason: string | null, startedBy: string | null) =>
       audit.append({

@@ -6,6 +6,7 @@ import { auditActorOf } from '../people/people.js';
 import type { AdminAction } from '../policy/actions.js';
 import type { Actor } from '../policy/decide.js';
 import { createSignInLimiter, signInKeys, type SignInLimiter } from './sign-in-limiter.js';
+import { SESSION_DOCS, SignInBody } from './session-route-docs.js';
 
 /**
  * Who a token is and what they may do, for the guard, the dashboard's sign-in and `/auth/me`:
@@ -198,11 +199,9 @@ export function registerSessionRoutes(app: FastifyInstance, auth: AdminAuth, sto
       userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
     });
   app.addHook('onRequest', sessionHook(store));
-  app.post('/auth/session', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.post('/auth/session', { config: { doc: SESSION_DOCS.signIn } }, async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.headers[CSRF_HEADER] === undefined) throw new ClientError(403, 'csrf', `signing in must carry the ${CSRF_HEADER} header (the dashboard sends it)`);
-    const body = request.body as { token?: unknown } | undefined;
-    if (typeof body?.token !== 'string' || body.token === '') throw new ClientError(400, 'bad_request', 'send {"token": "<your token>"}');
-    const token = body.token.trim();
+    const token = SignInBody.parse(request.body).token.trim();
     const keys = signInKeys(request.ip, token);
     const refuse = (status: number, reason: string, retryAfter?: number) => {
       record(request, { action: 'auth.sign-in', actor: null, target: tokenTarget(null, token), outcome: 'denied', status, reason });
@@ -224,7 +223,7 @@ export function registerSessionRoutes(app: FastifyInstance, auth: AdminAuth, sto
     reply.header('set-cookie', sessionCookie(request, id, Math.floor((expiresAt - now()) / 1000)));
     return { actor: describeActor(actor), actions: auth.allowedActions(actor), expiresAt: new Date(expiresAt).toISOString() };
   });
-  app.delete('/auth/session', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.delete('/auth/session', { config: { doc: SESSION_DOCS.signOut } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
     const token = id === undefined ? undefined : store.tokenOf(id);
     if (id !== undefined) store.delete(id);
@@ -235,7 +234,7 @@ export function registerSessionRoutes(app: FastifyInstance, auth: AdminAuth, sto
     reply.header('set-cookie', sessionCookie(request, '', 0));
     return { signedOut: true };
   });
-  app.get('/auth/me', async (request: FastifyRequest) => {
+  app.get('/auth/me', { config: { doc: SESSION_DOCS.me } }, async (request: FastifyRequest) => {
     const token = presentedToken(request);
     const actor = token === null ? null : auth.authenticate(token, { ip: request.ip });
     if (!actor) throw new ClientError(401, 'unauthorized', 'not signed in');

@@ -102,6 +102,39 @@ const FLUSH_DOC: RouteDoc = {
   ],
 };
 
+const Counts = z.record(z.string(), z.unknown());
+const STATUS_DOC: RouteDoc = {
+  summary: 'The pipeline at a glance: spool depth, loader lag, derived model, privacy and retention, alerts, and events per source',
+  response: z.object({
+    engine: z.enum(['duckdb', 'clickhouse']), uptimeSeconds: z.number().int(),
+    spool: Counts.describe('sealed segments, bytes and limit, rows appended, commits, damaged records'),
+    loader: Counts.describe('events loaded, failed, duplicates, batches, last load and error, lag'),
+    derived: z.object({ refreshFailures: z.number().int(), lastRefreshError: z.string().nullable(), sessionsStale: z.boolean() }),
+    privacy: z.object({ suppressedRequests: z.number().int(), droppedAtIngest: z.number().int(), skippedBySyncs: z.number().int() }).optional(),
+    retention: Counts.nullable().optional().describe('the retention job\'s last run; null before the first'),
+    sources: z.array(z.object({ sourceId: z.string(), events: z.number(), failedEvents: z.number(), lastReceivedAt: z.string().nullable(), name: z.string().nullable(), revoked: z.boolean() })),
+    alerts: Counts.nullable(),
+  }),
+  examples: [
+    {
+      name: 'running',
+      response: {
+        status: 200,
+        body: {
+          engine: 'duckdb', uptimeSeconds: 86_400,
+          spool: { sealedSegments: 0, bytes: 4096, maxBytes: 1_073_741_824, rowsAppended: 5120, commits: 611, damagedRecords: 0, damagedBytes: 0 },
+          loader: { loadedEvents: 5117, loadedFailed: 3, duplicates: 2, unloadable: 0, batches: 96, lastLoadAt: '2026-12-07T20:31:02.004Z', lastError: null, lagMs: 180 },
+          derived: { refreshFailures: 0, lastRefreshError: null, sessionsStale: false },
+          privacy: { suppressedRequests: 1, droppedAtIngest: 0, skippedBySyncs: 0 },
+          retention: null,
+          sources: [{ sourceId: WEB.id, events: 5117, failedEvents: 3, lastReceivedAt: '2026-12-07T20:31:01.870Z', name: 'web', revoked: false }],
+          alerts: { sent: 0, held: 0, last: null, failures: [] },
+        },
+      },
+    },
+  ],
+};
+
 /** The pipeline's admin routes: read-only SQL, status, sources, flush. The CLI talks to them. */
 export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
   return [
@@ -117,7 +150,7 @@ export function pipelineRoutes(deps: PipelineDeps): AdminRoute[] {
         return deps.warehouse.query(body.sql, maxRows === undefined ? {} : { maxRows });
       },
     },
-    { method: 'GET', url: '/admin/status', action: 'status.read', handler: async () => pipelineStatus(deps) },
+    { method: 'GET', url: '/admin/status', action: 'status.read', doc: STATUS_DOC, handler: async () => pipelineStatus(deps) },
     { method: 'GET', url: '/admin/sources', action: 'sources.list', doc: SOURCES_DOC, handler: async () => ({ sources: deps.sources.list() }) },
     {
       method: 'POST',

@@ -4,10 +4,11 @@ import type { RouteDoc } from '../http/route-doc.js';
 import { ClientError } from '../http/client-error.js';
 import { auditActorOf } from '../people/people.js';
 import type { IdentifierHasher } from '../privacy/identifier-hash.js';
-import { SUBJECT_KINDS, type Subject, type SubjectKind } from '../privacy/person-identifiers.js';
+import type { Subject, SubjectKind } from '../privacy/person-identifiers.js';
 import type { PrivacyRequests } from '../privacy/privacy-requests.js';
 import type { SuppressionList } from '../privacy/suppression-list.js';
 import { actorOf, noteAudit, type AdminRoute } from './admin-route.js';
+import { DeleteBody, PRIVACY_DOCS } from './privacy-route-docs.js';
 
 export interface PrivacyRouteDeps {
   readonly privacy: PrivacyRequests;
@@ -15,26 +16,17 @@ export interface PrivacyRouteDeps {
   readonly hash: IdentifierHasher;
 }
 
-/** The longest a delete waits for ClickHouse's deletes before answering `pending`. */
-const MAX_WAIT_MS = 10 * 60_000;
-
-interface DeleteBody {
+interface DeleteRequest {
   readonly subject: Subject;
   readonly dryRun: boolean;
   readonly waitMs: number;
 }
 
-/** The request body, checked: one identifier of one kind. Names the field that is wrong. */
-function deleteBody(request: FastifyRequest): DeleteBody {
-  const b = request.body as { kind?: unknown; value?: unknown; dryRun?: unknown; waitMs?: unknown } | undefined;
-  if (typeof b?.kind !== 'string' || !(SUBJECT_KINDS as readonly string[]).includes(b.kind)) {
-    throw new ClientError(400, 'bad_request', `kind must be one of ${SUBJECT_KINDS.join(', ')}`);
-  }
-  if (typeof b.value !== 'string' || b.value.trim() === '') throw new ClientError(400, 'bad_request', 'value must be the identifier, a non-empty string');
+/** The request body, as its schema read it; an `email` must look like one (the schema checks each field alone). */
+function deleteBody(request: FastifyRequest): DeleteRequest {
+  const b = DeleteBody.parse(request.body);
   if (b.kind === 'email' && !b.value.includes('@')) throw new ClientError(400, 'bad_request', 'value is not an email address (kind is email)');
-  const waitMs = b.waitMs === undefined ? 0 : Number(b.waitMs);
-  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) throw new ClientError(400, 'bad_request', `waitMs must be an integer from 0 to ${MAX_WAIT_MS}`);
-  return { subject: { kind: b.kind as SubjectKind, value: b.value }, dryRun: b.dryRun === true, waitMs };
+  return { subject: { kind: b.kind as SubjectKind, value: b.value }, dryRun: b.dryRun === true, waitMs: b.waitMs ?? 0 };
 }
 
 /**
@@ -52,7 +44,7 @@ const REMOVE_SUPPRESSION_DOC: RouteDoc = {
   params: z.object({ id: z.string().min(1) }),
   response: z.object({ request: z.string(), removedHashes: z.number().int().positive() }),
   examples: [
-    { name: 'lifted', request: { params: { id: 'prq_2b7f0c91' } }, response: { status: 200, body: { request: 'prq_2b7f0c91', removedHashes: 3 } } },
+    { name: 'lifted', request: { params: { id: 'prv_2b7f0c91' } }, response: { status: 200, body: { request: 'prv_2b7f0c91', removedHashes: 3 } } },
     {
       name: 'unknown',
       request: { params: { id: 'nope' } },
@@ -68,6 +60,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): AdminRoute[] {
       method: 'POST',
       url: '/admin/privacy/delete',
       action: 'privacy.delete',
+      doc: PRIVACY_DOCS.delete,
       facts: (request) => (auditHashed(deps, request), {}),
       handler: async (request) => {
         const body = deleteBody(request);
@@ -81,12 +74,14 @@ export function privacyRoutes(deps: PrivacyRouteDeps): AdminRoute[] {
       method: 'GET',
       url: '/admin/privacy/requests',
       action: 'privacy.read',
+      doc: PRIVACY_DOCS.list,
       handler: async () => ({ requests: deps.privacy.list() }),
     },
     {
       method: 'GET',
       url: '/admin/privacy/requests/:id',
       action: 'privacy.read',
+      doc: PRIVACY_DOCS.read,
       handler: async (request) => {
         const { id } = request.params as { id: string };
         const r = await deps.privacy.status(id);
@@ -98,6 +93,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): AdminRoute[] {
       method: 'GET',
       url: '/admin/privacy/suppressions',
       action: 'privacy.read',
+      doc: PRIVACY_DOCS.suppressions,
       handler: async () => ({ suppressions: deps.suppressions.list() }),
     },
     {

@@ -37,7 +37,7 @@ const ParamsSchema = z
   .strict();
 
 /** `POST /admin/attribute` body: an {@link AttributeRequest} as JSON. The engine checks the values. */
-const AttributeRequestSchema = z
+export const AttributeRequestSchema = z
   .object({
     models: z.array(modelSpec).min(1),
     level: z.string().exactOptional(),

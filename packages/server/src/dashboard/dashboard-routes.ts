@@ -3,6 +3,7 @@ import type { AdminRoute } from '../admin/admin-route.js';
 import type { AttributionConfig } from '../definitions/attribution-config.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { ClientError } from '../http/client-error.js';
+import { DASHBOARD_DOCS, JourneyQuery, SyncResultsQuery } from './dashboard-route-docs.js';
 import { dayRangeOf } from './date-range.js';
 import { readJourney } from './journey.js';
 import { liveHandler } from './live-route.js';
@@ -45,21 +46,22 @@ export function dashboardSettings(config: { readonly attribution: AttributionCon
 export function dashboardRoutes(deps: DashboardDeps): AdminRoute[] {
   const range = (query: unknown) => dayRangeOf(query, deps.now().getTime());
   return [
-    { method: 'GET', url: '/admin/dashboard/settings', action: 'dashboard.read', handler: async () => dashboardSettings(deps.config, deps.warehouse.engine) },
-    { method: 'GET', url: '/admin/dashboard/overview', action: 'dashboard.read', handler: async (request) => readOverview(deps.warehouse, deps.model, range(request.query), deps.rollups.enabled) },
-    { method: 'GET', url: '/admin/dashboard/quality', action: 'quality.read', handler: async (request) => readQuality(deps.warehouse, range(request.query)) },
+    { method: 'GET', url: '/admin/dashboard/settings', action: 'dashboard.read', doc: DASHBOARD_DOCS.settings, handler: async () => dashboardSettings(deps.config, deps.warehouse.engine) },
+    { method: 'GET', url: '/admin/dashboard/overview', action: 'dashboard.read', doc: DASHBOARD_DOCS.overview, handler: async (request) => readOverview(deps.warehouse, deps.model, range(request.query), deps.rollups.enabled) },
+    { method: 'GET', url: '/admin/dashboard/quality', action: 'quality.read', doc: DASHBOARD_DOCS.quality, handler: async (request) => readQuality(deps.warehouse, range(request.query)) },
     {
       method: 'GET',
       url: '/admin/dashboard/journey',
       action: 'journeys.read',
+      doc: DASHBOARD_DOCS.journey,
       handler: async (request) => {
-        const q = (request.query as { q?: unknown }).q;
-        const journey = await readJourney(deps.warehouse, deps.model, typeof q === 'string' ? q : '', deps.rollups.enabled);
+        const { q = '' } = JourneyQuery.parse(request.query);
+        const journey = await readJourney(deps.warehouse, deps.model, q, deps.rollups.enabled);
         if (!journey) throw new ClientError(404, 'not_found', 'no user id, anonymous id or identify e-mail matches that');
         return journey;
       },
     },
-    { method: 'GET', url: '/admin/dashboard/sync-results', action: 'syncs.read', handler: async (request) => readSyncResults(deps.warehouse, request.query) },
-    { method: 'GET', url: '/admin/dashboard/live', action: 'events.live', handler: liveHandler(deps.live) },
+    { method: 'GET', url: '/admin/dashboard/sync-results', action: 'syncs.read', doc: DASHBOARD_DOCS.syncResults, handler: async (request) => readSyncResults(deps.warehouse, SyncResultsQuery.parse(request.query)) },
+    { method: 'GET', url: '/admin/dashboard/live', action: 'events.live', doc: DASHBOARD_DOCS.live, handler: liveHandler(deps.live) },
   ];
 }

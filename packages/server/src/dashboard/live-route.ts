@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LiveQuery } from './dashboard-route-docs.js';
 import type { LiveEvent, LiveTap } from './live-tap.js';
 
 /** Events queued for one slow viewer at most; past it that viewer's events are dropped (and counted). */
@@ -16,8 +17,7 @@ function matches(e: LiveEvent, f: { source?: string | undefined; type?: string |
  */
 export function liveHandler(tap: LiveTap) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const q = request.query as { source?: string; type?: string };
-    const filter = { source: typeof q.source === 'string' ? q.source : undefined, type: typeof q.type === 'string' ? q.type : undefined };
+    const filter = LiveQuery.parse(request.query);
     if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
       return { events: tap.recent().filter((e) => matches(e, filter)), skipped: tap.skipped };
     }

@@ -8,11 +8,8 @@ const LIMIT = 500;
  * One run's per-row results (`sync_row_results`): every attempt for every row, with the status
  * it left the row in and the destination's reason. Refused rows first, then by key.
  */
-export async function readSyncResults(w: Warehouse, query: unknown): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }> {
-  const q = (query ?? {}) as Record<string, unknown>;
-  const sync = q['sync'];
-  const run = q['run'];
-  if (typeof sync !== 'string' || sync === '' || typeof run !== 'string' || run === '') throw new ClientError(400, 'bad_request', 'sync and run: give a sync name and one of its run ids');
+export async function readSyncResults(w: Warehouse, { sync, run }: { readonly sync: string; readonly run: string }): Promise<{ rows: Record<string, unknown>[]; truncated: boolean }> {
+  if (sync === '' || run === '') throw new ClientError(400, 'bad_request', 'sync and run: give a sync name and one of its run ids');
   const b = w.dialect.binding('s');
   const sql = `SELECT pk, op, attempt, status, code, vendor_code, reason, field, http_status, recorded_at FROM sync_row_results
 WHERE sync_name = ${b.value(sync)} AND run_id = ${b.value(run)}

@@ -7,7 +7,8 @@ export interface RouteExample {
   readonly name: string;
   readonly summary?: string;
   readonly request?: { readonly body?: unknown; readonly query?: Record<string, string>; readonly params?: Record<string, string> };
-  readonly response: { readonly status: number; readonly body: unknown };
+  /** `type`: this answer's content type, where the route answers in more than one. @defaultValue the route's */
+  readonly response: { readonly status: number; readonly body: unknown; readonly type?: string };
 }
 
 /**
@@ -33,6 +34,8 @@ export interface RouteDoc {
   readonly otherResponses?: Readonly<Record<number, z.ZodType>>;
   /** @defaultValue `application/json` */
   readonly responseType?: string;
+  /** Shapes of answers in another content type than `responseType` (the live page's event stream), by type. @defaultValue none */
+  readonly otherTypes?: Readonly<Record<string, z.ZodType>>;
   /**
    * Overrides the listener's scheme: `none` for liveness, the spec itself, and protocols that take
    * their key in the body or path (the summary says where). @defaultValue the listener's
@@ -72,8 +75,11 @@ export function checkDeclared(request: FastifyRequest, doc: RouteDoc): void {
     const r = schema.safeParse(valueOf(request, part) ?? (part === 'body' ? undefined : {}));
     if (r.success) continue;
     const issue = r.error.issues[0];
-    const field = [part, ...(issue?.path ?? []).map(String)].join('.');
-    throw new ClientError(400, 'bad_request', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+    const inner = (issue?.path ?? []).map(String).join('.');
+    const field = inner === '' ? part : `${part}.${inner}`;
+    // Led by the field as the caller wrote it (`role: …`), then where it was (`body.role`).
+    const message = inner === '' ? `${field}: ${issue?.message ?? 'invalid'}` : `${inner}: ${issue?.message ?? 'invalid'} (${field})`;
+    throw new ClientError(400, 'bad_request', message, { field });
   }
 }
 

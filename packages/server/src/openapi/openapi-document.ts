@@ -51,19 +51,30 @@ function parameters(doc: RouteDoc, url: string): Json[] {
   return out;
 }
 
+/** An answer's content type: the example's own, else JSON for an error without a declared shape, else the route's. */
+function typeOf(doc: RouteDoc, e: RouteDoc['examples'][number]): string {
+  const s = e.response.status;
+  return e.response.type ?? (s >= 400 && !doc.otherResponses?.[s] ? 'application/json' : doc.responseType ?? 'application/json');
+}
+
+function schemaOf(doc: RouteDoc, status: number, type: string): Json {
+  const declared = doc.otherTypes?.[type] ?? doc.otherResponses?.[status] ?? (status < 400 ? doc.response : undefined);
+  return declared ? jsonSchemaOf(declared) : status >= 400 ? ERROR_BODY : {};
+}
+
 function responses(doc: RouteDoc): Json {
-  const byStatus = new Map<number, Json>();
+  const byStatus = new Map<number, Map<string, Json>>();
   for (const e of doc.examples) {
-    const r = byStatus.get(e.response.status) ?? {};
+    const types = byStatus.get(e.response.status) ?? new Map<string, Json>();
+    const r = types.get(typeOf(doc, e)) ?? {};
     r[e.name] = { ...(e.summary ? { summary: e.summary } : {}), value: e.response.body };
-    byStatus.set(e.response.status, r);
+    types.set(typeOf(doc, e), r);
+    byStatus.set(e.response.status, types);
   }
   const out: Json = {};
-  for (const [status, examples] of byStatus) {
-    const declared = doc.otherResponses?.[status] ?? (status < 400 ? doc.response : undefined);
-    const schema = declared ? jsonSchemaOf(declared) : status >= 400 ? ERROR_BODY : {};
-    const type = status >= 400 ? 'application/json' : doc.responseType ?? 'application/json';
-    out[String(status)] = { description: status >= 400 ? 'refused or failing' : 'done', content: { [type]: { schema, examples } } };
+  for (const [status, types] of byStatus) {
+    const content = Object.fromEntries([...types].map(([type, examples]) => [type, { schema: schemaOf(doc, status, type), examples }]));
+    out[String(status)] = { description: status >= 400 ? 'refused or failing' : 'done', content };
   }
   return out;
 }

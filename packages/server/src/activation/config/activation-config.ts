@@ -3,8 +3,9 @@ import { destinationOf } from '../registry/any-destination.js';
 import { z } from 'zod';
 import { checkScheduleChains, ScheduleSchema } from './schedule-config.js';
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
-const nameMessage = 'a name of letters, digits, - and _ (at most 63), starting with a letter or digit';
+/** A destination's, sync's or forwarding rule's name (the admin routes' path parameters too). */
+export const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+export const nameMessage = 'a name of letters, digits, - and _ (at most 63), starting with a letter or digit';
 
 /** A request rate: at most `requests` in any `windowMs` window. */
 export const RateLimitSchema = z

@@ -164,6 +164,11 @@ export async function startGoogleAdsReportingStandIn(options: GoogleAdsReporting
   const base = await startStandIn(contract, options);
   return {
     ...base,
+    reset() {
+      base.reset();
+      facts.clear();
+      breakAfter = null;
+    },
     put(customerId, list) {
       const byKey = facts.get(customerId) ?? new Map<string, GoogleAdsSpendFact>();
       for (const f of list) byKey.set(`${f.date}|${f.campaignId}|${f.adNetworkType ?? 'SEARCH'}`, f);

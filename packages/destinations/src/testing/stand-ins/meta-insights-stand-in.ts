@@ -177,6 +177,12 @@ export async function startMetaInsightsStandIn(options: MetaInsightsStandInOptio
   return {
     ...base,
     runs,
+    reset() {
+      base.reset();
+      facts.clear();
+      runs.clear();
+      failNext = false;
+    },
     put(account, list) {
       const byKey = facts.get(account) ?? new Map<string, MetaSpendFact>();
       for (const f of list) byKey.set(`${f.date}|${f.campaignId}`, f);

@@ -169,6 +169,7 @@ async function searchStream(ctx: SpendPullContext, cid: string, query: string): 
  */
 export const googleAdsSource: SpendSource = {
   network: NETWORK,
+  accountKey: googleCustomerId,
   scopes: [OAUTH_SCOPES.google.ads],
   async *pull(window: SpendWindow, ctx: SpendPullContext): AsyncIterable<SpendPage> {
     const cid = googleCustomerId(window.account);

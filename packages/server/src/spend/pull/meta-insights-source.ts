@@ -146,6 +146,7 @@ function insightRow(r: unknown, account: string, currency: string): { row: Spend
 /** Meta as a spend source: the job's rows page by page (500 a page, the `after` cursor). */
 export const metaInsightsSource: SpendSource = {
   network: NETWORK,
+  accountKey: (account: string) => `act_${metaAccountId(account)}`,
   scopes: [OAUTH_SCOPES.meta.reporting],
   async *pull(window: SpendWindow, ctx: SpendPullContext): AsyncIterable<SpendPage> {
     const id = metaAccountId(window.account);

@@ -19,6 +19,12 @@ export interface SpendSource {
    * again: the runner replaces whole days. Throws {@link SpendPullError} for what the user must act on.
    */
   pull(window: SpendWindow, context: SpendPullContext): AsyncIterable<SpendPage>;
+  /**
+   * The account as the rows spell it (`123-456-7890` → `1234567890`), throwing
+   * {@link SpendPullError} `refused` for an id that is none: the runner finds the account's last
+   * pulled day by it and refuses a hostile id before any call. @defaultValue the account as given
+   */
+  readonly accountKey?: (account: string) => string;
 }
 
 /** Days are the account's own calendar days, `YYYY-MM-DD`, both ends included. */

@@ -1,8 +1,7 @@
-import type { PullTarget } from './pull-runner.js';
 import type { SpendPullFailure } from './spend-source.js';
 
 /** The command (or config change) that deals with a failed pull of one account. */
-export function fixFor(failure: SpendPullFailure, target: PullTarget, account: string, w: { since: string; until: string } | null): string {
+export function fixFor(failure: SpendPullFailure, target: { readonly name: string; readonly network: string; readonly connection?: string | undefined }, account: string, w: { since: string; until: string } | null): string {
   const again = `touchline spend pull --network ${target.network} --account ${account}${w ? ` --since ${w.since} --until ${w.until}` : ''}`;
   switch (failure) {
     case 'auth':

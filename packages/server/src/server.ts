@@ -256,6 +256,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       db: people.store.db, grantKey: stored.secrets.grantKey, destinations: config.destinations,
       fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log),
       defaultRedirectUri: callbackUri(config),
+      reporting: Object.values(config.spend.pull.connections).flatMap((c) => (c.connection !== undefined ? [c.connection] : [])),
     });
     connectionsForLog = connections;
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);

@@ -1,4 +1,8 @@
-import { startGoogleAdsReportingStandIn, type GoogleAdsReportingStandIn } from '@touchline/destinations/testing';
+import { startGoogleAdsReportingStandIn, startMetaInsightsStandIn, type GoogleAdsReportingStandIn, type MetaInsightsStandIn } from '@touchline/destinations/testing';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '../../src/config/config.js';
 import { oauthAccount } from '../../src/connections/oauth-apps.js';
@@ -8,6 +12,7 @@ import { startSpendPulls } from '../../src/spend/pull/pull-schedule.js';
 import { pullWindow } from '../../src/spend/pull/pull-window.js';
 import { SPEND_SOURCES } from '../../src/spend/pull/sources.js';
 import type { SpendSource } from '../../src/spend/pull/spend-source.js';
+import { BIN, assertBuilt } from '../support/process.js';
 import { tempDuckDBWarehouse, type DisposableWarehouse } from '../support/warehouses.js';
 import { pullHarness, spendByDay } from './pull-support.js';
 
@@ -111,5 +116,39 @@ describe('spend.pull configuration and the connect flow', () => {
     const account = { type: 'linkedin-conversions', config: {}, environment: 'production' as const, oauth: { clientId: 'cid' } };
     expect(oauthAccount('li', account).scopes).not.toContain('r_ads_reporting');
     expect(oauthAccount('li', account, ['activation', 'reporting']).scopes).toEqual(['rw_conversions', 'r_ads', 'r_ads_reporting']);
+  });
+});
+
+describe('touchline spend pull (the built CLI, no server running)', () => {
+  let dir: string;
+  let meta: MetaInsightsStandIn;
+  beforeAll(async () => {
+    assertBuilt();
+    dir = await mkdtemp(join(tmpdir(), 'touchline-spend-pull-cli-'));
+    // One poll: the CLI waits for real (2 s) before its first look at the job.
+    meta = await startMetaInsightsStandIn({ pollsToComplete: 1, currency: 'EUR' });
+  });
+  afterAll(async () => {
+    await meta.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'spend', 'pull', ...args, '--no-progress', '--data-dir', join(dir, 'data')], { cwd: dir, encoding: 'utf8', env: { ...process.env, META_TOKEN: 'test-token' } }, (error, out, err) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err }));
+    });
+
+  it('pulls the configured account, says what it wrote, and names the fix of a failure with exit 1', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    meta.put('55', [{ date: today, campaignId: '9', campaignName: 'Retargeting', spend: '12.34' }]);
+    const connections = { fb: { network: 'meta', accounts: ['act_55'], baseUrl: meta.url, credentials: { accessToken: 'env:META_TOKEN' } } };
+    await writeFile(join(dir, 'touchline.config.json'), JSON.stringify({ spend: { pull: { lookbackDays: 1, connections } } }));
+    const ok = await cli([]);
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    expect(ok.out.trim()).toBe(`meta act_55 ${today}..${today}: 1 row(s), 1 day(s) replaced, 1 campaign(s)`);
+    await writeFile(join(dir, 'touchline.config.json'), JSON.stringify({ spend: { pull: { connections: { fb: { ...connections.fb, accounts: ['act_55/../me'] } } } } }));
+    const bad = await cli(['--format', 'json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).outcomes).toMatchObject([{ ok: false, failure: 'refused', fix: expect.stringContaining('spend.pull.connections.fb') }]);
   });
 });

@@ -104,6 +104,22 @@ describe('touchline spend pull: Google Ads searchStream against its stand-in, on
     expect(await countRows(w.warehouse, 'ad_spend_rows')).toBe(0);
   });
 
+  it('a token refused with a 401 is renewed once through the grant, and the pull goes on', async () => {
+    api.put(CID, [{ date: '2026-11-05', campaignId: '111', campaignName: 'A', costMicros: 3_000_000n }]);
+    const renewed: string[] = [];
+    const context = () => ({ ...h.context(api.url, creds, 'expired-at-google'), renewToken: async (t: string) => (renewed.push(t), 'test-token') });
+    const [out] = await runSpendPull({ warehouse: w.warehouse, sources: SPEND_SOURCES, clock: h.clock, lookbackDays: 1, context }, [target]);
+    expect(out).toMatchObject({ ok: true, rows: 1 });
+    expect(renewed).toEqual(['expired-at-google']);
+    expect(api.requests.map((r) => r.headers['authorization'])).toEqual(['Bearer expired-at-google', 'Bearer test-token']);
+    // A grant that cannot renew: auth after the one retry, nothing more.
+    api.reset();
+    const dead = () => ({ ...h.context(api.url, creds, 'revoked'), renewToken: async () => null });
+    const [gone] = await runSpendPull({ warehouse: w.warehouse, sources: SPEND_SOURCES, clock: h.clock, lookbackDays: 1, context: dead }, [target]);
+    expect(gone).toMatchObject({ ok: false, failure: 'auth' });
+    expect(api.requests).toHaveLength(1);
+  });
+
   it('a missing or test-only developer token is refused, not retried', async () => {
     const [missing] = await pull({ credentials: { loginCustomerId: '9998887777' } });
     expect(missing).toMatchObject({ ok: false, failure: 'refused', message: expect.stringContaining('no developer token') });
@@ -148,5 +164,8 @@ describe('touchline spend pull: Google Ads searchStream against its stand-in, on
     expect(await post(`SELECT campaign.id, segments.date FROM campaign`)).toMatchObject({ status: 400, text: expect.stringContaining('EXPECTED_FILTERS_ON_DATE_RANGE') });
     expect(await post(`SELECT campaign.id FROM campaign WHERE segments.date BETWEEN '2026-11-05' AND '2026-11-01'`)).toMatchObject({ status: 400, text: expect.stringContaining('DATE_RANGE_TOO_NARROW') });
     expect(await post(spendQuery('2026-11-01', '2026-11-02'))).toMatchObject({ status: 200 });
+    const noDeveloperToken = await fetch(`${api.url}/v26/customers/${CID}/googleAds:searchStream`, { method: 'POST', headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' }, body: JSON.stringify({ query: spendQuery('2026-11-01', '2026-11-02') }) });
+    expect(noDeveloperToken.status).toBe(401);
+    expect(await noDeveloperToken.text()).toContain('DEVELOPER_TOKEN_PARAMETER_MISSING');
   });
 });

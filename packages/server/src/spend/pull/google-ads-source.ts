@@ -1,7 +1,7 @@
 import { OAUTH_SCOPES, parseProtoDuration } from '@touchline/destinations';
 import type { CampaignMeta } from '../campaigns.js';
 import type { SpendRow } from '../spend-row.js';
-import { checkWindow, count, isRecord, send, withRetries, type Attempt, type PullAnswer } from './pull-http.js';
+import { checkWindow, count, isRecord, sendAuthorized, withRetries, type Attempt, type PullAnswer } from './pull-http.js';
 import { SpendPullError, type SpendPage, type SpendPullContext, type SpendSource, type SpendWindow } from './spend-source.js';
 
 /**
@@ -155,7 +155,8 @@ async function searchStream(ctx: SpendPullContext, cid: string, query: string): 
   if (login) headers['login-customer-id'] = googleCustomerId(login);
   const url = `${(ctx.baseUrl ?? HOST).replace(/\/+$/, '')}/${version}/customers/${cid}/googleAds:searchStream`;
   return withRetries(ctx, async (): Promise<Attempt<unknown[]>> => {
-    const a = await send(ctx, url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${await ctx.accessToken()}` }, body: JSON.stringify({ query }) });
+    const init = (token: string): RequestInit => ({ method: 'POST', headers: { ...headers, authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+    const a = await sendAuthorized(ctx, url, init, (x) => x.status === 401);
     if (a.status !== 200) return classifyGoogleAdsAnswer(a);
     if (!Array.isArray(a.body)) return { ok: false, retry: false, error: fail('contract', `searchStream answered 200 without a JSON array of batches: ${String(a.body).slice(0, 200)}`) };
     return { ok: true, value: a.body };

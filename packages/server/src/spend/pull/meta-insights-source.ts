@@ -2,7 +2,7 @@ import { OAUTH_SCOPES } from '@touchline/destinations';
 import type { CampaignMeta } from '../campaigns.js';
 import { decimalToMicros } from '../decimal.js';
 import type { SpendRow } from '../spend-row.js';
-import { checkWindow, count, isRecord, send, withRetries, type Attempt, type PullAnswer } from './pull-http.js';
+import { checkWindow, count, isRecord, sendAuthorized, withRetries, type Attempt, type PullAnswer } from './pull-http.js';
 import { SpendPullError, type SpendPage, type SpendPullContext, type SpendSource, type SpendWindow } from './spend-source.js';
 
 /**
@@ -76,11 +76,12 @@ function graph(ctx: SpendPullContext, method: 'GET' | 'POST', path: string, para
   const form = new URLSearchParams(params);
   if (method === 'GET') url.search = form.toString();
   return withRetries(ctx, async (): Promise<Attempt<unknown>> => {
-    const a = await send(ctx, url.toString(), {
+    const init = (token: string): RequestInit => ({
       method,
-      headers: { authorization: `Bearer ${await ctx.accessToken()}`, ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: { authorization: `Bearer ${token}`, ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       ...(method === 'POST' ? { body: form.toString() } : {}),
     });
+    const a = await sendAuthorized(ctx, url.toString(), init, (x) => isRecord(x.body) && isRecord(x.body['error']) && x.body['error']['code'] === 190);
     if (a.status !== 200 || (isRecord(a.body) && a.body['error'] !== undefined)) return classifyGraphAnswer(a);
     if (!isRecord(a.body)) return { ok: false, retry: false, error: fail('contract', `${path} answered 200 without a JSON object: ${String(a.body).slice(0, 200)}`) };
     return { ok: true, value: a.body };

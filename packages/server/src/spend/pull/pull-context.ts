@@ -36,8 +36,15 @@ export function pullContexts(spend: SpendConfig, d: PullContextDeps): (target: P
       if (!r.ok) throw new SpendPullError(c.network, 'auth', `destination ${c.connection}: ${r.failure.reason}`);
       return r.token.accessToken;
     };
+    // A token the API refused: the grant's provider refreshes once, or marks the grant for reconnecting.
+    const renewToken = async (rejected: string): Promise<string | null> => {
+      const provider = c.connection !== undefined ? d.auth(c.connection) : undefined;
+      if (!provider?.canRefresh) return null;
+      const r = await provider.rejected(rejected);
+      return r.ok ? r.token.accessToken : null;
+    };
     return {
-      fetch: d.fetch, accessToken, credentials, clock: d.clock, sleep: d.sleep,
+      fetch: d.fetch, accessToken, renewToken, credentials, clock: d.clock, sleep: d.sleep,
       ...(c.baseUrl !== undefined ? { baseUrl: c.baseUrl } : {}),
       ...(d.signal ? { signal: d.signal } : {}),
     };

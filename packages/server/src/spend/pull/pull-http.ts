@@ -40,6 +40,19 @@ export async function send(ctx: SpendPullContext, url: string, init: RequestInit
 }
 
 /**
+ * Sends with the current token; when the answer says the token is dead (`dead`) and the context
+ * can renew it, sends once more with the renewed one (research §C0: on a 401, refresh once and
+ * retry once). A token refused twice is left for the caller to report as `auth`.
+ */
+export async function sendAuthorized(ctx: SpendPullContext, url: string, init: (token: string) => RequestInit, dead: (a: PullAnswer) => boolean): Promise<PullAnswer> {
+  const token = await ctx.accessToken();
+  const a = await send(ctx, url, init(token));
+  if (!dead(a) || !ctx.renewToken) return a;
+  const fresh = await ctx.renewToken(token);
+  return fresh && fresh !== token ? send(ctx, url, init(fresh)) : a;
+}
+
+/**
  * Runs `attempt` until it succeeds, fails for good, or the budget is spent. Waits go through
  * `ctx.sleep` (a test's manual clock): the vendor's own wait when it names one (Google's
  * `retryDelay`, Meta's `estimated_time_to_regain_access`), else exponential back-off. A failure

@@ -45,6 +45,12 @@ export interface SpendPullContext {
   readonly fetch: typeof globalThis.fetch;
   /** A valid access token for the connection (refreshed by the connection's token provider). */
   readonly accessToken: () => Promise<string>;
+  /**
+   * The API refused `rejected` as a dead token: a fresh one, or null when there is none (the
+   * grant is then marked for reconnecting). Sources ask once per call, then report `auth`.
+   * @defaultValue none: a refused token is `auth` at once
+   */
+  readonly renewToken?: (rejected: string) => Promise<string | null>;
   /** Non-token credentials a network needs (Google Ads `developer-token`, `login-customer-id`). */
   readonly credentials: Readonly<Record<string, string>>;
   /** Base URL override for a stand-in; each source defaults to the vendor's production host. */

@@ -12,6 +12,7 @@ import { startSpendPulls } from '../../src/spend/pull/pull-schedule.js';
 import { pullWindow } from '../../src/spend/pull/pull-window.js';
 import { SPEND_SOURCES } from '../../src/spend/pull/sources.js';
 import type { SpendSource } from '../../src/spend/pull/spend-source.js';
+import { startHarness } from '../support/harness.js';
 import { BIN, assertBuilt } from '../support/process.js';
 import { tempDuckDBWarehouse, type DisposableWarehouse } from '../support/warehouses.js';
 import { pullHarness, spendByDay } from './pull-support.js';
@@ -150,5 +151,27 @@ describe('touchline spend pull (the built CLI, no server running)', () => {
     const bad = await cli(['--format', 'json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).outcomes).toMatchObject([{ ok: false, failure: 'refused', fix: expect.stringContaining('spend.pull.connections.fb') }]);
+  });
+});
+
+describe('POST /admin/spend/pull (a server holding the warehouse)', () => {
+  it('pulls through the server, refuses a network no connection pulls, and a body that is no filter', async () => {
+    const meta = await startMetaInsightsStandIn({ pollsToComplete: 1 });
+    const today = new Date().toISOString().slice(0, 10);
+    meta.put('77', [{ date: today, campaignId: '5', campaignName: 'Lookalike', spend: '3.50' }]);
+    const h = await startHarness({ spend: { pull: { lookbackDays: 1, connections: { fb: { network: 'meta', accounts: ['act_77'], baseUrl: meta.url, credentials: { accessToken: 'test-token' } } } } } });
+    try {
+      const post = (payload: unknown) => h.adminApp.inject({ method: 'POST', url: '/admin/spend/pull', headers: { authorization: `Bearer ${h.adminToken}` }, payload: payload as Record<string, unknown> });
+      const ok = await post({});
+      expect(ok.statusCode).toBe(200);
+      expect(ok.json().outcomes).toMatchObject([{ ok: true, network: 'meta', account: 'act_77', rows: 1, days: 1 }]);
+      expect(await h.sql(`SELECT campaign_id, cost_micros FROM ad_spend`)).toEqual([{ campaign_id: '5', cost_micros: 3_500_000 }]);
+      expect((await post({ network: 'tiktok' })).json()).toMatchObject({ error: 'bad_request', message: expect.stringContaining('no spend connection pulls it') });
+      expect((await post({ since: "2026-01-01' OR 1=1" })).statusCode).toBe(400);
+      expect(meta.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    } finally {
+      await h.dispose();
+      await meta.close();
+    }
   });
 });

@@ -107,6 +107,34 @@ interface Run {
   readonly fails: boolean;
 }
 
+/** One poll of a run: Not Started, Running, then Completed (or Failed) after `pollsToComplete` polls. */
+function poll(run: Run, id: string, pollsToComplete: number): StandInAnswer {
+  run.polls++;
+  const done = run.polls >= pollsToComplete;
+  run.status = !done ? (run.polls === 1 ? 'Job Not Started' : 'Job Running') : run.fails ? 'Job Failed' : 'Job Completed';
+  const failed = run.status === 'Job Failed' ? { error_code: -2, error_subcode: 2490547, error_message: 'The async job failed', error_user_title: 'Report failed', error_user_msg: 'Please retry the report.' } : {};
+  return { status: 200, body: { id, account_id: run.account, async_status: run.status, async_percent_completion: done ? 100 : 50, ...failed } };
+}
+
+/** One page of a completed run's rows: `limit` of them from the `after` cursor (a base64 offset). */
+function page(run: Run, id: string, p: Record<string, string>, facts: readonly MetaSpendFact[], currency: string): StandInAnswer {
+  if (run.status !== 'Job Completed') return graphError(400, 100, `(#100) The report run ${id} is not completed (${run.status})`);
+  const rows = facts.filter((f) => f.date >= run.job.since && f.date <= run.job.until).sort((a, b) => (a.date + a.campaignId).localeCompare(b.date + b.campaignId));
+  const limit = Math.max(1, Math.min(500, Number(p['limit'] ?? 25) || 25));
+  const start = p['after'] ? Number(Buffer.from(p['after'], 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) return graphError(400, 100, 'Invalid cursor');
+  const slice = rows.slice(start, start + limit);
+  const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
+  const more = start + limit < rows.length;
+  return {
+    status: 200,
+    body: {
+      data: slice.map((f) => rowOf(f, run.job.fields, currency)),
+      paging: { cursors: { before: cursor(start), after: cursor(start + slice.length) }, ...(more ? { next: `https://graph.facebook.com/v25.0/${id}/insights?after=${cursor(start + slice.length)}` } : {}) },
+    },
+  };
+}
+
 /** Starts the stand-in on a free port; `accessToken` (default `test-token`) is the one live token. */
 export async function startMetaInsightsStandIn(options: MetaInsightsStandInOptions = {}): Promise<MetaInsightsStandIn> {
   const facts = new Map<string, Map<string, MetaSpendFact>>();
@@ -114,34 +142,6 @@ export async function startMetaInsightsStandIn(options: MetaInsightsStandInOptio
   const currency = options.currency ?? 'EUR';
   let failNext = false;
   let nextRun = 6_100_000_000;
-
-  const poll = (id: string): StandInAnswer => {
-    const run = runs.get(id)!;
-    run.polls++;
-    const done = run.polls >= (options.pollsToComplete ?? 2);
-    run.status = !done ? (run.polls === 1 ? 'Job Not Started' : 'Job Running') : run.fails ? 'Job Failed' : 'Job Completed';
-    const failed = run.status === 'Job Failed' ? { error_code: -2, error_subcode: 2490547, error_message: 'The async job failed', error_user_title: 'Report failed', error_user_msg: 'Please retry the report.' } : {};
-    return { status: 200, body: { id, account_id: run.account, async_status: run.status, async_percent_completion: done ? 100 : 50, ...failed } };
-  };
-
-  const page = (id: string, p: Record<string, string>): StandInAnswer => {
-    const run = runs.get(id)!;
-    if (run.status !== 'Job Completed') return graphError(400, 100, `(#100) The report run ${id} is not completed (${run.status})`);
-    const rows = [...(facts.get(run.account)?.values() ?? [])].filter((f) => f.date >= run.job.since && f.date <= run.job.until).sort((a, b) => (a.date + a.campaignId).localeCompare(b.date + b.campaignId));
-    const limit = Math.max(1, Math.min(500, Number(p['limit'] ?? 25) || 25));
-    const start = p['after'] ? Number(Buffer.from(p['after'], 'base64url').toString()) : 0;
-    if (!Number.isInteger(start) || start < 0) return graphError(400, 100, 'Invalid cursor');
-    const slice = rows.slice(start, start + limit);
-    const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
-    const more = start + limit < rows.length;
-    return {
-      status: 200,
-      body: {
-        data: slice.map((f) => rowOf(f, run.job.fields, currency)),
-        paging: { cursors: { before: cursor(start), after: cursor(start + slice.length) }, ...(more ? { next: `https://graph.facebook.com/v25.0/${id}/insights?after=${cursor(start + slice.length)}` } : {}) },
-      },
-    };
-  };
 
   const contract: VendorContract<Json> = {
     name: 'meta-insights',
@@ -169,7 +169,8 @@ export async function startMetaInsightsStandIn(options: MetaInsightsStandInOptio
         return { status: 200, body: { report_run_id: id } };
       }
       const run = /^(\d+)(\/insights)?$/.exec(rest);
-      if (run && r.method === 'GET' && runs.has(run[1]!)) return run[2] ? page(run[1]!, p) : poll(run[1]!);
+      const known = run ? runs.get(run[1]!) : undefined;
+      if (run && known && r.method === 'GET') return run[2] ? page(known, run[1]!, p, [...(facts.get(known.account)?.values() ?? [])], currency) : poll(known, run[1]!, options.pollsToComplete ?? 2);
       return noObject(rest.split('/')[0] ?? rest);
     },
   };

@@ -17,7 +17,7 @@ import { BIN, assertBuilt } from '../support/process.js';
 import { tempDuckDBWarehouse, type DisposableWarehouse } from '../support/warehouses.js';
 import { pullHarness, spendByDay } from './pull-support.js';
 
-const log = Object.assign(() => undefined, { debug: () => undefined, warn: () => undefined, error: () => undefined });
+const log = Object.assign(() => undefined, { level: 'info' as const, debug: () => undefined, warn: () => undefined, error: () => undefined });
 
 describe('the pull window', () => {
   it('is the last N days by default, reaches back to close a gap since the last pulled day, and never past the catch-up limit', () => {
@@ -114,7 +114,7 @@ describe('spend.pull configuration and the connect flow', () => {
   });
 
   it('a destination a spend pull reads through is asked for the reporting scopes as well', () => {
-    const account = { type: 'linkedin-conversions', config: {}, environment: 'production' as const, oauth: { clientId: 'cid' } };
+    const account = { type: 'linkedin-conversions' as const, config: {}, environment: 'production' as const, oauth: { clientId: 'cid' } };
     expect(oauthAccount('li', account).scopes).not.toContain('r_ads_reporting');
     expect(oauthAccount('li', account, ['activation', 'reporting']).scopes).toEqual(['rw_conversions', 'r_ads', 'r_ads_reporting']);
   });

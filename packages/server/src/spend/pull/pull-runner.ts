@@ -97,7 +97,7 @@ async function pullAccount(d: PullRunnerDeps, target: PullTarget, account: strin
   const base = { target: target.name, network: target.network, account };
   const source = d.sources[target.network];
   const failed = (failure: SpendPullFailure, message: string, w: { since: string; until: string } | null): AccountOutcome => {
-    d.onProgress?.({ ...base, target: target.name, phase: 'failed', pages: 0, rows: 0 });
+    d.onProgress?.({ ...base, phase: 'failed', pages: 0, rows: 0 });
     return { ...base, since: w?.since ?? null, until: w?.until ?? null, ok: false, failure, message, fix: fixFor(failure, target, account, w) };
   };
   if (!source) return failed('refused', `no spend source for network "${target.network}" (known: ${Object.keys(d.sources).join(', ')})`, null);

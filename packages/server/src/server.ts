@@ -19,6 +19,9 @@ import { pipelineRoutes } from './admin/pipeline-routes.js';
 import { syncRoutes } from './admin/sync-routes.js';
 import { loggerFrom, startActivation, type Activation } from './activation/activation.js';
 import { approvalRoutes } from './admin/approval-routes.js';
+import { spendRoutes } from './admin/spend-routes.js';
+import { serverSpendPulls } from './spend/pull/pull-service.js';
+import type { SpendPulls } from './spend/pull/pull-schedule.js';
 import { createApprovals, type Approvals } from './approvals/approvals.js';
 import { partyOf } from './approvals/same-person.js';
 import { SCHEDULER } from './approvals/approval-record.js';
@@ -253,6 +256,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       db: people.store.db, grantKey: stored.secrets.grantKey, destinations: config.destinations,
       fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log),
       defaultRedirectUri: callbackUri(config),
+      reporting: Object.values(config.spend.pull.connections).flatMap((c) => (c.connection !== undefined ? [c.connection] : [])),
     });
     connectionsForLog = connections;
     await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
@@ -319,6 +323,12 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     opened.push(async () => retention.stop());
     const alerts = startAlerts({ config: config.alerts, source: activation, fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log) });
     opened.push(() => alerts.close());
+    // Ad spend from the networks' reporting APIs (docs/spend.md): on demand, and by spend.pull.schedule when listening.
+    const spendPulls = serverSpendPulls({
+      spend: config.spend, warehouse, clock, log, auth: connections.auth, schedule: options.listen !== false,
+      fetch: (options.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch,
+    });
+    opened.push(() => spendPulls.close());
     loader.start();
     opened.push(() => loader.stop());
 
@@ -362,7 +372,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
       settle: () => loader.flush(),
     });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention, alerts, storedPaths };
+    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention, alerts, storedPaths, spendPulls };
     const { app, adminApp } = await buildApps(config, parts, log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
 
@@ -418,6 +428,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
         stopRefresh();
+        // A pull under way writes to the warehouse: it ends before the warehouse closes.
+        await spendPulls.close();
         await activation.close();
         await spool.close();
         await warehouse.close();
@@ -463,6 +475,7 @@ interface AppParts {
   readonly retention: RetentionJob;
   readonly alerts: { status(): AlertStatus };
   readonly storedPaths: StoredPaths | undefined;
+  readonly spendPulls: SpendPulls;
 }
 
 /** The public app (collector, tracker) and the admin app (one route table, one guard). */
@@ -489,6 +502,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived, p.storedPaths)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
     ...approvalRoutes(p.approvals),
+    ...spendRoutes(p.spendPulls, () => [...new Set(Object.values(config.spend.pull.connections).map((c) => c.network))]),
     ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),

@@ -24,6 +24,10 @@ export const OAUTH_SCOPES = {
     /** A refresh token comes back only with this. */
     offline: 'offline_access',
   },
+  meta: {
+    /** Marketing API Insights (spend); a system-user token granted it never expires (§C). */
+    reporting: 'ads_read',
+  },
   hubspot: {
     contactsWrite: 'crm.objects.contacts.write',
     contactsRead: 'crm.objects.contacts.read',
@@ -53,6 +57,11 @@ const BY_PURPOSE: Readonly<Record<keyof typeof OAUTH_SCOPES, Readonly<Record<OAu
   microsoft: {
     activation: [OAUTH_SCOPES.microsoft.ads, OAUTH_SCOPES.microsoft.offline],
     reporting: [OAUTH_SCOPES.microsoft.ads, OAUTH_SCOPES.microsoft.offline],
+  },
+  // Meta's activation (CAPI, custom audiences) takes a system-user token from config, not an OAuth grant.
+  meta: {
+    activation: [],
+    reporting: [OAUTH_SCOPES.meta.reporting],
   },
   hubspot: {
     activation: [OAUTH_SCOPES.hubspot.oauth, OAUTH_SCOPES.hubspot.contactsWrite, OAUTH_SCOPES.hubspot.contactsRead, OAUTH_SCOPES.hubspot.schemasWrite],

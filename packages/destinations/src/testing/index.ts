@@ -47,6 +47,8 @@ export { recordingFetch, type RecordedCall } from './recording-fetch.js';
 export { startLinkedinConversionsStandIn, type LinkedinConversionsStandInOptions } from './stand-ins/linkedin-conversions-stand-in.js';
 export { startMicrosoftAdsStandIn, type MicrosoftAdsStandIn, type MicrosoftAdsStandInOptions } from './stand-ins/microsoft-ads-stand-in.js';
 export { startGoogleAdsStandIn, type GoogleAdsStandIn, type GoogleAdsStandInOptions } from './stand-ins/google-ads-stand-in.js';
+export { startGoogleAdsReportingStandIn, type GoogleAdsReportingStandIn, type GoogleAdsReportingStandInOptions, type GoogleAdsSpendFact } from './stand-ins/google-ads-reporting-stand-in.js';
+export { startMetaInsightsStandIn, type MetaInsightsStandIn, type MetaInsightsStandInOptions, type MetaSpendFact } from './stand-ins/meta-insights-stand-in.js';
 export { startBrazeStandIn, type BrazeStandIn } from './stand-ins/braze-stand-in.js';
 export { startCustomerIoStandIn, type CustomerIoStandIn } from './stand-ins/customer-io-stand-in.js';
 export { startAmplitudeStandIn } from './stand-ins/amplitude-stand-in.js';

@@ -35,7 +35,7 @@ Usage:
                     [--conversions] [--allow-rejects]      CRM conversions (import --conversions --help: columns)
   touchline attribute [--model …] [--by channel] [--lookback 90d] [--format table|json|csv]
                                                            credit conversions to channels (--help for more)
-  touchline spend   import | rates | campaigns <file.csv> | unmatched   ad cost for CPA and ROAS (--help)
+  touchline spend   import | rates | campaigns <file.csv> | unmatched | pull   ad cost for CPA and ROAS (--help)
   touchline status  [--json]                               spool, loader lag, events per source
   touchline sources list | create <name> | revoke <name>   write keys
   touchline warehouse ddl [--cluster <name>]               ClickHouse DDL (replicated + distributed)

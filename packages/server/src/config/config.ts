@@ -18,6 +18,7 @@ import {
   checkActivationReferences,
 } from '../activation/config/activation-config.js';
 import { resolveConfigSecrets, type SecretSources } from '../connections/secret-refs.js';
+import { checkSpendReferences, SpendConfigSchema } from '../spend/pull/spend-pull-config.js';
 
 /**
  * Touchline's one configuration object. It is read once (file, then environment, then flags,
@@ -152,9 +153,12 @@ export const ConfigSchema = z
     plans: PlansConfigSchema,
     /** Redaction at ingest (docs/governance.md, "Privacy"). */
     privacy: PrivacyConfigSchema,
+    /** Ad spend pulled from the networks' reporting APIs (docs/spend.md). */
+    spend: SpendConfigSchema,
   })
   .strict()
   .superRefine(checkActivationReferences)
+  .superRefine(checkSpendReferences)
   .superRefine((c, ctx) => checkAlertRoutes(c.alerts, Object.keys(c.syncs), ctx))
   .superRefine((c, ctx) => {
     if (c.limits.headersTimeoutMs > c.limits.requestTimeoutMs) {

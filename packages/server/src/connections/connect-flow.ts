@@ -16,6 +16,8 @@ export interface ConnectFlowDeps {
   readonly random?: (bytes: number) => Buffer;
   /** How long a started flow waits for its callback. @defaultValue 10 minutes */
   readonly flowTtlMs?: number;
+  /** Destinations a spend pull reads through: their consent asks for the reporting scopes too. @defaultValue none */
+  readonly reporting?: ReadonlySet<string>;
   /** Told after every new grant (the token providers drop what they hold). */
   readonly onConnected?: (destination: string) => void;
 }
@@ -76,7 +78,7 @@ export function connectFlow(d: ConnectFlowDeps) {
   return {
     /** Starts a flow for `destination`, on behalf of `by` (the member's e-mail, or the admin token). */
     begin(destination: string, by: string | null): StartedConnect {
-      const a = oauthAccount(destination, d.destinations[destination]);
+      const a = oauthAccount(destination, d.destinations[destination], d.reporting?.has(destination) ? ['activation', 'reporting'] : ['activation']);
       const state = random(32).toString('base64url');
       const pkce = a.pkce ? createPkce(random) : undefined;
       const redirectUri = a.app.redirectUri ?? d.defaultRedirectUri;

@@ -20,6 +20,8 @@ export interface ConnectionsOptions {
   readonly defaultRedirectUri: string;
   readonly random?: (bytes: number) => Buffer;
   readonly flowTtlMs?: number;
+  /** Destinations spend pulls read through (`spend.pull.connections.*.connection`): asked for the reporting scopes too. */
+  readonly reporting?: readonly string[];
 }
 
 /** Destination connections: grants in the control store, the connect flow, and the token providers built from them. */
@@ -43,6 +45,7 @@ export function openConnections(o: ConnectionsOptions): Connections {
   const flow = connectFlow({
     store, destinations: o.destinations, fetch: o.fetch, clock: o.clock, defaultRedirectUri: o.defaultRedirectUri,
     onConnected: (name) => tokens.forget(name),
+    ...(o.reporting ? { reporting: new Set(o.reporting) } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.random ? { random: o.random } : {}),
     ...(o.flowTtlMs !== undefined ? { flowTtlMs: o.flowTtlMs } : {}),

@@ -6,6 +6,7 @@ import {
   salesforceOAuth,
   scopesFor,
   type OAuthAppSettings,
+  type OAuthPurpose,
   type OAuthVendor,
 } from '@touchline/destinations';
 import type { DestinationAccount, OAuthApp } from '../activation/config/activation-config.js';
@@ -38,8 +39,12 @@ export class ConnectionError extends Error {
  */
 const PKCE: ReadonlySet<string> = new Set(['google', 'microsoft', 'salesforce']);
 
-/** The OAuth client for a configured account, or why it has none. */
-export function oauthAccount(name: string, account: DestinationAccount | undefined): OAuthAccount {
+/**
+ * The OAuth client for a configured account, or why it has none. `purposes` adds `reporting`
+ * for a destination a spend connection reads through (`spend.pull.connections.*.connection`), so
+ * one consent covers sending and reading spend (LinkedIn's r_ads_reporting, Meta's ads_read).
+ */
+export function oauthAccount(name: string, account: DestinationAccount | undefined, purposes: readonly OAuthPurpose[] = ['activation']): OAuthAccount {
   if (!account) throw new ConnectionError(`no destination "${name}" under destinations`);
   const auth = destinationOf(account.type)?.capabilities.auth;
   if (!auth || auth.kind !== 'oauth') throw new ConnectionError(`destinations.${name}: ${account.type} does not connect through OAuth; its credentials go in config (env:NAME or file:/path)`);
@@ -57,5 +62,5 @@ export function oauthAccount(name: string, account: DestinationAccount | undefin
     : auth.provider === 'linkedin' ? linkedinOAuth(settings)
     : auth.provider === 'microsoft' ? microsoftOAuth({ ...settings, ...(app.tenant !== undefined ? { tenant: app.tenant } : {}) })
     : salesforceOAuth({ ...settings, ...(app.loginUrl !== undefined ? { loginUrl: app.loginUrl } : {}) });
-  return { name, provider: auth.provider, vendor, scopes: app.scopes ?? scopesFor(auth.provider, ['activation']), app, pkce: PKCE.has(auth.provider) };
+  return { name, provider: auth.provider, vendor, scopes: app.scopes ?? scopesFor(auth.provider, purposes), app, pkce: PKCE.has(auth.provider) };
 }

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { destinationOf } from '../activation/engine/any-destination.js';
+import { SPEND_SECRET_KEYS } from '../spend/pull/spend-pull-config.js';
 
 /**
  * Credentials by reference (docs/activation.md, "Secrets"): a credential in the config file is
@@ -78,7 +79,8 @@ const asRecord = (v: unknown): Record<string, unknown> | undefined =>
 
 /**
  * Resolves the references in the places credentials live: each destination's `config` and
- * `oauth` blocks (top-level string values), and `warehouse.clickhouse.password`. Other keys are
+ * `oauth` blocks (top-level string values), each spend connection's `credentials`, and
+ * `warehouse.clickhouse.password`. Other keys are
  * left alone: a value there is not a credential, and `env:` in it is not special.
  */
 export function resolveConfigSecrets(merged: Record<string, unknown>, src: SecretSources): ResolvedSecrets {
@@ -127,6 +129,16 @@ export function resolveConfigSecrets(merged: Record<string, unknown>, src: Secre
       };
     }
     config['destinations'] = next;
+  }
+  const pull = asRecord(asRecord(merged['spend'])?.['pull']);
+  const spendConnections = asRecord(pull?.['connections']);
+  if (pull && spendConnections) {
+    const next: Record<string, unknown> = {};
+    for (const [name, raw] of Object.entries(spendConnections)) {
+      const credentials = asRecord(asRecord(raw)?.['credentials']);
+      next[name] = credentials ? { ...asRecord(raw), credentials: resolveBlock(credentials, `spend.pull.connections.${name}.credentials`, SPEND_SECRET_KEYS) } : raw;
+    }
+    config['spend'] = { ...asRecord(merged['spend']), pull: { ...pull, connections: next } };
   }
   const warehouse = asRecord(merged['warehouse']);
   const clickhouse = asRecord(warehouse?.['clickhouse']);

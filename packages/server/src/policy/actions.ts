@@ -67,6 +67,8 @@ export const ADMIN_ACTIONS = [
   'privacy.delete',
   'privacy.read',
   'privacy.suppressions.remove',
+  /** Ad spend pulled from the networks' reporting APIs now (`touchline spend pull`, docs/spend.md). */
+  'spend.pull',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -136,6 +138,8 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'privacy.delete': 'admin',
   'privacy.read': 'admin',
   'privacy.suppressions.remove': 'admin',
+  // It writes spend into the warehouse and spends the networks' API quota, but sends nothing: a sync's scope.
+  'spend.pull': 'sync',
   'me.read': null,
 };
 

@@ -128,7 +128,7 @@ describe('LinkedIn spend source', () => {
     for (const account of [`${ACCOUNT})&accounts=List(urn%3Ali%3AsponsoredAccount%3A6`, '../adAccounts/6', 'urn:li:sponsoredAccount:5001', '']) {
       expect((await failure(collect(linkedinAdsSource(), { ...WINDOW, account }, h.ctx(standIn.url)))).failure).toBe('refused');
     }
-    const evil = harness('test-token', { 'linkedin-version': '202603\r\nx-evil: 1' });
+    const evil = harness('test-token', { apiVersion: '202603\r\nx-evil: 1' });
     expect((await failure(collect(linkedinAdsSource(), WINDOW, evil.ctx(standIn.url)))).failure).toBe('refused');
     expect(standIn.requests).toHaveLength(0);
   });

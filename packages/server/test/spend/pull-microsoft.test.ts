@@ -11,7 +11,7 @@ import { manualClock } from '../support/manual-clock.js';
 // throttling. The clock is manual; waits advance it.
 
 const ACCOUNT = '180000001';
-const CREDENTIALS = { 'developer-token': 'dev-token-0001', 'customer-id': '1111111' };
+const CREDENTIALS = { 'developerToken': 'dev-token-0001', 'customerId': '1111111' };
 const row = (campaignId: string, day: string, spend: string): MicrosoftReportRow => ({
   accountId: ACCOUNT, campaignId, campaignName: `Brand, "exact" ${campaignId}`, day, spend, impressions: 4210, clicks: 97, conversions: '3.50', revenue: '412.00', currency: 'EUR',
 });
@@ -107,7 +107,7 @@ describe('Microsoft Advertising spend source', () => {
     for (const account of ['180000001\r\nx-evil: 1', '-1', '99999999999999999999']) {
       expect((await failure(collect(microsoftAdsSource(), { ...WINDOW, account }, h.ctx(standIn.url)))).failure).toBe('refused');
     }
-    for (const bad of [{ 'customer-id': '1 OR 1' }, { 'developer-token': 'dev\r\nx-evil: 1' }, { 'developer-token': '' }, { 'report-time-zone': 'UTC"}' }]) {
+    for (const bad of [{ 'customerId': '1 OR 1' }, { 'developerToken': 'dev\r\nx-evil: 1' }, { 'developerToken': '' }, { 'reportTimeZone': 'UTC"}' }]) {
       const evil = harness('test-token', { ...CREDENTIALS, ...bad });
       expect((await failure(collect(microsoftAdsSource(), WINDOW, evil.ctx(standIn.url)))).failure).toBe('refused');
     }

@@ -6,6 +6,7 @@ import { importRatesCsv, rateBook, readRates } from '../../src/spend/fx-rates.js
 import { importSpendCsv } from '../../src/spend/import-spend.js';
 import type { SpendRow } from '../../src/spend/spend-row.js';
 import { writeSpend } from '../../src/spend/write-spend.js';
+import { lastPulledDay, PULL_LOAD_PREFIX } from '../../src/spend/pull/pull-state.js';
 import { writeCampaigns } from '../../src/spend/campaigns.js';
 import { spendForAttribution } from '../../src/attribute/attribution-spend.js';
 import { formatCreditsCsv, formatCreditsTable } from '../../src/attribute/format-attribution.js';
@@ -46,6 +47,17 @@ export function describeSpendStore(engine: string, open: () => Promise<Warehouse
     };
     const day = (network: string, date: string) =>
       rows(`SELECT campaign_id, cost_micros FROM ad_spend WHERE network = '${network}' AND date = '${date}' ORDER BY campaign_id`);
+
+    it('the last pulled day of an account comes from its pulls only (a CSV import of a later day is not a pull)', async () => {
+      const w = fx.warehouse;
+      expect(await lastPulledDay(w, 'google_ads', '1234567890')).toBeNull();
+      const days = (dates: string[]) => dates.map((date) => ({ network: 'google_ads', account: '1234567890', date }));
+      await writeSpend(w, [], { loadId: `${PULL_LOAD_PREFIX}google_ads-1`, nowMs: 1000, origin: 'pull:google_ads', days: days(['2026-10-30', '2026-10-31']) });
+      await writeSpend(w, [spendRow({ network: 'google_ads', account: '1234567890', date: '2026-11-20', campaignId: 'x' })], { loadId: 'csv-1', nowMs: 2000, origin: 'csv:f' });
+      await writeSpend(w, [], { loadId: `${PULL_LOAD_PREFIX}google_ads-2`, nowMs: 3000, origin: 'pull:google_ads', days: [{ network: 'google_ads', account: '9999999999', date: '2026-12-01' }] });
+      expect(await lastPulledDay(w, 'google_ads', '1234567890')).toBe('2026-10-31');
+      expect(await lastPulledDay(w, 'meta', '1234567890')).toBeNull();
+    });
 
     it('a re-load of a day replaces that day whole (a campaign missing from the restatement is gone), other days and accounts stay', async () => {
       const w = fx.warehouse;

@@ -11,6 +11,7 @@ import { importCampaignsCsv } from '../../spend/campaigns.js';
 import { importRatesCsv } from '../../spend/fx-rates.js';
 import { importSpendCsv, type SpendImportResult } from '../../spend/import-spend.js';
 import { readCampaignDays, readTouchGroups } from '../../spend/spend-join.js';
+import type { AccountOutcome, PullFilter } from '../../spend/pull/pull-runner.js';
 import { unmatchedReport } from '../../spend/unmatched.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
 import { WarehouseEngine, type Warehouse } from '../../warehouse/warehouse.js';
@@ -18,6 +19,7 @@ import { formatResult, type OutputFormat } from '../format.js';
 import { loadConfig } from '../load-config.js';
 import { offlineUse } from '../offline.js';
 import { findRunningServer } from '../server-handle.js';
+import { checkPullFilter, formatPullOutcomes, pullLocal, pullRemote } from './spend-pull.js';
 
 export const SPEND_HELP = `touchline spend — ad cost per campaign, for cost, CPA and ROAS (docs/spend.md)
 
@@ -29,11 +31,16 @@ Usage:
                                            auto-tagged Google clicks comes from the last two)
   touchline spend unmatched [--since D] [--until D] [--format table|json|csv]
                                            spend no touch matched, and paid touches no spend matched
+  touchline spend pull [--network N] [--account A] [--since D] [--until D] [--format table|json]
+                                           cost per campaign from the networks' reporting APIs
+                                           (spend.pull.connections); by default the last
+                                           spend.pull.lookbackDays days, replaced whole
 Then: touchline attribute --with-spend [--by channel|source_medium|campaign]
 
 The spend CSV's columns: date, network, account, campaign_id, campaign_name, ad_group_id,
 ad_group_name, cost (or cost_micros), currency, impressions, clicks, conversions, conversion_value.
-Runs on the warehouse directly, while no Touchline server holds it (stop the server first).`;
+Runs on the warehouse directly, while no Touchline server holds it (stop the server first);
+spend pull goes through the running server when there is one.`;
 
 function parseOptions(argv: readonly string[]) {
   return parseArgs({
@@ -46,6 +53,8 @@ function parseOptions(argv: readonly string[]) {
       warehouse: { type: 'string' },
       'clickhouse-url': { type: 'string' },
       since: { type: 'string' },
+      network: { type: 'string' },
+      account: { type: 'string' },
       until: { type: 'string' },
       format: { type: 'string', default: 'table' },
       'no-progress': { type: 'boolean', default: false },
@@ -129,6 +138,25 @@ async function unmatchedCommand(config: Config, o: { since?: string | undefined;
   }
 }
 
+/** `touchline spend pull`: through the running server, else here; exit 1 when an account failed. */
+async function pullCommand(config: Config, filter: PullFilter, format: string, progress: boolean, out: (s: string) => void): Promise<number> {
+  checkPullFilter(config, filter);
+  const server = await findRunningServer(config);
+  let outcomes: AccountOutcome[];
+  if (server) outcomes = await pullRemote(server, filter);
+  else {
+    const warehouse = await openForSpend(config, 'pull', filter);
+    try {
+      outcomes = await pullLocal(config, warehouse, filter, progress);
+    } finally {
+      await warehouse.close();
+    }
+  }
+  if (format === 'json') out(JSON.stringify({ outcomes }, null, 2));
+  else formatPullOutcomes(outcomes).forEach((l) => out(l));
+  return outcomes.every((o) => o.ok) ? 0 : 1;
+}
+
 /** `touchline spend …`: returns the exit code (1 when rows were refused). */
 export async function spendCommand(argv: readonly string[], out: (s: string) => void): Promise<number> {
   let parsed: ReturnType<typeof parseOptions>;
@@ -162,6 +190,8 @@ export async function spendCommand(argv: readonly string[], out: (s: string) => 
         await warehouse.close();
       }
     }
+    case 'pull':
+      return pullCommand(config, { network: v.network, account: v.account, since: v.since, until: v.until }, v.format, progress, out);
     case 'unmatched':
       return unmatchedCommand(config, { since: v.since, until: v.until, format: v.format }, out);
     default:

@@ -30,7 +30,7 @@ const MAX_CAMPAIGN_PAGES = 200;
 /** `LinkedIn-Version` from the credentials (`YYYYMM`), else the pinned default. */
 export function linkedinVersion(configured: string | undefined): string {
   if (configured === undefined) return DEFAULT_VERSION;
-  if (!/^20\d{2}(0[1-9]|1[0-2])$/.test(configured)) throw new SpendPullError(NETWORK, 'refused', `credentials 'linkedin-version' must be YYYYMM (got ${JSON.stringify(configured.slice(0, 20))})`);
+  if (!/^20\d{2}(0[1-9]|1[0-2])$/.test(configured)) throw new SpendPullError(NETWORK, 'refused', `credentials 'apiVersion' must be YYYYMM (got ${JSON.stringify(configured.slice(0, 20))})`);
   return configured;
 }
 

@@ -25,7 +25,7 @@ export interface LinkedinAdsSourceOptions {
 
 /**
  * The LinkedIn source: campaign spend per day of one sponsored ad account (`window.account`, its
- * numeric id). `credentials['linkedin-version']` pins `LinkedIn-Version` (YYYYMM, default 202603).
+ * numeric id). `credentials['apiVersion']` pins `LinkedIn-Version` (YYYYMM, default 202603).
  */
 export function linkedinAdsSource(options: LinkedinAdsSourceOptions = {}): SpendSource {
   const limit = options.resultLimit ?? RESULT_LIMIT;
@@ -38,7 +38,7 @@ export function linkedinAdsSource(options: LinkedinAdsSourceOptions = {}): Spend
 
 async function* pullLinkedin(window: SpendWindow, ctx: SpendPullContext, limit: number): AsyncGenerator<SpendPage> {
   const account = digitsId(LINKEDIN_NETWORK, 'the LinkedIn ad account id (the account)', window.account);
-  const apiVersion = linkedinVersion(ctx.credentials['linkedin-version']);
+  const apiVersion = linkedinVersion(ctx.credentials['apiVersion']);
   daySlices(LINKEDIN_NETWORK, window.since, window.until, 1); // checks the window before any request
   const client = linkedinClient({ endpoint: ctx.baseUrl ?? HOST, apiVersion }, requestContext(ctx), await pullToken(ctx));
   const currency = await linkedinAccount(ctx, client, account);

@@ -28,13 +28,13 @@ const READING: VendorReading = {
   network: MICROSOFT_NETWORK,
   rules: [microsoftRule],
   authRefused: (a) => a.status === 401 || faultCodes(a).some((c) => TOKEN_CODES.includes(c)),
-  authHint: "check credentials 'developer-token' and 'customer-id' and that the user may manage the account, else reconnect the connection (touchline connections connect)",
+  authHint: "check credentials 'developerToken' and 'customerId' and that the user may manage the account, else reconnect the connection (touchline connections connect)",
 };
 
 /**
  * The Microsoft Advertising source: campaign spend per day of one ad account (`window.account`).
- * `credentials`: `developer-token` and `customer-id` (the manager customer) are required;
- * `report-time-zone` (a ReportTimeZone name) is optional.
+ * `credentials`: `developerToken` and `customerId` (the manager customer) are required;
+ * `reportTimeZone` (a ReportTimeZone name) is optional.
  */
 export function microsoftAdsSource(): SpendSource {
   return { network: MICROSOFT_NETWORK, scopes: [OAUTH_SCOPES.microsoft.ads], pull: pullMicrosoft };
@@ -51,11 +51,11 @@ interface Settings {
 function settingsOf(window: SpendWindow, credentials: Readonly<Record<string, string>>): Settings {
   const account = digitsId(MICROSOFT_NETWORK, 'the Microsoft Advertising account id (the account)', window.account);
   if (!Number.isSafeInteger(Number(account))) throw new SpendPullError(MICROSOFT_NETWORK, 'refused', `account id ${account} is too large`);
-  const customerId = digitsId(MICROSOFT_NETWORK, "credentials 'customer-id'", credentials['customer-id']);
-  const developerToken = credentials['developer-token'] ?? '';
-  if (!/^[A-Za-z0-9_-]{8,64}$/.test(developerToken)) throw new SpendPullError(MICROSOFT_NETWORK, 'refused', "credentials 'developer-token' is missing or not a developer token (letters and digits); find it in the Microsoft Advertising developer portal");
-  const timeZone = credentials['report-time-zone'];
-  if (timeZone !== undefined && !/^[A-Za-z]{3,80}$/.test(timeZone)) throw new SpendPullError(MICROSOFT_NETWORK, 'refused', "credentials 'report-time-zone' must be a ReportTimeZone name such as GreenwichMeanTimeDublinEdinburghLisbonLondon");
+  const customerId = digitsId(MICROSOFT_NETWORK, "credentials 'customerId'", credentials['customerId']);
+  const developerToken = credentials['developerToken'] ?? '';
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(developerToken)) throw new SpendPullError(MICROSOFT_NETWORK, 'refused', "credentials 'developerToken' is missing or not a developer token (letters and digits); find it in the Microsoft Advertising developer portal");
+  const timeZone = credentials['reportTimeZone'];
+  if (timeZone !== undefined && !/^[A-Za-z]{3,80}$/.test(timeZone)) throw new SpendPullError(MICROSOFT_NETWORK, 'refused', "credentials 'reportTimeZone' must be a ReportTimeZone name such as GreenwichMeanTimeDublinEdinburghLisbonLondon");
   return { account, customerId, developerToken, timeZone };
 }
 

@@ -19,6 +19,12 @@ export interface SpendSource {
    * again: the runner replaces whole days. Throws {@link SpendPullError} for what the user must act on.
    */
   pull(window: SpendWindow, context: SpendPullContext): AsyncIterable<SpendPage>;
+  /**
+   * The account as the rows spell it (`123-456-7890` → `1234567890`), throwing
+   * {@link SpendPullError} `refused` for an id that is none: the runner finds the account's last
+   * pulled day by it and refuses a hostile id before any call. @defaultValue the account as given
+   */
+  readonly accountKey?: (account: string) => string;
 }
 
 /** Days are the account's own calendar days, `YYYY-MM-DD`, both ends included. */
@@ -39,6 +45,12 @@ export interface SpendPullContext {
   readonly fetch: typeof globalThis.fetch;
   /** A valid access token for the connection (refreshed by the connection's token provider). */
   readonly accessToken: () => Promise<string>;
+  /**
+   * The API refused `rejected` as a dead token: a fresh one, or null when there is none (the
+   * grant is then marked for reconnecting). Sources ask once per call, then report `auth`.
+   * @defaultValue none: a refused token is `auth` at once
+   */
+  readonly renewToken?: (rejected: string) => Promise<string | null>;
   /** Non-token credentials a network needs (Google Ads `developer-token`, `login-customer-id`). */
   readonly credentials: Readonly<Record<string, string>>;
   /** Base URL override for a stand-in; each source defaults to the vendor's production host. */

@@ -32,6 +32,10 @@ export interface Touch {
   utm_campaign?: string;
   utm_content?: string;
   utm_term?: string;
+  /**
+   * The campaign's id at its network: `utm_id`, else the `gad_campaignid` Google's auto-tagging
+   * adds to a Google Ads landing (which joins spend by id and gives GA4's channel to the click).
+   */
   utm_id?: string;
   /** Registry column of the primary click id (highest precedence found), e.g. `gclid`. */
   click_id_type?: string;
@@ -64,12 +68,19 @@ export function hostOf(url: string | undefined): string | undefined {
   }
 }
 
+/**
+ * Google's auto-tagging adds the campaign id to a Google Ads landing as `gad_campaignid` (beside
+ * `gclid`/`gbraid`/`wbraid`); a landing with no `utm_id` takes it as its campaign id.
+ */
+const GOOGLE_CAMPAIGN_ID_PARAM = 'gad_campaignid';
+
 /** Reads UTMs and click ids from a query string (`?a=b&…` or `a=b&…`). */
 export function touchFromQuery(search: string, into: Touch = {}): Touch {
   // One pass over the query (this runs for every event the collector receives). As with
   // URLSearchParams.get, the first occurrence of a parameter decides, even when it is empty.
   let found: Map<string, string> | undefined;
   let seenUtm: Set<string> | undefined;
+  let googleCampaignId: string | undefined;
   for (const [k, v] of new URLSearchParams(search)) {
     if (UTM_SET.has(k)) {
       if (seenUtm?.has(k)) continue;
@@ -77,8 +88,12 @@ export function touchFromQuery(search: string, into: Touch = {}): Touch {
       if (v && !into[k as UtmKey]) into[k as UtmKey] = v;
     } else if (CLICK_ID_BY_PARAM.has(k) && !found?.has(k)) {
       (found ??= new Map()).set(k, v);
+    } else if (k === GOOGLE_CAMPAIGN_ID_PARAM) {
+      googleCampaignId ??= v;
     }
   }
+  // An explicit utm_id (anywhere in the query, or already known) wins over the auto-tag.
+  if (googleCampaignId && !into.utm_id && !seenUtm?.has('utm_id')) into.utm_id = googleCampaignId;
   if (!found) return into;
   for (const e of CLICK_IDS) {
     for (const p of e.params) {

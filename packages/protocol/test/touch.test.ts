@@ -24,6 +24,17 @@ describe('touch parsing', () => {
     for (const c of cols) expect(c).toMatch(/^[a-z][a-z0-9_]*$/);
   });
 
+  it("takes Google's auto-tagged gad_campaignid as the campaign id when the landing has no utm_id, never over one", () => {
+    expect(touchFromLanding('https://shop.test/?gad_source=1&gad_campaignid=21987654321&gclid=Cj0K', undefined)).toMatchObject({ utm_id: '21987654321', click_id_type: 'gclid' });
+    expect(touchFromLanding('https://shop.test/?gad_campaignid=111&utm_id=222', undefined).utm_id).toBe('222');
+    expect(touchFromLanding('https://shop.test/?utm_id=222&gad_campaignid=111', undefined).utm_id).toBe('222');
+    // An empty utm_id is still the page's own say: the auto-tag does not fill it.
+    expect(touchFromLanding('https://shop.test/?utm_id=&gad_campaignid=111', undefined).utm_id).toBeUndefined();
+    expect(touchFromLanding('https://shop.test/?gad_campaignid=', undefined).utm_id).toBeUndefined();
+    // A Segment context.campaign id fills the gap only when the URL has neither.
+    expect(touchFromLanding('https://shop.test/?gad_campaignid=111', undefined, { id: '333' }).utm_id).toBe('111');
+  });
+
   it('fills gaps from a Segment context.campaign, the URL winning', () => {
     expect(touchFromLanding('https://x.test/?utm_source=a', undefined, { source: 'b', medium: 'email', name: 'n' })).toMatchObject({ utm_source: 'a', utm_medium: 'email', utm_campaign: 'n' });
   });

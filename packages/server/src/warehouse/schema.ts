@@ -70,7 +70,7 @@ export const EVENT_COLUMNS: readonly Column[] = [
   s('title', 'Page title'),
   s('referrer', 'Referrer URL'),
   s('referrer_domain', 'Referrer host, without www.'),
-  ...UTM_KEYS.map((k) => s(k, `${k} of the event's page URL or context.campaign`)),
+  ...UTM_KEYS.map((k) => s(k, `${k} of the event's page URL${k === 'utm_id' ? " (else its `gad_campaignid`)" : ''} or context.campaign`)),
   s('click_id_type', 'Registry name of the primary click id on the page URL (gclid, fbclid, …)'),
   s('click_id', 'The primary click id, byte for byte'),
   ...CLICK_ID_COLUMNS.map((c) => s(c, `${c} click id on the page URL`)),

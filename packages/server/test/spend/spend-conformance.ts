@@ -269,17 +269,19 @@ export function describeSpendAttribution(engine: string, open: () => Promise<War
         page('g4', 'g-manual', at(20), 'https://shop.test/?utm_source=google&utm_medium=cpc&utm_id=555'),
         page('g5', 'g-meta', at(20), 'https://shop.test/?fbclid=F&utm_source=google&utm_medium=cpc&utm_id=555'),
         page('g6', 'g-dv', at(20), 'https://shop.test/?dclid=D&utm_id=555'),
+        // Google's own auto-tagged campaign id, no utm_id on the URL.
+        page('g7', 'g-auto', at(20), 'https://shop.test/?gad_source=1&gad_campaignid=556&gclid=Gq'),
       ]);
       const channels = async () =>
-        Object.fromEntries((await h.rows(`SELECT message_id, channel FROM sessions WHERE message_id IN ('g1', 'g2', 'g3', 'g4', 'g5', 'g6')`)).map((r) => [r['message_id'], r['channel']]));
+        Object.fromEntries((await h.rows(`SELECT message_id, channel FROM sessions WHERE message_id IN ('g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7')`)).map((r) => [r['message_id'], r['channel']]));
       const before = await channels();
-      expect(before).toEqual({ g1: 'Paid Search', g2: 'Paid Search', g3: 'Paid Search', g4: 'Paid Search', g5: 'Paid Search', g6: 'Display' });
+      expect(before).toEqual({ g1: 'Paid Search', g2: 'Paid Search', g3: 'Paid Search', g4: 'Paid Search', g5: 'Paid Search', g6: 'Display', g7: 'Paid Search' });
       const meta = (campaignId: string, channelType: string | null, adNetworkType: string | null) => ({
         network: 'google_ads', account: '123', campaignId, campaignName: null, status: 'ENABLED', objective: null, channelType, adNetworkType,
       });
       await writeCampaigns(h.w, [meta('555', 'PERFORMANCE_MAX', null), meta('556', 'DEMAND_GEN', 'YOUTUBE'), meta('557', 'HOTEL', null)], 10);
       // The network type decides before the campaign type; a type GA4 has no rule for leaves the rules' label.
-      expect(await channels()).toEqual({ g1: 'Cross-network', g2: 'Paid Video', g3: 'Paid Search', g4: 'Paid Search', g5: 'Paid Search', g6: 'Display' });
+      expect(await channels()).toEqual({ g1: 'Cross-network', g2: 'Paid Video', g3: 'Paid Search', g4: 'Paid Search', g5: 'Paid Search', g6: 'Display', g7: 'Paid Video' });
       // Newer metadata wins, and re-labels the same history again.
       await writeCampaigns(h.w, [meta('555', 'SHOPPING', null)], 11);
       expect((await channels())['g1']).toBe('Paid Shopping');

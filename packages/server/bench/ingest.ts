@@ -21,7 +21,8 @@
  * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2), BENCH_OVERLAP_ROUNDS (default 3),
  * BENCH_REDACTION_ROUNDS (redaction on/off pairs, default 2),
  * BENCH_INGEST_CPU_BATCHES (batches of 100 per round of the in-process CPU figure, default 300),
- * BENCH_INGEST_ONLY=protocols|overlap|redaction|cpu (only that section).
+ * BENCH_INGEST_ONLY=main|protocols|overlap|redaction|cpu (only that section; `main`: the table above).
+ * The servers inherit the environment: TOUCHLINE_DUCKDB_THREADS=1 measures them with one DuckDB thread.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -223,6 +224,8 @@ console.log(
     `${consistent(single, 1) && consistent(batch, 100)} (rows ${fmt(single.loaded)} / ${fmt(batch.loaded)} for ${fmt(single.accepted)} / ${fmt(batch.accepted)} answers counted; ` +
     `the rest were in flight when the load stopped)`,
 );
+
+if (process.env['BENCH_INGEST_ONLY'] === 'main') process.exit(0);
 
 /** Single-event /v1/track, framed and unframed, alternating (ABBA…) so drift on a shared machine cancels out. */
 interface FramingRun extends Run {

@@ -136,18 +136,31 @@ export function touchFromLanding(
     const d = hostOf(referrer);
     if (d) t.referrer_domain = d;
   }
-  if (campaign && typeof campaign === 'object') {
-    const pairs: [UtmKey, unknown][] = [
-      ['utm_source', campaign.source],
-      ['utm_medium', campaign.medium],
-      ['utm_campaign', campaign.name],
-      ['utm_content', campaign.content],
-      ['utm_term', campaign.term],
-      ['utm_id', campaign.id],
-    ];
-    for (const [k, v] of pairs) if (!t[k] && typeof v === 'string' && v) t[k] = v;
+  return withCampaign(t, campaign);
+}
+
+/**
+ * A touch with the gaps in its UTMs filled from a Segment `context.campaign` object (the URL's
+ * own parameters win): `t` itself when there is nothing to fill, else a copy, so that a touch
+ * shared by a cache is never changed.
+ */
+export function withCampaign(t: Touch, campaign: SegmentCampaign | undefined): Touch {
+  if (!campaign || typeof campaign !== 'object') return t;
+  const pairs: [UtmKey, unknown][] = [
+    ['utm_source', campaign.source],
+    ['utm_medium', campaign.medium],
+    ['utm_campaign', campaign.name],
+    ['utm_content', campaign.content],
+    ['utm_term', campaign.term],
+    ['utm_id', campaign.id],
+  ];
+  let out = t;
+  for (const [k, v] of pairs) {
+    if (out[k] || typeof v !== 'string' || !v) continue;
+    if (out === t) out = { ...t };
+    out[k] = v;
   }
-  return t;
+  return out;
 }
 
 /** True when the touch carries campaign tagging: any UTM or any click id. */

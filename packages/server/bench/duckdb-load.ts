@@ -5,7 +5,8 @@
  * instance with file access). Then whole loads (staging, dedup, distribute, checkpoint, in
  * 10 000-row batches) through the warehouse, against the same loads staged the previous way and
  * distributed by the same SQL; and DuckDB's raw appender rate here (one VARCHAR per row), the
- * ceiling of any path that goes through the appender.
+ * ceiling of any path that goes through the appender. Then the same whole loads with DuckDB on one
+ * worker thread (warehouse.duckdbThreads = 1), as a ratio to its default (one per core).
  *
  * Environment: BENCH_ROWS (default 200000), BENCH_REPEAT (runs per figure, the median is shown; default 3).
  */
@@ -105,8 +106,9 @@ async function rawAppender(conn: DuckDBConnection, rows: readonly string[]): Pro
   a.closeSync();
 }
 
-async function wholeLoads(dir: string, rows: readonly string[], run: number): Promise<number> {
-  const w = await openDuckDBWarehouse({ path: join(dir, `load-${run}.duckdb`) });
+/** `threads`: DuckDB's worker threads (warehouse.duckdbThreads); its default is one per core. */
+async function wholeLoads(dir: string, rows: readonly string[], run: number, threads?: number): Promise<number> {
+  const w = await openDuckDBWarehouse({ path: join(dir, `load-${run}-${threads ?? 'default'}.duckdb`), ...(threads === undefined ? {} : { threads }) });
   try {
     await w.migrate();
     const batch = 10_000;
@@ -134,6 +136,7 @@ try {
   const raw: number[] = [];
   const whole: number[] = [];
   const wholeBefore: number[] = [];
+  const wholeOneThread: number[] = [];
   for (let run = 0; run < REPEAT; run++) {
     // Interleaved, so that a noisy neighbour slows each path alike.
     old.push(await seconds(() => viaReadJson(conn, rows, dir)));
@@ -141,6 +144,7 @@ try {
     raw.push(await seconds(() => rawAppender(conn, rows)));
     wholeBefore.push(await wholeLoadsBefore(dir, rows, run));
     whole.push(await wholeLoads(dir, rows, run));
+    wholeOneThread.push(await wholeLoads(dir, rows, run, 1));
   }
   const n = Number((await conn.runAndReadAll('SELECT (SELECT count(*) FROM _old) = (SELECT count(*) FROM _load)')).getRows()[0]?.[0]);
   if (!n) throw new Error('the two conversions did not produce the same number of rows');
@@ -153,12 +157,13 @@ try {
     ['raw appender, one VARCHAR per row (ceiling)', rate(median(raw)), (median(old) / median(raw)).toFixed(2)],
     ['whole loads, 10k-row batches, staged before (baseline)', rate(median(wholeBefore)), '1.00'],
     ['whole loads, 10k-row batches, through the warehouse (now)', rate(median(whole)), (median(wholeBefore) / median(whole)).toFixed(2)],
+    ['whole loads as above, DuckDB threads = 1 (ratio to the line above)', rate(median(wholeOneThread)), (median(whole) / median(wholeOneThread)).toFixed(2)],
   ];
   const head = ['path', 'rows/s', 'ratio to baseline'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   for (const r of [head, ...table]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
   const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)} s`;
-  console.log(`spread: staging before ${spread(old)}, now ${spread(now)}; whole loads before ${spread(wholeBefore)}, now ${spread(whole)}`);
+  console.log(`spread: staging before ${spread(old)}, now ${spread(now)}; whole loads before ${spread(wholeBefore)}, now ${spread(whole)}, one thread ${spread(wholeOneThread)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

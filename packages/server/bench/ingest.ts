@@ -20,7 +20,9 @@
  * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 64),
  * BENCH_FRAMING_ROUNDS (framed/unframed pairs, default 2), BENCH_OVERLAP_ROUNDS (default 3),
  * BENCH_REDACTION_ROUNDS (redaction on/off pairs, default 2),
- * BENCH_INGEST_ONLY=protocols|overlap|redaction (only that section).
+ * BENCH_INGEST_CPU_BATCHES (batches of 100 per round of the in-process CPU figure, default 300),
+ * BENCH_INGEST_ONLY=main|protocols|overlap|redaction|cpu (only that section; `main`: the table above).
+ * The servers inherit the environment: TOUCHLINE_DUCKDB_THREADS=1 measures them with one DuckDB thread.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,6 +36,7 @@ import { measureEncode, startWithRecordFormat, type RecordFormat } from './suppo
 import { commitOverlap } from './support/commit-overlap.js';
 import { protocolIngest } from './support/protocol-ingest.js';
 import { redactionCost } from './support/redaction.js';
+import { ingestCpu } from './support/ingest-cpu.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -165,6 +168,21 @@ const redactionBench = () =>
     auth: AUTH, env: { TOUCHLINE_WRITE_KEY: WRITE_KEY, TOUCHLINE_ADMIN_TOKEN: ADMIN }, batch: BATCH, event: event(1) as never,
     duration: DURATION, connections: CONNECTIONS, rounds: Number(process.env['BENCH_REDACTION_ROUNDS'] ?? 2),
   });
+/** CPU per event of the ingest step in process (support/ingest-cpu.ts), 3 rounds. */
+async function cpuPerEvent(): Promise<void> {
+  const r = await ingestCpu(BATCH, Number(process.env['BENCH_INGEST_CPU_BATCHES'] ?? 300), 3);
+  const ratios = r.ingestUs.map((u, i) => u / r.parseUs[i]!);
+  const med = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(
+    `ingest step in process (validate, redact, stamp against SQLite, build the row; spool stubbed): ${med(r.ingestUs).toFixed(1)} CPU us/event ` +
+      `(rounds ${r.ingestUs.map((u) => u.toFixed(1)).join(', ')}) = ${med(ratios).toFixed(1)}x JSON.parse of the same body ` +
+      `(${med(r.parseUs).toFixed(1)} us/event; ratios ${Math.min(...ratios).toFixed(1)}-${Math.max(...ratios).toFixed(1)})`,
+  );
+}
+if (process.env['BENCH_INGEST_ONLY'] === 'cpu') {
+  await cpuPerEvent();
+  process.exit(0);
+}
 if (process.env['BENCH_INGEST_ONLY'] === 'redaction') {
   await redactionBench();
   process.exit(0);
@@ -206,6 +224,8 @@ console.log(
     `${consistent(single, 1) && consistent(batch, 100)} (rows ${fmt(single.loaded)} / ${fmt(batch.loaded)} for ${fmt(single.accepted)} / ${fmt(batch.accepted)} answers counted; ` +
     `the rest were in flight when the load stopped)`,
 );
+
+if (process.env['BENCH_INGEST_ONLY'] === 'main') process.exit(0);
 
 /** Single-event /v1/track, framed and unframed, alternating (ABBA…) so drift on a shared machine cancels out. */
 interface FramingRun extends Run {
@@ -260,6 +280,7 @@ for (const rowsPerAppend of [1, 100]) {
   );
 }
 
+await cpuPerEvent();
 await overlap();
 await protocolIngest(WRITE_KEY, ADMIN, DURATION, CONNECTIONS);
 await redactionBench();

@@ -3,13 +3,14 @@ import {
   UTM_KEYS,
   hostOf,
   parseIsoTime,
-  touchFromLanding,
+  withCampaign,
   type EventContext,
   type JsonObject,
   type SegmentEvent,
   type Touch,
 } from '@touchline/protocol';
 import { truncateIp, type IpTruncation } from './ip.js';
+import { createLandingCache, type Landing } from './landing-cache.js';
 import { storableJson } from './storable.js';
 import type { UserAgentInfo } from './user-agent.js';
 import type { PlanMark } from '../plans/plan-gate.js';
@@ -175,27 +176,22 @@ function putIdsAndTimes(row: Row, e: SegmentEvent, req: RequestFacts, messageId:
   row['received_at'] = req.receivedAt;
 }
 
+/** One cache for every row builder of the process: it only remembers what parsing gives. */
+const landingOf = createLandingCache();
+
 /** The page (`context.page`, or a page call's properties) and the URL's parts. */
-function putPage(row: Row, page: Record<string, unknown>, props: Record<string, unknown>, isPage: boolean, url: string | undefined, referrer: string | undefined): void {
-  let parsed: URL | undefined;
-  if (url) {
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined; // not a URL: stored as sent, without parts
-    }
-  }
+function putPage(row: Row, page: Record<string, unknown>, props: Record<string, unknown>, isPage: boolean, url: string | undefined, referrer: string | undefined, landing: Landing): void {
   put(row, 'url', url);
-  put(row, 'host', parsed?.hostname);
-  put(row, 'path', str(page['path']) ?? (isPage ? str(props['path']) : undefined) ?? parsed?.pathname);
-  put(row, 'search', str(page['search']) ?? (parsed?.search || undefined));
+  put(row, 'host', landing.host);
+  put(row, 'path', str(page['path']) ?? (isPage ? str(props['path']) : undefined) ?? landing.pathname);
+  put(row, 'search', str(page['search']) ?? landing.search);
   put(row, 'title', str(page['title']) ?? (isPage ? str(props['title']) : undefined));
   put(row, 'referrer', referrer);
 }
 
-/** The landing's touch: referrer domain, UTMs, click ids. */
-function putLandingTouch(row: Row, url: string | undefined, referrer: string | undefined, campaign: Record<string, unknown> | undefined): void {
-  const touch = touchFromLanding(url, referrer, campaign);
+/** The landing's touch: referrer domain, UTMs, click ids (`context.campaign` fills the UTMs' gaps). */
+function putLandingTouch(row: Row, landing: Landing, campaign: Record<string, unknown> | undefined): void {
+  const touch = withCampaign(landing.touch, campaign);
   put(row, 'referrer_domain', touch.referrer_domain);
   for (const k of UTM_KEYS) put(row, k, touch[k]);
   put(row, 'click_id_type', touch.click_id_type);
@@ -265,8 +261,9 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
 
   const row: Row = { kind: 'event' };
   putIdsAndTimes(row, e, req, messageId, isPage, props);
-  putPage(row, page, props, isPage, url, referrer);
-  putLandingTouch(row, url, referrer, obj(ctx.campaign));
+  const landing = landingOf(url, referrer);
+  putPage(row, page, props, isPage, url, referrer, landing);
+  putLandingTouch(row, landing, obj(ctx.campaign));
   putVisitor(row, e, ctx, req, deps);
   putBlobs(row, e, ctx);
   // The tracking plan's version and the violations it recorded (plan_version, plan_violations).

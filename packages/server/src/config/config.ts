@@ -190,6 +190,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   TOUCHLINE_WRITE_KEY: 'writeKey',
   TOUCHLINE_ADMIN_TOKEN: 'adminToken',
   TOUCHLINE_WAREHOUSE: 'warehouse.engine',
+  TOUCHLINE_DUCKDB_THREADS: 'warehouse.duckdbThreads',
   TOUCHLINE_CLICKHOUSE_URL: 'warehouse.clickhouse.url',
   TOUCHLINE_CLICKHOUSE_DATABASE: 'warehouse.clickhouse.database',
   TOUCHLINE_CLICKHOUSE_USER: 'warehouse.clickhouse.username',

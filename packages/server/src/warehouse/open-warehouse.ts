@@ -14,7 +14,8 @@ export async function openWarehouse(settings: WarehouseConfig, dataDir: string, 
   switch (settings.engine) {
     case WarehouseEngine.DuckDB: {
       const p = settings.duckdbPath;
-      return openDuckDBWarehouse({ path: isAbsolute(p) || p === ':memory:' ? p : join(dataDir, p), readOnly: options.readOnly ?? false });
+      const threads = settings.duckdbThreads === undefined ? {} : { threads: settings.duckdbThreads };
+      return openDuckDBWarehouse({ path: isAbsolute(p) || p === ':memory:' ? p : join(dataDir, p), readOnly: options.readOnly ?? false, ...threads });
     }
     case WarehouseEngine.ClickHouse: {
       const c = settings.clickhouse;

@@ -8,6 +8,14 @@ export const WarehouseConfigSchema = z
     engine: z.enum([WarehouseEngine.DuckDB, WarehouseEngine.ClickHouse]).default(WarehouseEngine.DuckDB),
     /** DuckDB file; relative paths are inside `dataDir`. @defaultValue `warehouse.duckdb` */
     duckdbPath: z.string().default('warehouse.duckdb'),
+    /**
+     * DuckDB's worker threads, for the loader and every query. A collector that loads while it
+     * takes events shares its cores with the loader: on a 2-core machine one thread loaded each row
+     * with about 0.6x the CPU and wall time of two (`npm run bench -- duckdb-load`, docs/deployment.md),
+     * leaving the cores to the collector; analyst queries then run on one thread.
+     * @defaultValue DuckDB's default: one per core
+     */
+    duckdbThreads: z.coerce.number().int().positive().optional(),
     clickhouse: z
       .object({
         url: z.string().url().default('http://localhost:8123'),

@@ -54,7 +54,6 @@ const KNOWN_LONG: ReadonlyArray<readonly [file: string, name: string, issue: num
   ['packages/server/src/dashboard/live-tap.ts', 'createLiveTap', 12],
   ['packages/server/src/people/people.ts', 'openPeople', 12],
   ['packages/server/src/privacy/privacy-requests.ts', 'privacyRequests', 13],
-  ['packages/server/src/server.ts', 'startTouchline', 12],
   ['packages/server/src/warehouse/clickhouse/clickhouse-copy.ts', 'copyRows', 19],
   ['packages/server/src/warehouse/clickhouse/clickhouse-schema.ts', 'storeTables', 12],
   ['packages/server/src/warehouse/dialect/clickhouse-dialect.ts', 'clickhouseDialectWith', 12],

@@ -48,7 +48,6 @@ const KNOWN_LONG: ReadonlyArray<readonly [file: string, name: string, issue: num
   ['packages/server/src/approvals/approvals.ts', 'createApprovals', 13],
   ['packages/server/src/audit/audit-log.ts', 'auditLog', 12],
   ['packages/server/src/cli/commands/import.ts', 'importFile', 12],
-  ['packages/server/src/cli/main.ts', 'main', 12],
   ['packages/server/src/connections/grant-store.ts', 'grantStore', 12],
   ['packages/server/src/connections/grant-tokens.ts', 'grantTokens', 12],
   ['packages/server/src/dashboard/live-tap.ts', 'createLiveTap', 12],

@@ -397,7 +397,7 @@ async function openDoors(b: StartBase, c: Control, s: Storage, opened: Closer[])
   // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
   // under its cookie's visitor id, so its ingest does not.
   // The dashboard's live view reads both doors through one sampled tap, after each answer.
-  const live = createLiveTap();
+  const live = createLiveTap({ now: () => b.clock.now() });
   const stamping = createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds);
   const ingest = live.wrap(meteredIngest(createIngest({ ...ingestDeps, touches: stamping }), c.metrics));
   const tracker = config.tracker.enabled

@@ -42,8 +42,6 @@ const KNOWN_LONG: ReadonlyArray<readonly [file: string, name: string, issue: num
   ['packages/server/src/admin/plan-routes.ts', 'planRoutes', 18],
   ['packages/server/src/admin/sync-routes.ts', 'syncRoutes', 18],
   ['packages/server/src/approvals/approvals.ts', 'createApprovals', 13],
-  ['packages/server/src/connections/grant-store.ts', 'grantStore', 12],
-  ['packages/server/src/connections/grant-tokens.ts', 'grantTokens', 12],
   ['packages/server/src/privacy/privacy-requests.ts', 'privacyRequests', 13],
   ['packages/server/src/warehouse/clickhouse/clickhouse-copy.ts', 'copyRows', 19],
   ['packages/site/src/delivery.ts', 'createLandingDelivery', 12],

@@ -37,7 +37,6 @@ const KNOWN_LONG: ReadonlyArray<readonly [file: string, name: string, issue: num
   ['packages/destinations/src/testing/stand-ins/microsoft-ads-stand-in.ts', 'startMicrosoftAdsStandIn', 12],
   ['packages/destinations/src/testing/stand-ins/oauth/oauth-stand-in.ts', 'startOAuthStandIn', 12],
   ['packages/destinations/src/testing/stand-ins/salesforce-stand-in.ts', 'startSalesforceStandIn', 12],
-  ['packages/server/src/activation/forwarding/outbox.ts', 'openOutbox', 12],
   ['packages/server/src/admin/people-routes.ts', 'peopleRoutes', 18],
   ['packages/server/src/admin/plan-routes.ts', 'planRoutes', 18],
   ['packages/server/src/admin/sync-routes.ts', 'syncRoutes', 18],

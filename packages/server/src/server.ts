@@ -285,7 +285,7 @@ async function openControl(b: StartBase): Promise<Control> {
     // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
     const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
     const warehouse = meteredWarehouse(await openWarehouse(config.warehouse, b.dataDir), metrics);
-    return { people, peopleClock, connections, warehouse, metrics, checks, stopPruning: scheduleAuditPrune(people, log) };
+    return { people, peopleClock, connections, warehouse, metrics, checks, stopPruning: scheduleAuditPrune(people, log, b.clock) };
   } catch (err) {
     people.close();
     throw err;

@@ -43,7 +43,7 @@ import { ConfigError, configCredentials, type Config } from './config/config.js'
 import { openConnections, type Connections } from './connections/connections.js';
 import { connectionRoutes, OAUTH_CALLBACK_PATH, registerOAuthCallback } from './admin/connection-routes.js';
 import { ensurePrivateDataDir, restrictUmask } from './data-dir/private-files.js';
-import { loadSecrets, rewriteSecrets } from './data-dir/secrets.js';
+import { loadSecrets, rewriteSecrets, type StoredSecrets } from './data-dir/secrets.js';
 import { ClientError } from './http/client-error.js';
 import { openPeople, type People } from './people/people.js';
 import { systemPeopleClock } from './people/people-clock.js';
@@ -215,233 +215,345 @@ async function openRecoveredSpool(
   return spool;
 }
 
-/**
- * The composition root: opens each part in dependency order (data dir, secrets, warehouse, spool,
- * derived model, activation, loader, ingest, tracker, apps, listeners) and closes what it opened,
- * in reverse, if a later step fails. Long because it is the one place that knows every part.
- */
-export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
+/** A closer of what a start step opened: run in reverse when a later step fails. */
+type Closer = () => Promise<unknown>;
+
+/** What every start step reads: the config, the options, time, the data dir, the log and the stored secrets. */
+interface StartBase {
+  readonly config: Config;
+  readonly options: StartOptions;
+  readonly clock: Clock;
+  readonly now: () => Date;
+  readonly dataDir: string;
+  readonly stored: StoredSecrets;
+  readonly log: Log;
+  /** The admin token as it is now (a rotation changes it), and what the log must keep out of its lines. */
+  readonly token: { current: string };
+  readonly logSecrets: { sources?: SourceRegistry; connections?: Connections };
+}
+
+/** The data dir (private), the stored secrets, and a log that keeps every secret out of its lines. */
+async function openBase(config: Config, options: StartOptions): Promise<StartBase> {
   const clock = options.clock ?? systemClock;
-  const now = options.now ?? (() => dateOf(clock));
-  let sourcesForLog: SourceRegistry | undefined;
-  let connectionsForLog: Connections | undefined;
-  const grantSecrets = () => connectionsForLog?.secrets() ?? [];
   const dataDir = resolve(config.dataDir);
   const sink = options.log ?? jsonSink();
   // The log keeps the admin token out of its lines, and the token is in the data dir: open it first.
   await openDataDir(config, dataDir, createLog({ level: config.log.level, sink }));
   const stored = await loadSecrets(dataDir);
-  let adminToken = config.adminToken ?? stored.secrets.adminToken;
+  const token = { current: config.adminToken ?? stored.secrets.adminToken };
+  const logSecrets: StartBase['logSecrets'] = {};
   const log = createLog({
     level: config.log.level,
     sink,
-    secrets: () => [adminToken, ...(sourcesForLog?.list().map((s) => s.writeKey) ?? []), ...configCredentials(config).values, ...grantSecrets()],
+    secrets: () => [token.current, ...(logSecrets.sources?.list().map((s) => s.writeKey) ?? []), ...configCredentials(config).values, ...(logSecrets.connections?.secrets() ?? [])],
   });
   for (const key of configCredentials(config).literals) log(`${key} holds a literal credential: write env:NAME or file:/path instead (docs/activation.md, "Secrets")`);
   if (log.level === 'debug') log('log.level is debug: log lines may carry event contents, e-mail and IP addresses, tokens and row contents; use info in production');
+  return { config, options, clock, now: options.now ?? (() => dateOf(clock)), dataDir, stored, log, token, logSecrets };
+}
 
-  // The control store first: a policy section it cannot use stops the start before anything opens.
-  const peopleClock = systemPeopleClock(now);
+/** The global fetch as destinations take it, unless a test gives its own. */
+const fetchOf = (options: StartOptions): FetchLike => options.fetch ?? (globalThis.fetch as unknown as FetchLike);
+
+/** The control store (people, grants, suppressions) and the warehouse, before anything else opens. */
+interface Control {
+  readonly people: People;
+  readonly peopleClock: ReturnType<typeof systemPeopleClock>;
+  readonly connections: Connections;
+  readonly warehouse: Warehouse;
+  readonly metrics: Metrics;
+  readonly checks: PrivacyChecks;
+  readonly stopPruning: () => void;
+}
+
+/** The control store first: a policy section it cannot use stops the start before anything opens. */
+async function openControl(b: StartBase): Promise<Control> {
+  const { config, stored, log } = b;
+  const peopleClock = systemPeopleClock(b.now);
   const people = openPeople({
-    dataDir, pepper: stored.secrets.tokenPepper, adminToken: () => adminToken,
+    dataDir: b.dataDir, pepper: stored.secrets.tokenPepper, adminToken: () => b.token.current,
     policyConfig: flattenPolicyConfig(config.policy), clock: peopleClock,
   });
-  let warehouse: Warehouse;
-  let connections: Connections;
   // One registry per server: tests run several in one process.
   const metrics = createMetrics();
   try {
     // Destination grants live beside the people, in the control store (migration 4).
-    connections = openConnections({
+    const connections = openConnections({
       db: people.store.db, grantKey: stored.secrets.grantKey, destinations: config.destinations,
-      fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log),
-      defaultRedirectUri: callbackUri(config),
-      reporting: Object.values(config.spend.pull.connections).flatMap((c) => (c.connection !== undefined ? [c.connection] : [])),
+      fetch: fetchOf(b.options), clock: b.clock, logger: loggerFrom(log), defaultRedirectUri: callbackUri(config),
+      reporting: Object.values(config.spend.pull.connections).flatMap((x) => (x.connection !== undefined ? [x.connection] : [])),
     });
-    connectionsForLog = connections;
-    await auditAtStart(people, dataDir, flattenPolicyConfig(config.policy), log);
+    b.logSecrets.connections = connections;
+    await auditAtStart(people, b.dataDir, flattenPolicyConfig(config.policy), log);
     auditEnvironmentsAtStart(people.store.db, people.audit, config, log);
-    warehouse = meteredWarehouse(await openWarehouse(config.warehouse, dataDir), metrics);
+    // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
+    const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
+    const warehouse = meteredWarehouse(await openWarehouse(config.warehouse, b.dataDir), metrics);
+    return { people, peopleClock, connections, warehouse, metrics, checks, stopPruning: scheduleAuditPrune(people, log, b.clock) };
   } catch (err) {
     people.close();
     throw err;
   }
-  // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
-  const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
+}
+
+/** What the loader and the apps read: sources, the spool, the derived model and the dashboard's stores. */
+interface Storage {
+  readonly sources: SourceRegistry;
+  readonly defaultSource: DefaultSource;
+  readonly spool: Spool;
+  readonly dedupWindowMs: number;
+  readonly derived: DerivedModel;
+  readonly rollups: DashboardRollups;
+  readonly storedPaths: StoredPaths | undefined;
+  readonly stopRefresh: () => void;
+}
+
+/** Migrates the warehouse, then opens the sources, the spool and what is derived from the raw tables. */
+async function openStorage(b: StartBase, c: Control, opened: Closer[]): Promise<Storage> {
+  const { config, log, clock } = b;
+  const { warehouse } = c;
+  await warehouse.migrate();
+  const sources = await openSourceRegistry(warehouse, b.now);
+  b.logSecrets.sources = sources;
+  const defaultSource = await ensureDefaultSource(sources, config.writeKey);
+  if (defaultSource.from === 'revoked') log(revokedKeyAdvice(defaultSource));
+  const o = b.options;
+  const spool = await openRecoveredSpool(config, b.dataDir, await warehouse.checkpoint(b.stored.secrets.collectorId), { clock, log, format: o.spoolRecordFormat, commitSlots: o.spoolCommitSlots, io: o.spoolIO });
+  opened.push(() => spool.close());
+  // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
+  const derived = createDerivedModel(warehouse, config, log, clock);
+  const { sessionsRebuilt } = await derived.ensure();
+  // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
+  const rollups = createRollups(warehouse, derived.sql, log);
+  await rollups.ensure(sessionsRebuilt);
+  // The attribution page's conversion paths (DuckDB), per filter combination; ClickHouse builds them per request.
+  const storedPaths = warehouse.engine === 'duckdb' ? createStoredPaths(warehouse, b.now) : undefined;
+  if (storedPaths && sessionsRebuilt) await storedPaths.clear();
+  // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
+  const stopRefresh = storedPaths && o.listen !== false ? scheduleStoredPathsRefresh(storedPaths, log) : () => undefined;
+  opened.push(async () => stopRefresh());
+  return { sources, defaultSource, spool, dedupWindowMs: config.dedup.windowHours * 3600 * 1000, derived, rollups, storedPaths, stopRefresh };
+}
+
+/** The background work: approvals, activation (syncs, forwarding), the loader, retention and alerts. */
+interface Jobs {
+  readonly approvals: Approvals;
+  readonly activation: Activation;
+  readonly loader: Loader;
+  readonly retention: RetentionJob;
+  readonly alerts: { status(): AlertStatus; close(): Promise<void> };
+  readonly spendPulls: SpendPulls;
+}
+
+/** Starts the jobs; only a listening server schedules syncs (an in-process Touchline, `touchline import`, does not). */
+async function startJobs(b: StartBase, c: Control, s: Storage, opened: Closer[]): Promise<Jobs> {
+  const { config, log, clock } = b;
+  const { people, warehouse } = c;
+  // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
+  let activationRef: Activation | undefined;
+  const approvals = createApprovals({
+    db: people.store.db, audit: people.audit, clock: c.peopleClock, policy: people.policy, log,
+    run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
+  });
+  const activation = await startActivation({
+    config, warehouse, dataDir: b.dataDir, log, schedule: b.options.listen !== false, ...(b.options.fetch ? { fetch: b.options.fetch } : {}), auth: c.connections.auth, suppressed: c.checks.record,
+    scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
+    onRunEnded: (run) => c.metrics.countSyncRun(run),
+  });
+  activationRef = activation;
+  const loader = createLoader({
+    collectorId: b.stored.secrets.collectorId, spool: s.spool, warehouse: withRollupRefresh(withDerivedRefresh(warehouse, s.derived), s.rollups),
+    dedupWindowMs: s.dedupWindowMs, minIntervalMs: config.loader.minIntervalMs, log, beforeLoad: activation.beforeLoad, clock, dropRow: c.checks.row,
+  });
+  opened.push(() => activation.close());
+  // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
+  const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
+  opened.push(async () => retention.stop());
+  const alerts = startAlerts({ config: config.alerts, source: activation, fetch: fetchOf(b.options), clock, logger: loggerFrom(log) });
+  opened.push(() => alerts.close());
+  // Ad spend from the networks' reporting APIs (docs/spend.md): on demand, and by spend.pull.schedule when listening.
+  const spendPulls = serverSpendPulls({
+    spend: config.spend, warehouse, clock, log, auth: c.connections.auth, schedule: b.options.listen !== false,
+    fetch: (b.options.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch,
+  });
+  opened.push(() => spendPulls.close());
+  loader.start();
+  opened.push(() => loader.stop());
+  return { approvals, activation, loader, retention, alerts, spendPulls };
+}
+
+/** The two doors' parts: the touch store, the tracking plan, the ingest and the tracker endpoint. */
+interface Doors {
+  readonly touches: Awaited<ReturnType<typeof openTouchStore>>;
+  readonly plans: PlanHolder;
+  readonly live: LiveTap;
+  readonly ingest: Ingest;
+  readonly tracker: TrackerEndpoint | undefined;
+}
+
+/** Opens the touch store and the tracking plan, then each door's ingest over the spool. */
+async function openDoors(b: StartBase, c: Control, s: Storage, opened: Closer[]): Promise<Doors> {
+  const { config } = b;
+  const touches = await openTouchStore({
+    config: config.tracker, dataDir: b.dataDir, warehouseEngine: config.warehouse.engine,
+    ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
+    clock: b.clock, log: b.log,
+  });
+  opened.push(() => touches.close());
+  // The tracking plan: loaded now (a plan that does not load stops the start, saying why).
+  const plans = await openPlanHolder(config.plans.path);
+  const sourceName = (id: string) => s.sources.list().find((x) => x.id === id)?.name;
+  const redact = eventRedaction(config.privacy);
+  const ingestDeps = { ...ingestDepsOf(config, s.spool, s.dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: c.checks.event, ...(redact ? { redact } : {}) };
+  // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
+  // under its cookie's visitor id, so its ingest does not.
+  // The dashboard's live view reads both doors through one sampled tap, after each answer.
+  const live = createLiveTap({ now: () => b.clock.now() });
+  const stamping = createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds);
+  const ingest = live.wrap(meteredIngest(createIngest({ ...ingestDeps, touches: stamping }), c.metrics));
+  const tracker = config.tracker.enabled
+    ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(meteredIngest(createIngest(ingestDeps), c.metrics)), sources: s.sources, maxBatchBytes: config.limits.maxBatchBytes, now: b.now })
+    : undefined;
+  return { touches, plans, live, ingest, tracker };
+}
+
+/** A new admin token, kept in the data dir (refused when the config supplies it). */
+async function rotateAdminToken(b: StartBase): Promise<string> {
+  if (b.config.adminToken !== undefined) throw new ClientError(409, 'conflict', 'the admin token comes from adminToken / TOUCHLINE_ADMIN_TOKEN: change it there and restart');
+  const next = randomBytes(24).toString('base64url');
+  await rewriteSecrets(b.stored.file, { ...b.stored.secrets, adminToken: next });
+  b.token.current = next;
+  await b.options.onAdminTokenRotated?.(next);
+  return next;
+}
+
+/** What `/readyz` reports: null for a part that answers, else why not. */
+function readinessOf(b: StartBase, warehouse: Warehouse): () => Promise<Record<string, string | null>> {
+  return async () => ({
+    spool: await access(join(b.dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
+    warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
+  });
+}
+
+/** Every part the apps serve, from the start's steps. */
+function appPartsOf(b: StartBase, c: Control, s: Storage, j: Jobs, d: Doors): AppParts {
+  const privacy = privacyRequests({
+    warehouse: c.warehouse, touchStore: d.touches.store, db: c.people.store.db, hash: c.checks.hash, suppressions: c.checks.suppressions, now: b.now,
+    newId: () => `prv_${randomBytes(8).toString('hex')}`, settle: () => j.loader.flush(),
+  });
+  return {
+    warehouse: c.warehouse, sources: s.sources, spool: s.spool, loader: j.loader, ingest: d.ingest, tracker: d.tracker, activation: j.activation, derived: s.derived,
+    people: c.people, approvals: j.approvals, now: b.now, rotateAdminToken: () => rotateAdminToken(b), readiness: readinessOf(b, c.warehouse), live: d.live,
+    rollups: s.rollups, connections: c.connections, metrics: c.metrics, plans: d.plans, privacy, checks: c.checks, retention: j.retention, alerts: j.alerts, storedPaths: s.storedPaths, spendPulls: j.spendPulls,
+  };
+}
+
+/**
+ * The composition root: opens each part in dependency order (data dir and log, control store and
+ * warehouse, storage, jobs, doors, apps, listeners) and closes what it opened, in reverse, if a
+ * later step fails.
+ */
+export async function startTouchline(config: Config, options: StartOptions = {}): Promise<Touchline> {
+  const b = await openBase(config, options);
+  const c = await openControl(b);
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
-  const stopPruning = scheduleAuditPrune(people, log);
-  const opened: (() => Promise<unknown>)[] = [async () => (stopPruning(), people.close()), () => warehouse.close()];
+  const opened: Closer[] = [async () => (c.stopPruning(), c.people.close()), () => c.warehouse.close()];
   try {
-    await warehouse.migrate();
-    const sources = await openSourceRegistry(warehouse, now);
-    sourcesForLog = sources;
-    const defaultSource = await ensureDefaultSource(sources, config.writeKey);
-    if (defaultSource.from === 'revoked') log(revokedKeyAdvice(defaultSource));
-
-    const spool = await openRecoveredSpool(config, dataDir, await warehouse.checkpoint(stored.secrets.collectorId), { clock, log, format: options.spoolRecordFormat, commitSlots: options.spoolCommitSlots, io: options.spoolIO });
-    opened.push(() => spool.close());
-    const dedupWindowMs = config.dedup.windowHours * 3600 * 1000;
-    // Identity, sessions, touches, conversions, persons: derived from the raw tables, refreshed per load.
-    const derived = createDerivedModel(warehouse, config, log, clock);
-    const { sessionsRebuilt } = await derived.ensure();
-    // The dashboard's daily rollups (DuckDB), refreshed after each load like the sessions.
-    const rollups = createRollups(warehouse, derived.sql, log);
-    await rollups.ensure(sessionsRebuilt);
-    // The attribution page's conversion paths (DuckDB), per filter combination; ClickHouse builds them per request.
-    const storedPaths = warehouse.engine === 'duckdb' ? createStoredPaths(warehouse, now) : undefined;
-    if (storedPaths && sessionsRebuilt) await storedPaths.clear();
-    // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
-    const stopRefresh = storedPaths && options.listen !== false ? scheduleStoredPathsRefresh(storedPaths, log) : () => undefined;
-    opened.push(async () => stopRefresh());
-    // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
-    // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
-    let activationRef: Activation | undefined;
-    const approvals = createApprovals({
-      db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, log,
-      run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
-    });
-    const activation = await startActivation({
-      config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth, suppressed: checks.record,
-      scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
-      onRunEnded: (run) => metrics.countSyncRun(run),
-    });
-    activationRef = activation;
-    const loader = createLoader({
-      collectorId: stored.secrets.collectorId,
-      spool,
-      warehouse: withRollupRefresh(withDerivedRefresh(warehouse, derived), rollups),
-      dedupWindowMs,
-      minIntervalMs: config.loader.minIntervalMs,
-      log,
-      beforeLoad: activation.beforeLoad,
-      clock,
-      dropRow: checks.row,
-    });
-    opened.push(() => activation.close());
-    // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
-    const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
-    opened.push(async () => retention.stop());
-    const alerts = startAlerts({ config: config.alerts, source: activation, fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log) });
-    opened.push(() => alerts.close());
-    // Ad spend from the networks' reporting APIs (docs/spend.md): on demand, and by spend.pull.schedule when listening.
-    const spendPulls = serverSpendPulls({
-      spend: config.spend, warehouse, clock, log, auth: connections.auth, schedule: options.listen !== false,
-      fetch: (options.fetch as typeof globalThis.fetch | undefined) ?? globalThis.fetch,
-    });
-    opened.push(() => spendPulls.close());
-    loader.start();
-    opened.push(() => loader.stop());
-
-    const touches = await openTouchStore({
-      config: config.tracker,
-      dataDir,
-      warehouseEngine: config.warehouse.engine,
-      ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
-      clock,
-      log,
-    });
-    opened.push(() => touches.close());
-    // The tracking plan: loaded now (a plan that does not load stops the start, saying why).
-    const plans = await openPlanHolder(config.plans.path);
-    const sourceName = (id: string) => sources.list().find((s) => s.id === id)?.name;
-    const redact = eventRedaction(config.privacy);
-    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: checks.event, ...(redact ? { redact } : {}) };
-    // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
-    // under its cookie's visitor id, so its ingest does not.
-    // The dashboard's live view reads both doors through one sampled tap, after each answer.
-    const live = createLiveTap();
-    const ingest = live.wrap(meteredIngest(createIngest({ ...ingestDeps, touches: createTouchStamping(touches.store, touchRulesOf(config.tracker), config.attribution.identity.junkIds) }), metrics));
-    const tracker = config.tracker.enabled
-      ? await openTrackerEndpoint({ config: config.tracker, store: touches.store, ingest: live.wrap(meteredIngest(createIngest(ingestDeps), metrics)), sources, maxBatchBytes: config.limits.maxBatchBytes, now })
-      : undefined;
-    const countVisitors = touches.store.count?.bind(touches.store);
-    metrics.watch({ spool: () => spool.stats(), loader: () => loader.stats(), ...(countVisitors ? { touchStoreVisitors: countVisitors } : {}) });
-    const rotateAdminToken = async (): Promise<string> => {
-      if (config.adminToken !== undefined) throw new ClientError(409, 'conflict', 'the admin token comes from adminToken / TOUCHLINE_ADMIN_TOKEN: change it there and restart');
-      const next = randomBytes(24).toString('base64url');
-      await rewriteSecrets(stored.file, { ...stored.secrets, adminToken: next });
-      adminToken = next;
-      await options.onAdminTokenRotated?.(next);
-      return next;
-    };
-    const readiness = async () => ({
-      spool: await access(join(dataDir, 'spool'), fsConstants.W_OK).then(() => null, (err: Error) => err.message),
-      warehouse: await warehouse.query('select 1').then(() => null, (err: Error) => err.message),
-    });
-    const privacy = privacyRequests({
-      warehouse, touchStore: touches.store, db: people.store.db, hash: checks.hash, suppressions: checks.suppressions, now, newId: () => `prv_${randomBytes(8).toString('hex')}`,
-      settle: () => loader.flush(),
-    });
-    const parts = { warehouse, sources, spool, loader, ingest, tracker, activation, derived, people, approvals, now, rotateAdminToken, readiness, live, rollups, connections, metrics, plans, privacy, checks, retention, alerts, storedPaths, spendPulls };
-    const { app, adminApp } = await buildApps(config, parts, log);
+    const s = await openStorage(b, c, opened);
+    const j = await startJobs(b, c, s, opened);
+    const d = await openDoors(b, c, s, opened);
+    const countVisitors = d.touches.store.count?.bind(d.touches.store);
+    c.metrics.watch({ spool: () => s.spool.stats(), loader: () => j.loader.stats(), ...(countVisitors ? { touchStoreVisitors: countVisitors } : {}) });
+    const parts = appPartsOf(b, c, s, j, d);
+    const { app, adminApp } = await buildApps(config, parts, b.log);
     const urls = await openListeners(config, app, adminApp, options.listen !== false);
-
-    let closed = false;
-    return {
-      app,
-      adminApp,
-      ...urls,
-      writeKey: defaultSource.writeKey,
-      get adminToken() {
-        return adminToken;
-      },
-      people,
-      approvals,
-      credentials: {
-        adminToken: { from: config.adminToken ? 'configured' : stored.generated ? 'generated' : 'data-dir', file: stored.file },
-        writeKey: defaultSource,
-      },
-      collectorId: stored.secrets.collectorId,
-      warehouse,
-      spool,
-      loader,
-      sources,
-      ingest,
-      touchStore: touches.store,
-      activation,
-      derived,
-      plans,
-      async reloadPlan(trigger) {
-        if (config.plans.path === undefined) return null;
-        const before = plans.current()?.version ?? null;
-        const actor = { type: 'system' as const, id: null, label: 'touchline', tokenId: null };
-        try {
-          const r = await plans.reload();
-          people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'allowed', rule: trigger, before: { version: before }, after: { version: r.version } });
-          return r;
-        } catch (err) {
-          people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'failed', rule: trigger, reason: (err as Error).message, before: { version: before } });
-          throw err;
-        }
-      },
-      privacy,
-      suppressions: checks.suppressions,
-      retention,
-      log,
-      metrics,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await Promise.all([app.close(), adminApp.close()]);
-        retention.stop();
-        await touches.close();
-        await loader.stop();
-        await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
-        stopRefresh();
-        // A pull under way writes to the warehouse: it ends before the warehouse closes.
-        await spendPulls.close();
-        await activation.close();
-        await spool.close();
-        await warehouse.close();
-        stopPruning();
-        people.close();
-      },
-    };
+    return touchlineOf(b, { c, s, j, d, privacy: parts.privacy, app, adminApp, ...urls });
   } catch (err) {
     // The start's own failure is what the caller needs; closing what opened is best effort.
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Everything the start opened, as `touchlineOf` hands it out. */
+interface Started {
+  readonly c: Control;
+  readonly s: Storage;
+  readonly j: Jobs;
+  readonly d: Doors;
+  readonly privacy: PrivacyRequests;
+  readonly app: FastifyInstance;
+  readonly adminApp: FastifyInstance;
+  readonly url: string;
+  readonly adminUrl: string;
+}
+
+/** The running Touchline the caller gets: its parts, the plan reload and the shutdown. */
+function touchlineOf(b: StartBase, p: Started): Touchline {
+  const { c, s, j, d } = p;
+  const { config, stored } = b;
+  return {
+    app: p.app, adminApp: p.adminApp, url: p.url, adminUrl: p.adminUrl,
+    writeKey: s.defaultSource.writeKey,
+    get adminToken() {
+      return b.token.current;
+    },
+    people: c.people,
+    approvals: j.approvals,
+    credentials: {
+      adminToken: { from: config.adminToken ? 'configured' : stored.generated ? 'generated' : 'data-dir', file: stored.file },
+      writeKey: s.defaultSource,
+    },
+    collectorId: stored.secrets.collectorId,
+    warehouse: c.warehouse, spool: s.spool, loader: j.loader, sources: s.sources, ingest: d.ingest, touchStore: d.touches.store,
+    activation: j.activation, derived: s.derived, plans: d.plans,
+    reloadPlan: (trigger) => reloadPlan(config, d.plans, c.people, trigger),
+    privacy: p.privacy, suppressions: c.checks.suppressions, retention: j.retention, log: b.log, metrics: c.metrics,
+    close: once(() => closeTouchline(b, p)),
+  };
+}
+
+/** Reads the plan file again, recorded in the audit log (or failed: the plan in force stays). */
+async function reloadPlan(config: Config, plans: PlanHolder, people: People, trigger: string): Promise<PlanReload | null> {
+  if (config.plans.path === undefined) return null;
+  const before = plans.current()?.version ?? null;
+  const actor = { type: 'system' as const, id: null, label: 'touchline', tokenId: null };
+  try {
+    const r = await plans.reload();
+    people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'allowed', rule: trigger, before: { version: before }, after: { version: r.version } });
+    return r;
+  } catch (err) {
+    people.audit.append({ actor, action: 'plans.reloaded', target: config.plans.path, outcome: 'failed', rule: trigger, reason: (err as Error).message, before: { version: before } });
+    throw err;
+  }
+}
+
+/** Runs `f` the first time; later calls resolve at once (closing twice is not an error). */
+function once(f: () => Promise<void>): () => Promise<void> {
+  let done = false;
+  return async () => {
+    if (done) return;
+    done = true;
+    await f();
+  };
+}
+
+/** Stops accepting, loads what is spooled, and closes every part, the control store last. */
+async function closeTouchline(b: StartBase, p: Started): Promise<void> {
+  const { c, s, j, d } = p;
+  await Promise.all([p.app.close(), p.adminApp.close()]);
+  j.retention.stop();
+  await d.touches.close();
+  await j.loader.stop();
+  await j.loader.flush().catch((err: Error) => b.log('final load failed; rows stay in the spool', { error: err.message }));
+  s.stopRefresh();
+  // A pull under way writes to the warehouse: it ends before the warehouse closes.
+  await j.spendPulls.close();
+  await j.activation.close();
+  await s.spool.close();
+  await c.warehouse.close();
+  c.stopPruning();
+  c.people.close();
 }
 
 /** The admin listener's OAuth callback as a browser on this host reaches it (an account's `oauth.redirectUri` overrides it). */
@@ -494,7 +606,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
     ...pipelineRoutes({
-      warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(),
+      warehouse: p.warehouse, sources: p.sources, spool: p.spool, loader: p.loader, derived: p.derived, startedAt: p.now(), now: p.now,
       privacy: () => ({ suppressedRequests: p.checks.suppressions.list().length, droppedAtIngest: p.checks.suppressions.dropped.ingest, skippedBySyncs: p.checks.suppressions.dropped.sync }),
       retention: () => p.retention.last(),
       alerts: p.alerts.status,
@@ -502,7 +614,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived, p.storedPaths)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
     ...approvalRoutes(p.approvals),
-    ...spendRoutes(p.spendPulls, () => [...new Set(Object.values(config.spend.pull.connections).map((c) => c.network))]),
+    ...spendRoutes(p.spendPulls, () => [...new Set(Object.values(config.spend.pull.connections).map((x) => x.network))]),
     ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),

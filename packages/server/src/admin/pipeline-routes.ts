@@ -1,4 +1,5 @@
 import type { DerivedModel } from '../identity/derived-model.js';
+import { dateOf, systemClock } from '../clock/clock.js';
 import type { Loader } from '../loader/loader.js';
 import { z } from 'zod';
 import { SOURCE_NAME, type SourceRegistry } from '../sources/sources.js';
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   /** The derived model's refreshes after each load (their failures show here). */
   readonly derived: Pick<DerivedModel, 'stats'>;
   readonly startedAt: Date;
+  /** The server's clock (uptime is measured on it). @defaultValue the system clock */
+  readonly now?: () => Date;
   /** The suppression list's counts (src/privacy/): requests suppressed, what it kept out since start. */
   readonly privacy?: () => { readonly suppressedRequests: number; readonly droppedAtIngest: number; readonly skippedBySyncs: number };
   /** The retention job's last run (src/privacy/retention.ts), null before the first. */
@@ -36,7 +39,7 @@ export async function pipelineStatus(deps: PipelineDeps) {
   }));
   return {
     engine: deps.warehouse.engine,
-    uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
+    uptimeSeconds: Math.round(((deps.now?.() ?? dateOf(systemClock)).getTime() - deps.startedAt.getTime()) / 1000),
     spool: deps.spool.stats(),
     loader: deps.loader.stats(),
     derived: deps.derived.stats(),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Clock, FetchLike, Logger } from '@touchline/destinations';
+import type { FetchLike, Logger } from '@touchline/destinations';
+import type { Clock } from '../clock/clock.js';
 import type { RunRecord } from '../activation/store/records.js';
 import { createAlerter, type AlertStatus } from './alerter.js';
 import type { AlertsConfig } from './alerts-config.js';
@@ -16,6 +17,7 @@ export interface StartAlertsOptions {
   readonly config: AlertsConfig;
   readonly source: AlertSource;
   readonly fetch: FetchLike;
+  /** Time, and the timer that looks for overdue syncs. */
   readonly clock: Clock;
   readonly logger: Logger;
   /** @defaultValue the process environment and the file system */
@@ -24,6 +26,8 @@ export interface StartAlertsOptions {
   readonly overdueEveryMs?: number;
 }
 
+// An alert's retry waits on a timer that keeps the process alive (unlike the clock's unref'd
+// timers): a one-off `touchline sync run` closes only once its alerts are delivered or given up.
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -43,12 +47,11 @@ export function startAlerts(o: StartAlertsOptions): { status(): AlertStatus; clo
     pending.add(q);
   };
   o.source.onRunEnded((run) => track(alerter.runEnded(run)));
-  const timer = setInterval(() => track(alerter.overdue(o.source.overdue(alerter.graceMs))), o.overdueEveryMs ?? 60_000);
-  timer.unref();
+  const stopOverdue = o.clock.every(o.overdueEveryMs ?? 60_000, () => track(alerter.overdue(o.source.overdue(alerter.graceMs))));
   return {
     status: alerter.status,
     async close() {
-      clearInterval(timer);
+      stopOverdue();
       while (pending.size > 0) await Promise.all([...pending]);
     },
   };

@@ -69,6 +69,56 @@ const recordOf = (r: Row): AuditRecord => ({
   hash: r.hash,
 });
 
+/** The newest records matching `q` (at most 10,000), every value bound. */
+function queryAudit(db: Database.Database, q: AuditQuery): AuditRecord[] {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (q.since) (where.push('occurred_at >= ?'), args.push(q.since));
+  if (q.member) (where.push('(actor_id = ? OR actor_label = ? COLLATE NOCASE)'), args.push(q.member, q.member));
+  if (q.action) {
+    const prefix = /[.*]$/.test(q.action) ? q.action.replace(/\*$/, '') : null;
+    if (prefix !== null) (where.push("substr(action, 1, length(?)) = ?"), args.push(prefix, prefix));
+    else (where.push('action = ?'), args.push(q.action));
+  }
+  const limit = Math.min(Math.max(1, Math.trunc(q.limit ?? 100)), 10_000);
+  const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit}`;
+  return db.prepare<(string | number)[], Row>(sql).all(...args).map(recordOf);
+}
+
+/** Walks the chain from its anchor (or the start), checking every link and every hash. */
+function verifyChain(db: Database.Database, a: { first_seq: number; prev_hash: string } | undefined): ChainCheck {
+  let prev = a?.prev_hash ?? GENESIS_HASH;
+  let n = 0;
+  let first = true;
+  for (const row of db.prepare<[], Row>('SELECT * FROM audit_log ORDER BY seq').iterate()) {
+    const r = recordOf(row);
+    n++;
+    if (first && a && r.seq !== a.first_seq) return { ok: false, records: n, seq: r.seq, problem: `the chain starts at record ${r.seq}, but the last prune kept ${a.first_seq} first: records were removed` };
+    first = false;
+    if (r.prevHash !== prev) return { ok: false, records: n, seq: r.seq, problem: 'its prev_hash is not the hash of the record before it: a record was removed or inserted' };
+    if (recordHash(r) !== r.hash) return { ok: false, records: n, seq: r.seq, problem: 'its contents do not match its hash: the record was changed' };
+    prev = r.hash;
+  }
+  return { ok: true, records: n, head: prev };
+}
+
+/** Removes the records before `cutoff`; the first kept record and the hash it points to become the anchor. */
+function pruneAudit(db: Database.Database, cutoff: Date): number {
+  const c = cutoff.toISOString();
+  return db.transaction(() => {
+    // By sequence, not by time: a record queued offline may be older than one appended before it.
+    const keep = db.prepare<[string], { seq: number }>('SELECT min(seq) AS seq FROM audit_log WHERE occurred_at >= ?').get(c)?.seq
+      ?? (db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM audit_log').get()?.seq ?? 0) + 1;
+    const lastGone = db.prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 1').get(keep);
+    if (!lastGone) return 0;
+    db.prepare('INSERT INTO audit_prune_gate (cutoff) VALUES (?)').run(c);
+    db.prepare('INSERT INTO audit_anchor (one, first_seq, prev_hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET first_seq = excluded.first_seq, prev_hash = excluded.prev_hash').run(keep, lastGone.hash);
+    const removed = db.prepare('DELETE FROM audit_log WHERE seq < ?').run(keep).changes;
+    db.prepare('DELETE FROM audit_prune_gate').run();
+    return removed;
+  }).immediate();
+}
+
 /**
  * The audit log in the control store: append-only (triggers refuse UPDATE and DELETE but the
  * pruner's), hash-chained. Records are written synchronously, inside the request, before the
@@ -112,56 +162,14 @@ export function auditLog(db: Database.Database, clock: AuditClock) {
 
   return {
     append: (e: AuditEntry): AuditRecord => append.immediate(e),
-    query(q: AuditQuery = {}): AuditRecord[] {
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      if (q.since) (where.push('occurred_at >= ?'), args.push(q.since));
-      if (q.member) (where.push('(actor_id = ? OR actor_label = ? COLLATE NOCASE)'), args.push(q.member, q.member));
-      if (q.action) {
-        const prefix = /[.*]$/.test(q.action) ? q.action.replace(/\*$/, '') : null;
-        if (prefix !== null) (where.push("substr(action, 1, length(?)) = ?"), args.push(prefix, prefix));
-        else (where.push('action = ?'), args.push(q.action));
-      }
-      const limit = Math.min(Math.max(1, Math.trunc(q.limit ?? 100)), 10_000);
-      const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit}`;
-      return db.prepare<(string | number)[], Row>(sql).all(...args).map(recordOf);
-    },
+    query: (q: AuditQuery = {}): AuditRecord[] => queryAudit(db, q),
     /** Walks the whole chain from its anchor (or the start): every link and every hash. */
-    verify(): ChainCheck {
-      const a = anchor.get();
-      let prev = a?.prev_hash ?? GENESIS_HASH;
-      let n = 0;
-      let first = true;
-      for (const row of db.prepare<[], Row>('SELECT * FROM audit_log ORDER BY seq').iterate()) {
-        const r = recordOf(row);
-        n++;
-        if (first && a && r.seq !== a.first_seq) return { ok: false, records: n, seq: r.seq, problem: `the chain starts at record ${r.seq}, but the last prune kept ${a.first_seq} first: records were removed` };
-        first = false;
-        if (r.prevHash !== prev) return { ok: false, records: n, seq: r.seq, problem: 'its prev_hash is not the hash of the record before it: a record was removed or inserted' };
-        if (recordHash(r) !== r.hash) return { ok: false, records: n, seq: r.seq, problem: 'its contents do not match its hash: the record was changed' };
-        prev = r.hash;
-      }
-      return { ok: true, records: n, head: prev };
-    },
+    verify: (): ChainCheck => verifyChain(db, anchor.get()),
     /**
      * Removes records older than `cutoff` (the retention policy), keeping the chain checkable:
      * the first kept record and the hash it points to become the anchor. The only delete there is.
      */
-    prune(cutoff: Date): number {
-      const c = cutoff.toISOString();
-      return db.transaction(() => {
-        // By sequence, not by time: a record queued offline may be older than one appended before it.
-        const keep = db.prepare<[string], { seq: number }>('SELECT min(seq) AS seq FROM audit_log WHERE occurred_at >= ?').get(c)?.seq
-          ?? (db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM audit_log').get()?.seq ?? 0) + 1;
-        const lastGone = db.prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 1').get(keep);
-        if (!lastGone) return 0;
-        db.prepare('INSERT INTO audit_prune_gate (cutoff) VALUES (?)').run(c);
-        db.prepare('INSERT INTO audit_anchor (one, first_seq, prev_hash) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET first_seq = excluded.first_seq, prev_hash = excluded.prev_hash').run(keep, lastGone.hash);
-        const removed = db.prepare('DELETE FROM audit_log WHERE seq < ?').run(keep).changes;
-        db.prepare('DELETE FROM audit_prune_gate').run();
-        return removed;
-      }).immediate();
-    },
+    prune: (cutoff: Date): number => pruneAudit(db, cutoff),
   };
 }
 export type AuditLog = ReturnType<typeof auditLog>;

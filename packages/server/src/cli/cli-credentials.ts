@@ -28,6 +28,8 @@ function readStored(file: string): Record<string, string> {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { servers?: Record<string, string> };
     return parsed.servers && typeof parsed.servers === 'object' ? parsed.servers : {};
   } catch {
+    // No credentials file yet (or an unreadable one): no stored logins; the CLI falls back to
+    // TOUCHLINE_TOKEN or the data dir's token, and `touchline login` writes a new file.
     return {};
   }
 }
@@ -51,6 +53,7 @@ export function ownsDataDir(config: Config): boolean {
   try {
     return lstatSync(resolve(config.dataDir)).uid === getuid();
   } catch {
+    // No data dir (or not ours to stat): this user does not own it.
     return false;
   }
 }
@@ -59,6 +62,7 @@ export const osUser = (): string => {
   try {
     return userInfo().username;
   } catch {
+    // A uid without a passwd entry (containers): the number names the user.
     return String(process.getuid?.() ?? 'unknown');
   }
 };

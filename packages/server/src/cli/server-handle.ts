@@ -31,6 +31,7 @@ export async function liveServerFile(config: Config): Promise<ServerFile | null>
   try {
     s = JSON.parse(await readFile(fileOf(config), 'utf8')) as Partial<ServerFile>;
   } catch {
+    // No file, or one cut short by a crash: no live server recorded (a start then writes a new one).
     return null;
   }
   if (typeof s.pid !== 'number' || s.pid === process.pid || typeof s.url !== 'string') return null;
@@ -58,12 +59,14 @@ export async function findRunningServer(config: Config, env: Readonly<Record<str
   try {
     s = JSON.parse(await readFile(fileOf(config), 'utf8')) as Partial<ServerFile>;
   } catch {
+    // No file, or one cut short by a crash: no server to talk to; the command works offline.
     return null;
   }
   if (typeof s.pid !== 'number' || typeof s.url !== 'string') return null;
   try {
     process.kill(s.pid, 0);
   } catch {
+    // The recorded process is gone (or not ours to signal): a stale file, no server.
     return null;
   }
   // A server file without the admin listener's URL: the config says where it listens.
@@ -72,6 +75,7 @@ export async function findRunningServer(config: Config, env: Readonly<Record<str
     const res = await fetch(`${adminUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
     if (!res.ok) return null;
   } catch {
+    // The admin listener does not answer within 2 s: treated like no server (the command works offline).
     return null;
   }
   const token = cliToken(config, { env, adminUrl, serverFileToken: s.adminToken });

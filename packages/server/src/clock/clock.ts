@@ -11,6 +11,11 @@ export interface Clock {
    * keeps the process alive on its own.
    */
   every(ms: number, fn: () => void): () => void;
+  /**
+   * Calls `fn` once, `ms` milliseconds from now, unless the returned function is called first.
+   * The timer never keeps the process alive on its own.
+   */
+  after(ms: number, fn: () => void): () => void;
 }
 
 /** The machine's clock and timers. */
@@ -20,6 +25,11 @@ export const systemClock: Clock = {
     const t = setInterval(fn, ms);
     t.unref();
     return () => clearInterval(t);
+  },
+  after(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return () => clearTimeout(t);
   },
 };
 

@@ -46,6 +46,39 @@ interface GrantRow {
 
 const stateHash = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
 
+/** A stored grant from its row, each token opened (unsealed) by `open`. */
+function grantOf(r: GrantRow, open: (dest: string, column: string, v: Buffer | null) => string | undefined): StoredGrant {
+  const refreshToken = open(r.destination, 'refresh token', r.refresh_token);
+  const accessToken = open(r.destination, 'access token', r.access_token);
+  return {
+    destination: r.destination,
+    provider: r.provider,
+    ...(refreshToken !== undefined ? { refreshToken } : {}),
+    ...(r.refresh_expires_at !== null ? { refreshExpiresAt: r.refresh_expires_at } : {}),
+    ...(accessToken !== undefined ? { accessToken } : {}),
+    ...(r.access_expires_at !== null ? { accessExpiresAt: r.access_expires_at } : {}),
+    ...(r.instance_url !== null ? { instanceUrl: r.instance_url } : {}),
+    status: r.status,
+    reason: r.reason,
+    connectedAt: r.connected_at,
+    connectedBy: r.connected_by,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Deletes the flow with this state hash and returns it: `expired` when too old, undefined when unknown. */
+function takePending(db: Database.Database, hash: string, nowMs: number, open: (dest: string, column: string, v: Buffer | null) => string | undefined): PendingConnect | 'expired' | undefined {
+  const row = db
+    .prepare<[string], { destination: string; pkce_verifier: Buffer | null; redirect_uri: string; started_by: string | null; expires_at: number }>(
+      'DELETE FROM oauth_pending WHERE state_hash = ? RETURNING destination, pkce_verifier, redirect_uri, started_by, expires_at',
+    )
+    .get(hash);
+  if (!row) return undefined;
+  if (row.expires_at <= nowMs) return 'expired';
+  const verifier = open(row.destination, 'PKCE verifier', row.pkce_verifier);
+  return { destination: row.destination, redirectUri: row.redirect_uri, startedBy: row.started_by, ...(verifier !== undefined ? { verifier } : {}) };
+}
+
 /**
  * Destination grants and pending connect flows in the control store (migration 4), tokens sealed
  * by `cipher`. Every write is one statement (SQLite commits it durably, `synchronous = FULL`), so
@@ -55,24 +88,7 @@ export function grantStore(db: Database.Database, cipher: GrantCipher, now: () =
   const iso = () => new Date(now()).toISOString();
   const seal = (dest: string, column: string, v: string | undefined) => (v === undefined ? null : cipher.seal(v, `${column} of ${dest}`));
   const open = (dest: string, column: string, v: Buffer | null) => (v === null ? undefined : cipher.open(v, `${column} of ${dest}`));
-  const fromRow = (r: GrantRow): StoredGrant => {
-    const refreshToken = open(r.destination, 'refresh token', r.refresh_token);
-    const accessToken = open(r.destination, 'access token', r.access_token);
-    return {
-      destination: r.destination,
-      provider: r.provider,
-      ...(refreshToken !== undefined ? { refreshToken } : {}),
-      ...(r.refresh_expires_at !== null ? { refreshExpiresAt: r.refresh_expires_at } : {}),
-      ...(accessToken !== undefined ? { accessToken } : {}),
-      ...(r.access_expires_at !== null ? { accessExpiresAt: r.access_expires_at } : {}),
-      ...(r.instance_url !== null ? { instanceUrl: r.instance_url } : {}),
-      status: r.status,
-      reason: r.reason,
-      connectedAt: r.connected_at,
-      connectedBy: r.connected_by,
-      updatedAt: r.updated_at,
-    };
-  };
+  const fromRow = (r: GrantRow): StoredGrant => grantOf(r, open);
   const get = (destination: string): StoredGrant | undefined => {
     const row = db.prepare<[string], GrantRow>('SELECT * FROM destination_grants WHERE destination = ?').get(destination);
     return row ? fromRow(row) : undefined;
@@ -124,17 +140,7 @@ export function grantStore(db: Database.Database, cipher: GrantCipher, now: () =
      * Takes a flow by its state: deleted in the same statement, so a replayed callback finds
      * nothing. `expired` when it was there but too old; undefined when unknown or already used.
      */
-    takePending(state: string): PendingConnect | 'expired' | undefined {
-      const row = db
-        .prepare<[string], { destination: string; pkce_verifier: Buffer | null; redirect_uri: string; started_by: string | null; expires_at: number }>(
-          'DELETE FROM oauth_pending WHERE state_hash = ? RETURNING destination, pkce_verifier, redirect_uri, started_by, expires_at',
-        )
-        .get(stateHash(state));
-      if (!row) return undefined;
-      if (row.expires_at <= now()) return 'expired';
-      const verifier = open(row.destination, 'PKCE verifier', row.pkce_verifier);
-      return { destination: row.destination, redirectUri: row.redirect_uri, startedBy: row.started_by, ...(verifier !== undefined ? { verifier } : {}) };
-    },
+    takePending: (state: string): PendingConnect | 'expired' | undefined => takePending(db, stateHash(state), now(), open),
   };
 }
 export type GrantStore = ReturnType<typeof grantStore>;

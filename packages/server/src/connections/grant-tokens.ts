@@ -36,6 +36,46 @@ function deadProvider(g: StoredGrant): AccessTokenProvider {
   };
 }
 
+/** A connected grant's provider: the vendor's refresh, the rotated refresh token and the newest access token saved, a dead grant marked. */
+function providerFor(d: GrantTokensDeps, name: string, g: StoredGrant): AccessTokenProvider {
+  if (g.status !== 'connected') return deadProvider(g);
+  const a = oauthAccount(name, d.destinations[name]);
+  const caps = { fetch: d.fetch, clock: d.clock, ...(d.logger ? { logger: d.logger } : {}) };
+  // A provider outlived by a reconnect (a run still holds it) must not touch the new grant.
+  const current = () => d.store.get(name)?.connectedAt === g.connectedAt;
+  const onStateChange = (s: TokenState) => {
+    const f = s.lastFailure;
+    if ((s.status === 'needs_reauth' || s.status === 'misconfigured') && f && current()) {
+      d.store.markDead(name, s.status === 'misconfigured' ? 'misconfigured' : 'reconnect_required', f.reason);
+      d.logger?.warn('destination needs attention', { destination: name, status: s.status, code: f.code });
+    }
+  };
+  const inner = createTokenProvider({
+    grant: a.vendor.refreshGrant(caps),
+    clock: d.clock,
+    ...(g.refreshToken !== undefined ? { refreshToken: g.refreshToken } : {}),
+    ...(g.refreshExpiresAt !== undefined ? { refreshExpiresAt: g.refreshExpiresAt } : {}),
+    ...(g.accessToken !== undefined
+      ? { initial: { accessToken: g.accessToken, ...(g.accessExpiresAt !== undefined ? { expiresAt: g.accessExpiresAt } : {}), ...(g.instanceUrl !== undefined ? { instanceUrl: g.instanceUrl } : {}) } }
+      : {}),
+    saveRefreshToken: async (token, info) => {
+      if (!current()) throw new Error(`destination ${name} was reconnected meanwhile`);
+      d.store.saveRefreshToken(name, token, info.expiresAt);
+    },
+    onStateChange,
+  });
+  // Keeps the newest access token too, so a restart uses it instead of minting another.
+  let saved = g.accessToken;
+  const keep = (r: TokenResult): TokenResult => {
+    if (r.ok && r.token.accessToken !== saved && current()) {
+      saved = r.token.accessToken;
+      d.store.saveAccess(name, r.token);
+    }
+    return r;
+  };
+  return { canRefresh: true, token: async () => keep(await inner.token()), rejected: async (t) => keep(await inner.rejected(t)), state: () => inner.state() };
+}
+
 /**
  * One token provider per connected destination, built from its stored grant (the destinations
  * package's provider: refresh before expiry, once on a 401, single flight). A rotated refresh
@@ -46,46 +86,6 @@ function deadProvider(g: StoredGrant): AccessTokenProvider {
  */
 export function grantTokens(d: GrantTokensDeps) {
   const providers = new Map<string, AccessTokenProvider>();
-  const caps = { fetch: d.fetch, clock: d.clock, ...(d.logger ? { logger: d.logger } : {}) };
-
-  function build(name: string, g: StoredGrant): AccessTokenProvider {
-    if (g.status !== 'connected') return deadProvider(g);
-    const a = oauthAccount(name, d.destinations[name]);
-    // A provider outlived by a reconnect (a run still holds it) must not touch the new grant.
-    const current = () => d.store.get(name)?.connectedAt === g.connectedAt;
-    const onStateChange = (s: TokenState) => {
-      const f = s.lastFailure;
-      if ((s.status === 'needs_reauth' || s.status === 'misconfigured') && f && current()) {
-        d.store.markDead(name, s.status === 'misconfigured' ? 'misconfigured' : 'reconnect_required', f.reason);
-        d.logger?.warn('destination needs attention', { destination: name, status: s.status, code: f.code });
-      }
-    };
-    const inner = createTokenProvider({
-      grant: a.vendor.refreshGrant(caps),
-      clock: d.clock,
-      ...(g.refreshToken !== undefined ? { refreshToken: g.refreshToken } : {}),
-      ...(g.refreshExpiresAt !== undefined ? { refreshExpiresAt: g.refreshExpiresAt } : {}),
-      ...(g.accessToken !== undefined
-        ? { initial: { accessToken: g.accessToken, ...(g.accessExpiresAt !== undefined ? { expiresAt: g.accessExpiresAt } : {}), ...(g.instanceUrl !== undefined ? { instanceUrl: g.instanceUrl } : {}) } }
-        : {}),
-      saveRefreshToken: async (token, info) => {
-        if (!current()) throw new Error(`destination ${name} was reconnected meanwhile`);
-        d.store.saveRefreshToken(name, token, info.expiresAt);
-      },
-      onStateChange,
-    });
-    // Keeps the newest access token too, so a restart uses it instead of minting another.
-    let saved = g.accessToken;
-    const keep = (r: TokenResult): TokenResult => {
-      if (r.ok && r.token.accessToken !== saved && current()) {
-        saved = r.token.accessToken;
-        d.store.saveAccess(name, r.token);
-      }
-      return r;
-    };
-    return { canRefresh: true, token: async () => keep(await inner.token()), rejected: async (t) => keep(await inner.rejected(t)), state: () => inner.state() };
-  }
-
   return {
     /** The provider for a destination with a stored grant; the same one for every caller (single flight). */
     forDestination(name: string): AccessTokenProvider | undefined {
@@ -93,7 +93,7 @@ export function grantTokens(d: GrantTokensDeps) {
       if (held) return held;
       const g = d.store.get(name);
       if (!g) return undefined;
-      const p = build(name, g);
+      const p = providerFor(d, name, g);
       providers.set(name, p);
       return p;
     },

@@ -1,4 +1,5 @@
-import { touchFromLanding } from '@touchline/protocol';
+import { touchFromLanding, type Touch } from '@touchline/protocol';
+import { systemClock } from '../clock/clock.js';
 import type { Ingest } from '../collector/ingest.js';
 
 /** One incoming event as the live view shows it. */
@@ -12,7 +13,7 @@ export interface LiveEvent {
   readonly status: 'accepted' | 'rejected';
   readonly reason: string | null;
   /** The marketing touch the collector reads from the event's page URL and referrer, if any. */
-  readonly touch: Record<string, unknown> | null;
+  readonly touch: Touch | null;
 }
 
 export interface LiveTapOptions {
@@ -20,6 +21,7 @@ export interface LiveTapOptions {
   readonly capacity?: number;
   /** Events per second passed on at most; past it the tap samples (the rest are counted). @defaultValue 50 */
   readonly maxPerSecond?: number;
+  /** Milliseconds since the epoch (the server's clock). @defaultValue the system clock */
   readonly now?: () => number;
 }
 
@@ -37,15 +39,45 @@ export interface LiveTap {
 const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v.slice(0, 200) : null);
 
-function touchOf(raw: Record<string, unknown>): Record<string, unknown> | null {
+function touchOf(raw: Record<string, unknown>): Touch | null {
   const page = obj(obj(raw['context'])?.['page']);
   const url = str(page?.['url']);
   if (!url) return null;
   try {
-    return (touchFromLanding(url, str(page?.['referrer']) ?? undefined) as unknown as Record<string, unknown>) ?? null;
+    return touchFromLanding(url, str(page?.['referrer']) ?? undefined) ?? null;
   } catch {
+    // A page URL that does not parse has no touch: the live view shows the event without one.
     return null;
   }
+}
+
+/** At most `maxPerSecond` takes in each second of the clock. */
+function perSecond(maxPerSecond: number, now: () => number): () => boolean {
+  let second = 0;
+  let inSecond = 0;
+  return () => {
+    const s = Math.floor(now() / 1000);
+    if (s !== second) [second, inSecond] = [s, 0];
+    if (inSecond >= maxPerSecond) return false;
+    inSecond++;
+    return true;
+  };
+}
+
+/** One event of a batch as the live view shows it (`reason`: why it was rejected, or null). */
+function liveEventOf(event: unknown, req: Parameters<Ingest>[1], reason: string | null, endpointType: string | undefined, atMs: number): LiveEvent {
+  const raw = obj(event) ?? {};
+  return {
+    at: new Date(atMs).toISOString(),
+    sourceId: req.sourceId,
+    endpoint: req.endpoint,
+    type: str(raw['type']) ?? endpointType ?? '(none)',
+    event: str(raw['event']),
+    messageId: str(raw['messageId']),
+    status: reason === null ? 'accepted' : 'rejected',
+    reason,
+    touch: touchOf(raw),
+  };
 }
 
 /**
@@ -55,20 +87,11 @@ function touchOf(raw: Record<string, unknown>): Record<string, unknown> | null {
  */
 export function createLiveTap(o: LiveTapOptions = {}): LiveTap {
   const capacity = o.capacity ?? 200;
-  const maxPerSecond = o.maxPerSecond ?? 50;
-  const now = o.now ?? Date.now;
+  const now = o.now ?? systemClock.now;
+  const take = perSecond(o.maxPerSecond ?? 50, now);
   const ring: LiveEvent[] = [];
   const listeners = new Set<(e: LiveEvent) => void>();
-  let second = 0;
-  let inSecond = 0;
   let skipped = 0;
-  const take = (): boolean => {
-    const s = Math.floor(now() / 1000);
-    if (s !== second) [second, inSecond] = [s, 0];
-    if (inSecond >= maxPerSecond) return false;
-    inSecond++;
-    return true;
-  };
   const publish = (e: LiveEvent) => {
     ring.push(e);
     if (ring.length > capacity) ring.shift();
@@ -80,19 +103,7 @@ export function createLiveTap(o: LiveTapOptions = {}): LiveTap {
         skipped += events.length - i;
         return;
       }
-      const raw = obj(events[i]) ?? {};
-      const reason = rejected.get(i) ?? null;
-      publish({
-        at: new Date(now()).toISOString(),
-        sourceId: req.sourceId,
-        endpoint: req.endpoint,
-        type: str(raw['type']) ?? endpointType ?? '(none)',
-        event: str(raw['event']),
-        messageId: str(raw['messageId']),
-        status: reason === null ? 'accepted' : 'rejected',
-        reason,
-        touch: touchOf(raw),
-      });
+      publish(liveEventOf(events[i], req, rejected.get(i) ?? null, endpointType, now()));
     }
   };
   return {

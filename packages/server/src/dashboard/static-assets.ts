@@ -37,9 +37,11 @@ export async function loadDashboardAssets(dir = dashboardDistDir()): Promise<Das
   try {
     index = await readFile(join(dir, 'index.html'));
   } catch {
+    // The dashboard is not built: the admin API runs without it (undefined says so to the caller).
     return undefined;
   }
   const files = new Map<string, { body: Buffer; type: string }>();
+  // A build without an assets folder serves index.html alone.
   for (const name of await readdir(join(dir, 'assets')).catch(() => [] as string[])) {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { body: await readFile(join(dir, 'assets', name)), type });

@@ -50,7 +50,8 @@ export async function ensurePrivateDataDir(dataDir: string, alsoFiles: readonly 
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isSymbolicLink()) continue;
-      const st = await lstat(path).catch(() => null);
+      // A configured file not created yet has nothing to tighten.
+    const st = await lstat(path).catch(() => null);
       if (!st) continue; // removed meanwhile
       await tighten(path, st.isDirectory(), st.mode);
       if (st.isDirectory()) await walk(path);

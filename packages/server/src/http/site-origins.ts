@@ -19,6 +19,7 @@ export function canonicalOrigin(value: string): string | null {
     const u = new URL(value);
     return u.origin === value ? value : null;
   } catch {
+    // Not a URL: not an origin a browser sends (the answer this function gives for any such value).
     return null;
   }
 }

@@ -1,5 +1,6 @@
 // What a start records in the audit log (policy changes, offline uses, pruning): people over
 // their audit log, so it lives with the people (the audit module knows no people).
+import type { Clock } from '../clock/clock.js';
 import type { Log } from '../logging/log.js';
 import type { People } from './people.js';
 import type { PolicyOverrides } from '../policy/policy-settings.js';
@@ -34,16 +35,14 @@ export async function auditAtStart(people: People, dataDir: string, policyConfig
   }
 }
 
-/** Prunes past retention once a day while the server runs (a start prunes too); returns the stop. */
-export function scheduleAuditPrune(people: People, log: Log, everyMs = 86_400_000): () => void {
-  const timer = setInterval(() => {
+/** Prunes past retention once a day, on the clock's timer, while the server runs (a start prunes too); returns the stop. */
+export function scheduleAuditPrune(people: People, log: Log, clock: Pick<Clock, 'every'>, everyMs = 86_400_000): () => void {
+  return clock.every(everyMs, () => {
     try {
       const pruned = people.pruneAudit();
       if (pruned > 0) people.audit.append({ actor: SYSTEM, action: 'audit.pruned', outcome: 'allowed', rule: 'audit.retentionDays', params: { records: pruned, retentionDays: people.policy().audit.retentionDays } });
     } catch (err) {
       log('could not prune the audit log; it is retried tomorrow', { error: (err as Error).message });
     }
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  });
 }

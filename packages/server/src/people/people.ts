@@ -46,6 +46,49 @@ export function auditActorOf(actor: Actor | null): AuditActor {
   return { type: 'member', id: actor.member.id, label: actor.member.email, tokenId: actor.token.id };
 }
 
+/** The control store's key-value settings (the admin token's switch, the policy section last seen). */
+function settingsOf(db: ControlStore['db']) {
+  return {
+    setting: (key: string) => db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(key)?.value ?? null,
+    putSetting: (key: string, value: string) => db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value),
+  };
+}
+
+/** What `authenticate` checks a presented token against. */
+interface Credentials {
+  readonly adminToken: () => string;
+  readonly adminTokenDisabled: () => boolean;
+  readonly tokens: TokenStore;
+  readonly members: MemberStore;
+  readonly grants: GrantStore;
+}
+
+/** Who presents this token (the admin token, or a member's live personal token), or why no one does. */
+function authenticateWith(c: Credentials, presented: string, from: RequestOrigin): AuthResult {
+  if (sameSecret(presented, c.adminToken())) {
+    if (c.adminTokenDisabled()) return { actor: null, why: 'the admin token is disabled: sign in with a personal token (touchline login)' };
+    return { actor: { kind: 'bootstrap' } };
+  }
+  const check = c.tokens.check(presented);
+  if (!check.ok) {
+    if (!('token' in check)) return { actor: null, why: 'the token is not one this server knows' };
+    return { actor: null, why: `token ${check.token.id} is ${check.why === 'revoked' ? `revoked (${check.token.revokedAt})` : `expired (${check.token.expiresAt})`}` };
+  }
+  const member = c.members.find(check.token.memberId);
+  if (!member) return { actor: null, why: 'the token is not one this server knows' };
+  if (member.disabledAt !== null) return { actor: null, why: `member ${member.email} is disabled` };
+  c.tokens.touch(check.token, from.ip);
+  return { actor: { kind: 'member', member, token: { id: check.token.id, scopes: check.token.scopes }, grants: c.grants.current(member.id) } };
+}
+
+/** Whether an owner can act without the admin token: enabled, in tenure, with a live token holding the admin scope. */
+function ownerWithLiveToken(members: MemberStore, tokens: TokenStore, now: Date): boolean {
+  return members.activeOwners().some(
+    (m) => tenureOf(m, now).band === 'active' &&
+      tokens.list(m.id).some((t) => t.revokedAt === null && Date.parse(t.expiresAt) > now.getTime() && t.scopes.includes('admin')),
+  );
+}
+
 /**
  * The people side of Touchline over the control store: members, personal tokens, grants, the
  * policy's overrides and the audit log, and the two questions every admin request asks — who is
@@ -59,29 +102,14 @@ export function openPeople(o: PeopleOptions) {
   const tokens: TokenStore = tokenStore(db, o.clock, Buffer.from(o.pepper));
   const grants: GrantStore = grantStore(db, o.clock);
   const audit: AuditLog = auditLog(db, o.clock);
-  const setting = (key: string) => db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?').get(key)?.value ?? null;
-  const putSetting = (key: string, value: string) => db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  const { setting, putSetting } = settingsOf(db);
   const storedOverrides = (): PolicyOverrides =>
     Object.fromEntries(db.prepare<[], { key: string; value: string }>('SELECT key, value FROM policy_overrides ORDER BY key').all().map((r) => [r.key, JSON.parse(r.value) as unknown]));
   // Checked now: a policy section the policy cannot use stops the start, naming the key.
   let policy: PolicySettings = effectivePolicy(o.policyConfig, storedOverrides());
 
-  const authenticate = (presented: string, from: RequestOrigin = { ip: null }): AuthResult => {
-    if (sameSecret(presented, o.adminToken())) {
-      if (setting(ADMIN_TOKEN_DISABLED) === '1') return { actor: null, why: 'the admin token is disabled: sign in with a personal token (touchline login)' };
-      return { actor: { kind: 'bootstrap' } };
-    }
-    const check = tokens.check(presented);
-    if (!check.ok) {
-      if (!('token' in check)) return { actor: null, why: 'the token is not one this server knows' };
-      return { actor: null, why: `token ${check.token.id} is ${check.why === 'revoked' ? `revoked (${check.token.revokedAt})` : `expired (${check.token.expiresAt})`}` };
-    }
-    const member = members.find(check.token.memberId);
-    if (!member) return { actor: null, why: 'the token is not one this server knows' };
-    if (member.disabledAt !== null) return { actor: null, why: `member ${member.email} is disabled` };
-    tokens.touch(check.token, from.ip);
-    return { actor: { kind: 'member', member, token: { id: check.token.id, scopes: check.token.scopes }, grants: grants.current(member.id) } };
-  };
+  const authenticate = (presented: string, from: RequestOrigin = { ip: null }): AuthResult =>
+    authenticateWith({ adminToken: o.adminToken, adminTokenDisabled: () => setting(ADMIN_TOKEN_DISABLED) === '1', tokens, members, grants }, presented, from);
 
   return {
     store,
@@ -115,13 +143,7 @@ export function openPeople(o: PeopleOptions) {
     },
     adminTokenDisabled: () => setting(ADMIN_TOKEN_DISABLED) === '1',
     /** An owner who can act without the admin token: enabled, in tenure, with a live token holding the admin scope. */
-    ownerWithLiveToken(): boolean {
-      const now = o.clock.now();
-      return members.activeOwners().some(
-        (m) => tenureOf(m, now).band === 'active' &&
-          tokens.list(m.id).some((t) => t.revokedAt === null && Date.parse(t.expiresAt) > now.getTime() && t.scopes.includes('admin')),
-      );
-    },
+    ownerWithLiveToken: (): boolean => ownerWithLiveToken(members, tokens, o.clock.now()),
     setAdminTokenDisabled(disabled: boolean): void {
       putSetting(ADMIN_TOKEN_DISABLED, disabled ? '1' : '0');
     },

@@ -17,6 +17,7 @@ export function jsonObject(v: unknown): Record<string, unknown> | undefined {
     try {
       o = JSON.parse(v);
     } catch {
+      // Text that is not JSON holds no object: the report reads the column as empty.
       return undefined;
     }
   }
@@ -30,6 +31,7 @@ export function jsonArray(v: unknown): unknown[] {
     try {
       o = JSON.parse(v);
     } catch {
+      // Text that is not JSON holds no violations: the report reads the column as empty.
       return [];
     }
   }

@@ -9,6 +9,7 @@ import { clickhouseQuoteIdent as quoteIdent } from '../warehouse/dialect/clickho
 import { factsFromRow, factsOf, isEmptyFacts, mergeFacts, NO_FACTS, stateOf, writeStamps, type TouchFacts } from './touch-facts.js';
 import { mergeStored, type TouchStore } from './touch-store.js';
 import { wellFormed } from '../warehouse/dialect/well-formed.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 
 export interface ClickHouseTouchStoreOptions {
   /** The warehouse's ClickHouse (`warehouse.clickhouse`): the store's tables are in its database. */
@@ -32,8 +33,8 @@ export interface ClickHouseTouchStoreOptions {
    */
   readonly pruneIntervalMs?: number;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
-  /** @defaultValue `Date.now` */
-  readonly nowMs?: () => number;
+  /** Time, and the flush timer (tests advance a manual clock instead of waiting). @defaultValue the system clock */
+  readonly clock?: Clock;
 }
 
 /** The ClickHouse store, plus what tools and tests need besides the port. */
@@ -258,82 +259,96 @@ interface BufferOptions {
   readonly timeoutMs: number;
   readonly maxBuffered: number;
   readonly log: ClickHouseTouchStoreOptions['log'];
+  readonly clock: Clock;
+}
+
+/** What the write side holds between its steps. */
+interface BufferState {
+  rows: Row[];
+  cancelTimer: (() => void) | undefined;
+  /** The insert in flight: one at a time. */
+  flushing: Promise<void> | undefined;
+  /** The last insert failed (logged once; the next success is logged too). */
+  failing: boolean;
+  closed: boolean;
+}
+
+/** Inserts what is buffered now; on failure the rows go back to the front of the buffer, and it throws. */
+async function insertBuffered(s: BufferState, port: Port, own: ReturnType<typeof ownWrites>, b: BufferOptions): Promise<void> {
+  const rows = s.rows.splice(0, Math.max(b.flushRows, s.rows.length));
+  if (rows.length === 0) return;
+  try {
+    await port.insert(rows, b.timeoutMs);
+    own.settled(rows);
+    if (s.failing) b.log('touch store: buffered touch facts inserted again');
+    s.failing = false;
+  } catch (err) {
+    s.rows = rows.concat(s.rows);
+    if (!s.failing) b.log('touch store: inserting touch facts failed; kept in memory and retried', { facts: s.rows.length, error: (err as Error).message });
+    s.failing = true;
+    throw err;
+  }
+}
+
+/** Beyond `maxBuffered`, the oldest facts are dropped (said in the log): memory is bounded while ClickHouse refuses them. */
+function dropOverflow(s: BufferState, own: ReturnType<typeof ownWrites>, b: BufferOptions): void {
+  if (s.rows.length <= b.maxBuffered) return;
+  const n = s.rows.length - b.maxBuffered;
+  own.settled(s.rows.splice(0, n));
+  b.log('touch store: ClickHouse has not taken touch facts for too long; dropped the oldest', { facts: n, maxBufferedRows: b.maxBuffered });
 }
 
 /**
- * The write side: facts buffered, inserted every `flushIntervalMs` or `flushRows`, one insert at a
- * time; kept (up to `maxBuffered`, oldest dropped with a log line) and retried while ClickHouse
- * refuses them. Every outcome is logged once per change (failing, inserting again). Kept as one
- * closure (72 lines): its five steps share the buffer, the timer and the in-flight insert.
+ * The write side: facts buffered, inserted every `flushIntervalMs` (on the clock) or `flushRows`,
+ * one insert at a time; kept (up to `maxBuffered`, oldest dropped with a log line) and retried
+ * while ClickHouse refuses them. Every outcome is logged once per change (failing, inserting again).
  */
 function factsBuffer(port: Port, own: ReturnType<typeof ownWrites>, b: BufferOptions) {
-  let buffer: Row[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
-  let failing = false;
-  let closed = false;
+  const s: BufferState = { rows: [], cancelTimer: undefined, flushing: undefined, failing: false, closed: false };
   const stopTimer = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
+    s.cancelTimer?.();
+    s.cancelTimer = undefined;
   };
   const arm = () => {
-    if (closed || buffer.length === 0) return;
-    if (buffer.length >= b.flushRows && !failing) kick();
-    else if (!timer) {
-      timer = setTimeout(() => {
-        timer = undefined;
+    if (s.closed || s.rows.length === 0) return;
+    if (s.rows.length >= b.flushRows && !s.failing) kick();
+    else if (!s.cancelTimer) {
+      s.cancelTimer = b.clock.after(s.failing ? Math.max(b.flushIntervalMs, 1000) : b.flushIntervalMs, () => {
+        s.cancelTimer = undefined;
         kick();
-      }, failing ? Math.max(b.flushIntervalMs, 1000) : b.flushIntervalMs);
-      timer.unref();
+      });
     }
   };
-  const flushOnce = async () => {
+  const single = (): Promise<void> => {
+    if (s.flushing) return s.flushing;
     stopTimer();
-    const rows = buffer.splice(0, Math.max(b.flushRows, buffer.length));
-    if (rows.length === 0) return;
-    try {
-      await port.insert(rows, b.timeoutMs);
-      own.settled(rows);
-      if (failing) b.log('touch store: buffered touch facts inserted again');
-      failing = false;
-    } catch (err) {
-      buffer = rows.concat(buffer);
-      if (!failing) b.log('touch store: inserting touch facts failed; kept in memory and retried', { facts: buffer.length, error: (err as Error).message });
-      failing = true;
-      throw err;
-    }
-  };
-  const single = (): Promise<void> =>
-    (flushing ??= flushOnce().finally(() => {
-      flushing = undefined;
+    return (s.flushing = insertBuffered(s, port, own, b).finally(() => {
+      s.flushing = undefined;
       arm();
     }));
-  // A timed flush has no caller to tell: its failure is logged in flushOnce and retried by arm().
+  };
+  // A timed flush has no caller to tell: its failure is logged in insertBuffered and retried by arm().
   const kick = () => void single().catch(() => undefined);
   /** Until the buffer is empty; throws when an insert fails. */
   const flushAll = async () => {
-    while (buffer.length > 0 || flushing) await single();
+    while (s.rows.length > 0 || s.flushing) await single();
   };
   return {
     add(id: string, facts: TouchFacts): void {
-      buffer.push({ visitor_id: id, ...facts });
+      s.rows.push({ visitor_id: id, ...facts });
       own.buffered(id, facts);
-      if (buffer.length > b.maxBuffered) {
-        const n = buffer.length - b.maxBuffered;
-        own.settled(buffer.splice(0, n));
-        b.log('touch store: ClickHouse has not taken touch facts for too long; dropped the oldest', { facts: n, maxBufferedRows: b.maxBuffered });
-      }
+      dropOverflow(s, own, b);
       arm();
     },
-    size: () => buffer.length,
+    size: () => s.rows.length,
     flushAll,
     async close(): Promise<void> {
-      closed = true;
+      s.closed = true;
       stopTimer();
       try {
         await flushAll();
       } catch (err) {
-        b.log('touch store: could not insert the last touch facts before closing; they are lost', { facts: buffer.length, error: (err as Error).message });
+        b.log('touch store: could not insert the last touch facts before closing; they are lost', { facts: s.rows.length, error: (err as Error).message });
       }
     },
   };
@@ -384,18 +399,61 @@ function updateReads(read: (id: string) => Promise<TouchFacts>, own: ReturnType<
   };
 }
 
+/** What a prune or a forget needs: the store's deletes run on ClickHouse after the buffer is flushed. */
+interface DeleteSteps {
+  readonly port: Port;
+  readonly database: string;
+  readonly cluster: boolean;
+  readonly buffer: ReturnType<typeof factsBuffer>;
+  readonly own: ReturnType<typeof ownWrites>;
+  readonly nowMs: () => number;
+  readonly pruneIntervalMs: number;
+}
+
+/** Deletes the visitors not seen since `before` (unless a collector pruned recently); returns how many. */
+async function pruneStore(d: DeleteSteps, before: string): Promise<number> {
+  if (d.cluster) throw new Error(clusterPruneAdvice(before));
+  await d.buffer.flushAll();
+  if (await prunedRecently(d.port, d.database, d.pruneIntervalMs)) return 0;
+  const n = Number((await d.port.select(touchExpiredCountSql(d.database, before)))[0]?.[0] ?? 0);
+  if (n === 0) return 0;
+  await d.port.command(touchPruneSql(d.database, before));
+  await mutationsDone(d.port, d.database, d.nowMs);
+  d.own.pruned(before);
+  return n;
+}
+
+/** Deletes these visitors' facts (a privacy request); returns how many visitors were stored. */
+async function forgetVisitors(d: DeleteSteps, ids: readonly string[]): Promise<number> {
+  if (d.cluster) throw new Error(`the touch store is Distributed (a cluster): forget visitors on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN (…)`);
+  const unique = new Set(ids);
+  if (unique.size === 0) return 0;
+  // Buffered facts first: a flush after the DELETE would bring the visitors back.
+  await d.buffer.flushAll();
+  d.own.forgot(unique);
+  const list = touchVisitorsIn([...unique]);
+  const table = `${q(d.database)}.${q(TOUCH_TABLES.store)}`;
+  const n = Number((await d.port.select({ sql: `SELECT count(DISTINCT visitor_id) FROM ${table} WHERE ${list.where}`, params: list.params }))[0]?.[0] ?? 0);
+  if (n === 0) return 0;
+  await d.port.command({ sql: `ALTER TABLE ${table} DELETE WHERE ${list.where}`, params: list.params });
+  await mutationsDone(d.port, d.database, d.nowMs);
+  return n;
+}
+
 function touchFactsStore(port: Port, database: string, cluster: boolean, o: ClickHouseTouchStoreOptions): ClickHouseTouchStore {
-  const nowMs = o.nowMs ?? Date.now;
+  const clock = o.clock ?? systemClock;
+  const nowMs = () => clock.now();
   const flushIntervalMs = o.flushIntervalMs ?? 250;
   const flushRows = o.flushRows ?? 1000;
   const timeoutMs = o.timeoutMs ?? 2000;
   const stamp = writeStamps(randomBytes(6).readUIntBE(0, 6).toString(36).padStart(8, '0').slice(-8), nowMs);
   const own = ownWrites(timeoutMs + flushIntervalMs, nowMs);
-  const buffer = factsBuffer(port, own, { flushIntervalMs, flushRows, timeoutMs, maxBuffered: o.maxBufferedRows ?? 100_000, log: o.log });
+  const buffer = factsBuffer(port, own, { flushIntervalMs, flushRows, timeoutMs, maxBuffered: o.maxBufferedRows ?? 100_000, log: o.log, clock });
   const readStored = coalescedReads(port, database, timeoutMs);
   const readForUpdate = updateReads(readStored, own, o.log);
   const serial = serialByKey();
   const factsNow = (prev: TouchState, next: TouchState) => factsOf(prev, next, stamp(), new Date(nowMs()).toISOString());
+  const deletes: DeleteSteps = { port, database, cluster, buffer, own, nowMs, pruneIntervalMs: o.pruneIntervalMs ?? 5 * 3600_000 };
   let closed = false;
 
   const update = (id: string, step: (prev: TouchState) => TouchState): Promise<TouchState> =>
@@ -415,31 +473,8 @@ function touchFactsStore(port: Port, database: string, cluster: boolean, o: Clic
     update,
     // at once: the reads of different visitors are coalesced into one query, a visitor's run in order
     updateMany: (updates) => Promise.all(updates.map(([id, step]) => update(id, step))),
-    async prune(before) {
-      if (cluster) throw new Error(clusterPruneAdvice(before));
-      await buffer.flushAll();
-      if (await prunedRecently(port, database, o.pruneIntervalMs ?? 5 * 3600_000)) return 0;
-      const n = Number((await port.select(touchExpiredCountSql(database, before)))[0]?.[0] ?? 0);
-      if (n === 0) return 0;
-      await port.command(touchPruneSql(database, before));
-      await mutationsDone(port, database, nowMs);
-      own.pruned(before);
-      return n;
-    },
-    async forget(ids) {
-      if (cluster) throw new Error(`the touch store is Distributed (a cluster): forget visitors on the shards, ALTER TABLE ${TOUCH_TABLES.store}_local ON CLUSTER <name> DELETE WHERE visitor_id IN (…)`);
-      const unique = new Set(ids);
-      if (unique.size === 0) return 0;
-      // Buffered facts first: a flush after the DELETE would bring the visitors back.
-      await buffer.flushAll();
-      own.forgot(unique);
-      const list = touchVisitorsIn([...unique]);
-      const n = Number((await port.select({ sql: `SELECT count(DISTINCT visitor_id) FROM ${q(database)}.${q(TOUCH_TABLES.store)} WHERE ${list.where}`, params: list.params }))[0]?.[0] ?? 0);
-      if (n === 0) return 0;
-      await port.command({ sql: `ALTER TABLE ${q(database)}.${q(TOUCH_TABLES.store)} DELETE WHERE ${list.where}`, params: list.params });
-      await mutationsDone(port, database, nowMs);
-      return n;
-    },
+    prune: (before) => pruneStore(deletes, before),
+    forget: (ids) => forgetVisitors(deletes, ids),
     flush: buffer.flushAll,
     async importStates(states) {
       let n = 0;

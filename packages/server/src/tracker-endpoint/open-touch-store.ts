@@ -57,7 +57,7 @@ async function openStore(i: TouchStoreInputs): Promise<TouchStore> {
       if (!i.clickhouse) throw new Error('tracker.touchStore.engine = clickhouse needs warehouse.engine = clickhouse');
       let store: ClickHouseTouchStore;
       try {
-        store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log, nowMs: () => i.clock.now() });
+        store = await openClickHouseTouchStore({ connection: i.clickhouse, ...t.clickhouse, log: i.log, clock: i.clock });
       } catch (err) {
         // A cluster whose DDL predates the touch store: keep the store it had until the DBA adds
         // the tables, rather than refuse to start after an upgrade. Asked for explicitly, it fails.

@@ -29,6 +29,7 @@ default), and before a visitor's first arrival they belong to no session. Bots s
  * docs/schema.md, rendered from the column definitions (the one source of the schema). Long
  * because it is the page's text, one template: splitting prose across functions would hide it.
  */
+// long: the page's text as one template
 export function renderSchemaDoc(): string {
   return `# Warehouse schema
 

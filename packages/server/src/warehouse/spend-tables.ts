@@ -107,6 +107,7 @@ export function spendDuckdbStatements(): string[] {
  * rates and campaigns in ReplacingMergeTree tables whose newest version wins (read `FINAL`).
  * `ts` is the warehouse's timestamp type.
  */
+// long: one CREATE statement per table, read as SQL
 export function spendClickhouseStatements(database: string, ts: string): string[] {
   const db = quoteIdent(database);
   return [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RowOutcome } from '../../src/activation/engine/delivery.js';
 import { createActiveRuns, settledWithin } from '../../src/activation/engine/active-runs.js';
+import { manualClock } from '../support/manual-clock.js';
 import { createGroupCommit } from '../../src/activation/engine/group-commit.js';
 import { liveStatus, runCheckpoint, type RunTag } from '../../src/activation/engine/run-checkpoint.js';
 import { finishedRun } from '../../src/activation/engine/run-finish.js';
@@ -147,10 +148,18 @@ describe('runs held by an engine', () => {
     run!.stop('paused', 'shutting down');
     run!.stop('cancelled', 'too late');
     expect([run!.requested(), seen]).toEqual([{ to: 'paused', reason: 'shutting down' }, ['paused: shutting down', 'cancelled: too late']]);
-    expect(await settledWithin([run!.done], 20)).toBe(1);
+    // The grace runs out on the clock: still running then.
+    const clock = manualClock();
+    const waiting = settledWithin([run!.done], 20, clock.after);
+    clock.advance(20);
+    expect(await waiting).toBe(1);
+    expect(clock.timers()).toBe(0);
     finish();
     expect(await held).toBe('returned');
-    expect(await settledWithin([run!.done], 20)).toBe(0);
+    // Settled before the grace ends: the timer is cancelled.
+    const settled = settledWithin([run!.done], 20, clock.after);
+    expect(await settled).toBe(0);
+    expect(clock.timers()).toBe(0);
     expect(active.has('usage')).toBe(false);
   });
 });

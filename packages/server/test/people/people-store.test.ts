@@ -14,6 +14,9 @@ import { controlStorePath } from '../../src/control/control-store.js';
 import { openPeople, type People } from '../../src/people/people.js';
 import type { PeopleClock } from '../../src/people/people-clock.js';
 import { parseToken } from '../../src/people/tokens.js';
+import { scheduleAuditPrune } from '../../src/people/audit-at-start.js';
+import { createLog } from '../../src/logging/log.js';
+import { manualClock } from '../support/manual-clock.js';
 import { SCOPES } from '../../src/policy/actions.js';
 
 let dir: string;
@@ -210,6 +213,22 @@ describe('the audit log', () => {
     expect(() => people.store.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     fill(1);
     expect(people.audit.verify()).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it('prunes once a day on the server clock while running, and records the prune', () => {
+    fill(3);
+    at('2027-06-01T00:00:00Z');
+    const timers = manualClock();
+    const failures: string[] = [];
+    const stop = scheduleAuditPrune(people, createLog({ level: 'info', sink: (msg) => void failures.push(msg) }), timers);
+    timers.advance(86_400_000 - 1);
+    expect(people.audit.query({ action: 'audit.pruned' })).toEqual([]);
+    timers.advance(1);
+    expect(people.audit.query({ action: 'audit.pruned' }).map((r) => r.params)).toEqual([{ records: 3, retentionDays: people.policy().audit.retentionDays }]);
+    expect(people.audit.verify()).toMatchObject({ ok: true, records: 1 });
+    expect(failures).toEqual([]);
+    stop();
+    expect(timers.timers()).toBe(0);
   });
 
   it('appends what the CLI queued offline at the next start, as offline, whatever the line claims', async () => {

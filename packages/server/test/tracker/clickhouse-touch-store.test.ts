@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/clock/clock.js';
+import { manualClock } from '../support/manual-clock.js';
 import { openTouchStore } from '../../src/tracker-endpoint/open-touch-store.js';
 import { TrackerConfigSchema } from '../../src/tracker-endpoint/tracker-config.js';
 import { openClickHouseTouchStore, type ClickHouseTouchStore, type ClickHouseTouchStoreOptions } from '../../src/tracker-endpoint/clickhouse-touch-store.js';
@@ -101,17 +102,15 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
     });
 
     it('other collectors see a write after the next flush, without being told', async () => {
-      const a = await collector(database, { flushIntervalMs: 250 });
+      const clock = manualClock();
+      const a = await collector(database, { flushIntervalMs: 250, clock });
       const b = await collector(database);
       const id = 'visitor-propagates-00000001';
       await a.update(id, visit('https://www.shop.test/?utm_source=bing&utm_medium=cpc', '2026-03-01T10:00:00.000Z'));
-      const started = Date.now();
-      let seen: TouchState | undefined;
-      while (!seen && Date.now() - started < 10_000) {
-        seen = await b.get(id);
-        if (!seen) await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(seen?.first?.utm_source).toBe('bing');
+      expect(await b.get(id)).toBeUndefined();
+      // a's flush timer falls due; its insert then takes a moment of real I/O
+      clock.advance(250);
+      await vi.waitFor(async () => expect((await b.get(id))?.first?.utm_source).toBe('bing'), { timeout: 10_000, interval: 20 });
     });
 
     it('two collectors writing a new visitor\'s first touch at once end with the earlier one as first, everywhere', async () => {
@@ -229,8 +228,8 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
       const database = await freshDatabase();
       const logs: string[] = [];
       // a's clock only moves when the test moves it: how long after the outage a's next update comes
-      let clock = Date.parse('2026-03-01T12:00:00.000Z');
-      const a = await collector(database, { flushIntervalMs: 100, timeoutMs: 1000, log: (m) => logs.push(m), nowMs: () => clock });
+      const clock = manualClock();
+      const a = await collector(database, { flushIntervalMs: 100, timeoutMs: 1000, log: (m) => logs.push(m), clock });
       const id = 'visitor-outage-00000001';
       await a.update(id, visit('https://www.shop.test/?utm_source=newsletter', '2026-03-01T10:00:00.000Z'));
       await a.flush();
@@ -239,8 +238,10 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
       const during = await a.update(id, visit('https://www.shop.test/?utm_source=google&utm_medium=cpc', '2026-03-01T11:00:00.000Z'));
       expect(during.last?.utm_source).toBe('google');
       expect(logs).toContain('touch store: ClickHouse unreachable; touches come from this collector\'s recent writes until it answers');
-      await new Promise((r) => setTimeout(r, 300)); // a flush or two fail meanwhile
-      expect(logs).toContain('touch store: inserting touch facts failed; kept in memory and retried');
+      // the flush timer falls due while ClickHouse is down: the insert fails, and is logged once
+      expect(logs).not.toContain('touch store: inserting touch facts failed; kept in memory and retried');
+      clock.advance(100);
+      await vi.waitFor(() => expect(logs).toContain('touch store: inserting touch facts failed; kept in memory and retried'), { timeout: 10_000, interval: 20 });
 
       await server.start();
       await a.flush();
@@ -249,7 +250,7 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse touch store', () =>
 
       // ClickHouse answers again: a's next update, 1 s after its failed read, reads it (no quiet
       // period after a failed read in which a visitor another collector stored is answered as new)
-      clock += 1000;
+      clock.advance(1000);
       const other = 'visitor-outage-00000002';
       await b.update(other, visit('https://www.shop.test/?utm_source=partner', '2026-03-01T09:00:00.000Z'));
       await b.flush();

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../clock/clock.js';
 import type { StopRequest } from './run-finish.js';
 
 /** A run in progress in this process, by sync name: its id once known, and how to stop it. */
@@ -48,17 +49,18 @@ export function createActiveRuns() {
   };
 }
 
-/** Waits for every promise to settle, or `ms`; returns how many had not settled by then. */
-export async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<number> {
+/**
+ * Waits for every promise to settle, or `ms` on the clock's timer (unref'd: a shutdown is not held
+ * up by it once everything settled); returns how many had not settled by then.
+ */
+export async function settledWithin(promises: readonly Promise<unknown>[], ms: number, after: Clock['after'] = systemClock.after): Promise<number> {
   let left = promises.length;
   const all = Promise.allSettled(promises.map((p) => p.finally(() => left--)));
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const timeout = new Promise<void>((r) => {
-    timer = setTimeout(r, ms);
-    // A shutdown must not be held up by this timer once everything settled.
-    timer.unref();
+    cancel = after(ms, r);
   });
   await Promise.race([all, timeout]);
-  clearTimeout(timer);
+  cancel?.();
   return left;
 }

@@ -1,4 +1,8 @@
-/** Waits for `ms` milliseconds (injected so tests and the engine can share one notion of waiting). */
+/**
+ * Waits for `ms` milliseconds (injected so tests and the engine can share one notion of waiting).
+ * Its timer, like the notifier's, keeps the process alive, unlike the Clock's unref'd timers: a
+ * delivery waiting for a retry is all a one-off `touchline sync run` has left to do.
+ */
 export type Sleep = (ms: number) => Promise<void>;
 
 export const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

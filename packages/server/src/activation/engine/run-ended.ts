@@ -39,6 +39,7 @@ export function verdictSteps(ctx: EngineContext, deps: VerdictDeps, ended: (run:
   }
   function collect(r: ResolvedSync): Promise<VerdictSummary> {
     const previous = inFlight.get(r.syncName) ?? Promise.resolve();
+    // The chain only orders one sync's collections: each caller gets its own failure through `next`.
     const next = previous.catch(() => undefined).then(() => collectOnce(r));
     const settled = next.catch(() => undefined);
     inFlight.set(r.syncName, settled);

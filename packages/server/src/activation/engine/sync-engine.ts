@@ -72,6 +72,64 @@ const kindOf = (o: RunOptions): RunKind => (o.baseline ? 'baseline' : o.test ? '
 const sendConfig = (r: ResolvedSync, o: RunOptions): unknown =>
   kindOf(o) === 'test' ? testModeConfig(r, typeof o.test === 'string' ? o.test : undefined) : r.config;
 
+/** The run to send: the interrupted one resumed, or a new one staged; or one already ended. */
+async function openRun(ctx: EngineContext, r: ResolvedSync, o: RunOptions, a: ActiveRun): Promise<RunRecord> {
+  const kind = kindOf(o);
+  const resumable = await takeOver(ctx, r.syncName, kind, o.full === true || kind !== 'run' ? 'fresh' : 'resume');
+  const onStart = (x: RunRecord) => {
+    a.runId = x.runId;
+    o.onStart?.(x);
+  };
+  if (resumable) return resumeRun(ctx, r, resumable, onStart);
+  return beginRun(ctx, r, {
+    kind, trigger: o.trigger ?? 'api', gate: o.gate, stateUse: o.full ? 'every-row' : 'against-state', onStart,
+  });
+}
+
+/** A stop asked while the run was staging: it ends before sending anything. */
+async function stopBeforeSending(ctx: EngineContext, run: RunRecord, stop: StopRequest): Promise<RunRecord> {
+  if (stop.to === 'cancelled') return endRun(ctx, run, 'cancelled', { error: stop.reason });
+  const paused = transition(run, 'paused', { owner: null });
+  await ctx.store.saveRun(paused);
+  return paused;
+}
+
+/** Sends a running run's diff through the delivery loop; its tables go once it ended (a paused run keeps them). */
+async function sendRun(ctx: EngineContext, deps: SyncEngineDeps, x: { r: ResolvedSync; o: RunOptions; run: RunRecord; a: ActiveRun; config: unknown }): Promise<RunRecord> {
+  const { r, o, run, a } = x;
+  const final = await deliverRun({
+    store: ctx.store, resolved: r, config: x.config, run, stageTable: tablesOf(run.runId).stage, diffTable: tablesOf(run.runId).diff,
+    fetch: deps.fetch, clock: deps.clock, gate: deps.gates.for(r.gateKey, r.rate), logger: ctx.log,
+    ...withAuth(deps.auth?.(r.name)),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.suppressed ? { suppressed: deps.suppressed } : {}),
+    pageSize: deps.pageSize ?? 2000,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    stopSignal: { onStop: a.onStop },
+  });
+  return final.status === 'paused' ? final : dropRunTables(ctx, final);
+}
+
+/** Cancels a sync's open run: this process's is told to stop; one left by a dead process is ended here. */
+async function cancelSync(ctx: EngineContext, active: ReturnType<typeof createActiveRuns>, name: string): Promise<RunRecord | null> {
+  const mine = active.get(name);
+  if (!mine) return cancelOpenRun(ctx, name);
+  mine.stop('cancelled', 'cancelled by a user');
+  return null;
+}
+
+/** Pauses every run in this process (shutdown): they resume on the next start. */
+async function closeEngine(ctx: EngineContext, active: ReturnType<typeof createActiveRuns>): Promise<void> {
+  const runs = active.all();
+  for (const a of runs) a.stop('paused', 'shutting down');
+  // Requests in flight finish and are checkpointed; a run that does not end within the grace
+  // period is left to the next start, which finds it interrupted and resumes it.
+  const left = await settledWithin(runs.map((a) => a.done), CLOSE_GRACE_MS);
+  if (left > 0) ctx.log.warn('sync engine closed with runs still stopping; they resume at the next start', { runs: left });
+  releaseOwner(ctx.owner);
+}
+
 /**
  * The sync engine: stages a sync's source with a hash per primary key, diffs it against what the
  * sync last delivered (in SQL, in the warehouse), and sends the diff through the shared delivery
@@ -89,43 +147,6 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const ended = endedNotifier(log, deps.onRunEnded);
   const verdicts = verdictSteps(ctx, deps, ended);
 
-  /** The run to send: the interrupted one resumed, or a new one staged; or one already ended. */
-  async function open(r: ResolvedSync, o: RunOptions, a: ActiveRun): Promise<RunRecord> {
-    const kind = kindOf(o);
-    const resumable = await takeOver(ctx, r.syncName, kind, o.full === true || kind !== 'run' ? 'fresh' : 'resume');
-    const onStart = (x: RunRecord) => {
-      a.runId = x.runId;
-      o.onStart?.(x);
-    };
-    if (resumable) return resumeRun(ctx, r, resumable, onStart);
-    return beginRun(ctx, r, {
-      kind, trigger: o.trigger ?? 'api', gate: o.gate, stateUse: o.full ? 'every-row' : 'against-state', onStart,
-    });
-  }
-
-  /** A stop asked while the run was staging: it ends before sending anything. */
-  async function stopBeforeSending(run: RunRecord, stop: StopRequest): Promise<RunRecord> {
-    if (stop.to === 'cancelled') return endRun(ctx, run, 'cancelled', { error: stop.reason });
-    const paused = transition(run, 'paused', { owner: null });
-    await store.saveRun(paused);
-    return paused;
-  }
-
-  async function send(r: ResolvedSync, o: RunOptions, run: RunRecord, a: ActiveRun, config: unknown): Promise<RunRecord> {
-    const final = await deliverRun({
-      store, resolved: r, config, run, stageTable: tablesOf(run.runId).stage, diffTable: tablesOf(run.runId).diff,
-      fetch: deps.fetch, clock: deps.clock, gate: deps.gates.for(r.gateKey, r.rate), logger: log,
-      ...withAuth(deps.auth?.(r.name)),
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.suppressed ? { suppressed: deps.suppressed } : {}),
-      pageSize: deps.pageSize ?? 2000,
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      stopSignal: { onStop: a.onStop },
-    });
-    return final.status === 'paused' ? final : dropRunTables(ctx, final);
-  }
-
   async function run(name: string, o: RunOptions = {}): Promise<RunRecord> {
     const r = resolveSync(deps.config, name);
     const busy = active.get(name);
@@ -133,31 +154,12 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const config = sendConfig(r, o);
     return active.hold(name, async (a) => {
       await verdicts.before(r);
-      const opened = await open(r, o, a);
+      const opened = await openRun(ctx, r, o, a);
       if (opened.status !== 'running') return opened.status === 'paused' ? opened : ended(opened);
       const stop = a.requested();
-      const final = stop ? await stopBeforeSending(opened, stop) : await send(r, o, opened, a, config);
+      const final = stop ? await stopBeforeSending(ctx, opened, stop) : await sendRun(ctx, deps, { r, o, run: opened, a, config });
       return final.status === 'paused' ? final : ended(final);
     });
-  }
-
-  /** Cancels a sync's open run, in this process or left behind by a dead one. */
-  async function cancel(name: string): Promise<RunRecord | null> {
-    const mine = active.get(name);
-    if (!mine) return cancelOpenRun(ctx, name);
-    mine.stop('cancelled', 'cancelled by a user');
-    return null;
-  }
-
-  /** Pauses every run in this process (shutdown): they resume on the next start. */
-  async function close(): Promise<void> {
-    const runs = active.all();
-    for (const a of runs) a.stop('paused', 'shutting down');
-    // Requests in flight finish and are checkpointed; a run that does not end within the grace
-    // period is left to the next start, which finds it interrupted and resumes it.
-    const left = await settledWithin(runs.map((a) => a.done), CLOSE_GRACE_MS);
-    if (left > 0) log.warn('sync engine closed with runs still stopping; they resume at the next start', { runs: left });
-    releaseOwner(ctx.owner);
   }
 
   return {
@@ -174,7 +176,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       a?.stop(to, reason);
       return a !== undefined;
     },
-    cancel,
+    /** Cancels a sync's open run, in this process or left behind by a dead one. */
+    cancel: (name: string) => cancelSync(ctx, active, name),
     history: (name: string, limit = 20) => {
       resolveSync(deps.config, name);
       return store.runs(name, { limit });
@@ -186,7 +189,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     collectVerdicts: async (name: string) => verdicts.named(resolveSync(deps.config, name), active.has(name)),
     /** Whether the sync's destination decides after answering (asynchronous outcomes). */
     hasLateVerdicts: (name: string) => resolveSync(deps.config, name).destination.outcomes !== undefined,
-    close,
+    /** Pauses every run in this process (shutdown): they resume on the next start. */
+    close: () => closeEngine(ctx, active),
   };
 }
 export type SyncEngine = ReturnType<typeof createSyncEngine>;

@@ -6,6 +6,23 @@ import type { PersonFacts } from './forward-row.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/** One row of the person-facts query as the forwarding mappings read it. */
+function personFactsOf(r: Readonly<Record<string, unknown>>): PersonFacts {
+  return {
+    email: str(r['person_email']) ?? null,
+    phone: str(r['person_phone']) ?? null,
+    consent: r['person_consent'] ?? null,
+    gpc: r['person_gpc'] === true || r['person_gpc'] === 1,
+    lastUrl: str(r['person_last_url']) ?? null,
+    userAgent: str(r['person_user_agent']) ?? null,
+    ip: str(r['person_ip']) ?? null,
+    googleClick: str(r['person_google_click']) ?? null,
+    googleClickAt: str(r['person_google_click_at']) ?? null,
+    metaClick: str(r['person_meta_click']) ?? null,
+    metaClickAt: str(r['person_meta_click_at']) ?? null,
+  };
+}
+
 /**
  * Looks up what the warehouse knows about the people behind a batch of events: their ids in the
  * identity map (`id_map`, as the `persons` view resolves them), then their facts (two queries per
@@ -57,19 +74,7 @@ export async function enrichBatch(
   const byPerson = new Map<string, PersonFacts>();
   for (const row of facts.rows) {
     const r = Object.fromEntries(facts.columns.map((c, i) => [c, row[i]]));
-    byPerson.set(String(r['person_id']), {
-      email: str(r['person_email']) ?? null,
-      phone: str(r['person_phone']) ?? null,
-      consent: r['person_consent'] ?? null,
-      gpc: r['person_gpc'] === true || r['person_gpc'] === 1,
-      lastUrl: str(r['person_last_url']) ?? null,
-      userAgent: str(r['person_user_agent']) ?? null,
-      ip: str(r['person_ip']) ?? null,
-      googleClick: str(r['person_google_click']) ?? null,
-      googleClickAt: str(r['person_google_click_at']) ?? null,
-      metaClick: str(r['person_meta_click']) ?? null,
-      metaClickAt: str(r['person_meta_click_at']) ?? null,
-    });
+    byPerson.set(String(r['person_id']), personFactsOf(r));
   }
   return (e) => {
     const p = personOf(e);

@@ -102,6 +102,103 @@ async function loadSegments(dir: string, cursor: number): Promise<{ segments: Se
   return { segments, entries };
 }
 
+/** An outbox's state: the durable cursor, the segments on disk, the entries not yet acknowledged. */
+interface OutboxState {
+  readonly dir: string;
+  readonly segmentBytes: number;
+  readonly cursorFile: string;
+  /** Every entry before it is acknowledged (and on disk in cursor.json). */
+  cursor: number;
+  readonly segments: Segment[];
+  readonly entries: OutboxEntry[];
+  nextPos: number;
+  /** Acknowledged beyond the cursor (out of order). */
+  readonly acked: Set<number>;
+  /**
+   * Ids appended recently (acknowledged or not): a batch the loader retries after a failed load
+   * is not forwarded twice. Bounded; older ids rely on the vendor's dedup key.
+   */
+  readonly recent: Set<string>;
+  listeners: (() => void)[];
+  /** Appends run one after another. */
+  tail: Promise<void>;
+}
+
+/** The segment to append to: the last one while under `segmentBytes`, else a new one. */
+async function activeSegment(st: OutboxState): Promise<Segment> {
+  const last = st.segments[st.segments.length - 1];
+  if (last) {
+    // A segment deleted behind our back counts as empty: appending recreates it.
+    const size = await stat(last.path).then((s) => s.size).catch(() => 0);
+    if (size < st.segmentBytes) return last;
+  }
+  const n = (last?.n ?? 0) + 1;
+  const seg = { n, path: join(st.dir, segmentName(n)), lastPos: -1 };
+  st.segments.push(seg);
+  return seg;
+}
+
+/** Appends the items not seen recently, durably, then wakes whoever waits for an append. */
+async function appendFresh(st: OutboxState, items: readonly { id: string; row: Readonly<Record<string, unknown>> }[]): Promise<void> {
+  const fresh = items.filter((i) => !st.recent.has(i.id));
+  if (fresh.length === 0) return;
+  const seg = await activeSegment(st);
+  const added = fresh.map((i) => ({ pos: st.nextPos++, id: i.id, row: i.row }));
+  await appendDurably(seg.path, added.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  seg.lastPos = added[added.length - 1]!.pos;
+  for (const e of added) {
+    st.entries.push(e);
+    st.recent.add(e.id);
+    if (st.recent.size > RECENT_IDS) st.recent.delete(st.recent.values().next().value!);
+  }
+  const l = st.listeners;
+  st.listeners = [];
+  l.forEach((f) => f());
+}
+
+function readFrom(st: OutboxState, fromPos: number, limit: number): OutboxEntry[] {
+  const out: OutboxEntry[] = [];
+  for (const e of st.entries) {
+    if (e.pos < fromPos || st.acked.has(e.pos)) continue;
+    out.push(e);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Marks entries done; moves the durable cursor over the acknowledged prefix and drops segments behind it. */
+async function ackPositions(st: OutboxState, positions: readonly number[]): Promise<void> {
+  for (const p of positions) st.acked.add(p);
+  const before = st.cursor;
+  while (st.entries.length > 0 && st.acked.has(st.entries[0]!.pos)) {
+    const e = st.entries.shift()!;
+    st.acked.delete(e.pos);
+    st.cursor = e.pos + 1;
+  }
+  if (st.entries.length === 0) st.cursor = Math.max(st.cursor, st.nextPos);
+  if (st.cursor === before) return;
+  await writeAtomically(st.cursorFile, JSON.stringify({ pos: st.cursor }));
+  while (st.segments.length > 1 && st.segments[0]!.lastPos < st.cursor) {
+    const seg = st.segments.shift()!;
+    await rm(seg.path, { force: true });
+  }
+}
+
+/** Resolves at the next append, or after `ms` (a timer that keeps the process alive: the forwarder waits on it). */
+function nextAppend(st: OutboxState, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      st.listeners = st.listeners.filter((l) => l !== wake);
+      resolve();
+    }, ms);
+    st.listeners.push(wake);
+  });
+}
+
 /**
  * A durable outbox for one forwarding rule: append-only NDJSON segments plus a cursor file.
  * Entries are appended (and fsynced) while the spool still holds their events, so a crash
@@ -109,106 +206,38 @@ async function loadSegments(dir: string, cursor: number): Promise<{ segments: Se
  * or refused for good): the cursor moves over the acknowledged prefix, and segments entirely
  * behind it are removed. Entries acknowledged out of order beyond the cursor are sent again
  * after a crash, with the same dedup key (the event's message id), so the vendor counts them once.
- * The factory is the outbox's state (cursor, segments, entries, recent ids) and five short
- * methods over it, which is why it runs past 60 lines.
+ * The state is one `OutboxState`; the methods are the functions above, over it.
  */
 export async function openOutbox(o: OutboxOptions) {
-  const segmentBytes = o.segmentBytes ?? 4 * 1024 ** 2;
   await mkdir(o.dir, { recursive: true });
   const cursorFile = join(o.dir, 'cursor.json');
-  let cursor = await readCursor(cursorFile);
+  const cursor = await readCursor(cursorFile);
   const { segments, entries } = await loadSegments(o.dir, cursor);
-  let nextPos = Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0);
-  const acked = new Set<number>();
-  // Ids appended recently (acknowledged or not): a batch the loader retries after a failed load
-  // is not forwarded twice. Bounded; older ids rely on the vendor's dedup key.
-  const recent = new Set<string>(entries.map((e) => e.id));
-  const remember = (id: string) => {
-    recent.add(id);
-    if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value!);
+  const st: OutboxState = {
+    dir: o.dir, segmentBytes: o.segmentBytes ?? 4 * 1024 ** 2, cursorFile, cursor, segments, entries,
+    nextPos: Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0),
+    acked: new Set<number>(),
+    recent: new Set<string>(entries.map((e) => e.id)),
+    listeners: [],
+    tail: Promise.resolve(),
   };
-  let listeners: (() => void)[] = [];
-  let tail = Promise.resolve();
-
-  const active = async () => {
-    const last = segments[segments.length - 1];
-    if (last) {
-      // A segment deleted behind our back counts as empty: appending recreates it.
-      const size = await stat(last.path).then((s) => s.size).catch(() => 0);
-      if (size < segmentBytes) return last;
-    }
-    const n = (last?.n ?? 0) + 1;
-    const seg = { n, path: join(o.dir, segmentName(n)), lastPos: -1 };
-    segments.push(seg);
-    return seg;
-  };
-
   return {
     /** Appends events durably; resolves once they are on disk. */
     append(items: readonly { id: string; row: Readonly<Record<string, unknown>> }[]): Promise<void> {
-      const run = async () => {
-        const fresh = items.filter((i) => !recent.has(i.id));
-        if (fresh.length === 0) return;
-        const seg = await active();
-        const added = fresh.map((i) => ({ pos: nextPos++, id: i.id, row: i.row }));
-        await appendDurably(seg.path, added.map((e) => JSON.stringify(e)).join('\n') + '\n');
-        seg.lastPos = added[added.length - 1]!.pos;
-        for (const e of added) {
-          entries.push(e);
-          remember(e.id);
-        }
-        const l = listeners;
-        listeners = [];
-        l.forEach((f) => f());
-      };
-      const p = tail.then(run, run);
+      const run = () => appendFresh(st, items);
+      const p = st.tail.then(run, run);
       // The caller of this append gets its failure through `p`; the chain itself goes on.
-      tail = p.catch(() => undefined);
+      st.tail = p.catch(() => undefined);
       return p;
     },
     /** Entries from `fromPos` on, in order (up to `limit`). */
-    read(fromPos: number, limit: number): OutboxEntry[] {
-      const out: OutboxEntry[] = [];
-      for (const e of entries) {
-        if (e.pos < fromPos || acked.has(e.pos)) continue;
-        out.push(e);
-        if (out.length >= limit) break;
-      }
-      return out;
-    },
+    read: (fromPos: number, limit: number): OutboxEntry[] => readFrom(st, fromPos, limit),
     /** Marks entries done; moves the durable cursor and drops segments behind it. */
-    async ack(positions: readonly number[]): Promise<void> {
-      for (const p of positions) acked.add(p);
-      const before = cursor;
-      while (entries.length > 0 && acked.has(entries[0]!.pos)) {
-        const e = entries.shift()!;
-        acked.delete(e.pos);
-        cursor = e.pos + 1;
-      }
-      if (entries.length === 0) cursor = Math.max(cursor, nextPos);
-      if (cursor === before) return;
-      await writeAtomically(cursorFile, JSON.stringify({ pos: cursor }));
-      while (segments.length > 1 && segments[0]!.lastPos < cursor) {
-        const seg = segments.shift()!;
-        await rm(seg.path, { force: true });
-      }
-    },
+    ack: (positions: readonly number[]): Promise<void> => ackPositions(st, positions),
     /** Entries not yet acknowledged. */
-    pending: () => entries.length,
+    pending: () => st.entries.length,
     /** Resolves at the next append (or after `ms`). */
-    waitForAppend(ms: number): Promise<void> {
-      return new Promise((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          listeners = listeners.filter((l) => l !== wake);
-          resolve();
-        }, ms);
-        listeners.push(wake);
-      });
-    },
+    waitForAppend: (ms: number): Promise<void> => nextAppend(st, ms),
   };
 }
 export type Outbox = Awaited<ReturnType<typeof openOutbox>>;

@@ -120,10 +120,21 @@ async function readDiffPage(p: StorePorts, req: PageRequest): Promise<DiffRow[]>
   }));
 }
 
+/** A sync's runs, newest first, of the given statuses (every value bound). */
+async function runsOf(p: StorePorts, syncName: string, options: Parameters<SyncStore['runs']>[1] = {}): Promise<RunRecord[]> {
+  const b = p.dialect.binding();
+  const statuses = options.statuses?.length ? ` AND status IN (${options.statuses.map((s) => b.string(s)).join(', ')})` : '';
+  const limit = options.limit ? ` LIMIT ${b.value(Math.floor(options.limit))}` : '';
+  const r = await p.read(
+    `SELECT ${RUN_FIELDS.join(', ')} FROM ${p.engine.runs} AS r WHERE sync_name = ${b.string(syncName)}${statuses} ORDER BY started_at DESC, run_id DESC${limit}`,
+    b.params,
+  );
+  return rowsOf(r).map(toRun);
+}
+
 /**
- * The store for a warehouse: SQL in its dialect, tables kept as its engine keeps them. Mostly
- * one-line adapters over the engine and the reading steps above (checkStage, readDiffPage), so
- * it stays a little past 60 lines rather than split into files that would each hold one line.
+ * The store for a warehouse: SQL in its dialect, tables kept as its engine keeps them: one-line
+ * adapters over the engine and the reading steps above (checkStage, readDiffPage, runsOf).
  */
 export function createSyncStore(warehouse: Warehouse, clock: Clock): SyncStore {
   const engine = warehouse.engine === 'clickhouse' ? clickhouseStore(warehouse, clock) : duckdbStore(warehouse);
@@ -174,16 +185,7 @@ export function createSyncStore(warehouse: Warehouse, clock: Clock): SyncStore {
       const r = rowsOf(await read(`SELECT ${RUN_FIELDS.join(', ')} FROM ${engine.runs} AS r WHERE run_id = $run`, { run: runId }));
       return r[0] ? toRun(r[0]) : null;
     },
-    async runs(syncName, options = {}) {
-      const b = d.binding();
-      const statuses = options.statuses?.length ? ` AND status IN (${options.statuses.map((s) => b.string(s)).join(', ')})` : '';
-      const limit = options.limit ? ` LIMIT ${b.value(Math.floor(options.limit))}` : '';
-      const r = await read(
-        `SELECT ${RUN_FIELDS.join(', ')} FROM ${engine.runs} AS r WHERE sync_name = ${b.string(syncName)}${statuses} ORDER BY started_at DESC, run_id DESC${limit}`,
-        b.params,
-      );
-      return rowsOf(r).map(toRun);
-    },
+    runs: (syncName, options = {}) => runsOf(ports, syncName, options),
     checkpoint: (c) => engine.checkpoint(c, clock.now()),
     baseline: (diffTable, syncName, runId) => engine.baseline(diffTable, syncName, runId, clock.now()),
     resetState: (syncName) => engine.resetState(syncName, clock.now()),

@@ -222,6 +222,7 @@ export async function attributeOverWarehouse(config: Config, req: AttributeReque
   const warehouse = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
     const model = createDerivedModel(warehouse, config);
+    // Freshness unknown (the check failed) counts as stale: sessions are derived on read instead.
     return await runAttribution(warehouse, config, req, { sessionsFresh: () => model.sessionsFresh().catch(() => false) });
   } finally {
     await warehouse.close();

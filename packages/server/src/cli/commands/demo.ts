@@ -1,3 +1,4 @@
+import { systemClock } from '../../clock/clock.js';
 import type { Config } from '../../config/config.js';
 import { demoEvents, type DemoOptions } from '../../demo/demo-journeys.js';
 import { findRunningServer } from '../server-handle.js';
@@ -16,7 +17,7 @@ export interface DemoSummary {
  * traffic. Its message ids are fixed, so running it twice within the dedup window adds nothing.
  */
 export async function loadDemo(config: Config, options: Omit<DemoOptions, 'now'> & { now?: number } = {}): Promise<DemoSummary> {
-  const events = demoEvents({ ...options, now: options.now ?? Date.now() });
+  const events = demoEvents({ ...options, now: options.now ?? systemClock.now() });
   const sink = await openSink(config, undefined);
   const totals = { sent: events.length, accepted: 0, duplicates: 0, quarantined: 0 };
   try {

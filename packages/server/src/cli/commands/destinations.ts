@@ -1,3 +1,4 @@
+import { systemClock } from '../../clock/clock.js';
 import { readFile } from 'node:fs/promises';
 import type { ConnectionView } from '../../connections/connection-list.js';
 import { ConfigError, type Config } from '../../config/config.js';
@@ -47,7 +48,7 @@ async function server(config: Config): Promise<AdminClient> {
 /** Prints the URL, then waits (until the flow expires) for the callback to store the grant. */
 async function connectInBrowser(s: AdminClient, name: string, f: DestinationsFlags, out: (s: string) => void): Promise<number> {
   const started = await s.call<{ url: string; redirectUri: string; expiresAt: number }>('POST', `/admin/destinations/${encodeURIComponent(name)}/connect`, {});
-  const now = f.now ?? Date.now;
+  const now = f.now ?? systemClock.now;
   const since = new Date(now()).toISOString();
   out(`Open this URL in a browser and sign in (valid until ${new Date(started.expiresAt).toISOString()}):\n\n  ${started.url}\n`);
   out(`The vendor sends the browser back to ${started.redirectUri} (register it with your OAuth app). Waiting…`);

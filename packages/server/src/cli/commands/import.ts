@@ -168,6 +168,37 @@ const isZlibError = (err: unknown): err is Error => err instanceof Error && /^Z_
 /** Events held to put an import in event-time order (see event-time-order.ts). */
 export const DEFAULT_ORDER_WINDOW = 50_000;
 
+/** What an import counts as it goes. */
+interface ImportCounts {
+  readonly totals: { lines: number; accepted: number; duplicates: number; quarantined: number; lateEvents: number };
+  /** Rows refused, by reason. */
+  readonly reasons: Map<string, number>;
+  readonly bad: ReturnType<typeof badRows>;
+}
+
+/** Adds one batch's answer to the counts: each refused row under the import's own reason, else the collector's. */
+function countAnswer(r: Awaited<ReturnType<Sink['send']>>, batch: readonly ImportRow[], c: ImportCounts): void {
+  c.totals.accepted += r.accepted;
+  c.totals.duplicates += r.duplicates;
+  c.totals.quarantined += r.rejected.length;
+  for (const x of r.rejected) {
+    // The import's own reason for a row it refused (the collector only saw text).
+    const row = batch[x.index];
+    const reason = row?.refused ?? x.reason;
+    c.reasons.set(reason, (c.reasons.get(reason) ?? 0) + 1);
+    c.bad.add(row?.line ?? 0, reason);
+  }
+}
+
+/** A gzip file damaged part way: what was imported before the damage, and that importing a repaired file is safe. */
+function damagedGzipError(file: string, err: Error, totals: ImportCounts['totals']): Error {
+  return new Error(
+    `${file}: the gzip data is damaged or cut short (${err.message}) after ${totals.lines} events; ` +
+      `those were imported (${totals.accepted} accepted, ${totals.duplicates} duplicates, ${totals.quarantined} quarantined). ` +
+      `Events with a messageId are not stored twice if you import a repaired file within dedup.windowHours.`,
+  );
+}
+
 /**
  * `touchline import <file.ndjson|file.csv>`: historic events through the same validation and
  * spool as live traffic, with a progress bar and a summary of what was quarantined. Either file
@@ -193,17 +224,7 @@ export async function importFile(
   let batchBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const r = await sink.send(batch.map((row) => row.event));
-    totals.accepted += r.accepted;
-    totals.duplicates += r.duplicates;
-    totals.quarantined += r.rejected.length;
-    for (const x of r.rejected) {
-      // The import's own reason for a row it refused (the collector only saw text).
-      const row = batch[x.index];
-      const reason = row?.refused ?? x.reason;
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-      bad.add(row?.line ?? 0, reason);
-    }
+    countAnswer(await sink.send(batch.map((row) => row.event)), batch, { totals, reasons, bad });
     batch = [];
     batchBytes = 0;
     bar?.update(bytes, { events: totals.lines });
@@ -222,11 +243,7 @@ export async function importFile(
       if (!isZlibError(err)) throw err;
       // What was read before the damage is as good as any other event: keep it, then say where it broke.
       await flush();
-      throw new Error(
-        `${file}: the gzip data is damaged or cut short (${err.message}) after ${totals.lines} events; ` +
-          `those were imported (${totals.accepted} accepted, ${totals.duplicates} duplicates, ${totals.quarantined} quarantined). ` +
-          `Events with a messageId are not stored twice if you import a repaired file within dedup.windowHours.`,
-      );
+      throw damagedGzipError(file, err, totals);
     }
     await flush();
   } finally {

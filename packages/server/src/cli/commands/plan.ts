@@ -1,3 +1,4 @@
+import { systemClock } from '../../clock/clock.js';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
@@ -51,7 +52,7 @@ async function withWarehouse<T>(config: Config, action: string, f: PlanFlags, on
 
 function range(f: PlanFlags) {
   try {
-    return receivedRange(f.since, f.until, Date.now());
+    return receivedRange(f.since, f.until, systemClock.now());
   } catch (err) {
     throw new ConfigError(`--${(err as Error).message}`);
   }

@@ -1,7 +1,8 @@
 import { SingleBar } from 'cli-progress';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { systemClock, type FetchLike, type Logger } from '@touchline/destinations';
+import { type FetchLike, type Logger } from '@touchline/destinations';
+import { systemClock } from '../../clock/clock.js';
 import { startActivation } from '../../activation/activation.js';
 import { startAlerts } from '../../alerts/start-alerts.js';
 import type { DryRunReport } from '../../activation/engine/dry-run.js';

@@ -1,3 +1,4 @@
+import { systemClock } from '../../clock/clock.js';
 import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { ConfigError } from '../../config/config.js';
@@ -29,7 +30,7 @@ async function report(config: Config, days: number): Promise<UtmReport> {
   await offlineUse(config, 'utm.report', { days });
   const w = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
-    const now = Date.now();
+    const now = systemClock.now();
     return await utmReport(w, { sinceMs: now - days * 86_400_000, untilMs: now + 1 }, utmRulesOf(config));
   } finally {
     await w.close();

@@ -80,6 +80,7 @@ interface StoreTable {
  * Every stored table's ClickHouse definition, in creation order. Long because it is a list: one
  * entry per table, each read on its own; a function per table would only scatter them.
  */
+// long: a list with one entry per table, in creation order
 export function storeTables(t: DdlTarget): StoreTable[] {
   const f = t.features;
   const ts = timestampType(f);

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { systemClock } from '../../clock/clock.js';
 import { Readable } from 'node:stream';
 import { trimStatement } from '../sql-text.js';
 import { clickhouseDialect } from '../dialect/clickhouse-dialect.js';
@@ -97,7 +98,7 @@ export async function openClickHouseWarehouse(options: ClickHouseWarehouseOption
     table: STORE.events,
   });
   const features = await detectFeatures({ scalar }, existing === '' ? null : existing);
-  return new ClickHouseWarehouseImpl(client, database, features, options.clock ?? { now: () => Date.now() });
+  return new ClickHouseWarehouseImpl(client, database, features, options.clock ?? systemClock);
 }
 
 class ClickHouseWarehouseImpl implements ClickHouseWarehouse {

@@ -19,6 +19,7 @@ const JSON_BARE = '^[\\t\\n\\r "]+|[\\t\\n\\r "]+$';
  * but one object of one-line spellings, in the same order as the other engine's: split up, the
  * two would be harder to compare.
  */
+// long: one object of one-line spellings, kept in the same order as the DuckDB dialect to compare them
 function clickhouseDialectWith(f: ClickHouseDialectFeatures, sink: ValueSink): SqlDialect {
   const string = (v: string) => sink(v);
   const lit = clickhouseLiteral;

@@ -43,6 +43,7 @@ const jsonPath = (key: string) => `$."${key.replace(/"/g, '\\"')}"`;
  * The DuckDB dialect whose values go to `sink`. Long, but one object of one-line spellings, in
  * the same order as the other engine's: split up, the two would be harder to compare.
  */
+// long: one object of one-line spellings, kept in the same order as the ClickHouse dialect to compare them
 function duckdbDialect(sink: ValueSink): SqlDialect {
   const string = (v: string) => sink(v);
   const lit = duckdbLiteral;

@@ -77,31 +77,25 @@ export interface ResolvedSecrets {
 const asRecord = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-/**
- * Resolves the references in the places credentials live: each destination's `config` and
- * `oauth` blocks (top-level string values), each spend connection's `credentials`, and
- * `warehouse.clickhouse.password`. Other keys are
- * left alone: a value there is not a credential, and `env:` in it is not special.
- */
-export function resolveConfigSecrets(merged: Record<string, unknown>, src: SecretSources): ResolvedSecrets {
-  const errors: string[] = [];
-  const literals: string[] = [];
-  const values: string[] = [];
-  const resolveBlock = (block: Record<string, unknown>, path: string, secretKeys: readonly string[]): Record<string, unknown> => {
+type BlockResolver = (block: Record<string, unknown>, path: string, secretKeys: readonly string[]) => Record<string, unknown>;
+
+/** Resolves one block's string values, recording errors, literal credentials and every credential value in `acc`. */
+function blockResolver(src: SecretSources, acc: { errors: string[]; literals: string[]; values: string[] }): BlockResolver {
+  const one = (v: unknown, where: string, secret: boolean): unknown => {
+    if (isSecretRef(v)) {
+      const r = resolveSecretRef(v, src);
+      if (r.ok) acc.values.push(r.value);
+      else acc.errors.push(`${where}: ${r.error}`);
+      return r.ok ? r.value : v;
+    }
+    if (secret && typeof v === 'string' && v !== '') {
+      acc.literals.push(where);
+      acc.values.push(v);
+    }
+    return v;
+  };
+  return (block, path, secretKeys) => {
     const out: Record<string, unknown> = { ...block };
-    const one = (v: unknown, where: string, secret: boolean): unknown => {
-      if (isSecretRef(v)) {
-        const r = resolveSecretRef(v, src);
-        if (r.ok) values.push(r.value);
-        else errors.push(`${where}: ${r.error}`);
-        return r.ok ? r.value : v;
-      }
-      if (secret && typeof v === 'string' && v !== '') {
-        literals.push(where);
-        values.push(v);
-      }
-      return v;
-    };
     for (const [k, v] of Object.entries(block)) {
       const secret = secretKeys.includes(k);
       // Lists of credentials (a webhook's previous signing secrets) take references item by item.
@@ -109,41 +103,60 @@ export function resolveConfigSecrets(merged: Record<string, unknown>, src: Secre
     }
     return out;
   };
+}
+
+/** Each destination's `config` (its type's secret keys) and `oauth` blocks. */
+function resolveDestinations(destinations: Record<string, unknown>, resolveBlock: BlockResolver): Record<string, unknown> {
+  const next: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(destinations)) {
+    const account = asRecord(raw);
+    if (!account) {
+      next[name] = raw;
+      continue;
+    }
+    const type = typeof account['type'] === 'string' ? account['type'] : '';
+    const block = asRecord(account['config']);
+    const oauth = asRecord(account['oauth']);
+    next[name] = {
+      ...account,
+      ...(block ? { config: resolveBlock(block, `destinations.${name}.config`, secretKeysOf(type)) } : {}),
+      ...(oauth ? { oauth: resolveBlock(oauth, `destinations.${name}.oauth`, OAUTH_SECRET_KEYS) } : {}),
+    };
+  }
+  return next;
+}
+
+/** Each spend connection's `credentials` block. */
+function resolveSpendConnections(connections: Record<string, unknown>, resolveBlock: BlockResolver): Record<string, unknown> {
+  const next: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(connections)) {
+    const credentials = asRecord(asRecord(raw)?.['credentials']);
+    next[name] = credentials ? { ...asRecord(raw), credentials: resolveBlock(credentials, `spend.pull.connections.${name}.credentials`, SPEND_SECRET_KEYS) } : raw;
+  }
+  return next;
+}
+
+/**
+ * Resolves the references in the places credentials live: each destination's `config` and
+ * `oauth` blocks (top-level string values), each spend connection's `credentials`, and
+ * `warehouse.clickhouse.password`. Other keys are
+ * left alone: a value there is not a credential, and `env:` in it is not special.
+ */
+export function resolveConfigSecrets(merged: Record<string, unknown>, src: SecretSources): ResolvedSecrets {
+  const acc = { errors: [] as string[], literals: [] as string[], values: [] as string[] };
+  const resolveBlock = blockResolver(src, acc);
   const config: Record<string, unknown> = { ...merged };
   const destinations = asRecord(merged['destinations']);
-  if (destinations) {
-    const next: Record<string, unknown> = {};
-    for (const [name, raw] of Object.entries(destinations)) {
-      const account = asRecord(raw);
-      if (!account) {
-        next[name] = raw;
-        continue;
-      }
-      const type = typeof account['type'] === 'string' ? account['type'] : '';
-      const block = asRecord(account['config']);
-      const oauth = asRecord(account['oauth']);
-      next[name] = {
-        ...account,
-        ...(block ? { config: resolveBlock(block, `destinations.${name}.config`, secretKeysOf(type)) } : {}),
-        ...(oauth ? { oauth: resolveBlock(oauth, `destinations.${name}.oauth`, OAUTH_SECRET_KEYS) } : {}),
-      };
-    }
-    config['destinations'] = next;
-  }
+  if (destinations) config['destinations'] = resolveDestinations(destinations, resolveBlock);
   const pull = asRecord(asRecord(merged['spend'])?.['pull']);
   const spendConnections = asRecord(pull?.['connections']);
   if (pull && spendConnections) {
-    const next: Record<string, unknown> = {};
-    for (const [name, raw] of Object.entries(spendConnections)) {
-      const credentials = asRecord(asRecord(raw)?.['credentials']);
-      next[name] = credentials ? { ...asRecord(raw), credentials: resolveBlock(credentials, `spend.pull.connections.${name}.credentials`, SPEND_SECRET_KEYS) } : raw;
-    }
-    config['spend'] = { ...asRecord(merged['spend']), pull: { ...pull, connections: next } };
+    config['spend'] = { ...asRecord(merged['spend']), pull: { ...pull, connections: resolveSpendConnections(spendConnections, resolveBlock) } };
   }
   const warehouse = asRecord(merged['warehouse']);
   const clickhouse = asRecord(warehouse?.['clickhouse']);
   if (warehouse && clickhouse) {
     config['warehouse'] = { ...warehouse, clickhouse: resolveBlock(clickhouse, 'warehouse.clickhouse', ['password']) };
   }
-  return { config, errors, literals, values };
+  return { config, ...acc };
 }

@@ -2,6 +2,7 @@ import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
 import { eventRedaction } from './privacy/privacy-config.js';
 import { scheduleRetention, type RetentionJob } from './privacy/retention.js';
+import { shareSuppressions, type SharedSuppressions } from './privacy/shared-suppressions.js';
 import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
 import type { SuppressionList } from './privacy/suppression-list.js';
 import type { FetchLike } from '@touchline/destinations';
@@ -115,6 +116,8 @@ export interface Touchline {
   /** Privacy requests and the suppression list (src/privacy/, docs/governance.md). */
   readonly privacy: PrivacyRequests;
   readonly suppressions: SuppressionList;
+  /** The suppression lists this collector shares with the others of its warehouse (src/privacy/shared-suppressions.ts). */
+  readonly sharedSuppressions: SharedSuppressions;
   /** The retention job (src/privacy/retention.ts). */
   readonly retention: RetentionJob;
   readonly log: Log;
@@ -263,7 +266,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     throw err;
   }
   // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
-  const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
+  // Keyed with the deployment's shared secret when set, so every collector's hashes match.
+  const checks = openPrivacyChecks(people.store.db, config.privacy.suppressionKey ?? stored.secrets.tokenPepper);
+  if (config.warehouse.engine === 'clickhouse' && config.privacy.suppressionKey === undefined) {
+    log('privacy.suppressionKey is not set: other collectors of this warehouse will not recognise the persons deleted through this one (docs/governance.md, "Several collectors")');
+  }
   // What is open so far, closed in reverse if the start fails part way (a port in use…).
   const stopPruning = scheduleAuditPrune(people, log);
   const opened: (() => Promise<unknown>)[] = [async () => (stopPruning(), people.close()), () => warehouse.close()];
@@ -317,6 +324,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
     const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
     opened.push(async () => retention.stop());
+    // Every collector of the warehouse drops the persons deleted through any of them.
+    const sharedSuppressions = shareSuppressions({ warehouse, list: checks.suppressions, collectorId: stored.secrets.collectorId, clock, everyMs: config.privacy.suppressionPollMs, log });
+    opened.push(async () => (sharedSuppressions.stop(), sharedSuppressions.idle()));
     const alerts = startAlerts({ config: config.alerts, source: activation, fetch: options.fetch ?? (globalThis.fetch as unknown as FetchLike), clock, logger: loggerFrom(log) });
     opened.push(() => alerts.close());
     loader.start();
@@ -406,6 +416,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       },
       privacy,
       suppressions: checks.suppressions,
+      sharedSuppressions,
       retention,
       log,
       metrics,
@@ -414,6 +425,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         closed = true;
         await Promise.all([app.close(), adminApp.close()]);
         retention.stop();
+        sharedSuppressions.stop();
+        await sharedSuppressions.idle();
         await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));

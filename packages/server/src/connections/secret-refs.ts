@@ -78,7 +78,8 @@ const asRecord = (v: unknown): Record<string, unknown> | undefined =>
 
 /**
  * Resolves the references in the places credentials live: each destination's `config` and
- * `oauth` blocks (top-level string values), and `warehouse.clickhouse.password`. Other keys are
+ * `oauth` blocks (top-level string values), `warehouse.clickhouse.password` and
+ * `privacy.suppressionKey`. Other keys are
  * left alone: a value there is not a credential, and `env:` in it is not special.
  */
 export function resolveConfigSecrets(merged: Record<string, unknown>, src: SecretSources): ResolvedSecrets {
@@ -132,6 +133,10 @@ export function resolveConfigSecrets(merged: Record<string, unknown>, src: Secre
   const clickhouse = asRecord(warehouse?.['clickhouse']);
   if (warehouse && clickhouse) {
     config['warehouse'] = { ...warehouse, clickhouse: resolveBlock(clickhouse, 'warehouse.clickhouse', ['password']) };
+  }
+  const privacy = asRecord(merged['privacy']);
+  if (privacy && privacy['suppressionKey'] !== undefined) {
+    config['privacy'] = { ...privacy, ...resolveBlock({ suppressionKey: privacy['suppressionKey'] }, 'privacy', ['suppressionKey']) };
   }
   return { config, errors, literals, values };
 }

@@ -15,6 +15,16 @@ const isRegex = (s: string): boolean => {
 /** `privacy`: what is removed from events at ingest (docs/governance.md, "Redaction"). */
 export const PrivacyConfigSchema = z
   .object({
+    /**
+     * The secret the suppression list's identifier hashes are keyed with. Collectors sharing one
+     * warehouse must all have the same one, or a person deleted through one is not recognised by
+     * the others (docs/governance.md, "Several collectors"). Write it `env:NAME` or
+     * `file:/path`, or set `TOUCHLINE_SUPPRESSION_KEY`. Set it before the first privacy request:
+     * hashes made under another key no longer match. @defaultValue the data dir's own pepper
+     */
+    suppressionKey: z.string().min(32, { message: 'must be at least 32 characters (e.g. openssl rand -hex 32)' }).optional(),
+    /** How often each collector publishes its suppressions and reads the others'. @defaultValue 30000 */
+    suppressionPollMs: z.number().int().min(1000).default(30_000),
     redaction: z
       .object({
         /** Redact at ingest at all. @defaultValue true */

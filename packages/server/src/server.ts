@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
 import { eventRedaction } from './privacy/privacy-config.js';
@@ -24,6 +25,7 @@ import { createApprovals, type Approvals } from './approvals/approvals.js';
 import { partyOf } from './approvals/same-person.js';
 import { SCHEDULER } from './approvals/approval-record.js';
 import { auditEnvironmentsAtStart } from './approvals/environments-at-start.js';
+import { configRequester, forwardingApprovals, rulesAtStart } from './approvals/forwarding-rules.js';
 import { actorOf } from './admin/admin-route.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import type { AlertStatus } from './alerts/alerter.js';
@@ -299,14 +301,19 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
     let activationRef: Activation | undefined;
+    // Forwarding rules new or changed since their approval wait for one (docs/governance.md, "Forwarding rules").
+    const ruleApprovals = forwardingApprovals({ db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, requester: configRequester(osUserName()) });
+    ruleApprovals.requestAtStart(rulesAtStart(config));
     const approvals = createApprovals({
       db: people.store.db, audit: people.audit, clock: peopleClock, policy: people.policy, log,
       run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
+      onForwardingRuleApproved: () => activationRef?.forwardingApproved(),
     });
     const activation = await startActivation({
       config, warehouse, dataDir, log, schedule: options.listen !== false, ...(options.fetch ? { fetch: options.fetch } : {}), auth: connections.auth, suppressed: checks.record,
       scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
       onRunEnded: (run) => metrics.countSyncRun(run),
+      forwardingApproval: ruleApprovals.state,
     });
     activationRef = activation;
     const loader = createLoader({
@@ -442,6 +449,15 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The start's own failure is what the caller needs; closing what opened is best effort.
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Who started this server, as the OS knows them (some containers have no passwd entry). */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
   }
 }
 

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
-import { eventRedaction } from './privacy/privacy-config.js';
+import { eventRedaction, urlRedaction } from './privacy/privacy-config.js';
 import { scheduleRetention, type RetentionJob } from './privacy/retention.js';
 import { shareSuppressions, type SharedSuppressions } from './privacy/shared-suppressions.js';
 import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
@@ -339,6 +339,8 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     loader.start();
     opened.push(() => loader.stop());
 
+    // Touches are computed from the page before ingest: redacted as they enter the store.
+    const redactTouchUrl = urlRedaction(config.privacy);
     const touches = await openTouchStore({
       config: config.tracker,
       dataDir,
@@ -346,6 +348,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
       ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
       clock,
       log,
+      ...(redactTouchUrl ? { redactUrl: redactTouchUrl } : {}),
     });
     opened.push(() => touches.close());
     // The tracking plan: loaded now (a plan that does not load stops the start, saying why).

@@ -1,7 +1,7 @@
 import type { SegmentEvent } from '@touchline/protocol';
 import { z } from 'zod';
 import { redactEvent } from './redact-event.js';
-import { DEFAULT_REDACTED_PARAMS, type RedactionRules } from './redact-text.js';
+import { DEFAULT_REDACTED_PARAMS, redactUrl, type RedactionRules } from './redact-text.js';
 
 const isRegex = (s: string): boolean => {
   try {
@@ -57,6 +57,13 @@ export function redactionRules(c: PrivacyConfig['redaction']): RedactionRules {
     queryParams: new Set([...DEFAULT_REDACTED_PARAMS, ...c.queryParams.map((p) => p.toLowerCase())]),
     patterns: c.patterns.map((p) => new RegExp(p, 'g')),
   };
+}
+
+/** The ingest's URL redaction (touch stores' landing URLs and referrers), or undefined when off. */
+export function urlRedaction(c: PrivacyConfig): ((url: string) => string) | undefined {
+  if (!c.redaction.enabled) return undefined;
+  const rules = redactionRules(c.redaction);
+  return (url) => redactUrl(url, rules);
 }
 
 /** The ingest's redaction step, or undefined when `privacy.redaction.enabled` is false. */

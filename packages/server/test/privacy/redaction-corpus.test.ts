@@ -10,6 +10,7 @@ import { PrivacyConfigSchema, redactionRules } from '../../src/privacy/privacy-c
 import { redactEvent } from '../../src/privacy/redact-event.js';
 import { luhnValid, redactText, redactUrl } from '../../src/privacy/redact-text.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { TOUCH_CASES, trackLanding } from '../support/landing.js';
 
 const rules = redactionRules(PrivacyConfigSchema.parse({}).redaction);
 
@@ -133,5 +134,29 @@ describe('redaction at ingest, through the HTTP API', () => {
   it('with redaction off, the same event is stored as sent', async () => {
     const [row] = await off.sql(`SELECT url, title FROM events`);
     expect(row).toMatchObject({ url: page.context.page.url, title: page.context.page.title });
+  });
+});
+
+describe('the tracker\'s touch store (SQLite, beside DuckDB) keeps redacted landing URLs and referrers', () => {
+  let h: Harness;
+  let off: Harness;
+  beforeAll(async () => {
+    [h, off] = await Promise.all([startHarness(), startHarness({ privacy: { redaction: { enabled: false } } })]);
+  });
+  afterAll(async () => Promise.all([h?.dispose(), off?.dispose()]));
+
+  it('an email in a query, a %40-encoded one and a token parameter are gone from the stored touches', async () => {
+    const { visitorId } = await trackLanding(h, h.writeKey);
+    const stored = await h.touchStore.get(visitorId);
+    for (const t of [stored?.first, stored?.session]) {
+      expect(t).toMatchObject({ url: TOUCH_CASES.storedUrl, referrer: TOUCH_CASES.storedReferrer });
+    }
+    expect(stored?.first).toMatchObject({ utm_source: 'newsletter' });
+    expect(JSON.stringify(stored)).not.toMatch(/ada|9f8e7d6c5b4a/);
+  });
+
+  it('with redaction off, they are stored as the page sent them', async () => {
+    const { visitorId } = await trackLanding(off, off.writeKey);
+    expect((await off.touchStore.get(visitorId))?.first).toMatchObject({ url: TOUCH_CASES.url, referrer: TOUCH_CASES.referrer });
   });
 });

@@ -2,12 +2,15 @@
  * Two collectors on one ClickHouse share their suppression lists (src/privacy/shared-suppressions.ts):
  * a person deleted through collector A is dropped when their events reach collector B, once each
  * has polled (on the injected clock); lifting the suppression on A lets B store them again. The
- * published table holds keyed hashes only, and the analyst SQL path cannot read it.
+ * published table holds keyed hashes only, and the analyst SQL path cannot read it. And, on the
+ * same server (one ClickHouse per file keeps CI short), the ClickHouse touch store keeps
+ * landing URLs and referrers redacted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryRefusedError } from '../../src/warehouse/warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { TOUCH_CASES, trackLanding } from '../support/landing.js';
 import { manualClock } from '../support/manual-clock.js';
 
 const TOKEN = 'shared-suppressions-admin-token-0123';
@@ -98,5 +101,22 @@ describe.skipIf(clickhouseSkipReason() !== null)(`suppressions shared across col
     const res = await adminA('POST', '/admin/sql', { sql: 'SELECT hash FROM privacy_suppressions' });
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('the ClickHouse touch store keeps redacted landing URLs and referrers, seen from the other collector too', async () => {
+    const { visitorId } = await trackLanding(a, a.writeKey);
+    for (const c of [a, b]) {
+      // The other collector reads it once A's store has flushed its facts (a fraction of a second).
+      const deadline = Date.now() + 10_000;
+      while ((await c.touchStore.get(visitorId)) === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const stored = await c.touchStore.get(visitorId);
+      expect(stored?.first).toMatchObject({ url: TOUCH_CASES.storedUrl, referrer: TOUCH_CASES.storedReferrer, utm_source: 'newsletter' });
+      expect(JSON.stringify(stored)).not.toMatch(/ada|9f8e7d6c5b4a/);
+    }
+    // What the analyst sees of it (the visitor_touches view) is the redacted text too.
+    const rows = await a.sql(`SELECT first, session FROM visitor_touches`);
+    expect(rows.length).toBe(1);
+    expect(JSON.stringify(rows)).toContain('token=[redacted]');
+    expect(JSON.stringify(rows)).not.toMatch(/ada|9f8e7d6c5b4a/);
   });
 });

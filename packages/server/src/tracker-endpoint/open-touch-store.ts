@@ -7,7 +7,7 @@ import { touchStoreEngine, type TrackerConfig } from './tracker-config.js';
 import { memoryTouchStore, schedulePruning, type TouchStore } from './touch-store.js';
 import type { WarehouseEngine } from '../warehouse/engine.js';
 import type { Clock } from '../clock/clock.js';
-import { redactingTouchStore } from '../privacy/redact-touches.js';
+import { redactingTouchStore } from './redacting-touch-store.js';
 
 export interface TouchStoreInputs {
   /** `tracker`: the touch store's engine and path, and the cookie's lifetime (expired visitors are pruned). */

@@ -1,5 +1,5 @@
 import type { Touch, TouchState } from '@touchline/protocol';
-import type { TouchStore, VisitorUpdate } from '../tracker-endpoint/touch-store.js';
+import type { TouchStore, VisitorUpdate } from './touch-store.js';
 
 /** A touch with its landing URL and referrer redacted (the rest — UTMs, click ids — is kept). */
 /** The same object when nothing changes: stores skip rewriting a touch that is unchanged (sqlite-touch-store.ts). */

@@ -530,7 +530,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
       modesOf: (id) => modesOf(config.plans, p.sources.list().find((s) => s.id === id)?.name),
       sourceId: (nameOrId) => p.sources.list().find((s) => s.id === nameOrId || s.name === nameOrId)?.id,
     }),
-    ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now }),
+    ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now, model: p.derived.sql }),
     ...privacyRoutes({ privacy: p.privacy, suppressions: p.checks.suppressions, hash: p.checks.hash }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
-import { eventRedaction, urlRedaction } from './privacy/privacy-config.js';
+import { eventRedaction, failedRedaction, urlRedaction } from './privacy/privacy-config.js';
 import { scheduleRetention, type RetentionJob } from './privacy/retention.js';
 import { shareSuppressions, type SharedSuppressions } from './privacy/shared-suppressions.js';
 import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
@@ -355,7 +355,11 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const plans = await openPlanHolder(config.plans.path);
     const sourceName = (id: string) => sources.list().find((s) => s.id === id)?.name;
     const redact = eventRedaction(config.privacy);
-    const ingestDeps = { ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: checks.event, ...(redact ? { redact } : {}) };
+    const redactFailed = failedRedaction(config.privacy);
+    const ingestDeps = {
+      ...ingestDepsOf(config, spool, dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: checks.event,
+      ...(redact ? { redact } : {}), ...(redactFailed ? { redactFailed } : {}),
+    };
     // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
     // under its cookie's visitor id, so its ingest does not.
     // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -509,6 +513,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
     log,
     metrics: p.metrics,
+    ...(failedRedaction(config.privacy) ? { redactFailed: failedRedaction(config.privacy)! } : {}),
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [

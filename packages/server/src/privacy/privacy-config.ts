@@ -1,6 +1,7 @@
 import type { SegmentEvent } from '@touchline/protocol';
 import { z } from 'zod';
 import { redactEvent } from './redact-event.js';
+import { redactFailedRaw } from './redact-failed.js';
 import { DEFAULT_REDACTED_PARAMS, redactUrl, type RedactionRules } from './redact-text.js';
 
 const isRegex = (s: string): boolean => {
@@ -64,6 +65,14 @@ export function urlRedaction(c: PrivacyConfig): ((url: string) => string) | unde
   if (!c.redaction.enabled) return undefined;
   const rules = redactionRules(c.redaction);
   return (url) => redactUrl(url, rules);
+}
+
+/** The redaction of a refused event's raw text before `failed_events` stores it (redact-failed.ts), or undefined when off. */
+export function failedRedaction(c: PrivacyConfig): ((raw: unknown) => unknown) | undefined {
+  if (!c.redaction.enabled) return undefined;
+  const rules = redactionRules(c.redaction);
+  const keep = new Set(c.redaction.keepProperties);
+  return (raw) => redactFailedRaw(raw, rules, keep);
 }
 
 /** The ingest's redaction step, or undefined when `privacy.redaction.enabled` is false. */

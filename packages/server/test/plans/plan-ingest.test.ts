@@ -3,6 +3,8 @@
  * batches, what is stored and what is quarantined, and the plan's version on every judged row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compilePlan } from '../../src/plans/compile-plan.js';
+import { planFromData } from '../../src/plans/load-plan.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { shopPlanYaml, writePlan } from './plan-fixture.js';
 
@@ -192,5 +194,13 @@ describe('nested keys: properties.products[].product_id, not context', () => {
     const [row] = await h.sql(`select properties from events where message_id = 'nest-d1'`);
     expect(JSON.parse(String(row?.['properties']))).toEqual({ products: [{ product_id: 'p1', price: 1 }, { product_id: 'p2' }, { product_id: 'p3' }], shipping: { method: 'dhl' } });
     expect((await violationsOf('events', 'nest-d2'))?.violations ?? []).toEqual([]);
+  });
+
+  it('a plan whose nested key breaks its own naming rule is refused, naming the path', () => {
+    const doc = planFromData({
+      version: '1', name: 'shop', naming: { events: 'Object Action', properties: 'snake_case' },
+      events: { 'Cart Updated': { description: 'd', owner: 'o@shop.test', properties: { properties: { products: { type: 'array', items: { type: 'object', properties: { productId: { type: 'string' } } } } } } } },
+    }, 'test');
+    expect(() => compilePlan(doc)).toThrow(/events\["Cart Updated"\]\.properties: products\[\]\.productId: the name does not follow naming\.properties \(snake_case\)/);
   });
 });

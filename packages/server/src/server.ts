@@ -1,6 +1,8 @@
+import { userInfo } from 'node:os';
 import { privacyRoutes } from './admin/privacy-routes.js';
 import { openPrivacyChecks, type PrivacyChecks } from './privacy/privacy.js';
-import { eventRedaction } from './privacy/privacy-config.js';
+import { eventRedaction, failedRedaction, urlRedaction } from './privacy/privacy-config.js';
+import { shareSuppressions, type SharedSuppressions } from './privacy/shared-suppressions.js';
 import { scheduleRetention, type RetentionJob } from './privacy/retention.js';
 import { privacyRequests, type PrivacyRequests } from './privacy/privacy-requests.js';
 import type { SuppressionList } from './privacy/suppression-list.js';
@@ -26,6 +28,7 @@ import { createApprovals, type Approvals } from './approvals/approvals.js';
 import { partyOf } from './approvals/same-person.js';
 import { SCHEDULER } from './approvals/approval-record.js';
 import { auditEnvironmentsAtStart } from './approvals/environments-at-start.js';
+import { configRequester, forwardingApprovals, rulesAtStart } from './approvals/forwarding-rules.js';
 import { actorOf } from './admin/admin-route.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import type { AlertStatus } from './alerts/alerter.js';
@@ -118,6 +121,8 @@ export interface Touchline {
   /** Privacy requests and the suppression list (src/privacy/, docs/governance.md). */
   readonly privacy: PrivacyRequests;
   readonly suppressions: SuppressionList;
+  /** The suppression lists this collector shares with the others of its warehouse (src/privacy/shared-suppressions.ts). */
+  readonly sharedSuppressions: SharedSuppressions;
   /** The retention job (src/privacy/retention.ts). */
   readonly retention: RetentionJob;
   readonly log: Log;
@@ -287,7 +292,11 @@ async function openControl(b: StartBase): Promise<Control> {
     await auditAtStart(people, b.dataDir, flattenPolicyConfig(config.policy), log);
     auditEnvironmentsAtStart(people.store.db, people.audit, config, log);
     // The suppression list (control store), checked at ingest, by the loader, by syncs and forwarding.
-    const checks = openPrivacyChecks(people.store.db, stored.secrets.tokenPepper);
+    // Keyed with the deployment's shared secret when set, so every collector's hashes match.
+    const checks = openPrivacyChecks(people.store.db, config.privacy.suppressionKey ?? stored.secrets.tokenPepper);
+    if (config.warehouse.engine === 'clickhouse' && config.privacy.suppressionKey === undefined) {
+      log('privacy.suppressionKey is not set: other collectors of this warehouse will not recognise the persons deleted through this one (docs/governance.md, "Several collectors")');
+    }
     const warehouse = meteredWarehouse(await openWarehouse(config.warehouse, b.dataDir), metrics);
     return { people, peopleClock, connections, warehouse, metrics, checks, stopPruning: scheduleAuditPrune(people, log, b.clock) };
   } catch (err) {
@@ -343,6 +352,7 @@ interface Jobs {
   readonly retention: RetentionJob;
   readonly alerts: { status(): AlertStatus; close(): Promise<void> };
   readonly spendPulls: SpendPulls;
+  readonly sharedSuppressions: SharedSuppressions;
 }
 
 /** Starts the jobs; only a listening server schedules syncs (an in-process Touchline, `touchline import`, does not). */
@@ -351,14 +361,19 @@ async function startJobs(b: StartBase, c: Control, s: Storage, opened: Closer[])
   const { people, warehouse } = c;
   // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
   let activationRef: Activation | undefined;
+  // Forwarding rules new or changed since their approval wait for one (docs/governance.md, "Forwarding rules").
+  const ruleApprovals = forwardingApprovals({ db: people.store.db, audit: people.audit, clock: c.peopleClock, policy: people.policy, requester: configRequester(osUserName()) });
+  ruleApprovals.requestAtStart(rulesAtStart(config));
   const approvals = createApprovals({
     db: people.store.db, audit: people.audit, clock: c.peopleClock, policy: people.policy, log,
     run: (name, o) => (activationRef ? activationRef.syncs.run(name, o) : Promise.reject(new Error('activation has not started'))),
+    onForwardingRuleApproved: () => activationRef?.forwardingApproved(),
   });
   const activation = await startActivation({
     config, warehouse, dataDir: b.dataDir, log, schedule: b.options.listen !== false, ...(b.options.fetch ? { fetch: b.options.fetch } : {}), auth: c.connections.auth, suppressed: c.checks.record,
     scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
     onRunEnded: (run) => c.metrics.countSyncRun(run),
+    forwardingApproval: ruleApprovals.state,
   });
   activationRef = activation;
   const loader = createLoader({
@@ -369,6 +384,9 @@ async function startJobs(b: StartBase, c: Control, s: Storage, opened: Closer[])
   // The retention policy (docs/governance.md, "Retention"): at start and every 6 h.
   const retention = scheduleRetention({ warehouse, settings: () => people.policy().retention, clock, log });
   opened.push(async () => retention.stop());
+  // Every collector of the warehouse drops the persons deleted through any of them.
+  const sharedSuppressions = shareSuppressions({ warehouse, list: c.checks.suppressions, collectorId: b.stored.secrets.collectorId, clock, everyMs: config.privacy.suppressionPollMs, log });
+  opened.push(async () => (sharedSuppressions.stop(), sharedSuppressions.idle()));
   const alerts = startAlerts({ config: config.alerts, source: activation, fetch: fetchOf(b.options), clock, logger: loggerFrom(log) });
   opened.push(() => alerts.close());
   // Ad spend from the networks' reporting APIs (docs/spend.md): on demand, and by spend.pull.schedule when listening.
@@ -379,7 +397,7 @@ async function startJobs(b: StartBase, c: Control, s: Storage, opened: Closer[])
   opened.push(() => spendPulls.close());
   loader.start();
   opened.push(() => loader.stop());
-  return { approvals, activation, loader, retention, alerts, spendPulls };
+  return { approvals, activation, loader, retention, alerts, spendPulls, sharedSuppressions };
 }
 
 /** The two doors' parts: the touch store, the tracking plan, the ingest and the tracker endpoint. */
@@ -394,17 +412,24 @@ interface Doors {
 /** Opens the touch store and the tracking plan, then each door's ingest over the spool. */
 async function openDoors(b: StartBase, c: Control, s: Storage, opened: Closer[]): Promise<Doors> {
   const { config } = b;
+  // Touches are computed from the page before ingest: redacted as they enter the store.
+  const redactTouchUrl = urlRedaction(config.privacy);
   const touches = await openTouchStore({
     config: config.tracker, dataDir: b.dataDir, warehouseEngine: config.warehouse.engine,
     ...(config.warehouse.engine === 'clickhouse' ? { clickhouse: config.warehouse.clickhouse } : {}),
     clock: b.clock, log: b.log,
+    ...(redactTouchUrl ? { redactUrl: redactTouchUrl } : {}),
   });
   opened.push(() => touches.close());
   // The tracking plan: loaded now (a plan that does not load stops the start, saying why).
   const plans = await openPlanHolder(config.plans.path);
   const sourceName = (id: string) => s.sources.list().find((x) => x.id === id)?.name;
   const redact = eventRedaction(config.privacy);
-  const ingestDeps = { ...ingestDepsOf(config, s.spool, s.dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: c.checks.event, ...(redact ? { redact } : {}) };
+  const redactFailed = failedRedaction(config.privacy);
+  const ingestDeps = {
+    ...ingestDepsOf(config, s.spool, s.dedupWindowMs), plans: createPlanGate(plans.current, config.plans, sourceName), suppressed: c.checks.event,
+    ...(redact ? { redact } : {}), ...(redactFailed ? { redactFailed } : {}),
+  };
   // Every door stamps each event with its visitor's touches; the tracker endpoint does it itself,
   // under its cookie's visitor id, so its ingest does not.
   // The dashboard's live view reads both doors through one sampled tap, after each answer.
@@ -508,7 +533,7 @@ function touchlineOf(b: StartBase, p: Started): Touchline {
     warehouse: c.warehouse, spool: s.spool, loader: j.loader, sources: s.sources, ingest: d.ingest, touchStore: d.touches.store,
     activation: j.activation, derived: s.derived, plans: d.plans,
     reloadPlan: (trigger) => reloadPlan(config, d.plans, c.people, trigger),
-    privacy: p.privacy, suppressions: c.checks.suppressions, retention: j.retention, log: b.log, metrics: c.metrics,
+    privacy: p.privacy, suppressions: c.checks.suppressions, sharedSuppressions: j.sharedSuppressions, retention: j.retention, log: b.log, metrics: c.metrics,
     close: once(() => closeTouchline(b, p)),
   };
 }
@@ -543,6 +568,8 @@ async function closeTouchline(b: StartBase, p: Started): Promise<void> {
   const { c, s, j, d } = p;
   await Promise.all([p.app.close(), p.adminApp.close()]);
   j.retention.stop();
+  j.sharedSuppressions.stop();
+  await j.sharedSuppressions.idle();
   await d.touches.close();
   await j.loader.stop();
   await j.loader.flush().catch((err: Error) => b.log('final load failed; rows stay in the spool', { error: err.message }));
@@ -554,6 +581,16 @@ async function closeTouchline(b: StartBase, p: Started): Promise<void> {
   await c.warehouse.close();
   c.stopPruning();
   c.people.close();
+}
+
+/** Who started this server, as the OS knows them (some containers have no passwd entry). */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry: the approval request names the config file without a user.
+    return '';
+  }
 }
 
 /** The admin listener's OAuth callback as a browser on this host reaches it (an account's `oauth.redirectUri` overrides it). */
@@ -602,6 +639,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     siteOrigins: siteOrigins({ siteDomains: config.tracker.siteDomains, allowedOrigins: config.cors.allowedOrigins }),
     log,
     metrics: p.metrics,
+    ...(failedRedaction(config.privacy) ? { redactFailed: failedRedaction(config.privacy)! } : {}),
   });
   // The admin API, one table: the guard asks the one policy about each route's action.
   const adminRoutes: AdminRoute[] = [
@@ -624,7 +662,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
       modesOf: (id) => modesOf(config.plans, p.sources.list().find((s) => s.id === id)?.name),
       sourceId: (nameOrId) => p.sources.list().find((s) => s.id === nameOrId || s.name === nameOrId)?.id,
     }),
-    ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now }),
+    ...utmRoutes({ warehouse: p.warehouse, rules: compileUtmRules(config.attribution.utm ?? UtmRulesSchema.parse({})), now: p.now, model: p.derived.sql }),
     ...privacyRoutes({ privacy: p.privacy, suppressions: p.checks.suppressions, hash: p.checks.hash }),
   ];
   // The guard and the dashboard's sign-in both check tokens through the people's AdminAuth.

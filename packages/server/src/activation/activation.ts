@@ -6,7 +6,7 @@ import { createScheduler } from './engine/scheduler.js';
 import type { RunRecord } from './store/records.js';
 import { createSyncEngine, type SyncEngine, type SyncEngineDeps } from './engine/sync-engine.js';
 import type { RunGate } from './engine/run-gate.js';
-import { startForwarder } from './forwarding/forwarder.js';
+import { startForwarder, type RuleApproval } from './forwarding/forwarder.js';
 
 export interface ActivationOptions {
   readonly config: ActivationConfig;
@@ -29,6 +29,8 @@ export interface ActivationOptions {
   readonly onRunEnded?: SyncEngineDeps['onRunEnded'];
   /** Rows naming a person a privacy request removed (src/privacy/): syncs and forwarding skip them. @defaultValue none */
   readonly suppressed?: (row: Readonly<Record<string, unknown>>) => boolean;
+  /** Whether a forwarding rule may forward now (src/approvals/forwarding-rules.ts). @defaultValue every rule may */
+  readonly forwardingApproval?: (rule: string) => RuleApproval;
 }
 
 /** Activation in a running Touchline: the sync engine, its scheduler, and real-time forwarding. */
@@ -42,6 +44,8 @@ export interface Activation {
   overdue(graceMs: number): { readonly sync: string; readonly dueAt: number }[];
   /** Called by the loader with a batch about to be loaded: matching events go to the outbox. */
   beforeLoad(batch: LoadBatch): Promise<void>;
+  /** A forwarding rule was approved: its outbox drains now rather than at the next look. */
+  forwardingApproved(): void;
   close(): Promise<void>;
 }
 
@@ -76,7 +80,7 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
   const forwarder =
     o.forward === false || Object.keys(o.config.forwarding.rules).length === 0
       ? null
-      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...suppressed });
+      : await startForwarder({ config: o.config, warehouse: o.warehouse, store: syncs.store, dataDir: o.dataDir, fetch, clock, gates, logger, ...(o.auth ? { auth: o.auth } : {}), ...suppressed, ...(o.forwardingApproval ? { approval: o.forwardingApproval } : {}) });
   await scheduler?.start();
   return {
     syncs,
@@ -84,6 +88,7 @@ export async function startActivation(o: ActivationOptions): Promise<Activation>
     onRunEnded: (listener) => void listeners.push(listener),
     overdue: (graceMs) => scheduler?.overdue(graceMs) ?? [],
     beforeLoad: (batch) => forwarder?.beforeLoad(batch) ?? Promise.resolve(),
+    forwardingApproved: () => forwarder?.wake(),
     async close() {
       await scheduler?.stop();
       await syncs.close();

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { APPROVAL_STATUSES } from '../approvals/approval-record.js';
+import { APPROVAL_KINDS, APPROVAL_STATUSES } from '../approvals/approval-record.js';
 import type { RouteDoc } from '../http/route-doc.js';
 
 // The approvals routes' schemas and examples (approval-routes.ts), beside them for length only.
 
 const Party = z.object({ type: z.enum(['member', 'bootstrap', 'system']), id: z.string().nullable(), tokenId: z.string().nullable(), label: z.string() });
 const Summary = z.looseObject({
-  id: z.string(), status: z.enum(APPROVAL_STATUSES), sync: z.string(), destination: z.string(), type: z.string(), requester: Party,
+  id: z.string(), kind: z.enum(APPROVAL_KINDS), status: z.enum(APPROVAL_STATUSES), sync: z.string(), destination: z.string(), type: z.string(), requester: Party,
   rows: z.number().int(), counts: z.object({ add: z.number().int(), change: z.number().int(), remove: z.number().int() }),
   triggers: z.array(z.object({ rule: z.string(), reason: z.string() })), createdAt: z.string(), expiresAt: z.string(),
   decider: Party.nullable(), decidedAt: z.string().nullable(), reason: z.string().nullable(), runId: z.string().nullable(),
@@ -14,7 +14,7 @@ const Summary = z.looseObject({
 const Id = z.object({ id: z.string().min(1) });
 
 const PENDING = {
-  id: 'apr_7c1e2f90', status: 'pending', sync: 'trial_users', destination: 'hubspot', type: 'upsert',
+  id: 'apr_7c1e2f90', kind: 'sync-run', status: 'pending', sync: 'trial_users', destination: 'hubspot', type: 'upsert',
   requester: { type: 'member', id: 'mem_3b8d', tokenId: null, label: 'Ana Ruiz' },
   rows: 1240, counts: { add: 1180, change: 60, remove: 0 }, triggers: [{ rule: 'rows-over', reason: '1240 rows is over the 1000 that need a second person' }],
   createdAt: '2026-12-07T15:02:11.000Z', expiresAt: '2026-12-08T15:02:11.000Z',
@@ -49,7 +49,8 @@ export const APPROVAL_DOCS = {
   approve: {
     summary: 'Approves a request (by someone other than its requester) and starts the run',
     params: Id,
-    response: z.object({ approval: Summary, runId: z.string() }),
+    // A forwarding rule's approval starts no run: runId is null.
+    response: z.object({ approval: Summary, runId: z.string().nullable() }),
     examples: [
       {
         name: 'approved',

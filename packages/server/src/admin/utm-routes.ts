@@ -5,12 +5,16 @@ import { ClientError } from '../http/client-error.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { buildTaggedUrl, NonConformingTagError } from '../taxonomy/utm-build.js';
 import { UTM_PARAMS, type UtmParam, type UtmRules } from '../taxonomy/utm-rules.js';
-import { utmReport } from '../taxonomy/utm-report.js';
+import { utmReport, type UtmRange } from '../taxonomy/utm-report.js';
+import { revenueByLastTouch } from '../identity/utm-revenue.js';
+import type { ModelSql } from '../identity/model-views.js';
 
 export interface UtmRouteDeps {
   readonly warehouse: Warehouse;
   readonly rules: UtmRules;
   readonly now: () => Date;
+  /** The conversions and touch rules: the report weighs each value by revenue too (utm-revenue.ts). @defaultValue volume only */
+  readonly model?: ModelSql;
 }
 
 const wholeDays = (v: string): boolean => {
@@ -28,14 +32,14 @@ const Problem = z.object({
 const REPORT_DOC: RouteDoc = {
   summary: 'UTM values of recent landings that the campaign taxonomy reads otherwise or refuses',
   querystring: z.object({ days: z.string().refine(wholeDays, 'a whole number of days, 1 to 3660').optional().describe('how far back; 30 when absent') }),
-  response: z.object({ landings: z.number().int(), lines: z.array(Problem.extend({ landings: z.number().int() })) }),
+  response: z.object({ landings: z.number().int(), lines: z.array(Problem.extend({ landings: z.number().int(), revenue: z.number().optional().describe('value of the conversions whose last touch carried it') })) }),
   examples: [
     {
       name: 'a week',
       request: { query: { days: '7' } },
       response: {
         status: 200,
-        body: { landings: 1840, lines: [{ param: 'utm_source', value: 'FaceBook', canonical: 'facebook', problem: 'not_normalised', fix: 'normalise: lowercase', landings: 212 }] },
+        body: { landings: 1840, lines: [{ param: 'utm_source', value: 'FaceBook', canonical: 'facebook', problem: 'not_normalised', fix: 'normalise: lowercase', landings: 212, revenue: 1840.5 }] },
       },
     },
   ],
@@ -83,7 +87,9 @@ export function utmRoutes(deps: UtmRouteDeps): AdminRoute[] {
         const days = Number(q['days'] ?? 30);
         if (!(Number.isInteger(days) && days > 0 && days <= 3660)) throw new ClientError(400, 'bad_request', 'days: a whole number of days, 1 to 3660');
         const now = deps.now().getTime();
-        return utmReport(deps.warehouse, { sinceMs: now - days * 86_400_000, untilMs: now + 1 }, deps.rules);
+        const model = deps.model;
+        const revenue = model ? (range: UtmRange) => revenueByLastTouch(deps.warehouse, model, range) : undefined;
+        return utmReport(deps.warehouse, { sinceMs: now - days * 86_400_000, untilMs: now + 1 }, deps.rules, revenue);
       },
     },
     {

@@ -32,9 +32,14 @@ export interface RunAsk {
   readonly full: boolean;
 }
 
+/** What waits: one sync run's diff, or a forwarding rule's config (src/approvals/forwarding-rules.ts). */
+export const APPROVAL_KINDS = ['sync-run', 'forwarding-rule'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
 export interface ApprovalRecord {
   readonly id: string;
-  readonly kind: 'sync-run';
+  readonly kind: ApprovalKind;
+  /** The sync, or `forward:<rule>` for a forwarding rule. */
   readonly syncName: string;
   readonly destination: string;
   /** The run that stopped awaiting this approval. */
@@ -42,7 +47,10 @@ export interface ApprovalRecord {
   readonly options: RunAsk;
   readonly triggers: readonly Trigger[];
   readonly counts: DiffCounts;
-  /** SHA-256 over the diff in key order (op, key, hash of the mapped row): what "the approved diff" means. */
+  /**
+   * SHA-256 over the diff in key order (op, key, hash of the mapped row): what "the approved diff"
+   * means. A forwarding rule's: over its config (forwarding-rules.ts).
+   */
   readonly digest: string;
   /** The dry run of the diff: its first rows and the exact requests they make (credentials masked). */
   readonly report: DryRunReport;
@@ -64,6 +72,7 @@ export interface ApprovalRecord {
 /** What a list shows of a request (the dashboard renders it): no rows, no requests. */
 export interface ApprovalSummary {
   readonly id: string;
+  readonly kind: ApprovalKind;
   readonly status: ApprovalStatus;
   readonly sync: string;
   readonly destination: string;
@@ -89,7 +98,7 @@ export const rowsOf = (c: DiffCounts): number => c.add + c.change + c.remove;
 
 export function summaryOf(a: ApprovalRecord): ApprovalSummary {
   return {
-    id: a.id, status: a.status, sync: a.syncName, destination: a.destination, type: a.report.type, requester: a.requester,
+    id: a.id, kind: a.kind, status: a.status, sync: a.syncName, destination: a.destination, type: a.report.type, requester: a.requester,
     rows: rowsOf(a.counts), counts: a.counts, triggers: a.triggers, createdAt: a.createdAt, expiresAt: a.expiresAt,
     decider: a.decider, decidedAt: a.decidedAt, reason: a.reason, runId: a.runId, usedRunId: a.usedRunId, supersededBy: a.supersededBy,
   };

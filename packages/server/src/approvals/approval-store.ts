@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DryRunReport } from '../activation/engine/dry-run.js';
 import type { DiffCounts } from '../activation/store/records.js';
-import { APPROVAL_STATUSES, type ApprovalRecord, type ApprovalStatus, type Party, type RunAsk, type Trigger } from './approval-record.js';
+import { APPROVAL_KINDS, APPROVAL_STATUSES, type ApprovalKind, type ApprovalRecord, type ApprovalStatus, type Party, type RunAsk, type Trigger } from './approval-record.js';
 
 interface Row {
   id: string; kind: string; sync_name: string; destination: string; run_id: string | null; options: string; triggers: string;
@@ -19,9 +19,14 @@ function statusOf(s: string, id: string): ApprovalStatus {
   throw new Error(`approvals: ${id} has status ${JSON.stringify(s)} (written by a newer Touchline?)`);
 }
 
+function kindOf(k: string, id: string): ApprovalKind {
+  if ((APPROVAL_KINDS as readonly string[]).includes(k)) return k as ApprovalKind;
+  throw new Error(`approvals: ${id} is of kind ${JSON.stringify(k)} (written by a newer Touchline?)`);
+}
+
 function toRecord(r: Row): ApprovalRecord {
   return {
-    id: r.id, kind: 'sync-run', syncName: r.sync_name, destination: r.destination, runId: r.run_id,
+    id: r.id, kind: kindOf(r.kind, r.id), syncName: r.sync_name, destination: r.destination, runId: r.run_id,
     options: JSON.parse(r.options) as RunAsk, triggers: JSON.parse(r.triggers) as Trigger[], counts: JSON.parse(r.counts) as DiffCounts,
     digest: r.digest, report: JSON.parse(r.report) as DryRunReport,
     requester: party(r.requester_type, r.requester_id, r.requester_token, r.requester_label)!,

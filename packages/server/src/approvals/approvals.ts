@@ -38,6 +38,8 @@ export interface ApprovalsDeps {
   /** Starts the approved run (the sync engine's `run`; bound once activation has started). */
   readonly run: (name: string, o: RunOptions) => Promise<RunRecord>;
   readonly log: Log;
+  /** Told when a forwarding rule's config is approved, so its outbox drains at once. @defaultValue none */
+  readonly onForwardingRuleApproved?: (rule: string) => void;
 }
 
 const auditActor = (p: Party): AuditActor => ({ type: p.type, id: p.id, label: p.label, tokenId: p.tokenId });
@@ -167,6 +169,17 @@ export function createApprovals(d: ApprovalsDeps) {
     return a;
   }
 
+  /** A forwarding rule's config approved: in force from now on, until the rule changes. */
+  function approveRule(a: ApprovalRecord, actor: Actor): ApprovalRecord {
+    const at = now().toISOString();
+    if (!store.move(a.id, ['pending', 'approved'], 'used', { decider: partyOf(actor), decidedAt: at })) {
+      throw new ApprovalError('conflict', `approval ${a.id} was decided at the same moment by someone else: touchline approvals show ${a.id}`);
+    }
+    d.audit.append({ actor: auditActor(partyOf(actor)), action: 'approvals.used', target: `approval ${a.id}`, outcome: 'allowed', params: { forwardingRule: a.syncName, digest: a.digest } });
+    d.onForwardingRuleApproved?.(a.syncName.replace(/^forward:/, ''));
+    return store.get(a.id)!;
+  }
+
   return {
     gateFor,
     expire,
@@ -181,9 +194,11 @@ export function createApprovals(d: ApprovalsDeps) {
     /**
      * Approves (or, already approved by someone else and unused, starts again) and starts the run.
      * The approval then holds for `approvals.expiryHours` for the run to start and find the same diff.
+     * A forwarding rule's approval is in force at once (`used`) and starts no run: runId is null.
      */
-    async approve(id: string, actor: Actor): Promise<{ approval: ApprovalRecord; runId: string }> {
+    async approve(id: string, actor: Actor): Promise<{ approval: ApprovalRecord; runId: string | null }> {
       const a = decidable(id, actor, ['pending', 'approved']);
+      if (a.kind === 'forwarding-rule') return { approval: approveRule(a, actor), runId: null };
       if (a.status === 'pending') {
         const at = now();
         const expiresAt = new Date(at.getTime() + d.policy().approvals.expiryHours * HOUR_MS).toISOString();

@@ -32,6 +32,8 @@ export interface CollectorOptions {
   readonly log: Log;
   /** Times each answer (`touchline_http_request_duration_seconds`, listener `public`). @defaultValue none */
   readonly metrics?: Metrics;
+  /** Removes PII from a refused body before `failed_events` keeps it (src/privacy/redact-failed.ts). @defaultValue none */
+  readonly redactFailed?: (raw: unknown) => unknown;
 }
 
 /**
@@ -57,7 +59,8 @@ export async function buildCollectorApp(options: CollectorOptions): Promise<Fast
   registerCors(app, { site: options.siteOrigins, defaultPolicy: 'public', log: options.log });
 
   const quarantine: Quarantine = async (facts: RequestFacts, raw: unknown, reason: string, rawIsText = false): Promise<void> => {
-    await options.spool.append([failedRow(facts, 0, raw, reason, '', rawIsText)], { requestId: facts.requestId });
+    const stored = options.redactFailed ? options.redactFailed(raw) : raw;
+    await options.spool.append([failedRow(facts, 0, stored, reason, '', rawIsText)], { requestId: facts.requestId });
   };
 
   const routes = options.routes ?? [];

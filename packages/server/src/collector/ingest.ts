@@ -68,6 +68,8 @@ export interface IngestDeps extends RowBuilderDeps {
    * URLs, referrers, titles, free-text properties. @defaultValue none
    */
   readonly redact?: (event: SegmentEvent) => SegmentEvent;
+  /** Removes PII from a refused event's raw value before `failed_events` keeps it (src/privacy/redact-failed.ts). @defaultValue none */
+  readonly redactFailed?: (raw: unknown) => unknown;
 }
 
 /** A quarantine row for `failed_events`. */
@@ -147,7 +149,8 @@ export function createIngest(deps: IngestDeps): Ingest {
         rejected.push({ index: i, reason: told.reason, field: told.field });
         const sent = validated[i]!;
         const messageId = sent.ok ? sent.event.messageId : undefined;
-        lines.push(failedRow(req, i, mapped ? mapped.raw[i] : raw, told.reason, told.field, false, messageId, marks[i]));
+        const sentRaw = mapped ? mapped.raw[i] : raw;
+        lines.push(failedRow(req, i, deps.redactFailed ? deps.redactFailed(sentRaw) : sentRaw, told.reason, told.field, false, messageId, marks[i]));
         continue;
       }
       const key = dedupKey(req.sourceId, built.messageId);

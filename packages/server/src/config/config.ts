@@ -198,6 +198,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   TOUCHLINE_TRUST_PROXY: 'ip.trustProxy',
   TOUCHLINE_IP_TRUNCATE: 'ip.truncate',
   TOUCHLINE_PLANS_PATH: 'plans.path',
+  TOUCHLINE_SUPPRESSION_KEY: 'privacy.suppressionKey',
 };
 
 /** Sets `a.b.c` in a nested plain object. */

@@ -138,8 +138,8 @@ function resolveSpendConnections(connections: Record<string, unknown>, resolveBl
 
 /**
  * Resolves the references in the places credentials live: each destination's `config` and
- * `oauth` blocks (top-level string values), each spend connection's `credentials`, and
- * `warehouse.clickhouse.password`. Other keys are
+ * `oauth` blocks (top-level string values), each spend connection's `credentials`,
+ * `warehouse.clickhouse.password` and `privacy.suppressionKey`. Other keys are
  * left alone: a value there is not a credential, and `env:` in it is not special.
  */
 export function resolveConfigSecrets(merged: Record<string, unknown>, src: SecretSources): ResolvedSecrets {
@@ -157,6 +157,10 @@ export function resolveConfigSecrets(merged: Record<string, unknown>, src: Secre
   const clickhouse = asRecord(warehouse?.['clickhouse']);
   if (warehouse && clickhouse) {
     config['warehouse'] = { ...warehouse, clickhouse: resolveBlock(clickhouse, 'warehouse.clickhouse', ['password']) };
+  }
+  const privacy = asRecord(merged['privacy']);
+  if (privacy && privacy['suppressionKey'] !== undefined) {
+    config['privacy'] = { ...privacy, ...resolveBlock({ suppressionKey: privacy['suppressionKey'] }, 'privacy', ['suppressionKey']) };
   }
   return { config, ...acc };
 }

@@ -2,7 +2,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { SegmentEvent } from '@touchline/protocol';
 import { followsNaming } from './naming.js';
 import type { NamingRule, PlanDocument, PlanEntry } from './plan-document.js';
-import { escapePointer, fromAjv, type Violation, type ViolationAction } from './violations.js';
+import { shapeKeys, topShape, unplannedKeys, withoutUnplanned, type KeyShape } from './plan-keys.js';
+import { fromAjv, type Violation, type ViolationAction } from './violations.js';
 
 /** A plan that cannot be used: the message names the event and what to fix. */
 export class PlanError extends Error {
@@ -30,8 +31,8 @@ export interface PlanVerdict {
 
 interface CompiledEntry {
   readonly validate: ValidateFunction;
-  /** Keys the schema names (unplanned properties are the others). */
-  readonly known: ReadonlySet<string>;
+  /** Keys the schema names, nested (unplanned properties are the others): plan-keys.ts. */
+  readonly known: KeyShape;
 }
 
 export interface CompiledPlan {
@@ -42,16 +43,10 @@ export interface CompiledPlan {
   judge(e: SegmentEvent, modes: PlanModes): PlanVerdict | undefined;
 }
 
-/** Whether a schema names its properties, and which (top level only: unplanned means a new key). */
-function knownKeys(schema: Record<string, unknown>): Set<string> {
-  const props = schema['properties'];
-  return new Set(typeof props === 'object' && props !== null ? Object.keys(props) : []);
-}
-
 function compileEntry(ajv: Ajv, entry: PlanEntry | undefined, where: string): CompiledEntry {
   const schema = { type: 'object', ...(entry?.properties ?? entry?.traits ?? {}) };
   try {
-    return { validate: ajv.compile(schema), known: knownKeys(schema) };
+    return { validate: ajv.compile(schema), known: topShape(schema) };
   } catch (err) {
     throw new PlanError(`${where}: not a usable JSON Schema (${(err as Error).message})`);
   }
@@ -61,10 +56,9 @@ function compileEntry(ajv: Ajv, entry: PlanEntry | undefined, where: string): Co
 function checkOwnNames(doc: PlanDocument): void {
   for (const [name, entry] of Object.entries(doc.events)) {
     if (!followsNaming(name, doc.naming.events)) throw new PlanError(`events["${name}"]: the name does not follow naming.events (${doc.naming.events})`);
-    const schema = entry.properties ?? {};
-    for (const key of knownKeys(schema)) {
+    for (const { key, label } of shapeKeys(topShape(entry.properties ?? {}))) {
       if (!followsNaming(key, doc.naming.properties)) {
-        throw new PlanError(`events["${name}"].properties.properties.${key}: the name does not follow naming.properties (${doc.naming.properties})`);
+        throw new PlanError(`events["${name}"].properties: ${label}: the name does not follow naming.properties (${doc.naming.properties})`);
       }
     }
   }
@@ -121,18 +115,19 @@ function judgeObject(
   modes: PlanModes,
 ): PlanVerdict {
   const violations: Violation[] = [];
-  let unplanned: string[] | undefined;
-  for (const key in value) if (!entry.known.has(key)) (unplanned ??= []).push(key);
+  // Nested keys too (`products[].product_id`); `context` is never judged (docs/tracking-plans.md).
+  const found = unplannedKeys(value, entry.known, `/${root}`);
+  const unplanned = found.length > 0 ? found : undefined;
   let checked = value;
   let event = e;
   if (unplanned) {
     const action: ViolationAction = modes.unplannedProperties === 'allow' ? 'recorded' : modes.unplannedProperties === 'drop' ? 'dropped' : 'blocked';
-    for (const key of unplanned) {
-      violations.push({ kind: 'unplanned_property', path: `/${root}/${escapePointer(key)}`, message: `"${key}" is not in the plan's schema`, action });
-      if (!followsNaming(key, propertyNaming)) violations.push({ kind: 'naming', path: `/${root}/${escapePointer(key)}`, message: `does not follow naming.properties (${propertyNaming})`, action });
+    for (const u of unplanned) {
+      violations.push({ kind: 'unplanned_property', path: u.pointer, message: `"${u.label}" is not in the plan's schema`, action });
+      if (!followsNaming(u.key, propertyNaming)) violations.push({ kind: 'naming', path: u.pointer, message: `does not follow naming.properties (${propertyNaming})`, action });
     }
     if (action === 'dropped') {
-      checked = Object.fromEntries(Object.entries(value).filter(([k]) => entry.known.has(k)));
+      checked = withoutUnplanned(value, entry.known);
       // An identify's traits may be RudderStack's `context.traits`: dropped where they are.
       event = root === 'properties' || e.traits ? { ...e, [root]: checked } : { ...e, context: { ...e.context, traits: checked } };
     }

@@ -31,6 +31,12 @@ export interface PolicySettings {
     readonly expiryHours: number;
     /** The first real run of a sync (no earlier real run or baseline succeeded) waits for a second person. @defaultValue true */
     readonly firstRealRun: boolean;
+    /**
+     * A forwarding rule to a production destination that is new or changed (by the digest of its
+     * config) forwards nothing until a member approves it (src/approvals/forwarding-rules.ts).
+     * @defaultValue true
+     */
+    readonly forwardingRules: boolean;
   };
   /**
    * How long personal data is kept in the warehouse (src/privacy/retention.ts; docs/governance.md,
@@ -116,6 +122,6 @@ export const DEFAULT_POLICY: PolicySettings = {
   sends: { testOnlyRoles: ['marketer'] },
   tokens: { defaultDays: 90, maxDays: 365 },
   audit: { retentionDays: 400 },
-  approvals: { expiryHours: 24, firstRealRun: true },
+  approvals: { expiryHours: 24, firstRealRun: true, forwardingRules: true },
   retention: { ipUserAgentDays: null, eventsDays: null, syncRowResultsDays: null, failedEventsDays: null },
 };

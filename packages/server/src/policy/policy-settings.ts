@@ -28,6 +28,7 @@ export const POLICY_KEYS = {
   // At least an hour (a colleague must have time to look); at most a week (a diff goes stale).
   'approvals.expiryHours': z.number().int().min(1).max(168),
   'approvals.firstRealRun': z.boolean(),
+  'approvals.forwardingRules': z.boolean(),
   // Personal data in the warehouse: days, or null to keep it (src/privacy/retention.ts).
   'retention.ipUserAgentDays': z.number().int().min(1).max(36_500).nullable(),
   'retention.eventsDays': z.number().int().min(1).max(36_500).nullable(),
@@ -58,7 +59,7 @@ export const PolicyConfigSchema = z
     sends: section('sends', ['testOnlyRoles']),
     tokens: section('tokens', ['defaultDays', 'maxDays']),
     audit: section('audit', ['retentionDays']),
-    approvals: section('approvals', ['expiryHours', 'firstRealRun']),
+    approvals: section('approvals', ['expiryHours', 'firstRealRun', 'forwardingRules']),
     retention: section('retention', ['ipUserAgentDays', 'eventsDays', 'syncRowResultsDays', 'failedEventsDays']),
   })
   .strict()
@@ -138,6 +139,7 @@ export function describePolicy(p: PolicySettings): Record<PolicyKey, unknown> {
     'audit.retentionDays': p.audit.retentionDays,
     'approvals.expiryHours': p.approvals.expiryHours,
     'approvals.firstRealRun': p.approvals.firstRealRun,
+    'approvals.forwardingRules': p.approvals.forwardingRules,
     'retention.ipUserAgentDays': p.retention.ipUserAgentDays,
     'retention.eventsDays': p.retention.eventsDays,
     'retention.syncRowResultsDays': p.retention.syncRowResultsDays,

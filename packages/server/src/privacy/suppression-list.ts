@@ -5,8 +5,8 @@ import type { IdentifierHasher } from './identifier-hash.js';
  * The suppression list: keyed hashes of every identifier of every person a privacy request
  * removed. Events naming one of them are dropped at ingest (before the spool) and by the loader
  * (for events already spooled), and syncs and forwarding skip rows that name one. Held in memory
- * (a Set of hashes) and in the control store; `refresh` adds the hashes other collectors
- * published (docs/governance.md, "Several collectors").
+ * (a Set of hashes) and in the control store; `setShared` holds the hashes other collectors
+ * published (shared-suppressions.ts; docs/governance.md, "Several collectors").
  */
 export interface SuppressionList {
   /** Whether any of these identifiers is suppressed (undefined and empty ones are skipped). */
@@ -18,9 +18,14 @@ export interface SuppressionList {
   remove(requestId: string): number;
   /** Entries by request, newest first. */
   list(): SuppressionEntry[];
-  /** Adds hashes known elsewhere (the collectors' published table); they are never written back. */
-  merge(hashes: Iterable<string>): void;
-  /** Every hash held, for publishing. */
+  /**
+   * Replaces the hashes known elsewhere (the collectors' published table, as of its last poll):
+   * held in memory only, never written to this control store. Local hashes among them are ignored.
+   */
+  setShared(hashes: Iterable<string>): void;
+  /** This collector's own hashes (its control store's), which it publishes. */
+  localHashes(): ReadonlySet<string>;
+  /** Every hash held, local and shared. */
   hashes(): ReadonlySet<string>;
   readonly dropped: DroppedCounts;
 }
@@ -72,9 +77,11 @@ export function suppressionList(db: Database.Database, hash: IdentifierHasher): 
     },
     list: () =>
       db.prepare<[], SuppressionEntry>('SELECT request_id AS requestId, min(created_at) AS createdAt, count(*) AS hashes FROM suppressions GROUP BY request_id ORDER BY createdAt DESC').all(),
-    merge(hashes) {
+    setShared(hashes) {
+      remote.clear();
       for (const h of hashes) if (!local.has(h)) remote.add(h);
     },
+    localHashes: () => new Set(local),
     hashes: () => new Set([...local, ...remote]),
     dropped,
   };

@@ -7,6 +7,7 @@ import { touchStoreEngine, type TrackerConfig } from './tracker-config.js';
 import { memoryTouchStore, schedulePruning, type TouchStore } from './touch-store.js';
 import type { WarehouseEngine } from '../warehouse/engine.js';
 import type { Clock } from '../clock/clock.js';
+import { redactingTouchStore } from './redacting-touch-store.js';
 
 export interface TouchStoreInputs {
   /** `tracker`: the touch store's engine and path, and the cookie's lifetime (expired visitors are pruned). */
@@ -19,6 +20,8 @@ export interface TouchStoreInputs {
   /** Time and the pruning timer (a test advances it). */
   readonly clock: Clock;
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
+  /** The ingest's URL redaction (src/privacy/), applied to touches as they are stored. @defaultValue none */
+  readonly redactUrl?: (url: string) => string;
 }
 
 /** The touch store, open, with pruning of expired visitors scheduled; `close` stops both. */
@@ -34,7 +37,8 @@ export interface OpenTouchStore {
  * last touch.
  */
 export async function openTouchStore(i: TouchStoreInputs): Promise<OpenTouchStore> {
-  const store = await openStore(i);
+  const opened = await openStore(i);
+  const store = i.redactUrl ? redactingTouchStore(opened, i.redactUrl) : opened;
   const stopPruning = schedulePruning(store, i.config.cookie.maxAgeDays * 86400 * 1000, i.clock, i.log);
   return {
     store,

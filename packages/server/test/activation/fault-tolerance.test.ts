@@ -138,6 +138,8 @@ describe('fault tolerance: kill -9 mid-forwarding', () => {
     await writeFile(
       configFile,
       JSON.stringify({
+        // Delivery under faults is under test; approval of the rule has its own test.
+        policy: { approvals: { forwardingRules: false } },
         destinations: { meta: { type: 'meta-capi', config: { endpoint: meta.url, accessToken: 'test-token', pixelId: '42' }, rateLimit: { requests: 2, windowMs: 500 } } },
         forwarding: {
           rules: { orders: { events: ['Order Completed'], destination: 'meta', mapping: { event_name: { static: 'Purchase' } }, enrich: false } },

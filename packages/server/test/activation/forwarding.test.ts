@@ -21,6 +21,8 @@ describe('real-time forwarding: Order Completed to Meta as it arrives', () => {
   beforeEach(async () => {
     meta = await startMetaCapiStandIn({ pixelId: '123456789' });
     t = await startHarness({
+      // Delivery is under test here; approval of the rule: test/approvals/forwarding-rule-approval.test.ts.
+      policy: { approvals: { forwardingRules: false } },
       destinations: { meta: { type: 'meta-capi', config: { endpoint: meta.url, accessToken: 'test-token', pixelId: '123456789' } } },
       forwarding: {
         rules: {

@@ -66,6 +66,8 @@ beforeAll(async () => {
       'crm-everyone': sync('crm', PEOPLE, { allowTestSources: true }),
       'crm-conversions': { destination: 'crm', source: { model: 'conversions', events: ['Order Completed'] }, primaryKey: 'conversion_id', mode: 'upsert', mapping: { email: 'email', n: 'conversion_value' } },
     },
+    // The rule's own approval is tested in forwarding-rule-approval.test.ts; here, which sources reach it.
+    policy: { approvals: { forwardingRules: false } },
     forwarding: { rules: { 'orders-to-meta': { events: ['Order Completed'], destination: 'meta', mapping: { event_name: { static: 'Purchase' }, value: 'properties.total' } } }, retry: { baseDelayMs: 20, maxDelayMs: 200 } },
   });
   expect((await send(t.writeKey, buyer('real-1'))).statusCode).toBe(200);

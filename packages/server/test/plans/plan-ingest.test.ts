@@ -3,8 +3,30 @@
  * batches, what is stored and what is quarantined, and the plan's version on every judged row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compilePlan } from '../../src/plans/compile-plan.js';
+import { planFromData } from '../../src/plans/load-plan.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { shopPlanYaml, writePlan } from './plan-fixture.js';
+
+/** An event with nested schemas: an array of products (`products[]`) and an object. */
+const CART = `  Cart Updated:
+    description: The cart changed
+    owner: growth@shop.test
+    properties:
+      properties:
+        products:
+          type: array
+          items:
+            type: object
+            properties:
+              product_id: { type: string }
+              price: { type: number }
+        shipping:
+          type: object
+          properties:
+            method: { type: string }
+        extras: { type: object }
+`;
 
 let h: Harness;
 let planFile: string;
@@ -21,7 +43,7 @@ const violationsOf = async (table: string, id: string) => {
 };
 
 beforeAll(async () => {
-  planFile = await writePlan(shopPlanYaml('1.0.0'));
+  planFile = await writePlan(shopPlanYaml('1.0.0', CART));
   h = await startHarness({
     plans: {
       path: planFile,
@@ -136,5 +158,49 @@ describe('drop and off', () => {
   it('a source in off mode is not judged at all', async () => {
     expect((await post('/v1/track', order('legacy-1', { revenue: 'lots' }), 'legacy')).statusCode).toBe(200);
     expect(await violationsOf('events', 'legacy-1')).toEqual({ version: null, violations: null });
+  });
+});
+
+describe('nested keys: properties.products[].product_id, not context', () => {
+  const cart = (id: string, props: Record<string, unknown>) => ({ type: 'track', anonymousId: 'a-1', messageId: id, event: 'Cart Updated', properties: props, context: { userAgent: 'x', someVendorKey: { deepKey: 1 } } });
+  const extraProducts = [{ product_id: 'p1', price: 1 }, { product_id: 'p2', Price: 2, sku: 'x' }, { product_id: 'p3', sku: 'y' }];
+
+  it('allow: a single event records each nested unplanned key once, with its naming, and leaves context and free-form objects alone', async () => {
+    const res = await post('/v1/track', cart('nest-1', { products: extraProducts, shipping: { method: 'ups', giftWrap: true }, extras: { anyKey: 1 } }));
+    expect(res.statusCode).toBe(200);
+    const found = (await violationsOf('events', 'nest-1'))?.violations as { kind: string; path: string; message: string }[];
+    expect(found.map((v) => `${v.kind} ${v.path} ${v.message}`)).toEqual([
+      'unplanned_property /properties/products/1/Price "products[].Price" is not in the plan\'s schema',
+      'naming /properties/products/1/Price does not follow naming.properties (snake_case)',
+      'unplanned_property /properties/products/1/sku "products[].sku" is not in the plan\'s schema',
+      'unplanned_property /properties/shipping/giftWrap "shipping.giftWrap" is not in the plan\'s schema',
+      'naming /properties/shipping/giftWrap does not follow naming.properties (snake_case)',
+    ]);
+  });
+
+  it('block: in a batch, the event with a nested unplanned key is quarantined and the rest kept', async () => {
+    const res = await post('/v1/batch', { batch: [cart('nest-b1', { products: [{ product_id: 'p1' }] }), cart('nest-b2', { products: [{ product_id: 'p1' }, { product_id: 'p2', sku: 'z' }] })] }, 'strict');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, field: '/properties/products/1/sku' }] });
+    expect((await h.sql(`select message_id from events where message_id like 'nest-b%'`)).map((r) => r['message_id'])).toEqual(['nest-b1']);
+    const single = await post('/v1/track', cart('nest-s1', { shipping: { method: 'ups', gift_wrap: true } }), 'strict');
+    expect(single.statusCode).toBe(400);
+    expect(single.body).toContain('/properties/shipping/gift_wrap');
+  });
+
+  it('drop: nested unplanned keys are dropped where they are, in a batch and alone', async () => {
+    const res = await post('/v1/batch', { batch: [cart('nest-d1', { products: extraProducts, shipping: { method: 'dhl', giftWrap: false } }), cart('nest-d2', { products: [] })] }, 'tidy');
+    expect(res.json()).toMatchObject({ accepted: 2 });
+    const [row] = await h.sql(`select properties from events where message_id = 'nest-d1'`);
+    expect(JSON.parse(String(row?.['properties']))).toEqual({ products: [{ product_id: 'p1', price: 1 }, { product_id: 'p2' }, { product_id: 'p3' }], shipping: { method: 'dhl' } });
+    expect((await violationsOf('events', 'nest-d2'))?.violations ?? []).toEqual([]);
+  });
+
+  it('a plan whose nested key breaks its own naming rule is refused, naming the path', () => {
+    const doc = planFromData({
+      version: '1', name: 'shop', naming: { events: 'Object Action', properties: 'snake_case' },
+      events: { 'Cart Updated': { description: 'd', owner: 'o@shop.test', properties: { properties: { products: { type: 'array', items: { type: 'object', properties: { productId: { type: 'string' } } } } } } } },
+    }, 'test');
+    expect(() => compilePlan(doc)).toThrow(/events\["Cart Updated"\]\.properties: products\[\]\.productId: the name does not follow naming\.properties \(snake_case\)/);
   });
 });

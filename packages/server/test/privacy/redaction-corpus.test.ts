@@ -10,6 +10,7 @@ import { PrivacyConfigSchema, redactionRules } from '../../src/privacy/privacy-c
 import { redactEvent } from '../../src/privacy/redact-event.js';
 import { luhnValid, redactText, redactUrl } from '../../src/privacy/redact-text.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { TOUCH_CASES, trackLanding } from '../support/landing.js';
 
 const rules = redactionRules(PrivacyConfigSchema.parse({}).redaction);
 
@@ -133,5 +134,74 @@ describe('redaction at ingest, through the HTTP API', () => {
   it('with redaction off, the same event is stored as sent', async () => {
     const [row] = await off.sql(`SELECT url, title FROM events`);
     expect(row).toMatchObject({ url: page.context.page.url, title: page.context.page.title });
+  });
+});
+
+describe('the tracker\'s touch store (SQLite, beside DuckDB) keeps redacted landing URLs and referrers', () => {
+  let h: Harness;
+  let off: Harness;
+  beforeAll(async () => {
+    [h, off] = await Promise.all([startHarness(), startHarness({ privacy: { redaction: { enabled: false } } })]);
+  });
+  afterAll(async () => Promise.all([h?.dispose(), off?.dispose()]));
+
+  it('an email in a query, a %40-encoded one and a token parameter are gone from the stored touches', async () => {
+    const { visitorId } = await trackLanding(h, h.writeKey);
+    const stored = await h.touchStore.get(visitorId);
+    for (const t of [stored?.first, stored?.session]) {
+      expect(t).toMatchObject({ url: TOUCH_CASES.storedUrl, referrer: TOUCH_CASES.storedReferrer });
+    }
+    expect(stored?.first).toMatchObject({ utm_source: 'newsletter' });
+    expect(JSON.stringify(stored)).not.toMatch(/ada|9f8e7d6c5b4a/);
+  });
+
+  it('with redaction off, they are stored as the page sent them', async () => {
+    const { visitorId } = await trackLanding(off, off.writeKey);
+    expect((await off.touchStore.get(visitorId))?.first).toMatchObject({ url: TOUCH_CASES.url, referrer: TOUCH_CASES.referrer });
+  });
+});
+
+describe('failed events keep their raw text redacted', () => {
+  let h: Harness;
+  let off: Harness;
+  // Refused (a track without an event name), carrying PII in its page, a free-text property and a kept one.
+  const refused = {
+    type: 'track', userId: 'u-raw', messageId: 'raw-1',
+    properties: { note: 'call me at ada@example.com', email: 'ada@example.com' },
+    context: { page: { url: 'https://shop.example/reset?token=9f8e7d6c5b4a&email=ada%40example.com&utm_source=news' } },
+  };
+  const send = (t: Harness) => t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: t.auth }, payload: { batch: [refused, { type: 'track', event: 'Kept', userId: 'u-raw', messageId: 'raw-2' }] } });
+  const malformed = (t: Harness) =>
+    t.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: t.auth, 'content-type': 'application/json' }, payload: '{"userId": "u-bad", "note": "ada@example.com", ' });
+  const rawOf = async (t: Harness, where: string) => (await t.sql(`SELECT raw FROM failed_events WHERE ${where}`)).map((r) => String(r['raw']));
+  beforeAll(async () => {
+    [h, off] = await Promise.all([startHarness(), startHarness({ privacy: { redaction: { enabled: false } } })]);
+    for (const t of [h, off]) {
+      expect((await send(t)).json()).toMatchObject({ accepted: 1, rejected: [{ index: 0 }] });
+      expect((await malformed(t)).statusCode).toBe(400);
+    }
+  });
+  afterAll(async () => Promise.all([h?.dispose(), off?.dispose()]));
+
+  it('a refused event: page URL and free text redacted; ids, the kept email and UTMs as sent (what replay and suppression read)', async () => {
+    const [raw] = await rawOf(h, `message_id = 'raw-1'`);
+    expect(JSON.parse(raw!)).toEqual({
+      ...refused,
+      properties: { note: 'call me at [email]', email: 'ada@example.com' },
+      context: { page: { url: 'https://shop.example/reset?token=[redacted]&email=[redacted]&utm_source=news' } },
+    });
+  });
+
+  it('a body that did not parse: its text redacted by the detectors', async () => {
+    const raws = await rawOf(h, `reason LIKE '%JSON%' OR raw LIKE '%u-bad%'`);
+    expect(raws).toHaveLength(1);
+    expect(raws[0]).toContain('u-bad');
+    expect(raws[0]).toContain('[email]');
+    expect(raws[0]).not.toContain('ada@example.com');
+  });
+
+  it('with redaction off, both are kept as sent', async () => {
+    expect(JSON.parse((await rawOf(off, `message_id = 'raw-1'`))[0]!)).toEqual(refused);
+    expect((await rawOf(off, `raw LIKE '%u-bad%'`))[0]).toContain('ada@example.com');
   });
 });

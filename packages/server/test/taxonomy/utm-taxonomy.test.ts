@@ -113,5 +113,29 @@ for (const engine of ['duckdb', 'clickhouse'] as const) {
       expect(line('utm_source', 'facebook')).toBeUndefined();
       expect(r.landings).toBe(4);
     });
+
+    it('utm report: each value weighed by the revenue of the conversions it was the last touch of', async () => {
+      // Landings, then orders by the same visitors; the expected revenue is summed here from the
+      // raw value each visitor landed with, apart from the report's SQL.
+      const landed: Record<string, string> = { 'v-r1': 'utm_source=FB&utm_medium=cpc&utm_campaign=a', 'v-r2': 'utm_source=facebook.com&utm_medium=email', 'v-r3': 'utm_source=FB&utm_medium=email' };
+      const orders: [visitor: string, revenue: number][] = [['v-r1', 40], ['v-r2', 10], ['v-r2', 5.5], ['v-r3', 2.25], ['v-none', 99]];
+      const at = (m: number) => `2026-03-02T10:${String(m).padStart(2, '0')}:00.000Z`;
+      const batch = [
+        ...Object.entries(landed).map(([v, q], i) => ({ type: 'page', anonymousId: v, messageId: `land-${v}`, timestamp: at(i), context: { page: { url: `https://shop.test/?${q}` } } })),
+        ...orders.map(([v, revenue], i) => ({ type: 'track', event: 'Order Completed', anonymousId: v, messageId: `order-${i}`, timestamp: at(30 + i), properties: { revenue } })),
+      ];
+      const res = await h.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: h.auth }, payload: { batch } });
+      expect(res.json().accepted).toBe(batch.length);
+      await h.loader.flush();
+      const expected = (param: string, value: string) =>
+        orders.filter(([v]) => v in landed && new URLSearchParams(landed[v]).get(param) === value).reduce((n, [, r]) => n + r, 0);
+      const r = (await h.adminApp.inject({ method: 'GET', url: '/admin/utm/report?days=3650', headers: { authorization: `Bearer ${h.adminToken}` } })).json();
+      const line = (param: string, value: string) => r.lines.find((l: { param: string; value: string }) => l.param === param && l.value === value);
+      expect(line('utm_source', 'FB')).toMatchObject({ problem: 'alias', revenue: expected('utm_source', 'FB') });
+      expect(expected('utm_source', 'FB')).toBe(42.25);
+      expect(line('utm_source', 'facebook.com')).toMatchObject({ revenue: expected('utm_source', 'facebook.com') });
+      // v-r1 landed with cpc and no utm_term: the missing term carried its order.
+      expect(line('utm_term', '')).toMatchObject({ problem: 'missing', canonical: 'cpc', revenue: 40 });
+    });
   });
 }

@@ -13,6 +13,12 @@ import { enrichBatch } from './enrich.js';
 import { forwardRow } from './forward-row.js';
 import { openOutbox, type Outbox, type OutboxEntry } from './outbox.js';
 
+/**
+ * Whether a rule may forward now (decided by src/approvals/forwarding-rules.ts): while
+ * `awaiting_approval` or `rejected`, its events wait in its outbox.
+ */
+export type RuleApproval = 'not_required' | 'approved' | 'awaiting_approval' | 'rejected';
+
 export interface ForwarderOptions {
   readonly config: ActivationConfig;
   readonly warehouse: Warehouse;
@@ -29,6 +35,11 @@ export interface ForwarderOptions {
   readonly readBatch?: number;
   /** Events of persons a privacy request removed (src/privacy/): never forwarded. @defaultValue none */
   readonly suppressed?: (row: Row) => boolean;
+  /**
+   * Whether a rule may forward now (src/approvals/forwarding-rules.ts): while it may not, its
+   * events stay in its outbox. @defaultValue every rule may
+   */
+  readonly approval?: (rule: string) => RuleApproval;
 }
 
 interface Tag {
@@ -123,9 +134,22 @@ async function restart(o: ForwarderOptions, state: RuleState, reason: string, wa
 /** Waits up to `ms`; ends early when the forwarder closes. */
 type Wait = (ms: number) => Promise<void>;
 
+/** How often a rule waiting for approval looks again (an approval also wakes it at once). */
+const GATE_RECHECK_MS = 5_000;
+
+const mayForward = (o: ForwarderOptions, rule: string): boolean => {
+  const a = o.approval?.(rule) ?? 'not_required';
+  return a === 'approved' || a === 'not_required';
+};
+
 async function drain(o: ForwarderOptions, state: RuleState, running: () => boolean, wait: Wait): Promise<void> {
   const readBatch = o.readBatch ?? 500;
   while (running()) {
+    if (!mayForward(o, state.name)) {
+      // Held, not dropped: the outbox keeps what arrives until the rule is approved (wake()).
+      await wait(GATE_RECHECK_MS);
+      continue;
+    }
     const end = state.delivery.ended();
     if (end?.kind === 'fatal') {
       await restart(o, state, end.reason, wait);
@@ -207,8 +231,13 @@ export async function startForwarder(o: ForwarderOptions) {
           retrying: r.delivery.stats().retrying,
           error: r.error,
           restarts: r.restarts,
+          approval: o.approval?.(r.name) ?? 'not_required',
         })),
       };
+    },
+    /** A rule was approved: the drains waiting for one look again now. */
+    wake(): void {
+      closing.notify();
     },
     async close(): Promise<void> {
       running = false;

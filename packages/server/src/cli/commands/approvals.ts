@@ -9,12 +9,16 @@ export const APPROVALS_USAGE = `usage:
   touchline approvals list [pending|approved|used|superseded|rejected|expired|all]   requests, newest first (pending by default)
   touchline approvals show <id>                      who asked, why, the diff and the exact requests
   touchline approvals approve <id>                   approve another member's request: the run starts and sends the approved diff
+                                                     (a forwarding rule's: the rule forwards from now on, its waiting events first)
   touchline approvals reject <id> --reason "…"       reject it: nothing is sent`;
 
 const enc = encodeURIComponent;
 
+const what = (a: ApprovalSummary) =>
+  a.kind === 'forwarding-rule' ? 'forwarding rule config' : `${a.rows} rows (${a.counts.add} new, ${a.counts.change} changed, ${a.counts.remove} removed)`;
+
 const line = (a: ApprovalSummary) =>
-  `${a.id}  ${a.status.padEnd(10)} ${a.sync} -> ${a.destination} (${a.type})  ${a.rows} rows (${a.counts.add} new, ${a.counts.change} changed, ${a.counts.remove} removed)  ` +
+  `${a.id}  ${a.status.padEnd(10)} ${a.sync} -> ${a.destination} (${a.type})  ${what(a)}  ` +
   `asked by ${a.requester.label} at ${a.createdAt}  ${a.status === 'pending' || a.status === 'approved' ? `expires ${a.expiresAt}` : a.decider ? `by ${a.decider.label}` : ''}`;
 
 function describe(a: ApprovalSummary & { report: DryRunReport; digest: string }): string {
@@ -24,9 +28,9 @@ function describe(a: ApprovalSummary & { report: DryRunReport; digest: string })
     ...(a.reason ? [`  reason: ${a.reason}`] : []),
     ...(a.supersededBy ? [`  replaced by ${a.supersededBy}`] : []),
     ...(a.usedRunId ? [`  sent by run ${a.usedRunId}`] : []),
-    `  diff digest ${a.digest}`,
-    '',
-    formatDryRun(a.report),
+    ...(a.kind === 'forwarding-rule'
+      ? [`  config digest ${a.digest}`, '', JSON.stringify((a.report as DryRunReport & { rule?: unknown }).rule ?? null, null, 2)]
+      : [`  diff digest ${a.digest}`, '', formatDryRun(a.report)]),
   ].join('\n');
 }
 
@@ -56,8 +60,11 @@ export async function approvalsCommand(config: Config, args: readonly string[], 
       return 0;
     }
     case 'approve': {
-      const r = await s.call<{ approval: ApprovalSummary; runId: string }>('POST', `/admin/approvals/${needId()}/approve`, {});
-      out(f.json ? JSON.stringify(r, null, 2) : `approved ${r.approval.id}: run ${r.runId} of sync ${r.approval.sync} started; it sends only if the diff is still the approved one (touchline sync history ${r.approval.sync})`);
+      const r = await s.call<{ approval: ApprovalSummary; runId: string | null }>('POST', `/admin/approvals/${needId()}/approve`, {});
+      const done = r.runId === null
+        ? `${r.approval.sync} forwards from now on, the events it held first, until its config changes (touchline status)`
+        : `run ${r.runId} of sync ${r.approval.sync} started; it sends only if the diff is still the approved one (touchline sync history ${r.approval.sync})`;
+      out(f.json ? JSON.stringify(r, null, 2) : `approved ${r.approval.id}: ${done}`);
       return 0;
     }
     case 'reject': {

@@ -6,6 +6,8 @@ import { buildTaggedUrl } from '../../taxonomy/utm-build.js';
 import { utmReport, type UtmReport } from '../../taxonomy/utm-report.js';
 import { compileUtmRules, UtmRulesSchema, type UtmParam, type UtmRules } from '../../taxonomy/utm-rules.js';
 import { openWarehouse } from '../../warehouse/open-warehouse.js';
+import { modelSqlFor } from '../../identity/derived-model.js';
+import { revenueByLastTouch } from '../../identity/utm-revenue.js';
 import { offlineUse } from '../offline.js';
 import { findRunningServer } from '../server-handle.js';
 
@@ -31,7 +33,8 @@ async function report(config: Config, days: number): Promise<UtmReport> {
   const w = await openWarehouse(config.warehouse, resolve(config.dataDir), { readOnly: true });
   try {
     const now = systemClock.now();
-    return await utmReport(w, { sinceMs: now - days * 86_400_000, untilMs: now + 1 }, utmRulesOf(config));
+    const model = modelSqlFor(w, config);
+    return await utmReport(w, { sinceMs: now - days * 86_400_000, untilMs: now + 1 }, utmRulesOf(config), (range) => revenueByLastTouch(w, model, range));
   } finally {
     await w.close();
   }
@@ -45,8 +48,8 @@ export async function utmCommand(config: Config, args: string[], f: UtmFlags, ou
     if (!(Number.isInteger(days) && days > 0)) throw new ConfigError(`--days must be a whole number of days (got ${f.days})`);
     const r = await report(config, days);
     if (f.json) return out(JSON.stringify(r, null, 2));
-    out(`${r.landings} tagged landings in the last ${days} days; ${r.lines.length} nonconforming values`);
-    for (const l of r.lines) out(`${String(l.landings).padStart(8)}  ${l.param} ${l.value ? JSON.stringify(l.value) : '(missing)'}  ${l.problem}  → ${l.fix}`);
+    out(`${r.landings} tagged landings in the last ${days} days; ${r.lines.length} nonconforming values (revenue: the conversions each value was the last touch of)`);
+    for (const l of r.lines) out(`${String(l.landings).padStart(8)}  ${(l.revenue ?? 0).toFixed(2).padStart(12)}  ${l.param} ${l.value ? JSON.stringify(l.value) : '(missing)'}  ${l.problem}  → ${l.fix}`);
     return;
   }
   if (verb === 'build') {

@@ -2,6 +2,7 @@ import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type
 import { activationClickhouseClusterStatements, activationClickhouseStatements, activationV4ClickhouseStatements } from '../activation-tables.js';
 import { planClickhouseStatements } from '../plan-tables.js';
 import { spendClickhouseClusterStatements, spendClickhouseStatements } from '../spend-tables.js';
+import { suppressionClickhouseStatements } from '../suppression-tables.js';
 import { clickhouseLiteral, clickhouseQuoteIdent as quoteIdent } from '../dialect/clickhouse-quoting.js';
 import { TimestampFlavor, type ClickHouseFeatures } from './clickhouse-features.js';
 import { touchClusterStatements, touchTableStatements, touchViewQuery } from './clickhouse-touch-tables.js';
@@ -244,6 +245,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns',
     statements: (t) => spendClickhouseStatements(t.database, timestampType(t.features)),
   },
+  {
+    version: 8,
+    name: 'privacy: privacy_suppressions (the suppression lists every collector shares)',
+    statements: (t) => suppressionClickhouseStatements(t.database),
+  },
 ];
 
 /** Store tables whose columns follow `schema.ts`: columns added there are added here on migrate. */
@@ -281,6 +287,7 @@ export function clusterDdl(t: DdlTarget & { cluster: string }): string[] {
   out.push(...activationClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
   out.push(...planClickhouseStatements(t.database, timestampType(t.features), t.cluster));
   out.push(...spendClickhouseClusterStatements(t.database, timestampType(t.features), t.cluster));
+  out.push(...suppressionClickhouseStatements(t.database, t.cluster));
   for (const m of CLICKHOUSE_MIGRATIONS) {
     out.push(`INSERT INTO ${db}.${STORE.migrations} (version, name, applied_at) VALUES (${m.version}, ${clickhouseLiteral(m.name)}, now())`);
   }

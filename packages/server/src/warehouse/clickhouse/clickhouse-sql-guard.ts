@@ -1,4 +1,5 @@
 import type { SqlParams } from '../dialect/sql-value.js';
+import { namesHiddenTable } from '../suppression-tables.js';
 import { QueryRefusedError, WarehouseError } from '../warehouse.js';
 
 /**
@@ -39,6 +40,9 @@ const FORBIDDEN_EXACT = new Set([
   'meilisearch', 'gcs', 'oss', 'cosn', 'ytsaurus',
 ]);
 const FORBIDDEN_FAMILY = /^(file|remote|cluster|executable|dict|s3|hdfs|azure|iceberg|deltalake|hudi|paimon|datalake|arrowflight|prometheus|kafka)/;
+
+/** Table functions that pick tables by a regular expression, which no name check can follow. */
+const TABLE_BY_PATTERN = new Set(['merge', 'mergetreeindex', 'mergetreeanalyzeindexes', 'mergetreeprojection']);
 
 export function isForbiddenFunction(name: string): boolean {
   const n = name.toLowerCase();
@@ -187,6 +191,13 @@ export function assertReadOnlySql(sql: string): void {
       refuse(`${t.text}() reaches files, programs, dictionaries or other servers and is not allowed here`);
     }
     if (isWord(t, 'OUTFILE')) refuse('INTO OUTFILE writes a file and is not allowed here');
+    // Any name or string naming a hidden table (suppression-tables.ts): `merge()` and
+    // `mergeTreeIndex()` take a table's name as text, so strings count too.
+    const hidden = t.kind === 'symbol' || t.kind === 'number' ? undefined : namesHiddenTable(t.text);
+    if (hidden) refuse(`${hidden} is not readable here (Touchline's own table, not for reports)`);
+    if ((t.kind === 'word' || t.kind === 'quoted') && isSymbol(tokens[i + 1], '(') && TABLE_BY_PATTERN.has(t.text.toLowerCase())) {
+      refuse(`${t.text}() reads tables chosen by a pattern and is not allowed here: name the table`);
+    }
     if (isWord(t, 'SETTINGS') && !isSymbol(tokens[i - 1], '.')) refuse('settings cannot be changed here (SETTINGS …)');
   });
 }

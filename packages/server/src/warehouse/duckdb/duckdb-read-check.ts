@@ -1,4 +1,5 @@
 import { StatementType, VARCHAR, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { namesHiddenTable } from '../suppression-tables.js';
 import { QueryRefusedError } from '../warehouse.js';
 
 /**
@@ -40,6 +41,17 @@ const PATH_LIKE = /[./\\:]/;
 
 type Node = Readonly<Record<string, unknown>>;
 
+/**
+ * A hidden table (suppression-tables.ts) a node names: as a table, or in a string constant, since
+ * catalog functions such as `pragma_storage_info('…')` take a table's name as text and show its
+ * column statistics (min/max values).
+ */
+function hiddenTableIn(o: Node): string | undefined {
+  if ((o['type'] === 'BASE_TABLE' || o['type'] === 'SHOW_REF') && typeof o['table_name'] === 'string') return namesHiddenTable(o['table_name']);
+  const value = o['class'] === 'CONSTANT' ? (o['value'] as Node | undefined)?.['value'] : undefined;
+  return typeof value === 'string' ? namesHiddenTable(value) : undefined;
+}
+
 function problemsIn(tree: unknown): string[] {
   const problems: string[] = [];
   const visit = (node: unknown): void => {
@@ -52,6 +64,9 @@ function problemsIn(tree: unknown): string[] {
     if (o['type'] === 'TABLE_FUNCTION') {
       const name = String((o['function'] as Node | undefined)?.['function_name'] ?? '').toLowerCase();
       if (!TABLE_FUNCTIONS.has(name)) problems.push(`the table function ${name}() is not available here (no files, no SQL from strings)`);
+      // A pragma names its table as text: only as written, so the hidden-table check sees the name.
+      const args = ((o['function'] as Node | undefined)?.['children'] ?? []) as Node[];
+      if (name.startsWith('pragma_') && args.some((a) => a['class'] !== 'CONSTANT')) problems.push(`${name}() takes its table name as a plain string here`);
     }
     if (o['class'] === 'FUNCTION' && typeof o['function_name'] === 'string') {
       const name = o['function_name'].toLowerCase();
@@ -60,6 +75,8 @@ function problemsIn(tree: unknown): string[] {
     if ((o['type'] === 'BASE_TABLE' || o['type'] === 'SHOW_REF') && typeof o['table_name'] === 'string' && PATH_LIKE.test(o['table_name'])) {
       problems.push(`"${o['table_name']}" looks like a file; files cannot be read here`);
     }
+    const hidden = hiddenTableIn(o);
+    if (hidden) problems.push(`${hidden} is not readable here (Touchline's own table, not for reports)`);
     for (const v of Object.values(o)) visit(v);
   };
   visit(tree);

@@ -2,6 +2,7 @@ import { ColumnType, EVENT_COLUMNS, FAILED_EVENT_COLUMNS, IDENTITY_COLUMNS, type
 import { activationDuckdbStatements, activationV4DuckdbStatements } from '../activation-tables.js';
 import { planDuckdbStatements } from '../plan-tables.js';
 import { spendDuckdbStatements } from '../spend-tables.js';
+import { suppressionDuckdbStatements } from '../suppression-tables.js';
 import { duckdbQuoteIdent as quoteIdent } from '../dialect/duckdb-dialect.js';
 
 const DUCK_TYPES: Record<ColumnType, string> = {
@@ -63,6 +64,7 @@ export const DUCKDB_MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'activation: sync_row_results.receipt, vendor_code', statements: activationV4DuckdbStatements() },
   { version: 6, name: 'tracking plans: plan_version and plan_violations on events and failed_events, plan_replays', statements: planDuckdbStatements() },
   { version: 7, name: 'ad spend: ad_spend_rows, ad_spend_loads, ad_spend, fx_rates, ad_campaigns', statements: spendDuckdbStatements() },
+  { version: 8, name: 'privacy: privacy_suppressions (the suppression lists every collector shares)', statements: suppressionDuckdbStatements() },
 ];
 
 /** Tables whose columns follow `schema.ts`: columns added there are added here on migrate. */

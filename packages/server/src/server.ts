@@ -27,7 +27,10 @@ import { actorOf } from './admin/admin-route.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import type { AlertStatus } from './alerts/alerter.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
-import { createStoredPaths, scheduleStoredPathsRefresh, type StoredPaths } from './attribute/stored-paths.js';
+import { createStoredPaths, type StoredPaths } from './attribute/stored-paths.js';
+import { scheduleStoredPathsRefresh, withStoredPathsRefresh } from './attribute/stored-paths-refresh.js';
+import { prebuildPaths } from './attribute/path-statements.js';
+import { MODEL_NAMES } from '@touchline/attribution';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
 import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
@@ -286,9 +289,9 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     // The attribution page's conversion paths (DuckDB), per filter combination; ClickHouse builds them per request.
     const storedPaths = warehouse.engine === 'duckdb' ? createStoredPaths(warehouse, now) : undefined;
     if (storedPaths && sessionsRebuilt) await storedPaths.clear();
-    // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
-    const stopRefresh = storedPaths && options.listen !== false ? scheduleStoredPathsRefresh(storedPaths, log) : () => undefined;
-    opened.push(async () => stopRefresh());
+    // Only a listening server refreshes them (a tick's work at a time, after each load) and prebuilds the page's default filters; tests tick themselves.
+    const pathsRefresh = storedPaths && options.listen !== false ? scheduleStoredPathsRefresh({ paths: storedPaths, clock, log, prebuild: () => prebuildPaths(warehouse, config, { models: MODEL_NAMES, level: 'channel' }, storedPaths, { sessionsFresh: () => derived.sessionsFresh() }) }) : undefined;
+    opened.push(async () => pathsRefresh?.stop());
     // Only a listening server schedules syncs; an in-process Touchline (touchline import) does not.
     // Two-person approval of risky sends, over the control store (src/approvals/); it starts approved runs once activation has started.
     let activationRef: Activation | undefined;
@@ -305,7 +308,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
     const loader = createLoader({
       collectorId: stored.secrets.collectorId,
       spool,
-      warehouse: withRollupRefresh(withDerivedRefresh(warehouse, derived), rollups),
+      warehouse: withStoredPathsRefresh(withRollupRefresh(withDerivedRefresh(warehouse, derived), rollups), pathsRefresh),
       dedupWindowMs,
       minIntervalMs: config.loader.minIntervalMs,
       log,
@@ -417,7 +420,7 @@ export async function startTouchline(config: Config, options: StartOptions = {})
         await touches.close();
         await loader.stop();
         await loader.flush().catch((err: Error) => log('final load failed; rows stay in the spool', { error: err.message }));
-        stopRefresh();
+        await pathsRefresh?.stop();
         await activation.close();
         await spool.close();
         await warehouse.close();

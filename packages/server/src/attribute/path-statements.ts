@@ -75,8 +75,17 @@ export async function pathStatements(warehouse: Warehouse, config: ModelSettings
 export function storedStatement(statementOf: StatementOf, rows: typeof PathRows.Aggregated | typeof PathRows.Both): { statement: PathsStatement; params: SqlParams } {
   const whole = statementOf((b, q) => duckdbPathsSql(b, q, rows));
   const journeys = statementOf((b, q) => duckdbJourneysSql(b, q)).sql;
-  const dirtyJourneys = statementOf((b, q) => duckdbJourneysSql(b, q, DIRTY_PERSONS)).sql;
+  const dirtyJourneys = statementOf((b, q) => duckdbJourneysSql(b, { ...q, sessions: dirtySessions(q.sessions) }, DIRTY_PERSONS)).sql;
   return { statement: { sql: whole.sql, journeys, dirtyJourneys, rows }, params: whole.params };
+}
+
+/**
+ * The sessions whose person may be a dirty one, read before identity resolution (so the resolution
+ * runs over those alone): a session's person is its key's root, so its key is a dirty person or
+ * an id mapped to one. The journeys statement keeps only the dirty persons after resolving.
+ */
+function dirtySessions(sessions: string): string {
+  return `(SELECT * FROM ${sessions} AS ds WHERE coalesce(ds.user_id, ds.device_id) IN (SELECT person FROM ${DIRTY_PERSONS} UNION ALL SELECT id FROM id_map WHERE root_id IN (SELECT person FROM ${DIRTY_PERSONS})))`;
 }
 
 /**

@@ -105,7 +105,7 @@ describe('stored paths brought up to date after each load equal a whole recomput
     // An anonymous event of a merged device: its person is the user id, named on no new event.
     await send([page('q-a1', 14, 3), order('q-a1', 14, 2.2, 9)]);
     expect(await expectWhole()).toEqual(['updated', 'updated', 'updated']);
-  });
+  }, 180_000);
 
   it('after a privacy deletion (recomputed whole), a sessions rebuild (cleared, as at start) and loads after them', async () => {
     await h.warehouse.query(`DELETE FROM events WHERE anonymous_id = 'q-a3'`, { readOnly: false });
@@ -120,7 +120,7 @@ describe('stored paths brought up to date after each load equal a whole recomput
     expect(await expectWhole()).toEqual(['computed', 'computed', 'computed']);
     await send([page('r-a0', 2, 1), order('r-a0', 2, 5.5, 30)]);
     expect(await expectWhole()).toEqual(['updated', 'updated', 'updated']);
-  });
+  }, 180_000);
 
   it('a load raises a flag only; ticks on the clock refresh one key each, then prebuild the default filters', async () => {
     const clock = manualClock();

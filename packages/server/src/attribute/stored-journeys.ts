@@ -5,10 +5,13 @@ export const PATHS_TABLE = 'attribution_stored_paths';
 export const JOURNEYS_TABLE = 'attribution_stored_journeys';
 /** The persons an incremental refresh recomputes (filled and emptied inside its transaction). */
 export const DIRTY_PERSONS = 'attribution_stored_dirty';
+/** Which stored persons hold a touch from which device: the device check reads it, not every journey. */
+export const DEVICES_TABLE = 'attribution_stored_devices';
 
 export const JOURNEYS_DDL = [
   `CREATE TABLE IF NOT EXISTS ${JOURNEYS_TABLE} (key VARCHAR NOT NULL, person VARCHAR, conv BOOLEAN, t BIGINT, n BIGINT, mid VARCHAR, value DOUBLE, touches STRUCT(t BIGINT, s VARCHAR, l VARCHAR, d VARCHAR)[])`,
   `CREATE TABLE IF NOT EXISTS ${DIRTY_PERSONS} (person VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS ${DEVICES_TABLE} (key VARCHAR NOT NULL, device VARCHAR, person VARCHAR)`,
 ];
 
 /**
@@ -52,6 +55,8 @@ export async function appendedSince(tx: Tx, since: EventsMark): Promise<boolean>
 export async function storeWhole(tx: Tx, key: string, s: PathsStatement, params: SqlParams): Promise<void> {
   await tx.run(`DELETE FROM ${JOURNEYS_TABLE} WHERE key = $tl_key`, { tl_key: key });
   await tx.run(`INSERT INTO ${JOURNEYS_TABLE} SELECT $tl_key, ${JOURNEY_COLUMNS} FROM (${s.journeys})`, { ...params, tl_key: key });
+  await tx.run(`DELETE FROM ${DEVICES_TABLE} WHERE key = $tl_key`, { tl_key: key });
+  await tx.run(`INSERT INTO ${DEVICES_TABLE} ${devicesOf('TRUE')}`, { tl_key: key });
   await aggregate(tx, key, s);
 }
 
@@ -72,22 +77,29 @@ export async function storeIncrement(tx: Tx, key: string, s: PathsStatement, par
   await tx.run(
     `INSERT INTO ${DIRTY_PERSONS}
 WITH e AS (SELECT user_id, anonymous_id, source_id, message_id FROM events WHERE received_at > CAST($tl_wm AS TIMESTAMPTZ)),
-ids AS (SELECT user_id AS id FROM e WHERE user_id IS NOT NULL UNION SELECT anonymous_id FROM e WHERE anonymous_id IS NOT NULL),
-mine AS (SELECT person, touches FROM ${JOURNEYS_TABLE} WHERE key = $tl_key)
+ids AS (SELECT user_id AS id FROM e WHERE user_id IS NOT NULL UNION SELECT anonymous_id FROM e WHERE anonymous_id IS NOT NULL)
 SELECT id FROM ids
 UNION SELECT root_id FROM id_map WHERE id IN (SELECT id FROM ids) AND root_id IS NOT NULL
 UNION SELECT concat('#', source_id, ':', message_id) FROM e
-UNION SELECT person FROM (SELECT person, unnest(list_transform(touches, x -> x.d)) AS d FROM mine) WHERE d IN (SELECT id FROM ids)
-UNION SELECT person FROM mine WHERE person IN (SELECT id FROM id_map WHERE root_id IS DISTINCT FROM id)`,
+UNION SELECT person FROM ${DEVICES_TABLE} WHERE key = $tl_key AND device IN (SELECT id FROM ids)
+UNION SELECT person FROM ${JOURNEYS_TABLE} WHERE key = $tl_key AND person IN (SELECT id FROM id_map WHERE root_id IS DISTINCT FROM id)`,
     { tl_wm: since.watermark, tl_key: key },
   );
   await tx.run(`DELETE FROM ${JOURNEYS_TABLE} WHERE key = $tl_key AND person IN (SELECT person FROM ${DIRTY_PERSONS})`, { tl_key: key });
   await tx.run(`INSERT INTO ${JOURNEYS_TABLE} SELECT $tl_key, ${JOURNEY_COLUMNS} FROM (${s.dirtyJourneys})`, { ...params, tl_key: key });
+  const dirty = `person IN (SELECT person FROM ${DIRTY_PERSONS})`;
+  await tx.run(`DELETE FROM ${DEVICES_TABLE} WHERE key = $tl_key AND ${dirty}`, { tl_key: key });
+  await tx.run(`INSERT INTO ${DEVICES_TABLE} ${devicesOf(dirty)}`, { tl_key: key });
   // Candidates with journeys now (the rest were merged away, or had none): the persons recomputed.
   const n = await tx.run(`SELECT count(DISTINCT person) FROM ${JOURNEYS_TABLE} WHERE key = $tl_key AND person IN (SELECT person FROM ${DIRTY_PERSONS})`, { tl_key: key });
   await tx.run(`DELETE FROM ${DIRTY_PERSONS}`);
   await aggregate(tx, key, s);
   return Number(n.rows[0]?.[0] ?? 0);
+}
+
+/** The (device, person) pairs of the key's stored journeys that `where` keeps. */
+function devicesOf(where: string): string {
+  return `SELECT DISTINCT $tl_key, d, person FROM (SELECT person, unnest(list_transform(touches, x -> x.d)) AS d FROM ${JOURNEYS_TABLE} WHERE key = $tl_key AND ${where}) WHERE d IS NOT NULL`;
 }
 
 /** The key's path rows, from its stored journeys (a few seconds on 10 million events, not the journeys' tens). */

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { PATH_ROWS_ORDER } from './paths-sql.js';
-import { appendedSince, eventsMarkIn, JOURNEYS_DDL, JOURNEYS_TABLE, PATHS_TABLE, storeIncrement, storeWhole, type EventsMark, type PathsStatement } from './stored-journeys.js';
+import { appendedSince, DEVICES_TABLE, eventsMarkIn, JOURNEYS_DDL, JOURNEYS_TABLE, PATHS_TABLE, storeIncrement, storeWhole, type EventsMark, type PathsStatement } from './stored-journeys.js';
 import type { SqlParams, SqlValue, Warehouse } from '../warehouse/warehouse.js';
 
 export type { PathsStatement } from './stored-journeys.js';
 
 /** Bumped when what a stored row holds changes: every stored key is then recomputed. */
-export const STORED_PATHS_VERSION = 4;
+export const STORED_PATHS_VERSION = 5;
 
 /** At most this many filter combinations are kept; the least recently read goes first. */
 export const STORED_PATHS_MAX_KEYS = 16;
@@ -82,15 +82,20 @@ export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date
       ready = null;
       throw err;
     }));
-  // One computation at a time (they share the dirty-persons table, and two at once would only
-  // halve each other's speed); a second viewer of the same filters waits for the first.
-  const building = new Map<string, Promise<PathsSource>>();
+  // One write at a time (computations share the dirty-persons table, two at once would only halve
+  // each other's speed, and a view's read mark written during a refresh of its key would conflict
+  // with it); a second viewer of the same filters waits for the first's computation.
   let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const p = queue.then(work);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const building = new Map<string, Promise<PathsSource>>();
   const compute = (key: string, s: PathsStatement, params: SqlParams): Promise<PathsSource> => {
     const running = building.get(key);
     if (running) return running;
-    const p = queue.then(() => storeKey(w, key, s, params, now)).finally(() => building.delete(key));
-    queue = p.catch(() => undefined);
+    const p = serially(() => storeKey(w, key, s, params, now)).finally(() => building.delete(key));
     building.set(key, p);
     return p;
   };
@@ -101,7 +106,7 @@ export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date
       const key = pathsKey(s.sql, params);
       const [state, mark] = await Promise.all([readState(w, key), eventsMarkIn({ run: (q) => w.query(q) })]);
       const source: PathsSource = isCurrent(state, mark) ? { from: 'stored', asOf: mark.watermark ?? '' } : await compute(key, s, params);
-      await w.query(`UPDATE ${STATE} SET read_at = CAST($tl_now AS TIMESTAMPTZ) WHERE key = $tl_key`, { readOnly: false, params: { tl_key: key, tl_now: now().toISOString() } });
+      await serially(() => w.query(`UPDATE ${STATE} SET read_at = CAST($tl_now AS TIMESTAMPTZ) WHERE key = $tl_key`, { readOnly: false, params: { tl_key: key, tl_now: now().toISOString() } }));
       return { rows: w.stream(`SELECT kind, path, conversions, value, nulls, days, packed FROM ${PATHS} WHERE key = $tl_key ORDER BY ${PATH_ROWS_ORDER}`, { params: { tl_key: key } }), source };
     },
     async refreshStale(max = Number.POSITIVE_INFINITY) {
@@ -126,9 +131,11 @@ export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date
     },
     async clear() {
       await ensure();
-      await w.transaction(async (tx) => {
-        for (const t of [PATHS, STATE, JOURNEYS_TABLE]) await tx.run(`DELETE FROM ${t}`);
-      });
+      await serially(() =>
+        w.transaction(async (tx) => {
+          for (const t of [PATHS, STATE, JOURNEYS_TABLE, DEVICES_TABLE]) await tx.run(`DELETE FROM ${t}`);
+        }),
+      );
     },
   };
 }
@@ -175,6 +182,6 @@ async function readState(w: Warehouse, key: string): Promise<KeyState | null> {
 /** Keeps the `max` most recently read keys: a page's filter combinations, not every one ever tried. */
 async function evictBeyond(tx: { run(sql: string, params?: SqlParams): Promise<unknown> }, max: number): Promise<void> {
   const old = `SELECT key FROM ${STATE} ORDER BY read_at DESC NULLS LAST OFFSET ${max}`;
-  for (const t of [PATHS, JOURNEYS_TABLE]) await tx.run(`DELETE FROM ${t} WHERE key IN (${old})`);
+  for (const t of [PATHS, JOURNEYS_TABLE, DEVICES_TABLE]) await tx.run(`DELETE FROM ${t} WHERE key IN (${old})`);
   await tx.run(`DELETE FROM ${STATE} WHERE key IN (${old})`);
 }

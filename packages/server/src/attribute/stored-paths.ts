@@ -116,6 +116,11 @@ export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date
       let refreshed = 0;
       for (const [key, statement, params, version, events, watermark] of all.rows) {
         if (refreshed >= max) break;
+        // A key of another version is never read again (the version is in every key), and its statement may be of another form.
+        if (Number(version) !== STORED_PATHS_VERSION) {
+          await serially(() => dropKey(w, String(key)));
+          continue;
+        }
         if (isCurrent({ version: Number(version), events: Number(events), watermark: watermark == null ? null : String(watermark) }, mark)) continue;
         await compute(String(key), JSON.parse(String(statement)) as PathsStatement, JSON.parse(String(params)) as Record<string, SqlValue>);
         refreshed++;
@@ -166,6 +171,12 @@ async function storeKey(w: Warehouse, key: string, s: PathsStatement, params: Sq
     });
     await evictBeyond(tx, STORED_PATHS_MAX_KEYS);
     return source;
+  });
+}
+
+async function dropKey(w: Warehouse, key: string): Promise<void> {
+  await w.transaction(async (tx) => {
+    for (const t of [PATHS, JOURNEYS_TABLE, DEVICES_TABLE, STATE]) await tx.run(`DELETE FROM ${t} WHERE key = $tl_key`, { tl_key: key });
   });
 }
 

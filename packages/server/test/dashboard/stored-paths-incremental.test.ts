@@ -122,6 +122,13 @@ describe('stored paths brought up to date after each load equal a whole recomput
     expect(await expectWhole()).toEqual(['updated', 'updated', 'updated']);
   }, 180_000);
 
+  it('drops a key stored by an earlier version (its statement raw SQL) instead of failing every refresh on it', async () => {
+    await h.warehouse.query(`INSERT INTO attribution_stored_paths_state VALUES ('old-key', 3, 1, now(), now(), 'SELECT 1', '[]')`, { readOnly: false });
+    await h.warehouse.query(`INSERT INTO attribution_stored_paths (key, kind) VALUES ('old-key', 'p')`, { readOnly: false });
+    await stored.refreshStale();
+    expect(await rowsOf(`SELECT key FROM attribution_stored_paths_state WHERE key = 'old-key' UNION ALL SELECT key FROM attribution_stored_paths WHERE key = 'old-key'`)).toEqual([]);
+  });
+
   it('a load raises a flag only; ticks on the clock refresh one key each, then prebuild the default filters', async () => {
     const clock = manualClock();
     const req: AttributeRequest = { models: ['first_touch', 'time_decay'], level: 'channel' };

@@ -33,7 +33,10 @@ import { actorOf } from './admin/admin-route.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import type { AlertStatus } from './alerts/alerter.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
-import { createStoredPaths, scheduleStoredPathsRefresh, type StoredPaths } from './attribute/stored-paths.js';
+import { createStoredPaths, type StoredPaths } from './attribute/stored-paths.js';
+import { scheduleStoredPathsRefresh, withStoredPathsRefresh, type StoredPathsRefresh } from './attribute/stored-paths-refresh.js';
+import { prebuildPaths } from './attribute/path-statements.js';
+import { MODEL_NAMES } from '@touchline/attribution';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { createLiveTap, type LiveTap } from './dashboard/live-tap.js';
 import { createRollups, withRollupRefresh, type DashboardRollups } from './dashboard/rollups.js';
@@ -314,7 +317,8 @@ interface Storage {
   readonly derived: DerivedModel;
   readonly rollups: DashboardRollups;
   readonly storedPaths: StoredPaths | undefined;
-  readonly stopRefresh: () => void;
+  /** The stored paths' refresh, on a listening DuckDB server. */
+  readonly pathsRefresh: StoredPathsRefresh | undefined;
 }
 
 /** Migrates the warehouse, then opens the sources, the spool and what is derived from the raw tables. */
@@ -339,9 +343,11 @@ async function openStorage(b: StartBase, c: Control, opened: Closer[]): Promise<
   const storedPaths = warehouse.engine === 'duckdb' ? createStoredPaths(warehouse, b.now) : undefined;
   if (storedPaths && sessionsRebuilt) await storedPaths.clear();
   // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
-  const stopRefresh = storedPaths && o.listen !== false ? scheduleStoredPathsRefresh(storedPaths, log) : () => undefined;
-  opened.push(async () => stopRefresh());
-  return { sources, defaultSource, spool, dedupWindowMs: config.dedup.windowHours * 3600 * 1000, derived, rollups, storedPaths, stopRefresh };
+  const pathsRefresh = storedPaths && o.listen !== false
+    ? scheduleStoredPathsRefresh({ paths: storedPaths, clock, log, prebuild: () => prebuildPaths(warehouse, config, { models: MODEL_NAMES, level: 'channel' }, storedPaths, { sessionsFresh: () => derived.sessionsFresh() }) })
+    : undefined;
+  opened.push(async () => pathsRefresh?.stop());
+  return { sources, defaultSource, spool, dedupWindowMs: config.dedup.windowHours * 3600 * 1000, derived, rollups, storedPaths, pathsRefresh };
 }
 
 /** The background work: approvals, activation (syncs, forwarding), the loader, retention and alerts. */
@@ -377,7 +383,7 @@ async function startJobs(b: StartBase, c: Control, s: Storage, opened: Closer[])
   });
   activationRef = activation;
   const loader = createLoader({
-    collectorId: b.stored.secrets.collectorId, spool: s.spool, warehouse: withRollupRefresh(withDerivedRefresh(warehouse, s.derived), s.rollups),
+    collectorId: b.stored.secrets.collectorId, spool: s.spool, warehouse: withStoredPathsRefresh(withRollupRefresh(withDerivedRefresh(warehouse, s.derived), s.rollups), s.pathsRefresh),
     dedupWindowMs: s.dedupWindowMs, minIntervalMs: config.loader.minIntervalMs, log, beforeLoad: activation.beforeLoad, clock, dropRow: c.checks.row,
   });
   opened.push(() => activation.close());
@@ -573,7 +579,7 @@ async function closeTouchline(b: StartBase, p: Started): Promise<void> {
   await d.touches.close();
   await j.loader.stop();
   await j.loader.flush().catch((err: Error) => b.log('final load failed; rows stay in the spool', { error: err.message }));
-  s.stopRefresh();
+  await s.pathsRefresh?.stop();
   // A pull under way writes to the warehouse: it ends before the warehouse closes.
   await j.spendPulls.close();
   await j.activation.close();

@@ -75,7 +75,7 @@ export function levelSql(m: ModelSql, level: Level): string {
 }
 
 function touchesSql(m: ModelSql, q: PathQuery): string {
-  return `SELECT person_root AS person, started_ms AS t, session_id AS sid, ${levelSql(m, q.level)} AS level FROM (${resolvedSessionsSql(m, q.sessions)})`;
+  return `SELECT person_root AS person, started_ms AS t, session_id AS sid, ${levelSql(m, q.level)} AS level, device_id AS device FROM (${resolvedSessionsSql(m, q.sessions)})`;
 }
 
 function conversionRowsSql(m: ModelSql, q: PathQuery): string {
@@ -99,22 +99,58 @@ export const PATH_ROWS_ORDER = 'kind, path, days';
  * such a conversion wholly to that value whatever its touches' ages (two thirds of the
  * conversions on the bench's data: a million records to read one by one otherwise).
  *
- * A conversion's path: the person's touches at or before it, after the previous conversion
- * (with `resetAfterConversion`), inside the lookback window. Non-converting journeys: the
+ * Two stages: the journeys (`duckdbJourneysSql`, one row per conversion and per non-converting
+ * journey), then their aggregation (`journeyRowsSql`). The stored paths keep the journeys per
+ * person and aggregate the stored ones the same way, so a computed and a stored run agree.
+ */
+export function duckdbPathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.Aggregated | typeof PathRows.Both): string {
+  return `WITH j AS MATERIALIZED (${duckdbJourneysSql(m, q)}),\n${journeyRowsSql('j', rows)}`;
+}
+
+/** The columns of a journeys row, in order (the stored journeys table has them after its key). */
+export const JOURNEY_COLUMNS = 'person, conv, t, n, mid, value, touches';
+
+/**
+ * DuckDB: the journeys of every person, or of the persons in the one-column relation `persons`
+ * (the stored paths' incremental refresh). A conversion's journey (`conv`): the person's touches
+ * at or before it, after the previous conversion (with `resetAfterConversion`), inside the
+ * lookback window; `n` numbers a person's conversions by time. A non-converting journey: the
  * touches after a person's last conversion (or all of them, for a person who never converted;
  * only those without `resetAfterConversion`), inside the lookback counted from their last touch:
- * what `splitConversionPaths` does in TypeScript.
+ * what `splitConversionPaths` does in TypeScript. Touches are `{t, s, l, d}` (time, session,
+ * level value, device): a person's journeys depend on their own touches and conversions alone.
+ */
+export function duckdbJourneysSql(m: ModelSql, q: PathQuery, persons?: string): string {
+  const L = m.rules.fns.value(Math.round(q.lookbackMs));
+  const only = persons ? ` WHERE person IN (SELECT person FROM ${persons})` : '';
+  const afterPrevious = q.resetAfterConversion ? ' AND tc.t > c.prev_t' : '';
+  const tail = q.resetAfterConversion ? 'lc.last_t IS NULL OR tc.t > lc.last_t' : 'lc.last_t IS NULL';
+  const touch = '{t: tc.t, s: tc.sid, l: tc.level, d: tc.device}';
+  return `WITH tc AS MATERIALIZED (SELECT * FROM (${touchesSql(m, q)})${only}),
+c0 AS MATERIALIZED (SELECT * FROM (${conversionRowsSql(m, q)})${only}),
+c AS (SELECT *, row_number() OVER (PARTITION BY person ORDER BY t, mid, value) AS n, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
+lc AS (SELECT person, max(t) AS last_t FROM c0 GROUP BY person)
+SELECT c.person, true AS conv, any_value(c.t) AS t, c.n, any_value(c.mid) AS mid, any_value(c.value) AS value,
+  coalesce(list_sort(list(${touch}) FILTER (WHERE tc.t IS NOT NULL)), []) AS touches
+FROM c LEFT JOIN tc ON tc.person = c.person AND tc.t <= c.t${afterPrevious} AND tc.t >= c.t - ${L}
+GROUP BY c.person, c.n
+UNION ALL
+SELECT person, false, NULL, NULL, NULL, NULL, list_sort(list({t: t, s: sid, l: level, d: device})) FROM (
+  SELECT tc.*, max(tc.t) OVER (PARTITION BY tc.person) AS lt FROM tc LEFT JOIN lc ON lc.person = tc.person WHERE ${tail}
+) WHERE t >= lt - ${L} GROUP BY person`;
+}
+
+/**
+ * The path rows of the journeys in relation `j` (see `duckdbPathsSql`), as the tail of a `WITH`
+ * list. Conversions are numbered by person, time and their number within the person, so the
+ * packed rows' order is the same however the journeys were stored.
  *
  * The statement ends in one `ORDER BY` ({@link PATH_ROWS_ORDER}) over the union: DuckDB's streaming result can wait
  * forever when several pipelines (the union's branches) feed it and its buffer fills before they
  * finish (duckdb/duckdb#22215; seen here from about a million events on). A sort is one pipeline
  * that ends before the result's own begins; the rows it sorts are the aggregated ones, few.
  */
-export function duckdbPathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.Aggregated | typeof PathRows.Both): string {
-  const packed = rows === PathRows.Both;
-  const L = m.rules.fns.value(Math.round(q.lookbackMs));
-  const afterPrevious = q.resetAfterConversion ? ' AND tc.t > c.prev_t' : '';
-  const tail = q.resetAfterConversion ? 'lc.last_t IS NULL OR tc.t > lc.last_t' : 'lc.last_t IS NULL';
+export function journeyRowsSql(j: string, rows: PathRows): string {
   const levels = `coalesce(list_transform(touches, x -> x.l), [])`;
   const parts = [
     `SELECT '${PathRowKind.Path}' AS kind, coalesce(a.path, b.path) AS path, coalesce(a.conversions, 0) AS conversions, coalesce(a.value, 0) AS value,
@@ -122,30 +158,16 @@ export function duckdbPathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.
 FROM a FULL OUTER JOIN b ON a.path = b.path`,
     `SELECT '${PathRowKind.Days}', NULL, count(*), 0, 0, (t - touches[1].t) // ${DAY_MS}, NULL FROM p WHERE len(touches) > 0 GROUP BY 6`,
   ];
-  if (packed) {
+  if (rows === PathRows.Both) {
     // `days` holds the row's bucket here: the rows sort by it, not by their megabytes of text.
     parts.push(`SELECT '${PathRowKind.Packed}', NULL, NULL, NULL, NULL, cid % 1000,
   string_agg(array_to_string(${levels}, '${PACK.touch}') || '${PACK.field}' || array_to_string(coalesce(list_transform(touches, x -> t - x.t), []), ',') || '${PACK.field}' || CAST(value AS VARCHAR), '${PACK.record}' ORDER BY cid)
 FROM p WHERE len(list_distinct(${levels})) > 1 GROUP BY cid % 1000`);
     parts.push(`SELECT '${PathRowKind.Uniform}', ${levels}, count(*), sum(value), 0, NULL, NULL FROM p WHERE len(list_distinct(${levels})) <= 1 GROUP BY 2`);
   }
-  return `WITH tc AS MATERIALIZED (${touchesSql(m, q)}),
-c0 AS MATERIALIZED (${conversionRowsSql(m, q)}),
-c AS (SELECT *, row_number() OVER (ORDER BY person, t, mid) AS cid, coalesce(lag(t) OVER (PARTITION BY person ORDER BY t, mid), -9223372036854775807) AS prev_t FROM c0),
-p AS MATERIALIZED (
-  SELECT c.cid, any_value(c.t) AS t, any_value(c.value) AS value,
-    coalesce(list_sort(list({t: tc.t, s: tc.sid, l: tc.level}) FILTER (WHERE tc.t IS NOT NULL)), []) AS touches
-  FROM c LEFT JOIN tc ON tc.person = c.person AND tc.t <= c.t${afterPrevious} AND tc.t >= c.t - ${L}
-  GROUP BY c.cid
-),
-lc AS (SELECT person, max(t) AS last_t FROM c0 GROUP BY person),
-np AS (
-  SELECT person, list_sort(list({t: t, s: sid, l: level})) AS touches FROM (
-    SELECT tc.*, max(tc.t) OVER (PARTITION BY tc.person) AS lt FROM tc LEFT JOIN lc ON lc.person = tc.person WHERE ${tail}
-  ) WHERE t >= lt - ${L} GROUP BY person
-),
+  return `p AS MATERIALIZED (SELECT row_number() OVER (ORDER BY person, t, n) AS cid, t, value, touches FROM ${j} WHERE conv),
 a AS (SELECT ${levels} AS path, count(*) AS conversions, sum(value) AS value FROM p GROUP BY 1),
-b AS (SELECT ${levels} AS path, count(*) AS nulls FROM np GROUP BY 1)
+b AS (SELECT ${levels} AS path, count(*) AS nulls FROM ${j} WHERE NOT conv GROUP BY 1)
 SELECT * FROM (
 ${parts.join('\nUNION ALL\n')}
 ) ORDER BY ${PATH_ROWS_ORDER}`;

@@ -12,16 +12,15 @@ import {
 import { systemClock, type Clock } from '../clock/clock.js';
 import { bindModel } from '../identity/bound-model.js';
 import { otherCurrencySql } from '../identity/conversions-sql.js';
-import { modelSqlFor } from '../identity/derived-model.js';
 import type { ModelSql } from '../identity/model-views.js';
-import { duckdbSessionsSql, clickhouseSessionsSql } from '../identity/sessions-sql.js';
-import { WarehouseEngine, type SqlParams, type Warehouse } from '../warehouse/warehouse.js';
-import { DEFAULT_CONVERSIONS, type ConversionDefinition } from '../definitions/conversions.js';
+import type { Warehouse, WarehouseEngine } from '../warehouse/warehouse.js';
+import type { ConversionDefinition } from '../definitions/conversions.js';
 import type { ModelSettings } from '../definitions/model-settings.js';
 import type { SpendByLevel } from '../spend/spend-by-level.js';
 import { spendForAttribution } from './attribution-spend.js';
 import type { PathsSource, StoredPaths } from './stored-paths.js';
-import { DAY_MS, PACK, PathRows, PathRowKind, assertLevel, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
+import { pathStatements, storedStatement, type StatementOf } from './path-statements.js';
+import { PACK, PathRows, PathRowKind, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
 export interface AttributeRequest {
@@ -86,12 +85,6 @@ const MILESTONE_MODELS = new Set(['w_shaped', 'full_path']);
 
 function modelName(spec: ModelSpec): string {
   return typeof spec === 'string' ? spec : spec.model;
-}
-
-function definitionsFor(req: AttributeRequest, config: ModelSettings): readonly ConversionDefinition[] {
-  if (!req.conversions || req.conversions.length === 0) return config.attribution.conversions;
-  const base = DEFAULT_CONVERSIONS[0]!;
-  return req.conversions.map((event) => ({ ...base, name: event, events: [event] }));
 }
 
 type Run = ReturnType<typeof createAttribution>;
@@ -195,29 +188,10 @@ function resultsOf(req: AttributeRequest, r: Runs): { main: AttributionResult; m
 export async function runAttribution(warehouse: Warehouse, config: ModelSettings, req: AttributeRequest, opts: RunOptions = {}): Promise<AttributeResponse> {
   const clock = opts.clock ?? systemClock;
   const started = clock.now();
-  const level = assertLevel(req.level ?? 'channel');
-  const m = modelSqlFor(warehouse, config);
-  const duck = m.rules.fns.engine === WarehouseEngine.DuckDB;
-  const notes: string[] = [];
-  const onRead = duck ? (opts.sessionsOnRead ?? !(await (opts.sessionsFresh?.() ?? Promise.resolve(true)))) : true;
-  if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
-  const lookbackDays = req.lookbackDays ?? config.attribution.lookbackDays;
-  const conversions = definitionsFor(req, config);
-  const sessionsOf = (b: ModelSql) => (duck ? (onRead ? `(${duckdbSessionsSql(b.rules)})` : 'touch_sessions') : `(${clickhouseSessionsSql(b.rules)})`);
-  const queryOf = (b: ModelSql): PathQuery => ({
-    level,
-    lookbackMs: lookbackDays * DAY_MS,
-    resetAfterConversion: req.resetAfterConversion ?? config.attribution.resetAfterConversion,
-    conversions,
-    filter: { since: req.since, until: req.until },
-    sessions: sessionsOf(b),
-  });
-  // Each statement binds its own values (conversion names, `--since`, the configured domains…).
-  const statementOf: StatementOf = (build) => {
-    const { model, params } = bindModel(m);
-    return { sql: build(model, queryOf(model)), params };
-  };
   if (req.models.length === 0) throw new RangeError('name at least one model');
+  const { level, m, duck, onRead, lookbackDays, conversions, sessionsOf, statementOf } = await pathStatements(warehouse, config, req, opts);
+  const notes: string[] = [];
+  if (duck && onRead && opts.sessionsOnRead === undefined) notes.push('sessions computed on read: the stored sessions are stale (they are rebuilt when the server starts)');
   const base = engineParams(req, config, directValueOf(level), lookbackDays);
   if (req.models.some((x) => MILESTONE_MODELS.has(modelName(x))) && base.missingFacts === undefined) {
     notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
@@ -244,8 +218,6 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
   };
 }
 
-type StatementOf = (build: (b: ModelSql, q: PathQuery) => string) => { sql: string; params: SqlParams };
-
 /**
  * Streams the paths into the engine runs: DuckDB's one statement (its stored rows when a store
  * is given: see stored-paths.ts), or ClickHouse's two (built per request on ClickHouse).
@@ -260,22 +232,22 @@ async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: State
     if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
     return undefined;
   }
-  const build = (b: ModelSql, q: PathQuery) => duckdbPathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated);
+  const rows = runs.td ? PathRows.Both : PathRows.Aggregated;
   if (!stored) {
-    await readDuckDBRows(rowsOf(build), runs);
+    await readDuckDBRows(rowsOf((b, q) => duckdbPathsSql(b, q, rows)), runs);
     return undefined;
   }
-  const s = statementOf(build);
-  const read = await stored.rows(s.sql, s.params);
+  const s = storedStatement(statementOf, rows);
+  const read = await stored.rows(s.statement, s.params);
   await readDuckDBRows(read.rows, runs);
   return read.source;
 }
 
 /** What the page says about where its paths came from. */
 function pathsNote(s: PathsSource): string {
-  return s.from === 'stored'
-    ? `paths read from the stored conversion paths (events up to ${s.asOf})`
-    : `paths computed from the events (${s.reason}); they are stored, so the next view with these filters reads them`;
+  if (s.from === 'stored') return `paths read from the stored conversion paths (events up to ${s.asOf})`;
+  if (s.from === 'updated') return `paths read from the stored conversion paths, brought up to date for the ${s.persons} person(s) whose events arrived since (events up to ${s.asOf})`;
+  return `paths computed from the events (${s.reason}); they are stored, so the next view with these filters reads them`;
 }
 
 /** Conversion events left out because they state another currency than their definition. */

@@ -23,6 +23,10 @@ describe('attribution bench, small', () => {
     expect(r.duckdb.scanMs).toBeGreaterThan(0);
     expect(r.duckdb.ratio).toBeGreaterThan(0);
     expect(Number.isFinite(r.duckdb.ratio)).toBe(true);
+    // One run: its spread is its own ratio, under the limit the bench states.
+    expect(r.duckdb.ratioSpread[0]).toBeLessThanOrEqual(r.duckdb.ratio);
+    expect(r.duckdb.ratioSpread[1]).toBeGreaterThanOrEqual(r.duckdb.ratio);
+    expect(r.duckdb.memoryLimit).toBe('2GB');
     expect(r.clickhouseError).toBeUndefined();
     if (withClickHouse) {
       expect(r.clickhouse?.sameCredits, `worst relative difference ${r.clickhouse?.maxCreditDifference}`).toBe(true);

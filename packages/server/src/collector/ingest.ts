@@ -21,7 +21,8 @@ export interface IngestResult {
   readonly rejected: readonly EventRejection[];
   /**
    * Events of persons a privacy request removed: dropped, never stored (docs/governance.md).
-   * Absent when none were. Not told to the sender.
+   * Absent when none were. Not told to the sender: they are counted in `accepted` too, so an
+   * answer (its status included) is the same as if they had been stored.
    */
   readonly suppressed?: number;
 }
@@ -165,7 +166,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     // The request id rides beside each row in its spool record: the loader's log lines name it.
     await deps.spool.append(lines, { requestId: req.requestId });
     for (const k of keys) deps.recent.add(k);
-    return { accepted: keys.length, duplicates, rejected, ...(dropped.size > 0 ? { suppressed: dropped.size } : {}) };
+    return { accepted: keys.length + dropped.size, duplicates, rejected, ...(dropped.size > 0 ? { suppressed: dropped.size } : {}) };
   };
 }
 

@@ -152,6 +152,18 @@ export function deletionSuite(engine: DeletionEngine): void {
     expect(status.privacy.droppedAtIngest).toBeGreaterThanOrEqual(16);
   });
 
+  it("answers a batch of only the deleted person's events as accepted, as if stored: the sender learns nothing", async () => {
+    const before = h.suppressions.dropped.ingest;
+    const batch = adaEvents(t0 + 2 * HOUR, '-third').filter((e) => e['anonymousId'] !== 'anon-tablet');
+    const res = await h.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: h.auth }, payload: { batch } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ success: true, accepted: batch.length, duplicates: 0, rejected: [] });
+    expect(h.suppressions.dropped.ingest - before).toBe(batch.length);
+    const one = await h.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: h.auth }, payload: { userId: 'u-ada', event: 'Came Back', messageId: 'ada-single' } });
+    expect(one.statusCode, one.body).toBe(200);
+    expect(await adaEventsStored()).toBe(0);
+  });
+
   it('the audit log holds the keyed hash of the identifier, never the identifier', async () => {
     const records = h.people.audit.query({ action: 'privacy.delete' });
     expect(records.length).toBe(2);

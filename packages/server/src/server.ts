@@ -22,6 +22,7 @@ import { syncRoutes } from './admin/sync-routes.js';
 import { loggerFrom, startActivation, type Activation } from './activation/activation.js';
 import { approvalRoutes } from './admin/approval-routes.js';
 import { spendRoutes } from './admin/spend-routes.js';
+import { demoRoutes } from './admin/demo-routes.js';
 import { serverSpendPulls } from './spend/pull/pull-service.js';
 import type { SpendPulls } from './spend/pull/pull-schedule.js';
 import { createApprovals, type Approvals } from './approvals/approvals.js';
@@ -658,6 +659,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...attributionRoutes(attributeHandler(p.warehouse, config, p.derived, p.storedPaths)),
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
     ...approvalRoutes(p.approvals),
+    ...demoRoutes({ warehouse: p.warehouse, now: p.now }),
     ...spendRoutes(p.spendPulls, () => [...new Set(Object.values(config.spend.pull.connections).map((x) => x.network))]),
     ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),

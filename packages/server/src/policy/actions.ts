@@ -69,6 +69,8 @@ export const ADMIN_ACTIONS = [
   'privacy.suppressions.remove',
   /** Ad spend pulled from the networks' reporting APIs now (`touchline spend pull`, docs/spend.md). */
   'spend.pull',
+  /** The demo shop's synthetic ad spend written into the warehouse (`touchline demo`). */
+  'spend.demo',
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
@@ -140,6 +142,8 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'privacy.suppressions.remove': 'admin',
   // It writes spend into the warehouse and spends the networks' API quota, but sends nothing: a sync's scope.
   'spend.pull': 'sync',
+  // Synthetic cost in the warehouse: an admin's decision.
+  'spend.demo': 'admin',
   'me.read': null,
 };
 

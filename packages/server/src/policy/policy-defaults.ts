@@ -78,6 +78,7 @@ const ADMIN: readonly AdminAction[] = [
   'sources.create',
   'sources.revoke',
   'loader.flush',
+  'spend.demo',
   'destinations.connect',
   'destinations.disconnect',
   'members.list',

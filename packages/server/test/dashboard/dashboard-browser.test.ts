@@ -23,7 +23,7 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     h = await startHarness({ adminToken: ADMIN_TOKEN }, { listen: true });
     const now = Date.now();
     since = new Date((Math.floor(now / DAY) + 1) * DAY - 90 * DAY).toISOString();
-    const loaded = await loadDemoOverHttp(h, { now });
+    const loaded = await loadDemoOverHttp(h, { now, spend: true });
     expect(loaded.accepted).toBeGreaterThan(1000);
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
@@ -152,8 +152,17 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=credits-csv]')]);
     const csv = await readFile((await download.path())!, 'utf8');
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('Campaign,first_touch conversions,first_touch revenue,last_touch conversions,last_touch revenue,Cost,CPA,ROAS');
+    expect(lines[0]).toBe(
+      'Campaign,first_touch conversions,first_touch revenue,last_touch conversions,last_touch revenue,Cost (USD),first_touch CPA (USD),first_touch ROAS,last_touch CPA (USD),last_touch ROAS',
+    );
     expect(lines.length - 1).toBe(campaigns.length);
+    // The demo's spend (POST /admin/demo/spend): a campaign's cost on screen is its spend in SQL, joined by name.
+    const [brandCost] = await sqlOne(`SELECT sum(cost_micros) / 1e6 FROM ad_spend WHERE campaign_name = 'brand_search' AND "date" >= CAST('${since}' AS DATE)`);
+    expect(brandCost).toBeGreaterThan(0);
+    const brand = page.locator('[data-testid=credits] tr', { hasText: 'brand_search' });
+    expect(numberOf(await brand.locator('td[data-col="cost"]').textContent())).toBeCloseTo(brandCost!, 2);
+    const brandLastTouch = numberOf(await brand.locator('td[data-col="last_touch-conv"]').textContent());
+    if (brandLastTouch > 0) expect(numberOf(await brand.locator('td[data-col="last_touch-cpa"]').textContent())).toBeCloseTo(brandCost! / brandLastTouch, 1);
     await shot('attribution-campaigns');
   });
 

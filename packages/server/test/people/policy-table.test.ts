@@ -48,6 +48,7 @@ const SPEC: Record<AdminAction | 'syncs.run (test)', Row> = {
   'sources.create': from('admin', 'NNY'),
   'sources.revoke': from('admin', 'NNY'),
   'loader.flush': from('admin', 'YYY'),
+  'spend.demo': from('admin', 'YYY'),
   'destinations.connect': from('admin', 'YYY'),
   'destinations.disconnect': from('admin', 'YYY'),
   'members.list': from('admin', 'YYY'),

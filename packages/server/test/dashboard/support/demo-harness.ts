@@ -1,8 +1,11 @@
 import { demoEvents } from '../../../src/demo/demo-journeys.js';
 import type { Harness } from '../../support/harness.js';
 
-/** Posts the demo shop's events to the harness's collector over HTTP (the real ingest path), then loads them. */
-export async function loadDemoOverHttp(h: Harness, options: { people?: number; now: number }): Promise<{ accepted: number; rejected: number }> {
+/**
+ * Posts the demo shop's events to the harness's collector over HTTP (the real ingest path), then
+ * loads them; with `spend`, also the demo's ad spend through the admin route `touchline demo` uses.
+ */
+export async function loadDemoOverHttp(h: Harness, options: { people?: number; now: number; spend?: boolean }): Promise<{ accepted: number; rejected: number }> {
   const events = demoEvents({ people: options.people ?? 400, now: options.now });
   let accepted = 0;
   let rejected = 0;
@@ -17,6 +20,10 @@ export async function loadDemoOverHttp(h: Harness, options: { people?: number; n
     rejected += body.rejected.length;
   }
   await h.loader.flush();
+  if (options.spend) {
+    const res = await fetch(`${h.adminUrl}/admin/demo/spend`, { method: 'POST', headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
+    if (res.status !== 200) throw new Error(`POST /admin/demo/spend answered ${res.status}: ${await res.text()}`);
+  }
   return { accepted, rejected };
 }
 

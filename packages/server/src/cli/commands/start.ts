@@ -103,10 +103,9 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
       (err: Error) => out(`SIGHUP: the tracking plan did not reload, the one in force stays: ${err.message}`),
     );
   });
-  file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
-  await writeServerFile(config, file);
-  out(startBanner(t, config).join('\n'));
-  if (await warehouseIsEmpty(t)) out(EMPTY_WAREHOUSE_HINT(t.adminUrl));
+  // SIGINT/SIGTERM stop it cleanly from here on: installed before the banner, which is what a
+  // supervisor (or a test) waits for before it may send one; their default action would end the
+  // process without loading what is spooled.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -118,4 +117,8 @@ export async function startCommand(config: Config, out: (s: string) => void): Pr
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  file = { pid: process.pid, url: t.url, adminUrl: t.adminUrl, adminToken: t.adminToken };
+  await writeServerFile(config, file);
+  out(startBanner(t, config).join('\n'));
+  if (await warehouseIsEmpty(t)) out(EMPTY_WAREHOUSE_HINT(t.adminUrl));
 }

@@ -58,7 +58,7 @@ function checkOwnNames(doc: PlanDocument): void {
     if (!followsNaming(name, doc.naming.events)) throw new PlanError(`events["${name}"]: the name does not follow naming.events (${doc.naming.events})`);
     for (const { key, label } of shapeKeys(topShape(entry.properties ?? {}))) {
       if (!followsNaming(key, doc.naming.properties)) {
-        throw new PlanError(`events["${name}"].properties: ${label}: the name does not follow naming.properties (${doc.naming.properties})`);
+        throw new PlanError(`events["${name}"]: properties.${label}: the name does not follow naming.properties (${doc.naming.properties})`);
       }
     }
   }

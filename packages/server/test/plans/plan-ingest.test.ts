@@ -201,6 +201,6 @@ describe('nested keys: properties.products[].product_id, not context', () => {
       version: '1', name: 'shop', naming: { events: 'Object Action', properties: 'snake_case' },
       events: { 'Cart Updated': { description: 'd', owner: 'o@shop.test', properties: { properties: { products: { type: 'array', items: { type: 'object', properties: { productId: { type: 'string' } } } } } } } },
     }, 'test');
-    expect(() => compilePlan(doc)).toThrow(/events\["Cart Updated"\]\.properties: products\[\]\.productId: the name does not follow naming\.properties \(snake_case\)/);
+    expect(() => compilePlan(doc)).toThrow(/events\["Cart Updated"\]: properties\.products\[\]\.productId: the name does not follow naming\.properties \(snake_case\)/);
   });
 });

@@ -106,9 +106,13 @@ describe.skipIf(clickhouseSkipReason() !== null)(`suppressions shared across col
   it('the ClickHouse touch store keeps redacted landing URLs and referrers, seen from the other collector too', async () => {
     const { visitorId } = await trackLanding(a, a.writeKey);
     for (const c of [a, b]) {
-      // The other collector reads it once A's store has flushed its facts (a fraction of a second).
+      // The other collector reads it once A's store has flushed its facts: the flush timer runs on
+      // the injected clock, so the test moves it (a second at a time) while it waits for the insert.
       const deadline = Date.now() + 10_000;
-      while ((await c.touchStore.get(visitorId)) === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ((await c.touchStore.get(visitorId)) === undefined && Date.now() < deadline) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const stored = await c.touchStore.get(visitorId);
       expect(stored?.first).toMatchObject({ url: TOUCH_CASES.storedUrl, referrer: TOUCH_CASES.storedReferrer, utm_source: 'newsletter' });
       expect(JSON.stringify(stored)).not.toMatch(/ada|9f8e7d6c5b4a/);

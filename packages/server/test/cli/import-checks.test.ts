@@ -71,8 +71,10 @@ describe('bad rows by line', () => {
       { line: 6, reason: 'column "traits.email" does not hold an e-mail address' },
     ]);
     const raw = await failedRaw();
-    // Each refused row as it stands in the file (failed_events keeps text as a JSON string).
-    expect(raw).toEqual(expect.arrayContaining(['track,u2,Signed Up,c-2,jane@example.com,extra,values', 'track,u4,Signed Up,c-4,not-an-address'].map((l) => JSON.stringify(l))));
+    // Each refused row as it stands in the file, redacted as every failed event is (failed_events
+    // keeps text as a JSON string): the address is gone, the rest is the line.
+    expect(raw).toEqual(expect.arrayContaining(['track,u2,Signed Up,c-2,[email],extra,values', 'track,u4,Signed Up,c-4,not-an-address'].map((l) => JSON.stringify(l))));
+    expect(raw.join('\n')).not.toContain('jane@example.com');
   });
 
   it('checks e-mail columns by name, whatever their nesting or spelling', () => {

@@ -11,7 +11,7 @@ import {
 } from '@touchline/protocol';
 import { truncateIp, type IpTruncation } from './ip.js';
 import { createLandingCache, type Landing } from './landing-cache.js';
-import { columnValue, lineOf, lineWriter, put, putJson, type LineWriter } from './event-line.js';
+import { columnValue, lineOf, lineWriter, put, putJson, quote, type LineWriter } from './event-line.js';
 import { storableJson } from './storable.js';
 import type { UserAgentInfo } from './user-agent.js';
 import type { PlanMark } from '../plans/plan-gate.js';
@@ -175,10 +175,10 @@ function putIdsAndTimes(w: LineWriter, e: SegmentEvent, req: RequestFacts, messa
   put(w, 'user_id', e.userId);
   put(w, 'group_id', e.groupId);
   put(w, 'previous_id', e.previousId);
-  w.text += `,"timestamp":${JSON.stringify(correctedTimestamp(e.timestamp, sentAt, req.receivedAt))}`;
+  w.text += `,"timestamp":${quote(correctedTimestamp(e.timestamp, sentAt, req.receivedAt))}`;
   put(w, 'original_timestamp', e.timestamp);
   put(w, 'sent_at', sentAt);
-  w.text += `,"received_at":${JSON.stringify(req.receivedAt)}`;
+  w.text += `,"received_at":${quote(req.receivedAt)}`;
 }
 
 /** One cache for every row builder of the process: it only remembers what parsing gives. */

@@ -7,6 +7,7 @@
 import { validateEvent, type SegmentEvent } from '@touchline/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { quote } from '../../src/collector/event-line.js';
 import { buildEventRow, type RequestFacts, type RowBuilderDeps } from '../../src/collector/event-row.js';
 import { createUserAgentParser } from '../../src/collector/user-agent.js';
 import type { PlanMark } from '../../src/plans/plan-gate.js';
@@ -86,6 +87,11 @@ describe('the spool line written column by column', () => {
     const now = buildEventRow(e, facts(), deps());
     expect(now.ok).toBe(false);
     expect(now).toEqual(legacyBuildEventRow(e, facts(), deps()));
+  });
+
+  it('quotes a string as JSON.stringify does, whatever it holds', () => {
+    for (const s of [...SPECIAL_TEXT, '\ud800', 'a\udfffb', '\u{1F600}', '']) expect(quote(s)).toBe(JSON.stringify(s));
+    fc.assert(fc.property(fc.oneof(hostileText, fc.string({ unit: 'binary' })), (s) => quote(s) === JSON.stringify(s)), { numRuns: 500 });
   });
 
   it('is the same line for arbitrary hostile text in every field a row copies', () => {

@@ -11,6 +11,7 @@ import {
 } from '@touchline/protocol';
 import { truncateIp, type IpTruncation } from './ip.js';
 import { createLandingCache, type Landing } from './landing-cache.js';
+import { columnValue, lineOf, lineWriter, put, putJson, quote, type LineWriter } from './event-line.js';
 import { storableJson } from './storable.js';
 import type { UserAgentInfo } from './user-agent.js';
 import type { PlanMark } from '../plans/plan-gate.js';
@@ -41,15 +42,6 @@ export type BuiltRow =
   | { readonly ok: true; readonly messageId: string; readonly line: string }
   | { readonly ok: false; readonly reason: string; readonly field: string };
 
-type Row = Record<string, string | number | boolean>;
-
-function put(row: Row, key: string, v: unknown): void {
-  if (typeof v === 'string') {
-    if (v !== '') row[key] = v;
-  } else if (typeof v === 'number' && Number.isFinite(v)) row[key] = String(v);
-  else if (typeof v === 'boolean') row[key] = v;
-}
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
@@ -67,16 +59,29 @@ export function correctedTimestamp(original: string | undefined, sentAt: string 
   return iso.length === 24 ? iso : original;
 }
 
-function putTouch(row: Row, prefix: 'first' | 'last', t: unknown): void {
+/** The column names of a first / last touch, made once (not per event). */
+const TOUCH_COLUMNS = (prefix: 'first' | 'last') => ({
+  at: `${prefix}_touch_at`,
+  url: `${prefix}_url`,
+  referrerDomain: `${prefix}_referrer_domain`,
+  utm: UTM_KEYS.map((k) => [k, `${prefix}_${k}`] as const),
+  clickIdType: `${prefix}_click_id_type`,
+  clickId: `${prefix}_click_id`,
+});
+const FIRST_COLUMNS = TOUCH_COLUMNS('first');
+const LAST_COLUMNS = TOUCH_COLUMNS('last');
+
+function putTouch(w: LineWriter, cols: typeof FIRST_COLUMNS, t: unknown): void {
   const touch = obj(t) as Touch | undefined;
   if (!touch) return;
   const at = parseIsoTime(touch.at);
-  if (at) row[`${prefix}_touch_at`] = at;
-  put(row, `${prefix}_url`, touch.url);
-  put(row, `${prefix}_referrer_domain`, touch.referrer_domain ?? hostOf(str(touch.referrer)));
-  for (const k of UTM_KEYS) put(row, `${prefix}_${k}`, touch[k]);
-  put(row, `${prefix}_click_id_type`, touch.click_id_type);
-  put(row, `${prefix}_click_id`, touch.click_id);
+  // as the row object did: any non-empty text (parseIsoTime gives ISO text or nothing)
+  if (at) w.text += `,"${cols.at}":${JSON.stringify(at)}`;
+  put(w, cols.url, touch.url);
+  put(w, cols.referrerDomain, touch.referrer_domain ?? hostOf(str(touch.referrer)));
+  for (const [k, col] of cols.utm) put(w, col, touch[k]);
+  put(w, cols.clickIdType, touch.click_id_type);
+  put(w, cols.clickId, touch.click_id);
 }
 
 /** Room for the columns Touchline derives from an event, on top of the per-event limit. */
@@ -84,7 +89,7 @@ const DERIVED_ALLOWANCE = 4096;
 
 const PAGE_KEYS = new Set(['url', 'path', 'search', 'title', 'referrer']);
 const LIBRARY_KEYS = new Set(['name', 'version']);
-const CAMPAIGN_COLUMNS: Record<string, string> = { name: 'utm_campaign', source: 'utm_source', medium: 'utm_medium', term: 'utm_term', content: 'utm_content', id: 'utm_id' };
+const CAMPAIGN_COLUMNS: Record<string, keyof Touch> = { name: 'utm_campaign', source: 'utm_source', medium: 'utm_medium', term: 'utm_term', content: 'utm_content', id: 'utm_id' };
 
 const onlyStrings = (o: JsonObject, keys: ReadonlySet<string>): boolean =>
   Object.entries(o).every(([k, v]) => keys.has(k) && typeof v === 'string');
@@ -95,7 +100,7 @@ const onlyStrings = (o: JsonObject, keys: ReadonlySet<string>): boolean =>
  * is dropped only when its columns keep all of it, so nothing is lost; `ip` is always dropped
  * (the ip column holds it, truncated as configured).
  */
-function contextRemainder(ctx: JsonObject, row: Row): JsonObject | undefined {
+function contextRemainder(ctx: JsonObject, touch: Readonly<Touch>): JsonObject | undefined {
   let out: JsonObject | undefined;
   for (const [k, v] of Object.entries(ctx)) {
     let stored = false;
@@ -126,7 +131,7 @@ function contextRemainder(ctx: JsonObject, row: Row): JsonObject | undefined {
         stored = obj(v) !== undefined && onlyStrings(v as JsonObject, LIBRARY_KEYS);
         break;
       case 'campaign':
-        stored = obj(v) !== undefined && Object.entries(v as JsonObject).every(([ck, cv]) => CAMPAIGN_COLUMNS[ck] !== undefined && (cv === '' || row[CAMPAIGN_COLUMNS[ck]!] === cv));
+        stored = obj(v) !== undefined && Object.entries(v as JsonObject).every(([ck, cv]) => CAMPAIGN_COLUMNS[ck] !== undefined && (cv === '' || columnValue(touch[CAMPAIGN_COLUMNS[ck] as keyof Touch]) === cv));
         break;
       default:
         break;
@@ -158,49 +163,50 @@ export function isBotEvent(e: SegmentEvent, parseUserAgent: RowBuilderDeps['pars
 }
 
 /** Ids and times: who, what, and when (the event's time corrected by the sender's clock skew). */
-function putIdsAndTimes(row: Row, e: SegmentEvent, req: RequestFacts, messageId: string, isPage: boolean, props: Record<string, unknown>): void {
+function putIdsAndTimes(w: LineWriter, e: SegmentEvent, req: RequestFacts, messageId: string, isPage: boolean, props: Record<string, unknown>): void {
   const sentAt = e.sentAt ?? req.sentAt;
-  put(row, 'message_id', messageId);
-  put(row, 'source_id', req.sourceId);
-  put(row, 'type', e.type);
-  put(row, 'event', e.event);
-  put(row, 'name', e.name ?? (isPage ? str(props['name']) : undefined));
-  put(row, 'category', e.category);
-  put(row, 'anonymous_id', e.anonymousId);
-  put(row, 'user_id', e.userId);
-  put(row, 'group_id', e.groupId);
-  put(row, 'previous_id', e.previousId);
-  row['timestamp'] = correctedTimestamp(e.timestamp, sentAt, req.receivedAt);
-  put(row, 'original_timestamp', e.timestamp);
-  put(row, 'sent_at', sentAt);
-  row['received_at'] = req.receivedAt;
+  put(w, 'message_id', messageId);
+  put(w, 'source_id', req.sourceId);
+  put(w, 'type', e.type);
+  put(w, 'event', e.event);
+  put(w, 'name', e.name ?? (isPage ? str(props['name']) : undefined));
+  put(w, 'category', e.category);
+  put(w, 'anonymous_id', e.anonymousId);
+  put(w, 'user_id', e.userId);
+  put(w, 'group_id', e.groupId);
+  put(w, 'previous_id', e.previousId);
+  w.text += `,"timestamp":${quote(correctedTimestamp(e.timestamp, sentAt, req.receivedAt))}`;
+  put(w, 'original_timestamp', e.timestamp);
+  put(w, 'sent_at', sentAt);
+  w.text += `,"received_at":${quote(req.receivedAt)}`;
 }
 
 /** One cache for every row builder of the process: it only remembers what parsing gives. */
 const landingOf = createLandingCache();
 
 /** The page (`context.page`, or a page call's properties) and the URL's parts. */
-function putPage(row: Row, page: Record<string, unknown>, props: Record<string, unknown>, isPage: boolean, url: string | undefined, referrer: string | undefined, landing: Landing): void {
-  put(row, 'url', url);
-  put(row, 'host', landing.host);
-  put(row, 'path', str(page['path']) ?? (isPage ? str(props['path']) : undefined) ?? landing.pathname);
-  put(row, 'search', str(page['search']) ?? landing.search);
-  put(row, 'title', str(page['title']) ?? (isPage ? str(props['title']) : undefined));
-  put(row, 'referrer', referrer);
+function putPage(w: LineWriter, page: Record<string, unknown>, props: Record<string, unknown>, isPage: boolean, url: string | undefined, referrer: string | undefined, landing: Landing): void {
+  put(w, 'url', url);
+  put(w, 'host', landing.host);
+  put(w, 'path', str(page['path']) ?? (isPage ? str(props['path']) : undefined) ?? landing.pathname);
+  put(w, 'search', str(page['search']) ?? landing.search);
+  put(w, 'title', str(page['title']) ?? (isPage ? str(props['title']) : undefined));
+  put(w, 'referrer', referrer);
 }
 
 /** The landing's touch: referrer domain, UTMs, click ids (`context.campaign` fills the UTMs' gaps). */
-function putLandingTouch(row: Row, landing: Landing, campaign: Record<string, unknown> | undefined): void {
+function putLandingTouch(w: LineWriter, landing: Landing, campaign: Record<string, unknown> | undefined): Readonly<Touch> {
   const touch = withCampaign(landing.touch, campaign);
-  put(row, 'referrer_domain', touch.referrer_domain);
-  for (const k of UTM_KEYS) put(row, k, touch[k]);
-  put(row, 'click_id_type', touch.click_id_type);
-  put(row, 'click_id', touch.click_id);
-  if (touch.click_ids) for (const c of CLICK_IDS) put(row, c.column, touch.click_ids[c.column]);
+  put(w, 'referrer_domain', touch.referrer_domain);
+  for (const k of UTM_KEYS) put(w, k, touch[k]);
+  put(w, 'click_id_type', touch.click_id_type);
+  put(w, 'click_id', touch.click_id);
+  if (touch.click_ids) for (const c of CLICK_IDS) put(w, c.column, touch.click_ids[c.column]);
+  return touch;
 }
 
 /** First/last touch, session, agent, bot flag, IP and the client's facts. */
-function putVisitor(row: Row, e: SegmentEvent, ctx: EventContext, req: RequestFacts, deps: RowBuilderDeps): void {
+function putVisitor(w: LineWriter, e: SegmentEvent, ctx: EventContext, req: RequestFacts, deps: RowBuilderDeps): void {
   // The request's agent is stored (a raw fact) and parsed for browser and device; only the
   // visitor's own agent decides is_bot (visitorAgentOf).
   const ua = str(ctx.userAgent) ?? req.userAgent;
@@ -209,39 +215,45 @@ function putVisitor(row: Row, e: SegmentEvent, ctx: EventContext, req: RequestFa
   // Bots carry no touches, whatever they report (docs/tracking.md).
   const touches = bot ? undefined : obj(ctx.touches);
   if (touches) {
-    putTouch(row, 'first', touches['first']);
-    putTouch(row, 'last', touches['last']);
+    putTouch(w, FIRST_COLUMNS, touches['first']);
+    putTouch(w, LAST_COLUMNS, touches['last']);
   }
-  put(row, 'session_id', ctx.sessionId);
-  put(row, 'user_agent', ua);
-  for (const [k, v] of Object.entries(info)) put(row, k, v);
-  row['is_bot'] = bot;
-  put(row, 'ip', truncateIp(str(ctx.ip) ?? req.ip, deps.ipTruncation));
-  put(row, 'locale', ctx.locale);
-  put(row, 'timezone', ctx.timezone);
+  put(w, 'session_id', ctx.sessionId);
+  put(w, 'user_agent', ua);
+  // is_bot keeps the parser's place among its columns (the row object kept a key's first place)
+  let botWritten = false;
+  for (const k in info) {
+    if (k === 'is_bot') {
+      w.text += `,"is_bot":${bot}`;
+      botWritten = true;
+    } else put(w, k, info[k as keyof UserAgentInfo]);
+  }
+  if (!botWritten) w.text += `,"is_bot":${bot}`;
+  put(w, 'ip', truncateIp(str(ctx.ip) ?? req.ip, deps.ipTruncation));
+  put(w, 'locale', ctx.locale);
+  put(w, 'timezone', ctx.timezone);
   const lib = obj(ctx.library);
-  put(row, 'library_name', lib?.['name']);
-  put(row, 'library_version', lib?.['version']);
-  row['gpc'] = ctx.gpc === true || ctx.gpc === 1 || ctx.gpc === '1' || req.gpc;
+  put(w, 'library_name', lib?.['name']);
+  put(w, 'library_version', lib?.['version']);
+  w.text += `,"gpc":${ctx.gpc === true || ctx.gpc === 1 || ctx.gpc === '1' || req.gpc}`;
 }
 
 /**
  * JSON columns travel as nested JSON in the spool line (read as JSON by the loader): one
  * serialisation, no escaping of JSON inside JSON.
  */
-function putBlobs(row: Row, e: SegmentEvent, ctx: EventContext): void {
-  const blobs = row as Record<string, unknown>;
+function putBlobs(w: LineWriter, e: SegmentEvent, ctx: EventContext, touch: Readonly<Touch>): void {
   const consent = obj(ctx.consent);
-  if (consent) blobs['consent'] = consent;
-  if (e.properties) blobs['properties'] = e.properties;
+  if (consent) putJson(w, 'consent', consent);
+  if (e.properties) putJson(w, 'properties', e.properties);
   // RudderStack's identify carries its traits only in `context.traits`: they are the call's
   // traits (moved, not copied). On other calls `context.traits` describes the user, not the
   // call (a group's own traits are top-level), so it stays in the context.
   const contextTraits = !e.traits && e.type === 'identify' ? obj(ctx['traits']) : undefined;
   const traits = e.traits ?? contextTraits;
-  if (traits) blobs['traits'] = traits;
-  const rest = contextRemainder(contextTraits ? withoutTraits(ctx) : ctx, row);
-  if (rest) blobs['context'] = rest;
+  if (traits) putJson(w, 'traits', traits);
+  const rest = contextRemainder(contextTraits ? withoutTraits(ctx) : ctx, touch);
+  if (rest) putJson(w, 'context', rest);
 }
 
 /**
@@ -259,18 +271,18 @@ export function buildEventRow(e: SegmentEvent, req: RequestFacts, deps: RowBuild
   const referrer = str(page['referrer']) ?? (isPage ? str(props['referrer']) : undefined);
   const messageId = e.messageId ?? deps.newMessageId();
 
-  const row: Row = { kind: 'event' };
-  putIdsAndTimes(row, e, req, messageId, isPage, props);
-  const landing = landingOf(url, referrer);
-  putPage(row, page, props, isPage, url, referrer, landing);
-  putLandingTouch(row, landing, obj(ctx.campaign));
-  putVisitor(row, e, ctx, req, deps);
-  putBlobs(row, e, ctx);
-  // The tracking plan's version and the violations it recorded (plan_version, plan_violations).
-  if (plan) Object.assign(row, plan);
   let line: string;
   try {
-    line = storableJson(JSON.stringify(row));
+    const w = lineWriter('event');
+    putIdsAndTimes(w, e, req, messageId, isPage, props);
+    const landing = landingOf(url, referrer);
+    putPage(w, page, props, isPage, url, referrer, landing);
+    const touch = putLandingTouch(w, landing, obj(ctx.campaign));
+    putVisitor(w, e, ctx, req, deps);
+    putBlobs(w, e, ctx, touch);
+    // The tracking plan's version and the violations it recorded (plan_version, plan_violations).
+    if (plan) for (const k in plan) putJson(w, k, plan[k as keyof PlanMark]);
+    line = storableJson(lineOf(w));
   } catch (err) {
     return { ok: false, field: 'properties', reason: `the event cannot be serialised (${(err as Error).message}); is it nested too deeply?` };
   }

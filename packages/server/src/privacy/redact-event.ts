@@ -1,7 +1,31 @@
 import type { JsonObject, SegmentEvent } from '@touchline/protocol';
-import { redactText, redactUrl, type RedactionRules } from './redact-text.js';
+import { redactText, redactUrl as redactUrlOnce, type RedactionRules } from './redact-text.js';
 
 const obj = (v: unknown): JsonObject | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined);
+
+/**
+ * URL redaction remembered per rule set: a site's events repeat the same pages and referrers, and
+ * splitting and decoding each one's query was most of the redaction step. `redactUrl` is pure for
+ * given rules, so a remembered answer is the answer. Bounded as the landing cache is (the oldest
+ * half dropped when full); URLs longer than 2048 characters are redacted every time, never kept.
+ */
+const urlMemos = new WeakMap<RedactionRules, Map<string, string>>();
+const URL_MEMO_CAPACITY = 10_000;
+
+function redactUrl(url: string, r: RedactionRules): string {
+  if (url.length > 2048) return redactUrlOnce(url, r);
+  let memo = urlMemos.get(r);
+  if (!memo) urlMemos.set(r, (memo = new Map()));
+  const hit = memo.get(url);
+  if (hit !== undefined) return hit;
+  const out = redactUrlOnce(url, r);
+  if (memo.size >= URL_MEMO_CAPACITY) {
+    memo = new Map([...memo].slice(memo.size >> 1));
+    urlMemos.set(r, memo);
+  }
+  memo.set(url, out);
+  return out;
+}
 
 /** How the page fields are redacted: URLs as URLs, the title as text. */
 const PAGE_FIELDS: Readonly<Record<string, 'url' | 'text'>> = { url: 'url', referrer: 'url', path: 'url', search: 'url', title: 'text' };
@@ -16,12 +40,34 @@ function redactPage(o: JsonObject, r: RedactionRules): JsonObject {
   return out;
 }
 
-/** Every string inside `v` (objects and arrays, to a bounded depth) redacted as text. */
+/**
+ * Every string inside `v` (objects and arrays, to a bounded depth) redacted as text. Copy on
+ * write: an object or array none of whose strings changed is returned as it is, since most
+ * properties hold nothing to redact and copying them was the larger part of this step.
+ */
 function redactDeep(v: unknown, r: RedactionRules, depth: number): unknown {
   if (typeof v === 'string') return redactText(v, r);
   if (depth >= 6 || typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) return v.map((x) => redactDeep(x, r, depth + 1));
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactDeep(x, r, depth + 1)]));
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = redactDeep(v[i], r, depth + 1);
+      if (x !== v[i]) (copy ??= v.slice())[i] = x;
+    }
+    return copy ?? v;
+  }
+  return redactEntries(v as JsonObject, (_k, x) => redactDeep(x, r, depth + 1));
+}
+
+/** `o` with each value mapped by `f`; `o` itself when no value changed (copy on write). */
+function redactEntries(o: JsonObject, f: (k: string, v: unknown) => unknown): JsonObject {
+  let copy: JsonObject | undefined;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    const x = f(k, v);
+    if (x !== v) (copy ??= { ...o })[k] = x as JsonObject[string];
+  }
+  return copy ?? o;
 }
 
 /** The touches the tracker stamps (`context.touches.{first,last,session}`): their landing URL and referrer. */
@@ -56,13 +102,12 @@ export function redactEvent(e: SegmentEvent, r: RedactionRules, keep: ReadonlySe
   }
   const props = obj(e.properties);
   if (props) {
-    const p: JsonObject = {};
-    for (const [k, v] of Object.entries(props)) {
-      if (keep.has(k)) p[k] = v;
-      else if (e.type === 'page' && typeof v === 'string' && PAGE_FIELDS[k] === 'url') p[k] = redactUrl(v, r);
-      else p[k] = redactDeep(v, r, 0) as JsonObject[string];
-    }
-    out.properties = p;
+    const isPage = e.type === 'page';
+    out.properties = redactEntries(props, (k, v) => {
+      if (keep.has(k)) return v;
+      if (isPage && typeof v === 'string' && PAGE_FIELDS[k] === 'url') return redactUrl(v, r);
+      return redactDeep(v, r, 0);
+    });
   }
   return out;
 }

@@ -78,7 +78,7 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     const r = select.get(id);
     return r && stateOfRow(r);
   };
-  const apply = (id: string, step: (prev: TouchState) => TouchState): TouchState => {
+  const apply = (id: string, step: (prev: TouchState) => TouchState, now: string): TouchState => {
     const row = select.get(id);
     const prev = row ? stateOfRow(row) : {};
     const next = step(prev);
@@ -87,13 +87,17 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
     // A touch the step kept (most updates only move `seen`) is written back as it was read, not
     // serialised again: stamping every SDK's events runs this for each request's visitors.
     const keep = (t: Touch | undefined, was: Touch | undefined, raw: string | null | undefined) => (t !== undefined && t === was ? (raw ?? null) : text(t));
-    upsert.run(id, keep(stored.first, prev.first, row?.first), keep(stored.last, prev.last, row?.last), keep(stored.session, prev.session, row?.session), stored.seen ?? null, new Date().toISOString());
+    upsert.run(id, keep(stored.first, prev.first, row?.first), keep(stored.last, prev.last, row?.last), keep(stored.session, prev.session, row?.session), stored.seen ?? null, now);
     return stored;
   };
-  const update = db.transaction(apply);
+  const update = db.transaction((id: string, step: (prev: TouchState) => TouchState) => apply(id, step, new Date().toISOString()));
   // A request's visitors in one transaction: one commit instead of one per visitor (about ten
   // times cheaper per update; `npm run bench -- touch-store`).
-  const updateMany = db.transaction((updates: readonly VisitorUpdate[]): TouchState[] => updates.map(([id, step]) => apply(id, step)));
+  // The clock is read once per transaction: its updates happen together.
+  const updateMany = db.transaction((updates: readonly VisitorUpdate[]): TouchState[] => {
+    const now = new Date().toISOString();
+    return updates.map(([id, step]) => apply(id, step, now));
+  });
   let open = true;
   return {
     get: async (id) => read(id),

@@ -6,9 +6,9 @@
  * into its own fresh database, printed as rows/s and as a ratio to the baseline of the same round.
  * The client cannot insert Native, so it is not among them.
  *
- * Where the time goes: the same `loadBatch` run against a port that sends nothing gives the JS
- * part (parse, dedup bookkeeping, encoding the body); the rest of a load is the server's (HTTP,
- * parsing the body, writing parts) and the dedup lookups.
+ * Where the time goes, per variant: the same `loadBatch` run against a port that sends nothing
+ * gives the JS part (parse, dedup bookkeeping, encoding the body) and keeps the bodies; sending
+ * those bodies alone into a fresh database gives the server's part (HTTP, parsing, writing parts).
  *
  *   npm run bench -- clickhouse-load
  *
@@ -19,7 +19,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BulkFormat, type BulkInsertOptions } from '../src/warehouse/clickhouse/clickhouse-bulk.js';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { clickhouseQuoteIdent } from '../src/warehouse/dialect/clickhouse-quoting.js';
+import { BulkFormat, type BulkInsertOptions, type EncodedRows } from '../src/warehouse/clickhouse/clickhouse-bulk.js';
+import { newClickHouseClient } from '../src/warehouse/clickhouse/clickhouse-client.js';
+import { STORE } from '../src/warehouse/clickhouse/clickhouse-schema.js';
 import type { TimestampFlavor } from '../src/warehouse/clickhouse/clickhouse-features.js';
 import { loadBatch } from '../src/warehouse/clickhouse/clickhouse-load.js';
 import { openClickHouseWarehouse } from '../src/warehouse/clickhouse/clickhouse-warehouse.js';
@@ -52,6 +57,8 @@ export interface LoadFigure {
   readonly ratio: number;
   /** Seconds of JS work (parse, dedup bookkeeping, encoding) per load, sending nothing. */
   readonly jsSeconds: number;
+  /** Seconds to send the encoded event bodies alone and have the server store them. */
+  readonly serverSeconds: number;
   readonly loadSeconds: number;
 }
 
@@ -73,21 +80,44 @@ async function timeLoad(url: string, database: string, bulk: BulkInsertOptions, 
   }
 }
 
-/** The loader's own work for these segments, with a port that sends nothing; seconds. */
-async function timeJs(flavor: TimestampFlavor, bulk: Required<BulkInsertOptions>, files: readonly string[]): Promise<number> {
+/** The loader's own work for these segments, with a port that sends nothing; seconds, and the event bodies. */
+async function timeJs(flavor: TimestampFlavor, bulk: Required<BulkInsertOptions>, files: readonly string[]): Promise<{ seconds: number; bodies: EncodedRows[] }> {
+  const bodies: EncodedRows[] = [];
   const started = performance.now();
   await loadBatch(
     {
       flavor,
       bulk: { format: bulk.format, rows: bulk.rows },
       insert: async () => {},
-      insertEncoded: async () => {},
+      insertEncoded: async (_table, rows) => void bodies.push(rows),
       loadedIds: async () => new Set(),
       checkpoint: async () => {},
     },
     { collectorId: 'bench', ...fromSegments(files), lastSeq: files.length, dedupWindowMs: DAY_MS },
   );
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, bodies };
+}
+
+/** The event bodies alone sent into a fresh database, as the warehouse sends them; seconds. */
+async function timeServer(url: string, database: string, bulk: Required<BulkInsertOptions>, bodies: readonly EncodedRows[]): Promise<number> {
+  const w = await openClickHouseWarehouse({ url, database });
+  await w.migrate();
+  await w.close();
+  const client = newClickHouseClient({ url }, database, { compressRequest: bulk.compress });
+  try {
+    const started = performance.now();
+    for (const b of bodies) {
+      const r = await client.exec({
+        query: `INSERT INTO ${STORE.events} (${b.columns.map(clickhouseQuoteIdent).join(', ')}) FORMAT ${b.format}`,
+        values: Readable.from(b.chunks, { objectMode: false }),
+      });
+      r.stream.resume();
+      await finished(r.stream);
+    }
+    return (performance.now() - started) / 1000;
+  } finally {
+    await client.close();
+  }
 }
 
 export async function runClickHouseLoadBench(options: { events?: number; rounds?: number; clickhouseUrl?: string } = {}): Promise<LoadFigure[]> {
@@ -108,7 +138,12 @@ export async function runClickHouseLoadBench(options: { events?: number; rounds?
       for (const v of order) seconds[v]!.push(await timeLoad(url, `touchline_load_${Date.now()}_${v}`, VARIANTS[v]!.bulk, files));
     }
     const js: number[] = [];
-    for (const v of VARIANTS) js.push(await timeJs(flavor, v.bulk, files));
+    const sent: number[] = [];
+    for (const [i, v] of VARIANTS.entries()) {
+      const { seconds: jsSeconds, bodies } = await timeJs(flavor, v.bulk, files);
+      js.push(jsSeconds);
+      sent.push(await timeServer(url, `touchline_send_${Date.now()}_${i}`, v.bulk, bodies));
+    }
     return VARIANTS.map((v, i) => {
       const rates = seconds[i]!.map((s) => events / s);
       return {
@@ -117,6 +152,7 @@ export async function runClickHouseLoadBench(options: { events?: number; rounds?
         range: [Math.round(Math.min(...rates)), Math.round(Math.max(...rates))] as const,
         ratio: median(seconds[i]!.map((s, r) => seconds[0]![r]! / s)),
         jsSeconds: js[i]!,
+        serverSeconds: sent[i]!,
         loadSeconds: median(seconds[i]!),
       };
     });
@@ -136,10 +172,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   });
   console.log(`ClickHouse loader alone, ${events} spooled events per load (sealed segments -> events_store):`);
   for (const f of figures) {
-    const js = Math.round((100 * f.jsSeconds) / f.loadSeconds);
     console.log(
       `${f.variant.padEnd(34)} ${String(f.rowsPerSecond).padStart(7)} rows/s (${f.range[0]}–${f.range[1]})  ` +
-        `${f.ratio.toFixed(2)}x the earlier path  JS ${f.jsSeconds.toFixed(2)} s of ${f.loadSeconds.toFixed(2)} s (${js}%)`,
+        `${f.ratio.toFixed(2)}x the earlier path  load ${f.loadSeconds.toFixed(2)} s: ` +
+        `JS alone ${f.jsSeconds.toFixed(2)} s, bodies alone to the server ${f.serverSeconds.toFixed(2)} s`,
     );
   }
 }

@@ -18,7 +18,8 @@ import { openDuckDBWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js
 import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { startClickHouseServer } from '../test/support/clickhouse-server.js';
 import { startHarness, type Harness } from '../test/support/harness.js';
-import { eventLine, fromSegments, writeSegment } from '../test/support/rows.js';
+import { fromSegments } from '../test/support/rows.js';
+import { BENCH_UA as UA, benchEvent as event, writeSegments } from './support/spooled-events.js';
 
 export interface IngestFigure {
   readonly engine: string;
@@ -37,20 +38,6 @@ export interface IngestBenchResult {
   readonly loadOnly: { readonly duckdb: number; readonly clickhouse: number };
 }
 
-/** Sealed segments of `events` spooled rows (16 MiB-ish files, as the spool seals them). */
-async function writeSegments(dir: string, events: number): Promise<string[]> {
-  const files: string[] = [];
-  const perFile = 10_000;
-  for (let from = 0, seq = 1; from < events; from += perFile, seq++) {
-    const lines = Array.from({ length: Math.min(perFile, events - from) }, (_, i) => {
-      const e = event(from + i);
-      return eventLine(e, { userAgent: UA, receivedAt: String(e['timestamp']) });
-    });
-    files.push(await writeSegment(dir, seq, lines));
-  }
-  return files;
-}
-
 async function loadRate(warehouse: Warehouse, files: readonly string[], events: number): Promise<number> {
   await warehouse.migrate();
   const started = Date.now();
@@ -58,23 +45,6 @@ async function loadRate(warehouse: Warehouse, files: readonly string[], events: 
   const rate = Math.round(events / ((Date.now() - started) / 1000));
   await warehouse.close();
   return rate;
-}
-
-const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
-
-function event(n: number): Record<string, unknown> {
-  return {
-    type: n % 4 === 0 ? 'page' : 'track',
-    event: n % 4 === 0 ? undefined : 'Product Viewed',
-    messageId: `bench-${n}`,
-    anonymousId: `anon-${n % 50_000}`,
-    timestamp: new Date(Date.UTC(2026, 2, 1) + n * 37).toISOString(),
-    context: {
-      page: { url: `https://shop.test/p/${n % 500}?utm_source=google&utm_medium=cpc&utm_campaign=c${n % 20}&gclid=Cj0${n}`, referrer: 'https://www.google.com/' },
-      library: { name: 'analytics.js', version: '5.2.0' },
-    },
-    properties: { sku: `sku-${n % 500}`, price: (n % 100) + 0.99, currency: 'EUR' },
-  };
 }
 
 async function drive(collectors: readonly Harness[], total: number, batch = 100, concurrency = 8): Promise<number> {

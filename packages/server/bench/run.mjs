@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
 const wanted = process.argv.slice(2);
-const order = ['ingest', 'attribution', 'clickhouse-ingest', 'activation', 'touch-store'];
+const order = ['ingest', 'attribution', 'clickhouse-ingest', 'clickhouse-load', 'activation', 'touch-store'];
 const all = readdirSync(here)
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.slice(0, -3))

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BulkFormat } from '../../src/warehouse/clickhouse/clickhouse-bulk.js';
 import { openClickHouseWarehouse, type ClickHouseWarehouse } from '../../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer, type ClickHouseTestServer } from '../support/clickhouse-server.js';
 import { eventLine, fromSegments, writeSegment } from '../support/rows.js';
@@ -93,5 +94,36 @@ describe.skipIf(clickhouseSkipReason() !== null)('ClickHouse load path', () => {
     } finally {
       await fresh.close();
     }
+  });
+  it('writes the same rows as RowBinary as the server parses from TabSeparated, and falls back to TabSeparated on a table changed by hand', async () => {
+    const hostile = 'tab\there\nnew \\N back\\slash \u0000 nul \ud800 lone é 😀';
+    const lines = [
+      eventLine({ type: 'track', messageId: 'fmt-1', anonymousId: 'f', event: hostile, properties: { [hostile]: hostile, n: -(2 ** 40) } }),
+      eventLine({ type: 'page', messageId: 'fmt-2', userId: 'u-1', name: '', context: { screen: { width: 390 } } }, { userAgent: 'Googlebot/2.1' }),
+      eventLine({ type: 'identify', messageId: 'fmt-3', anonymousId: 'f', userId: 'u-1', traits: { email: 'a@b.test' } }),
+    ];
+    const file = await writeSegment(join(dir, 'fmt'), 1, lines);
+    const loadInto = async (database: string, format: BulkFormat, alter?: string) => {
+      const x = await openClickHouseWarehouse({ url: server.url, database, bulkInsert: { format } });
+      try {
+        await x.migrate();
+        if (alter) await server.sql(alter);
+        await x.load({ collectorId: 'f', ...fromSegments([file]), lastSeq: 1, dedupWindowMs: DAY });
+        return (await x.query('SELECT * FROM events ORDER BY message_id')).rows;
+      } finally {
+        await x.close();
+      }
+    };
+    const text = await loadInto('touchline_fmt_tsv', BulkFormat.TabSeparated);
+    expect(text).toHaveLength(3);
+    expect(await loadInto('touchline_fmt_bin', BulkFormat.RowBinary)).toEqual(text);
+    // `event` made non-Nullable by hand: RowBinary's NULL flag byte would be read as a length.
+    const altered = await loadInto('touchline_fmt_alt', BulkFormat.RowBinary, 'ALTER TABLE touchline_fmt_alt.events_store MODIFY COLUMN event String');
+    const columns = (await w.query('SELECT * FROM events LIMIT 0')).columns;
+    const event = columns.indexOf('event');
+    expect(event).toBeGreaterThan(-1);
+    // Rows without an event name get the non-Nullable column's default; every other value is the same.
+    const expected = text.map((r) => r.map((v, i) => (i === event && v === null ? '' : v)));
+    expect(altered).toEqual(expected);
   });
 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS } from '../schema.js';
 import type { LoadBatch, LoadResult } from '../warehouse.js';
+import { BulkFormat, rowsEncoder, type BulkColumn, type EncodedRows, type RowsEncoder } from './clickhouse-bulk.js';
 import type { TimestampFlavor } from './clickhouse-features.js';
-import { STORE } from './clickhouse-schema.js';
-import { UnloadableValueError, encodeRow, encodeTimestamp, tsvLine } from './clickhouse-values.js';
+import { EVENT_KEY_COLUMNS, STORE, columnType } from './clickhouse-schema.js';
+import { UnloadableValueError, encodeRow, encodeTimestamp } from './clickhouse-values.js';
 
 /**
  * Loading sealed spool segments into ClickHouse. There are no transactions, so the order of the
@@ -22,8 +23,10 @@ import { UnloadableValueError, encodeRow, encodeTimestamp, tsvLine } from './cli
 export interface LoadPort {
   readonly flavor: TimestampFlavor;
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
-  /** Inserts TabSeparated lines for these columns (the bulk path for events). */
-  insertTsv(table: string, columns: readonly string[], lines: readonly string[]): Promise<void>;
+  /** Sends an encoded bulk body (the path for events). */
+  insertEncoded(table: string, rows: EncodedRows): Promise<void>;
+  /** How events are encoded, and how many go in one INSERT. @defaultValue RowBinary, 100 000 */
+  readonly bulk?: { readonly format: BulkFormat; readonly rows: number };
   /** (source_id, message_id) pairs in `event_ids` among these message ids, received at or after `sinceMs`. */
   loadedIds(messageIds: readonly string[], sinceMs: number): Promise<Set<string>>;
   checkpoint(collectorId: string, seq: number): Promise<void>;
@@ -33,10 +36,9 @@ export interface LoadPort {
 const CHUNK_LINES = 10_000;
 /**
  * Events written per INSERT. Each INSERT makes a part (a few hundred files for this wide table),
- * so fewer, larger inserts are much faster; pending rows are kept as compact TSV text.
+ * so fewer, larger inserts are much faster; pending rows are kept encoded (compact bytes).
  */
-const INSERT_ROWS = 100_000;
-const EVENT_STORE_COLUMNS = [...EVENT_COLUMNS.map((c) => c.name), 'dedup_bucket'];
+export const DEFAULT_BULK_ROWS = 100_000;
 const EVENT_PREFIX = '{"kind":"event"';
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
@@ -50,24 +52,36 @@ interface Totals {
   unloadable: number;
 }
 
+/** `events_store`'s columns with their types for this server, in insert order. */
+export function eventStoreColumns(flavor: TimestampFlavor): BulkColumn[] {
+  const features = { timestamps: flavor };
+  return [
+    ...EVENT_COLUMNS.map((c) => ({ name: c.name, type: columnType(c, features, !EVENT_KEY_COLUMNS.has(c.name)) })),
+    { name: 'dedup_bucket', type: 'UInt64' },
+  ];
+}
+
 /** Events accepted but not yet written; written events first, then their ids (see above). */
 class PendingEvents {
-  lines: string[] = [];
+  private readonly encoder: RowsEncoder;
+  private readonly maxRows: number;
   ids: Record<string, unknown>[] = [];
 
-  constructor(private readonly port: LoadPort) {}
+  constructor(private readonly port: LoadPort) {
+    this.encoder = rowsEncoder(port.bulk?.format ?? BulkFormat.RowBinary, eventStoreColumns(port.flavor));
+    this.maxRows = port.bulk?.rows ?? DEFAULT_BULK_ROWS;
+  }
 
   add(row: Record<string, unknown>, id: Record<string, unknown>): void {
-    this.lines.push(tsvLine(row, EVENT_STORE_COLUMNS));
+    this.encoder.add(row);
     this.ids.push(id);
   }
 
   async flush(force: boolean): Promise<void> {
-    if (this.lines.length === 0 || (!force && this.lines.length < INSERT_ROWS)) return;
-    const { lines, ids } = this;
-    this.lines = [];
+    if (this.encoder.rows === 0 || (!force && this.encoder.rows < this.maxRows)) return;
+    const ids = this.ids;
     this.ids = [];
-    await this.port.insertTsv(STORE.events, EVENT_STORE_COLUMNS, lines);
+    await this.port.insertEncoded(STORE.events, this.encoder.take());
     await this.port.insert(STORE.eventIds, ids);
   }
 }

@@ -31,7 +31,7 @@ export const STORE = {
 } as const;
 
 /** Columns that are part of a sorting key: never NULL in the store ('' stands for NULL). */
-const EVENT_KEY_COLUMNS = new Set(['source_id', 'message_id']);
+export const EVENT_KEY_COLUMNS: ReadonlySet<string> = new Set(['source_id', 'message_id']);
 export const IDENTITY_KEY_COLUMNS = new Set(['kind', 'anonymous_id', 'user_id', 'previous_id']);
 
 /** Boolean columns: UInt8 in ClickHouse, shown as true/false in results. */

@@ -42,14 +42,8 @@ export function* sqliteTouchStates(path: string): Generator<readonly [string, To
   }
 }
 
-/**
- * The embedded touch store: SQLite (better-sqlite3 12.x; 13.x needs Node 22) in the data dir.
- * Chosen for point lookups and single-row upserts by primary key, which it does in microseconds
- * (see README.md: measured against DuckDB, whose per-commit cost is two orders of magnitude
- * higher). Synchronous calls: each `update` is one transaction, atomic by construction. The SQL
- * keeps `first` write-once as well (`COALESCE`), not only the code.
- */
-export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
+/** Opens the file with its pragmas and table, and prepares the statements the store runs. */
+function openTouchDb(o: SqliteTouchStoreOptions) {
   const db = new Database(o.path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${o.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -74,6 +68,18 @@ export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM visitor_touches');
   const forgetOne = db.prepare<[string]>('DELETE FROM visitor_touches WHERE visitor_id = ?');
   const forget = db.transaction((ids: readonly string[]) => [...new Set(ids)].reduce((n, id) => n + forgetOne.run(id).changes, 0));
+  return { db, select, upsert, prune, count, forget };
+}
+
+/**
+ * The embedded touch store: SQLite (better-sqlite3 12.x; 13.x needs Node 22) in the data dir.
+ * Chosen for point lookups and single-row upserts by primary key, which it does in microseconds
+ * (see README.md: measured against DuckDB, whose per-commit cost is two orders of magnitude
+ * higher). Synchronous calls: each `update` is one transaction, atomic by construction. The SQL
+ * keeps `first` write-once as well (`COALESCE`), not only the code.
+ */
+export function openSqliteTouchStore(o: SqliteTouchStoreOptions): TouchStore {
+  const { db, select, upsert, prune, count, forget } = openTouchDb(o);
   const read = (id: string): TouchState | undefined => {
     const r = select.get(id);
     return r && stateOfRow(r);

@@ -9,6 +9,9 @@ import { DAY_MS, PathRows, assertLevel, duckdbJourneysSql, duckdbPathsSql, type 
 import { DIRTY_PERSONS, type PathsStatement } from './stored-journeys.js';
 import type { ModelSpec } from '@touchline/attribution';
 import type { StoredPaths } from './stored-paths.js';
+import { engineParams, type RequestParams } from './engine-params.js';
+import { decaySettings } from './time-decay-rows.js';
+import { directValueOf } from './paths-sql.js';
 
 /** What of an attribution request its paths depend on (`AttributeRequest` has these fields). */
 export interface PathsRequest {
@@ -19,6 +22,8 @@ export interface PathsRequest {
   readonly resetAfterConversion?: boolean;
   readonly since?: string;
   readonly until?: string;
+  /** The model parameters (time decay's half-life and the direct handling shape its stored rows). */
+  readonly params?: RequestParams;
 }
 
 /** Whether the run reads the stored sessions (see `RunOptions`). */
@@ -96,7 +101,10 @@ function dirtySessions(sessions: string): string {
 export async function prebuildPaths(warehouse: Warehouse, config: ModelSettings, req: PathsRequest, stored: StoredPaths, opts: SessionsChoice): Promise<boolean> {
   const p = await pathStatements(warehouse, config, req, opts);
   if (!p.duck || p.onRead) return false;
-  const wantsTimeDecay = req.models.some((x) => (typeof x === 'string' ? x : x.model) === 'time_decay');
+  const names = req.models.map((x) => (typeof x === 'string' ? x : x.model));
+  const wantsTimeDecay = names.includes('time_decay');
   const s = storedStatement(p.statementOf, wantsTimeDecay ? PathRows.Both : PathRows.Aggregated);
-  return stored.prebuild(s.statement, s.params);
+  // Beside other models, a view reads time decay's rows for its half-life (run-attribution.ts): built now too.
+  const decay = wantsTimeDecay && names.some((n) => n !== 'time_decay') ? decaySettings(engineParams(req, config, directValueOf(p.level), p.lookbackDays)) : undefined;
+  return stored.prebuild(s.statement, s.params, decay);
 }

@@ -21,6 +21,10 @@ import { spendForAttribution } from './attribution-spend.js';
 import type { PathsSource, StoredPaths } from './stored-paths.js';
 import { pathStatements, storedStatement, type StatementOf } from './path-statements.js';
 import { PACK, PathRows, PathRowKind, clickhousePathsSql, directValueOf, duckdbPathsSql, type PathQuery } from './paths-sql.js';
+import { engineParams, type RequestParams } from './engine-params.js';
+import { decayParams, decaySettings, type DecaySettings } from './time-decay-rows.js';
+
+export { engineParams } from './engine-params.js';
 
 /** One attribution run over the warehouse: what `touchline attribute` and `POST /admin/attribute` take. */
 export interface AttributeRequest {
@@ -47,7 +51,7 @@ export interface AttributeRequest {
    * `directLabels` and `markov.emptyPaths` default to `attribution.direct`, `.directLabels` and
    * `.markov.emptyPaths`; the level's own direct value is always a direct label.
    */
-  readonly params?: Omit<AttributionParams, 'lookbackDays' | 'emptyPathChannel' | 'pathsAreDistinct' | 'summaries'>;
+  readonly params?: RequestParams;
   /** Add ad cost per level value (`spend`), for cost, CPA and ROAS under each model. @defaultValue false */
   readonly withSpend?: boolean;
 }
@@ -131,6 +135,7 @@ async function readDuckDBRows(rows: Rows, r: Runs): Promise<void> {
       } else if (kind === PathRowKind.Days) addDays(r, Number(row['days']), Number(row['conversions']));
       else if (kind === PathRowKind.Packed && r.td) unpack(String(row['packed'] ?? ''), (p) => addPath(r.td!, p));
       else if (kind === PathRowKind.Uniform && r.td) addPath(r.td, uniformPath(row));
+      else if (kind === PathRowKind.Decayed && r.td) addPath(r.td, decayedPath(row));
     }
   }
 }
@@ -197,7 +202,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
     notes.push('w_shaped / full_path: no lead or opportunity milestones are recorded, so they fall back to the last touch');
   }
   const runs = engineRuns(req, base, new Set(req.summaries ?? SUMMARIES));
-  const paths = await readPaths(warehouse, duck, statementOf, runs, opts.storedPaths);
+  const paths = await readPaths(warehouse, duck, statementOf, runs, { stored: opts.storedPaths, decay: decaySettings(base) });
   if (paths) notes.push(pathsNote(paths));
   const sqlDone = clock.now();
   const { main, models } = resultsOf(req, runs);
@@ -222,7 +227,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
  * Streams the paths into the engine runs: DuckDB's one statement (its stored rows when a store
  * is given: see stored-paths.ts), or ClickHouse's two (built per request on ClickHouse).
  */
-async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: StatementOf, runs: Runs, stored?: StoredPaths): Promise<PathsSource | undefined> {
+async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: StatementOf, runs: Runs, o: { stored: StoredPaths | undefined; decay: DecaySettings }): Promise<PathsSource | undefined> {
   const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
     const s = statementOf(build);
     return warehouse.stream(s.sql, { params: s.params });
@@ -232,13 +237,18 @@ async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: State
     if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
     return undefined;
   }
-  const rows = runs.td ? PathRows.Both : PathRows.Aggregated;
-  if (!stored) {
-    await readDuckDBRows(rowsOf((b, q) => duckdbPathsSql(b, q, rows)), runs);
+  // Beside other models, time decay reads its credit per level value summed in SQL (time-decay-rows.ts);
+  // alone, it also feeds the summaries, which need each conversion's path: the packed rows.
+  const rows = !runs.td ? PathRows.Aggregated : runs.agg ? PathRows.Decayed : PathRows.Both;
+  const decayed = rows === PathRows.Decayed;
+  if (!o.stored) {
+    const s = statementOf((b, q) => duckdbPathsSql(b, q, rows));
+    await readDuckDBRows(warehouse.stream(s.sql, { params: decayed ? { ...s.params, ...decayParams(o.decay) } : s.params }), runs);
     return undefined;
   }
-  const s = storedStatement(statementOf, rows);
-  const read = await stored.rows(s.statement, s.params);
+  // The stored key is the packed rows' (one key whatever the half-life); the decay rows are kept beside it per half-life.
+  const s = storedStatement(statementOf, rows === PathRows.Aggregated ? rows : PathRows.Both);
+  const read = await o.stored.rows(s.statement, s.params, decayed ? o.decay : undefined);
   await readDuckDBRows(read.rows, runs);
   return read.source;
 }
@@ -258,29 +268,20 @@ async function otherCurrencyCount(warehouse: Warehouse, m: ModelSql, conversions
 }
 
 /**
- * The engine parameters of a request: the request's own, over the `attribution` config's
- * conventions (direct handling, direct labels, Markov's empty paths), with `direct` (the level's
- * direct value) as the empty-path bucket and always among the direct labels.
- */
-export function engineParams(req: AttributeRequest, config: Pick<ModelSettings, 'attribution'>, direct: string, lookbackDays: number): AttributionParams {
-  const a = config.attribution;
-  return {
-    ...req.params,
-    lookbackDays,
-    emptyPathChannel: direct,
-    direct: req.params?.direct ?? a.direct,
-    directLabels: [...new Set([direct, ...(req.params?.directLabels ?? a.directLabels)])],
-    markov: { ...req.params?.markov, emptyPaths: req.params?.markov?.emptyPaths ?? a.markov.emptyPaths },
-  };
-}
-
-/**
  * Time decay's input for conversions whose path holds one level value (`u` rows): their ages
  * cannot change whose credit it is, so equal ones stand in for them.
  */
 function uniformPath(row: Record<string, unknown>): PathInput {
   const path = (row['path'] as string[]) ?? [];
   return { path, times: path.map(() => 0), converted_at: 0, conversions: Number(row['conversions']), value: Number(row['value']) };
+}
+
+/**
+ * Time decay's credit for one level value, summed in SQL (`w` rows): a one-touch path whose
+ * conversions are that credit, which the engine gives wholly to the value (share 1, exactly).
+ */
+function decayedPath(row: Record<string, unknown>): PathInput {
+  return { path: (row['path'] as string[]) ?? [], times: [0], converted_at: 0, conversions: Number(row['conversions']), value: Number(row['value']) };
 }
 
 /** Splits the packed per-conversion rows (see `duckdbPathsSql`). */

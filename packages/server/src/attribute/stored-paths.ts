@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { PATH_ROWS_ORDER } from './paths-sql.js';
 import { appendedSince, DEVICES_TABLE, eventsMarkIn, JOURNEYS_DDL, JOURNEYS_TABLE, PATHS_TABLE, storeIncrement, storeWhole, type EventsMark, type PathsStatement } from './stored-journeys.js';
 import type { SqlParams, SqlValue, Warehouse } from '../warehouse/warehouse.js';
+import { DECAY_DDL, DECAY_TABLE, decayedRowsParams, decayedRowsSql, hasDecay, refreshDecay, storeDecay } from './stored-decay.js';
+import type { DecaySettings } from './time-decay-rows.js';
 
 export type { PathsStatement } from './stored-journeys.js';
 
 /** Bumped when what a stored row holds changes: every stored key is then recomputed. */
-export const STORED_PATHS_VERSION = 5;
+export const STORED_PATHS_VERSION = 6;
 
 /** At most this many filter combinations are kept; the least recently read goes first. */
 export const STORED_PATHS_MAX_KEYS = 16;
@@ -19,6 +21,7 @@ const DDL = [
   // The statement (JSON of its stages) and its parameters, so a scheduled refresh can recompute a key without a request.
   `CREATE TABLE IF NOT EXISTS ${STATE} (key VARCHAR NOT NULL, version INTEGER NOT NULL, events BIGINT, watermark TIMESTAMPTZ, read_at TIMESTAMPTZ, statement VARCHAR, params VARCHAR)`,
   ...JOURNEYS_DDL,
+  DECAY_DDL,
 ];
 
 /** Where a run's paths came from, for the page to say. */
@@ -44,12 +47,17 @@ type Rows = AsyncIterable<Record<string, unknown>[]>;
  * retention) the key is recomputed whole.
  */
 export interface StoredPaths {
-  /** The rows of `s` with `params`: stored ones when current, else brought up to date (or computed), stored, then read. */
-  rows(s: PathsStatement, params: SqlParams): Promise<{ rows: Rows; source: PathsSource }>;
+  /**
+   * The rows of `s` with `params`: stored ones when current, else brought up to date (or computed),
+   * stored, then read. With `decay` (`s` holding the packed rows), the rows the `PathRows.Decayed`
+   * statement would return instead: time decay's credit per level value for those settings, kept
+   * beside the key (stored-decay.ts), in place of its packed rows.
+   */
+  rows(s: PathsStatement, params: SqlParams, decay?: DecaySettings): Promise<{ rows: Rows; source: PathsSource }>;
   /** Brings stale stored keys up to date, the most recently read first, at most `max` of them. */
   refreshStale(max?: number): Promise<number>;
-  /** Computes and stores `s` unless it is stored already (the page's default filters, after a load). */
-  prebuild(s: PathsStatement, params: SqlParams): Promise<boolean>;
+  /** Computes and stores `s` unless it is stored already (the page's default filters, after a load), with time decay's rows for `decay`. */
+  prebuild(s: PathsStatement, params: SqlParams, decay?: DecaySettings): Promise<boolean>;
   /** Drops every stored row (a rebuild of the sessions or identity). */
   clear(): Promise<void>;
 }
@@ -122,30 +130,35 @@ export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date
   };
 
   return {
-    async rows(s, params) {
+    async rows(s, params, decay) {
       await ensure();
       const key = pathsKey(s.sql, params);
       const [state, mark] = await Promise.all([readState(w, key), eventsMarkIn({ run: (q) => w.query(q) })]);
       const source: PathsSource = isCurrent(state, mark) ? { from: 'stored', asOf: mark.watermark ?? '' } : await compute(key, s, params);
       await serially(() => w.query(`UPDATE ${STATE} SET read_at = CAST($tl_now AS TIMESTAMPTZ) WHERE key = $tl_key`, { readOnly: false, params: { tl_key: key, tl_now: now().toISOString() } }));
+      if (decay) {
+        await serially(() => ensureDecay(w, key, decay));
+        return { rows: w.stream(decayedRowsSql(PATHS, PATH_ROWS_ORDER), { params: decayedRowsParams(key, decay) }), source };
+      }
       return { rows: w.stream(`SELECT kind, path, conversions, value, nulls, days, packed FROM ${PATHS} WHERE key = $tl_key ORDER BY ${PATH_ROWS_ORDER}`, { params: { tl_key: key } }), source };
     },
     async refreshStale(max = Number.POSITIVE_INFINITY) {
       await ensure();
       return refreshStaleKeys(w, { serially, compute }, max);
     },
-    async prebuild(s, params) {
+    async prebuild(s, params, decay) {
       await ensure();
       const key = pathsKey(s.sql, params);
       if (await readState(w, key)) return false;
       await compute(key, s, params);
+      if (decay) await serially(() => ensureDecay(w, key, decay));
       return true;
     },
     async clear() {
       await ensure();
       await serially(() =>
         w.transaction(async (tx) => {
-          for (const t of [PATHS, STATE, JOURNEYS_TABLE, DEVICES_TABLE]) await tx.run(`DELETE FROM ${t}`);
+          for (const t of [PATHS, STATE, JOURNEYS_TABLE, DEVICES_TABLE, DECAY_TABLE]) await tx.run(`DELETE FROM ${t}`);
         }),
       );
     },
@@ -172,6 +185,8 @@ async function storeKey(w: Warehouse, key: string, s: PathsStatement, params: Sq
       await storeWhole(tx, key, s, params);
       source = { from: 'computed', reason: state ? 'the events changed since these paths were stored' : 'no paths were stored for these filters yet' };
     }
+    // Time decay's rows follow the journeys they are summed from, in the same transaction.
+    if (source.from !== 'stored') await refreshDecay(tx, key);
     await tx.run(`DELETE FROM ${STATE} WHERE key = $tl_key`, { tl_key: key });
     await tx.run(`INSERT INTO ${STATE} VALUES ($tl_key, ${STORED_PATHS_VERSION}, $tl_events, CAST($tl_watermark AS TIMESTAMPTZ), CAST($tl_now AS TIMESTAMPTZ), $tl_sql, $tl_params)`, {
       tl_key: key, tl_events: mark.events, tl_watermark: mark.watermark, tl_now: now().toISOString(), tl_sql: JSON.stringify(s), tl_params: paramsJson(params),
@@ -181,9 +196,16 @@ async function storeKey(w: Warehouse, key: string, s: PathsStatement, params: Sq
   });
 }
 
+/** Time decay's rows of a current key for `decay`, computed from its journeys unless they are there. */
+async function ensureDecay(w: Warehouse, key: string, decay: DecaySettings): Promise<void> {
+  await w.transaction(async (tx) => {
+    if (!(await hasDecay(tx, key, decay))) await storeDecay(tx, key, decay);
+  });
+}
+
 async function dropKey(w: Warehouse, key: string): Promise<void> {
   await w.transaction(async (tx) => {
-    for (const t of [PATHS, JOURNEYS_TABLE, DEVICES_TABLE, STATE]) await tx.run(`DELETE FROM ${t} WHERE key = $tl_key`, { tl_key: key });
+    for (const t of [PATHS, JOURNEYS_TABLE, DEVICES_TABLE, DECAY_TABLE, STATE]) await tx.run(`DELETE FROM ${t} WHERE key = $tl_key`, { tl_key: key });
   });
 }
 
@@ -200,6 +222,6 @@ async function readState(w: Warehouse, key: string): Promise<KeyState | null> {
 /** Keeps the `max` most recently read keys: a page's filter combinations, not every one ever tried. */
 async function evictBeyond(tx: { run(sql: string, params?: SqlParams): Promise<unknown> }, max: number): Promise<void> {
   const old = `SELECT key FROM ${STATE} ORDER BY read_at DESC NULLS LAST OFFSET ${max}`;
-  for (const t of [PATHS, JOURNEYS_TABLE, DEVICES_TABLE]) await tx.run(`DELETE FROM ${t} WHERE key IN (${old})`);
+  for (const t of [PATHS, JOURNEYS_TABLE, DEVICES_TABLE, DECAY_TABLE]) await tx.run(`DELETE FROM ${t} WHERE key IN (${old})`);
   await tx.run(`DELETE FROM ${STATE} WHERE key IN (${old})`);
 }

@@ -101,25 +101,36 @@ async function refreshStaleKeys(w: Warehouse, q: { serially: <T>(work: () => Pro
   return refreshed;
 }
 
-export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date()): StoredPaths {
+/** The stored tables, created once per process; a failure is forgotten so the next view tries again. */
+function tablesOnce(w: Warehouse): () => Promise<void> {
   let ready: Promise<void> | null = null;
-  // Created once per process; a failure is forgotten so the next view tries again.
-  const ensure = () =>
+  return () =>
     (ready ??= (async () => {
       for (const s of DDL) await w.query(s, { readOnly: false });
     })().catch((err: unknown) => {
       ready = null;
       throw err;
     }));
-  // One write at a time (computations share the dirty-persons table, two at once would only halve
-  // each other's speed, and a view's read mark written during a refresh of its key would conflict
-  // with it); a second viewer of the same filters waits for the first's computation.
+}
+
+/**
+ * One write at a time (computations share the dirty-persons table, two at once would only halve
+ * each other's speed, and a view's read mark written during a refresh of its key would conflict
+ * with it).
+ */
+function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
   let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+  return <T>(work: () => Promise<T>): Promise<T> => {
     const p = queue.then(work);
     queue = p.catch(() => undefined);
     return p;
   };
+}
+
+export function createStoredPaths(w: Warehouse, now: () => Date = () => new Date()): StoredPaths {
+  const ensure = tablesOnce(w);
+  const serially = serialQueue();
+  // A second viewer of the same filters waits for the first's computation.
   const building = new Map<string, Promise<PathsSource>>();
   const compute: Compute = (key, s, params) => {
     const running = building.get(key);

@@ -2,8 +2,8 @@ import { startLinkedinAdAnalyticsStandIn, type LinkedinAdAnalyticsStandInOptions
 import type { StandIn } from '@touchline/destinations/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { linkedinAdsSource } from '../../src/spend/pull/linkedin-ads-source.js';
-import { SpendPullError, type SpendPage, type SpendPullContext, type SpendSource, type SpendWindow } from '../../src/spend/pull/spend-source.js';
-import { manualClock } from '../support/manual-clock.js';
+import type { SpendWindow } from '../../src/spend/pull/spend-source.js';
+import { collectPages, pullFailure, sourceHarness } from './support/source-harness.js';
 
 // LinkedIn adAnalytics against its contract stand-in (reporting-and-spend.md §B3): no paging and
 // silent truncation (here at 5 elements), Rest.li 2.0 query syntax, version headers, 429 without
@@ -24,39 +24,21 @@ const ROWS = [
 ];
 const WINDOW: SpendWindow = { account: ACCOUNT, since: '2026-11-01', until: '2026-11-03' };
 
+const harness = (token = 'test-token', credentials: Record<string, string> = {}) => sourceHarness(token, credentials);
+const collect = collectPages;
+const failure = pullFailure;
+
 let standIn: StandIn | undefined;
 afterEach(async () => {
   await standIn?.close();
   standIn = undefined;
 });
 
-function harness(token = 'test-token', credentials: Record<string, string> = {}) {
-  const clock = manualClock(Date.parse('2026-11-10T08:00:00Z'));
-  const sleeps: number[] = [];
-  const ctx = (url: string): SpendPullContext => ({
-    fetch: globalThis.fetch, accessToken: async () => token, credentials, baseUrl: url, clock,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.advance(ms);
-    },
-  });
-  return { clock, sleeps, ctx };
-}
 
 const start = (h: ReturnType<typeof harness>, over: Partial<LinkedinAdAnalyticsStandInOptions> = {}) =>
   startLinkedinAdAnalyticsStandIn({ clock: h.clock, account: { id: ACCOUNT, currency: 'GBP' }, campaigns: CAMPAIGNS, rows: ROWS, truncateAt: 5, campaignPageSize: 1, ...over });
 
-async function collect(source: SpendSource, window: SpendWindow, ctx: SpendPullContext): Promise<SpendPage[]> {
-  const pages: SpendPage[] = [];
-  for await (const page of source.pull(window, ctx)) pages.push(page);
-  return pages;
-}
 
-async function failure(run: Promise<unknown>): Promise<SpendPullError> {
-  const e = await run.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(SpendPullError);
-  return e as SpendPullError;
-}
 
 describe('LinkedIn spend source', () => {
   it('collects every day, splitting a truncated slice, with exact costs in the account currency and the finder campaigns', async () => {

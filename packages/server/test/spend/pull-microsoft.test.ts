@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { microsoftReportPage } from '../../src/spend/pull/microsoft-ads-report.js';
 import { microsoftAdsSource } from '../../src/spend/pull/microsoft-ads-source.js';
 import { unzipSingleFile } from '../../src/spend/pull/microsoft-ads-zip.js';
-import { SpendPullError, type SpendPage, type SpendPullContext, type SpendSource, type SpendWindow } from '../../src/spend/pull/spend-source.js';
-import { manualClock } from '../support/manual-clock.js';
+import type { SpendWindow } from '../../src/spend/pull/spend-source.js';
+import { collectPages, pullFailure, sourceHarness } from './support/source-harness.js';
 
 // Microsoft Advertising Reporting v13 against its contract stand-in (reporting-and-spend.md §B5):
 // submit, poll Pending → Success / Error, a real ZIP from a pre-signed download host, fault 117
@@ -18,39 +18,21 @@ const row = (campaignId: string, day: string, spend: string): MicrosoftReportRow
 const ROWS = [row('5001', '2026-11-01', '1234.56'), row('5002', '2026-11-01', '0.10'), row('5001', '2026-11-02', '0.20'), row('5001', '2026-10-31', '9.99')];
 const WINDOW: SpendWindow = { account: ACCOUNT, since: '2026-11-01', until: '2026-11-02' };
 
+const harness = (token = 'test-token', credentials: Record<string, string> = CREDENTIALS) => sourceHarness(token, credentials);
+const collect = collectPages;
+const failure = pullFailure;
+
 let standIn: MicrosoftReportingStandIn | undefined;
 afterEach(async () => {
   await standIn?.close();
   standIn = undefined;
 });
 
-function harness(token = 'test-token', credentials: Record<string, string> = CREDENTIALS) {
-  const clock = manualClock(Date.parse('2026-11-10T08:00:00Z'));
-  const sleeps: number[] = [];
-  const ctx = (url: string): SpendPullContext => ({
-    fetch: globalThis.fetch, accessToken: async () => token, credentials, baseUrl: url, clock,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.advance(ms);
-    },
-  });
-  return { clock, sleeps, ctx };
-}
 
 const start = (h: ReturnType<typeof harness>, over: Partial<MicrosoftReportingStandInOptions> = {}) =>
   startMicrosoftReportingStandIn({ clock: h.clock, accounts: [ACCOUNT], rows: ROWS, ...over });
 
-async function collect(source: SpendSource, window: SpendWindow, ctx: SpendPullContext): Promise<SpendPage[]> {
-  const pages: SpendPage[] = [];
-  for await (const page of source.pull(window, ctx)) pages.push(page);
-  return pages;
-}
 
-async function failure(run: Promise<unknown>): Promise<SpendPullError> {
-  const e = await run.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(SpendPullError);
-  return e as SpendPullError;
-}
 
 describe('Microsoft Advertising spend source', () => {
   it('submits a daily report, polls it to Success and reads the zipped CSV with exact costs', async () => {

@@ -3,9 +3,9 @@ import type { StandIn } from '@touchline/destinations/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MORE_SPEND_SOURCES } from '../../src/spend/pull/more-sources.js';
 import { KNOWN_NETWORKS } from '../../src/spend/spend-row.js';
-import { SpendPullError, type SpendPage, type SpendPullContext, type SpendSource, type SpendWindow } from '../../src/spend/pull/spend-source.js';
+import type { SpendWindow } from '../../src/spend/pull/spend-source.js';
 import { tiktokAdsSource } from '../../src/spend/pull/tiktok-ads-source.js';
-import { manualClock } from '../support/manual-clock.js';
+import { collectPages, pullFailure, sourceHarness } from './support/source-harness.js';
 
 // TikTok reporting against its contract stand-in (reporting-and-spend.md §B4): pages, 30-day
 // slices, HTTP-200 envelope errors, page drift. The clock is manual; waits advance it.
@@ -23,36 +23,18 @@ const ROWS = [
 ];
 const WINDOW: SpendWindow = { account: ADVERTISER, since: '2026-10-01', until: '2026-11-09' };
 
+const harness = (token = 'test-token') => sourceHarness(token);
+const collect = collectPages;
+const failure = pullFailure;
+
 let standIn: StandIn | undefined;
 afterEach(async () => {
   await standIn?.close();
   standIn = undefined;
 });
 
-function harness(token = 'test-token') {
-  const clock = manualClock(Date.parse('2026-11-10T08:00:00Z'));
-  const sleeps: number[] = [];
-  const ctx = (url: string): SpendPullContext => ({
-    fetch: globalThis.fetch, accessToken: async () => token, credentials: {}, baseUrl: url, clock,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.advance(ms);
-    },
-  });
-  return { clock, sleeps, ctx };
-}
 
-async function collect(source: SpendSource, window: SpendWindow, ctx: SpendPullContext): Promise<SpendPage[]> {
-  const pages: SpendPage[] = [];
-  for await (const page of source.pull(window, ctx)) pages.push(page);
-  return pages;
-}
 
-async function failure(run: Promise<unknown>): Promise<SpendPullError> {
-  const e = await run.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(SpendPullError);
-  return e as SpendPullError;
-}
 
 describe('TikTok spend source', () => {
   it('collects every page of every 30-day slice with exact costs in the advertiser currency', async () => {

@@ -70,7 +70,10 @@ function redactEntries(o: JsonObject, f: (k: string, v: unknown) => unknown): Js
   return copy ?? o;
 }
 
-/** The touches the tracker stamps (`context.touches.{first,last,session}`): their landing URL and referrer. */
+/**
+ * The touches the tracker stamps (`context.touches.{first,last,session}`), and what a client
+ * claimed when it differed (`context.client_touches`, kept beside them): their landing URL and referrer.
+ */
 function redactTouches(t: JsonObject, r: RedactionRules): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(t)) {
@@ -82,7 +85,7 @@ function redactTouches(t: JsonObject, r: RedactionRules): JsonObject {
 
 /**
  * Redaction at ingest: the event with PII removed from its page (URL, referrer, path, search,
- * title), its context's referrer and touches, a page call's own page properties, and every
+ * title), its context's referrer and touches (the server's and a client's claim), a page call's own page properties, and every
  * free-text property — except the properties named in `keep` (`email` and `phone` by default:
  * conversions send them on purpose, for the ad networks' matching). Ids, traits, the event name
  * and the campaign are never changed; UTMs and click ids inside URLs neither.
@@ -96,8 +99,10 @@ export function redactEvent(e: SegmentEvent, r: RedactionRules, keep: ReadonlySe
     if (page) c['page'] = redactPage(page, r);
     const referrer = obj(ctx['referrer']);
     if (referrer) c['referrer'] = { ...referrer, ...(typeof referrer['url'] === 'string' ? { url: redactUrl(referrer['url'], r) } : {}), ...(typeof referrer['link'] === 'string' ? { link: redactUrl(referrer['link'], r) } : {}) };
-    const touches = obj(ctx['touches']);
-    if (touches) c['touches'] = redactTouches(touches, r);
+    for (const key of ['touches', 'client_touches'] as const) {
+      const touches = obj(ctx[key]);
+      if (touches) c[key] = redactTouches(touches, r);
+    }
     out.context = c as NonNullable<SegmentEvent['context']>;
   }
   const props = obj(e.properties);

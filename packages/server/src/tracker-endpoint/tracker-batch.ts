@@ -5,7 +5,7 @@ import type { RequestFacts } from '../collector/event-row.js';
 import { ClientError } from '../http/client-error.js';
 import type { Ingest, EventRejection } from '../collector/ingest.js';
 import type { TouchStore } from './touch-store.js';
-import { eventTime, statesAfter, withTouches } from './visitor-stamps.js';
+import { applyToVisitors, eventTime, withTouches } from './visitor-stamps.js';
 import type { TouchRulesConfig } from './visitor-touches.js';
 
 type Obj = Record<string, unknown>;
@@ -99,11 +99,14 @@ export async function receiveTrackerBatch(req: TrackerRequest, deps: TrackerBatc
   // The visitor's touches, with each consented event applied in order (arrivals start touches and
   // sessions, other activity keeps the session open); the state after each event is what that
   // event is stamped with.
-  const after =
+  const states =
     id && !bot
-      ? await statesAfter(deps.store, events.map((e) => e && { visitorId: id, event: e, at: eventTime(e, req.facts), apply: granted(e) }), deps.rules)
-      : [];
-  const state = [...after].reverse().find((s) => s !== undefined);
+      ? await applyToVisitors(deps.store, events.map((e) => e && { visitorId: id, event: e, at: eventTime(e, req.facts), apply: granted(e) }), deps.rules)
+      : undefined;
+  const after = states?.after ?? [];
+  // The answer carries the state as stored — redacted by the ingest rules — not the page's own
+  // URL as computed: the tracker caches it and sends it back as its claim with later events.
+  const state = id ? states?.stored.get(id) : undefined;
 
   const stamped = batch.map((raw, i) => {
     const e = events[i];

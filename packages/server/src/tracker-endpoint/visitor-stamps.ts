@@ -18,13 +18,20 @@ export interface VisitorEvent {
   readonly apply: boolean;
 }
 
+/** What {@link applyToVisitors} returns. */
+export interface VisitorStates {
+  /** The state after each event (`undefined` where no visitor was named): what it is stamped with. */
+  readonly after: (TouchState | undefined)[];
+  /** Each visitor's state as the store keeps it afterwards (redacted when the store redacts). */
+  readonly stored: ReadonlyMap<string, TouchState>;
+}
+
 /**
  * Applies events to their visitors' states in the touch store — one atomic update per visitor,
- * its events in the order given, all visitors in one `updateMany` — and returns the state after each event (`undefined` where no
- * visitor was named). Arrivals start touches and sessions; other activity keeps the session open
- * (visitor-touches.ts `applyEvent`).
+ * its events in the order given, all visitors in one `updateMany`. Arrivals start touches and
+ * sessions; other activity keeps the session open (visitor-touches.ts `applyEvent`).
  */
-export async function statesAfter(store: TouchStore, items: readonly (VisitorEvent | undefined)[], rules: TouchRulesConfig): Promise<(TouchState | undefined)[]> {
+export async function applyToVisitors(store: TouchStore, items: readonly (VisitorEvent | undefined)[], rules: TouchRulesConfig): Promise<VisitorStates> {
   const after: (TouchState | undefined)[] = items.map(() => undefined);
   const byVisitor = new Map<string, number[]>();
   items.forEach((it, i) => {
@@ -33,8 +40,9 @@ export async function statesAfter(store: TouchStore, items: readonly (VisitorEve
     if (list) list.push(i);
     else byVisitor.set(it.visitorId, [i]);
   });
-  await store.updateMany(
-    [...byVisitor].map(([id, indexes]) => [
+  const visitors = [...byVisitor];
+  const kept = await store.updateMany(
+    visitors.map(([id, indexes]) => [
       id,
       (prev: TouchState) => {
         let s = prev;
@@ -47,7 +55,12 @@ export async function statesAfter(store: TouchStore, items: readonly (VisitorEve
       },
     ]),
   );
-  return after;
+  return { after, stored: new Map(visitors.map(([id], k) => [id, kept[k]!])) };
+}
+
+/** The state after each event of {@link applyToVisitors} (`undefined` where no visitor was named). */
+export async function statesAfter(store: TouchStore, items: readonly (VisitorEvent | undefined)[], rules: TouchRulesConfig): Promise<(TouchState | undefined)[]> {
+  return (await applyToVisitors(store, items, rules)).after;
 }
 
 const touchesOf = (s: TouchState): Obj => {

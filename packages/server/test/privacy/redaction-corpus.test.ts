@@ -86,6 +86,7 @@ describe('the redaction corpus', () => {
         context: {
           page: { url: 'https://shop.example/u/ada%40example.com?gclid=G1', referrer: 'https://mail.example/inbox?to=ada@example.com', title: 'Ada — ada@example.com', path: '/u/ada%40example.com', search: '?gclid=G1' },
           touches: { first: { url: 'https://shop.example/?email=ada@example.com&utm_source=news', utm_source: 'news', at: '2026-01-01T00:00:00.000Z' } },
+          client_touches: { last: { url: 'https://shop.example/?token=9f8e7d6c5b4a', referrer: 'https://mail.example/?u=ada@example.com', at: '2026-01-01T00:00:00.000Z' } },
         },
       } as never,
       rules,
@@ -96,6 +97,7 @@ describe('the redaction corpus', () => {
     expect(e.properties).toEqual({ title: 'Welcome back, [email]', url: 'https://shop.example/?email=[redacted]', note: ['call [phone]'], email: 'ada@example.com' });
     expect(e.context!.page).toEqual({ url: 'https://shop.example/u/[email]?gclid=G1', referrer: 'https://mail.example/inbox?to=[email]', title: 'Ada — [email]', path: '/u/[email]', search: '?gclid=G1' });
     expect((e.context as { touches: { first: { url: string } } }).touches.first.url).toBe('https://shop.example/?email=[redacted]&utm_source=news');
+    expect((e.context as { client_touches: unknown }).client_touches).toEqual({ last: { url: 'https://shop.example/?token=[redacted]', referrer: 'https://mail.example/?u=[email]', at: '2026-01-01T00:00:00.000Z' } });
   });
 });
 
@@ -155,9 +157,26 @@ describe('the tracker\'s touch store (SQLite, beside DuckDB) keeps redacted land
     expect(JSON.stringify(stored)).not.toMatch(/ada|9f8e7d6c5b4a/);
   });
 
+  it('the answer to the browser carries the touches as stored, not the page\'s own URL', async () => {
+    const { answer } = await trackLanding(h, h.writeKey);
+    expect(answer.touches?.first).toMatchObject({ url: TOUCH_CASES.storedUrl, referrer: TOUCH_CASES.storedReferrer, utm_source: 'newsletter' });
+    expect(JSON.stringify(answer)).not.toMatch(/ada|9f8e7d6c5b4a/);
+  });
+
+  it('a claim of touches carrying PII (an old cache, a hand-made client) is kept redacted beside the server\'s', async () => {
+    const claimed = { first: { url: TOUCH_CASES.url, referrer: TOUCH_CASES.referrer, utm_source: 'cached', at: '2026-01-01T00:00:00.000Z' } };
+    const { visitorId } = await trackLanding(h, h.writeKey, claimed);
+    expect(visitorId).toMatch(/^[\w-]+$/); // the server's own id: safe in the statement's text
+    const [row] = await h.sql(`SELECT CAST(context AS VARCHAR) AS context FROM events WHERE anonymous_id = '${visitorId}'`);
+    const context = JSON.parse(String(row!['context']));
+    expect(context.client_touches.first).toMatchObject({ url: TOUCH_CASES.storedUrl, referrer: TOUCH_CASES.storedReferrer, utm_source: 'cached' });
+    expect(JSON.stringify(context)).not.toMatch(/ada|9f8e7d6c5b4a/);
+  });
+
   it('with redaction off, they are stored as the page sent them', async () => {
-    const { visitorId } = await trackLanding(off, off.writeKey);
+    const { visitorId, answer } = await trackLanding(off, off.writeKey);
     expect((await off.touchStore.get(visitorId))?.first).toMatchObject({ url: TOUCH_CASES.url, referrer: TOUCH_CASES.referrer });
+    expect(answer.touches?.first).toMatchObject({ url: TOUCH_CASES.url, referrer: TOUCH_CASES.referrer });
   });
 });
 

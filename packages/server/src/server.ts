@@ -660,7 +660,7 @@ async function buildApps(config: Config, p: AppParts, log: Log): Promise<{ app: 
     ...syncRoutes({ syncs: p.activation.syncs, forwardingStatus: p.activation.forwardingStatus, gateFor: (r, asked) => p.approvals.gateFor(partyOf(actorOf(r)), asked) }),
     ...approvalRoutes(p.approvals),
     ...demoRoutes({ warehouse: p.warehouse, now: p.now }),
-    ...spendRoutes(p.spendPulls, () => [...new Set(Object.values(config.spend.pull.connections).map((x) => x.network))]),
+    ...spendRoutes(p.spendPulls, () => [...new Set(Object.values(config.spend.pull.connections).map((x) => x.network))], { warehouse: p.warehouse, now: p.now }),
     ...connectionRoutes(p.connections),
     ...peopleRoutes({ people: p.people, now: p.now, rotateAdminToken: p.rotateAdminToken }),
     ...dashboardRoutes({ warehouse: p.warehouse, config, now: p.now, live: p.live, rollups: p.rollups, model: p.derived.sql }),

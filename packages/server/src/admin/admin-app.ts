@@ -42,10 +42,13 @@ export interface AdminAppOptions {
  */
 export function buildAdminApp(o: AdminAppOptions): FastifyInstance {
   const app = createHttpApp({ limits: o.limits, bodyLimit: ADMIN_BODY_LIMIT });
+  // CSV files (spend imports) are read as text; the route decides what a CSV means, and a route
+  // that takes none refuses it by its body schema. Only a route that says so takes more than 1 MiB.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   if (o.metrics) meterRequests(app, 'admin', o.metrics);
   logRequests(app, 'admin', o.log);
   app.setErrorHandler(async (err: FastifyError | Error, request, reply) =>
-    toErrorReply(err, request, reply, { retryAfterSeconds: o.retryAfterSeconds, log: o.log, limitKeyOf: () => 'the admin API\'s 1 MiB limit' }),
+    toErrorReply(err, request, reply, { retryAfterSeconds: o.retryAfterSeconds, log: o.log, limitKeyOf: (request) => ((request.routeOptions.bodyLimit ?? ADMIN_BODY_LIMIT) > ADMIN_BODY_LIMIT ? `the limit of ${request.routeOptions.url ?? 'this route'}` : 'the admin API\'s 1 MiB limit') }),
   );
   // Answers carry warehouse rows and write keys: never cached, never sniffed (the dashboard's
   // hashed static files say otherwise themselves).

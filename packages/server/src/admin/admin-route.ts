@@ -32,6 +32,8 @@ export interface AdminRoute {
    * (src/http/route-doc.ts). @defaultValue none, which test/ops/openapi.test.ts refuses: every route is in the spec
    */
   readonly doc?: RouteDoc;
+  /** The largest body this route takes, where it is not the listener's (a CSV upload). @defaultValue the admin listener's 1 MiB */
+  readonly bodyLimit?: number;
 }
 
 /** What a handler adds to its audit record: the thing acted on, and for changes, before and after. */
@@ -118,6 +120,6 @@ export function registerAdminRoutes(app: FastifyInstance, routes: readonly Admin
       if (action !== undefined) await guard.record(request, action, reply.statusCode);
       return payload;
     });
-    for (const r of routes) scope.route({ method: r.method, url: r.url, config: { action: r.action, ...(r.doc ? { doc: r.doc } : {}) }, handler: r.handler });
+    for (const r of routes) scope.route({ method: r.method, url: r.url, config: { action: r.action, ...(r.doc ? { doc: r.doc } : {}) }, ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}), handler: r.handler });
   });
 }

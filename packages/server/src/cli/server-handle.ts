@@ -50,7 +50,8 @@ export interface AdminClient {
   readonly url: string;
   /** The public listener (imports post events there, as any sender does). */
   readonly publicUrl: string;
-  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A JSON body, or with `contentType` a text body sent as it is (a CSV). */
+  call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
 }
 
 /** The running server on this data dir, or null (no file, dead pid, or its admin listener not answering). */
@@ -82,11 +83,12 @@ export async function findRunningServer(config: Config, env: Readonly<Record<str
   return {
     url: adminUrl,
     publicUrl: s.url,
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+      const type = body === undefined ? undefined : (contentType ?? 'application/json');
       const res = await fetch(`${adminUrl}${path}`, {
         method,
-        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(type === undefined ? {} : { 'content-type': type }) },
+        ...(body === undefined ? {} : { body: contentType === undefined ? JSON.stringify(body) : String(body) }),
       });
       const json = (await res.json()) as T & { message?: string };
       if (res.status === 401 && token === undefined) throw new Error('no credential: set TOUCHLINE_TOKEN or run `touchline login` (the admin token in server.json is only for the OS user who owns the data dir)');

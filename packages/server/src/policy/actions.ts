@@ -69,6 +69,8 @@ export const ADMIN_ACTIONS = [
   'privacy.suppressions.remove',
   /** Ad spend pulled from the networks' reporting APIs now (`touchline spend pull`, docs/spend.md). */
   'spend.pull',
+  /** A spend, exchange-rate or campaign CSV imported through the running server (`touchline spend import`). */
+  'spend.import',
   /** The demo shop's synthetic ad spend written into the warehouse (`touchline demo`). */
   'spend.demo',
 ] as const;
@@ -142,6 +144,8 @@ export const SCOPE_OF: Readonly<Record<AdminAction, Scope | null>> = {
   'privacy.suppressions.remove': 'admin',
   // It writes spend into the warehouse and spends the networks' API quota, but sends nothing: a sync's scope.
   'spend.pull': 'sync',
+  // Like a pull: it writes spend (from a file), sends nothing.
+  'spend.import': 'sync',
   // Synthetic cost in the warehouse: an admin's decision.
   'spend.demo': 'admin',
   'me.read': null,

@@ -71,8 +71,8 @@ const VIEWER: readonly AdminAction[] = [
 ];
 const ANALYST: readonly AdminAction[] = [...VIEWER, 'sql.query', 'attribution.run', 'syncs.dry-run', 'export.run', 'journeys.read', 'events.live'];
 // Marketers run syncs, in the destination's test mode (sends.testOnlyRoles), and may stop one.
-// Marketers pull ad spend too (it writes spend, sends nothing).
-const MARKETER: readonly AdminAction[] = [...ANALYST, 'syncs.run', 'syncs.cancel', 'spend.pull'];
+// Marketers pull and import ad spend too (it writes spend, sends nothing).
+const MARKETER: readonly AdminAction[] = [...ANALYST, 'syncs.run', 'syncs.cancel', 'spend.pull', 'spend.import'];
 const ADMIN: readonly AdminAction[] = [
   ...MARKETER,
   'sources.create',

@@ -1,4 +1,4 @@
-import { readCsvLines } from './csv-lines.js';
+import { readCsvLines, type CsvInput } from './csv-lines.js';
 import { CAMPAIGN_COLUMNS } from '../warehouse/spend-tables.js';
 import { WarehouseEngine, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
 
@@ -60,8 +60,8 @@ export function campaignOf(record: Readonly<Record<string, string>>): { ok: true
 }
 
 /** `touchline spend campaigns <file.csv>`: bad lines named and left out, the good ones upserted. */
-export async function importCampaignsCsv(warehouse: Warehouse, file: string, nowMs: number): Promise<{ written: number; problems: { line: number; reasons: string[] }[] }> {
-  const { values: campaigns, problems } = await readCsvLines(file, (record) => {
+export async function importCampaignsCsv(warehouse: Warehouse, input: CsvInput, nowMs: number): Promise<{ written: number; problems: { line: number; reasons: string[] }[] }> {
+  const { values: campaigns, problems } = await readCsvLines(input, (record) => {
     const r = campaignOf(record);
     return r.ok ? { ok: true, value: r.campaign } : r;
   });

@@ -1,5 +1,5 @@
 import { WarehouseEngine, type SqlValue, type Warehouse } from '../warehouse/warehouse.js';
-import { readCsvLines } from './csv-lines.js';
+import { readCsvLines, type CsvInput } from './csv-lines.js';
 import { isCalendarDate } from './spend-csv.js';
 
 /** One daily rate: 1 `from` = `rate` `to` on `date`. */
@@ -79,8 +79,8 @@ export function rateOf(record: Readonly<Record<string, string>>): { ok: true; ra
  * `touchline spend rates <file.csv>` (`date,from_currency,to_currency,rate`): upserts each rate
  * (a re-import of a day's rate replaces it). Bad lines are named and left out; the good ones load.
  */
-export async function importRatesCsv(warehouse: Warehouse, file: string, nowMs: number): Promise<{ written: number; problems: { line: number; reasons: string[] }[] }> {
-  const { values: rates, problems } = await readCsvLines(file, (record) => {
+export async function importRatesCsv(warehouse: Warehouse, input: CsvInput, nowMs: number): Promise<{ written: number; problems: { line: number; reasons: string[] }[] }> {
+  const { values: rates, problems } = await readCsvLines(input, (record) => {
     const r = rateOf(record);
     return r.ok ? { ok: true, value: r.rate } : r;
   });

@@ -1,6 +1,5 @@
-import { parse as parseCsv } from 'csv-parse';
-import { createReadStream } from 'node:fs';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { csvName, csvRecords, type CsvInput } from './csv-lines.js';
 import { spendRowOf, unknownHeaders, type RowProblem } from './spend-csv.js';
 import type { SpendRow } from './spend-row.js';
 import { writeSpend } from './write-spend.js';
@@ -26,30 +25,18 @@ export interface SpendImportOptions {
   readonly onBytes?: (bytes: number) => void;
 }
 
-/** Records of a CSV file with their first line numbers (a quoted field may span lines). */
-async function* csvRecords(file: string, onBytes?: (n: number) => void): AsyncGenerator<{ record: Record<string, string>; line: number }> {
-  const stream = createReadStream(file);
-  if (onBytes) stream.on('data', (c) => onBytes(c.length));
-  const parser = parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
-  stream.on('error', (err) => parser.destroy(err)); // pipe() does not forward it
-  for await (const x of stream.pipe(parser)) {
-    const { record, info } = x as { record: Record<string, string>; info: { lines: number } };
-    yield { record, line: info.lines };
-  }
-}
-
 /**
  * `touchline spend import <file.csv>`: reads and checks every row, then writes the good ones as
  * one load. A day is replaced whole or not at all: a day with any bad row keeps what it had (a
  * partial day would understate its cost), and when a bad row's day cannot even be read nothing
  * is written, since that row might belong to any day. Problems name the file's line.
  */
-export async function importSpendCsv(warehouse: Warehouse, file: string, o: SpendImportOptions): Promise<SpendImportResult> {
+export async function importSpendCsv(warehouse: Warehouse, input: CsvInput, o: SpendImportOptions): Promise<SpendImportResult> {
   const rows: SpendRow[] = [];
   const problems: RowProblem[] = [];
   let headers: string[] | null = null;
   let read = 0;
-  for await (const { record, line } of csvRecords(file, o.onBytes)) {
+  for await (const { record, line } of csvRecords(input, o.onBytes)) {
     headers ??= Object.keys(record);
     read++;
     const r = spendRowOf(record, line);
@@ -64,7 +51,7 @@ export async function importSpendCsv(warehouse: Warehouse, file: string, o: Spen
   }
   const badDays = new Set(problems.map((p) => JSON.stringify([p.day!.network, p.day!.account, p.day!.date])));
   const good = rows.filter((r) => !badDays.has(JSON.stringify([r.network, r.account, r.date])));
-  if (good.length === 0) return { ...base, written: 0, days: 0, heldBack: rows.length, refused: read === 0 ? `${file} holds no data rows` : null };
-  const w = await writeSpend(warehouse, good, { loadId: o.loadId, nowMs: o.nowMs, origin: `csv:${file.split(/[\\/]/).pop() ?? file}` });
+  if (good.length === 0) return { ...base, written: 0, days: 0, heldBack: rows.length, refused: read === 0 ? `${csvName(input)} holds no data rows` : null };
+  const w = await writeSpend(warehouse, good, { loadId: o.loadId, nowMs: o.nowMs, origin: `csv:${csvName(input)}` });
   return { ...base, written: w.rows, days: w.days, heldBack: rows.length - good.length, refused: null };
 }

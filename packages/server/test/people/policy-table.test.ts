@@ -45,6 +45,7 @@ const SPEC: Record<AdminAction | 'syncs.run (test)', Row> = {
   'syncs.run (test)': { viewer: 'NNN', analyst: 'NNN', marketer: 'PTT', admin: 'PYY', owner: 'PYY' },
   'syncs.cancel': from('marketer', 'YYY'),
   'spend.pull': from('marketer', 'YYY'),
+  'spend.import': from('marketer', 'YYY'),
   'sources.create': from('admin', 'NNY'),
   'sources.revoke': from('admin', 'NNY'),
   'loader.flush': from('admin', 'YYY'),

@@ -1,15 +1,12 @@
 import { SingleBar } from 'cli-progress';
-import { randomUUID } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, type Config } from '../../config/config.js';
 import { PRIVATE_DIR_MODE } from '../../data-dir/private-files.js';
 import { createDerivedModel, modelSqlFor } from '../../identity/derived-model.js';
 import { clickhouseSessionsSql, duckdbSessionsSql } from '../../identity/sessions-sql.js';
-import { importCampaignsCsv } from '../../spend/campaigns.js';
-import { importRatesCsv } from '../../spend/fx-rates.js';
-import { importSpendCsv, type SpendImportResult } from '../../spend/import-spend.js';
+import { describeSpendFile, importSpendFile, type SpendFileKind, type SpendFileResult } from '../../spend/spend-files.js';
 import { readCampaignDays, readTouchGroups } from '../../spend/spend-join.js';
 import type { AccountOutcome, PullFilter } from '../../spend/pull/pull-runner.js';
 import { unmatchedReport } from '../../spend/unmatched.js';
@@ -39,8 +36,9 @@ Then: touchline attribute --with-spend [--by channel|source_medium|campaign]
 
 The spend CSV's columns: date, network, account, campaign_id, campaign_name, ad_group_id,
 ad_group_name, cost (or cost_micros), currency, impressions, clicks, conversions, conversion_value.
-Runs on the warehouse directly, while no Touchline server holds it (stop the server first);
-spend pull goes through the running server when there is one.`;
+With a server running, import, rates, campaigns and pull go through it (as a member: TOUCHLINE_TOKEN
+or touchline login; a file up to 64 MiB); otherwise they, and unmatched, open the warehouse directly
+(unmatched needs the server stopped).`;
 
 function parseOptions(argv: readonly string[]) {
   return parseArgs({
@@ -86,28 +84,36 @@ async function openForSpend(config: Config, action: string, params: unknown): Pr
   return warehouse;
 }
 
-function printImport(file: string, r: SpendImportResult, out: (s: string) => void): number {
-  out(`read ${r.read} rows from ${file}: ${r.written} written, ${r.days} day(s) replaced${r.heldBack ? `, ${r.heldBack} good row(s) held back with their day` : ''}`);
-  if (r.unknownHeaders.length) out(`unknown column(s) ignored: ${r.unknownHeaders.join(', ')} (the columns are listed in touchline spend --help)`);
-  for (const p of r.problems.slice(0, 50)) {
-    out(`  line ${p.line}: ${p.reasons.join('; ')}${p.day ? ` (${p.day.network} ${p.day.account || '-'} ${p.day.date} kept as it was)` : ''}`);
-  }
-  if (r.problems.length > 50) out(`  … and ${r.problems.length - 50} more`);
-  if (r.refused) out(`nothing written: ${r.refused}`);
-  return r.problems.length > 0 || r.refused ? 1 : 0;
+/** The CLI's name for each kind of file (`touchline spend <command>`). */
+const COMMAND_OF: Record<SpendFileKind, string> = { spend: 'import', rates: 'rates', campaigns: 'campaigns' };
+
+/**
+ * `touchline spend import|rates|campaigns <file.csv>`: through the running server when there is
+ * one (it holds the warehouse, and audits the import as the member's), else on the warehouse
+ * directly with a progress bar. Exit 1 when a line was refused.
+ */
+async function importCommand(config: Config, kind: SpendFileKind, file: string, progress: boolean, out: (s: string) => void): Promise<number> {
+  const size = (await stat(file)).size;
+  const server = await findRunningServer(config);
+  let r: SpendFileResult;
+  if (server) {
+    const query = new URLSearchParams({ kind, name: basename(file) });
+    r = await server.call<SpendFileResult>('POST', `/admin/spend/import?${query}`, await readFile(file, 'utf8'), 'text/csv');
+  } else r = await importLocal(config, kind, file, size, progress);
+  const { lines, exitCode } = describeSpendFile(r);
+  lines.forEach((l) => out(l));
+  return exitCode;
 }
 
-async function importCommand(config: Config, file: string, progress: boolean, out: (s: string) => void): Promise<number> {
-  const size = (await stat(file)).size;
-  const warehouse = await openForSpend(config, 'import', { file });
-  const bar = progress ? new SingleBar({ format: 'spend import [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true }) : null;
+async function importLocal(config: Config, kind: SpendFileKind, file: string, size: number, progress: boolean): Promise<SpendFileResult> {
+  const warehouse = await openForSpend(config, COMMAND_OF[kind], { file });
+  const bar = progress ? new SingleBar({ format: `spend ${COMMAND_OF[kind]} [{bar}] {percentage}% | {value}/{total} bytes`, hideCursor: true }) : null;
   bar?.start(size, 0);
   let bytes = 0;
   try {
-    const r = await importSpendCsv(warehouse, file, { loadId: `csv-${randomUUID()}`, nowMs: Date.now(), onBytes: (n) => bar?.update((bytes += n)) });
+    const r = await importSpendFile(warehouse, kind, file, { nowMs: Date.now(), onBytes: (n) => bar?.update((bytes += n)) });
     bar?.update(size);
-    bar?.stop();
-    return printImport(file, r, out);
+    return r;
   } finally {
     bar?.stop();
     await warehouse.close();
@@ -179,16 +185,7 @@ export async function spendCommand(argv: readonly string[], out: (s: string) => 
     case 'rates':
     case 'campaigns': {
       if (!file) throw new ConfigError(`usage: touchline spend ${sub} <file.csv>`);
-      if (sub === 'import') return importCommand(config, file, progress, out);
-      const warehouse = await openForSpend(config, sub, { file });
-      try {
-        const r = sub === 'rates' ? await importRatesCsv(warehouse, file, Date.now()) : await importCampaignsCsv(warehouse, file, Date.now());
-        out(`${r.written} ${sub === 'rates' ? 'rate(s)' : 'campaign(s)'} written from ${file}`);
-        for (const p of r.problems) out(`  line ${p.line}: ${p.reasons.join('; ')}`);
-        return r.problems.length ? 1 : 0;
-      } finally {
-        await warehouse.close();
-      }
+      return importCommand(config, sub === 'import' ? 'spend' : sub, file, progress, out);
     }
     case 'pull':
       return pullCommand(config, { network: v.network, account: v.account, since: v.since, until: v.until }, v.format, progress, out);

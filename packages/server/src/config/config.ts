@@ -191,6 +191,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   TOUCHLINE_ADMIN_TOKEN: 'adminToken',
   TOUCHLINE_WAREHOUSE: 'warehouse.engine',
   TOUCHLINE_DUCKDB_THREADS: 'warehouse.duckdbThreads',
+  TOUCHLINE_DUCKDB_MEMORY_LIMIT: 'warehouse.duckdbMemoryLimit',
   TOUCHLINE_CLICKHOUSE_URL: 'warehouse.clickhouse.url',
   TOUCHLINE_CLICKHOUSE_DATABASE: 'warehouse.clickhouse.database',
   TOUCHLINE_CLICKHOUSE_USER: 'warehouse.clickhouse.username',

@@ -15,7 +15,8 @@ export async function openWarehouse(settings: WarehouseConfig, dataDir: string, 
     case WarehouseEngine.DuckDB: {
       const p = settings.duckdbPath;
       const threads = settings.duckdbThreads === undefined ? {} : { threads: settings.duckdbThreads };
-      return openDuckDBWarehouse({ path: isAbsolute(p) || p === ':memory:' ? p : join(dataDir, p), readOnly: options.readOnly ?? false, ...threads });
+      const memory = settings.duckdbMemoryLimit === undefined ? {} : { settings: { memory_limit: settings.duckdbMemoryLimit } };
+      return openDuckDBWarehouse({ path: isAbsolute(p) || p === ':memory:' ? p : join(dataDir, p), readOnly: options.readOnly ?? false, ...threads, ...memory });
     }
     case WarehouseEngine.ClickHouse: {
       const c = settings.clickhouse;

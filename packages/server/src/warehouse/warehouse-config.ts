@@ -16,6 +16,18 @@ export const WarehouseConfigSchema = z
      * @defaultValue DuckDB's default: one per core
      */
     duckdbThreads: z.coerce.number().int().positive().optional(),
+    /**
+     * The most memory embedded DuckDB's buffers may hold (`512MB`, `2GiB`…); past it, large
+     * queries (attribution paths, rollup rebuilds) spill to a temporary folder beside the database
+     * file instead of growing the process. Set it where the server shares its machine: DuckDB's own
+     * default is 80 % of the machine's memory (docs/deployment.md, "Sizing").
+     * @defaultValue DuckDB's default
+     */
+    duckdbMemoryLimit: z
+      .string()
+      .trim()
+      .regex(/^\d{1,7}(\.\d{1,3})?\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'an amount of memory such as 512MB or 2GiB')
+      .optional(),
     clickhouse: z
       .object({
         url: z.string().url().default('http://localhost:8123'),

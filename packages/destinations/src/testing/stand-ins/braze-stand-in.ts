@@ -18,6 +18,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const IDS = ['external_id', 'user_alias', 'braze_id', 'email', 'phone'] as const;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -45,7 +46,7 @@ export async function startBrazeStandIn(options: StandInOptions = {}): Promise<B
     dedupWindowMs: Infinity,
     route: (r) => r.method === 'POST' && r.path === '/users/track',
     notFound: () => message(404, 'Not Found'),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => message(401, 'Invalid API key: check that the key exists and has the users.track permission'),
     rateLimited: (ms) => ({
       status: 429,

@@ -26,6 +26,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, SHA256_HEX, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const DAY = 86_400_000;
 const ROUTE = /^\/(v2[3-6])\/customers\/(\d{10}):uploadClickConversions$/;
@@ -108,7 +109,7 @@ export async function startGoogleAdsStandIn(options: GoogleAdsStandInOptions = {
     dedupWindowMs: Infinity,
     route: (r) => r.method === 'POST' && ROUTE.test(r.path),
     notFound: (r) => fatal(404, 'v26', [adsError('requestError', 'UNKNOWN', `Method not found: ${r.path}`)]),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => fatal(401, 'v26', [adsError('authenticationError', 'OAUTH_TOKEN_INVALID', 'Request had invalid authentication credentials.')], 'Request is missing required authentication credential. Expected OAuth 2 access token.'),
     precheck(r) {
       const v = ROUTE.exec(r.path)![1]!;

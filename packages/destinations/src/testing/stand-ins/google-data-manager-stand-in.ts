@@ -23,6 +23,7 @@ import { handleAudienceMembers } from './data-manager-audiences.js';
 import { createRequestStatusStore, type LateVerdict } from './data-manager-status.js';
 import type { HandlerContext } from '../stand-in-server.js';
 import type { RecordedRequest } from '../stand-in-types.js';
+import { bearerToken } from '../local-server.js';
 
 const DAY = 86_400_000;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -175,7 +176,7 @@ export async function startGoogleDataManagerStandIn(options: GoogleDataManagerSt
       (r.method === 'POST' && ['/v1/events:ingest', '/v1/audienceMembers:ingest', '/v1/audienceMembers:remove'].includes(r.path)) ||
       (r.method === 'GET' && r.path === '/v1/requestStatus:retrieve'),
     notFound: (r) => googleError(404, `Method not found: ${r.method} ${r.path}`),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.'),
     rateLimited: (ms) =>
       googleError(429, 'Quota exceeded for quota metric Ingestion mutate requests per minute per project.', [], [

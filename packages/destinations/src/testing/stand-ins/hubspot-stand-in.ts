@@ -25,6 +25,7 @@ import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { seededShuffle } from '../seeded-random.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 /** A contact property as `/crm/v3/properties/contacts` would describe it. */
 export interface HubspotPropertyDescribe {
@@ -190,7 +191,7 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
     dedupWindowMs: Infinity,
     route: (r) => r.method === 'POST' && (route.test(r.path) || removal.test(r.path) || r.path === PROPERTIES_PATH),
     notFound: () => ({ status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } }),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => ({
       status: 401,
       body: { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', category: 'INVALID_AUTHENTICATION' },

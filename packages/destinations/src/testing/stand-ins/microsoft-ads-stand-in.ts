@@ -21,6 +21,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, SHA256_HEX, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const DAY = 86_400_000;
 const fault = (status: number, code: number, errorCode: string, message: string): StandInAnswer => ({
@@ -71,7 +72,7 @@ export async function startMicrosoftAdsStandIn(options: MicrosoftAdsStandInOptio
     dedupWindowMs: Infinity,
     route: (r) => r.method === 'POST' && r.path === '/CampaignManagement/v13/OfflineConversions/Apply',
     notFound: () => ({ status: 404, body: { Message: 'No HTTP resource was found that matches the request URI.' } }),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: (_r, why) =>
       why === 'expired'
         ? fault(401, 109, 'AuthenticationTokenExpired', 'The OAuth access token has expired.')

@@ -24,6 +24,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 export type SalesforceFieldType = 'string' | 'email' | 'number' | 'boolean' | 'date' | 'datetime';
 
@@ -111,7 +112,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     route: (r) =>
       (r.method === 'PATCH' && route.test(r.path) && Number(route.exec(r.path)![1]) >= 46) || (r.method === 'DELETE' && DELETE_ROUTE.test(r.path)),
     notFound: () => sfError(404, 'NOT_FOUND', 'The requested resource does not exist'),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid'),
     rateLimited: () => sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
     errorBody: (status) =>

@@ -245,22 +245,24 @@ function handleEvents(st: DataManagerState, req: RecordedRequest, ctx: HandlerCo
   return { status: 200, body: { requestId: `stand-in-${ctx.request}-${Math.floor(ctx.random() * 1e9)}` } };
 }
 
-/** Routes: request status, audience members, or conversion events. */
-function handleDataManager(st: DataManagerState, req: RecordedRequest, ctx: HandlerContext<Json>): StandInAnswer {
-  if (req.path === '/v1/requestStatus:retrieve') {
-    return st.status.answer(req.query['requestId'], ctx.now) ?? googleError(404, `Request ${req.query['requestId'] ?? '(none)'} not found`);
-  }
-  if (req.path.startsWith('/v1/audienceMembers:')) return trackAccepted(st, handleAudienceMembers(req, ctx, st.lists), req, ctx, 'audience');
-  return trackAccepted(st, handleEvents(st, req, ctx), req, ctx, 'events');
-}
+type DataManagerHandler = (st: DataManagerState, req: RecordedRequest, ctx: HandlerContext<Json>) => StandInAnswer;
+const audienceMembers: DataManagerHandler = (st, req, ctx) => trackAccepted(st, handleAudienceMembers(req, ctx, st.lists), req, ctx, 'audience');
+
+/** The stand-in's endpoints by `<method> <path>`; anything else is the vendor's 404. */
+const DATA_MANAGER_ROUTES: Readonly<Record<string, DataManagerHandler>> = {
+  'POST /v1/events:ingest': (st, req, ctx) => trackAccepted(st, handleEvents(st, req, ctx), req, ctx, 'events'),
+  'POST /v1/audienceMembers:ingest': audienceMembers,
+  'POST /v1/audienceMembers:remove': audienceMembers,
+  'GET /v1/requestStatus:retrieve': (st, req, ctx) =>
+    st.status.answer(req.query['requestId'], ctx.now) ?? googleError(404, `Request ${req.query['requestId'] ?? '(none)'} not found`),
+};
+const dataManagerRoute = (r: RecordedRequest): DataManagerHandler | undefined => DATA_MANAGER_ROUTES[`${r.method} ${r.path}`];
 
 function dataManagerContract(st: DataManagerState): VendorContract<Json> {
   return {
     name: 'google-data-manager',
     dedupWindowMs: Infinity,
-    route: (r) =>
-      (r.method === 'POST' && ['/v1/events:ingest', '/v1/audienceMembers:ingest', '/v1/audienceMembers:remove'].includes(r.path)) ||
-      (r.method === 'GET' && r.path === '/v1/requestStatus:retrieve'),
+    route: (r) => dataManagerRoute(r) !== undefined,
     notFound: (r) => googleError(404, `Method not found: ${r.method} ${r.path}`),
     credential: (r) => bearerToken(r.headers),
     unauthorized: () => googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token.'),
@@ -270,7 +272,7 @@ function dataManagerContract(st: DataManagerState): VendorContract<Json> {
         { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.max(1, Math.ceil(ms / 1000))}s` },
       ]),
     errorBody: (status) => googleError(status, `${HTTP_STATUS[status] ?? 'ERROR'} (injected by the stand-in)`).body,
-    handle: (req, ctx) => handleDataManager(st, req, ctx),
+    handle: (req, ctx) => dataManagerRoute(req)!(st, req, ctx),
   };
 }
 

@@ -21,7 +21,7 @@
  * - https://developers.hubspot.com/docs/api/crm/contacts (batch upsert, read, archive),
  *   https://developers.hubspot.com/docs/api/usage-details (rate limits).
  */
-import type { StandIn, StandInAnswer } from '../stand-in-types.js';
+import type { RecordedRequest, StandIn, StandInAnswer } from '../stand-in-types.js';
 import { seededShuffle } from '../seeded-random.js';
 import { startStandIn, withVendorState, type HandlerContext, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, type Json } from '../json-shape.js';
@@ -256,11 +256,28 @@ function batchUpsert(store: ContactStore, body: unknown, ctx: HandlerContext<Jso
   return { status: 207, body: { ...base, numErrors: errors.length, errors: seededShuffle(errors, ctx.random) } };
 }
 
+type HubspotRoute = 'properties' | 'upsert' | 'read' | 'archive';
+
+/** Which of the stand-in's endpoints a request is for, or undefined (the vendor's 404). */
+function hubspotRoute(r: RecordedRequest): HubspotRoute | undefined {
+  if (r.method !== 'POST') return undefined;
+  if (r.path === PROPERTIES_PATH) return 'properties';
+  if (UPSERT_ROUTE.test(r.path)) return 'upsert';
+  return BATCH_BY_ID_ROUTE.exec(r.path)?.[1] as 'read' | 'archive' | undefined;
+}
+
+const HUBSPOT_ROUTES: Readonly<Record<HubspotRoute, (store: ContactStore, req: RecordedRequest, ctx: HandlerContext<Json>) => StandInAnswer>> = {
+  properties: (store, req) => createProperty(store.props, req.body),
+  upsert: (store, req, ctx) => batchUpsert(store, req.body, ctx),
+  read: (store, req, ctx) => batchRead(store, req.body, ctx.now),
+  archive: (store, req) => batchArchive(store, req.body),
+};
+
 function hubspotContract(store: ContactStore): VendorContract<Json> {
   return {
     name: 'hubspot',
     dedupWindowMs: Infinity,
-    route: (r) => r.method === 'POST' && (UPSERT_ROUTE.test(r.path) || BATCH_BY_ID_ROUTE.test(r.path) || r.path === PROPERTIES_PATH),
+    route: (r) => hubspotRoute(r) !== undefined,
     notFound: () => ({ status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } }),
     credential: (r) => bearerToken(r.headers),
     unauthorized: () => ({
@@ -278,12 +295,7 @@ function hubspotContract(store: ContactStore): VendorContract<Json> {
         : status >= 500
           ? { status: 'error', message: 'internal error (injected)', category: 'INTERNAL_ERROR' }
           : { status: 'error', message: 'Invalid input JSON (injected)', category: 'VALIDATION_ERROR' },
-    handle(req, ctx) {
-      if (req.path === PROPERTIES_PATH) return createProperty(store.props, req.body);
-      const op = BATCH_BY_ID_ROUTE.exec(req.path)?.[1];
-      if (op) return op === 'read' ? batchRead(store, req.body, ctx.now) : batchArchive(store, req.body);
-      return batchUpsert(store, req.body, ctx);
-    },
+    handle: (req, ctx) => HUBSPOT_ROUTES[hubspotRoute(req)!](store, req, ctx),
   };
 }
 

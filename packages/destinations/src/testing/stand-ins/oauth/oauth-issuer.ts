@@ -3,11 +3,30 @@
  * RFC 7523 JWT bearer) over one small state object: the tokens, codes and refresh tokens the
  * stand-in has issued. The server around it is in oauth-stand-in.ts.
  */
-import { createHash, createVerify } from 'node:crypto';
+import { createHash, createVerify, type KeyObject } from 'node:crypto';
 import type { Clock } from '../../../contract/context.js';
 import type { StandInAnswer } from '../../stand-in-types.js';
 import type { OAuthProfile, TokenErrorKind } from './oauth-profile.js';
-import type { OAuthStandInOptions } from './oauth-stand-in.js';
+
+export interface OAuthStandInOptions {
+  readonly clock?: Clock;
+  /** @defaultValue 'client-id' */
+  readonly clientId?: string;
+  /** @defaultValue 'client-secret' */
+  readonly clientSecret?: string;
+  /** Override the vendor's access-token lifetime (seconds); Salesforce: the session timeout. */
+  readonly accessLifetimeS?: number;
+  /** Override whether refresh tokens rotate (Salesforce orgs may turn it on). */
+  readonly rotates?: boolean;
+  /** LinkedIn: an approved partner app gets refresh tokens. @defaultValue true */
+  readonly partner?: boolean;
+  /** Salesforce: the instance every answer names. @defaultValue the stand-in's own URL */
+  readonly instanceUrl?: string;
+  /** Salesforce JWT bearer: the connected app's certificate key and the pre-approved user. */
+  readonly jwt?: { readonly publicKey: string | KeyObject; readonly username: string; readonly audience: string };
+  /** Delay every answer (lets concurrent callers overlap a refresh). @defaultValue 0 */
+  readonly delayMs?: number;
+}
 
 /** What the endpoint has issued, and its settings resolved from the profile and the options. */
 export interface Issuer {

@@ -8,34 +8,14 @@
  * credentials, the redirect URI, single-use codes and PKCE verifiers, and answers throttling and
  * outages when scripted.
  */
-import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../../contract/context.js';
 import { listenLocal, readAll, stringHeaders, type LocalServer } from '../../local-server.js';
 import type { TokenAuthority } from '../../stand-in-server.js';
 import type { RecordedRequest } from '../../stand-in-types.js';
-import { answerTokenRequest, mintRefresh, newIssuer, refreshExpiry, type Issuer } from './oauth-issuer.js';
+import { answerTokenRequest, mintRefresh, newIssuer, refreshExpiry, type Issuer, type OAuthStandInOptions } from './oauth-issuer.js';
 import type { OAuthProfile, TokenErrorKind } from './oauth-profile.js';
 
-export interface OAuthStandInOptions {
-  readonly clock?: Clock;
-  /** @defaultValue 'client-id' */
-  readonly clientId?: string;
-  /** @defaultValue 'client-secret' */
-  readonly clientSecret?: string;
-  /** Override the vendor's access-token lifetime (seconds); Salesforce: the session timeout. */
-  readonly accessLifetimeS?: number;
-  /** Override whether refresh tokens rotate (Salesforce orgs may turn it on). */
-  readonly rotates?: boolean;
-  /** LinkedIn: an approved partner app gets refresh tokens. @defaultValue true */
-  readonly partner?: boolean;
-  /** Salesforce: the instance every answer names. @defaultValue the stand-in's own URL */
-  readonly instanceUrl?: string;
-  /** Salesforce JWT bearer: the connected app's certificate key and the pre-approved user. */
-  readonly jwt?: { readonly publicKey: string | KeyObject; readonly username: string; readonly audience: string };
-  /** Delay every answer (lets concurrent callers overlap a refresh). @defaultValue 0 */
-  readonly delayMs?: number;
-}
+export type { OAuthStandInOptions } from './oauth-issuer.js';
 
 export interface OAuthStandIn {
   readonly provider: string;

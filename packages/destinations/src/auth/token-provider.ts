@@ -29,6 +29,136 @@ export interface TokenProviderOptions {
   readonly onStateChange?: (state: TokenState) => void;
 }
 
+/** One connection's token state: the steps below read and change it, nothing else does. */
+interface ProviderState {
+  refreshToken: string | undefined;
+  refreshExpiresAt: number | undefined;
+  current: AccessToken | undefined;
+  /** The last minted token's lifetime (sets the default skew). */
+  lifetimeMs: number | undefined;
+  inflight: Promise<TokenResult> | null;
+  /** A dead grant or a refused client: no more token-endpoint calls until `reset`. */
+  final: AuthFailure | undefined;
+  transient: { failure: AuthFailure; until: number; failures: number } | undefined;
+  /** A minted token whose rotated refresh token is not saved yet: held back until it is. */
+  unsaved: MintedToken | undefined;
+  lastRefreshAt: number | undefined;
+  lastFailure: AuthFailure | undefined;
+  lastStatus: TokenState['status'] | undefined;
+}
+
+const skew = (o: TokenProviderOptions, st: ProviderState) =>
+  o.skewMs ?? Math.min(5 * MINUTE, st.lifetimeMs !== undefined ? st.lifetimeMs / 10 : 5 * MINUTE);
+const fresh = (o: TokenProviderOptions, st: ProviderState, t: AccessToken | undefined, now: number): t is AccessToken =>
+  !!t && (t.expiresAt === undefined || now < t.expiresAt - skew(o, st));
+const usable = (t: AccessToken | undefined, now: number): t is AccessToken => !!t && (t.expiresAt === undefined || now < t.expiresAt);
+
+function tokenState(o: TokenProviderOptions, st: ProviderState): TokenState {
+  const now = o.clock.now();
+  const status: TokenState['status'] = st.final
+    ? st.final.kind === 'misconfigured' ? 'misconfigured' : 'needs_reauth'
+    : st.transient ? 'degraded'
+    : st.refreshExpiresAt !== undefined && st.refreshExpiresAt - now < (o.expiringSoonMs ?? 30 * DAY) ? 'expiring_soon'
+    : 'healthy';
+  return {
+    status,
+    provider: o.grant.provider,
+    ...(st.current?.expiresAt !== undefined ? { accessExpiresAt: st.current.expiresAt } : {}),
+    ...(st.refreshExpiresAt !== undefined ? { refreshExpiresAt: st.refreshExpiresAt } : {}),
+    ...(st.lastRefreshAt !== undefined ? { lastRefreshAt: st.lastRefreshAt } : {}),
+    ...(st.lastFailure ? { lastFailure: st.lastFailure } : {}),
+  };
+}
+
+/** Tells `onStateChange` once per change of status. */
+function notify(o: TokenProviderOptions, st: ProviderState): void {
+  const s = tokenState(o, st);
+  if (s.status !== st.lastStatus) {
+    st.lastStatus = s.status;
+    o.onStateChange?.(s);
+  }
+}
+
+/** Saves a rotated refresh token, then adopts the minted access token. */
+async function adopt(o: TokenProviderOptions, st: ProviderState, minted: MintedToken, now: number): Promise<TokenResult> {
+  if (minted.refreshToken !== undefined && minted.refreshToken !== st.refreshToken && o.saveRefreshToken) {
+    try {
+      await o.saveRefreshToken(minted.refreshToken, minted.refreshExpiresAt !== undefined ? { expiresAt: minted.refreshExpiresAt } : {});
+    } catch (error) {
+      st.unsaved = minted;
+      return fail(o, st, now, {
+        kind: 'transient',
+        provider: o.grant.provider,
+        code: 'REFRESH_TOKEN_NOT_SAVED',
+        reason: `the rotated refresh token could not be saved (${error instanceof Error ? error.message : String(error)}); the new access token is held back until it is`,
+      });
+    }
+  }
+  st.unsaved = undefined;
+  if (minted.refreshToken !== undefined) st.refreshToken = minted.refreshToken;
+  if (minted.refreshExpiresAt !== undefined) st.refreshExpiresAt = minted.refreshExpiresAt;
+  st.lifetimeMs = minted.expiresInMs;
+  const instanceUrl = minted.instanceUrl ?? st.current?.instanceUrl;
+  st.current = {
+    accessToken: minted.accessToken,
+    ...(minted.expiresInMs !== undefined ? { expiresAt: now + minted.expiresInMs } : {}),
+    ...(instanceUrl !== undefined ? { instanceUrl } : {}),
+  };
+  st.lastRefreshAt = now;
+  st.transient = undefined;
+  notify(o, st);
+  return { ok: true, token: st.current };
+}
+
+/** A transient failure backs off (keeping a token that still works); any other is final. */
+function fail(o: TokenProviderOptions, st: ProviderState, now: number, failure: AuthFailure): TokenResult {
+  st.lastFailure = failure;
+  if (failure.kind === 'transient') {
+    const failures = (st.transient?.failures ?? 0) + 1;
+    // Backoff for the token endpoint: the vendor's wait, else 1 s doubling to a minute.
+    const wait = failure.retryAfterMs ?? Math.min(MINUTE, 1000 * 2 ** (failures - 1));
+    st.transient = { failure, until: now + wait, failures };
+    notify(o, st);
+    // A token that still works is better than none while the endpoint recovers.
+    return usable(st.current, now) ? { ok: true, token: st.current } : { ok: false, failure };
+  }
+  st.final = failure;
+  notify(o, st);
+  return { ok: false, failure };
+}
+
+async function refresh(o: TokenProviderOptions, st: ProviderState): Promise<TokenResult> {
+  const now = o.clock.now();
+  if (st.unsaved) return adopt(o, st, st.unsaved, now);
+  if (o.grant.usesRefreshToken && st.refreshExpiresAt !== undefined && now >= st.refreshExpiresAt) {
+    const provider = o.grant.provider;
+    return fail(o, st, now, {
+      kind: 'reconnect_required',
+      provider,
+      code: 'REFRESH_TOKEN_EXPIRED',
+      reason: `the ${provider} refresh token expired on ${new Date(st.refreshExpiresAt).toISOString()}; reconnect this destination`,
+    });
+  }
+  const result = await o.grant.mint(st.refreshToken);
+  const at = o.clock.now();
+  return result.ok ? adopt(o, st, result.minted, at) : fail(o, st, at, result.failure);
+}
+
+/** Single flight: every caller during a refresh waits for the same one. */
+function refreshOnce(o: TokenProviderOptions, st: ProviderState): Promise<TokenResult> {
+  if (!st.inflight) st.inflight = refresh(o, st).finally(() => (st.inflight = null));
+  return st.inflight;
+}
+
+/** A final failure, or a backoff still running (with the token that still works, if any). */
+function blocked(st: ProviderState, now: number): TokenResult | undefined {
+  if (st.final) return { ok: false, failure: st.final };
+  if (st.transient && now < st.transient.until) {
+    return usable(st.current, now) ? { ok: true, token: st.current } : { ok: false, failure: st.transient.failure };
+  }
+  return undefined;
+}
+
 /**
  * The token provider every OAuth destination uses (reporting-and-spend.md §C0):
  * - refreshes before use when `now > expiresAt - skew`, and once when the API answers 401;
@@ -40,158 +170,54 @@ export interface TokenProviderOptions {
  * - a transient failure waits out a backoff (or the endpoint's Retry-After) before trying again,
  *   and a still-valid token keeps being used meanwhile.
  *
- * A closure over one connection's small state (current token, refresh token, the refresh in
- * flight, the last failure): the single-flight and save-before-use rules need that state in one
- * place; each step is a small inner function.
+ * One connection's small state ({@link ProviderState}) in one place, because the single-flight
+ * and save-before-use rules need it there; each step is a function of it.
  */
 export function createTokenProvider(o: TokenProviderOptions): AccessTokenProvider & {
   /** After a reconnect: the new grant's tokens; clears a dead or misconfigured state. */
   reset(stored: { refreshToken?: string; refreshExpiresAt?: number; initial?: AccessToken }): void;
 } {
-  let refreshToken = o.refreshToken;
-  let refreshExpiresAt = o.refreshExpiresAt;
-  let current: AccessToken | undefined = o.initial;
-  let lifetimeMs: number | undefined;
-  let inflight: Promise<TokenResult> | null = null;
-  let final: AuthFailure | undefined;
-  let transient: { failure: AuthFailure; until: number; failures: number } | undefined;
-  let unsaved: MintedToken | undefined;
-  let lastRefreshAt: number | undefined;
-  let lastFailure: AuthFailure | undefined;
-  let lastStatus: TokenState['status'] | undefined;
-  const provider = o.grant.provider;
-
-  const skew = () => o.skewMs ?? Math.min(5 * MINUTE, lifetimeMs !== undefined ? lifetimeMs / 10 : 5 * MINUTE);
-  const fresh = (t: AccessToken | undefined, now: number): t is AccessToken =>
-    !!t && (t.expiresAt === undefined || now < t.expiresAt - skew());
-  const usable = (t: AccessToken | undefined, now: number): t is AccessToken => !!t && (t.expiresAt === undefined || now < t.expiresAt);
-
-  const state = (): TokenState => {
-    const now = o.clock.now();
-    const status: TokenState['status'] = final
-      ? final.kind === 'misconfigured' ? 'misconfigured' : 'needs_reauth'
-      : transient ? 'degraded'
-      : refreshExpiresAt !== undefined && refreshExpiresAt - now < (o.expiringSoonMs ?? 30 * DAY) ? 'expiring_soon'
-      : 'healthy';
-    return {
-      status,
-      provider,
-      ...(current?.expiresAt !== undefined ? { accessExpiresAt: current.expiresAt } : {}),
-      ...(refreshExpiresAt !== undefined ? { refreshExpiresAt } : {}),
-      ...(lastRefreshAt !== undefined ? { lastRefreshAt } : {}),
-      ...(lastFailure ? { lastFailure } : {}),
-    };
+  const st: ProviderState = {
+    refreshToken: o.refreshToken,
+    refreshExpiresAt: o.refreshExpiresAt,
+    current: o.initial,
+    lifetimeMs: undefined,
+    inflight: null,
+    final: undefined,
+    transient: undefined,
+    unsaved: undefined,
+    lastRefreshAt: undefined,
+    lastFailure: undefined,
+    lastStatus: undefined,
   };
-  const notify = () => {
-    const s = state();
-    if (s.status !== lastStatus) {
-      lastStatus = s.status;
-      o.onStateChange?.(s);
-    }
-  };
-
-  /** Saves a rotated refresh token, then adopts the minted access token. */
-  async function adopt(minted: MintedToken, now: number): Promise<TokenResult> {
-    if (minted.refreshToken !== undefined && minted.refreshToken !== refreshToken && o.saveRefreshToken) {
-      try {
-        await o.saveRefreshToken(minted.refreshToken, minted.refreshExpiresAt !== undefined ? { expiresAt: minted.refreshExpiresAt } : {});
-      } catch (error) {
-        unsaved = minted;
-        return fail(now, {
-          kind: 'transient',
-          provider,
-          code: 'REFRESH_TOKEN_NOT_SAVED',
-          reason: `the rotated refresh token could not be saved (${error instanceof Error ? error.message : String(error)}); the new access token is held back until it is`,
-        });
-      }
-    }
-    unsaved = undefined;
-    if (minted.refreshToken !== undefined) refreshToken = minted.refreshToken;
-    if (minted.refreshExpiresAt !== undefined) refreshExpiresAt = minted.refreshExpiresAt;
-    lifetimeMs = minted.expiresInMs;
-    current = {
-      accessToken: minted.accessToken,
-      ...(minted.expiresInMs !== undefined ? { expiresAt: now + minted.expiresInMs } : {}),
-      ...(minted.instanceUrl !== undefined ? { instanceUrl: minted.instanceUrl } : current?.instanceUrl !== undefined ? { instanceUrl: current.instanceUrl } : {}),
-    };
-    lastRefreshAt = now;
-    transient = undefined;
-    notify();
-    return { ok: true, token: current };
-  }
-
-  function fail(now: number, failure: AuthFailure): TokenResult {
-    lastFailure = failure;
-    if (failure.kind === 'transient') {
-      const failures = (transient?.failures ?? 0) + 1;
-      // Backoff for the token endpoint: the vendor's wait, else 1 s doubling to a minute.
-      const wait = failure.retryAfterMs ?? Math.min(MINUTE, 1000 * 2 ** (failures - 1));
-      transient = { failure, until: now + wait, failures };
-      notify();
-      // A token that still works is better than none while the endpoint recovers.
-      return usable(current, now) ? { ok: true, token: current } : { ok: false, failure };
-    }
-    final = failure;
-    notify();
-    return { ok: false, failure };
-  }
-
-  async function refresh(): Promise<TokenResult> {
-    const now = o.clock.now();
-    if (unsaved) return adopt(unsaved, now);
-    if (o.grant.usesRefreshToken && refreshExpiresAt !== undefined && now >= refreshExpiresAt) {
-      return fail(now, {
-        kind: 'reconnect_required',
-        provider,
-        code: 'REFRESH_TOKEN_EXPIRED',
-        reason: `the ${provider} refresh token expired on ${new Date(refreshExpiresAt).toISOString()}; reconnect this destination`,
-      });
-    }
-    const result = await o.grant.mint(refreshToken);
-    const at = o.clock.now();
-    return result.ok ? adopt(result.minted, at) : fail(at, result.failure);
-  }
-
-  /** Single flight: every caller during a refresh waits for the same one. */
-  const refreshOnce = (): Promise<TokenResult> => {
-    if (!inflight) inflight = refresh().finally(() => (inflight = null));
-    return inflight;
-  };
-
-  const blocked = (now: number): TokenResult | undefined => {
-    if (final) return { ok: false, failure: final };
-    if (transient && now < transient.until) {
-      return usable(current, now) ? { ok: true, token: current } : { ok: false, failure: transient.failure };
-    }
-    return undefined;
-  };
-
   return {
     canRefresh: true,
     async token() {
       const now = o.clock.now();
-      if (fresh(current, now) && !unsaved) return { ok: true, token: current };
-      if (inflight) return inflight;
-      return blocked(now) ?? refreshOnce();
+      if (fresh(o, st, st.current, now) && !st.unsaved) return { ok: true, token: st.current };
+      if (st.inflight) return st.inflight;
+      return blocked(st, now) ?? refreshOnce(o, st);
     },
     async rejected(accessToken) {
-      if (inflight) return inflight;
+      if (st.inflight) return st.inflight;
       const now = o.clock.now();
       // Another request already replaced the refused token: use the new one.
-      if (current && current.accessToken !== accessToken && usable(current, now)) return { ok: true, token: current };
-      current = undefined;
-      return blocked(now) ?? refreshOnce();
+      if (st.current && st.current.accessToken !== accessToken && usable(st.current, now)) return { ok: true, token: st.current };
+      st.current = undefined;
+      return blocked(st, now) ?? refreshOnce(o, st);
     },
-    state,
-    reset(stored) {
-      refreshToken = stored.refreshToken;
-      refreshExpiresAt = stored.refreshExpiresAt;
-      current = stored.initial;
-      final = undefined;
-      transient = undefined;
-      unsaved = undefined;
-      lastFailure = undefined;
-      notify();
-    },
+    state: () => tokenState(o, st),
+    reset: (stored) => resetTokens(o, st, stored),
   };
+}
+
+function resetTokens(o: TokenProviderOptions, st: ProviderState, stored: { refreshToken?: string; refreshExpiresAt?: number; initial?: AccessToken }): void {
+  st.refreshToken = stored.refreshToken;
+  st.refreshExpiresAt = stored.refreshExpiresAt;
+  st.current = stored.initial;
+  st.final = undefined;
+  st.transient = undefined;
+  st.unsaved = undefined;
+  st.lastFailure = undefined;
+  notify(o, st);
 }

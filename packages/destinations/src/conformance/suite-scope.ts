@@ -1,5 +1,5 @@
 import type { SendContext } from '../contract/context.js';
-import type { BatchItem } from '../contract/result.js';
+import type { BatchItem, RowResult } from '../contract/result.js';
 import type { Row } from '../contract/row.js';
 import type { StandIn } from '../testing/stand-in-types.js';
 import type { ConformanceHarness } from './harness.js';
@@ -12,3 +12,6 @@ export interface SuiteScope<C, P> {
   ctx(over?: Partial<SendContext<C>>): SendContext<C>;
   mapAll(rows: Row[]): BatchItem<P>[];
 }
+
+/** Each result's status, for comparing a batch's outcome at a glance. */
+export const statuses = (rs: readonly RowResult<unknown>[]): RowResult<unknown>['status'][] => rs.map((r) => r.status);

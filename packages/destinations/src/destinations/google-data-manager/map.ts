@@ -15,13 +15,10 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 /** RFC 3339 in UTC, whole seconds when the milliseconds are zero (`2026-11-20T19:05:00Z`). */
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-/**
- * Maps a conversion row to a Data Manager `Event`. Pure. Rules (activation-contracts.md §1.5,
- * §1.6, §1.11): at most one click id (gclid, else gbraid, else wbraid: Google refuses
- * gbraid and wbraid together, and the registry's precedence picks one); at least one identifier;
- * RFC 3339 event time within the click-through window; the transaction id is the dedup key.
- */
-export function mapGoogleDataManager(row: Row, config: GoogleDataManagerConfig, env: MapEnv): MapOutcome<DataManagerEvent> {
+type Refusal = MapOutcome<never>;
+
+/** The conversion time, inside the click-through window and after the click, or the refusal. */
+function conversionTime(row: Row, config: GoogleDataManagerConfig, env: MapEnv): number | Refusal {
   const at = readTime(row, 'conversion_time');
   if (at === undefined) {
     return refuse('INVALID_EVENT_TIME', 'conversion_time is missing or not a timestamp', 'conversion_time');
@@ -43,14 +40,11 @@ export function mapGoogleDataManager(row: Row, config: GoogleDataManagerConfig, 
   if (clickAt !== undefined && at - clickAt > 90 * DAY) {
     return refuse('EXPIRED_EVENT', 'the click is more than 90 days before the conversion', 'click_time');
   }
+  return at;
+}
 
-  const click = GOOGLE_CLICK_IDS.map((c) => [c, readString(row, c)] as const).find(([, v]) => v !== undefined);
-  const { identifiers, unusable } = googleUserIdentifiers(row, config.defaultCountry);
-  if (!click && identifiers.length === 0) {
-    const why = unusable.length ? ` (${unusable.join(', ')} could not be normalised)` : '';
-    return refuse('NO_IDENTIFIERS_PROVIDED', `row has no gclid, gbraid, wbraid, email, phone or full address${why}`, unusable[0] ?? 'gclid');
-  }
-
+/** The conversion value (non-negative) and its ISO 4217 currency, or the refusal. */
+function valueAndCurrency(row: Row, config: GoogleDataManagerConfig): { value?: number; currency?: string } | Refusal {
   const value = row['conversion_value'] == null ? undefined : readNumber(row, 'conversion_value');
   if (row['conversion_value'] != null && (value === undefined || value < 0)) {
     return refuse('INVALID_CONVERSION_VALUE', 'conversion_value must be a non-negative number', 'conversion_value');
@@ -59,15 +53,32 @@ export function mapGoogleDataManager(row: Row, config: GoogleDataManagerConfig, 
   if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) {
     return refuse('INVALID_CURRENCY_CODE', `currency "${currency}" is not an ISO 4217 code`, 'currency');
   }
+  return { ...(value !== undefined ? { value } : {}), ...(currency !== undefined ? { currency } : {}) };
+}
 
+const isRefusal = (v: unknown): v is Refusal => typeof v === 'object' && v !== null && 'ok' in v && v.ok === false;
+
+/**
+ * Maps a conversion row to a Data Manager `Event`. Pure. Rules (activation-contracts.md §1.5,
+ * §1.6, §1.11): at most one click id (gclid, else gbraid, else wbraid: Google refuses
+ * gbraid and wbraid together, and the registry's precedence picks one); at least one identifier;
+ * RFC 3339 event time within the click-through window; the transaction id is the dedup key.
+ */
+export function mapGoogleDataManager(row: Row, config: GoogleDataManagerConfig, env: MapEnv): MapOutcome<DataManagerEvent> {
+  const at = conversionTime(row, config, env);
+  if (isRefusal(at)) return at;
+  const click = GOOGLE_CLICK_IDS.map((c) => [c, readString(row, c)] as const).find(([, v]) => v !== undefined);
+  const { identifiers, unusable } = googleUserIdentifiers(row, config.defaultCountry);
+  if (!click && identifiers.length === 0) {
+    const why = unusable.length ? ` (${unusable.join(', ')} could not be normalised)` : '';
+    return refuse('NO_IDENTIFIERS_PROVIDED', `row has no gclid, gbraid, wbraid, email, phone or full address${why}`, unusable[0] ?? 'gclid');
+  }
+  const money = valueAndCurrency(row, config);
+  if (isRefusal(money)) return money;
   const eventTimestamp = rfc3339(at);
   const transactionId = readString(row, 'transaction_id');
   if (!transactionId && !click) {
-    return refuse(
-      'MISSING_TRANSACTION_ID',
-      'a conversion without a click id needs transaction_id, so a resend is counted once',
-      'transaction_id',
-    );
+    return refuse('MISSING_TRANSACTION_ID', 'a conversion without a click id needs transaction_id, so a resend is counted once', 'transaction_id');
   }
   const personalization = readFlag(row['consent_ad_personalization']);
   const event: DataManagerEvent = {
@@ -81,8 +92,8 @@ export function mapGoogleDataManager(row: Row, config: GoogleDataManagerConfig, 
       adUserData: 'CONSENT_GRANTED',
       ...(personalization === undefined ? {} : { adPersonalization: personalization ? 'CONSENT_GRANTED' : 'CONSENT_DENIED' }),
     },
-    ...(value !== undefined ? { conversionValue: value } : {}),
-    ...(currency !== undefined ? { currency } : {}),
+    ...(money.value !== undefined ? { conversionValue: money.value } : {}),
+    ...(money.currency !== undefined ? { currency: money.currency } : {}),
   };
   // Google's dedup: one conversion per transaction id per action; else click id + time (§1.6).
   const dedupKey = transactionId ?? `${click![0]}:${click![1]}:${eventTimestamp}`;

@@ -16,8 +16,10 @@
  * events, so every event arrival counts (`events()`).
  */
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
-import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
+import type { Clock } from '../../contract/context.js';
+import { startStandIn, withVendorState, type HandlerContext, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const IDS = ['external_id', 'user_alias', 'braze_id', 'email', 'phone'] as const;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -35,17 +37,58 @@ const idOf = (o: Json): string | undefined => {
   return undefined;
 };
 
-/** Starts the stand-in on a free port (one closure over the vendor's users and events). */
-export async function startBrazeStandIn(options: StandInOptions = {}): Promise<BrazeStandIn> {
-  const clock = options.clock ?? { now: () => Date.now() };
-  const users = new Map<string, Json>();
-  const events: Json[] = [];
-  const contract: VendorContract<Json> = {
+/** The vendor's side: users by identifier, and every custom event that arrived. */
+interface BrazeState {
+  readonly users: Map<string, Json>;
+  readonly events: Json[];
+}
+
+/** Why one object of `attributes` or `events` fails, or undefined (a scripted failure hits attributes). */
+function objectError(input: 'attributes' | 'events', o: unknown, i: number, ctx: HandlerContext<Json>): string | undefined {
+  if (ctx.partial?.indexes.includes(i) && input === 'attributes') return "'external_id' is not valid (scripted)";
+  if (!isObject(o) || idOf(o) === undefined) return 'Object must include an external_id, user_alias, braze_id, email or phone';
+  if (input === 'events' && !isNonEmptyString(o['name'])) return "'name' is required";
+  if (input === 'events' && !(typeof o['time'] === 'string' && ISO.test(o['time']))) return "'time' must be a valid time";
+  return undefined;
+}
+
+/** `POST /users/track`: 400 for the request as a whole, else 201 with object-level errors. */
+function track(state: BrazeState, body: unknown, ctx: HandlerContext<Json>): StandInAnswer {
+  const b = isObject(body) ? body : {};
+  const arrays = { attributes: asArray(b['attributes']) ?? [], events: asArray(b['events']) ?? [], purchases: asArray(b['purchases']) ?? [] };
+  if (arrays.attributes.length + arrays.events.length + arrays.purchases.length === 0) return message(400, 'Request must include attributes, events or purchases');
+  for (const [name, list] of Object.entries(arrays)) if (list.length > 75) return message(400, `Too many ${name}: at most 75 objects per request`);
+  const errors: Json[] = [];
+  let attrsDone = 0;
+  let eventsDone = 0;
+  arrays.attributes.forEach((o, i) => {
+    const bad = objectError('attributes', o, i, ctx);
+    if (bad) return void errors.push({ type: bad, input_array: 'attributes', index: i });
+    const a = o as Json;
+    const key = idOf(a)!;
+    state.users.set(key, { ...(state.users.get(key) ?? {}), ...a });
+    ctx.accept(key, a);
+    attrsDone++;
+  });
+  arrays.events.forEach((o, i) => {
+    const bad = objectError('events', o, i, ctx);
+    if (bad) return void errors.push({ type: bad, input_array: 'events', index: i });
+    state.events.push(o as Json);
+    eventsDone++;
+  });
+  return {
+    status: 201,
+    body: { message: 'success', attributes_processed: attrsDone, events_processed: eventsDone, purchases_processed: 0, ...(errors.length ? { errors } : {}) },
+  };
+}
+
+function brazeContract(clock: Clock, state: BrazeState): VendorContract<Json> {
+  return {
     name: 'braze',
     dedupWindowMs: Infinity,
     route: (r) => r.method === 'POST' && r.path === '/users/track',
     notFound: () => message(404, 'Not Found'),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => message(401, 'Invalid API key: check that the key exists and has the users.track permission'),
     rateLimited: (ms) => ({
       status: 429,
@@ -53,51 +96,16 @@ export async function startBrazeStandIn(options: StandInOptions = {}): Promise<B
       body: { message: 'API rate limit exceeded' },
     }),
     errorBody: (status) => ({ message: status >= 500 ? 'Internal Server Error (injected)' : status === 429 ? 'API rate limit exceeded' : 'Bad Request (injected)' }),
-    handle(req, ctx) {
-      const b = isObject(req.body) ? req.body : {};
-      const arrays = { attributes: asArray(b['attributes']) ?? [], events: asArray(b['events']) ?? [], purchases: asArray(b['purchases']) ?? [] };
-      if (arrays.attributes.length + arrays.events.length + arrays.purchases.length === 0) return message(400, 'Request must include attributes, events or purchases');
-      for (const [name, list] of Object.entries(arrays)) if (list.length > 75) return message(400, `Too many ${name}: at most 75 objects per request`);
-      const errors: Json[] = [];
-      const check = (input: 'attributes' | 'events', o: unknown, i: number): string | undefined => {
-        if (ctx.partial?.indexes.includes(i) && input === 'attributes') return "'external_id' is not valid (scripted)";
-        if (!isObject(o) || idOf(o) === undefined) return 'Object must include an external_id, user_alias, braze_id, email or phone';
-        if (input === 'events' && !isNonEmptyString(o['name'])) return "'name' is required";
-        if (input === 'events' && !(typeof o['time'] === 'string' && ISO.test(o['time']))) return "'time' must be a valid time";
-        return undefined;
-      };
-      let attrsDone = 0;
-      let eventsDone = 0;
-      arrays.attributes.forEach((o, i) => {
-        const bad = check('attributes', o, i);
-        if (bad) return void errors.push({ type: bad, input_array: 'attributes', index: i });
-        const a = o as Json;
-        const key = idOf(a)!;
-        users.set(key, { ...(users.get(key) ?? {}), ...a });
-        ctx.accept(key, a);
-        attrsDone++;
-      });
-      arrays.events.forEach((o, i) => {
-        const bad = check('events', o, i);
-        if (bad) return void errors.push({ type: bad, input_array: 'events', index: i });
-        events.push(o as Json);
-        eventsDone++;
-      });
-      return {
-        status: 201,
-        body: { message: 'success', attributes_processed: attrsDone, events_processed: eventsDone, purchases_processed: 0, ...(errors.length ? { errors } : {}) },
-      };
-    },
+    handle: (req, ctx) => track(state, req.body, ctx),
   };
-  const base = await startStandIn(contract, options);
-  const reset = base.reset;
-  return Object.assign(base, {
-    users: users as ReadonlyMap<string, Json>,
-    events: () => events,
-    reset: () => {
-      reset();
-      users.clear();
-      events.length = 0;
-    },
+}
+
+/** Starts the stand-in on a free port. */
+export async function startBrazeStandIn(options: StandInOptions = {}): Promise<BrazeStandIn> {
+  const state: BrazeState = { users: new Map(), events: [] };
+  const base = await startStandIn(brazeContract(options.clock ?? { now: () => Date.now() }, state), options);
+  return withVendorState(base, { users: state.users as ReadonlyMap<string, Json>, events: () => state.events }, () => {
+    state.users.clear();
+    state.events.length = 0;
   });
 }

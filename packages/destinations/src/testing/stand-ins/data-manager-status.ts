@@ -63,3 +63,4 @@ export function createRequestStatusStore(processingMs: number) {
     },
   };
 }
+export type RequestStatusStore = ReturnType<typeof createRequestStatusStore>;

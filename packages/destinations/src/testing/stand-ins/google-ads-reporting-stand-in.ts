@@ -19,6 +19,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const ROUTE = /^\/(v2[3-6])\/customers\/(\d{10})\/googleAds:searchStream$/;
 const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL' };
@@ -129,7 +130,7 @@ export async function startGoogleAdsReportingStandIn(options: GoogleAdsReporting
     dedupWindowMs: 0,
     route: (r) => r.method === 'POST' && ROUTE.test(r.path),
     notFound: () => ({ status: 404, body: { error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' } } }),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: (r, why) => answer(401, versionOf(r.path), 'authenticationError', why === 'missing' ? 'NOT_ADS_USER' : 'OAUTH_TOKEN_INVALID', 'Request is missing required authentication credential. Expected OAuth 2 access token.'),
     precheck(r) {
       const v = versionOf(r.path);

@@ -21,10 +21,11 @@
  * - https://developers.hubspot.com/docs/api/crm/contacts (batch upsert, read, archive),
  *   https://developers.hubspot.com/docs/api/usage-details (rate limits).
  */
-import type { StandIn, StandInAnswer } from '../stand-in-types.js';
+import type { RecordedRequest, StandIn, StandInAnswer } from '../stand-in-types.js';
 import { seededShuffle } from '../seeded-random.js';
-import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
+import { startStandIn, withVendorState, type HandlerContext, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 /** A contact property as `/crm/v3/properties/contacts` would describe it. */
 export interface HubspotPropertyDescribe {
@@ -157,40 +158,128 @@ function batchArchive(store: ContactStore, body: unknown): StandInAnswer {
   return { status: 204, body: '' };
 }
 
-/** Starts the stand-in on a free port. */
-export async function startHubspotStandIn(options: HubspotStandInOptions = {}): Promise<HubspotStandIn> {
-  // Mutable: the properties API adds to it (created properties are then accepted by upserts).
-  const props: Record<string, HubspotPropertyDescribe> = { ...(options.properties ?? DEFAULT_HUBSPOT_PROPERTIES) };
-  const contacts = new Map<string, Json>();
-  const objectIds = new Map<string, string>();
-  const route = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/upsert$/;
-  const removal = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/(read|archive)$/;
-  const store: ContactStore = { props, contacts, objectIds };
-  const stamp = (ms: number) => new Date(ms).toISOString();
+const UPSERT_ROUTE = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/upsert$/;
+const BATCH_BY_ID_ROUTE = /^\/crm\/(?:v3\/objects|objects\/20\d\d-\d\d)\/contacts\/batch\/(read|archive)$/;
+const stamp = (ms: number) => new Date(ms).toISOString();
+const traceOf = (input: Json) => (isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {});
 
-  const propertyError = (input: Json, name: string, value: string): Json | undefined => {
-    const p = props[name]!;
-    const code = (c: string, message: string): Json => ({
-      status: 'error',
-      category: 'VALIDATION_ERROR',
-      message,
-      context: { ids: [String(input['id'])] },
-      errors: [{ message, code: c, in: name }],
-      ...(isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {}),
-    });
-    if (name === 'email' && value !== '' && !EMAIL.test(value)) return code('INVALID_EMAIL', `Property values were not valid: email "${value}" is invalid`);
-    if (p.type === 'enumeration' && value !== '' && !p.options?.includes(value)) return code('INVALID_OPTION', `${value} was not one of the allowed options for ${name}`);
-    if (p.type === 'number' && value !== '' && !Number.isFinite(Number(value))) return code('INVALID_INTEGER', `${value} is not a valid number for ${name}`);
-    if (p.type === 'bool' && value !== '' && value !== 'true' && value !== 'false') return code('INVALID_BOOLEAN', `${value} is not a valid boolean for ${name} (true or false)`);
-    return undefined;
+/** A 207 error element for one input whose property value HubSpot refuses, or undefined. */
+function propertyError(props: Record<string, HubspotPropertyDescribe>, input: Json, name: string, value: string): Json | undefined {
+  const p = props[name]!;
+  const code = (c: string, message: string): Json => ({
+    status: 'error',
+    category: 'VALIDATION_ERROR',
+    message,
+    context: { ids: [String(input['id'])] },
+    errors: [{ message, code: c, in: name }],
+    ...traceOf(input),
+  });
+  if (name === 'email' && value !== '' && !EMAIL.test(value)) return code('INVALID_EMAIL', `Property values were not valid: email "${value}" is invalid`);
+  if (p.type === 'enumeration' && value !== '' && !p.options?.includes(value)) return code('INVALID_OPTION', `${value} was not one of the allowed options for ${name}`);
+  if (p.type === 'number' && value !== '' && !Number.isFinite(Number(value))) return code('INVALID_INTEGER', `${value} is not a valid number for ${name}`);
+  if (p.type === 'bool' && value !== '' && value !== 'true' && value !== 'false') return code('INVALID_BOOLEAN', `${value} is not a valid boolean for ${name} (true or false)`);
+  return undefined;
+}
+
+/** The 400s for a batch as a whole: malformed inputs, a bad idProperty, unknown or non-string properties, repeated ids. */
+function upsertInputsError(props: Record<string, HubspotPropertyDescribe>, inputs: unknown[]): StandInAnswer | undefined {
+  const ids = new Set<string>();
+  const dupes = new Set<string>();
+  for (const input of inputs) {
+    if (!isObject(input) || !isNonEmptyString(input['id']) || !isNonEmptyString(input['idProperty']) || !isObject(input['properties'])) {
+      return validation('Invalid input JSON: each input needs idProperty, id and properties');
+    }
+    const p = props[input['idProperty']];
+    if (!p || (input['idProperty'] !== 'email' && !p.hasUniqueValue)) {
+      return validation(`idProperty ${input['idProperty']} is not email or a unique-value property`);
+    }
+    const id = input['idProperty'] === 'email' ? input['id'].toLowerCase() : input['id'];
+    if (ids.has(id)) dupes.add(id);
+    ids.add(id);
+    for (const [k, v] of Object.entries(input['properties'])) {
+      if (!props[k]) return validation('Property values were not valid', [{ message: `Property "${k}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [k] } }]);
+      if (typeof v !== 'string') return validation(`Property values must be strings: ${k}`);
+    }
+  }
+  if (dupes.size) return validation(`Duplicate IDs found in batch input: [${[...dupes].join(', ')}]. IDs must be unique`);
+  return undefined;
+}
+
+/** The error element of a scripted per-input failure. */
+function scriptedError(input: Json, ctx: HandlerContext<Json>): Json {
+  const category = ctx.partial?.code ?? 'VALIDATION_ERROR';
+  return { status: 'error', category, message: 'Scripted failure', context: { ids: [String(input['id'])] }, errors: [{ message: 'Scripted failure', code: ctx.partial?.code ?? 'INVALID_OPTION' }], ...traceOf(input) };
+}
+
+/** Merges one valid input into its contact (a record id on first sight) and answers its result. */
+function upsertContact(store: ContactStore, input: Json, ctx: HandlerContext<Json>): Json {
+  const properties = input['properties'] as Record<string, string>;
+  const idProperty = String(input['idProperty']);
+  const idValue = idProperty === 'email' ? String(input['id']).toLowerCase() : String(input['id']);
+  const existing = store.contacts.get(`${idProperty}:${idValue}`);
+  const merged = { ...(existing ?? {}), ...properties, [idProperty]: idValue };
+  store.contacts.set(`${idProperty}:${idValue}`, merged);
+  let objectId = store.objectIds.get(idValue);
+  if (!objectId) store.objectIds.set(idValue, (objectId = String(100 + store.objectIds.size)));
+  ctx.accept(idValue, input);
+  return {
+    id: objectId,
+    properties: { ...merged, hs_object_id: objectId, lastmodifieddate: stamp(ctx.now) },
+    createdAt: stamp(ctx.now),
+    updatedAt: stamp(ctx.now),
+    archived: false,
+    new: !existing,
+    ...traceOf(input),
   };
+}
 
-  const contract: VendorContract<Json> = {
+/** `contacts/batch/upsert`: 200 COMPLETE, or 207 with per-input errors; both lists out of request order (seeded). */
+function batchUpsert(store: ContactStore, body: unknown, ctx: HandlerContext<Json>): StandInAnswer {
+  const inputs = isObject(body) ? asArray(body['inputs']) : undefined;
+  if (!inputs || inputs.length === 0) return validation('Invalid input JSON: inputs is required');
+  if (inputs.length > 100) return validation(`Batch input size ${inputs.length} exceeds the limit of 100`);
+  const refused = upsertInputsError(store.props, inputs);
+  if (refused) return refused;
+  const results: Json[] = [];
+  const errors: Json[] = [];
+  (inputs as Json[]).forEach((input, i) => {
+    const properties = input['properties'] as Record<string, string>;
+    const err = ctx.partial?.indexes.includes(i)
+      ? scriptedError(input, ctx)
+      : Object.entries(properties).map(([k, v]) => propertyError(store.props, input, k, v)).find((e) => e !== undefined);
+    if (err) errors.push(err);
+    else results.push(upsertContact(store, input, ctx));
+  });
+  const at = stamp(ctx.now);
+  const base = { status: 'COMPLETE', results: seededShuffle(results, ctx.random), requestedAt: at, startedAt: at, completedAt: at };
+  if (errors.length === 0) return { status: 200, body: base };
+  return { status: 207, body: { ...base, numErrors: errors.length, errors: seededShuffle(errors, ctx.random) } };
+}
+
+type HubspotRoute = 'properties' | 'upsert' | 'read' | 'archive';
+
+/** Which of the stand-in's endpoints a request is for, or undefined (the vendor's 404). */
+function hubspotRoute(r: RecordedRequest): HubspotRoute | undefined {
+  if (r.method !== 'POST') return undefined;
+  if (r.path === PROPERTIES_PATH) return 'properties';
+  if (UPSERT_ROUTE.test(r.path)) return 'upsert';
+  return BATCH_BY_ID_ROUTE.exec(r.path)?.[1] as 'read' | 'archive' | undefined;
+}
+
+const HUBSPOT_ROUTES: Readonly<Record<HubspotRoute, (store: ContactStore, req: RecordedRequest, ctx: HandlerContext<Json>) => StandInAnswer>> = {
+  properties: (store, req) => createProperty(store.props, req.body),
+  upsert: (store, req, ctx) => batchUpsert(store, req.body, ctx),
+  read: (store, req, ctx) => batchRead(store, req.body, ctx.now),
+  archive: (store, req) => batchArchive(store, req.body),
+};
+
+function hubspotContract(store: ContactStore): VendorContract<Json> {
+  return {
     name: 'hubspot',
     dedupWindowMs: Infinity,
-    route: (r) => r.method === 'POST' && (route.test(r.path) || removal.test(r.path) || r.path === PROPERTIES_PATH),
+    route: (r) => hubspotRoute(r) !== undefined,
     notFound: () => ({ status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } }),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => ({
       status: 401,
       body: { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', category: 'INVALID_AUTHENTICATION' },
@@ -206,76 +295,17 @@ export async function startHubspotStandIn(options: HubspotStandInOptions = {}): 
         : status >= 500
           ? { status: 'error', message: 'internal error (injected)', category: 'INTERNAL_ERROR' }
           : { status: 'error', message: 'Invalid input JSON (injected)', category: 'VALIDATION_ERROR' },
-    handle(req, ctx) {
-      if (req.path === PROPERTIES_PATH) return createProperty(props, req.body);
-      const op = removal.exec(req.path)?.[1];
-      if (op) return op === 'read' ? batchRead(store, req.body, ctx.now) : batchArchive(store, req.body);
-      const inputs = isObject(req.body) ? asArray(req.body['inputs']) : undefined;
-      if (!inputs || inputs.length === 0) return validation('Invalid input JSON: inputs is required');
-      if (inputs.length > 100) return validation(`Batch input size ${inputs.length} exceeds the limit of 100`);
-      const ids = new Set<string>();
-      const dupes = new Set<string>();
-      for (const input of inputs) {
-        if (!isObject(input) || !isNonEmptyString(input['id']) || !isNonEmptyString(input['idProperty']) || !isObject(input['properties'])) {
-          return validation('Invalid input JSON: each input needs idProperty, id and properties');
-        }
-        const p = props[input['idProperty']];
-        if (!p || (input['idProperty'] !== 'email' && !p.hasUniqueValue)) {
-          return validation(`idProperty ${input['idProperty']} is not email or a unique-value property`);
-        }
-        const id = input['idProperty'] === 'email' ? input['id'].toLowerCase() : input['id'];
-        if (ids.has(id)) dupes.add(id);
-        ids.add(id);
-        for (const [k, v] of Object.entries(input['properties'])) {
-          if (!props[k]) return validation('Property values were not valid', [{ message: `Property "${k}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [k] } }]);
-          if (typeof v !== 'string') return validation(`Property values must be strings: ${k}`);
-        }
-      }
-      if (dupes.size) return validation(`Duplicate IDs found in batch input: [${[...dupes].join(', ')}]. IDs must be unique`);
-      const results: Json[] = [];
-      const errors: Json[] = [];
-      (inputs as Json[]).forEach((input, i) => {
-        const properties = input['properties'] as Record<string, string>;
-        const scripted = ctx.partial?.indexes.includes(i);
-        const err = scripted
-          ? { status: 'error', category: ctx.partial?.code ?? 'VALIDATION_ERROR', message: 'Scripted failure', context: { ids: [String(input['id'])] }, errors: [{ message: 'Scripted failure', code: ctx.partial?.code ?? 'INVALID_OPTION' }], ...(isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {}) }
-          : Object.entries(properties).map(([k, v]) => propertyError(input, k, v)).find((e) => e !== undefined);
-        if (err) {
-          errors.push(err);
-          return;
-        }
-        const idValue = input['idProperty'] === 'email' ? String(input['id']).toLowerCase() : String(input['id']);
-        const key = idValue;
-        const existing = contacts.get(`${String(input['idProperty'])}:${key}`);
-        const merged = { ...(existing ?? {}), ...properties, [String(input['idProperty'])]: idValue };
-        contacts.set(`${String(input['idProperty'])}:${key}`, merged);
-        let objectId = objectIds.get(key);
-        if (!objectId) objectIds.set(key, (objectId = String(100 + objectIds.size)));
-        ctx.accept(key, input);
-        results.push({
-          id: objectId,
-          properties: { ...merged, hs_object_id: objectId, lastmodifieddate: stamp(ctx.now) },
-          createdAt: stamp(ctx.now),
-          updatedAt: stamp(ctx.now),
-          archived: false,
-          new: !existing,
-          ...(isNonEmptyString(input['objectWriteTraceId']) ? { objectWriteTraceId: input['objectWriteTraceId'] } : {}),
-        });
-      });
-      const at = stamp(ctx.now);
-      const base = { status: 'COMPLETE', results: seededShuffle(results, ctx.random), requestedAt: at, startedAt: at, completedAt: at };
-      if (errors.length === 0) return { status: 200, body: base };
-      return { status: 207, body: { ...base, numErrors: errors.length, errors: seededShuffle(errors, ctx.random) } };
-    },
+    handle: (req, ctx) => HUBSPOT_ROUTES[hubspotRoute(req)!](store, req, ctx),
   };
-  const base = await startStandIn(contract, options);
-  const reset = base.reset;
-  return Object.assign(base, {
-    contacts: contacts as ReadonlyMap<string, Json>,
-    reset: () => {
-      reset();
-      contacts.clear();
-      objectIds.clear();
-    },
+}
+
+/** Starts the stand-in on a free port. */
+export async function startHubspotStandIn(options: HubspotStandInOptions = {}): Promise<HubspotStandIn> {
+  // Mutable: the properties API adds to it (created properties are then accepted by upserts).
+  const store: ContactStore = { props: { ...(options.properties ?? DEFAULT_HUBSPOT_PROPERTIES) }, contacts: new Map(), objectIds: new Map() };
+  const base = await startStandIn(hubspotContract(store), options);
+  return withVendorState(base, { contacts: store.contacts as ReadonlyMap<string, Json> }, () => {
+    store.contacts.clear();
+    store.objectIds.clear();
   });
 }

@@ -22,6 +22,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 /** One campaign-day LinkedIn reports. */
 export interface LinkedinAnalyticsRow {
@@ -102,7 +103,7 @@ export async function startLinkedinAdAnalyticsStandIn(options: LinkedinAdAnalyti
     dedupWindowMs: 0,
     route: (r) => r.method === 'GET' && (r.path === '/rest/adAnalytics' || r.path === accountPath || r.path === `${accountPath}/adCampaigns`),
     notFound: (r) => err(404, `No virtual resource found for ${r.path}`),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: (_r, why) =>
       why === 'missing'
         ? err(401, 'Invalid access token', { serviceErrorCode: 65600, code: 'INVALID_ACCESS_TOKEN' })

@@ -20,6 +20,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isNonEmptyString, isObject, SHA256_HEX, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const DAY = 86_400_000;
 const err = (status: number, message: string, extra: Json = {}): StandInAnswer => ({ status, body: { status, message, ...extra } });
@@ -73,7 +74,7 @@ export async function startLinkedinConversionsStandIn(options: LinkedinConversio
     dedupWindowMs: Infinity,
     route: (r) => r.method === 'POST' && r.path === '/rest/conversionEvents',
     notFound: (r) => err(404, `No virtual resource found for ${r.path}`),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: (_r, why) =>
       why === 'expired'
         ? err(401, 'The token used in the request has expired', { serviceErrorCode: 65602, code: 'EXPIRED_ACCESS_TOKEN' })

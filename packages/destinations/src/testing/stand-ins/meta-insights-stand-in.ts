@@ -18,6 +18,7 @@
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 const VERSION = /^\/(v\d{2}\.0)\//;
 const FIELDS = new Set(['campaign_id', 'campaign_name', 'objective', 'spend', 'impressions', 'clicks', 'actions', 'action_values', 'account_currency', 'date_start', 'date_stop', 'adset_id', 'adset_name']);
@@ -148,7 +149,7 @@ export async function startMetaInsightsStandIn(options: MetaInsightsStandInOptio
     dedupWindowMs: 0,
     route: (r) => VERSION.test(r.path),
     notFound: (r) => graphError(400, 2500, `Unknown path components: ${r.path}`),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? paramsOf(r)['access_token'] ?? null,
+    credential: (r) => bearerToken(r.headers) ?? paramsOf(r)['access_token'] ?? null,
     unauthorized: () => ({ ...graphError(400, 190, 'Error validating access token: Session has expired.', { error_subcode: 463 }), headers: { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token"' } }),
     rateLimited: (ms) => ({
       ...graphError(400, 17, 'User request limit reached', { error_subcode: 2446079, is_transient: true }),

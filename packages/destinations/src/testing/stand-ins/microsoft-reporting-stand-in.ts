@@ -25,6 +25,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import type { StandIn, StandInAnswer } from '../stand-in-types.js';
 import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 /** One campaign-day of the account. */
 export interface MicrosoftReportRow {
@@ -142,7 +143,7 @@ export async function startMicrosoftReportingStandIn(options: MicrosoftReporting
     dedupWindowMs: 0,
     route: (r) => r.method === 'POST' && (r.path === '/Reporting/v13/GenerateReport/Submit' || r.path === '/Reporting/v13/GenerateReport/Poll'),
     notFound: () => ({ status: 404, body: { Message: 'No HTTP resource was found that matches the request URI.' } }),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: (_r, why) =>
       why === 'expired' ? fault(401, 109, 'AuthenticationTokenExpired', 'The OAuth access token has expired.') : fault(401, 105, 'InvalidCredentials', 'Authentication failed. Either supplied credentials are invalid or the account is inactive.'),
     precheck(r) {

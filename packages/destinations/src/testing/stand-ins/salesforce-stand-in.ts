@@ -21,9 +21,10 @@
  * Field existence and types come from `objects` (a describe the test provides); unknown fields
  * and type mismatches fail the whole request, as Salesforce's JSON deserialisation does.
  */
-import type { StandIn, StandInAnswer } from '../stand-in-types.js';
-import { startStandIn, type StandInOptions, type VendorContract } from '../stand-in-server.js';
+import type { RecordedRequest, StandIn, StandInAnswer } from '../stand-in-types.js';
+import { startStandIn, withVendorState, type HandlerContext, type StandInOptions, type VendorContract } from '../stand-in-server.js';
 import { asArray, isObject, type Json } from '../json-shape.js';
+import { bearerToken } from '../local-server.js';
 
 export type SalesforceFieldType = 'string' | 'email' | 'number' | 'boolean' | 'date' | 'datetime';
 
@@ -97,90 +98,118 @@ function deleteByExternalId(objects: Readonly<Record<string, SalesforceObjectDes
   return { status: 204, body: '' };
 }
 
-/** Starts the stand-in on a free port. */
-export async function startSalesforceStandIn(options: SalesforceStandInOptions = {}): Promise<SalesforceStandIn> {
-  const objects = options.objects ?? DEFAULT_SALESFORCE_OBJECTS;
-  const records = new Map<string, Json>();
-  const ids = new Map<string, string>();
-  const route = /^\/services\/data\/v(\d{2})\.(\d)\/composite\/sobjects\/([A-Za-z0-9_]+)\/([A-Za-z0-9_]+)$/;
-  let apiUsage = 0;
+const UPSERT_ROUTE = /^\/services\/data\/v(\d{2})\.(\d)\/composite\/sobjects\/([A-Za-z0-9_]+)\/([A-Za-z0-9_]+)$/;
 
-  const contract: VendorContract<Json> = {
+/** The org: its describes, stored records and their ids, and the API calls counted so far. */
+interface SalesforceState {
+  readonly objects: Readonly<Record<string, SalesforceObjectDescribe>>;
+  readonly records: Map<string, Json>;
+  readonly ids: Map<string, string>;
+  apiUsage: number;
+}
+
+/** One record's outcome before allOrNone is applied. */
+type Outcome = { success: false; errors: Json[] } | { success: true; key: string; record: Json; created: boolean };
+
+/** JSON deserialisation fails the whole request: a record of another type, an unknown field, a mistyped value. */
+function deserialiseError(d: SalesforceObjectDescribe, sobject: string, list: unknown[]): StandInAnswer | undefined {
+  for (const r of list) {
+    if (!isObject(r) || !isObject(r['attributes']) || r['attributes']['type'] !== sobject) {
+      return sfError(400, 'INVALID_TYPE', `every record needs attributes.type = ${sobject}`);
+    }
+    for (const [k, v] of Object.entries(r)) {
+      if (k === 'attributes' || k === 'Id') continue;
+      const type = d.fields[k];
+      if (!type) return sfError(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${sobject}`);
+      if (!typeOk(type, v)) return sfError(400, 'JSON_PARSER_ERROR', `Cannot deserialize value for ${k} (${type}) from ${JSON.stringify(v)}`);
+    }
+  }
+  return undefined;
+}
+
+/** One record's per-record failure (Id given, external id missing or repeated, bad e-mail, required fields), or its upsert. */
+function outcomeFor(st: SalesforceState, d: SalesforceObjectDescribe, at: { sobject: string; extField: string }, r: Json, repeats: number, scripted: HandlerContext<Json>['partial'] | undefined): Outcome {
+  const fail = (statusCode: string, message: string, fields: string[] = []): Outcome => ({ success: false, errors: [{ statusCode, message, fields }] });
+  const { sobject, extField } = at;
+  const ext = r[extField];
+  if (scripted) return fail(scripted.code ?? 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Scripted failure', []);
+  if ('Id' in r) return fail('INVALID_FIELD', 'Id cannot be specified in an upsert by external id', ['Id']);
+  if (typeof ext !== 'string' || ext === '') return fail('MISSING_ARGUMENT', `${extField} not specified`, [extField]);
+  if (repeats > 1) return fail('DUPLICATE_VALUE', `Duplicate external id specified: ${ext}`, [extField]);
+  for (const [k, t] of Object.entries(d.fields)) {
+    if (t === 'email' && typeof r[k] === 'string' && !EMAIL.test(r[k])) return fail('INVALID_EMAIL_ADDRESS', `${k}: invalid email address: ${r[k]}`, [k]);
+  }
+  const key = `${sobject}:${ext}`;
+  const existing = st.records.get(key);
+  if (!existing) {
+    const missing = d.requiredOnCreate.filter((f) => r[f] === undefined || r[f] === null || r[f] === '');
+    if (missing.length) return fail('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+  }
+  return { success: true, key, record: r, created: !existing };
+}
+
+/** Stores the successful records (none when allOrNone and any failed) and answers each in request order. */
+function applyOutcomes(st: SalesforceState, d: SalesforceObjectDescribe, outcomes: Outcome[], allOrNone: boolean, ctx: HandlerContext<Json>): Json[] {
+  const rolledBack = allOrNone && outcomes.some((o) => !o.success);
+  return outcomes.map((o) => {
+    if (!o.success) return { id: null, success: false, errors: o.errors };
+    if (rolledBack) return { id: null, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] };
+    const { attributes: _a, ...fields } = o.record;
+    st.records.set(o.key, { ...(st.records.get(o.key) ?? {}), ...fields });
+    let id = st.ids.get(o.key);
+    if (!id) st.ids.set(o.key, (id = `${d.keyPrefix}${String(st.ids.size + 1).padStart(12, '0')}AAA`));
+    ctx.accept(o.key, o.record);
+    return { id, success: true, errors: [], created: o.created };
+  });
+}
+
+/** `PATCH …/composite/sobjects/{SObject}/{ExternalIdField}`: the request checks, then each record. */
+function upsert(st: SalesforceState, req: RecordedRequest, ctx: HandlerContext<Json>): StandInAnswer {
+  const [, , , sobject = '', extField = ''] = UPSERT_ROUTE.exec(req.path) ?? [];
+  const d = st.objects[sobject];
+  if (!d) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (!d.externalIds.includes(extField)) return sfError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${extField}`);
+  const body = req.body;
+  if (!isObject(body)) return sfError(400, 'JSON_PARSER_ERROR', 'Unexpected character: request body is not JSON');
+  const list = asArray(body['records']);
+  if (!list || list.length === 0) return sfError(400, 'INVALID_FIELD', 'records is required');
+  if (list.length > 200) return sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+  const refused = deserialiseError(d, sobject, list);
+  if (refused) return refused;
+  const records = list as Json[];
+  const seen = new Map<string, number>();
+  records.forEach((r) => seen.set(String(r[extField]), (seen.get(String(r[extField])) ?? 0) + 1));
+  const outcomes = records.map((r, i) => outcomeFor(st, d, { sobject, extField }, r, seen.get(String(r[extField])) ?? 0, ctx.partial?.indexes.includes(i) ? ctx.partial : undefined));
+  const results = applyOutcomes(st, d, outcomes, body['allOrNone'] === true, ctx);
+  return { status: 200, headers: { 'sforce-limit-info': `api-usage=${st.apiUsage}/100000` }, body: results };
+}
+
+function salesforceContract(st: SalesforceState): VendorContract<Json> {
+  return {
     name: 'salesforce',
     dedupWindowMs: Infinity,
     route: (r) =>
-      (r.method === 'PATCH' && route.test(r.path) && Number(route.exec(r.path)![1]) >= 46) || (r.method === 'DELETE' && DELETE_ROUTE.test(r.path)),
+      (r.method === 'PATCH' && UPSERT_ROUTE.test(r.path) && Number(UPSERT_ROUTE.exec(r.path)![1]) >= 46) || (r.method === 'DELETE' && DELETE_ROUTE.test(r.path)),
     notFound: () => sfError(404, 'NOT_FOUND', 'The requested resource does not exist'),
-    credential: (r) => /^Bearer (.+)$/.exec(r.headers['authorization'] ?? '')?.[1] ?? null,
+    credential: (r) => bearerToken(r.headers),
     unauthorized: () => sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid'),
     rateLimited: () => sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
     errorBody: (status) =>
       status >= 500 ? [{ message: 'Service temporarily unavailable (injected)', errorCode: 'SERVER_UNAVAILABLE' }] : [{ message: 'Injected error', errorCode: 'INVALID_FIELD' }],
     handle(req, ctx) {
-      apiUsage++;
-      if (req.method === 'DELETE') return deleteByExternalId(objects, records, req.path, req.body);
-      const [, , , sobject = '', extField = ''] = route.exec(req.path) ?? [];
-      const d = objects[sobject];
-      if (!d) return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
-      if (!d.externalIds.includes(extField)) return sfError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${extField}`);
-      const body = req.body;
-      if (!isObject(body)) return sfError(400, 'JSON_PARSER_ERROR', 'Unexpected character: request body is not JSON');
-      const list = asArray(body['records']);
-      if (!list || list.length === 0) return sfError(400, 'INVALID_FIELD', 'records is required');
-      if (list.length > 200) return sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
-      for (const r of list) {
-        if (!isObject(r) || !isObject(r['attributes']) || r['attributes']['type'] !== sobject) {
-          return sfError(400, 'INVALID_TYPE', `every record needs attributes.type = ${sobject}`);
-        }
-        for (const [k, v] of Object.entries(r)) {
-          if (k === 'attributes' || k === 'Id') continue;
-          const type = d.fields[k];
-          if (!type) return sfError(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${sobject}`);
-          if (!typeOk(type, v)) return sfError(400, 'JSON_PARSER_ERROR', `Cannot deserialize value for ${k} (${type}) from ${JSON.stringify(v)}`);
-        }
-      }
-      const seen = new Map<string, number>();
-      (list as Json[]).forEach((r) => seen.set(String(r[extField]), (seen.get(String(r[extField])) ?? 0) + 1));
-      const outcomes = (list as Json[]).map((r, i) => {
-        const fail = (statusCode: string, message: string, fields: string[] = []) => ({ success: false as const, errors: [{ statusCode, message, fields }] });
-        const ext = r[extField];
-        if (ctx.partial?.indexes.includes(i)) return fail(ctx.partial.code ?? 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Scripted failure', []);
-        if ('Id' in r) return fail('INVALID_FIELD', 'Id cannot be specified in an upsert by external id', ['Id']);
-        if (typeof ext !== 'string' || ext === '') return fail('MISSING_ARGUMENT', `${extField} not specified`, [extField]);
-        if ((seen.get(ext) ?? 0) > 1) return fail('DUPLICATE_VALUE', `Duplicate external id specified: ${ext}`, [extField]);
-        for (const [k, t] of Object.entries(d.fields)) {
-          if (t === 'email' && typeof r[k] === 'string' && !EMAIL.test(r[k])) return fail('INVALID_EMAIL_ADDRESS', `${k}: invalid email address: ${r[k]}`, [k]);
-        }
-        const key = `${sobject}:${ext}`;
-        const existing = records.get(key);
-        if (!existing) {
-          const missing = d.requiredOnCreate.filter((f) => r[f] === undefined || r[f] === null || r[f] === '');
-          if (missing.length) return fail('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
-        }
-        return { success: true as const, key, record: r, created: !existing };
-      });
-      const allOrNone = body['allOrNone'] === true && outcomes.some((o) => !o.success);
-      const results = outcomes.map((o) => {
-        if (!o.success) return { id: null, success: false, errors: o.errors };
-        if (allOrNone) return { id: null, success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] };
-        const { attributes: _a, ...fields } = o.record;
-        records.set(o.key, { ...(records.get(o.key) ?? {}), ...fields });
-        let id = ids.get(o.key);
-        if (!id) ids.set(o.key, (id = `${d.keyPrefix}${String(ids.size + 1).padStart(12, '0')}AAA`));
-        ctx.accept(o.key, o.record);
-        return { id, success: true, errors: [], created: o.created };
-      });
-      return { status: 200, headers: { 'sforce-limit-info': `api-usage=${apiUsage}/100000` }, body: results };
+      st.apiUsage++;
+      if (req.method === 'DELETE') return deleteByExternalId(st.objects, st.records, req.path, req.body);
+      return upsert(st, req, ctx);
     },
   };
-  const base = await startStandIn(contract, options);
-  const reset = base.reset;
-  return Object.assign(base, {
-    records: records as ReadonlyMap<string, Json>,
-    reset: () => {
-      reset();
-      records.clear();
-      ids.clear();
-    },
+}
+
+/** Starts the stand-in on a free port. */
+export async function startSalesforceStandIn(options: SalesforceStandInOptions = {}): Promise<SalesforceStandIn> {
+  const st: SalesforceState = { objects: options.objects ?? DEFAULT_SALESFORCE_OBJECTS, records: new Map(), ids: new Map(), apiUsage: 0 };
+  const base = await startStandIn(salesforceContract(st), options);
+  return withVendorState(base, { records: st.records as ReadonlyMap<string, Json> }, () => {
+    st.records.clear();
+    st.ids.clear();
   });
 }

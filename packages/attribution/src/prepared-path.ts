@@ -112,41 +112,14 @@ export function preparePath(
   }
   const n = len - start;
   const m = input.milestones;
-  let lead = -1;
-  let opportunity = -1;
-  let close = -1;
-  if (m !== undefined) {
-    const l = milestone(m.lead, 'lead', -1, len);
-    const o = milestone(m.opportunity, 'opportunity', l, len);
-    const cl = milestone(m.close, 'close', Math.max(l, o), len);
-    if (l === FAILED || o === FAILED || cl === FAILED) return takeFailure();
-    // Shifted past the touches the lookback dropped; an emptied path has no touch to hold them.
-    if (n > 0) {
-      if (l >= 0) lead = Math.max(0, l - start);
-      if (o >= 0) opportunity = Math.max(0, o - start);
-      if (cl >= 0) close = Math.max(0, cl - start);
-    }
-  }
-  // One pass checks every touch and interns the kept ones (those inside the lookback window).
-  const ids = out.ids;
-  let directs = 0;
-  for (let i = 0; i < len; i++) {
-    const touch = path[i];
-    if (typeof touch !== 'string') return { field: `path[${i}]`, message: `\`path[${i}]\` must be a string (got ${JSON.stringify(touch)})` };
-    if (i < start) continue;
-    const id = interner.id(touch);
-    ids[i - start] = id;
-    if (direct?.isDirect(id)) directs++;
-  }
-  out.directs = directs;
+  if (m === undefined) out.lead = out.opportunity = out.close = -1;
+  else if (readMilestones(m, start, n, len, out) === FAILED) return takeFailure();
+  if (internTouches(path, start, interner, out, direct) === FAILED) return takeFailure();
   if (out.hasTimes && start > 0) out.ages.copyWithin(0, start, len);
   out.n = n;
   out.conversions = c ?? 1;
   out.value = v ?? 0;
   out.nulls = nu ?? 0;
-  out.lead = lead;
-  out.opportunity = opportunity;
-  out.close = close;
   return undefined;
 }
 
@@ -164,6 +137,42 @@ function takeFailure(): PathProblem {
   const f = failure as PathProblem;
   failure = undefined;
   return f;
+}
+
+/**
+ * Checks the milestones against the path and sets `out.lead` / `opportunity` / `close`, shifted
+ * past the `start` touches the lookback dropped; returns FAILED on a bad one.
+ */
+function readMilestones(m: NonNullable<PathInput['milestones']>, start: number, n: number, len: number, out: PreparedPath): number {
+  const l = milestone(m.lead, 'lead', -1, len);
+  const o = milestone(m.opportunity, 'opportunity', l, len);
+  const cl = milestone(m.close, 'close', Math.max(l, o), len);
+  if (l === FAILED || o === FAILED || cl === FAILED) return FAILED;
+  // An emptied path has no touch to hold them.
+  out.lead = n > 0 && l >= 0 ? Math.max(0, l - start) : -1;
+  out.opportunity = n > 0 && o >= 0 ? Math.max(0, o - start) : -1;
+  out.close = n > 0 && cl >= 0 ? Math.max(0, cl - start) : -1;
+  return 0;
+}
+
+/**
+ * One pass checks every touch is a string and interns the kept ones (from `start`, inside the
+ * lookback window) into `out.ids`, counting the direct ones; returns FAILED on a touch that is not.
+ */
+function internTouches(path: readonly unknown[], start: number, interner: Interner, out: PreparedPath, direct: DirectCounter | undefined): number {
+  const ids = out.ids;
+  const len = path.length;
+  let directs = 0;
+  for (let i = 0; i < len; i++) {
+    const touch = path[i];
+    if (typeof touch !== 'string') return fail({ field: `path[${i}]`, message: `\`path[${i}]\` must be a string (got ${JSON.stringify(touch)})` });
+    if (i < start) continue;
+    const id = interner.id(touch);
+    ids[i - start] = id;
+    if (direct?.isDirect(id)) directs++;
+  }
+  out.directs = directs;
+  return 0;
 }
 
 /** A milestone's touch index (−1 when absent), checked against the path and the funnel order. */

@@ -69,67 +69,93 @@ export const retryable = retryableStatus;
  */
 export function createLandingDelivery(o: LandingDeliveryOptions): LandingDelivery {
   const max = o.maxQueue ?? 1000;
-  const concurrency = o.concurrency ?? 4;
-  const retries = o.retries ?? 2;
-  const queue: { r: OutgoingRequest; tries: number }[] = [];
-  const s: LandingDeliveryStats = { queued: 0, inFlight: 0, sent: 0, dropped: 0, failed: 0 };
-  let waiters: (() => void)[] = [];
-  let pendingRetries = 0;
-
-  const settle = () => {
-    if (queue.length || s.inFlight || pendingRetries) return;
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
+  const st: DeliveryState = {
+    o,
+    concurrency: o.concurrency ?? 4,
+    retries: o.retries ?? 2,
+    queue: [],
+    stats: { queued: 0, inFlight: 0, sent: 0, dropped: 0, failed: 0 },
+    waiters: [],
+    pendingRetries: 0,
   };
-  const giveUp = (why: string) => {
-    s.failed++;
-    o.onError?.(why);
-  };
-
-  function pump(): void {
-    while (s.inFlight < concurrency && queue.length) {
-      const item = queue.shift()!;
-      s.inFlight++;
-      void o.transport(item.r).then(
-        ({ status }) => done(item, status, `the collector answered ${status}`),
-        (err: unknown) => done(item, 0, `network error: ${(err as Error)?.message ?? String(err)}`),
-      );
-    }
-    settle();
-  }
-
-  function done(item: { r: OutgoingRequest; tries: number }, status: number, why: string): void {
-    s.inFlight--;
-    if (status > 199 && status < 300) s.sent++;
-    else if (retryable(status) && item.tries < retries) {
-      pendingRetries++;
-      setTimeout(() => {
-        pendingRetries--;
-        item.tries++;
-        queue.unshift(item);
-        pump();
-      }, 500 * 2 ** item.tries).unref?.();
-    } else giveUp(why);
-    pump();
-  }
-
   return {
     enqueue(r) {
-      queue.push({ r, tries: 0 });
-      if (queue.length > max) {
-        queue.shift();
-        s.dropped++;
+      st.queue.push({ r, tries: 0 });
+      if (st.queue.length > max) {
+        st.queue.shift();
+        st.stats.dropped++;
         o.onError?.(`queue full (${max}): dropped the oldest landing`);
       }
-      pump();
+      pump(st);
     },
     flush() {
       return new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        settle();
+        st.waiters.push(resolve);
+        settle(st);
       });
     },
-    stats: () => ({ ...s, queued: queue.length }),
+    stats: () => ({ ...st.stats, queued: st.queue.length }),
   };
+}
+
+/** A queued landing and how many times it was tried. */
+interface Item {
+  readonly r: OutgoingRequest;
+  tries: number;
+}
+
+/** One delivery's state, shared by its steps (pump → done → retry → settle). */
+interface DeliveryState {
+  readonly o: LandingDeliveryOptions;
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly queue: Item[];
+  readonly stats: LandingDeliveryStats;
+  /** `flush()` callers waiting for the queue, the requests in flight and the retries to drain. */
+  waiters: (() => void)[];
+  pendingRetries: number;
+}
+
+/** Starts requests up to the concurrency limit. */
+function pump(st: DeliveryState): void {
+  while (st.stats.inFlight < st.concurrency && st.queue.length) {
+    const item = st.queue.shift()!;
+    st.stats.inFlight++;
+    void st.o.transport(item.r).then(
+      ({ status }) => done(st, item, status, `the collector answered ${status}`),
+      (err: unknown) => done(st, item, 0, `network error: ${(err as Error)?.message ?? String(err)}`),
+    );
+  }
+  settle(st);
+}
+
+/** A request answered (status 0: a network error): counted sent, retried later, or given up. */
+function done(st: DeliveryState, item: Item, status: number, why: string): void {
+  st.stats.inFlight--;
+  if (status > 199 && status < 300) st.stats.sent++;
+  else if (retryable(status) && item.tries < st.retries) retryLater(st, item);
+  else {
+    st.stats.failed++;
+    st.o.onError?.(why);
+  }
+  pump(st);
+}
+
+/** Puts the landing back at the head of the queue after a backoff (0.5 s, then doubling). */
+function retryLater(st: DeliveryState, item: Item): void {
+  st.pendingRetries++;
+  setTimeout(() => {
+    st.pendingRetries--;
+    item.tries++;
+    st.queue.unshift(item);
+    pump(st);
+  }, 500 * 2 ** item.tries).unref?.();
+}
+
+/** Resolves the `flush()` waiters once nothing is queued, in flight or waiting to retry. */
+function settle(st: DeliveryState): void {
+  if (st.queue.length || st.stats.inFlight || st.pendingRetries) return;
+  const w = st.waiters;
+  st.waiters = [];
+  for (const f of w) f();
 }

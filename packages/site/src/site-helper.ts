@@ -107,98 +107,18 @@ const COLLECTOR_PATHS = /^\/(_t|v1)\//;
 export function createSiteHelper(o: SiteHelperOptions): SiteHelper {
   const bad = checkCookieOptions(o.cookie ?? {});
   if (bad) throw new Error(`@touchline/site: ${bad}`);
-  const name = o.cookie?.name ?? VISITOR_COOKIE_DEFAULTS.name;
-  const newId = o.newId ?? randomUUID;
-  const now = o.now ?? (() => new Date());
-  const delivery: LandingDelivery = createLandingDelivery(o);
-
-  function capture(req: LandingRequest): Capture {
-    try {
-      if (!isDocumentRequest(req)) return { recorded: false, skipped: 'not-a-page' };
-      const url = new URL(req.url);
-      if (COLLECTOR_PATHS.test(url.pathname) || o.exclude?.(url)) return { recorded: false, skipped: 'excluded' };
-      // Link-preview fetchers (WhatsApp, Slack, iMessage…) carry the shared click ids: never a
-      // visitor, never a first touch. No user agent at all is no browser either.
-      const ua = req.header('user-agent') ?? '';
-      if (!ua || isbot(ua)) return { recorded: false, skipped: 'bot' };
-      const ctx = { host: url.hostname, secure: req.secure };
-      const existing = readVisitorId(req.header('cookie') ?? undefined, name);
-      const stated = o.consent?.(req);
-      if (stated?.analytics_storage === false || (o.requireConsent && stated?.analytics_storage !== true)) {
-        const withdrawn = stated?.analytics_storage === false && existing;
-        return { recorded: false, skipped: 'no-consent', ...(withdrawn ? { setCookie: expiredVisitorCookie(ctx, o.cookie) } : {}) };
-      }
-      const id = existing ?? newId();
-      const gpc = req.header('sec-gpc') === '1';
-      const event = landingEvent({
-        url: url.href,
-        referrer: req.header('referer') ?? undefined,
-        userAgent: ua,
-        ip: req.ip,
-        gpc,
-        consent: { ...stated, analytics_storage: true },
-        at: now().toISOString(),
-        messageId: newId(),
-        anonymousId: id,
-      });
-      delivery.enqueue({
-        body: JSON.stringify({ batch: [event], sentAt: now().toISOString(), writeKey: o.writeKey }),
-        headers: {
-          'content-type': 'application/json',
-          cookie: `${name}=${id}`,
-          'user-agent': ua,
-          ...(gpc ? { 'sec-gpc': '1' } : {}),
-        },
-      });
-      return { recorded: true, visitorId: id, setCookie: visitorCookie(id, ctx, o.cookie) };
-    } catch (err) {
-      o.onError?.(`capture failed: ${(err as Error).message}`);
-      return { recorded: false };
-    }
-  }
-
-  function fromNode(req: IncomingMessage): LandingRequest {
-    const fwd = (h: string) => (o.trustProxy ? first(req.headers[h])?.split(',')[0]?.trim() : undefined);
-    const secure = Boolean((req.socket as TLSSocket | undefined)?.encrypted) || fwd('x-forwarded-proto') === 'https';
-    // Express sets req.originalUrl when mounted under a path.
-    const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const host = fwd('x-forwarded-host') ?? first(req.headers.host) ?? 'localhost';
-    return {
-      method: req.method ?? 'GET',
-      url: `${secure ? 'https' : 'http'}://${host}${path}`,
-      header: (h) => first(req.headers[h.toLowerCase()]),
-      ip: fwd('x-forwarded-for') ?? req.socket?.remoteAddress,
-      secure,
-    };
-  }
-
-  function fromFetch(request: Request): LandingRequest {
-    const url = new URL(request.url);
-    return {
-      method: request.method,
-      url: request.url,
-      header: (h) => request.headers.get(h),
-      ip: request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined,
-      secure: url.protocol === 'https:',
-    };
-  }
-
-  function withCookie(response: Response, cookie: string): Response {
-    try {
-      response.headers.append('set-cookie', cookie);
-      return response;
-    } catch {
-      // immutable headers (a Response from fetch()): answer with a copy
-      const copy = new Response(response.body, response);
-      copy.headers.append('set-cookie', cookie);
-      return copy;
-    }
-  }
-
+  const h: Helper = {
+    o,
+    name: o.cookie?.name ?? VISITOR_COOKIE_DEFAULTS.name,
+    newId: o.newId ?? randomUUID,
+    now: o.now ?? (() => new Date()),
+    delivery: createLandingDelivery(o),
+  };
+  const capture = (req: LandingRequest) => captureLanding(h, req);
   return {
     capture,
     node(req, res, next) {
-      const c = capture(fromNode(req));
+      const c = capture(fromNode(req, o.trustProxy === true));
       if (c.setCookie && !res.headersSent) {
         const prev = res.getHeader('set-cookie');
         res.setHeader('set-cookie', [...(prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]), c.setCookie]);
@@ -206,13 +126,7 @@ export function createSiteHelper(o: SiteHelperOptions): SiteHelper {
       next?.();
     },
     fastify(request, reply, done) {
-      const c = capture({
-        method: request.method,
-        url: `${request.protocol}://${request.hostname}${request.url}`,
-        header: (h) => first(request.headers[h.toLowerCase()]),
-        ip: request.ip,
-        secure: request.protocol === 'https',
-      });
+      const c = capture(fromFastify(request));
       if (c.setCookie) reply.header('set-cookie', c.setCookie); // fastify appends set-cookie
       done?.();
     },
@@ -227,7 +141,119 @@ export function createSiteHelper(o: SiteHelperOptions): SiteHelper {
         return c.setCookie ? withCookie(response, c.setCookie) : response;
       };
     },
-    flush: () => delivery.flush(),
-    stats: () => delivery.stats(),
+    flush: () => h.delivery.flush(),
+    stats: () => h.delivery.stats(),
   };
+}
+
+/** What capturing needs: the options with their defaults resolved, and the delivery. */
+interface Helper {
+  readonly o: SiteHelperOptions;
+  /** The visitor cookie's name. */
+  readonly name: string;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  readonly delivery: LandingDelivery;
+}
+
+/** The decision for one request: skipped (and why), or a landing queued and the cookie to set. */
+function captureLanding(h: Helper, req: LandingRequest): Capture {
+  const o = h.o;
+  try {
+    if (!isDocumentRequest(req)) return { recorded: false, skipped: 'not-a-page' };
+    const url = new URL(req.url);
+    if (COLLECTOR_PATHS.test(url.pathname) || o.exclude?.(url)) return { recorded: false, skipped: 'excluded' };
+    // Link-preview fetchers (WhatsApp, Slack, iMessage…) carry the shared click ids: never a
+    // visitor, never a first touch. No user agent at all is no browser either.
+    const ua = req.header('user-agent') ?? '';
+    if (!ua || isbot(ua)) return { recorded: false, skipped: 'bot' };
+    const ctx = { host: url.hostname, secure: req.secure };
+    const existing = readVisitorId(req.header('cookie') ?? undefined, h.name);
+    const stated = o.consent?.(req);
+    if (stated?.analytics_storage === false || (o.requireConsent && stated?.analytics_storage !== true)) {
+      const withdrawn = stated?.analytics_storage === false && existing;
+      return { recorded: false, skipped: 'no-consent', ...(withdrawn ? { setCookie: expiredVisitorCookie(ctx, o.cookie) } : {}) };
+    }
+    const id = existing ?? h.newId();
+    enqueueLanding(h, req, url, ua, id, stated);
+    return { recorded: true, visitorId: id, setCookie: visitorCookie(id, ctx, o.cookie) };
+  } catch (err) {
+    o.onError?.(`capture failed: ${(err as Error).message}`);
+    return { recorded: false };
+  }
+}
+
+/** Queues the landing as a `page` event, sent as the visitor's browser would (cookie, user agent, GPC). */
+function enqueueLanding(h: Helper, req: LandingRequest, url: URL, ua: string, id: string, stated: ConsentState | undefined): void {
+  const gpc = req.header('sec-gpc') === '1';
+  const event = landingEvent({
+    url: url.href,
+    referrer: req.header('referer') ?? undefined,
+    userAgent: ua,
+    ip: req.ip,
+    gpc,
+    consent: { ...stated, analytics_storage: true },
+    at: h.now().toISOString(),
+    messageId: h.newId(),
+    anonymousId: id,
+  });
+  h.delivery.enqueue({
+    body: JSON.stringify({ batch: [event], sentAt: h.now().toISOString(), writeKey: h.o.writeKey }),
+    headers: {
+      'content-type': 'application/json',
+      cookie: `${h.name}=${id}`,
+      'user-agent': ua,
+      ...(gpc ? { 'sec-gpc': '1' } : {}),
+    },
+  });
+}
+
+/** A `node:http` / Express request as a landing request; `X-Forwarded-*` only when `trustProxy`. */
+function fromNode(req: IncomingMessage, trustProxy: boolean): LandingRequest {
+  const fwd = (h: string) => (trustProxy ? first(req.headers[h])?.split(',')[0]?.trim() : undefined);
+  const secure = Boolean((req.socket as TLSSocket | undefined)?.encrypted) || fwd('x-forwarded-proto') === 'https';
+  // Express sets req.originalUrl when mounted under a path.
+  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const host = fwd('x-forwarded-host') ?? first(req.headers.host) ?? 'localhost';
+  return {
+    method: req.method ?? 'GET',
+    url: `${secure ? 'https' : 'http'}://${host}${path}`,
+    header: (h) => first(req.headers[h.toLowerCase()]),
+    ip: fwd('x-forwarded-for') ?? req.socket?.remoteAddress,
+    secure,
+  };
+}
+
+/** A fastify request as a landing request (fastify resolves the forwarded headers itself). */
+function fromFastify(request: FastifyLike['request']): LandingRequest {
+  return {
+    method: request.method,
+    url: `${request.protocol}://${request.hostname}${request.url}`,
+    header: (h) => first(request.headers[h.toLowerCase()]),
+    ip: request.ip,
+    secure: request.protocol === 'https',
+  };
+}
+
+function fromFetch(request: Request): LandingRequest {
+  const url = new URL(request.url);
+  return {
+    method: request.method,
+    url: request.url,
+    header: (h) => request.headers.get(h),
+    ip: request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined,
+    secure: url.protocol === 'https:',
+  };
+}
+
+function withCookie(response: Response, cookie: string): Response {
+  try {
+    response.headers.append('set-cookie', cookie);
+    return response;
+  } catch {
+    // immutable headers (a Response from fetch()): answer with a copy
+    const copy = new Response(response.body, response);
+    copy.headers.append('set-cookie', cookie);
+    return copy;
+  }
 }

@@ -99,6 +99,9 @@ function mergeConsent(into: ConsentState, c: { [K in keyof ConsentState]?: unkno
  * t.page();
  * cmp.onAccept(() => t.consent({ analytics_storage: true }));
  */
+// long: one closure over the visitor, consent and pending calls keeps dist/s.js inside its 3 KiB
+// gzip budget (3,071 B, 1 B to spare): moving only the event builder out to a top-level function
+// already measured 3,097 B (+26 B, December 2026); each step out needs its state as arguments.
 export function createTracker(o: TrackerOptions = {}, env: TrackerEnv = browserEnv()): Tracker {
   const land = o.landing ?? env.page();
   /** The arrival on this document: the first page view applies it; later ones apply their own URL. */

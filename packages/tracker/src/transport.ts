@@ -25,6 +25,9 @@ export const retryable = retryableStatus;
  * backoff (1 s doubling to 60 s; a flush already scheduled may come first), and hands every change
  * of the queue to `persist` (the outbox).
  */
+// long: the queue, in-flight list and backoff in one closure keep dist/s.js inside its 3 KiB gzip
+// budget (3,071 B, 1 B to spare); send/flush/schedule as top-level steps over a state object
+// measured 3,170 B, and 3,133 B even with the state's property names mangled (December 2026).
 export function createTransport(
   url: string,
   writeKey: string,

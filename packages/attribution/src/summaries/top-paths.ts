@@ -41,38 +41,6 @@ export function createTopPaths(capacity: number): TopPaths {
   const buckets = new Map<number, Tally>();
   let size = 0;
   let approximate = false;
-  const all = () => {
-    const out: Tally[] = [];
-    for (const head of buckets.values()) for (let t: Tally | undefined = head; t; t = t.next) out.push(t);
-    return out;
-  };
-  // Keeps the ⌈capacity/2⌉ heaviest paths, found by selection (O(capacity)), not by sorting.
-  const evict = () => {
-    const keep = Math.ceil(capacity / 2);
-    const counts = new Float64Array(size);
-    let i = 0;
-    for (const head of buckets.values()) for (let t: Tally | undefined = head; t; t = t.next) counts[i++] = t.conversions;
-    const threshold = kthLargest(counts, keep);
-    let atThreshold = keep;
-    for (const c of counts) if (c > threshold) atThreshold--;
-    size = 0;
-    for (const [h, head] of buckets) {
-      let first: Tally | undefined;
-      let last: Tally | undefined;
-      for (let t: Tally | undefined = head; t; t = t.next) {
-        const kept = t.conversions > threshold || (t.conversions === threshold && atThreshold-- > 0);
-        if (!kept) continue;
-        if (last) last.next = t;
-        else first = t;
-        last = t;
-        size++;
-      }
-      if (last) last.next = undefined;
-      if (first) buckets.set(h, first);
-      else buckets.delete(h);
-    }
-    approximate = true;
-  };
   return {
     add(p) {
       const h = hashIds(p.ids, p.n);
@@ -83,30 +51,63 @@ export function createTopPaths(capacity: number): TopPaths {
         t.nulls += p.nulls;
         return;
       }
-      if (size >= capacity) evict();
+      if (size >= capacity) {
+        size = evictLightest(buckets, size, Math.ceil(capacity / 2));
+        approximate = true;
+      }
       const t: Tally = { ids: p.ids.slice(0, p.n), conversions: p.conversions, value: p.value, nulls: p.nulls, next: buckets.get(h) };
       buckets.set(h, t);
       size++;
     },
-    result(interner, limit) {
-      const top = all()
-        .filter((t) => t.conversions > 0)
-        .sort((a, b) => b.conversions - a.conversions || b.value - a.value)
-        .slice(0, limit);
-      return {
-        approximate,
-        paths: top.map((t) => ({
-          path: Array.from(t.ids, (id) => interner.value(id)),
-          conversions: t.conversions,
-          value: t.value,
-          nulls: t.nulls,
-        })),
-      };
-    },
+    result: (interner, limit) => ({ approximate, paths: topTallies(buckets, limit).map((t) => topPath(t, interner)) }),
     get size() {
       return size;
     },
   };
+}
+
+/** The `limit` tallies with the most conversions (then value), converting ones only. */
+function topTallies(buckets: Map<number, Tally>, limit: number): Tally[] {
+  const all: Tally[] = [];
+  for (const head of buckets.values()) for (let t: Tally | undefined = head; t; t = t.next) all.push(t);
+  return all
+    .filter((t) => t.conversions > 0)
+    .sort((a, b) => b.conversions - a.conversions || b.value - a.value)
+    .slice(0, limit);
+}
+
+function topPath(t: Tally, interner: Interner): TopPath {
+  return { path: Array.from(t.ids, (id) => interner.value(id)), conversions: t.conversions, value: t.value, nulls: t.nulls };
+}
+
+/**
+ * Keeps the `keep` heaviest of the `size` tallies (ties at the threshold kept in bucket order),
+ * found by selection (O(size)), not by sorting; returns how many are left.
+ */
+function evictLightest(buckets: Map<number, Tally>, size: number, keep: number): number {
+  const counts = new Float64Array(size);
+  let i = 0;
+  for (const head of buckets.values()) for (let t: Tally | undefined = head; t; t = t.next) counts[i++] = t.conversions;
+  const threshold = kthLargest(counts, keep);
+  let atThreshold = keep;
+  for (const c of counts) if (c > threshold) atThreshold--;
+  let left = 0;
+  for (const [h, head] of buckets) {
+    let first: Tally | undefined;
+    let last: Tally | undefined;
+    for (let t: Tally | undefined = head; t; t = t.next) {
+      const kept = t.conversions > threshold || (t.conversions === threshold && atThreshold-- > 0);
+      if (!kept) continue;
+      if (last) last.next = t;
+      else first = t;
+      last = t;
+      left++;
+    }
+    if (last) last.next = undefined;
+    if (first) buckets.set(h, first);
+    else buckets.delete(h);
+  }
+  return left;
 }
 
 /** The k-th largest value (1-based) by quickselect; reorders `xs`. */

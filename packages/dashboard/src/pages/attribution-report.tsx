@@ -70,6 +70,14 @@ function creditColumns(a: AttributionAnswer): Column<CreditRow>[] {
 
 const stat = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : fmtDec(v));
 
+/** The chart's rows: the level values with the largest credit under any model, first. */
+function chartRowsOf(rows: readonly CreditRow[]) {
+  return [...rows]
+    .sort((x, y) => Math.max(...y.credits.map((c) => c.conversions)) - Math.max(...x.credits.map((c) => c.conversions)))
+    .slice(0, CHART_ROWS)
+    .map((r) => ({ label: r.label, values: r.credits.map((c) => c.conversions) }));
+}
+
 /**
  * The attribution page's results: the model comparison chart, the credit table, and the paths
  * (top paths, time and touches to convert). Pure: the static HTML report renders it too.
@@ -77,29 +85,9 @@ const stat = (v: number | null | undefined) => (v === null || v === undefined ||
 export function AttributionReport(props: { answer: AttributionAnswer }) {
   const a = props.answer;
   const rows = creditRows(a);
-  const chartRows = [...rows]
-    .sort((x, y) => Math.max(...y.credits.map((c) => c.conversions)) - Math.max(...x.credits.map((c) => c.conversions)))
-    .slice(0, CHART_ROWS)
-    .map((r) => ({ label: r.label, values: r.credits.map((c) => c.conversions) }));
-  const paths = a.top_paths?.paths ?? [];
-  const ttc = a.time_to_convert;
-  const tc = a.touches_to_convert;
   return (
     <div class="report">
-      <div class="tiles">
-        <div class="tile" data-testid="attr-conversions">
-          <span class="tile-label">Conversions</span>
-          <strong class="tile-value">{fmtInt(a.totals.conversions)}</strong>
-        </div>
-        <div class="tile" data-testid="attr-revenue">
-          <span class="tile-label">Revenue</span>
-          <strong class="tile-value">{fmtDec(a.totals.value)}</strong>
-        </div>
-        <div class="tile" data-testid="attr-empty">
-          <span class="tile-label">With no touch in the window</span>
-          <strong class="tile-value">{fmtInt(a.totals.empty_path_conversions)}</strong>
-        </div>
-      </div>
+      <TotalTiles totals={a.totals} />
       {[...a.notes, ...(a.spend?.notes ?? [])].map((n) => (
         <p class="note" key={n}>
           {n}
@@ -107,20 +95,50 @@ export function AttributionReport(props: { answer: AttributionAnswer }) {
       ))}
       <section class="card">
         <h3>Conversions credited by {(LEVEL_LABEL[a.level] ?? a.level).toLowerCase()}, every model side by side</h3>
-        <ModelBars models={a.models.map((m) => m.model)} rows={chartRows} unit="conversions" />
+        <ModelBars models={a.models.map((m) => m.model)} rows={chartRowsOf(rows)} unit="conversions" />
       </section>
       <DataTable id="credits" caption="Credit and revenue under each model" csvName={`touchline-attribution-${a.level}.csv`} note={a.spend && Object.keys(a.spend.cost).length > 0 ? `Cost in ${a.spend.currency}, the same under every model; CPA = cost ÷ credited conversions, ROAS = credited revenue ÷ cost.` : SPEND_NOTE} rows={rows} columns={creditColumns(a)} />
+      <PathTables answer={a} />
+    </div>
+  );
+}
+
+function TotalTiles({ totals: t }: { totals: AttributionAnswer['totals'] }) {
+  return (
+    <div class="tiles">
+      <div class="tile" data-testid="attr-conversions">
+        <span class="tile-label">Conversions</span>
+        <strong class="tile-value">{fmtInt(t.conversions)}</strong>
+      </div>
+      <div class="tile" data-testid="attr-revenue">
+        <span class="tile-label">Revenue</span>
+        <strong class="tile-value">{fmtDec(t.value)}</strong>
+      </div>
+      <div class="tile" data-testid="attr-empty">
+        <span class="tile-label">With no touch in the window</span>
+        <strong class="tile-value">{fmtInt(t.empty_path_conversions)}</strong>
+      </div>
+    </div>
+  );
+}
+
+/** The paths: the top conversion paths, then time and touches to convert. */
+function PathTables({ answer: a }: { answer: AttributionAnswer }) {
+  const ttc = a.time_to_convert;
+  const tc = a.touches_to_convert;
+  return (
+    <>
       <DataTable
-          id="top-paths"
-          caption={`Top conversion paths${a.top_paths?.approximate ? ' (approximate)' : ''}`}
-          csvName="touchline-top-paths.csv"
-          rows={paths}
-          columns={[
-            { key: 'path', label: 'Path', value: (p) => p.path.join(' → ') || '(no touch)' },
-            { key: 'conversions', label: 'Conversions', value: (p) => p.conversions, show: (p) => fmtInt(p.conversions), numeric: true },
-            { key: 'value', label: 'Revenue', value: (p) => p.value, show: (p) => fmtDec(p.value), numeric: true },
-          ]}
-        />
+        id="top-paths"
+        caption={`Top conversion paths${a.top_paths?.approximate ? ' (approximate)' : ''}`}
+        csvName="touchline-top-paths.csv"
+        rows={a.top_paths?.paths ?? []}
+        columns={[
+          { key: 'path', label: 'Path', value: (p) => p.path.join(' → ') || '(no touch)' },
+          { key: 'conversions', label: 'Conversions', value: (p) => p.conversions, show: (p) => fmtInt(p.conversions), numeric: true },
+          { key: 'value', label: 'Revenue', value: (p) => p.value, show: (p) => fmtDec(p.value), numeric: true },
+        ]}
+      />
       <div class="charts">
         <DataTable
           id="time-to-convert"
@@ -143,6 +161,6 @@ export function AttributionReport(props: { answer: AttributionAnswer }) {
           ]}
         />
       </div>
-    </div>
+    </>
   );
 }

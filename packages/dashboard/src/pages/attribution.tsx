@@ -28,9 +28,11 @@ export function attributeBody(f: AttributionFilters, range: { since: string; unt
   };
 }
 
+/** Edits the filters locally; the report runs again only on Apply. */
 function Filters(props: { settings: Settings; value: AttributionFilters; onApply: (f: AttributionFilters) => void }) {
   const [f, setF] = useState(props.value);
   const set = (patch: Partial<AttributionFilters>) => setF({ ...f, ...patch });
+  // The checked models stay in the settings' order.
   const toggle = (m: string) => set({ models: f.models.includes(m) ? f.models.filter((x) => x !== m) : props.settings.models.filter((x) => x === m || f.models.includes(x)) });
   return (
     <form
@@ -40,11 +42,38 @@ function Filters(props: { settings: Settings; value: AttributionFilters; onApply
         props.onApply(f);
       }}
     >
+      <ScopeFields settings={props.settings} f={f} set={set} />
+      <ModelParamFields f={f} set={set} />
+      <fieldset class="models">
+        <legend>Models</legend>
+        {props.settings.models.map((m) => (
+          <label key={m} class="check">
+            <input type="checkbox" name={`model-${m}`} checked={f.models.includes(m)} onChange={() => toggle(m)} />
+            {m}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" disabled={f.models.length === 0}>
+        Apply
+      </button>
+    </form>
+  );
+}
+
+interface FieldProps {
+  f: AttributionFilters;
+  set: (patch: Partial<AttributionFilters>) => void;
+}
+
+/** Which conversions, at which level, over which lookback. */
+function ScopeFields({ settings, f, set }: FieldProps & { settings: Settings }) {
+  return (
+    <>
       <label>
         Conversion
         <select name="conversion" value={f.conversion} onChange={(e) => set({ conversion: e.currentTarget.value })}>
           <option value="">every configured conversion</option>
-          {props.settings.conversions.map((c) => (
+          {settings.conversions.map((c) => (
             <option key={c} value={c}>
               {c}
             </option>
@@ -54,7 +83,7 @@ function Filters(props: { settings: Settings; value: AttributionFilters; onApply
       <label>
         Level
         <select name="level" value={f.level} onChange={(e) => set({ level: e.currentTarget.value })}>
-          {props.settings.levels.map((l) => (
+          {settings.levels.map((l) => (
             <option key={l} value={l}>
               {l.replace('_', ' / ')}
             </option>
@@ -65,6 +94,14 @@ function Filters(props: { settings: Settings; value: AttributionFilters; onApply
         Lookback (days)
         <input name="lookback" type="number" min={1} max={3650} value={f.lookbackDays} onInput={(e) => set({ lookbackDays: Number(e.currentTarget.value) })} />
       </label>
+    </>
+  );
+}
+
+/** How the models treat direct touches, and their parameters. */
+function ModelParamFields({ f, set }: FieldProps) {
+  return (
+    <>
       <label>
         Direct touches
         <select name="direct" value={f.direct} onChange={(e) => set({ direct: e.currentTarget.value })}>
@@ -80,19 +117,7 @@ function Filters(props: { settings: Settings; value: AttributionFilters; onApply
         Markov order
         <input name="markov-order" type="number" min={1} max={4} value={f.markovOrder} onInput={(e) => set({ markovOrder: Number(e.currentTarget.value) })} />
       </label>
-      <fieldset class="models">
-        <legend>Models</legend>
-        {props.settings.models.map((m) => (
-          <label key={m} class="check">
-            <input type="checkbox" name={`model-${m}`} checked={f.models.includes(m)} onChange={() => toggle(m)} />
-            {m}
-          </label>
-        ))}
-      </fieldset>
-      <button type="submit" disabled={f.models.length === 0}>
-        Apply
-      </button>
-    </form>
+    </>
   );
 }
 

@@ -21,11 +21,17 @@ function touchText(t: Record<string, unknown> | null): string {
 /** Events the page keeps; older ones scroll away. */
 const KEEP = 300;
 
-/** The live view: an EventSource on the admin listener (the session cookie signs it in). */
-export function LivePage() {
-  const [filter, setFilter] = useState({ source: '', type: '' });
+interface LiveFilter {
+  source: string;
+  type: string;
+}
+
+/**
+ * The sampled events matching `filter`, newest first, and the stream's state. A changed filter
+ * opens a new stream (and starts the list over); pausing closes it.
+ */
+function useLiveEvents(filter: LiveFilter, paused: boolean) {
   const [events, setEvents] = useState<LiveEvent[]>([]);
-  const [paused, setPaused] = useState(false);
   const [state, setState] = useState('connecting');
   useEffect(() => {
     if (paused) return;
@@ -39,6 +45,14 @@ export function LivePage() {
     es.onmessage = (m) => setEvents((prev) => [JSON.parse(m.data as string) as LiveEvent, ...prev].slice(0, KEEP));
     return () => es.close();
   }, [filter.source, filter.type, paused]);
+  return { events, state };
+}
+
+/** The live view: an EventSource on the admin listener (the session cookie signs it in). */
+export function LivePage() {
+  const [filter, setFilter] = useState<LiveFilter>({ source: '', type: '' });
+  const [paused, setPaused] = useState(false);
+  const { events, state } = useLiveEvents(filter, paused);
   return (
     <div class="page">
       <h2>
@@ -58,33 +72,39 @@ export function LivePage() {
         </button>
       </form>
       <p class="note">A sample of what the collector receives (at most 50 events a second), newest first, with whether it was accepted and the touch read from its page.</p>
-      <div class="table-card">
-        <div class="table-scroll">
-          <table data-testid="live">
-            <thead>
-              <tr>
-                <th>Received</th>
-                <th>Type</th>
-                <th>Event</th>
-                <th>Status</th>
-                <th>Touch</th>
-                <th>Source</th>
+      <LiveTable events={events} />
+    </div>
+  );
+}
+
+function LiveTable({ events }: { events: readonly LiveEvent[] }) {
+  return (
+    <div class="table-card">
+      <div class="table-scroll">
+        <table data-testid="live">
+          <thead>
+            <tr>
+              <th>Received</th>
+              <th>Type</th>
+              <th>Event</th>
+              <th>Status</th>
+              <th>Touch</th>
+              <th>Source</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e, i) => (
+              <tr key={`${e.messageId ?? ''}-${i}`} class={e.status}>
+                <td>{e.at}</td>
+                <td data-col="type">{e.type}</td>
+                <td data-col="event">{e.event ?? ''}</td>
+                <td data-col="status">{e.status === 'accepted' ? 'accepted' : `rejected: ${e.reason ?? ''}`}</td>
+                <td data-col="touch">{touchText(e.touch)}</td>
+                <td>{e.sourceId}</td>
               </tr>
-            </thead>
-            <tbody>
-              {events.map((e, i) => (
-                <tr key={`${e.messageId ?? ''}-${i}`} class={e.status}>
-                  <td>{e.at}</td>
-                  <td data-col="type">{e.type}</td>
-                  <td data-col="event">{e.event ?? ''}</td>
-                  <td data-col="status">{e.status === 'accepted' ? 'accepted' : `rejected: ${e.reason ?? ''}`}</td>
-                  <td data-col="touch">{touchText(e.touch)}</td>
-                  <td>{e.sourceId}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </table>
       </div>
     </div>
   );

@@ -40,63 +40,27 @@ function useChange(reload: () => void): [string, (fn: () => Promise<unknown>, do
   return [message, run];
 }
 
+type Run = (fn: () => Promise<unknown>, done?: string) => void;
+
 function Tokens(props: { member: Member; can: (a: string) => boolean }) {
   const [version, setVersion] = useState(0);
   const ref = encodeURIComponent(props.member.email);
   const load = useApi<{ tokens: Token[] }>(`/admin/members/${ref}/tokens?v=${version}`);
   const [created, setCreated] = useState('');
   const [message, run] = useChange(() => setVersion((v) => v + 1));
-  const [scopes, setScopes] = useState<string[]>(['read']);
-  const [days, setDays] = useState('30');
-  const create = (e: Event) => {
-    e.preventDefault();
+  const create = (scopes: string[], days: number) =>
     run(async () => {
-      const r = await api<{ token: string }>(`/admin/members/${ref}/tokens`, { method: 'POST', body: { name: 'dashboard', scopes, days: Number(days) } });
+      const r = await api<{ token: string }>(`/admin/members/${ref}/tokens`, { method: 'POST', body: { name: 'dashboard', scopes, days } });
       setCreated(r.token);
     });
-  };
+  const manage = props.can('members.tokens');
   return (
     <section class="card" data-testid="member-tokens">
       <h3>Tokens of {props.member.email}</h3>
       {load.state === 'error' ? <p class="error">{load.message}</p> : null}
-      {load.state === 'ok' ? (
-        <DataTable
-          id="tokens"
-          caption={`${load.data.tokens.length} token${load.data.tokens.length === 1 ? '' : 's'}`}
-          csvName="touchline-tokens.csv"
-          rows={load.data.tokens}
-          columns={[
-            { key: 'id', label: 'Token id', value: (t) => t.id },
-            { key: 'name', label: 'Name', value: (t) => t.name },
-            { key: 'scopes', label: 'Scopes', value: (t) => t.scopes.join(', ') },
-            { key: 'expiresAt', label: 'Expires', value: (t) => t.expiresAt },
-            { key: 'lastUsedAt', label: 'Last used', value: (t) => t.lastUsedAt },
-            { key: 'revokedAt', label: 'Revoked', value: (t) => t.revokedAt },
-          ]}
-        />
-      ) : null}
-      {load.state === 'ok' && props.can('members.tokens')
-        ? load.data.tokens
-            .filter((t) => t.revokedAt === null)
-            .map((t) => (
-              <button key={t.id} type="button" class="secondary" data-testid={`revoke-${t.id}`} onClick={() => run(() => api(`/admin/members/${ref}/tokens/${encodeURIComponent(t.id)}`, { method: 'DELETE', body: { reason: 'revoked in the dashboard' } }), `token ${t.id} revoked`)}>
-                Revoke {t.id}
-              </button>
-            ))
-        : null}
-      {props.can('members.tokens') ? (
-        <form class="filters" data-testid="token-form" onSubmit={create}>
-          {SCOPES.map((s) => (
-            <label key={s} class="check">
-              <input type="checkbox" name={`scope-${s}`} checked={scopes.includes(s)} onChange={(e) => setScopes(e.currentTarget.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}
-            </label>
-          ))}
-          <label>
-            Days <input type="number" name="days" min="1" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
-          </label>
-          <button type="submit">Create token</button>
-        </form>
-      ) : null}
+      {load.state === 'ok' ? <TokenTable tokens={load.data.tokens} /> : null}
+      {load.state === 'ok' && manage ? <RevokeButtons tokens={load.data.tokens} memberRef={ref} run={run} /> : null}
+      {manage ? <TokenForm onCreate={create} /> : null}
       {created ? (
         <p class="empty" data-testid="new-token">
           New token, shown this once: <code>{created}</code>
@@ -107,7 +71,66 @@ function Tokens(props: { member: Member; can: (a: string) => boolean }) {
   );
 }
 
-function AddMember(props: { run: (fn: () => Promise<unknown>, done?: string) => void }) {
+function TokenTable({ tokens }: { tokens: Token[] }) {
+  return (
+    <DataTable
+      id="tokens"
+      caption={`${tokens.length} token${tokens.length === 1 ? '' : 's'}`}
+      csvName="touchline-tokens.csv"
+      rows={tokens}
+      columns={[
+        { key: 'id', label: 'Token id', value: (t) => t.id },
+        { key: 'name', label: 'Name', value: (t) => t.name },
+        { key: 'scopes', label: 'Scopes', value: (t) => t.scopes.join(', ') },
+        { key: 'expiresAt', label: 'Expires', value: (t) => t.expiresAt },
+        { key: 'lastUsedAt', label: 'Last used', value: (t) => t.lastUsedAt },
+        { key: 'revokedAt', label: 'Revoked', value: (t) => t.revokedAt },
+      ]}
+    />
+  );
+}
+
+/** One button per token not yet revoked. */
+function RevokeButtons(props: { tokens: Token[]; memberRef: string; run: Run }) {
+  const revoke = (t: Token) =>
+    props.run(() => api(`/admin/members/${props.memberRef}/tokens/${encodeURIComponent(t.id)}`, { method: 'DELETE', body: { reason: 'revoked in the dashboard' } }), `token ${t.id} revoked`);
+  return (
+    <>
+      {props.tokens
+        .filter((t) => t.revokedAt === null)
+        .map((t) => (
+          <button key={t.id} type="button" class="secondary" data-testid={`revoke-${t.id}`} onClick={() => revoke(t)}>
+            Revoke {t.id}
+          </button>
+        ))}
+    </>
+  );
+}
+
+/** A new token's scopes and lifetime in days. */
+function TokenForm(props: { onCreate: (scopes: string[], days: number) => void }) {
+  const [scopes, setScopes] = useState<string[]>(['read']);
+  const [days, setDays] = useState('30');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    props.onCreate(scopes, Number(days));
+  };
+  return (
+    <form class="filters" data-testid="token-form" onSubmit={submit}>
+      {SCOPES.map((s) => (
+        <label key={s} class="check">
+          <input type="checkbox" name={`scope-${s}`} checked={scopes.includes(s)} onChange={(e) => setScopes(e.currentTarget.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}
+        </label>
+      ))}
+      <label>
+        Days <input type="number" name="days" min="1" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+      </label>
+      <button type="submit">Create token</button>
+    </form>
+  );
+}
+
+function AddMember(props: { run: Run }) {
   const [form, setForm] = useState({ name: '', email: '', role: 'viewer' });
   const submit = (e: Event) => {
     e.preventDefault();
@@ -143,7 +166,6 @@ export function MembersPage(props: { can: (action: string) => boolean }) {
   const [role, setRole] = useState('viewer');
   const members = load.state === 'ok' ? load.data.members : [];
   const member = members.find((m) => m.email === picked);
-  const ref = member ? encodeURIComponent(member.email) : '';
   return (
     <div class="page">
       <h2>Members</h2>
@@ -154,20 +176,7 @@ export function MembersPage(props: { can: (action: string) => boolean }) {
           {message}
         </p>
       ) : null}
-      <DataTable
-        id="members"
-        caption={`${members.length} member${members.length === 1 ? '' : 's'}`}
-        csvName="touchline-members.csv"
-        rows={members}
-        columns={[
-          { key: 'name', label: 'Name', value: (m) => m.name },
-          { key: 'email', label: 'E-mail', value: (m) => m.email },
-          { key: 'role', label: 'Role', value: (m) => m.role },
-          { key: 'startDate', label: 'Started', value: (m) => m.startDate },
-          { key: 'endDate', label: 'Last day', value: (m) => m.endDate },
-          { key: 'disabledAt', label: 'Disabled', value: (m) => m.disabledAt },
-        ]}
-      />
+      <MemberTable members={members} />
       <label class="pick">
         Member{' '}
         <select name="member" value={picked} onChange={(e) => setPicked(e.currentTarget.value)}>
@@ -179,27 +188,56 @@ export function MembersPage(props: { can: (action: string) => boolean }) {
           ))}
         </select>
       </label>
-      {member && props.can('members.set-role') ? (
-        <div class="filters" data-testid="member-actions">
-          <label>
-            New role
-            <select name="new-role" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          </label>
-          <button type="button" data-testid="set-role" onClick={() => run(() => api(`/admin/members/${ref}/role`, { method: 'POST', body: { role } }), `${member.email} is now ${role}`)}>
-            Set role
-          </button>
-          {props.can('members.disable') && member.disabledAt === null ? (
-            <button type="button" class="secondary" data-testid="disable" onClick={() => run(() => api(`/admin/members/${ref}/disable`, { method: 'POST', body: {} }), `${member.email} disabled`)}>
-              Disable {member.email}
-            </button>
-          ) : null}
-        </div>
-      ) : null}
+      {member && props.can('members.set-role') ? <MemberActions member={member} can={props.can} role={role} setRole={setRole} run={run} /> : null}
       {member && props.can('members.tokens') ? <Tokens key={`${member.id}-${version}`} member={member} can={props.can} /> : null}
+    </div>
+  );
+}
+
+function MemberTable({ members }: { members: Member[] }) {
+  return (
+    <DataTable
+      id="members"
+      caption={`${members.length} member${members.length === 1 ? '' : 's'}`}
+      csvName="touchline-members.csv"
+      rows={members}
+      columns={[
+        { key: 'name', label: 'Name', value: (m) => m.name },
+        { key: 'email', label: 'E-mail', value: (m) => m.email },
+        { key: 'role', label: 'Role', value: (m) => m.role },
+        { key: 'startDate', label: 'Started', value: (m) => m.startDate },
+        { key: 'endDate', label: 'Last day', value: (m) => m.endDate },
+        { key: 'disabledAt', label: 'Disabled', value: (m) => m.disabledAt },
+      ]}
+    />
+  );
+}
+
+/**
+ * Setting the picked member's role, and disabling them. The chosen role is the page's state, so it
+ * stays while another member is picked.
+ */
+function MemberActions(props: { member: Member; can: (action: string) => boolean; role: string; setRole: (r: string) => void; run: Run }) {
+  const { member, role, run } = props;
+  const ref = encodeURIComponent(member.email);
+  return (
+    <div class="filters" data-testid="member-actions">
+      <label>
+        New role
+        <select name="new-role" value={role} onChange={(e) => props.setRole(e.currentTarget.value)}>
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      <button type="button" data-testid="set-role" onClick={() => run(() => api(`/admin/members/${ref}/role`, { method: 'POST', body: { role } }), `${member.email} is now ${role}`)}>
+        Set role
+      </button>
+      {props.can('members.disable') && member.disabledAt === null ? (
+        <button type="button" class="secondary" data-testid="disable" onClick={() => run(() => api(`/admin/members/${ref}/disable`, { method: 'POST', body: {} }), `${member.email} disabled`)}>
+          Disable {member.email}
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { rangeQuery } from '../api.js';
 import { TimeChart } from '../charts/time-chart.js';
 import { fmtDec, fmtInt, fmtPct } from '../format.js';
 import { DataTable } from '../table.js';
-import { useApi } from '../use-api.js';
+import { useApi, type Load } from '../use-api.js';
 import type { Overview } from '../types.js';
 
 function Tile(props: { label: string; value: string; id: string; hint?: string }) {
@@ -20,8 +20,8 @@ function Share(props: { label: string; part: number; whole: number; id: string; 
   return <Tile id={props.id} label={props.label} value={fmtPct(props.part, props.whole)} hint={`${fmtInt(props.part)} of ${fmtInt(props.whole)} ${props.of}`} />;
 }
 
-export function OverviewPage(props: { range: { since: string; until: string } }) {
-  const load = useApi<Overview>(`/admin/dashboard/overview${rangeQuery(props.range)}`);
+/** The day axis and the two charts' series, computed once per answer. */
+function useOverviewSeries(load: Load<Overview>) {
   const days = useMemo(() => (load.state === 'ok' ? load.data.days.map((d) => d.day) : []), [load]);
   const series = useMemo(() => {
     if (load.state !== 'ok') return { traffic: [], outcome: [] };
@@ -37,23 +37,22 @@ export function OverviewPage(props: { range: { since: string; until: string } })
       ],
     };
   }, [load]);
+  return { days, series };
+}
+
+export function OverviewPage(props: { range: { since: string; until: string } }) {
+  const load = useApi<Overview>(`/admin/dashboard/overview${rangeQuery(props.range)}`);
+  const { days, series } = useOverviewSeries(load);
   if (load.state === 'loading') return <p class="loading">Loading the overview…</p>;
   if (load.state === 'error') return <p class="error">The overview could not be read: {load.message}</p>;
   const o = load.data;
-  const h = o.health;
   return (
     <div class="page">
       <h2>
         Overview <small>{o.since} – {o.until} (UTC)</small>
       </h2>
       {o.totals.events === 0 ? <p class="empty">No events in this range. New here? Run <code>npx touchline demo</code> to load a demo shop’s journeys.</p> : null}
-      <div class="tiles">
-        <Tile id="tile-events" label="Events" value={fmtInt(o.totals.events)} />
-        <Tile id="tile-visitors" label="Visitors" value={fmtInt(o.totals.visitors)} hint="distinct anonymous ids" />
-        <Tile id="tile-conversions" label="Conversions" value={fmtInt(o.totals.conversions)} />
-        <Tile id="tile-revenue" label="Revenue" value={fmtDec(o.totals.revenue)} />
-        <Tile id="tile-failed" label="Failed events" value={fmtInt(o.totals.failed)} hint="see Data quality" />
-      </div>
+      <TotalTiles totals={o.totals} />
       <div class="charts">
         <section class="card">
           <h3>Events and visitors per day</h3>
@@ -64,6 +63,28 @@ export function OverviewPage(props: { range: { since: string; until: string } })
           <TimeChart days={days} series={series.outcome} label="conversions and revenue per day" />
         </section>
       </div>
+      <DataHealth health={o.health} />
+      <DaysTable days={o.days} />
+    </div>
+  );
+}
+
+function TotalTiles({ totals: t }: { totals: Overview['totals'] }) {
+  return (
+    <div class="tiles">
+      <Tile id="tile-events" label="Events" value={fmtInt(t.events)} />
+      <Tile id="tile-visitors" label="Visitors" value={fmtInt(t.visitors)} hint="distinct anonymous ids" />
+      <Tile id="tile-conversions" label="Conversions" value={fmtInt(t.conversions)} />
+      <Tile id="tile-revenue" label="Revenue" value={fmtDec(t.revenue)} />
+      <Tile id="tile-failed" label="Failed events" value={fmtInt(t.failed)} hint="see Data quality" />
+    </div>
+  );
+}
+
+/** How much of the traffic carries a touch, and who captured the landings. */
+function DataHealth({ health: h }: { health: Overview['health'] }) {
+  return (
+    <>
       <h3>Data health</h3>
       <div class="tiles">
         <Share id="health-utm" label="Sessions with UTMs" part={h.withUtm} whole={h.sessions} of="sessions" />
@@ -83,20 +104,25 @@ export function OverviewPage(props: { range: { since: string; until: string } })
           { key: 'share', label: 'Share', value: (r) => r.arrivals, show: (r) => fmtPct(r.arrivals, h.arrivals.reduce((s, x) => s + x.arrivals, 0)), numeric: true },
         ]}
       />
-      <DataTable
-        id="days"
-        caption="Per day, newest first"
-        csvName="touchline-overview-days.csv"
-        rows={[...o.days].reverse()}
-        columns={[
-          { key: 'day', label: 'Day', value: (r) => r.day },
-          { key: 'events', label: 'Events', value: (r) => r.events, show: (r) => fmtInt(r.events), numeric: true },
-          { key: 'visitors', label: 'Visitors', value: (r) => r.visitors, show: (r) => fmtInt(r.visitors), numeric: true },
-          { key: 'conversions', label: 'Conversions', value: (r) => r.conversions, show: (r) => fmtInt(r.conversions), numeric: true },
-          { key: 'revenue', label: 'Revenue', value: (r) => r.revenue, show: (r) => fmtDec(r.revenue), numeric: true },
-          { key: 'failed', label: 'Failed', value: (r) => r.failed, show: (r) => fmtInt(r.failed), numeric: true },
-        ]}
-      />
-    </div>
+    </>
+  );
+}
+
+function DaysTable({ days }: { days: Overview['days'] }) {
+  return (
+    <DataTable
+      id="days"
+      caption="Per day, newest first"
+      csvName="touchline-overview-days.csv"
+      rows={[...days].reverse()}
+      columns={[
+        { key: 'day', label: 'Day', value: (r) => r.day },
+        { key: 'events', label: 'Events', value: (r) => r.events, show: (r) => fmtInt(r.events), numeric: true },
+        { key: 'visitors', label: 'Visitors', value: (r) => r.visitors, show: (r) => fmtInt(r.visitors), numeric: true },
+        { key: 'conversions', label: 'Conversions', value: (r) => r.conversions, show: (r) => fmtInt(r.conversions), numeric: true },
+        { key: 'revenue', label: 'Revenue', value: (r) => r.revenue, show: (r) => fmtDec(r.revenue), numeric: true },
+        { key: 'failed', label: 'Failed', value: (r) => r.failed, show: (r) => fmtInt(r.failed), numeric: true },
+      ]}
+    />
   );
 }

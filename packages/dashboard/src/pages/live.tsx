@@ -14,8 +14,17 @@ interface LiveEvent {
 
 /** The parsed touch's marketing fields (the URL and referrer themselves are left out: they are long). */
 function touchText(t: Record<string, unknown> | null): string {
-  const parts = Object.entries(t ?? {}).filter(([k, v]) => k !== 'url' && k !== 'referrer' && v !== undefined && v !== null && v !== '');
-  return parts.length === 0 ? '—' : parts.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const parts = touchParts(t ?? {});
+  return parts.length === 0 ? '—' : parts.join(' ');
+}
+
+/** `key=value` for each field of the touch; a nested object (the click ids) by its own fields. */
+function touchParts(t: Record<string, unknown>): string[] {
+  return Object.entries(t).flatMap(([k, v]) => {
+    if (k === 'url' || k === 'referrer' || v === undefined || v === null || v === '') return [];
+    if (typeof v === 'object' && !Array.isArray(v)) return touchParts(v as Record<string, unknown>);
+    return [`${k}=${String(v)}`];
+  });
 }
 
 /** Events the page keeps; older ones scroll away. */

@@ -209,7 +209,7 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     await expect.poll(() => page.locator('[data-testid=live-state]').textContent()).toBe('live');
     const post = (batch: unknown[]) =>
       fetch(`${h.url}/v1/batch`, { method: 'POST', headers: { authorization: h.auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
-    const url = 'https://shop.example/?utm_source=live_test&utm_medium=email&utm_campaign=<b>x</b>';
+    const url = 'https://shop.example/?utm_source=live_test&utm_medium=email&utm_campaign=<b>x</b>&gclid=Cj0-live';
     await post([
       { type: 'page', anonymousId: 'live-visitor', context: { page: { url } } },
       { type: 'track', anonymousId: 'live-visitor', properties: {} },
@@ -218,7 +218,11 @@ describe.skipIf(skipReason)('the dashboard in Chromium, on the demo shop', () =>
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(2);
     const pageRow = rows.filter({ hasText: 'live_test' });
     expect(await pageRow.locator('td[data-col=status]').textContent()).toBe('accepted');
-    expect(await pageRow.locator('td[data-col=touch]').textContent()).toContain('utm_campaign=<b>x</b>');
+    const touch = await pageRow.locator('td[data-col=touch]').textContent();
+    expect(touch).toContain('utm_campaign=<b>x</b>');
+    // the click ids are the touch's nested object: shown by their own names, not as [object Object]
+    expect(touch).toContain('gclid=Cj0-live');
+    expect(touch).not.toContain('[object');
     expect(await page.locator('[data-testid=live] b').count()).toBe(0);
     expect(await rows.filter({ hasText: 'rejected' }).count()).toBeGreaterThanOrEqual(1);
     await shot('live');

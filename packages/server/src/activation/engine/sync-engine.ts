@@ -124,7 +124,7 @@ async function closeEngine(ctx: EngineContext, active: ReturnType<typeof createA
   for (const a of runs) a.stop('paused', 'shutting down');
   // Requests in flight finish and are checkpointed; a run that does not end within the grace
   // period is left to the next start, which finds it interrupted and resumes it.
-  const left = await settledWithin(runs.map((a) => a.done), CLOSE_GRACE_MS);
+  const left = await settledWithin(runs.map((a) => a.done), CLOSE_GRACE_MS, (ms, fn) => ctx.clock.after(ms, fn));
   if (left > 0) ctx.log.warn('sync engine closed with runs still stopping; they resume at the next start', { runs: left });
   releaseOwner(ctx.owner);
 }

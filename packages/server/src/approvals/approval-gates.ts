@@ -67,7 +67,7 @@ export const startRun = (ctx: ApprovalsContext, a: ApprovalRecord): Promise<stri
       (run) => resolve(run.runId),
       (err: unknown) => {
         reject(err);
-        ctx.d.log('an approved sync run failed', { approval: a.id, sync: a.syncName, error: (err as Error).message });
+        ctx.d.log('an approved sync run failed', { approval: a.id, sync: a.syncName, error: err instanceof Error ? err.message : String(err) });
       },
     );
   });

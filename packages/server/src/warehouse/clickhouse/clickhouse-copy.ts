@@ -14,6 +14,8 @@ export type CopyTable = (typeof COPY_TABLES)[number];
 
 export interface CopyPort {
   readonly flavor: TimestampFlavor;
+  /** The warehouse clock's time (epoch ms): a checkpoint row copied without its time is stamped with it. */
+  now(): number;
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
 }
 
@@ -77,14 +79,14 @@ const copySources: CopyStep = (port, rows) =>
     })),
   );
 
-/** Loader checkpoints, in whole seconds; a row without a time is stamped now (the copy's time). */
+/** Loader checkpoints, in whole seconds; a row without a time is stamped with the copy's time. */
 const copyCheckpoints: CopyStep = (port, rows) =>
   port.insert(
     STORE.checkpoints,
     rows.map((r) => ({
       collector_id: r['collector_id'],
       segment_seq: r['segment_seq'],
-      updated_at: Math.floor((Number.isFinite(ms(r['updated_at'])) ? ms(r['updated_at']) : Date.now()) / 1000),
+      updated_at: Math.floor((Number.isFinite(ms(r['updated_at'])) ? ms(r['updated_at']) : port.now()) / 1000),
     })),
   );
 

@@ -11,13 +11,13 @@
  * Options (environment): BENCH_ROWS (default 1000000), BENCH_RATE_REQUESTS (20), BENCH_RATE_WINDOW_MS
  * (1000), BENCH_RATE_SECONDS (12).
  */
-import { systemClock } from '@touchline/destinations';
 import { startHubspotStandIn } from '@touchline/destinations/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRateGates } from '../src/activation/engine/rate-gate.js';
 import { createSyncEngine } from '../src/activation/engine/sync-engine.js';
+import { systemClock } from '../src/clock/clock.js';
 import { resolveConfig } from '../src/config/config.js';
 import { openClickHouseWarehouse } from '../src/warehouse/clickhouse/clickhouse-warehouse.js';
 import { openDuckDBWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';

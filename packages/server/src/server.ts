@@ -150,7 +150,7 @@ export interface StartOptions {
   /** Listen on the configured ports (false: in-process only, for tests). @defaultValue true */
   readonly listen?: boolean;
   readonly now?: () => Date;
-  /** Time and timers of the spool, the derived model and (unless `now` is given) the collector; tests advance one. @defaultValue the system clock */
+  /** Time and timers of the spool, the derived model, the jobs (activation included) and (unless `now` is given) the collector; tests advance one. @defaultValue the system clock */
   readonly clock?: Clock;
   /** Where log lines go; `log.level` decides which and what they may carry. @defaultValue JSON lines on stderr (logging/json-sink.ts) */
   readonly log?: LogSink;
@@ -377,7 +377,7 @@ async function startJobs(b: StartBase, c: Control, s: Storage, opened: Closer[])
     onForwardingRuleApproved: () => activationRef?.forwardingApproved(),
   });
   const activation = await startActivation({
-    config, warehouse, dataDir: b.dataDir, log, schedule: b.options.listen !== false, ...(b.options.fetch ? { fetch: b.options.fetch } : {}), auth: c.connections.auth, suppressed: c.checks.record,
+    config, warehouse, dataDir: b.dataDir, log, clock, schedule: b.options.listen !== false, ...(b.options.fetch ? { fetch: b.options.fetch } : {}), auth: c.connections.auth, suppressed: c.checks.record,
     scheduledGate: approvals.gateFor(SCHEDULER, { forced: false, full: false }),
     onRunEnded: (run) => c.metrics.countSyncRun(run),
     forwardingApproval: ruleApprovals.state,
@@ -470,7 +470,7 @@ function readinessOf(b: StartBase, warehouse: Warehouse): () => Promise<Record<s
 /** Every part the apps serve, from the start's steps. */
 function appPartsOf(b: StartBase, c: Control, s: Storage, j: Jobs, d: Doors): AppParts {
   const privacy = privacyRequests({
-    warehouse: c.warehouse, touchStore: d.touches.store, db: c.people.store.db, hash: c.checks.hash, suppressions: c.checks.suppressions, now: b.now,
+    warehouse: c.warehouse, touchStore: d.touches.store, db: c.people.store.db, hash: c.checks.hash, suppressions: c.checks.suppressions, now: b.now, clock: b.clock,
     newId: () => `prv_${randomBytes(8).toString('hex')}`, settle: () => j.loader.flush(),
   });
   return {

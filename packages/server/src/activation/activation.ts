@@ -1,4 +1,5 @@
-import { systemClock, type AccessTokenProvider, type Clock, type FetchLike, type Logger } from '@touchline/destinations';
+import type { AccessTokenProvider, FetchLike, Logger } from '@touchline/destinations';
+import { systemClock, type Clock } from '../clock/clock.js';
 import type { LoadBatch, Warehouse } from '../warehouse/warehouse.js';
 import type { ActivationConfig } from './config/activation-config.js';
 import { createRateGates } from './engine/rate-gate.js';

@@ -122,6 +122,7 @@ function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
   let queue: Promise<unknown> = Promise.resolve();
   return <T>(work: () => Promise<T>): Promise<T> => {
     const p = queue.then(work);
+    // The queue only orders writes: each caller gets its own failure through `p`.
     queue = p.catch(() => undefined);
     return p;
   };

@@ -1,7 +1,8 @@
 /**
- * Time, passed in: every module outside activation that reads the time or runs a timer takes a
- * `Clock`, so a test advances it (test/support/manual-clock.ts) instead of sleeping. The shape
- * extends `@touchline/destinations`' `Clock` (`now()`), so one clock serves activation too.
+ * Time, passed in: every module that reads the time or runs a timer (activation's scheduler,
+ * heartbeats and retry waits included) takes a `Clock`, so a test advances it
+ * (test/support/manual-clock.ts) instead of sleeping. The shape extends `@touchline/destinations`'
+ * `Clock` (`now()`), so the same clock is what destinations see when they send.
  */
 export interface Clock {
   /** Milliseconds since the epoch. */

@@ -50,8 +50,7 @@ export async function ensurePrivateDataDir(dataDir: string, alsoFiles: readonly 
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isSymbolicLink()) continue;
-      // A configured file not created yet has nothing to tighten.
-    const st = await lstat(path).catch(() => null);
+      const st = await lstat(path).catch(() => null);
       if (!st) continue; // removed meanwhile
       await tighten(path, st.isDirectory(), st.mode);
       if (st.isDirectory()) await walk(path);
@@ -61,6 +60,7 @@ export async function ensurePrivateDataDir(dataDir: string, alsoFiles: readonly 
   await tighten(dataDir, true, root.mode);
   await walk(dataDir);
   for (const path of alsoFiles) {
+    // A configured file not created yet has nothing to tighten.
     const st = await lstat(path).catch(() => null);
     if (st?.isFile()) await tighten(path, false, st.mode);
   }

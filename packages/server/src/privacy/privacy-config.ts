@@ -9,6 +9,7 @@ const isRegex = (s: string): boolean => {
     new RegExp(s, 'g');
     return true;
   } catch {
+    // The schema's refine turns false into an error naming the pattern.
     return false;
   }
 };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Clock } from '../clock/clock.js';
 import type { TouchStore } from '../tracker-endpoint/touch-store.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { countPersonRows, erasePersonRows, pendingMutations, type RemovedRows } from './erase-person.js';
@@ -15,8 +16,8 @@ export interface PrivacyDeps {
   readonly suppressions: SuppressionList;
   readonly now: () => Date;
   readonly newId: () => string;
-  /** Waits between two looks at ClickHouse's running deletes. @defaultValue 500 ms of real time */
-  readonly pause?: () => Promise<void>;
+  /** Times the wait between two looks at ClickHouse's running deletes (500 ms on it). */
+  readonly clock: Clock;
   /**
    * Loads what the spool holds (the loader's flush), run after the suppression entry is written:
    * a load already under way finishes before the delete, and the rest is filtered. @defaultValue none
@@ -65,7 +66,75 @@ interface RequestRow {
   finished_at: string | null;
 }
 
-const sleep = () => new Promise<void>((r) => setTimeout(r, 500));
+/** Between two looks at ClickHouse's running deletes. */
+const PAUSE_MS = 500;
+
+/** The control store's statements for privacy requests, prepared once. */
+function requestStatements(db: Database.Database) {
+  return {
+    insert: db.prepare(
+      'INSERT INTO privacy_requests (id, subject_hash, subject_kind, created_at, created_by, status, identifiers, removed, pending, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    finish: db.prepare('UPDATE privacy_requests SET status = ?, pending = ?, finished_at = ? WHERE id = ?'),
+    record: db.prepare('UPDATE privacy_requests SET status = ?, removed = ?, pending = ?, finished_at = ? WHERE id = ?'),
+    byId: db.prepare<[string], RequestRow>('SELECT * FROM privacy_requests WHERE id = ?'),
+    all: db.prepare<[], RequestRow>('SELECT * FROM privacy_requests ORDER BY created_at DESC'),
+  };
+}
+type Statements = ReturnType<typeof requestStatements>;
+
+/** Waits for the deletes created since `since`, up to `waitMs`; returns the tables still running. */
+async function waitFor(d: PrivacyDeps, since: string, waitMs: number): Promise<string[]> {
+  const deadline = d.now().getTime() + waitMs;
+  let pending = await pendingMutations(d.warehouse, since);
+  while (pending.length > 0 && d.now().getTime() < deadline) {
+    await new Promise<void>((r) => d.clock.after(PAUSE_MS, r));
+    pending = await pendingMutations(d.warehouse, since);
+  }
+  return pending;
+}
+
+/** What a request shows whether or not it runs: who, whom (hashed), and how far the person reaches. */
+type RequestBase = Pick<PrivacyRequest, 'subjectKind' | 'subjectHash' | 'identifiers' | 'createdAt' | 'createdBy'>;
+
+/** The dry run: what is spooled is the person's too, loaded first so the counts include it. */
+async function countOnly(d: PrivacyDeps, person: PersonIdentifiers, base: RequestBase): Promise<PrivacyRequest> {
+  await d.settle?.();
+  const { counts } = await countPersonRows(d.warehouse, person);
+  return { ...base, id: null, status: 'dry_run', removed: counts, pending: [], finishedAt: null };
+}
+
+/**
+ * The delete itself. On the record and suppressed before anything is deleted: a failure part way
+ * leaves a `running` request and a suppressed person, and the same delete run again finishes it.
+ */
+async function erasePerson(d: PrivacyDeps, st: Statements, subject: Subject, person: PersonIdentifiers, base: RequestBase, waitMs: number): Promise<PrivacyRequest> {
+  const own = person.ids.filter((id) => !person.shared.includes(id));
+  const id = d.newId();
+  const hashes = [...new Set([subject.value, ...own, ...person.emails].map(d.hash))];
+  st.insert.run(id, base.subjectHash, subject.kind, base.createdAt, base.createdBy, 'running', JSON.stringify(base.identifiers), '{}', '[]', null);
+  d.suppressions.add(id, hashes, base.createdAt);
+  await d.settle?.();
+  const removed = await eraseWithRetry(d, person);
+  removed['touch_store'] = await d.touchStore.forget(own);
+  const pending = await waitFor(d, base.createdAt, waitMs);
+  const finishedAt = pending.length === 0 ? d.now().toISOString() : null;
+  const status: RequestStatus = pending.length === 0 ? 'done' : 'pending';
+  st.record.run(status, JSON.stringify(removed), JSON.stringify(pending), finishedAt, id);
+  return { ...base, id, status, removed, pending, finishedAt };
+}
+
+/** A request as stored, its ClickHouse deletes looked at again; null when there is none. */
+async function requestStatus(d: PrivacyDeps, st: Statements, id: string): Promise<PrivacyRequest | null> {
+  const row = st.byId.get(id);
+  if (!row) return null;
+  if (row.status === 'pending') {
+    const pending = await pendingMutations(d.warehouse, row.created_at);
+    if (pending.length === 0) st.finish.run('done', '[]', d.now().toISOString(), id);
+    else st.finish.run('pending', JSON.stringify(pending), null, id);
+  }
+  return requestOf(st.byId.get(id)!);
+}
 
 /**
  * Privacy requests (docs/governance.md, "Privacy"): removing a person — resolved through identity
@@ -73,24 +142,7 @@ const sleep = () => new Promise<void>((r) => setTimeout(r, 500));
  * of theirs is stored or sent again.
  */
 export function privacyRequests(d: PrivacyDeps) {
-  const insert = d.db.prepare(
-    'INSERT INTO privacy_requests (id, subject_hash, subject_kind, created_at, created_by, status, identifiers, removed, pending, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const finish = d.db.prepare('UPDATE privacy_requests SET status = ?, pending = ?, finished_at = ? WHERE id = ?');
-  const record = d.db.prepare('UPDATE privacy_requests SET status = ?, removed = ?, pending = ?, finished_at = ? WHERE id = ?');
-  const byId = d.db.prepare<[string], RequestRow>('SELECT * FROM privacy_requests WHERE id = ?');
-
-  /** Waits for the deletes created since `since`, up to `waitMs`; returns the tables still running. */
-  async function waitFor(since: string, waitMs: number): Promise<string[]> {
-    const deadline = d.now().getTime() + waitMs;
-    let pending = await pendingMutations(d.warehouse, since);
-    while (pending.length > 0 && d.now().getTime() < deadline) {
-      await (d.pause ?? sleep)();
-      pending = await pendingMutations(d.warehouse, since);
-    }
-    return pending;
-  }
-
+  const st = requestStatements(d.db);
   return {
     /**
      * Removes the subject's person, or (dry run) counts what would be removed. The suppression
@@ -98,48 +150,12 @@ export function privacyRequests(d: PrivacyDeps) {
      */
     async deletePerson(subject: Subject, o: DeleteOptions): Promise<PrivacyRequest> {
       const person = await personIdentifiers(d.warehouse, subject);
-      const own = person.ids.filter((id) => !person.shared.includes(id));
       const identifiers = { ids: person.ids.length, shared: person.shared.length, emails: person.emails.length };
-      const subjectHash = d.hash(subject.value);
-      const createdAt = d.now().toISOString();
-      const base = { subjectKind: subject.kind, subjectHash, identifiers, createdAt, createdBy: o.by };
-      if (o.dryRun) {
-        // What is spooled is the person's too: loaded first, so the counts include it.
-        await d.settle?.();
-        const { counts } = await countPersonRows(d.warehouse, person);
-        return { ...base, id: null, status: 'dry_run', removed: counts, pending: [], finishedAt: null };
-      }
-      const id = d.newId();
-      const hashes = [...new Set([subject.value, ...own, ...person.emails].map(d.hash))];
-      // On the record and suppressed before anything is deleted: a failure part way leaves a
-      // `running` request and a suppressed person, and the same delete run again finishes it.
-      insert.run(id, subjectHash, subject.kind, createdAt, o.by, 'running', JSON.stringify(identifiers), '{}', '[]', null);
-      d.suppressions.add(id, hashes, createdAt);
-      await d.settle?.();
-      const removed = await eraseWithRetry(d, person);
-      removed['touch_store'] = await d.touchStore.forget(own);
-      const pending = await waitFor(createdAt, o.waitMs);
-      const finishedAt = pending.length === 0 ? d.now().toISOString() : null;
-      const status: RequestStatus = pending.length === 0 ? 'done' : 'pending';
-      record.run(status, JSON.stringify(removed), JSON.stringify(pending), finishedAt, id);
-      return { ...base, id, status, removed, pending, finishedAt };
+      const base: RequestBase = { subjectKind: subject.kind, subjectHash: d.hash(subject.value), identifiers, createdAt: d.now().toISOString(), createdBy: o.by };
+      return o.dryRun ? countOnly(d, person, base) : erasePerson(d, st, subject, person, base, o.waitMs);
     },
-
-    /** A request as stored, its ClickHouse deletes looked at again; null when there is none. */
-    async status(id: string): Promise<PrivacyRequest | null> {
-      const row = byId.get(id);
-      if (!row) return null;
-      if (row.status === 'pending') {
-        const pending = await pendingMutations(d.warehouse, row.created_at);
-        if (pending.length === 0) finish.run('done', '[]', d.now().toISOString(), id);
-        else finish.run('pending', JSON.stringify(pending), null, id);
-      }
-      return requestOf(byId.get(id)!);
-    },
-
-    list(): PrivacyRequest[] {
-      return d.db.prepare<[], RequestRow>('SELECT * FROM privacy_requests ORDER BY created_at DESC').all().map(requestOf);
-    },
+    status: (id: string): Promise<PrivacyRequest | null> => requestStatus(d, st, id),
+    list: (): PrivacyRequest[] => st.all.all().map(requestOf),
   };
 }
 export type PrivacyRequests = ReturnType<typeof privacyRequests>;

@@ -70,6 +70,7 @@ function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
+    // A malformed escape (`%E0%A4%A`): matched as written, which is what the page sent.
     return s;
   }
 }

@@ -104,6 +104,7 @@ export function shareSuppressions(o: SharingOptions): SharedSuppressions {
   return {
     sync,
     idle: async () => {
+      // Waits only: the tick above already logged the failure.
       await running?.catch(() => undefined);
     },
     stop,

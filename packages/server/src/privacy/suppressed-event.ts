@@ -38,6 +38,7 @@ export function isSuppressedRow(list: SuppressionList, line: string): boolean {
   try {
     row = obj(JSON.parse(line));
   } catch {
+    // Not JSON: the loader quarantines the line (see above), nothing of a person's is in it to match.
     return false;
   }
   if (!row) return false;
@@ -45,6 +46,7 @@ export function isSuppressedRow(list: SuppressionList, line: string): boolean {
     try {
       return isSuppressedEvent(list, JSON.parse(String(row['raw'])));
     } catch {
+      // A quarantined body that was never JSON names no one: kept as it came.
       return false;
     }
   }

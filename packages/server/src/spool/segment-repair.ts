@@ -86,6 +86,7 @@ function isRow(line: string): boolean {
     JSON.parse(line);
     return true;
   } catch {
+    // Not JSON: a line cut by the crash, which the repair drops.
     return false;
   }
 }

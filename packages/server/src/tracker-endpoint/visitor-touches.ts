@@ -66,6 +66,7 @@ function siteDomainsFor(url: string | undefined, configured: readonly string[]):
   try {
     host = url ? new URL(url).hostname : undefined;
   } catch {
+    // A page URL we cannot parse has no domain of its own: the configured ones still count.
     host = undefined;
   }
   if (!host) return configured;

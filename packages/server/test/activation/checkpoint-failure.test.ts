@@ -1,7 +1,8 @@
+import type { FetchLike } from '@touchline/destinations';
 import { startHubspotStandIn, type HubspotStandIn } from '@touchline/destinations/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
-import { activationConfig, duckWarehouse, FAST_RETRY, testEngine, type TestWarehouse } from './support.js';
+import { activationConfig, duckWarehouse, FAST_RETRY, manualClock, testEngine, type TestWarehouse } from './support.js';
 
 const ROWS = 250;
 
@@ -40,6 +41,36 @@ describe('a checkpoint that cannot be written fails the run, and the next run se
   });
   const withEndpoint = () => ({ ...config, destinations: { hs: { ...config.destinations['hs']!, config: { ...(config.destinations['hs']!.config as object), endpoint: hubspot.url } } } });
   const receipts = () => Array.from({ length: ROWS }, (_, i) => hubspot.received(`user${i}@example.com`));
+
+  it('while a request is out, the run beats on the engine clock (a checkpoint of no rows every 2 s), and stops once it ended', async () => {
+    const clock = manualClock(Date.parse('2026-12-07T12:00:00.000Z'));
+    let out: () => void = () => undefined;
+    let release: () => void = () => undefined;
+    const sent = new Promise<void>((r) => (out = r));
+    const held = new Promise<void>((r) => (release = r));
+    // The first request waits for the test: the run is mid-send while the clock moves.
+    const fetch: FetchLike = async (url, init) => {
+      out();
+      await held;
+      return globalThis.fetch(url, init);
+    };
+    const engine = testEngine(withEndpoint(), w.warehouse, { clock, fetch });
+    const running = engine.run('usage');
+    await sent;
+    const beat = async () => (await engine.history('usage', 1))[0]?.heartbeatAt;
+    expect(await beat()).toBe('2026-12-07T12:00:00.000Z');
+    // The one timer of the run mid-send is its heartbeat, on the engine's clock.
+    expect(clock.timers()).toBe(1);
+    clock.advance(2000);
+    // The heartbeat's write goes on after advance returns: wait for it to land.
+    for (let i = 0; i < 500 && (await beat()) === '2026-12-07T12:00:00.000Z'; i++) await new Promise((r) => setImmediate(r));
+    expect(await beat()).toBe('2026-12-07T12:00:02.000Z');
+    release();
+    expect(await running).toMatchObject({ status: 'succeeded', delivered: ROWS, heartbeatAt: '2026-12-07T12:00:02.000Z' });
+    // No heartbeat (nor any other timer of the run) is left on the clock.
+    expect(clock.timers()).toBe(0);
+    await engine.close();
+  });
 
   it('the last checkpoint (counters, after every row was recorded) fails: the run is failed, not succeeded', async () => {
     let armed = false;

@@ -1,4 +1,4 @@
-import { silentLogger, systemClock } from '@touchline/destinations';
+import { silentLogger } from '@touchline/destinations';
 import { startHubspotStandIn, type HubspotStandIn } from '@touchline/destinations/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../src/activation/engine/scheduler.js';
@@ -68,12 +68,14 @@ describe('scheduled syncs', () => {
 
     // A scheduler started later counts from the last run's start, not from its own.
     clock.advance(200);
-    const later = createScheduler({ syncs: cfg.syncs, engine: watched, clock, logger: silentLogger, tickMs: 3_600_000 });
+    // This one ticks on its own timer, every 100 ms of the clock: at 12:00:01.500 the sync is due.
+    const later = createScheduler({ syncs: cfg.syncs, engine: watched, clock, logger: silentLogger, tickMs: 100 });
     await later.start();
     expect(engine.isRunning('s')).toBe(false);
-    clock.advance(300);
     nextStart();
-    later.tick();
+    clock.advance(299);
+    expect(engine.isRunning('s')).toBe(false);
+    clock.advance(1);
     expect(engine.isRunning('s')).toBe(true);
     await started;
     await later.idle();
@@ -90,7 +92,8 @@ describe('scheduled syncs', () => {
     expect(paused.status).toBe('paused');
     await first.close();
     const engine = testEngine(cfg, w.warehouse);
-    const scheduler = createScheduler({ syncs: cfg.syncs, engine, clock: systemClock, logger: silentLogger, tickMs: 50 });
+    // The start resumes it: no tick of the scheduler's clock is needed.
+    const scheduler = createScheduler({ syncs: cfg.syncs, engine, clock: manualClock(), logger: silentLogger });
     await scheduler.start();
     await scheduler.idle();
     const [run] = await engine.history('s');

@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from '@touchline/destinations';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../../src/clock/clock.js';
 import type { ActivationConfig } from '../../src/activation/config/activation-config.js';
 import { createRateGates } from '../../src/activation/engine/rate-gate.js';
 import { createSyncEngine, type SyncEngineDeps } from '../../src/activation/engine/sync-engine.js';
@@ -80,11 +80,8 @@ export function testEngine(config: ActivationConfig, warehouse: Warehouse, over:
   return createSyncEngine({ config, warehouse, fetch: globalThis.fetch, clock, gates: createRateGates(clock), ...over });
 }
 
-/** A clock that moves only when the test moves it. */
-export function manualClock(start: number): Clock & { advance(ms: number): void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
-}
+/** A clock that moves only when the test moves it, firing the engine's timers that fall due. */
+export { manualClock } from '../support/manual-clock.js';
 
 /** Short retry settings so fault tests finish quickly. */
 export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200 } as const;

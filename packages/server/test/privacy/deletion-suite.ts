@@ -103,7 +103,7 @@ export function deletionSuite(engine: DeletionEngine): void {
     expect(r.removed.failed_events).toBe(1);
     expect(r.removed.sync_state).toBeGreaterThanOrEqual(1);
     expect(await adaEventsStored()).toBe(7);
-    expect(await h.touchStore.get('anon-ada-phone')).toBeDefined();
+    expect(await h.touchStore.get('anon-ada-phone')).toMatchObject({ first: { utm_source: 'news', utm_medium: 'email' } });
   });
 
   it('removes the person from every table, the touch store and sync state; others keep theirs', async () => {
@@ -125,7 +125,8 @@ export function deletionSuite(engine: DeletionEngine): void {
     expect(await count(`SELECT count(*) FROM events WHERE user_id = 'u-cy'`)).toBe(1);
     expect(await count(`SELECT count(*) FROM failed_events WHERE message_id = 'cy-2'`)).toBe(1);
     for (const v of ['anon-ada-phone', 'anon-ada-laptop', 'u-ada']) expect(await h.touchStore.get(v), v).toBeUndefined();
-    expect(await h.touchStore.get('anon-bob')).toBeDefined();
+    // A direct visit: no marketing touch, the session's opening page only.
+    expect(await h.touchStore.get('anon-bob')).toMatchObject({ session: { url: 'https://shop.example/' } });
   });
 
   it('events re-sent for the person — same and new message ids — are dropped at ingest and nothing is synced', async () => {

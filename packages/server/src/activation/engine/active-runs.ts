@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../clock/clock.js';
+import type { Clock } from '../../clock/clock.js';
 import type { StopRequest } from './run-finish.js';
 
 /** A run in progress in this process, by sync name: its id once known, and how to stop it. */
@@ -53,7 +53,7 @@ export function createActiveRuns() {
  * Waits for every promise to settle, or `ms` on the clock's timer (unref'd: a shutdown is not held
  * up by it once everything settled); returns how many had not settled by then.
  */
-export async function settledWithin(promises: readonly Promise<unknown>[], ms: number, after: Clock['after'] = systemClock.after): Promise<number> {
+export async function settledWithin(promises: readonly Promise<unknown>[], ms: number, after: Clock['after']): Promise<number> {
   let left = promises.length;
   const all = Promise.allSettled(promises.map((p) => p.finally(() => left--)));
   let cancel: (() => void) | undefined;

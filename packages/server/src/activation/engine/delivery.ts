@@ -4,7 +4,6 @@ import {
   silentLogger,
   type BatchItem,
   type AccessTokenProvider,
-  type Clock,
   type FetchLike,
   type Logger,
   type Row,
@@ -13,7 +12,8 @@ import {
 import type { AnyDestination } from './any-destination.js';
 import { judgeBatch, type Policies } from './batch-verdict.js';
 import { admit, createQueue, itemOf, nextBatch, nothingLeft, queueIsolation, scheduleRetries, settle, soonestDue, type DeliveryQueue } from './delivery-queue.js';
-import { createNotifier, sleep as realSleep, type Sleep } from './notifier.js';
+import type { Clock } from '../../clock/clock.js';
+import { createNotifier, sleepOn, type Sleep } from './notifier.js';
 import type { RateGate } from './rate-gate.js';
 
 export type { DeliveryRow, FinalStatus, RowOp, RowOutcome } from './delivery-rows.js';
@@ -30,6 +30,7 @@ export interface DeliveryOptions<T> {
   /** The destination's parsed config. */
   readonly config: unknown;
   readonly fetch: FetchLike;
+  /** Time, and the timers of retries, gate waits and idle workers. */
   readonly clock: Clock;
   /** The account's OAuth token provider, when it is connected (src/connections/). */
   readonly auth?: AccessTokenProvider;
@@ -47,7 +48,6 @@ export interface DeliveryOptions<T> {
   /** Told when requests go out and when the gate or the vendor holds them back. */
   onActivity?(event: { kind: 'sent'; rows: number } | { kind: 'throttled'; waitMs: number }): void;
   readonly logger?: Logger;
-  readonly sleep?: Sleep;
   readonly random?: () => number;
   /** `push` waits while more rows than this are queued. @defaultValue 4 batches' worth */
   readonly maxQueuedRows?: number;
@@ -233,13 +233,13 @@ export function createDelivery<T>(o: DeliveryOptions<T>): Delivery<T> {
   const d: DeliveryState<T> = {
     o,
     log: o.logger ?? silentLogger,
-    sleep: o.sleep ?? realSleep,
+    sleep: sleepOn(o.clock),
     policies: {
       retry: createRetryPolicy({ ...o.retry, ...random }),
       throttle: createRetryPolicy({ ...o.retry, maxAttempts: o.retry.maxAttempts * 4, ...random }),
     },
     rule: o.destination.batching,
-    changed: createNotifier(),
+    changed: createNotifier(o.clock),
     q: createQueue<T>(),
     requests: 0, throttled: 0, finishing: false, end: null, workers: null,
   };

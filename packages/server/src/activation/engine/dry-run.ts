@@ -1,6 +1,6 @@
 import { planBatches, staticToken, type BatchItem, type Clock, type FetchInit, type FetchLike } from '@touchline/destinations';
 import { z } from 'zod';
-import type { DiffCounts } from '../store/records.js';
+import type { DiffCounts, SyncMode } from '../store/records.js';
 import type { SyncStore } from '../store/sync-store.js';
 import type { AnyDestination } from './any-destination.js';
 import { applyMapping, removalRow } from './field-mapping.js';
@@ -31,7 +31,8 @@ export interface DryRunReport {
   readonly sync: string;
   readonly destination: string;
   readonly type: string;
-  readonly mode: string;
+  /** The sync's mode; `forward` for a forwarding rule's approval report (src/approvals/forwarding-rules.ts). */
+  readonly mode: SyncMode | 'forward';
   readonly stagedRows: number;
   readonly counts: DiffCounts;
   /** The blast-radius guard's refusal, if a real run would be refused. */

@@ -1,4 +1,5 @@
-import type { Clock, Logger } from '@touchline/destinations';
+import type { Logger } from '@touchline/destinations';
+import type { Clock } from '../../clock/clock.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { ActivationConfig } from '../config/activation-config.js';
 import type { SyncStore } from '../store/sync-store.js';

@@ -1,10 +1,10 @@
-import type { AccessTokenProvider, Clock, FetchLike, Logger, Row } from '@touchline/destinations';
+import type { AccessTokenProvider, FetchLike, Logger, Row } from '@touchline/destinations';
+import type { Clock } from '../../clock/clock.js';
 import type { DiffRow, RunRecord } from '../store/records.js';
 import type { SyncStore } from '../store/sync-store.js';
 import { createDelivery, type Delivery, type DeliveryEnd, type DeliveryRow, type RowOutcome } from './delivery.js';
 import { applyMapping, removalRow } from './field-mapping.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
-import type { Sleep } from './notifier.js';
 import type { RateGate } from './rate-gate.js';
 import type { ResolvedSync } from './resolve-sync.js';
 import { liveStatus, runCheckpoint, type RunTag } from './run-checkpoint.js';
@@ -36,7 +36,6 @@ export interface RunDeliveryContext {
   readonly auth?: AccessTokenProvider;
   readonly gate: RateGate;
   readonly logger: Logger;
-  readonly sleep?: Sleep;
   readonly random?: () => number;
   /** Rows of suppressed persons (src/privacy/): never sent. */
   readonly suppressed?: (row: Row) => boolean;
@@ -118,7 +117,6 @@ function runDelivery(ctx: RunDeliveryContext, s: RunState, commit: GroupCommit<R
     retry: r.sync.retry,
     concurrency: r.sync.concurrency,
     logger: ctx.logger,
-    ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
     ...(ctx.random ? { random: ctx.random } : {}),
     ...(ctx.suppressed ? { suppressed: ctx.suppressed } : {}),
     onOutcomes: (outcomes) => commit.record(outcomes),
@@ -157,18 +155,17 @@ export async function deliverRun(ctx: RunDeliveryContext): Promise<RunRecord> {
     s.stop ??= { to, reason };
     delivery.stop(reason);
   });
-  const heartbeat = setInterval(() => {
+  const stopHeartbeat = ctx.clock.every(HEARTBEAT_MS, () => {
     // A missed heartbeat loses nothing (the next checkpoint carries the same counters); a run
     // whose heartbeats keep failing fails at its next checkpoint. Logged so it can be seen.
     commit.record([]).catch((e: unknown) => ctx.logger.warn('sync run: heartbeat not written', { run: s.run.runId, error: errorText(e) }));
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
+  });
   let end: DeliveryEnd;
   try {
     progress();
     end = await sendDiff(ctx, s, delivery);
   } finally {
-    clearInterval(heartbeat);
+    stopHeartbeat();
   }
   const checkpointError = await commit.record([]).then(
     () => null,

@@ -2,7 +2,7 @@ import type { FetchLike, Logger } from '@touchline/destinations';
 import type { RunRecord } from '../store/records.js';
 import type { EngineContext } from './engine-context.js';
 import { collectVerdicts, type VerdictSummary } from './late-verdicts.js';
-import { sleep as realSleep, type Sleep } from './notifier.js';
+import { sleepOn } from './notifier.js';
 import type { RateGates } from './rate-gate.js';
 import { SyncError, type ResolvedSync } from './resolve-sync.js';
 
@@ -24,7 +24,6 @@ export function endedNotifier(log: Logger, listener: ((run: RunRecord) => void) 
 export interface VerdictDeps {
   readonly fetch: FetchLike;
   readonly gates: RateGates;
-  readonly sleep?: Sleep;
 }
 
 /** Late-verdict collection for the engine: each run reassessed by a verdict is told as ended. */
@@ -33,7 +32,7 @@ export function verdictSteps(ctx: EngineContext, deps: VerdictDeps, ended: (run:
   // one waits for the first, then finds its verdicts recorded instead of recording them twice.
   const inFlight = new Map<string, Promise<unknown>>();
   async function collectOnce(r: ResolvedSync): Promise<VerdictSummary> {
-    const summary = await collectVerdicts(ctx, r, { fetch: deps.fetch, gate: deps.gates.for(r.gateKey, r.rate), sleep: deps.sleep ?? realSleep });
+    const summary = await collectVerdicts(ctx, r, { fetch: deps.fetch, gate: deps.gates.for(r.gateKey, r.rate), sleep: sleepOn(ctx.clock) });
     summary.runs.forEach(ended);
     return summary;
   }

@@ -85,7 +85,7 @@ export async function resumeRun(ctx: EngineContext, r: ResolvedSync, open: RunRe
   const t = tablesOf(run.runId);
   if (!(await ctx.store.tableExists(t.stage))) await planRun(ctx, r, t, 'against-state');
   // Rows acknowledged before the interruption are in the state, so no longer in this diff.
-  const counts = await ctx.store.diff(t.diff, t.stage, r.syncName, diffPlan(r.sync.mode, false));
+  const counts = await ctx.store.diff(t.diff, t.stage, r.syncName, diffPlan(r.sync.mode, 'against-state'));
   const resumed = { ...run, details: { ...run.details, remainingAtResume: counts } };
   await ctx.store.saveRun(resumed);
   return resumed;

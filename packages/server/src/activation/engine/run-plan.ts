@@ -7,13 +7,13 @@ import { mappedColumns, MappingError } from './field-mapping.js';
 import { checkGuards } from './guards.js';
 import type { ResolvedSync } from './resolve-sync.js';
 
-/** Which rows a mode sends: insert new keys only; update/upsert changes too; mirror also removals. */
-export function diffPlan(mode: SyncMode, ignoreState: boolean): DiffPlan {
-  return { changes: mode !== 'insert', removals: mode === 'mirror', ignoreState };
-}
-
 /** Whether to diff against the state or send every row (a full resync). */
 export type StateUse = 'against-state' | 'every-row';
+
+/** Which rows a mode sends: insert new keys only; update/upsert changes too; mirror also removals. */
+export function diffPlan(mode: SyncMode, use: StateUse): DiffPlan {
+  return { changes: mode !== 'insert', removals: mode === 'mirror', ignoreState: use === 'every-row' };
+}
 
 /**
  * Stages the sync's source (primary key as text, a hash of the mapped columns, the kept columns)
@@ -43,7 +43,7 @@ export async function planRun(
   const hashed = mappedColumns(columns, r.sync.mapping, where);
   const keep = r.sync.mapping ? [...new Set([r.sync.primaryKey, ...Object.values(r.sync.mapping).flatMap((v) => mappingSourceColumn(v) ?? [])])] : '*';
   const stage = await ctx.store.stage(tables.stage, sql, r.sync.primaryKey, hashed, keep);
-  const counts = await ctx.store.diff(tables.diff, tables.stage, r.syncName, diffPlan(r.sync.mode, use === 'every-row'));
+  const counts = await ctx.store.diff(tables.diff, tables.stage, r.syncName, diffPlan(r.sync.mode, use));
   return { stage, counts };
 }
 

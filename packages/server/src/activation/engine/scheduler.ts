@@ -1,4 +1,5 @@
-import type { Clock, Logger } from '@touchline/destinations';
+import type { Logger } from '@touchline/destinations';
+import type { Clock } from '../../clock/clock.js';
 import type { SyncConfig } from '../config/activation-config.js';
 import type { RunRecord, RunTrigger } from '../store/records.js';
 import { chainedAfter, dueAfter, dueAtStart, timedOf, type Timed } from './schedule-plan.js';
@@ -105,14 +106,13 @@ export function createScheduler(o: SchedulerOptions) {
   const s: SchedulerState = {
     timed: new Map(), nextAt: new Map(), chainDue: new Set(), verdictsAt: new Map(), running: new Set(), verdictsEvery: o.verdictsEveryMs ?? 5 * 60_000,
   };
-  let timer: NodeJS.Timeout | null = null;
+  let stopTicking: (() => void) | null = null;
   const doTick = () => tick(o, s);
   return {
     async start(): Promise<void> {
       await init(o, s);
       doTick();
-      timer = setInterval(doTick, o.tickMs ?? 5000);
-      timer.unref();
+      stopTicking = o.clock.every(o.tickMs ?? 5000, doTick);
     },
     /**
      * Launches the syncs due at the clock's now (the timer calls it every `tickMs`; tests advance
@@ -141,8 +141,8 @@ export function createScheduler(o: SchedulerOptions) {
     due: (): Due[] => [...s.nextAt].map(([sync, dueAt]) => ({ sync, dueAt })),
     /** Stops scheduling; runs in progress are paused by the engine's close. */
     async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = null;
+      stopTicking?.();
+      stopTicking = null;
     },
     /** Resolves when the runs (and collections) started by the scheduler have returned. */
     async idle(): Promise<void> {

@@ -1,11 +1,11 @@
-import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger, type Row } from '@touchline/destinations';
+import { silentLogger, type AccessTokenProvider, type FetchLike, type Logger, type Row } from '@touchline/destinations';
+import type { Clock } from '../../clock/clock.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { ActivationConfig } from '../config/activation-config.js';
 import type { RunKind, RunRecord, RunTrigger } from '../store/records.js';
 import { createSyncStore, type SyncStore } from '../store/sync-store.js';
 import { createActiveRuns, settledWithin, type ActiveRun } from './active-runs.js';
 import type { EngineContext } from './engine-context.js';
-import type { Sleep } from './notifier.js';
 import { endedNotifier, verdictSteps } from './run-ended.js';
 import { newOwner, releaseOwner } from './owner.js';
 import type { RateGates } from './rate-gate.js';
@@ -21,13 +21,13 @@ export interface SyncEngineDeps {
   readonly config: ActivationConfig;
   readonly warehouse: Warehouse;
   readonly fetch: FetchLike;
+  /** Time and every timer of the engine (retries, gate waits, heartbeats): tests advance a manual one. */
   readonly clock: Clock;
   /** The token provider of a connected destination account (src/connections/). */
   readonly auth?: (destination: string) => AccessTokenProvider | undefined;
   /** Shared with forwarding, so every sender to one account shares its limit. */
   readonly gates: RateGates;
   readonly logger?: Logger;
-  readonly sleep?: Sleep;
   readonly random?: () => number;
   /** Rows of persons a privacy request removed (src/privacy/): never sent. @defaultValue none */
   readonly suppressed?: (row: Row) => boolean;
@@ -101,7 +101,6 @@ async function sendRun(ctx: EngineContext, deps: SyncEngineDeps, x: { r: Resolve
     store: ctx.store, resolved: r, config: x.config, run, stageTable: tablesOf(run.runId).stage, diffTable: tablesOf(run.runId).diff,
     fetch: deps.fetch, clock: deps.clock, gate: deps.gates.for(r.gateKey, r.rate), logger: ctx.log,
     ...withAuth(deps.auth?.(r.name)),
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.random ? { random: deps.random } : {}),
     ...(deps.suppressed ? { suppressed: deps.suppressed } : {}),
     pageSize: deps.pageSize ?? 2000,
@@ -125,7 +124,7 @@ async function closeEngine(ctx: EngineContext, active: ReturnType<typeof createA
   for (const a of runs) a.stop('paused', 'shutting down');
   // Requests in flight finish and are checkpointed; a run that does not end within the grace
   // period is left to the next start, which finds it interrupted and resumes it.
-  const left = await settledWithin(runs.map((a) => a.done), CLOSE_GRACE_MS);
+  const left = await settledWithin(runs.map((a) => a.done), CLOSE_GRACE_MS, (ms, fn) => ctx.clock.after(ms, fn));
   if (left > 0) ctx.log.warn('sync engine closed with runs still stopping; they resume at the next start', { runs: left });
   releaseOwner(ctx.owner);
 }

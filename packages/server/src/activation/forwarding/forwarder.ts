@@ -1,5 +1,6 @@
-import { silentLogger, type AccessTokenProvider, type Clock, type FetchLike, type Logger, type Row } from '@touchline/destinations';
+import { silentLogger, type AccessTokenProvider, type FetchLike, type Logger, type Row } from '@touchline/destinations';
 import { join } from 'node:path';
+import type { Clock } from '../../clock/clock.js';
 import type { LoadBatch, Warehouse } from '../../warehouse/warehouse.js';
 import { activationJunkIds, excludedSources, type ActivationConfig, type ForwardingRule } from '../config/activation-config.js';
 import { createDelivery, type Delivery, type RowOutcome } from '../engine/delivery.js';
@@ -101,7 +102,7 @@ function ruleDelivery(o: ForwarderOptions, state: Pick<RuleState, 'account'>, on
 
 async function openRule(o: ForwarderOptions, name: string, rule: ForwardingRule): Promise<RuleState> {
   const account = resolveAccount(o.config, rule.destination, `forwarding.rules.${name}.destination`);
-  const outbox = await openOutbox({ dir: join(o.dataDir, 'outbox', name) });
+  const outbox = await openOutbox({ dir: join(o.dataDir, 'outbox', name), clock: o.clock });
   const state: RuleState = {
     name, rule, events: new Set(rule.events), excluded: new Set(excludedSources(o.config, rule.destination, rule.allowTestSources)), account, outbox, next: 0, delivered: 0, rejected: 0, error: null, restarts: 0,
     delivery: ruleDelivery(o, { account }, (x) => settle(o, state, x)),
@@ -209,7 +210,7 @@ export async function startForwarder(o: ForwarderOptions) {
   const rules: RuleState[] = [];
   for (const [name, rule] of Object.entries(o.config.forwarding.rules)) rules.push(await openRule(o, name, rule));
   let running = true;
-  const closing = createNotifier();
+  const closing = createNotifier(o.clock);
   const loops = rules.map((r) => drain(o, r, () => running, (ms) => closing.wait(ms)));
 
   return {
@@ -242,6 +243,8 @@ export async function startForwarder(o: ForwarderOptions) {
     async close(): Promise<void> {
       running = false;
       closing.notify();
+      // A drain waiting for the next append looks at `running` now, not when its wait runs out.
+      for (const r of rules) r.outbox.wake();
       for (const r of rules) r.delivery.stop('shutting down');
       await Promise.all(rules.map((r) => r.delivery.finish()));
       await Promise.all(loops);

@@ -1,5 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock } from '../../clock/clock.js';
+import { heldAfter } from '../engine/notifier.js';
 
 /** One event waiting to be forwarded. `pos` orders the outbox; `id` is `source_id:message_id`. */
 export interface OutboxEntry {
@@ -11,6 +13,8 @@ export interface OutboxEntry {
 
 export interface OutboxOptions {
   readonly dir: string;
+  /** Times `waitForAppend`'s wait. */
+  readonly clock: Clock;
   /** A segment is closed once it grows past this. @defaultValue 4 MiB */
   readonly segmentBytes?: number;
 }
@@ -105,6 +109,7 @@ async function loadSegments(dir: string, cursor: number): Promise<{ segments: Se
 /** An outbox's state: the durable cursor, the segments on disk, the entries not yet acknowledged. */
 interface OutboxState {
   readonly dir: string;
+  readonly clock: Clock;
   readonly segmentBytes: number;
   readonly cursorFile: string;
   /** Every entry before it is acknowledged (and on disk in cursor.json). */
@@ -151,6 +156,11 @@ async function appendFresh(st: OutboxState, items: readonly { id: string; row: R
     st.recent.add(e.id);
     if (st.recent.size > RECENT_IDS) st.recent.delete(st.recent.values().next().value!);
   }
+  wakeWaiters(st);
+}
+
+/** Resolves every `waitForAppend` now. */
+function wakeWaiters(st: OutboxState): void {
   const l = st.listeners;
   st.listeners = [];
   l.forEach((f) => f());
@@ -184,17 +194,17 @@ async function ackPositions(st: OutboxState, positions: readonly number[]): Prom
   }
 }
 
-/** Resolves at the next append, or after `ms` (a timer that keeps the process alive: the forwarder waits on it). */
+/** Resolves at the next append, or after `ms` on the clock (the process held meanwhile: the forwarder waits on it). */
 function nextAppend(st: OutboxState, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const wake = () => {
-      clearTimeout(timer);
+      cancel();
       resolve();
     };
-    const timer = setTimeout(() => {
+    const cancel = heldAfter(st.clock, ms, () => {
       st.listeners = st.listeners.filter((l) => l !== wake);
       resolve();
-    }, ms);
+    });
     st.listeners.push(wake);
   });
 }
@@ -214,7 +224,7 @@ export async function openOutbox(o: OutboxOptions) {
   const cursor = await readCursor(cursorFile);
   const { segments, entries } = await loadSegments(o.dir, cursor);
   const st: OutboxState = {
-    dir: o.dir, segmentBytes: o.segmentBytes ?? 4 * 1024 ** 2, cursorFile, cursor, segments, entries,
+    dir: o.dir, clock: o.clock, segmentBytes: o.segmentBytes ?? 4 * 1024 ** 2, cursorFile, cursor, segments, entries,
     nextPos: Math.max(cursor, ...segments.map((s) => s.lastPos + 1), 0),
     acked: new Set<number>(),
     recent: new Set<string>(entries.map((e) => e.id)),
@@ -238,6 +248,8 @@ export async function openOutbox(o: OutboxOptions) {
     pending: () => st.entries.length,
     /** Resolves at the next append (or after `ms`). */
     waitForAppend: (ms: number): Promise<void> => nextAppend(st, ms),
+    /** Ends every wait at once (the forwarder is closing). */
+    wake: (): void => wakeWaiters(st),
   };
 }
 export type Outbox = Awaited<ReturnType<typeof openOutbox>>;

@@ -36,6 +36,7 @@ export function regainAccessMs(header: string | null): number | undefined {
   try {
     usage = JSON.parse(header);
   } catch {
+    // A header we cannot read names no wait: the retry policy's own backoff applies.
     return undefined;
   }
   const minutes = Object.values(isRecord(usage) ? usage : {})

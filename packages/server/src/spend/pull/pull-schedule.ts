@@ -25,6 +25,7 @@ export function startSpendPulls(o: { spend: SpendConfig; clock: Clock; log: Log;
   let chain: Promise<unknown> = Promise.resolve();
   const run = (filter: PullFilter): Promise<AccountOutcome[]> => {
     const next = chain.then(() => o.pull(filter));
+    // The chain only orders pulls: each caller gets its own failure through `next`.
     chain = next.catch(() => undefined);
     return next;
   };

@@ -36,7 +36,7 @@ import { encodeTimestamp, rowDecoder } from './clickhouse-values.js';
 
 /** `warehouse.clickhouse`: see `ClickHouseConnectionOptions`. */
 export interface ClickHouseWarehouseOptions extends ClickHouseConnectionOptions {
-  /** The time of checkpoints, source versions and the event-id prune's throttle. @defaultValue the system clock */
+  /** The time of checkpoints, source versions, the event-id prune's throttle and copied checkpoints without one. @defaultValue the system clock */
   readonly clock?: { now(): number };
   /** How the loader encodes and batches events (the bench compares them). @defaultValue RowBinary, uncompressed, 100 000 rows */
   readonly bulkInsert?: BulkInsertOptions;
@@ -269,7 +269,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
   }
 
   copyRows(table: CopyTable, rows: readonly Record<string, unknown>[], dedupWindowMs: number): Promise<void> {
-    return copyRows({ flavor: this.features.timestamps, insert: (t, r) => this.insert(t, r) }, table, rows, dedupWindowMs);
+    return copyRows({ flavor: this.features.timestamps, now: () => this.clock.now(), insert: (t, r) => this.insert(t, r) }, table, rows, dedupWindowMs);
   }
 
   async checkpoint(collectorId: string): Promise<number | null> {

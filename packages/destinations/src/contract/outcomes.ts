@@ -1,20 +1,9 @@
 import type { SendContext } from './context.js';
 import type { VendorAnswer } from './result.js';
+import type { Receipt } from './receipt.js';
 import type { RowRef } from './row.js';
 
-/**
- * Proof that a vendor took a request whose verdict comes later (Data Manager answers
- * `{requestId}` and processes asynchronously, activation-contracts.md §1.11). Every row of the
- * request carries the same receipt; the host stores it with the row and asks later.
- */
-export interface Receipt {
-  /** The vendor's id for the request (`requestId`). */
-  readonly requestId: string;
-  /** Epoch ms when it was sent. */
-  readonly sentAt: number;
-  /** How many rows the request carried (a partial verdict about a multi-row request). */
-  readonly rows: number;
-}
+export type { Receipt } from './receipt.js';
 
 /** A row that was accepted with a receipt and awaits its verdict. */
 export interface PendingRow {

@@ -1,4 +1,4 @@
-import type { Receipt } from './outcomes.js';
+import type { Receipt } from './receipt.js';
 import type { RowRef } from './row.js';
 
 /** What became of one row. */

@@ -21,9 +21,9 @@ export {
   type Refusal,
 } from './stand-in-server.js';
 export { seededRandom, seededShuffle } from './seeded-random.js';
+export { googleError } from './stand-ins/data-manager-checks.js';
 export {
   startGoogleDataManagerStandIn,
-  googleError,
   type GoogleDataManagerStandIn,
   type GoogleDataManagerStandInOptions,
 } from './stand-ins/google-data-manager-stand-in.js';

@@ -14,7 +14,7 @@
 import type { HandlerContext } from '../stand-in-server.js';
 import type { RecordedRequest, StandInAnswer } from '../stand-in-types.js';
 import { asArray, isObject, type Json } from '../json-shape.js';
-import { checkUserData, googleError, type Violation } from './google-data-manager-stand-in.js';
+import { checkUserData, googleError, type Violation } from './data-manager-checks.js';
 
 /** A member's key: its first identifier, as the destination's dedup key names it. */
 export function memberKey(member: Json): string | undefined {

@@ -21,6 +21,7 @@ import { startStandIn, withVendorState, type StandInOptions, type VendorContract
 import { perActionCounts } from './per-action-counts.js';
 import { asArray, isNonEmptyString, isObject, SHA256_HEX, type Json } from '../json-shape.js';
 import { handleAudienceMembers } from './data-manager-audiences.js';
+import { checkUserData, googleError, HTTP_STATUS, type Violation } from './data-manager-checks.js';
 import { createRequestStatusStore, type LateVerdict, type RequestStatusStore } from './data-manager-status.js';
 import type { HandlerContext } from '../stand-in-server.js';
 import type { RecordedRequest } from '../stand-in-types.js';
@@ -30,37 +31,6 @@ const DAY = 86_400_000;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const EVENT_SOURCES = new Set(['WEB', 'APP', 'IN_STORE', 'PHONE', 'OTHER']);
 const CONSENT = new Set(['CONSENT_GRANTED', 'CONSENT_DENIED', 'CONSENT_STATUS_UNSPECIFIED']);
-const HTTP_STATUS: Record<number, string> = {
-  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
-  409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
-};
-
-export interface Violation {
-  field: string;
-  description: string;
-  reason: string;
-}
-
-/** A google.rpc.Status answer with ErrorInfo and, when given, BadRequest field violations. */
-export function googleError(http: number, message: string, violations: Violation[] = [], extra: Json[] = []): StandInAnswer {
-  const status = HTTP_STATUS[http] ?? 'UNKNOWN';
-  return {
-    status: http,
-    body: {
-      error: {
-        code: http,
-        message,
-        status,
-        details: [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: violations[0]?.reason ?? status, domain: 'datamanager.googleapis.com' },
-          ...(violations.length ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }] : []),
-          ...extra,
-        ],
-      },
-    },
-  };
-}
-
 /** Options for the Data Manager stand-in. */
 export interface GoogleDataManagerStandInOptions extends StandInOptions {
   /** Click-through window of the conversion action, in days. @defaultValue 90 */
@@ -78,39 +48,6 @@ export interface GoogleDataManagerStandIn extends StandIn<Json> {
   settle(requestId: string, v: LateVerdict): void;
   /** Customer Match: current members of every user list, by first identifier (`email:<sha256>`). */
   members(): ReadonlySet<string>;
-}
-
-export function checkUserData(userData: unknown, path: string, v: Violation[]): boolean {
-  if (userData === undefined) return false;
-  const ids = isObject(userData) ? asArray(userData['userIdentifiers']) : undefined;
-  if (!ids || ids.length === 0) {
-    v.push({ field: `${path}.user_data.user_identifiers`, description: 'userIdentifiers must not be empty', reason: 'NO_IDENTIFIERS_PROVIDED' });
-    return false;
-  }
-  if (ids.length > 10) v.push({ field: `${path}.user_data.user_identifiers`, description: 'at most 10 identifiers', reason: 'TOO_MANY_USER_IDENTIFIERS' });
-  ids.forEach((id, j) => {
-    const f = `${path}.user_data.user_identifiers[${j}]`;
-    const keys = isObject(id) ? Object.keys(id) : [];
-    if (keys.length !== 1) {
-      v.push({ field: f, description: 'exactly one of emailAddress, phoneNumber, address', reason: 'INVALID_ARGUMENT' });
-      return;
-    }
-    const o = id as Json;
-    for (const k of ['emailAddress', 'phoneNumber'] as const) {
-      if (k in o && !(typeof o[k] === 'string' && SHA256_HEX.test(o[k]))) {
-        v.push({ field: `${f}.${k === 'emailAddress' ? 'email_address' : 'phone_number'}`, description: 'not a SHA-256 hex digest (64 lowercase hex characters)', reason: 'INVALID_SHA256_FORMAT' });
-      }
-    }
-    if ('address' in o) {
-      const a = isObject(o['address']) ? o['address'] : {};
-      for (const k of ['givenName', 'familyName']) {
-        if (!(typeof a[k] === 'string' && SHA256_HEX.test(a[k]))) v.push({ field: `${f}.address.${k}`, description: 'not a SHA-256 hex digest', reason: 'INVALID_SHA256_FORMAT' });
-      }
-      if (!(typeof a['regionCode'] === 'string' && /^[A-Z]{2}$/.test(a['regionCode']))) v.push({ field: `${f}.address.region_code`, description: 'ISO-3166-1 alpha-2 region code required', reason: 'INVALID_REGION_CODE' });
-      if (!isNonEmptyString(a['postalCode'])) v.push({ field: `${f}.address.postal_code`, description: 'postal code required', reason: 'INVALID_POSTAL_CODE' });
-    }
-  });
-  return true;
 }
 
 /** What Google knows: its clicks, the conversion action's window, request statuses, user lists. */

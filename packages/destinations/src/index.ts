@@ -42,7 +42,7 @@ export { planBatches, itemBytes, type BatchRule, type BatchPlan } from './contra
 export { defineDestination, parseConfig, type Destination } from './contract/destination.js';
 export { deliver, type DeliverOptions } from './contract/deliver.js';
 export { rowResult, wholeBatch } from './contract/row-results.js';
-export { ROW_CODES, isRowCode, rowCodes, type RowCode, type RowCodes } from './contract/row-codes.js';
+export { ROW_CODES, isRowCode, rowCodes, type RowCode, type RowCodes, type RowStage } from './contract/row-codes.js';
 export { readString, readNumber, readTime } from './contract/row-values.js';
 
 // Credentials: token providers and the 401-refresh-once request

@@ -46,6 +46,9 @@ const OURS: ReadonlySet<string> = new Set(ROW_CODES);
 
 export const isRowCode = (code: string): code is RowCode => OURS.has(code);
 
+/** Where a row's outcome came from: refused before it was sent (mapping), or after a send. */
+export type RowStage = 'before-send' | 'sent';
+
 /** A row's codes split: ours (always set for a row that was not delivered cleanly) and the vendor's. */
 export interface RowCodes {
   readonly code: RowCode | null;
@@ -56,12 +59,12 @@ export interface RowCodes {
  * Splits a row result's `code`, which destinations fill with either one of Touchline's codes or
  * the vendor's, into our closed set and the vendor's own. A code of ours stays in `code`; any
  * other is the vendor's, and `code` says what kind of outcome it was: refused before sending
- * (`sent: false`, map's refusals), refused by the vendor, throttled, or failed for now.
+ * (`'before-send'`, map's refusals), refused by the vendor, throttled, or failed for now.
  */
-export function rowCodes(r: Pick<RowResult, 'status' | 'code'>, sent: boolean): RowCodes {
+export function rowCodes(r: Pick<RowResult, 'status' | 'code'>, stage: RowStage): RowCodes {
   const raw = r.code ?? null;
   if (raw !== null && isRowCode(raw)) return { code: raw, vendorCode: null };
   if (r.status === 'delivered') return { code: null, vendorCode: raw };
-  const code: RowCode = !sent ? 'INVALID_ROW' : r.status === 'rejected' ? 'VENDOR_REFUSED' : r.status === 'rate_limited' ? 'RATE_LIMITED' : 'VENDOR_UNAVAILABLE';
+  const code: RowCode = stage === 'before-send' ? 'INVALID_ROW' : r.status === 'rejected' ? 'VENDOR_REFUSED' : r.status === 'rate_limited' ? 'RATE_LIMITED' : 'VENDOR_UNAVAILABLE';
   return { code, vendorCode: raw };
 }

@@ -39,7 +39,7 @@ type Said = Pick<RowResult, 'code' | 'reason' | 'answer' | 'receipt'>;
 
 const result = (a: AwaitingRow, syncName: string, status: ResultRecord['status'], at: number, r: Said, attempt = a.attempt): ResultRecord => ({
   runId: a.runId, syncName, pk: a.pk, op: a.op as ResultRecord['op'], attempt, status,
-  ...rowCodes({ status: status === 'delivered' || status === 'accepted' ? 'delivered' : 'rejected', ...(r.code === undefined ? {} : { code: r.code }) }, true), reason: r.reason ?? null, field: null, dedupKey: a.dedupKey,
+  ...rowCodes({ status: status === 'delivered' || status === 'accepted' ? 'delivered' : 'rejected', ...(r.code === undefined ? {} : { code: r.code }) }, 'sent'), reason: r.reason ?? null, field: null, dedupKey: a.dedupKey,
   httpStatus: r.answer?.httpStatus ?? null, request: null, answer: r.answer?.body ?? null,
   receipt: r.receipt ?? a.receipt, at,
 });

@@ -31,7 +31,7 @@ export function resultRecord(where: { readonly runId: string; readonly syncName:
     attempt: o.attempt,
     status: resultStatus(o),
     // Map's refusals were never sent (attempt 0): their code names a data problem.
-    ...rowCodes(r, o.attempt > 0),
+    ...rowCodes(r, o.attempt > 0 ? 'sent' : 'before-send'),
     reason: r.reason ?? null,
     field: r.field ?? null,
     dedupKey: r.dedupKey ?? null,

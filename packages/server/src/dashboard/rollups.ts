@@ -5,13 +5,15 @@ import type { ModelSql } from '../identity/model-views.js';
 import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
 import { JOURNEY_DDL, JOURNEY_TABLE, rebuildJourneyIndex, refreshJourneyIndex } from './journey-index.js';
 import { daySql } from './overview-sql.js';
+import { insertVisitorDaysSql, noteVisitorsOfDays, relinkVisitorDays, VISITOR_DAYS_DDL } from './visitor-days.js';
 
 /** Bumped when what a rollup row holds changes: the tables are then rebuilt once. */
-export const ROLLUP_VERSION = 4;
+export const ROLLUP_VERSION = 5;
 
 /**
  * The Overview's daily rollups (DuckDB): events per day × type × library, the distinct
- * (day, anonymous id) pairs, sessions with UTMs / click ids / any touch by their start day, and conversions, revenue and attributable conversions per day under
+ * (day, anonymous id) pairs (each with the
+ * id's previous day, so distinct visitors are counted without a DISTINCT: visitor-days.ts), sessions with UTMs / click ids / any touch by their start day, and conversions, revenue and attributable conversions per day under
  * the configured definitions (rebuilt when they change) — so no Overview tile scans the events. Kept up to date as the loader
  * commits: after each load, the days of every event received since the last refresh are
  * recomputed whole from `events` (a crash or a failed refresh only delays them: the watermark has
@@ -32,7 +34,8 @@ export interface DashboardRollups {
 
 const TABLES = [
   `CREATE TABLE IF NOT EXISTS dashboard_event_days (day BIGINT NOT NULL, type VARCHAR, library VARCHAR, events BIGINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS dashboard_visitor_days (day BIGINT NOT NULL, anonymous_id VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dashboard_visitor_days (day BIGINT NOT NULL, anonymous_id VARCHAR NOT NULL, prev_day BIGINT)`,
+  VISITOR_DAYS_DDL,
   `CREATE TABLE IF NOT EXISTS dashboard_conversion_days (day BIGINT NOT NULL, conversions BIGINT NOT NULL, revenue DOUBLE NOT NULL, attributable BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS dashboard_session_days (day BIGINT NOT NULL, sessions BIGINT NOT NULL, with_utm BIGINT NOT NULL, with_click_id BIGINT NOT NULL, with_touch BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS dashboard_rollup_state (version INTEGER NOT NULL, watermark TIMESTAMPTZ, conversions VARCHAR)`,
@@ -60,7 +63,7 @@ function fill(w: Warehouse, m: ModelSql, where: string): { sql: string; params?:
 SELECT ${daySql(w.dialect, 'started_at')} AS day, count(*), ${w.dialect.countIf(`(${['utm_source', 'utm_medium', 'utm_campaign'].map((c) => w.dialect.present(c)).join(' OR ')})`)}, ${w.dialect.countIf(w.dialect.present('click_id'))}, count(*) FILTER (WHERE kind <> 'direct')
 FROM touch_sessions WHERE ${where.replaceAll('"timestamp"', 'started_at')} GROUP BY ALL`,
     },
-    { sql: `INSERT INTO dashboard_visitor_days SELECT DISTINCT ${day} AS day, anonymous_id FROM events WHERE anonymous_id IS NOT NULL AND ${where}` },
+    { sql: insertVisitorDaysSql(`SELECT DISTINCT ${day} AS day, anonymous_id FROM events WHERE anonymous_id IS NOT NULL AND ${where}`) },
     {
       sql: `INSERT INTO dashboard_conversion_days
 SELECT ${daySql(w.dialect, 'e."timestamp"')} AS day, count(*), coalesce(sum(c.value), 0), count(*) FILTER (WHERE e.first_touch_at IS NOT NULL AND e.first_touch_at <= e."timestamp")
@@ -107,6 +110,7 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
           await tx.run(`CREATE TEMP TABLE IF NOT EXISTS dashboard_dirty_days (day BIGINT)`);
           await tx.run(`DELETE FROM dashboard_dirty_days`);
           await tx.run(`INSERT INTO dashboard_dirty_days SELECT DISTINCT ${day} FROM events WHERE ${since}`);
+          await noteVisitorsOfDays(tx, 'dashboard_dirty_days');
           await tx.run(`DELETE FROM dashboard_event_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
           await tx.run(`DELETE FROM dashboard_visitor_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
           await tx.run(`DELETE FROM dashboard_conversion_days WHERE day IN (SELECT day FROM dashboard_dirty_days)`);
@@ -116,6 +120,8 @@ export function createRollups(w: Warehouse, m: ModelSql, log: (msg: string, fiel
   AND "timestamp" < (SELECT to_timestamp((max(day) + 1) * 86400) FROM dashboard_dirty_days)
   AND ${day} IN (SELECT day FROM dashboard_dirty_days)`;
           for (const s of fill(w, m, where)) await tx.run(s.sql, s.params);
+          await noteVisitorsOfDays(tx, 'dashboard_dirty_days');
+          await relinkVisitorDays(tx);
           await refreshJourneyIndex(tx, m, `coalesce((SELECT watermark FROM dashboard_rollup_state), TIMESTAMPTZ '1970-01-01')`);
           await tx.run(`UPDATE dashboard_rollup_state SET watermark = (SELECT max(received_at) FROM events)`);
         });

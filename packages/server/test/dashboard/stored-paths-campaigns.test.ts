@@ -45,7 +45,7 @@ describe('stored paths follow the Google Ads campaign metadata their channels ar
     for await (const chunk of read.rows) for (const r of chunk) got.push(Object.values(r));
     return { from: read.source.from, got, whole: (await h.warehouse.query(statement.sql, { params })).rows };
   }
-  const channels = (rows: unknown[][]) => rows.flatMap((r) => (Array.isArray(r[1]) ? r[1] : [])).map(String).sort();
+  const channels = (rows: readonly (readonly unknown[])[]) => rows.flatMap((r) => (Array.isArray(r[1]) ? r[1] : [])).map(String).sort();
 
   it('a renamed campaign leaves the stored rows current; a new network type marks them stale and the next tick recomputes them', async () => {
     await writeCampaigns(h.warehouse, [campaign({})], T0);

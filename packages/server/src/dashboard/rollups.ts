@@ -99,7 +99,7 @@ async function refreshDirtyDays(tx: WarehouseTransaction, w: Warehouse, m: Model
   AND ${day} IN (SELECT day FROM dashboard_dirty_days)`;
   for (const s of fill(w, m, where)) await tx.run(s.sql, s.params);
   await noteVisitorsOfDays(tx, 'dashboard_dirty_days');
-  await relinkVisitorDays(tx);
+  await relinkVisitorDays(tx, 'dashboard_dirty_days');
   await labelTouches(tx, m, where.replaceAll('"timestamp"', 'started_at'));
   await refreshJourneyIndex(tx, m, `coalesce((SELECT watermark FROM dashboard_rollup_state), TIMESTAMPTZ '1970-01-01')`);
   await tx.run(`UPDATE dashboard_rollup_state SET watermark = (SELECT max(received_at) FROM events)`);

@@ -31,16 +31,21 @@ export async function noteVisitorsOfDays(tx: WarehouseTransaction, dayTable: str
 }
 
 /**
- * After the days in the dirty list were replaced: every row of the noted visitors gets its
- * previous day again, over all their days (a day imported between two others changes the later
- * one's). Only rows whose value changes are written.
+ * After the days in `dayTable` were replaced: the rows of the noted visitors from the first of
+ * those days on get their previous day again, over all their days (a day imported between two
+ * others changes the later one's; a row before every replaced day keeps its previous day). Only
+ * rows whose value changes are written.
  */
-export async function relinkVisitorDays(tx: WarehouseTransaction): Promise<void> {
+export async function relinkVisitorDays(tx: WarehouseTransaction, dayTable: string): Promise<void> {
+  // The lower bound lets DuckDB skip the row groups of older days (rows are appended by day) on the written side.
+  const from = `(SELECT min(day) FROM ${dayTable})`;
   await tx.run(`UPDATE ${VISITOR_DAYS_TABLE} AS v SET prev_day = n.prev
 FROM (
-  SELECT anonymous_id, day, lag(day) OVER (PARTITION BY anonymous_id ORDER BY day) AS prev FROM ${VISITOR_DAYS_TABLE}
-  WHERE anonymous_id IN (SELECT anonymous_id FROM dashboard_dirty_visitors)
+  SELECT * FROM (
+    SELECT anonymous_id, day, lag(day) OVER (PARTITION BY anonymous_id ORDER BY day) AS prev FROM ${VISITOR_DAYS_TABLE}
+    WHERE anonymous_id IN (SELECT anonymous_id FROM dashboard_dirty_visitors)
+  ) WHERE day >= ${from}
 ) AS n
-WHERE v.anonymous_id = n.anonymous_id AND v.day = n.day AND v.prev_day IS DISTINCT FROM n.prev`);
+WHERE v.day >= ${from} AND v.anonymous_id = n.anonymous_id AND v.day = n.day AND v.prev_day IS DISTINCT FROM n.prev`);
   await tx.run(`DELETE FROM dashboard_dirty_visitors`);
 }

@@ -35,6 +35,7 @@ import { startAlerts } from './alerts/start-alerts.js';
 import type { AlertStatus } from './alerts/alerter.js';
 import { attributeHandler } from './attribute/admin-attribute.js';
 import { createStoredPaths, type StoredPaths } from './attribute/stored-paths.js';
+import { markStaleOnCampaignChange } from './attribute/stored-paths-campaigns.js';
 import { scheduleStoredPathsRefresh, withStoredPathsRefresh, type StoredPathsRefresh } from './attribute/stored-paths-refresh.js';
 import { prebuildPaths } from './attribute/path-statements.js';
 import { MODEL_NAMES } from '@touchline/attribution';
@@ -345,7 +346,7 @@ async function openStorage(b: StartBase, c: Control, opened: Closer[]): Promise<
   if (storedPaths && sessionsRebuilt) await storedPaths.clear();
   // Only a listening server refreshes them on a schedule; tests call refreshStale themselves.
   const pathsRefresh = storedPaths && o.listen !== false
-    ? scheduleStoredPathsRefresh({ paths: storedPaths, clock, log, prebuild: () => prebuildPaths(warehouse, config, { models: MODEL_NAMES, level: 'channel' }, storedPaths, { sessionsFresh: () => derived.sessionsFresh() }) })
+    ? scheduleStoredPathsRefresh({ paths: storedPaths, clock, log, markStale: () => markStaleOnCampaignChange(warehouse), prebuild: () => prebuildPaths(warehouse, config, { models: MODEL_NAMES, level: 'channel' }, storedPaths, { sessionsFresh: () => derived.sessionsFresh() }) })
     : undefined;
   opened.push(async () => pathsRefresh?.stop());
   return { sources, defaultSource, spool, dedupWindowMs: config.dedup.windowHours * 3600 * 1000, derived, rollups, storedPaths, pathsRefresh };

@@ -23,6 +23,12 @@ export interface StoredPathsRefreshOptions {
   readonly tickMs?: number;
   /** A pass without a load (a privacy deletion changes the events too). @defaultValue 60 000 ms */
   readonly idleMs?: number;
+  /**
+   * At the start of each pass: marks stale the keys a change besides the events made stale (Google
+   * Ads campaign metadata: stored-paths-campaigns.ts); how many. A spend pull is no load, so the
+   * idle pass finds it, within `idleMs`.
+   */
+  readonly markStale?: () => Promise<number>;
 }
 
 /**
@@ -40,6 +46,7 @@ export function scheduleStoredPathsRefresh(o: StoredPathsRefreshOptions): Stored
     if (!pending && o.clock.now() - lastPass < idleMs) return;
     // Lowered first: a load during this tick raises it again.
     pending = false;
+    if (o.markStale) await o.markStale();
     const refreshed = await o.paths.refreshStale(1);
     const built = refreshed === 0 && o.prebuild ? await o.prebuild() : false;
     if (refreshed > 0 || built) pending = true;

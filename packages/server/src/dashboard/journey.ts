@@ -4,8 +4,9 @@ import { conversionsSql } from '../identity/conversions-sql.js';
 import type { ModelSql } from '../identity/model-views.js';
 import { channelSql, sourceMediumCampaignSql } from '../identity/touch-sql.js';
 import type { BoundDialect } from '../warehouse/dialect/dialect.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import type { SqlParams, Warehouse } from '../warehouse/warehouse.js';
 import { anyColumnIn, JOURNEY_TABLE, personEventsCte } from './journey-index.js';
+import { labelledTouchesSql, touchLabelRules } from './touch-labels.js';
 
 /** Rows of each kind one journey shows at most (a bot-like id can have millions of events). */
 const LIMIT = 500;
@@ -15,11 +16,11 @@ const MAX_IDS = 200;
 type Row = Record<string, unknown>;
 
 /** Runs one statement built with a binding copy of the model (every value, configured or asked, bound). */
-async function rows(w: Warehouse, m: ModelSql, build: (b: ModelSql, v: (x: string) => string) => string): Promise<Row[]> {
+async function rows(w: Warehouse, m: ModelSql, build: (b: ModelSql, v: (x: string) => string) => string, extra: SqlParams = {}): Promise<Row[]> {
   const { model, params } = bindModel(m);
   const fns = model.rules.fns as BoundDialect;
   const sql = build(model, (x) => fns.value(x));
-  const r = await w.query(sql, { params });
+  const r = await w.query(sql, { params: { ...params, ...extra } });
   return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
 }
 
@@ -65,6 +66,25 @@ WHERE user_id = ${v(q)} OR anonymous_id = ${v(q)} OR (type = 'identify' AND ${f.
 }
 
 /**
+ * The person's touches (`from`: their sessions rows, aliased), with source, medium, campaign and
+ * channel under the current rules. With the rollups (`labelled`), read through the touch labels
+ * (touch-labels.ts), a join; when a touch has no label of these rules, or without the rollups, with
+ * the rules in the statement (a fixed 0.2–0.6 s of planning on DuckDB).
+ */
+async function touchesOf(w: Warehouse, m: ModelSql, from: (v: (x: string) => string) => string, labelled: boolean): Promise<Row[]> {
+  if (labelled) {
+    const read = await rows(w, m, (_b, v) => labelledTouchesSql(from(v), LIMIT), { tl_rules: touchLabelRules(m) });
+    if (read.every((r) => r['_labelled'] === true)) return read.map(({ _labelled: _, ...r }) => r);
+  }
+  return rows(w, m, (b, v) => {
+    const smc = sourceMediumCampaignSql(b.rules);
+    return `SELECT started_at AS touch_at, kind, source, medium, campaign, ${channelSql(b.rules)} AS channel, click_id_type, referrer_domain, device_id
+FROM (SELECT *, ${smc.source} AS source, ${smc.medium} AS medium, ${smc.campaign} AS campaign FROM ${from(v)}) AS s
+ORDER BY started_at LIMIT ${LIMIT}`;
+  });
+}
+
+/**
  * One person's timeline: their touches (sessions with channel under the current rules), events,
  * identity links, conversions, and the sync results recorded for any of their ids or e-mails.
  * `indexed` (DuckDB, where the rollups keep {@link JOURNEY_TABLE}): the person's events are read
@@ -84,12 +104,7 @@ export async function readJourney(w: Warehouse, m: ModelSql, query: string, inde
   const f = m.rules.fns;
   const email = indexed ? 'email' : f.jsonText('traits', 'email');
   const [touches, events, identities, conversions, emails] = await Promise.all([
-    rows(w, m, (b, v) => {
-      const smc = sourceMediumCampaignSql(b.rules);
-      return `SELECT started_at AS touch_at, kind, source, medium, campaign, ${channelSql(b.rules)} AS channel, click_id_type, referrer_domain, device_id
-FROM (SELECT *, ${smc.source} AS source, ${smc.medium} AS medium, ${smc.campaign} AS campaign FROM ${ofPerson(v, 'touch_sessions', ['device_id', 'user_id'])}) AS s
-ORDER BY started_at LIMIT ${LIMIT}`;
-    }),
+    touchesOf(w, m, (v) => ofPerson(v, 'touch_sessions', ['device_id', 'user_id']), indexed),
     rows(w, m, (_b, v) => `${from(v)}SELECT "timestamp", type, event, name, path, anonymous_id, user_id, device_type, browser, library_name FROM events
 WHERE anonymous_id IN (${inIds(v)}) OR user_id IN (${inIds(v)}) ORDER BY "timestamp" LIMIT ${LIMIT}`),
     rows(w, m, (_b, v) => `SELECT kind, anonymous_id, user_id, previous_id, first_seen FROM ${ofPerson(v, 'identities', ['anonymous_id', 'user_id'])} ORDER BY first_seen LIMIT ${LIMIT}`),

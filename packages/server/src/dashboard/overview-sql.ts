@@ -107,9 +107,17 @@ LEFT JOIN (SELECT day, count(*) AS visitors FROM dashboard_visitor_days WHERE ${
   };
 }
 
+/**
+ * Distinct visitors of the range from the DuckDB rollup: each visitor's first row in the range is
+ * the one whose previous day is before it (visitor-days.ts), so a count without DISTINCT.
+ */
 export function rolledVisitorsSql(f: SqlDialect, r: DayRange): Statement {
-  const w = dayRange(f, r);
-  return { sql: `SELECT count(DISTINCT anonymous_id) AS visitors FROM dashboard_visitor_days WHERE ${w.where}`, params: w.params };
+  const b = f.binding('v');
+  const since = b.value(r.sinceMs / DAY_MS);
+  return {
+    sql: `SELECT count(*) AS visitors FROM dashboard_visitor_days WHERE day >= ${since} AND day < ${b.value(r.untilMs / DAY_MS)} AND (prev_day IS NULL OR prev_day < ${since})`,
+    params: b.params,
+  };
 }
 
 export function rolledArrivalsSql(f: SqlDialect, r: DayRange): Statement {

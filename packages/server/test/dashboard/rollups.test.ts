@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOverview } from '../../src/dashboard/overview.js';
 import { createRollups } from '../../src/dashboard/rollups.js';
+import { erasePersonRows } from '../../src/privacy/erase-person.js';
+import { personIdentifiers } from '../../src/privacy/person-identifiers.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const DAY = 86_400_000;
@@ -64,6 +67,37 @@ describe('the dashboard rollups follow the loader', () => {
     await send([dup]);
     s = await both(h);
     expect(s.rolled).toEqual(s.raw);
+  });
+
+  it("counts distinct visitors of any range from each day's previous day, through imports between days and a deletion", async () => {
+    const today = Math.floor(Date.now() / DAY);
+    const page = (id: string, day: number) => ({ type: 'page', anonymousId: id, timestamp: new Date(day * DAY + 3_600_000).toISOString() });
+    // v1 on days -20 and -2 (a gap), v2 on -10, -9 and -2, v3 on -9 only.
+    await send([page('v1', today - 20), page('v1', today - 2), page('v2', today - 10), page('v2', today - 9), page('v2', today - 2), page('v3', today - 9)]);
+    // An import of old history between v1's two days: its day -2 row now follows day -10, not -20.
+    await send([page('v1', today - 10), page('v3', today - 30)]);
+    const ranges: [number, number][] = [[-40, 1], [-10, -1], [-10, -9], [-9, -1], [-2, -1], [-19, -3], [-30, -29], [-21, -10], [-1, 1]];
+    const check = async (label: string) => {
+      for (const [a, b] of ranges) {
+        const range = { sinceMs: (today + a) * DAY, untilMs: (today + b) * DAY };
+        const rolled = (await readOverview(h.warehouse, h.derived.sql, range, true)).totals.visitors;
+        const raw = await h.sql(`SELECT count(DISTINCT anonymous_id) AS n FROM events WHERE "timestamp" >= to_timestamp(${range.sinceMs / 1000}) AND "timestamp" < to_timestamp(${range.untilMs / 1000})`);
+        expect(rolled, `${label}: days ${a} to ${b}`).toBe(Number(raw[0]?.['n']));
+      }
+    };
+    await check('after the loads');
+    expect((await readOverview(h.warehouse, h.derived.sql, { sinceMs: (today - 10) * DAY, untilMs: (today - 3) * DAY }, true)).totals.visitors).toBe(3);
+    const prev = await h.sql(`SELECT day - ${today} AS d, prev_day - ${today} AS p FROM dashboard_visitor_days WHERE anonymous_id = 'v1' ORDER BY day`);
+    expect(prev.map((r) => [Number(r['d']), r['p'] === null ? null : Number(r['p'])])).toEqual([[-20, null], [-10, -20], [-2, -10]]);
+    // A privacy deletion takes every row of the id, so no other visitor's count moves.
+    await erasePersonRows(h.warehouse, await personIdentifiers(h.warehouse, { kind: 'anonymous_id', value: 'v2' }));
+    expect(Number((await h.sql(`SELECT count(*) AS n FROM dashboard_visitor_days WHERE anonymous_id = 'v2'`))[0]?.['n'])).toBe(0);
+    await check('after deleting v2');
+    // A rebuild gives the same previous days as the refreshes did.
+    const before = await h.sql(`SELECT day, anonymous_id, prev_day FROM dashboard_visitor_days ORDER BY ALL`);
+    await h.warehouse.query('UPDATE dashboard_rollup_state SET version = -1', { readOnly: false });
+    await createRollups(h.warehouse, h.derived.sql).ensure();
+    expect(await h.sql(`SELECT day, anonymous_id, prev_day FROM dashboard_visitor_days ORDER BY ALL`)).toEqual(before);
   });
 
   it('rebuilds from the events when its tables are of another version (or were lost)', async () => {

@@ -23,7 +23,17 @@ export interface BulkInsertOptions {
   readonly compress?: boolean;
   /** Events per INSERT: each INSERT makes a part of the wide events table. @defaultValue 100 000 */
   readonly rows?: number;
+  /**
+   * How spooled event lines are read: `scan` with the event-line scanner (JSON.parse for the lines
+   * it declines), `json` with JSON.parse for every line, the earlier path, which
+   * `bench/clickhouse-load.ts` measures the scanner against. Both give the same rows.
+   * @defaultValue `scan`
+   */
+  readonly lines?: LineReader;
 }
+
+export const LineReader = { Scan: 'scan', Json: 'json' } as const;
+export type LineReader = (typeof LineReader)[keyof typeof LineReader];
 
 /** A column of the inserted table with its ClickHouse type, e.g. `Nullable(String)`. */
 export interface BulkColumn {

@@ -1,5 +1,5 @@
 import { EVENT_COLUMNS } from '../schema.js';
-import { BulkFormat, type BulkColumn, type BulkRow } from './clickhouse-bulk.js';
+import { BulkFormat, LineReader, type BulkColumn, type BulkRow } from './clickhouse-bulk.js';
 import type { TimestampFlavor } from './clickhouse-features.js';
 import { scanEventLine } from './clickhouse-event-scan.js';
 import { ByteSink, valueWriter, type Write } from './clickhouse-row-binary.js';
@@ -33,13 +33,14 @@ export type StagedRow = { readonly from: number; readonly to: number } | Record<
 /** The column indexes the loader reads back from `values`. */
 export const EventColumn = Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c.name, i])) as Readonly<Record<string, number>>;
 
-const INDEX: ReadonlyMap<string, number> = new Map(EVENT_COLUMNS.map((c, i) => [c.name, i]));
+const NAMES: readonly string[] = EVENT_COLUMNS.map((c) => c.name);
+const INDEX: ReadonlyMap<string, number> = new Map(NAMES.map((name, i) => [name, i]));
 
-export function eventRows(format: BulkFormat, columns: readonly BulkColumn[], flavor: TimestampFlavor): EventRows {
+export function eventRows(format: BulkFormat, columns: readonly BulkColumn[], flavor: TimestampFlavor, lines: LineReader = LineReader.Scan): EventRows {
   const values: unknown[] = new Array(EVENT_COLUMNS.length).fill(undefined);
   const common = {
     values,
-    scan: (text: string) => scanEventLine(text, INDEX, values),
+    scan: lines === LineReader.Scan ? (text: string) => scanEventLine(text, NAMES, INDEX, values) : () => false,
     fromObject(line: Record<string, unknown>) {
       for (let i = 0; i < EVENT_COLUMNS.length; i++) values[i] = line[EVENT_COLUMNS[i]!.name];
     },

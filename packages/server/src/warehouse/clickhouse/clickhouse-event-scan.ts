@@ -29,20 +29,22 @@ const NOT_PLAIN = /[\\\u0000-\u001f]/;
  * Fills `values` (one slot per column, by `index`) from an event line; `false` when the line is
  * not in the collector's shape (the caller then uses JSON.parse). Absent columns are `undefined`.
  */
-export function scanEventLine(text: string, index: ReadonlyMap<string, number>, values: unknown[]): boolean {
+export function scanEventLine(text: string, names: readonly string[], index: ReadonlyMap<string, number>, values: unknown[]): boolean {
   if (!text.startsWith(EVENT_PREFIX) || NOT_PLAIN.test(text)) return false;
   values.fill(undefined);
   const n = text.length;
   let i = EVENT_PREFIX.length;
+  let next = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === CLOSE) return i === n - 1;
     if (c !== COMMA || text.charCodeAt(i + 1) !== QUOTE) return false;
     const keyEnd = text.indexOf('"', i + 2);
     if (keyEnd < 0 || text.charCodeAt(keyEnd + 1) !== COLON) return false;
-    const col = index.get(text.slice(i + 2, keyEnd));
+    const col = columnAt(text, i + 2, keyEnd, names, next, index);
     // A key seen twice: JSON.parse keeps the last; declining is simpler than agreeing.
     if (col === undefined || values[col] !== undefined) return false;
+    next = col + 1;
     const end = valueEnd(text, keyEnd + 2);
     if (end < 0) return false;
     const v = valueOf(text, keyEnd + 2, end);
@@ -51,6 +53,19 @@ export function scanEventLine(text: string, index: ReadonlyMap<string, number>, 
     i = end;
   }
   return false;
+}
+
+/**
+ * The column of the key text[from, to). The collector writes keys mostly in column order, so the
+ * next few columns are tried in place (no substring, no hashing) before the index is asked.
+ */
+function columnAt(text: string, from: number, to: number, names: readonly string[], next: number, index: ReadonlyMap<string, number>): number | undefined {
+  const length = to - from;
+  for (let k = next, tries = 0; k < names.length && tries < 8; k++, tries++) {
+    const name = names[k]!;
+    if (name.length === length && text.startsWith(name, from)) return k;
+  }
+  return index.get(text.slice(from, to));
 }
 
 /** Where the JSON value starting at `i` ends (exclusive), or -1. Nesting is followed, not checked. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS } from '../schema.js';
 import type { LoadBatch, LoadResult } from '../warehouse.js';
-import { BulkFormat, rowsEncoder, type BulkColumn, type BulkRow, type EncodedRows, type RowsEncoder } from './clickhouse-bulk.js';
+import { BulkFormat, LineReader, rowsEncoder, type BulkColumn, type BulkRow, type EncodedRows, type RowsEncoder } from './clickhouse-bulk.js';
 import { EVENT_PREFIX } from './clickhouse-event-scan.js';
 import { EventColumn, eventRows, type EventRows, type StagedRow } from './clickhouse-event-rows.js';
 import type { TimestampFlavor } from './clickhouse-features.js';
@@ -27,8 +27,8 @@ export interface LoadPort {
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   /** Sends an encoded bulk body (the path for events). */
   insertEncoded(table: string, rows: EncodedRows): Promise<void>;
-  /** How events are encoded, and how many go in one INSERT. @defaultValue RowBinary, 100 000 */
-  readonly bulk?: { readonly format: BulkFormat; readonly rows: number };
+  /** How events are encoded, how many go in one INSERT, how lines are read. @defaultValue RowBinary, 100 000, scan */
+  readonly bulk?: { readonly format: BulkFormat; readonly rows: number; readonly lines?: LineReader };
   /** (source_id, message_id) pairs in `event_ids` among these message ids, received at or after `sinceMs`. */
   loadedIds(messageIds: readonly string[], sinceMs: number): Promise<Set<string>>;
   checkpoint(collectorId: string, seq: number): Promise<void>;
@@ -112,7 +112,7 @@ export async function loadBatch(port: LoadPort, batch: LoadBatch, now: () => Dat
   const seen = new Set<string>();
   const windowMs = Math.max(0, Math.floor(batch.dedupWindowMs));
   const pending = new PendingEvents(port);
-  const rows = eventRows(port.bulk?.format ?? BulkFormat.RowBinary, eventStoreColumns(port.flavor), port.flavor);
+  const rows = eventRows(port.bulk?.format ?? BulkFormat.RowBinary, eventStoreColumns(port.flavor), port.flavor, port.bulk?.lines ?? LineReader.Scan);
   const chunkOf = { port, windowMs, seen, totals, now, pending, rows };
   try {
     let chunk: string[] = [];

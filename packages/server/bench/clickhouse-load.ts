@@ -1,10 +1,12 @@
 /**
  * The ClickHouse loader alone: sealed spool segments -> `warehouse.load()` into a real
- * clickhouse-server (the one the tests use, started here on free ports), once per way of sending
- * the events — the earlier path (TabSeparated, uncompressed, 100 000 rows per INSERT) first as the
- * baseline, then gzipped TabSeparated, JSONEachRow and RowBinary, and other INSERT sizes — each
- * into its own fresh database, printed as rows/s and as a ratio to the baseline of the same round.
- * The client cannot insert Native, so it is not among them.
+ * clickhouse-server (the one the tests use, started here on free ports), once per way of reading
+ * and sending the events — the earlier reader (JSON.parse for every spooled line, RowBinary,
+ * 100 000 rows per INSERT) first as the baseline, then the event-line scanner, other INSERT sizes,
+ * TabSeparated and gzip — each into its own fresh database, printed as rows/s and as a ratio to
+ * the baseline of the same round. (An earlier run of this bench compared the formats: RowBinary
+ * halves the server's work against TabSeparated; JSONEachRow is the slowest for the server; the
+ * client cannot insert Native.)
  *
  * Where the time goes, per variant: the same `loadBatch` run against a port that sends nothing
  * gives the JS part (parse, dedup bookkeeping, encoding the body) and keeps the bodies; sending
@@ -22,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { clickhouseQuoteIdent } from '../src/warehouse/dialect/clickhouse-quoting.js';
-import { BulkFormat, type BulkInsertOptions, type EncodedRows } from '../src/warehouse/clickhouse/clickhouse-bulk.js';
+import { BulkFormat, LineReader, type BulkInsertOptions, type EncodedRows } from '../src/warehouse/clickhouse/clickhouse-bulk.js';
 import { newClickHouseClient } from '../src/warehouse/clickhouse/clickhouse-client.js';
 import { STORE } from '../src/warehouse/clickhouse/clickhouse-schema.js';
 import type { TimestampFlavor } from '../src/warehouse/clickhouse/clickhouse-features.js';
@@ -38,14 +40,12 @@ interface Variant {
 }
 
 const VARIANTS: readonly Variant[] = [
-  { name: 'TabSeparated 100k (earlier path)', bulk: { format: BulkFormat.TabSeparated, compress: false, rows: 100_000 } },
-  { name: 'TabSeparated 100k gzip', bulk: { format: BulkFormat.TabSeparated, compress: true, rows: 100_000 } },
-  { name: 'JSONEachRow 100k', bulk: { format: BulkFormat.JSONEachRow, compress: false, rows: 100_000 } },
-  { name: 'JSONEachRow 100k gzip', bulk: { format: BulkFormat.JSONEachRow, compress: true, rows: 100_000 } },
-  { name: 'RowBinary 100k', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 100_000 } },
-  { name: 'RowBinary 100k gzip', bulk: { format: BulkFormat.RowBinary, compress: true, rows: 100_000 } },
-  { name: 'RowBinary 20k', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 20_000 } },
-  { name: 'RowBinary 50k', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 50_000 } },
+  { name: 'RowBinary 100k, JSON.parse (earlier)', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 100_000, lines: LineReader.Json } },
+  { name: 'RowBinary 100k, line scanner', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 100_000, lines: LineReader.Scan } },
+  { name: 'RowBinary 50k, line scanner', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 50_000, lines: LineReader.Scan } },
+  { name: 'RowBinary 50k, JSON.parse', bulk: { format: BulkFormat.RowBinary, compress: false, rows: 50_000, lines: LineReader.Json } },
+  { name: 'TabSeparated 100k, line scanner', bulk: { format: BulkFormat.TabSeparated, compress: false, rows: 100_000, lines: LineReader.Scan } },
+  { name: 'RowBinary 100k gzip, line scanner', bulk: { format: BulkFormat.RowBinary, compress: true, rows: 100_000, lines: LineReader.Scan } },
 ];
 
 export interface LoadFigure {
@@ -55,7 +55,7 @@ export interface LoadFigure {
   readonly range: readonly [number, number];
   /** Median of this variant's rows/s divided by the baseline's, per round. */
   readonly ratio: number;
-  /** Seconds of JS work (parse, dedup bookkeeping, encoding) per load, sending nothing. */
+  /** Seconds of JS work (parse, dedup bookkeeping, encoding) per load, sending nothing (median of the rounds). */
   readonly jsSeconds: number;
   /** Seconds to send the encoded event bodies alone and have the server store them. */
   readonly serverSeconds: number;
@@ -87,7 +87,7 @@ async function timeJs(flavor: TimestampFlavor, bulk: Required<BulkInsertOptions>
   await loadBatch(
     {
       flavor,
-      bulk: { format: bulk.format, rows: bulk.rows },
+      bulk: { format: bulk.format, rows: bulk.rows, lines: bulk.lines },
       insert: async () => {},
       insertEncoded: async (_table, rows) => void bodies.push(rows),
       loadedIds: async () => new Set(),
@@ -132,18 +132,20 @@ export async function runClickHouseLoadBench(options: { events?: number; rounds?
     const flavor = probe.features.timestamps;
     await probe.close();
     const seconds = VARIANTS.map(() => [] as number[]);
+    const js = VARIANTS.map(() => [] as number[]);
+    const bodies: EncodedRows[][] = [];
     for (let round = 0; round < rounds; round++) {
       // The baseline runs first in every round (its ratio is per round); the others rotate.
       const order = [0, ...VARIANTS.slice(1).map((_, i) => 1 + ((i + round) % (VARIANTS.length - 1)))];
-      for (const v of order) seconds[v]!.push(await timeLoad(url, `touchline_load_${Date.now()}_${v}`, VARIANTS[v]!.bulk, files));
+      for (const v of order) {
+        seconds[v]!.push(await timeLoad(url, `touchline_load_${Date.now()}_${v}`, VARIANTS[v]!.bulk, files));
+        const j = await timeJs(flavor, VARIANTS[v]!.bulk, files);
+        js[v]!.push(j.seconds);
+        bodies[v] = j.bodies;
+      }
     }
-    const js: number[] = [];
     const sent: number[] = [];
-    for (const [i, v] of VARIANTS.entries()) {
-      const { seconds: jsSeconds, bodies } = await timeJs(flavor, v.bulk, files);
-      js.push(jsSeconds);
-      sent.push(await timeServer(url, `touchline_send_${Date.now()}_${i}`, v.bulk, bodies));
-    }
+    for (const [i, v] of VARIANTS.entries()) sent.push(await timeServer(url, `touchline_send_${Date.now()}_${i}`, v.bulk, bodies[i]!));
     return VARIANTS.map((v, i) => {
       const rates = seconds[i]!.map((s) => events / s);
       return {
@@ -151,7 +153,7 @@ export async function runClickHouseLoadBench(options: { events?: number; rounds?
         rowsPerSecond: Math.round(median(rates)),
         range: [Math.round(Math.min(...rates)), Math.round(Math.max(...rates))] as const,
         ratio: median(seconds[i]!.map((s, r) => seconds[0]![r]! / s)),
-        jsSeconds: js[i]!,
+        jsSeconds: median(js[i]!),
         serverSeconds: sent[i]!,
         loadSeconds: median(seconds[i]!),
       };
@@ -175,7 +177,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(
       `${f.variant.padEnd(34)} ${String(f.rowsPerSecond).padStart(7)} rows/s (${f.range[0]}–${f.range[1]})  ` +
         `${f.ratio.toFixed(2)}x the earlier path  load ${f.loadSeconds.toFixed(2)} s: ` +
-        `JS alone ${f.jsSeconds.toFixed(2)} s, bodies alone to the server ${f.serverSeconds.toFixed(2)} s`,
+        `JS alone ${f.jsSeconds.toFixed(2)} s (${(figures[0]!.jsSeconds / f.jsSeconds).toFixed(2)}x), bodies alone to the server ${f.serverSeconds.toFixed(2)} s`,
     );
   }
 }

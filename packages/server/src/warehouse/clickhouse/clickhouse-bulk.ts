@@ -1,3 +1,4 @@
+import { BinaryOut, CHUNK_BYTES, valueWriter } from './clickhouse-row-binary.js';
 import { tsvLine } from './clickhouse-values.js';
 
 /**
@@ -22,7 +23,17 @@ export interface BulkInsertOptions {
   readonly compress?: boolean;
   /** Events per INSERT: each INSERT makes a part of the wide events table. @defaultValue 100 000 */
   readonly rows?: number;
+  /**
+   * How spooled event lines are read: `scan` with the event-line scanner (JSON.parse for the lines
+   * it declines), `json` with JSON.parse for every line, the earlier path, which
+   * `bench/clickhouse-load.ts` measures the scanner against. Both give the same rows.
+   * @defaultValue `scan`
+   */
+  readonly lines?: LineReader;
 }
+
+export const LineReader = { Scan: 'scan', Json: 'json' } as const;
+export type LineReader = (typeof LineReader)[keyof typeof LineReader];
 
 /** A column of the inserted table with its ClickHouse type, e.g. `Nullable(String)`. */
 export interface BulkColumn {
@@ -38,15 +49,15 @@ export interface EncodedRows {
   readonly rows: number;
 }
 
+/** A row to encode: its values by column name, or (RowBinary only) its bytes already encoded. */
+export type BulkRow = Record<string, unknown> | Uint8Array;
+
 export interface RowsEncoder {
   readonly rows: number;
-  add(row: Record<string, unknown>): void;
+  add(row: BulkRow): void;
   /** The rows added so far, and a fresh start. */
   take(): EncodedRows;
 }
-
-/** Body pieces of about 1 MiB: big enough to cost nothing per piece, small enough to stream. */
-const CHUNK_BYTES = 1 << 20;
 
 export function rowsEncoder(format: BulkFormat, columns: readonly BulkColumn[]): RowsEncoder {
   const names = columns.map((c) => c.name);
@@ -69,6 +80,7 @@ export function rowsEncoder(format: BulkFormat, columns: readonly BulkColumn[]):
       return rows;
     },
     add(row) {
+      if (row instanceof Uint8Array) throw new Error(`${format}: rows arrive as values, not RowBinary bytes`);
       const l = line(row);
       lines.push(l);
       rows++;
@@ -95,7 +107,8 @@ function binaryEncoder(columns: readonly BulkColumn[]): RowsEncoder {
       return rows;
     },
     add(row) {
-      for (const w of writers) w.write(out, row[w.name]);
+      if (row instanceof Uint8Array) out.bytes(row);
+      else for (const w of writers) w.write(out, row[w.name]);
       rows++;
     },
     take() {
@@ -104,81 +117,4 @@ function binaryEncoder(columns: readonly BulkColumn[]): RowsEncoder {
       return taken;
     },
   };
-}
-
-type Write = (out: BinaryOut, v: unknown) => void;
-
-/** The writer of one column type; the types are those `clickhouse-schema.ts` creates. */
-function valueWriter(type: string): Write {
-  const nullable = /^Nullable\((.*)\)$/.exec(type);
-  if (nullable) {
-    const inner = valueWriter(nullable[1]!);
-    return (out, v) => {
-      if (v === null || v === undefined) return out.u8(1);
-      out.u8(0);
-      inner(out, v);
-    };
-  }
-  if (type === 'String') return (out, v) => out.string(v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
-  if (type === 'UInt8') return (out, v) => out.u8(Number(v));
-  if (type === 'Int64' || type === 'UInt64') return (out, v) => out.i64(Number(v));
-  // The loader hands DateTime64 values over as `YYYY-MM-DD hh:mm:ss.mmm` UTC text; the bytes are epoch milliseconds.
-  if (/^DateTime64\(3(, *'UTC')?\)$/.test(type)) return (out, v) => out.i64(Date.parse(`${String(v).replace(' ', 'T')}Z`));
-  throw new Error(`RowBinary: no writer for column type ${type}`);
-}
-
-const TWO_32 = 2 ** 32;
-
-/** A growing list of ~1 MiB buffers written little-endian, as RowBinary wants. */
-class BinaryOut {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  private pos = 0;
-  private done: Buffer[] = [];
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    if (this.pos > 0) this.done.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, n));
-    this.pos = 0;
-  }
-
-  u8(v: number): void {
-    this.room(1);
-    this.buf[this.pos++] = v;
-  }
-
-  /** A safe integer as a 64-bit two's-complement value. */
-  i64(v: number): void {
-    if (!Number.isSafeInteger(v)) throw new Error(`RowBinary: ${v} is not a safe integer`);
-    this.room(8);
-    if (v >= 0) {
-      this.buf.writeUInt32LE(v % TWO_32, this.pos);
-      this.buf.writeUInt32LE(Math.floor(v / TWO_32), this.pos + 4);
-    } else {
-      this.buf.writeBigInt64LE(BigInt(v), this.pos);
-    }
-    this.pos += 8;
-  }
-
-  /** LEB128 length, then UTF-8 (a lone surrogate becomes U+FFFD, as in every other body). */
-  string(s: string): void {
-    const bytes = Buffer.byteLength(s);
-    this.room(bytes + 10);
-    let n = bytes;
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    this.buf[this.pos++] = n;
-    this.pos += this.buf.write(s, this.pos);
-  }
-
-  take(): Buffer[] {
-    if (this.pos > 0) this.done.push(this.buf.subarray(0, this.pos));
-    const out = this.done;
-    this.done = [];
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.pos = 0;
-    return out;
-  }
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { EVENT_COLUMNS, FAILED_EVENT_COLUMNS } from '../schema.js';
 import type { LoadBatch, LoadResult } from '../warehouse.js';
-import { BulkFormat, rowsEncoder, type BulkColumn, type EncodedRows, type RowsEncoder } from './clickhouse-bulk.js';
+import { BulkFormat, LineReader, rowsEncoder, type BulkColumn, type BulkRow, type EncodedRows, type RowsEncoder } from './clickhouse-bulk.js';
+import { EVENT_PREFIX } from './clickhouse-event-scan.js';
+import { EventColumn, eventRows, type EventRows, type StagedRow } from './clickhouse-event-rows.js';
 import type { TimestampFlavor } from './clickhouse-features.js';
 import { EVENT_KEY_COLUMNS, STORE, columnType } from './clickhouse-schema.js';
 import { UnloadableValueError, encodeRow, encodeTimestamp } from './clickhouse-values.js';
@@ -25,8 +27,8 @@ export interface LoadPort {
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   /** Sends an encoded bulk body (the path for events). */
   insertEncoded(table: string, rows: EncodedRows): Promise<void>;
-  /** How events are encoded, and how many go in one INSERT. @defaultValue RowBinary, 100 000 */
-  readonly bulk?: { readonly format: BulkFormat; readonly rows: number };
+  /** How events are encoded, how many go in one INSERT, how lines are read. @defaultValue RowBinary, 100 000, scan */
+  readonly bulk?: { readonly format: BulkFormat; readonly rows: number; readonly lines?: LineReader };
   /** (source_id, message_id) pairs in `event_ids` among these message ids, received at or after `sinceMs`. */
   loadedIds(messageIds: readonly string[], sinceMs: number): Promise<Set<string>>;
   checkpoint(collectorId: string, seq: number): Promise<void>;
@@ -39,7 +41,6 @@ const CHUNK_LINES = 10_000;
  * so fewer, larger inserts are much faster; pending rows are kept encoded (compact bytes).
  */
 export const DEFAULT_BULK_ROWS = 100_000;
-const EVENT_PREFIX = '{"kind":"event"';
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
 const idKey = (sourceId: string, messageId: string) => `${sourceId}\u0000${messageId}`;
@@ -61,28 +62,48 @@ export function eventStoreColumns(flavor: TimestampFlavor): BulkColumn[] {
   ];
 }
 
-/** Events accepted but not yet written; written events first, then their ids (see above). */
+/**
+ * Events accepted but not yet written; written events first, then their ids (see above). One
+ * body is sent while the next is encoded, never more than one: memory stays at two bodies, and
+ * the checkpoint waits for the last one (nothing is checkpointed before its INSERT is acknowledged).
+ */
 class PendingEvents {
   private readonly encoder: RowsEncoder;
   private readonly maxRows: number;
-  ids: Record<string, unknown>[] = [];
+  private ids: Record<string, unknown>[] = [];
+  private inflight: Promise<void> | null = null;
 
   constructor(private readonly port: LoadPort) {
     this.encoder = rowsEncoder(port.bulk?.format ?? BulkFormat.RowBinary, eventStoreColumns(port.flavor));
     this.maxRows = port.bulk?.rows ?? DEFAULT_BULK_ROWS;
   }
 
-  add(row: Record<string, unknown>, id: Record<string, unknown>): void {
+  add(row: BulkRow, id: Record<string, unknown>): void {
     this.encoder.add(row);
     this.ids.push(id);
   }
 
+  /** Starts sending the pending rows when there are enough (`force`: any), once the previous send is acknowledged. */
   async flush(force: boolean): Promise<void> {
     if (this.encoder.rows === 0 || (!force && this.encoder.rows < this.maxRows)) return;
+    await this.settled();
     const ids = this.ids;
     this.ids = [];
-    await this.port.insertEncoded(STORE.events, this.encoder.take());
-    await this.port.insert(STORE.eventIds, ids);
+    const body = this.encoder.take();
+    const send = (async () => {
+      await this.port.insertEncoded(STORE.events, body);
+      await this.port.insert(STORE.eventIds, ids);
+    })();
+    // Its failure is thrown by `settled`; until then it must not count as unhandled.
+    send.catch(() => {});
+    this.inflight = send;
+  }
+
+  /** Waits for the body in flight, if any; throws its failure. */
+  async settled(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = null;
+    if (p) await p;
   }
 }
 
@@ -91,20 +112,29 @@ export async function loadBatch(port: LoadPort, batch: LoadBatch, now: () => Dat
   const seen = new Set<string>();
   const windowMs = Math.max(0, Math.floor(batch.dedupWindowMs));
   const pending = new PendingEvents(port);
-  let chunk: string[] = [];
-  for await (const rows of batch.rows()) {
-    for (const line of rows) {
-      if (!line) continue;
-      chunk.push(line);
-      if (chunk.length >= CHUNK_LINES) {
-        await loadChunk(port, chunk, windowMs, seen, totals, now, pending);
-        await pending.flush(false);
-        chunk = [];
+  const rows = eventRows(port.bulk?.format ?? BulkFormat.RowBinary, eventStoreColumns(port.flavor), port.flavor, port.bulk?.lines ?? LineReader.Scan);
+  const chunkOf = { port, windowMs, seen, totals, now, pending, rows };
+  try {
+    let chunk: string[] = [];
+    for await (const lines of batch.rows()) {
+      for (const line of lines) {
+        if (!line) continue;
+        chunk.push(line);
+        if (chunk.length >= CHUNK_LINES) {
+          await loadChunk(chunkOf, chunk);
+          await pending.flush(false);
+          chunk = [];
+        }
       }
     }
+    if (chunk.length > 0) await loadChunk(chunkOf, chunk);
+    await pending.flush(true);
+    await pending.settled();
+  } catch (err) {
+    // No send outlives a failed load (a retry starts with none in flight); the first failure is the one thrown.
+    await pending.settled().catch(() => {});
+    throw err;
   }
-  if (chunk.length > 0) await loadChunk(port, chunk, windowMs, seen, totals, now, pending);
-  await pending.flush(true);
   await port.checkpoint(batch.collectorId, batch.lastSeq);
   return totals;
 }
@@ -112,12 +142,14 @@ export async function loadBatch(port: LoadPort, batch: LoadBatch, now: () => Dat
 interface Candidate {
   readonly key: string;
   readonly receivedMs: number;
-  readonly row: Record<string, unknown>;
-  readonly line: Record<string, unknown>;
+  readonly row: StagedRow;
+  readonly messageId: unknown;
+  readonly sourceId: unknown;
 }
 
 interface Classified {
   readonly candidates: Map<string, Candidate>;
+  /** What identity links need of the event lines that could carry one. */
   readonly events: Record<string, unknown>[];
   readonly failed: Record<string, unknown>[];
   readonly unloadable: { line: string; reason: string }[];
@@ -126,28 +158,24 @@ interface Classified {
 }
 
 /** Parses and encodes a chunk's lines: event candidates (earliest copy per id), quarantine rows, unloadables. */
-function classify(lines: readonly string[], windowMs: number, flavor: TimestampFlavor, now: () => Date): Classified {
+function classify(lines: readonly string[], windowMs: number, flavor: TimestampFlavor, now: () => Date, rows: EventRows): Classified {
   const out: Classified = { candidates: new Map(), events: [], failed: [], unloadable: [], eventLines: 0 };
+  rows.reset();
   for (const text of lines) {
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      out.unloadable.push({ line: text, reason: `not JSON (${(err as Error).message})` });
-      continue;
+    // Most event lines are read by the scanner; any other line, and any it declines, by JSON.parse.
+    let line: Record<string, unknown> | null = null;
+    if (!rows.scan(text)) {
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch (err) {
+        out.unloadable.push({ line: text, reason: `not JSON (${(err as Error).message})` });
+        continue;
+      }
     }
     try {
-      if (text.startsWith(EVENT_PREFIX) || line['kind'] === 'event') {
-        const receivedMs = Date.parse(String(line['received_at']));
-        if (!Number.isFinite(receivedMs)) throw new UnloadableValueError('received_at is missing or not a timestamp');
-        const row = encodeRow(line, EVENT_COLUMNS, flavor);
-        row['dedup_bucket'] = windowMs > 0 ? Math.floor(receivedMs / windowMs) * windowMs : receivedMs;
-        out.eventLines++;
-        out.events.push(line);
-        const key = idKey(String(line['source_id'] ?? ''), String(line['message_id'] ?? ''));
-        const prev = out.candidates.get(key);
-        // Inside one batch the earliest received copy wins, as in DuckDB.
-        if (!prev || receivedMs < prev.receivedMs) out.candidates.set(key, { key, receivedMs, row, line });
+      if (line === null || text.startsWith(EVENT_PREFIX) || line['kind'] === 'event') {
+        if (line !== null) rows.fromObject(line);
+        classifyEvent(out, rows, windowMs);
       } else {
         const row = encodeRow(line, FAILED_EVENT_COLUMNS, flavor);
         const receivedMs = Date.parse(String(line['received_at']));
@@ -163,28 +191,56 @@ function classify(lines: readonly string[], windowMs: number, flavor: TimestampF
   return out;
 }
 
-async function loadChunk(
-  port: LoadPort,
-  lines: readonly string[],
-  windowMs: number,
-  seen: Set<string>,
-  totals: Totals,
-  now: () => Date,
-  pending: PendingEvents,
-): Promise<void> {
+const C = EventColumn;
+
+/** One event line's values (in `rows.values`): checked, staged, and kept if it is the earliest copy of its id. */
+function classifyEvent(out: Classified, rows: EventRows, windowMs: number): void {
+  const v = rows.values;
+  const receivedMs = Date.parse(String(v[C['received_at']!]));
+  if (!Number.isFinite(receivedMs)) throw new UnloadableValueError('received_at is missing or not a timestamp');
+  const row = rows.stage(windowMs > 0 ? Math.floor(receivedMs / windowMs) * windowMs : receivedMs);
+  out.eventLines++;
+  const messageId = v[C['message_id']!];
+  const sourceId = v[C['source_id']!];
+  const user = v[C['user_id']!];
+  // Only a line with a user id can report a link (see identityLinks).
+  if (typeof user === 'string' && user !== '') {
+    const facts: Record<string, unknown> = { message_id: messageId, source_id: sourceId, user_id: user };
+    for (const k of ['type', 'anonymous_id', 'previous_id', 'timestamp']) facts[k] = v[C[k]!];
+    out.events.push(facts);
+  }
+  const key = idKey(String(sourceId ?? ''), String(messageId ?? ''));
+  const prev = out.candidates.get(key);
+  // Inside one batch the earliest received copy wins, as in DuckDB.
+  if (!prev || receivedMs < prev.receivedMs) out.candidates.set(key, { key, receivedMs, row, messageId, sourceId });
+}
+
+interface ChunkContext {
+  readonly port: LoadPort;
+  readonly windowMs: number;
+  readonly seen: Set<string>;
+  readonly totals: Totals;
+  readonly now: () => Date;
+  readonly pending: PendingEvents;
+  readonly rows: EventRows;
+}
+
+async function loadChunk(ctx: ChunkContext, lines: readonly string[]): Promise<void> {
+  const { port, windowMs, seen, totals, now, pending, rows } = ctx;
   const flavor = port.flavor;
-  const { candidates, events: parsedEvents, failed, unloadable, eventLines } = classify(lines, windowMs, flavor, now);
+  const { candidates, events: parsedEvents, failed, unloadable, eventLines } = classify(lines, windowMs, flavor, now, rows);
 
   // Duplicates of rows loaded earlier (this batch, or within the window before it).
   const fresh = [...candidates.values()].filter((c) => !seen.has(c.key));
   let kept = 0;
   if (fresh.length > 0) {
-    const since = Math.min(...fresh.map((c) => c.receivedMs)) - windowMs;
-    const ids = [...new Set(fresh.map((c) => String(c.line['message_id'] ?? '')))];
-    const loaded = await port.loadedIds(ids, since);
+    let since = Infinity;
+    for (const c of fresh) since = Math.min(since, c.receivedMs);
+    const ids = [...new Set(fresh.map((c) => String(c.messageId ?? '')))];
+    const loaded = await port.loadedIds(ids, since - windowMs);
     const keep = fresh.filter((c) => !loaded.has(c.key));
     for (const c of keep) {
-      pending.add(c.row, { message_id: c.line['message_id'] ?? '', source_id: c.line['source_id'] ?? '', received_ms: c.receivedMs });
+      pending.add(rows.row(c.row), { message_id: c.messageId ?? '', source_id: c.sourceId ?? '', received_ms: c.receivedMs });
     }
     for (const c of fresh) seen.add(c.key);
     kept = keep.length;

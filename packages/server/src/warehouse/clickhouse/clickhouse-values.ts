@@ -11,12 +11,28 @@ import { BOOL_COLUMNS } from './clickhouse-schema.js';
 /** A timestamp the way the table stores it, or null if the text is not a time. */
 const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether canonical ISO text (CANONICAL_ISO) reads back as itself, i.e. Date.parse finds a time
+ * and toISOString writes the same text: every field in range, the day within its month (proleptic
+ * Gregorian, as Date counts). The same answer as that round trip, at a fraction of its cost: the
+ * loader checks four to six timestamps per event.
+ */
+export function namesItsOwnInstant(v: string): boolean {
+  const d = (i: number) => v.charCodeAt(i) - 48;
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const month = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0)) return false;
+  return d(11) * 10 + d(12) < 24 && d(14) < 6 && d(17) < 6;
+}
+
 export function encodeTimestamp(v: unknown, flavor: TimestampFlavor): string | null {
   // The spool writes timestamps as toISOString() does: keep those as they are when valid.
-  if (flavor === TimestampFlavor.IsoString && typeof v === 'string' && CANONICAL_ISO.test(v)) {
-    const ms = Date.parse(v);
-    return Number.isFinite(ms) && new Date(ms).toISOString() === v ? v : null;
-  }
+  if (flavor === TimestampFlavor.IsoString && typeof v === 'string' && CANONICAL_ISO.test(v)) return namesItsOwnInstant(v) ? v : null;
   if (typeof v !== 'string' && typeof v !== 'number') return null;
   const ms = typeof v === 'number' ? v : Date.parse(v);
   if (!Number.isFinite(ms)) return null;
@@ -37,30 +53,35 @@ export function encodeRow(line: Record<string, unknown>, columns: readonly Colum
   for (const c of columns) {
     const v = line[c.name];
     if (v === undefined || v === null) continue;
-    switch (c.type) {
-      case ColumnType.Timestamp: {
-        const t = encodeTimestamp(v, flavor);
-        if (t === null) throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not a timestamp`);
-        out[c.name] = t;
-        break;
-      }
-      case ColumnType.Bool:
-        // As strict as DuckDB's BOOLEAN: anything else is not a boolean, not "false".
-        if (v === true || v === 1 || v === 'true' || v === '1') out[c.name] = 1;
-        else if (v === false || v === 0 || v === 'false' || v === '0') out[c.name] = 0;
-        else throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not a boolean`);
-        break;
-      case ColumnType.Int: {
-        const n = typeof v === 'number' ? v : Number(v);
-        if (!Number.isSafeInteger(n)) throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not an integer`);
-        out[c.name] = n;
-        break;
-      }
-      default:
-        out[c.name] = typeof v === 'string' ? v : JSON.stringify(v);
-    }
+    out[c.name] = encodeValue(c, v, flavor);
   }
   return out;
+}
+
+/**
+ * One present (non-null) spooled value as its column stores it; both ways of reading a spooled
+ * line (JSON.parse and the event-line scanner) go through here, so they agree value for value.
+ */
+export function encodeValue(c: Column, v: unknown, flavor: TimestampFlavor): unknown {
+  switch (c.type) {
+    case ColumnType.Timestamp: {
+      const t = encodeTimestamp(v, flavor);
+      if (t === null) throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not a timestamp`);
+      return t;
+    }
+    case ColumnType.Bool:
+      // As strict as DuckDB's BOOLEAN: anything else is not a boolean, not "false".
+      if (v === true || v === 1 || v === 'true' || v === '1') return 1;
+      if (v === false || v === 0 || v === 'false' || v === '0') return 0;
+      throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not a boolean`);
+    case ColumnType.Int: {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isSafeInteger(n)) throw new UnloadableValueError(`column ${c.name}: ${JSON.stringify(v)} is not an integer`);
+      return n;
+    }
+    default:
+      return typeof v === 'string' ? v : JSON.stringify(v);
+  }
 }
 
 /** Milliseconds since the epoch of a wall-clock time in `timeZone`. */

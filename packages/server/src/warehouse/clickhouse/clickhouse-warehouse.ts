@@ -25,7 +25,7 @@ import {
 import { newClickHouseClient, type ClickHouseConnectionOptions } from './clickhouse-client.js';
 import { detectFeatures, readSettings, type ClickHouseFeatures } from './clickhouse-features.js';
 import { copyRows, type CopyTable } from './clickhouse-copy.js';
-import { BulkFormat, type BulkInsertOptions, type EncodedRows } from './clickhouse-bulk.js';
+import { BulkFormat, LineReader, type BulkInsertOptions, type EncodedRows } from './clickhouse-bulk.js';
 import { DEFAULT_BULK_ROWS, eventStoreColumns, loadBatch } from './clickhouse-load.js';
 import { migrateClickHouse } from './clickhouse-migrate.js';
 import { STORE } from './clickhouse-schema.js';
@@ -55,6 +55,7 @@ interface BulkPath {
   readonly client: ClickHouseClient;
   readonly format: BulkFormat;
   readonly rows: number | undefined;
+  readonly lines: LineReader | undefined;
 }
 
 const STREAM_CHUNK_ROWS = 2048;
@@ -94,7 +95,7 @@ export async function openClickHouseWarehouse(options: ClickHouseWarehouseOption
     table: STORE.events,
   });
   const features = await detectFeatures({ scalar }, existing === '' ? null : existing);
-  const bulk = { client: bulkClient, format: options.bulkInsert?.format ?? BulkFormat.RowBinary, rows: options.bulkInsert?.rows };
+  const bulk = { client: bulkClient, format: options.bulkInsert?.format ?? BulkFormat.RowBinary, rows: options.bulkInsert?.rows, lines: options.bulkInsert?.lines };
   return new ClickHouseWarehouseImpl(client, database, features, options.clock ?? systemClock, bulk);
 }
 
@@ -249,7 +250,7 @@ class ClickHouseWarehouseImpl implements ClickHouseWarehouse {
       flavor: this.features.timestamps,
       insert: (table, rows) => this.insert(table, rows),
       insertEncoded: (table, rows) => this.insertEncoded(table, rows),
-      bulk: { format, rows: this.bulk.rows ?? DEFAULT_BULK_ROWS },
+      bulk: { format, rows: this.bulk.rows ?? DEFAULT_BULK_ROWS, lines: this.bulk.lines ?? LineReader.Scan },
       loadedIds: async (ids, sinceMs) => {
         const params: Record<string, SqlValue> = { since: Math.max(0, Math.floor(sinceMs)) };
         ids.forEach((id, i) => (params[`m${i}`] = id));

@@ -3,25 +3,17 @@
  * process (DuckDB). A dry run first, then the delete, the suppression list, and the audit log,
  * which names the request and the identifier's keyed hash, never the identifier.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, assertBuilt, freePort, startServerProcess, waitForExit, type RunningServer } from '../support/process.js';
+import { assertBuilt, freePort, operatorCli, startServerProcess, waitForExit, type RunningServer } from '../support/process.js';
 
 let dir: string;
 let server: RunningServer | undefined;
 const WRITE_KEY = 'privacy-cli-write-key-0123456789';
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
-    env: { ...process.env, TOUCHLINE_TOKEN: '', TOUCHLINE_ADMIN_TOKEN: '', XDG_CONFIG_HOME: join(dir, 'home') },
-    encoding: 'utf8',
-    cwd: dir,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[]) => operatorCli(dir, args);
 
 beforeAll(async () => {
   assertBuilt();

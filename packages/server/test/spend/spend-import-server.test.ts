@@ -3,28 +3,20 @@
  * as an operator runs them, against a real `touchline start` process (the CLI finds it and uploads
  * the file), and `POST /admin/spend/import` attacked directly (who may, what body, what name).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEND_CSV_LIMIT } from '../../src/admin/spend-routes.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { BIN, assertBuilt, freePort, startServerProcess, waitForExit, type RunningServer } from '../support/process.js';
+import { assertBuilt, freePort, operatorCli, startServerProcess, waitForExit, type RunningServer } from '../support/process.js';
 
 const SPEND = ['date,network,account,campaign_id,campaign_name,cost,currency', '2026-01-02,meta,act_1,222,Spring Sale,100,USD', '2026-01-03,meta,act_1,223,Bad,12;DROP TABLE ad_spend,USD'].join('\n');
 
 describe('touchline spend import, rates and campaigns beside a running server', () => {
   let dir: string;
   let server: RunningServer | undefined;
-  const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
-      env: { ...process.env, TOUCHLINE_TOKEN: '', TOUCHLINE_ADMIN_TOKEN: '', XDG_CONFIG_HOME: join(dir, 'home') },
-      encoding: 'utf8',
-      cwd: dir,
-    });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  const cli = (args: string[]) => operatorCli(dir, args);
   beforeAll(async () => {
     assertBuilt();
     dir = await mkdtemp(join(tmpdir(), 'touchline-spend-server-'));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -8,6 +8,20 @@ import { dirname, join } from 'node:path';
 const PACKAGE_DIR = dirname(createRequire(import.meta.url).resolve('touchline/package.json'));
 export const BIN = join(PACKAGE_DIR, 'bin/touchline.js');
 const DIST = join(PACKAGE_DIR, 'dist/cli/main.js');
+
+/**
+ * Runs the built CLI on `<dir>/data` as a member of a running server would: no token in the
+ * environment (the server's own file names its admin token to the data dir's owner), and a
+ * config home of its own so no login from the machine leaks in.
+ */
+export function operatorCli(dir: string, args: readonly string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--data-dir', join(dir, 'data')], {
+    env: { ...process.env, TOUCHLINE_TOKEN: '', TOUCHLINE_ADMIN_TOKEN: '', XDG_CONFIG_HOME: join(dir, 'home') },
+    encoding: 'utf8',
+    cwd: dir,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
 
 /** Child-process tests run the built CLI, as users do: fail loudly if it is not built. */
 export function assertBuilt(): void {

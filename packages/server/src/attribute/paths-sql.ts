@@ -51,11 +51,12 @@ export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't', Uniform: 'u', De
 
 /**
  * Which rows a paths statement returns: the aggregated paths (and day rows) the rule and
- * data-driven models read, the packed per-conversion rows time decay reads, or (DuckDB, one
- * statement) both; or (DuckDB) the aggregated ones with time decay's credit per level value
- * for one half-life (`w` rows, time-decay-rows.ts) in place of the packed rows.
+ * data-driven models read, or with them the per-conversion rows time decay reads, in one
+ * statement (on ClickHouse: the aggregated rows carrying touch ages, see `clickhousePathsSql`);
+ * or (DuckDB) the aggregated ones with time decay's credit per level value for one half-life
+ * (`w` rows, time-decay-rows.ts) in place of the packed rows.
  */
-export const PathRows = { Aggregated: 'aggregated', Packed: 'packed', Both: 'both', Decayed: 'decayed' } as const;
+export const PathRows = { Aggregated: 'aggregated', Both: 'both', Decayed: 'decayed' } as const;
 export type PathRows = (typeof PathRows)[keyof typeof PathRows];
 
 /** Record, field and touch separators of the packed per-conversion rows (level values never hold control characters). */

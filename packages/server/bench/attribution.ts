@@ -9,7 +9,9 @@
  *   npm run bench -- attribution
  *
  * Environment: BENCH_EVENTS (default 10000000), BENCH_RUNS (default 3), BENCH_MEMORY_LIMIT (DuckDB's, default 2GB), BENCH_CLICKHOUSE=0 to skip
- * ClickHouse, TOUCHLINE_BENCH_CLICKHOUSE_URL to use a running server.
+ * ClickHouse, TOUCHLINE_BENCH_CLICKHOUSE_URL to use a running server, BENCH_CHDB=1 to run the same
+ * ClickHouse half on a current release in process through chDB too (bench-only: chDB is not a
+ * dependency; `npm install --no-save chdb`, or TOUCHLINE_CHDB_CONNECTION, as test/support/chdb.ts).
  */
 import { MODEL_NAMES, type AttributionResult, type ModelResult } from '@touchline/attribution';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,11 +22,14 @@ import { runAttribution, type AttributeRequest } from '../src/attribute/run-attr
 import { resolveConfig, type Config } from '../src/config/config.js';
 import { createDerivedModel } from '../src/identity/derived-model.js';
 import { openClickHouseWarehouse } from '../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { clickhouseQuoteIdent } from '../src/warehouse/dialect/clickhouse-quoting.js';
 import { TimestampFlavor } from '../src/warehouse/clickhouse/clickhouse-features.js';
 import { openDuckDBWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Warehouse } from '../src/warehouse/warehouse.js';
 import { clickhouseSkipReason, startClickHouseServer } from '../test/support/clickhouse-server.js';
-import { copyToClickHouse, generateDuckDBData, type SyntheticData } from './support/attribution-data.js';
+import { chdbWarehouse, loadChdb } from '../test/support/chdb.js';
+import type { ClickHouseWarehouse } from '../src/warehouse/clickhouse/clickhouse-warehouse.js';
+import { copyToClickHouse, generateDuckDBData, type ClickHouseTarget, type SyntheticData } from './support/attribution-data.js';
 
 /** The ten models `touchline attribute` runs by name (every engine model but ordered Shapley, a variant of Shapley). */
 export const ALL_MODELS: AttributeRequest['models'] = MODEL_NAMES.filter((m) => m !== 'ordered_shapley');
@@ -64,10 +69,17 @@ export interface AttributionBenchResult {
     readonly peakHeapMb: number;
     readonly heapBeforeMb: number;
   };
-  readonly clickhouse: (EngineFigures & { readonly version: string; readonly copyMs: number; readonly sameCredits: boolean; readonly maxCreditDifference: number }) | null;
+  readonly clickhouse: ClickHouseFigures | null;
   /** Why the ClickHouse half failed, when it did (the DuckDB figures stand). */
   readonly clickhouseError?: string;
+  /** The same on a current release through chDB (with `chdb`), and why it failed when it did. */
+  readonly chdb?: ClickHouseFigures | null;
+  readonly chdbError?: string;
 }
+
+export type ClickHouseFigures = EngineFigures & { readonly version: string; readonly copyMs: number; readonly sameCredits: boolean; readonly maxCreditDifference: number };
+
+const BENCH_DATABASE = 'touchline_attr_bench';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
@@ -131,7 +143,7 @@ function creditDifference(a: readonly ModelResult[], b: readonly ModelResult[]):
 /** DuckDB's memory limit in the bench unless BENCH_MEMORY_LIMIT says otherwise: stated, not DuckDB's default of 80 % of the machine. */
 export const BENCH_MEMORY_LIMIT = '2GB';
 
-export async function runAttributionBench(options: { events?: number; runs?: number; clickhouse?: boolean; clickhouseUrl?: string; memoryLimit?: string; log?: (s: string) => void } = {}): Promise<AttributionBenchResult> {
+export async function runAttributionBench(options: { events?: number; runs?: number; clickhouse?: boolean; clickhouseUrl?: string; chdb?: boolean; memoryLimit?: string; log?: (s: string) => void } = {}): Promise<AttributionBenchResult> {
   const events = options.events ?? 10_000_000;
   const runs = options.runs ?? 3;
   const log = options.log ?? (() => undefined);
@@ -168,37 +180,89 @@ export async function runAttributionBench(options: { events?: number; runs?: num
       heapBeforeMb,
     };
     log(duckdbReport(data, generateMs, duckdb));
-    let clickhouse: AttributionBenchResult['clickhouse'] = null;
-    let clickhouseError: string | undefined;
+    // The copies read the DuckDB file with a DuckDB of their own: the warehouse closes first.
+    await duck.close();
+    duckOpen = false;
+    const ctx: ClickHousePart = { config, req, runs, dir, duckdbPath, log, duckModels: stored.value.result.models };
     const wantClickHouse = options.clickhouse ?? (options.clickhouseUrl !== undefined || clickhouseSkipReason() === null);
-    if (wantClickHouse) {
-      const server = options.clickhouseUrl ? null : await startClickHouseServer();
-      const url = options.clickhouseUrl ?? server!.url;
-      const ch = await openClickHouseWarehouse({ url, database: 'touchline_attr_bench' });
-      try {
-        await ch.migrate();
-        log(`copying the same data into ClickHouse ${ch.features.version}…`);
-        // The copy reads the DuckDB file with a DuckDB of its own: the warehouse closes first.
-        await duck.close();
-        duckOpen = false;
-        const [, copyMs] = await timed(() =>
-          copyToClickHouse(duckdbPath, { url, database: 'touchline_attr_bench', isoTimestamps: ch.features.timestamps === TimestampFlavor.IsoString }, dir),
-        );
-        await createDerivedModel(ch, config).ensure();
-        const m = await measure(ch, config, CH_SCAN, req, runs, true);
-        const diff = creditDifference(stored.value.result.models, m.result.models);
-        clickhouse = { version: ch.features.version, copyMs, scanMs: m.scanMs, runMs: m.runMs, ratio: m.ratio, ratioSpread: m.ratioSpread, sqlMs: m.sqlMs, sameCredits: diff < 1e-9, maxCreditDifference: diff };
-      } catch (err) {
-        clickhouseError = (err as Error).message.split('\n')[0];
-      } finally {
-        await ch.close();
-        await server?.dispose();
-      }
-    }
-    return { data, generateMs, duckdb, clickhouse, ...(clickhouseError ? { clickhouseError } : {}) };
+    const server: PartResult = wantClickHouse ? await serverClickHouse(ctx, options.clickhouseUrl) : { figures: null };
+    const chdb = options.chdb ? await chdbClickHouse(ctx) : undefined;
+    return {
+      data, generateMs, duckdb,
+      clickhouse: server.figures,
+      ...(server.error ? { clickhouseError: server.error } : {}),
+      ...(chdb ? { chdb: chdb.figures, ...(chdb.error ? { chdbError: chdb.error } : {}) } : {}),
+    };
   } finally {
     if (duckOpen) await duck.close();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** What a ClickHouse half of the bench needs from the DuckDB half. */
+interface ClickHousePart {
+  readonly config: Config;
+  readonly req: AttributeRequest;
+  readonly runs: number;
+  readonly dir: string;
+  readonly duckdbPath: string;
+  readonly log: (s: string) => void;
+  readonly duckModels: readonly ModelResult[];
+}
+
+type PartResult = { figures: ClickHouseFigures | null; error?: string };
+
+/** Copies the DuckDB data into `ch`, then times every model against the scan there, checking the credits against DuckDB's. */
+async function measureClickHouse(ch: ClickHouseWarehouse, target: ClickHouseTarget, p: ClickHousePart, name: string): Promise<ClickHouseFigures> {
+  await ch.migrate();
+  p.log(`copying the same data into ClickHouse ${ch.features.version}…`);
+  const [, copyMs] = await timed(() => copyToClickHouse(p.duckdbPath, target, p.dir));
+  await createDerivedModel(ch, p.config).ensure();
+  const m = await measure(ch, p.config, CH_SCAN, p.req, p.runs, true);
+  const diff = creditDifference(p.duckModels, m.result.models);
+  const figures = { version: ch.features.version, copyMs, scanMs: m.scanMs, runMs: m.runMs, ratio: m.ratio, ratioSpread: m.ratioSpread, sqlMs: m.sqlMs, sameCredits: diff < 1e-9, maxCreditDifference: diff };
+  p.log(clickhouseReport(name, figures).join('\n'));
+  return figures;
+}
+
+/** The server half: Debian's 18.16 started here, or the server at `url`. */
+async function serverClickHouse(p: ClickHousePart, url: string | undefined): Promise<PartResult> {
+  const server = url ? null : await startClickHouseServer();
+  const at = url ?? server!.url;
+  const ch = await openClickHouseWarehouse({ url: at, database: BENCH_DATABASE });
+  try {
+    const target = { url: at, database: BENCH_DATABASE, isoTimestamps: ch.features.timestamps === TimestampFlavor.IsoString };
+    return { figures: await measureClickHouse(ch, target, p, 'clickhouse') };
+  } catch (err) {
+    return { figures: null, error: (err as Error).message.split('\n')[0] ?? '' };
+  } finally {
+    await ch.close();
+    await server?.dispose();
+  }
+}
+
+/**
+ * The chDB half: a current release in this process. It has no HTTP interface, so the copy's files
+ * go in through the `file()` table function, typed by the store table's own columns.
+ */
+async function chdbClickHouse(p: ClickHousePart): Promise<PartResult> {
+  const chdb = await loadChdb('the chDB half of the attribution bench');
+  if (!chdb) return { figures: null, error: 'chDB not found (npm install --no-save chdb, or TOUCHLINE_CHDB_CONNECTION)' };
+  const fx = await chdbWarehouse(chdb, BENCH_DATABASE);
+  const ch = fx.warehouse;
+  const insertFile = async (table: string, columns: readonly string[], file: string) => {
+    const types = await ch.query(`SELECT name, type FROM system.columns WHERE database = $db AND table = $table`, { params: { db: BENCH_DATABASE, table } });
+    const typeOf = new Map(types.rows.map(([n, t]) => [String(n), String(t)]));
+    const structure = columns.map((c) => `${clickhouseQuoteIdent(c)} ${typeOf.get(c) ?? 'String'}`).join(', ');
+    const into = `${clickhouseQuoteIdent(BENCH_DATABASE)}.${clickhouseQuoteIdent(table)} (${columns.map(clickhouseQuoteIdent).join(', ')})`;
+    await ch.query(`INSERT INTO ${into} SELECT * FROM file($file, 'TabSeparated', $structure)`, { readOnly: false, params: { file, structure } });
+  };
+  try {
+    return { figures: await measureClickHouse(ch, { url: 'http://chdb.invalid', database: BENCH_DATABASE, isoTimestamps: false, insertFile }, p, 'chdb (current release)') };
+  } catch (err) {
+    return { figures: null, error: (err as Error).message.split('\n')[0] ?? '' };
+  } finally {
+    await fx.dispose();
   }
 }
 
@@ -215,16 +279,20 @@ function duckdbReport(data: SyntheticData, generateMs: number, d: AttributionBen
   ].join('\n');
 }
 
+function clickhouseReport(name: string, c: ClickHouseFigures): string[] {
+  return [
+    `${name} ${c.version}: copy ${s(c.copyMs)}, full-scan GROUP BY ${s(c.scanMs)}, every model ${s(c.runMs)} (paths ${s(c.sqlMs)}), ratio ${c.ratio.toFixed(2)}× (runs ${c.ratioSpread[0].toFixed(2)}–${c.ratioSpread[1].toFixed(2)}×)`,
+    `${name} vs duckdb: ${c.sameCredits ? 'same credits' : `credits differ (worst relative difference ${c.maxCreditDifference})`}`,
+  ];
+}
+
 export function report(r: AttributionBenchResult): string {
   const lines = [duckdbReport(r.data, r.generateMs, r.duckdb)];
-  const c = r.clickhouse;
-  if (c) {
-    lines.push(
-      `clickhouse ${c.version}: copy ${s(c.copyMs)}, full-scan GROUP BY ${s(c.scanMs)}, every model ${s(c.runMs)} (paths ${s(c.sqlMs)}), ratio ${c.ratio.toFixed(2)}× (runs ${c.ratioSpread[0].toFixed(2)}–${c.ratioSpread[1].toFixed(2)}×)`,
-      `clickhouse vs duckdb: ${c.sameCredits ? 'same credits' : `credits differ (worst relative difference ${c.maxCreditDifference})`}`,
-    );
-  } else if (r.clickhouseError) lines.push(`clickhouse: failed: ${r.clickhouseError}`);
+  if (r.clickhouse) lines.push(...clickhouseReport('clickhouse', r.clickhouse));
+  else if (r.clickhouseError) lines.push(`clickhouse: failed: ${r.clickhouseError}`);
   else lines.push('clickhouse: skipped (no server binary; set TOUCHLINE_BENCH_CLICKHOUSE_URL or install clickhouse-server)');
+  if (r.chdb) lines.push(...clickhouseReport('chdb (current release)', r.chdb));
+  else if (r.chdbError) lines.push(`chdb: failed: ${r.chdbError}`);
   return lines.join('\n');
 }
 
@@ -237,9 +305,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     runs,
     ...(process.env['BENCH_CLICKHOUSE'] === '0' ? { clickhouse: false } : {}),
     ...(url ? { clickhouseUrl: url } : {}),
+    ...(process.env['BENCH_CHDB'] === '1' ? { chdb: true } : {}),
     ...(process.env['BENCH_MEMORY_LIMIT'] ? { memoryLimit: process.env['BENCH_MEMORY_LIMIT'] } : {}),
     log: (x) => console.log(x),
   });
   console.log(`\n${report(r)}`);
-  if (r.clickhouseError) process.exitCode = 1;
+  if (r.clickhouseError || r.chdbError) process.exitCode = 1;
 }

@@ -110,17 +110,25 @@ function postFile(url: string, query: string, file: string): Promise<void> {
   });
 }
 
+/** Where the copy goes: a server's HTTP interface, or (chDB, in process) a function that loads a file into a table. */
+export interface ClickHouseTarget {
+  readonly url: string;
+  readonly database: string;
+  readonly isoTimestamps: boolean;
+  readonly insertFile?: (table: string, columns: readonly string[], file: string) => Promise<void>;
+}
+
+const insertStatement = (database: string, table: string, columns: readonly string[]) =>
+  `INSERT INTO ${clickhouseQuoteIdent(database)}.${clickhouseQuoteIdent(table)} (${columns.map(clickhouseQuoteIdent).join(', ')}) FORMAT TabSeparated`;
+
 /**
  * Copies the DuckDB warehouse's events and identity links into ClickHouse's store tables, as the
  * loader would have written them (timestamps in the server's flavor), through TabSeparated files:
  * the same data on both engines, row for row. The warehouse has no file access (its analyst SQL
  * must not write files), so the copy opens the closed warehouse's file with a DuckDB of its own.
  */
-export async function copyToClickHouse(
-  duckdbPath: string,
-  ch: { url: string; database: string; isoTimestamps: boolean },
-  dir: string,
-): Promise<void> {
+export async function copyToClickHouse(duckdbPath: string, ch: ClickHouseTarget, dir: string): Promise<void> {
+  const load = ch.insertFile ?? ((table: string, columns: readonly string[], file: string) => postFile(ch.url, insertStatement(ch.database, table, columns), file));
   const duck = await DuckDBInstance.create(duckdbPath, { access_mode: 'READ_ONLY' });
   const conn = await duck.connect();
   try {
@@ -130,17 +138,13 @@ export async function copyToClickHouse(
       conn.run(`COPY (${select}) TO ${duckdbLiteral(file)} (FORMAT CSV, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '', NULL '\\N')`);
     const evCols = COLUMNS.map((c) => (c === 'timestamp' || c === 'received_at' ? `${ts(quoteIdent(c))} AS ${quoteIdent(c)}` : c === 'is_bot' ? '0 AS is_bot' : quoteIdent(c)));
     await tsv(`SELECT ${evCols.join(', ')}, (epoch_ms(received_at) // 86400000) * 86400000 AS dedup_bucket FROM events`, `${dir}/events.tsv`);
-    await postFile(ch.url, `INSERT INTO ${clickhouseQuoteIdent(ch.database)}.events_store (${[...COLUMNS, 'dedup_bucket'].map(clickhouseQuoteIdent).join(', ')}) FORMAT TabSeparated`, `${dir}/events.tsv`);
+    await load('events_store', [...COLUMNS, 'dedup_bucket'], `${dir}/events.tsv`);
     await tsv(
       `SELECT kind, coalesce(anonymous_id, ''), coalesce(user_id, ''), coalesce(previous_id, ''), source_id, ${ts('first_seen')}, message_id,
          epoch_ms(first_seen), 9007199254740991 - epoch_ms(first_seen) FROM identities`,
       `${dir}/identities.tsv`,
     );
-    await postFile(
-      ch.url,
-      `INSERT INTO ${clickhouseQuoteIdent(ch.database)}.identities_store (kind, anonymous_id, user_id, previous_id, source_id, first_seen, message_id, first_seen_ms, version) FORMAT TabSeparated`,
-      `${dir}/identities.tsv`,
-    );
+    await load('identities_store', ['kind', 'anonymous_id', 'user_id', 'previous_id', 'source_id', 'first_seen', 'message_id', 'first_seen_ms', 'version'], `${dir}/identities.tsv`);
   } finally {
     conn.closeSync();
     duck.closeSync();

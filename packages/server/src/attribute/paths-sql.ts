@@ -51,11 +51,12 @@ export const PathRowKind = { Path: 'p', Days: 'd', Packed: 't', Uniform: 'u', De
 
 /**
  * Which rows a paths statement returns: the aggregated paths (and day rows) the rule and
- * data-driven models read, the packed per-conversion rows time decay reads, or (DuckDB, one
- * statement) both; or (DuckDB) the aggregated ones with time decay's credit per level value
- * for one half-life (`w` rows, time-decay-rows.ts) in place of the packed rows.
+ * data-driven models read, or with them the per-conversion rows time decay reads, in one
+ * statement (on ClickHouse: the aggregated rows carrying touch ages, see `clickhousePathsSql`);
+ * or (DuckDB) the aggregated ones with time decay's credit per level value for one half-life
+ * (`w` rows, time-decay-rows.ts) in place of the packed rows.
  */
-export const PathRows = { Aggregated: 'aggregated', Packed: 'packed', Both: 'both', Decayed: 'decayed' } as const;
+export const PathRows = { Aggregated: 'aggregated', Both: 'both', Decayed: 'decayed' } as const;
 export type PathRows = (typeof PathRows)[keyof typeof PathRows];
 
 /** Record, field and touch separators of the packed per-conversion rows (level values never hold control characters). */
@@ -193,10 +194,12 @@ export function numberedConversionsSql(j: string): string {
  * one row per conversion and one for the journey after the last conversion, expanded with
  * `arrayJoin`; paths filtered out of the touch array. Rows are (path, days, conversions, value,
  * nulls), grouped by path and day (days = -1 for nulls and empty paths); the runner sums them by
- * path and by day. With `PathRows.Packed`, one row per conversion instead: path, ages and value.
+ * path and by day. With `PathRows.Both` (time decay beside them) the rows also carry `ages`: the
+ * touches' ages of a conversion whose path holds more than one level value (empty otherwise, as
+ * time decay gives such a conversion wholly to its one value whatever the ages), grouped by them
+ * too. One statement for every model: the per-person work is done once, not once per row kind.
  */
-export function clickhousePathsSql(m: ModelSql, q: PathQuery, rows: typeof PathRows.Aggregated | typeof PathRows.Packed): string {
-  const packed = rows === PathRows.Packed;
+export function clickhousePathsSql(m: ModelSql, q: PathQuery, rows: ClickHousePathRows): string {
   const L = m.rules.fns.value(Math.round(q.lookbackMs));
   const MIN = '-9223372036854775807';
   const union = `SELECT ifNull(person, '') AS person, 0 AS is_conv, ifNull(t, 0) AS t, ifNull(sid, '') AS id, ifNull(level, '') AS level, toFloat64(0) AS value FROM (${touchesSql(m, q)})
@@ -230,15 +233,23 @@ SELECT ifNull(person, '') AS person, 1 AS is_conv, ifNull(t, 0) AS t, ifNull(mid
     if(is_conv = 1, touches, arrayFilter((z, l) -> tupleElement(z, 1) >= l - ${L}, touches, ${same('lt', 'touches')})) AS kept
   FROM (SELECT *, if(empty(touches), toInt64(0), tupleElement(touches[-1], 1)) AS lt FROM (${perRecord}))
   WHERE is_conv = 1 OR notEmpty(touches)`;
-  if (packed) {
-    return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path, arrayMap((z, c) -> c - tupleElement(z, 1), kept, ${same('ct', 'kept')}) AS ages, value
-FROM (${windowed}) WHERE is_conv = 1`;
-  }
-  return `SELECT arrayMap(z -> tupleElement(z, 3), kept) AS path,
-  if(is_conv = 1 AND notEmpty(kept), intDiv(ct - tupleElement(kept[1], 1), ${DAY_MS}), -1) AS days,
+  return clickhouseRowsSql(windowed, rows === PathRows.Both);
+}
+
+export type ClickHousePathRows = typeof PathRows.Aggregated | typeof PathRows.Both;
+
+/** The grouped rows of the ClickHouse statement over its per-journey rows (`is_conv, ct, value, kept`). */
+function clickhouseRowsSql(windowed: string, withAges: boolean): string {
+  const same = `arrayResize(emptyArrayInt64(), length(kept), ct)`;
+  const path = 'arrayMap(z -> tupleElement(z, 3), kept)';
+  const ages = withAges
+    ? `,\n  if(is_conv = 1 AND arrayUniq(${path}) > 1, arrayMap((z, c) -> c - tupleElement(z, 1), kept, ${same}), emptyArrayInt64()) AS ages`
+    : '';
+  return `SELECT ${path} AS path,
+  if(is_conv = 1 AND notEmpty(kept), intDiv(ct - tupleElement(kept[1], 1), ${DAY_MS}), -1) AS days${ages},
   sum(is_conv) AS conversions, sum(value) AS value, sum(1 - is_conv) AS nulls
 FROM (${windowed})
-GROUP BY path, days`;
+GROUP BY path, days${withAges ? ', ages' : ''}`;
 }
 
 /** Checks the level name before it reaches SQL. */

@@ -140,7 +140,11 @@ async function readDuckDBRows(rows: Rows, r: Runs): Promise<void> {
   }
 }
 
-/** ClickHouse: rows grouped by (path, day), summed here per path (bounded by distinct paths). */
+/**
+ * ClickHouse: rows grouped by (path, day), summed here per path (bounded by distinct paths). With
+ * time decay, each row's conversions also go to its run as they come: with the row's touch ages,
+ * or (a path of one level value, `ages` empty) wholly to that value, as DuckDB's `u` rows do.
+ */
 async function readClickHouseRows(rows: Rows, r: Runs): Promise<void> {
   const paths = new Map<string, { path: string[]; conversions: number; value: number; nulls: number }>();
   for await (const chunk of rows) {
@@ -154,19 +158,17 @@ async function readClickHouseRows(rows: Rows, r: Runs): Promise<void> {
       paths.set(key, e);
       const d = Number(row['days']);
       if (d >= 0) addDays(r, d, Number(row['conversions']));
+      if (r.td && Number(row['conversions']) > 0) addPath(r.td, timeDecayPath(row, path));
     }
   }
   if (r.agg) for (const p of paths.values()) addPath(r.agg, p);
 }
 
-/** ClickHouse's packed rows: one per conversion, with its touches' ages (time decay). */
-async function readClickHousePacked(rows: Rows, td: Run): Promise<void> {
-  for await (const chunk of rows) {
-    for (const row of chunk) {
-      const ages = (row['ages'] as number[]).map(Number);
-      addPath(td, { path: row['path'] as string[], times: ages.map((a) => -a), converted_at: 0, value: Number(row['value']) });
-    }
-  }
+/** A ClickHouse row's conversions as time decay reads them (see `readClickHouseRows`). */
+function timeDecayPath(row: Record<string, unknown>, path: string[]): PathInput {
+  const ages = ((row['ages'] as unknown[] | undefined) ?? []).map(Number);
+  const times = ages.length > 0 ? ages.map((a) => -a) : path.map(() => 0);
+  return { path, times, converted_at: 0, conversions: Number(row['conversions']), value: Number(row['value']) };
 }
 
 /** The models' results in the order the request named them (time decay from its own run). */
@@ -225,7 +227,7 @@ export async function runAttribution(warehouse: Warehouse, config: ModelSettings
 
 /**
  * Streams the paths into the engine runs: DuckDB's one statement (its stored rows when a store
- * is given: see stored-paths.ts), or ClickHouse's two (built per request on ClickHouse).
+ * is given: see stored-paths.ts), or ClickHouse's one (built per request on ClickHouse).
  */
 async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: StatementOf, runs: Runs, o: { stored: StoredPaths | undefined; decay: DecaySettings }): Promise<PathsSource | undefined> {
   const rowsOf = (build: (b: ModelSql, q: PathQuery) => string): Rows => {
@@ -233,8 +235,7 @@ async function readPaths(warehouse: Warehouse, duck: boolean, statementOf: State
     return warehouse.stream(s.sql, { params: s.params });
   };
   if (!duck) {
-    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Aggregated)), runs);
-    if (runs.td) await readClickHousePacked(rowsOf((b, q) => clickhousePathsSql(b, q, PathRows.Packed)), runs.td);
+    await readClickHouseRows(rowsOf((b, q) => clickhousePathsSql(b, q, runs.td ? PathRows.Both : PathRows.Aggregated)), runs);
     return undefined;
   }
   // Beside other models, time decay reads its credit per level value summed in SQL (time-decay-rows.ts);

@@ -471,7 +471,7 @@ function readinessOf(b: StartBase, warehouse: Warehouse): () => Promise<Record<s
 /** Every part the apps serve, from the start's steps. */
 function appPartsOf(b: StartBase, c: Control, s: Storage, j: Jobs, d: Doors): AppParts {
   const privacy = privacyRequests({
-    warehouse: c.warehouse, touchStore: d.touches.store, db: c.people.store.db, hash: c.checks.hash, suppressions: c.checks.suppressions, now: b.now, clock: b.clock,
+    warehouse: c.warehouse, touchStore: d.touches.store, db: c.people.store.db, hash: c.checks.hash, suppressions: c.checks.suppressions, now: b.now,
     newId: () => `prv_${randomBytes(8).toString('hex')}`, settle: () => j.loader.flush(),
   });
   return {
